@@ -1,0 +1,42 @@
+/// A failure talking to Redis.
+///
+/// `isRetryable` tells callers whether the same operation may succeed on a new attempt (connection
+/// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
+public struct RedisError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String { case invalidConfiguration, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// Could not connect (refused, unreachable, AUTH/SELECT rejected).
+        public static let connectionFailed = Code(.connectionFailed)
+        /// The connection broke mid-command (server restart, reset); the next command reconnects.
+        public static let connectionLost = Code(.connectionLost)
+        /// No reply within the command timeout.
+        public static let timedOut = Code(.timedOut)
+        /// A blocking wait was interrupted by shutdown or task cancellation.
+        public static let interrupted = Code(.interrupted)
+        /// Redis answered with an error reply (`-ERR ...`).
+        public static let serverError = Code(.serverError)
+        public static let protocolError = Code(.protocolError)
+        /// The reply had a type or shape the caller did not expect.
+        public static let unexpectedReply = Code(.unexpectedReply)
+
+        public var description: String { value.rawValue }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var isRetryable: Bool {
+        code == .connectionFailed || code == .connectionLost || code == .timedOut
+    }
+
+    public var description: String { "Redis \(code): \(message)" }
+}

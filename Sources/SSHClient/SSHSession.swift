@@ -1,0 +1,222 @@
+import BlockingIO
+import CLibSSH2
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One SSH connection to a server over libssh2, running on a thread of its own.
+///
+/// libssh2 runs in non-blocking mode and every wait is a `poll(2)` with a deadline, so connect,
+/// commands and idle streams all have timeouts the library itself enforces.
+public actor SSHSession {
+    public nonisolated let configuration: SSHConfiguration
+    let logger: Logger
+    private let executor: DedicatedThreadExecutor
+    var session: OpaquePointer?
+    var socket: Int32 = -1
+    /// The server's key fingerprint, known after `connect()`.
+    public private(set) var hostKeyFingerprint: String?
+    /// The server's key algorithm (`ssh-ed25519`, `ssh-rsa`, ...), known after `connect()`.
+    public private(set) var hostKeyType: String?
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// libssh2 must be initialised once per process before any session exists.
+    private static let libraryReady: Bool = libssh2_init(0) == 0
+
+    public init(configuration: SSHConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.executor = DedicatedThreadExecutor(name: "ssh")
+    }
+
+    isolated deinit {
+        if let session {
+            libssh2_session_free(session)
+        }
+        if socket >= 0 { Glibc.close(socket) }
+        executor.shutdown()
+    }
+
+    /// Connects, checks the host key and authenticates.
+    public static func connect(_ configuration: SSHConfiguration, logger: Logger) async throws(SSHError) -> SSHSession {
+        let session = SSHSession(configuration: configuration, logger: logger)
+        try await session.connect()
+        return session
+    }
+
+    /// Connects, checks the host key against the policy and authenticates, all within the connect timeout.
+    public func connect() throws(SSHError) {
+        guard Self.libraryReady else { throw SSHError(.protocolError, "libssh2 failed to initialise") }
+        close()
+        let config = configuration
+        let label = "\(config.host):\(config.port)"
+        let deadline = ContinuousClock.now + config.connectTimeout
+        socket = try TCPSocket.connect(host: config.host, port: config.port, timeout: config.connectTimeout)
+        guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else {
+            close()
+            throw SSHError(.protocolError, "cannot allocate an SSH session")
+        }
+        self.session = session
+        libssh2_session_set_blocking(session, 0)
+        do {
+            try retrying(until: deadline, expired: SSHError(.timedOut, "SSH handshake with \(label) timed out")) {
+                libssh2_session_handshake(session, libssh2_socket_t(socket))
+            }
+            try checkHostKey(session, label: label)
+            try authenticate(session, label: label, deadline: deadline)
+        } catch {
+            close()
+            throw error
+        }
+        libssh2_keepalive_config(session, 0, UInt32(max(1, config.keepaliveInterval.components.seconds)))
+        logger.debug("ssh connected", metadata: ["ssh.host": "\(label)", "ssh.hostkey": "\(hostKeyFingerprint ?? "")"])
+    }
+
+    public var isConnected: Bool { session != nil }
+
+    /// Ends the session politely and closes the socket.
+    public func close() {
+        if let session {
+            // Best effort; the socket is non-blocking so this never hangs.
+            _ = libssh2_session_disconnect_ex(session, 11, "closing", "")
+            libssh2_session_free(session)
+        }
+        session = nil
+        if socket >= 0 { Glibc.close(socket) }
+        socket = -1
+    }
+
+    // MARK: - Handshake steps
+
+    private func checkHostKey(_ session: OpaquePointer, label: String) throws(SSHError) {
+        guard let hash = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256) else {
+            throw SSHError(.protocolError, "\(label) sent no host key")
+        }
+        let digest = hash.withMemoryRebound(to: UInt8.self, capacity: 32) { Array(UnsafeBufferPointer(start: $0, count: 32)) }
+        let fingerprint = HostKeyFingerprint.format(sha256: digest)
+        hostKeyFingerprint = fingerprint
+        var keyLength = 0
+        var keyType: Int32 = 0
+        if libssh2_session_hostkey(session, &keyLength, &keyType) != nil {
+            hostKeyType = Self.keyTypeName(keyType)
+        }
+        if case .pinned(let expected) = configuration.hostKey, HostKeyFingerprint.normalize(expected) != fingerprint {
+            throw SSHError(
+                .hostKeyMismatch,
+                "host key of \(label) is \(fingerprint), but \(HostKeyFingerprint.normalize(expected)) is pinned; the server was reinstalled or someone is intercepting the connection. Re-pin only after checking the server"
+            )
+        }
+    }
+
+    private func authenticate(_ session: OpaquePointer, label: String, deadline: ContinuousClock.Instant) throws(SSHError) {
+        let user = configuration.username
+        let expired = SSHError(.timedOut, "authentication with \(label) timed out")
+        let status: Int32
+        do {
+            switch configuration.authentication {
+            case .password(let password):
+                status = try retryingStatus(until: deadline, expired: expired) {
+                    libssh2_userauth_password_ex(session, user, UInt32(user.utf8.count), password, UInt32(password.utf8.count), nil)
+                }
+            case .privateKey(let pem, let passphrase):
+                status = try retryingStatus(until: deadline, expired: expired) {
+                    libssh2_userauth_publickey_frommemory(session, user, user.utf8.count, nil, 0, pem, pem.utf8.count, passphrase)
+                }
+            }
+        }
+        switch status {
+        case 0:
+            return
+        case LIBSSH2_ERROR_AUTHENTICATION_FAILED, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED:
+            throw SSHError(.authenticationFailed, "\(label) rejected the credentials for user '\(user)'")
+        case LIBSSH2_ERROR_FILE, LIBSSH2_ERROR_KEYFILE_AUTH_FAILED:
+            throw SSHError(.invalidPrivateKey, "the private key for \(label) could not be read (wrong passphrase or unsupported format)")
+        default:
+            throw sessionError(status, during: "authentication with \(label)")
+        }
+    }
+
+    // MARK: - Non-blocking helpers
+
+    /// Calls a libssh2 function until it stops answering EAGAIN, waiting on the socket in between.
+    /// Throws for negative results; returns the non-negative one.
+    @discardableResult
+    func retrying(until deadline: ContinuousClock.Instant, expired: SSHError, _ call: () -> Int32) throws(SSHError) -> Int32 {
+        let status = try retryingStatus(until: deadline, expired: expired, call)
+        if status < 0 { throw sessionError(status, during: expired.message.replacingTimedOut()) }
+        return status
+    }
+
+    /// Like `retrying` but returns negative statuses to the caller instead of throwing.
+    func retryingStatus(until deadline: ContinuousClock.Instant?, expired: SSHError, _ call: () -> Int32) throws(SSHError) -> Int32 {
+        while true {
+            let status = call()
+            guard status == LIBSSH2_ERROR_EAGAIN else { return status }
+            try waitForSocket(until: deadline, expired: expired)
+        }
+    }
+
+    /// Waits until the socket is ready in the direction libssh2 is blocked on, at most until `deadline`
+    /// and never longer than one second (so callers re-check their own timers).
+    func waitForSocket(until deadline: ContinuousClock.Instant?, expired: SSHError) throws(SSHError) {
+        guard let session else { throw SSHError(.notConnected, "the SSH session is closed") }
+        var timeout: Int32 = 1000
+        if let deadline {
+            let remaining = TCPSocket.milliseconds(until: deadline)
+            if remaining <= 0 { throw expired }
+            timeout = min(timeout, remaining)
+        }
+        let directions = libssh2_session_block_directions(session)
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+        if events == 0 { events = Int16(POLLIN) }
+        var descriptor = pollfd(fd: socket, events: events, revents: 0)
+        _ = poll(&descriptor, 1, timeout)
+    }
+
+    /// Maps a libssh2 error code to an `SSHError` with the library's own message.
+    func sessionError(_ status: Int32, during action: String) -> SSHError {
+        var message = "libssh2 error \(status)"
+        if let session {
+            var text: UnsafeMutablePointer<CChar>?
+            var length: Int32 = 0
+            _ = libssh2_session_last_error(session, &text, &length, 0)
+            if let text, length > 0 { message = String(cString: text) }
+        }
+        switch status {
+        case LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_DISCONNECT, LIBSSH2_ERROR_BANNER_RECV, LIBSSH2_ERROR_BANNER_SEND:
+            return SSHError(.connectionReset, "\(action): connection lost (\(message))")
+        case LIBSSH2_ERROR_TIMEOUT, LIBSSH2_ERROR_SOCKET_TIMEOUT:
+            return SSHError(.timedOut, "\(action) timed out (\(message))")
+        case LIBSSH2_ERROR_CHANNEL_FAILURE, LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED, LIBSSH2_ERROR_CHANNEL_UNKNOWN, LIBSSH2_ERROR_CHANNEL_CLOSED:
+            return SSHError(.channelFailed, "\(action): \(message)")
+        default:
+            return SSHError(.protocolError, "\(action): \(message)")
+        }
+    }
+
+    static func keyTypeName(_ type: Int32) -> String {
+        switch type {
+        case 1: return "ssh-rsa"
+        case 2: return "ssh-dss"
+        case 3: return "ecdsa-sha2-nistp256"
+        case 4: return "ecdsa-sha2-nistp384"
+        case 5: return "ecdsa-sha2-nistp521"
+        case 6: return "ssh-ed25519"
+        default: return "unknown"
+        }
+    }
+}
+
+extension String {
+    /// "handshake with x timed out" → "handshake with x", for messages about other failures.
+    fileprivate func replacingTimedOut() -> String {
+        hasSuffix(" timed out") ? String(dropLast(10)) : self
+    }
+}

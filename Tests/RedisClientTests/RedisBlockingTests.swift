@@ -1,0 +1,55 @@
+import RedisClient
+import TestSupport
+import Testing
+
+@Suite struct RedisBlockingTests {
+    @Test func blockingPopTimesOutWithNull() async throws {
+        let redis = try makeConnection()
+        let key = RedisArgument(TestEnvironment.uniqueName("marker"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let reply = try await redis.blockingCommand(["BZPOPMIN", key, "0.3"], serverTimeout: .milliseconds(300))
+        #expect(reply.isNull)
+        #expect(clock.now - started >= .milliseconds(250))
+    }
+
+    @Test func blockingPopReturnsWhenAMemberArrives() async throws {
+        let waiter = try makeConnection()
+        let producer = try makeConnection()
+        let key = RedisArgument(TestEnvironment.uniqueName("marker"))
+        let task = Task { try await waiter.blockingCommand(["BZPOPMIN", key, "5"], serverTimeout: .seconds(5)) }
+        try await Task.sleep(for: .milliseconds(100))
+        try await producer.command(["ZADD", key, "0", "0"])
+        let reply = try await task.value
+        #expect(reply.array?.count == 3)
+        #expect(reply.array?[1].string == "0")
+    }
+
+    @Test func cancellingABlockingPopInterruptsItAtOnce() async throws {
+        let redis = try makeConnection()
+        let key = RedisArgument(TestEnvironment.uniqueName("marker"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let task = Task { try await redis.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        do {
+            _ = try await task.value
+            Issue.record("the wait should have been interrupted")
+        } catch let error as RedisError {
+            #expect(error.code == .interrupted)
+        }
+        #expect(clock.now - started < .seconds(3))
+        // The connection comes back for the next command.
+        #expect(try await redis.command("PING").string == "PONG")
+    }
+
+    @Test func interruptFromAnotherTaskEndsTheWait() async throws {
+        let redis = try makeConnection()
+        let key = RedisArgument(TestEnvironment.uniqueName("marker"))
+        let task = Task { try await redis.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(200))
+        redis.interrupt()
+        await #expect(throws: RedisError.self) { try await task.value }
+    }
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Local Redis, PostgreSQL and sshd on loopback, each under a state folder of its own.
+# Sourced by run.sh and test.sh; also callable: services.sh start|stop|restart redis|postgres|sshd STATE_DIR PORT
+set -euo pipefail
+
+MM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+mm_log() { printf '[medicineman] %s\n' "$*" >&2; }
+
+# Installs the Debian packages the platform and its tests need, when any is missing.
+mm_install_packages() {
+  local wanted=(redis-server redis-tools postgresql-15 postgresql-client-15 libhiredis-dev libpq-dev
+                libssh2-1-dev openssh-server openssh-client curl ca-certificates zstd "$@")
+  local missing=()
+  for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    mm_log "installing: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian starts packaged servers on install where it can; ours run on their own ports, so
+  # those are left alone.
+}
+
+mm_wait_for() { # description, tries, command...
+  local what=$1 tries=$2; shift 2
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  mm_log "$what did not come up"; return 1
+}
+
+# --- Redis --------------------------------------------------------------------------------------
+mm_start_redis() { # state_dir port [durable]
+  local dir=$1 port=$2 durable=${3:-yes}
+  mkdir -p "$dir"
+  if redis-cli -p "$port" ping >/dev/null 2>&1; then return 0; fi
+  local persistence=(--appendonly yes --appendfsync everysec --save "")
+  [ "$durable" = yes ] || persistence=(--appendonly no --save "")
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory-policy noeviction "${persistence[@]}"
+  mm_wait_for "redis on $port" 50 redis-cli -p "$port" ping
+}
+
+mm_stop_redis() { # state_dir port
+  redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 50); do redis-cli -p "$2" ping >/dev/null 2>&1 || return 0; sleep 0.1; done
+}
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' user and
+# lives where that user can reach it.
+mm_pg_user_run() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+mm_pg_data_dir() { # state_dir -> where the cluster lives
+  local dir=$1
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$dir/.." 2>/dev/null; then
+    echo "/var/tmp/medicineman-pg-$(echo "$dir" | md5sum | cut -c1-12)"
+  else
+    echo "$dir/pgdata"
+  fi
+}
+
+mm_start_postgres() { # state_dir port database user password
+  local dir=$1 port=$2 database=$3 user=$4 password=$5
+  mkdir -p "$dir"
+  local data; data=$(mm_pg_data_dir "$dir")
+  if [ ! -s "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
+    chmod 700 "$data"
+    mm_pg_user_run "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+  fi
+  if ! mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=${MM_PG_FSYNC:-on}" start >/dev/null
+  fi
+  local psql=(mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
+  # Identifiers come from our own scripts; the password is passed as a psql variable and quoted by psql.
+  local verb=CREATE
+  [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$user'")" = 1 ] && verb=ALTER
+  "${psql[@]}" -v pw="$password" <<<"$verb ROLE \"$user\" LOGIN PASSWORD :'pw';"
+  if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" != 1 ]; then
+    "${psql[@]}" -c "CREATE DATABASE \"$database\" OWNER \"$user\""
+  fi
+}
+
+mm_stop_postgres() { # state_dir
+  local data; data=$(mm_pg_data_dir "$1")
+  [ -d "$data" ] || return 0
+  mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# --- sshd test host -----------------------------------------------------------------------------
+# A test user with a password and authorized keys of every supported type; sshd with its own
+# config, host key and port. Needs root (it creates the user and binds as sshd).
+mm_start_sshd() { # state_dir port user password
+  local dir=$1 port=$2 user=$3 password=$4
+  mkdir -p "$dir/keys" /run/sshd
+  chmod 755 "$dir" "$dir/keys"
+  [ -f "$dir/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N "" -f "$dir/ssh_host_ed25519_key"
+  id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+  echo "$user:$password" | chpasswd
+  [ -f "$dir/keys/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -C mm-ed25519 -f "$dir/keys/id_ed25519"
+  [ -f "$dir/keys/id_rsa" ] || ssh-keygen -q -t rsa -b 3072 -N "" -C mm-rsa -f "$dir/keys/id_rsa"
+  [ -f "$dir/keys/id_ecdsa" ] || ssh-keygen -q -t ecdsa -b 256 -N "" -C mm-ecdsa -f "$dir/keys/id_ecdsa"
+  [ -f "$dir/keys/id_ed25519_pass" ] || ssh-keygen -q -t ed25519 -N "correct horse" -C mm-pass -f "$dir/keys/id_ed25519_pass"
+  [ -f "$dir/keys/id_unknown" ] || ssh-keygen -q -t ed25519 -N "" -C mm-unknown -f "$dir/keys/id_unknown"
+  cat "$dir/keys/id_ed25519.pub" "$dir/keys/id_rsa.pub" "$dir/keys/id_ecdsa.pub" "$dir/keys/id_ed25519_pass.pub" >"$dir/authorized_keys"
+  chmod 644 "$dir/authorized_keys" "$dir"/keys/*
+  cat >"$dir/sshd_config" <<EOF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/ssh_host_ed25519_key
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+StrictModes no
+PermitRootLogin no
+AllowUsers $user
+MaxStartups 200
+MaxSessions 100
+MaxAuthTries 10
+LogLevel ERROR
+Subsystem sftp internal-sftp
+EOF
+  if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then return 0; fi
+  /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
+  mm_wait_for "sshd on $port" 50 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+}
+
+mm_stop_sshd() { # state_dir
+  [ -f "$1/sshd.pid" ] && kill "$(cat "$1/sshd.pid")" 2>/dev/null || true
+  rm -f "$1/sshd.pid"
+}
+
+mm_sshd_fingerprint() { # state_dir
+  ssh-keygen -l -E sha256 -f "$1/ssh_host_ed25519_key.pub" | awk '{print $2}'
+}
+
+# Command-line use (tests restart servers through this).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  action=${1:?start|stop|restart}; service=${2:?redis|postgres|sshd}; shift 2
+  case "$action:$service" in
+    start:redis) mm_start_redis "$1" "$2" "${3:-no}" ;;
+    stop:redis) mm_stop_redis "$1" "$2" ;;
+    restart:redis) mm_stop_redis "$1" "$2"; mm_start_redis "$1" "$2" "${3:-no}" ;;
+    stop:postgres) mm_stop_postgres "$1" ;;
+    start:postgres) mm_start_postgres "$@" ;;
+    restart:postgres) mm_stop_postgres "$1"; mm_start_postgres "$@" ;;
+    *) echo "unknown: $action $service" >&2; exit 2 ;;
+  esac
+fi

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services: installs what is missing, starts Redis,
+# PostgreSQL and an sshd test host on loopback, builds, tests, and stops what it started.
+# Usage: scripts/test.sh [extra swift test arguments, e.g. --filter RedisClientTests]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$MM_ROOT"
+
+[ "$(id -u)" = 0 ] || { mm_log "run as root: the sshd test host needs a system user"; exit 1; }
+command -v swift >/dev/null || { mm_log "swift is not on PATH (expected the toolchain under /opt/swift)"; exit 1; }
+mm_install_packages
+
+STATE="$MM_ROOT/.local/test"
+mkdir -p "$STATE"
+REDIS_PORT=${MM_TEST_REDIS_PORT:-6395}
+REDIS_SPARE_PORT=$((REDIS_PORT + 1))   # restarted by tests; nothing else uses it
+PG_PORT=${MM_TEST_PG_PORT:-5445}
+PG_SPARE_PORT=$((PG_PORT + 1))        # restarted by tests
+SSH_PORT=${MM_TEST_SSH_PORT:-2225}
+PG_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
+SSH_USER=mmtest
+SSH_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
+
+cleanup() {
+  mm_stop_sshd "$STATE/sshd"
+  mm_stop_redis "$STATE/redis" "$REDIS_PORT"
+  mm_stop_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT"
+  mm_stop_postgres "$STATE/postgres"
+  mm_stop_postgres "$STATE/postgres-spare"
+}
+trap cleanup EXIT
+
+export MM_PG_FSYNC=off  # test data is throwaway
+mm_start_redis "$STATE/redis" "$REDIS_PORT" no
+mm_start_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT" no
+mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_test mmtest "$PG_PASSWORD"
+mm_start_postgres "$STATE/postgres-spare" "$PG_SPARE_PORT" medicineman_test mmtest "$PG_PASSWORD"
+for dir in postgres postgres-spare; do
+  data=$(mm_pg_data_dir "$STATE/$dir")
+  port=$PG_PORT; [ "$dir" = postgres ] || port=$PG_SPARE_PORT
+  mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -qAt -c 'ALTER ROLE mmtest CREATEDB' >/dev/null
+done
+mm_start_sshd "$STATE/sshd" "$SSH_PORT" "$SSH_USER" "$SSH_PASSWORD"
+
+export MM_TEST_SERVICES="$MM_ROOT/scripts/services.sh"
+export MM_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export MM_TEST_REDIS_SPARE_URL="redis://127.0.0.1:$REDIS_SPARE_PORT/0"
+export MM_TEST_REDIS_SPARE_STATE="$STATE/redis-spare"
+export MM_TEST_REDIS_SPARE_PORT="$REDIS_SPARE_PORT"
+export MM_TEST_DATABASE_URL="postgres://mmtest:$PG_PASSWORD@127.0.0.1:$PG_PORT/medicineman_test"
+export MM_TEST_DATABASE_SPARE_URL="postgres://mmtest:$PG_PASSWORD@127.0.0.1:$PG_SPARE_PORT/medicineman_test"
+export MM_TEST_PG_SPARE_STATE="$STATE/postgres-spare"
+export MM_TEST_PG_SPARE_PORT="$PG_SPARE_PORT"
+export MM_TEST_PG_PASSWORD="$PG_PASSWORD"
+export MM_TEST_SSH_HOST=127.0.0.1
+export MM_TEST_SSH_PORT="$SSH_PORT"
+export MM_TEST_SSH_USER="$SSH_USER"
+export MM_TEST_SSH_PASSWORD="$SSH_PASSWORD"
+export MM_TEST_SSH_KEYS="$STATE/sshd/keys"
+export MM_TEST_SSH_FINGERPRINT="$(mm_sshd_fingerprint "$STATE/sshd")"
+export MM_TEST_ROOT="$MM_ROOT"
+export -p | grep ' MM_TEST_' >"$STATE/env.sh"   # for running single tests by hand: source it
+
+if [ "${1:-}" = "--services-only" ]; then
+  trap - EXIT
+  mm_log "services are up; source $STATE/env.sh to use them"; exit 0
+fi
+
+mm_log "building (warnings in our own code fail the build)"
+build_log="$STATE/build.log"
+if ! swift build --build-tests >"$build_log" 2>&1; then
+  grep -E 'error:' "$build_log" | sort -u | head -n 40 >&2 || true
+  mm_log "build failed (full log: $build_log)"; exit 1
+fi
+if grep -E "^$MM_ROOT/(Sources|Tests)/.*warning:" "$build_log" | sort -u | grep .; then
+  mm_log "our own targets have warnings (listed above)"; exit 1
+fi
+
+mm_log "running tests"
+swift test --skip-build "$@"
