@@ -39,8 +39,11 @@ mm_start_redis() { # state_dir port [durable]
   if redis-cli -p "$port" ping >/dev/null 2>&1; then return 0; fi
   local persistence=(--appendonly yes --appendfsync everysec --save "")
   [ "$durable" = yes ] || persistence=(--appendonly no --save "")
+  # Tests use DEBUG SLEEP to provoke command timeouts; throwaway servers only.
+  [ "$durable" = yes ] || persistence+=(--enable-debug-command local)
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory-policy noeviction "${persistence[@]}"
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory-policy noeviction "${persistence[@]}" \
+    </dev/null >"$dir/redis.stdout" 2>&1 || { cat "$dir/redis.stdout" >&2; return 1; }
   mm_wait_for "redis on $port" 50 redis-cli -p "$port" ping
 }
 
@@ -78,7 +81,7 @@ mm_start_postgres() { # state_dir port database user password
   fi
   if ! mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=${MM_PG_FSYNC:-on}" start >/dev/null
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=${MM_PG_FSYNC:-on}" start </dev/null >/dev/null
   fi
   local psql=(mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
   # Identifiers come from our own scripts; the password is passed as a psql variable and quoted by psql.
@@ -133,7 +136,7 @@ LogLevel ERROR
 Subsystem sftp internal-sftp
 EOF
   if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then return 0; fi
-  /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
+  /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" </dev/null >/dev/null
   mm_wait_for "sshd on $port" 50 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
 }
 
@@ -148,7 +151,11 @@ mm_sshd_fingerprint() { # state_dir
 
 # Command-line use (tests restart servers through this).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  # Daemons started here must not inherit the caller's descriptors (a test runner waits for
+  # its pipes and process-exit sockets to close).
+  for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true; done
   action=${1:?start|stop|restart}; service=${2:?redis|postgres|sshd}; shift 2
+  [ $# -gt 0 ] && set -- "$(mkdir -p "$1" && cd "$1" && pwd)" "${@:2}"   # daemons chdir: absolute state dir
   case "$action:$service" in
     start:redis) mm_start_redis "$1" "$2" "${3:-no}" ;;
     stop:redis) mm_stop_redis "$1" "$2" ;;

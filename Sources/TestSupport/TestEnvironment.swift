@@ -29,10 +29,19 @@ public enum TestEnvironment {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [try require("MM_TEST_SERVICES")] + arguments
+        // A daemon started here must not inherit the test runner's output pipes: it would hold
+        // them open and `swift test` would wait for it forever.
+        let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("medicineman-services.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Missing(name: "services.sh \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw Missing(name: "services.sh \(arguments.joined(separator: " ")) exited \(process.terminationStatus); see \(log.path)")
         }
     }
 
