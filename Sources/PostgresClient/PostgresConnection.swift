@@ -88,6 +88,7 @@ public actor PostgresConnection {
     }
 
     /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
+    @discardableResult
     public func transaction<Result: Sendable>(
         _ body: @Sendable (isolated PostgresConnection) async throws -> Result
     ) async throws -> Result {

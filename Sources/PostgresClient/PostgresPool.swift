@@ -38,6 +38,7 @@ public actor PostgresPool {
 
     /// Runs `body` in a transaction on one pooled connection: committed when it returns,
     /// rolled back when it throws.
+    @discardableResult
     public nonisolated func withTransaction<Result: Sendable>(
         _ body: @Sendable (isolated PostgresConnection) async throws -> Result
     ) async throws -> Result {

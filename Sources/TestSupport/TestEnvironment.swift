@@ -7,6 +7,7 @@ import Foundation
 public enum TestEnvironment {
     public struct Missing: Error, CustomStringConvertible {
         public let name: String
+        public init(name: String) { self.name = name }
         public var description: String {
             "\(name) is not set: these tests need the Redis, PostgreSQL and sshd that scripts/test.sh starts. Run scripts/test.sh (or source .local/test/env.sh after scripts/test.sh --services-only)."
         }

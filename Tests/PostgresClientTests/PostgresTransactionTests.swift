@@ -1,0 +1,99 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite struct PostgresTransactionTests {
+    struct Boom: Error {}
+
+    private func makeTables(_ db: PostgresConnection) async throws -> (parent: String, child: String) {
+        let parent = TestEnvironment.uniqueName("parent")
+        let child = TestEnvironment.uniqueName("child")
+        try await db.query("CREATE TABLE \(parent) (id int PRIMARY KEY, name text UNIQUE NOT NULL)")
+        try await db.query("CREATE TABLE \(child) (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES \(parent)(id))")
+        return (parent, child)
+    }
+
+    @Test func throwingBodyRollsBack() async throws {
+        let db = try makeConnection()
+        let tables = try await makeTables(db)
+        await #expect(throws: Boom.self) {
+            try await db.transaction { db in
+                try db.query("INSERT INTO \(tables.parent) VALUES (1, 'kept?')")
+                throw Boom()
+            }
+        }
+        let count = try await db.query("SELECT count(*) AS n FROM \(tables.parent)").first?.decode("n", as: Int.self)
+        #expect(count == 0)
+        try await db.transaction { db in
+            try db.query("INSERT INTO \(tables.parent) VALUES (1, 'kept')")
+        }
+        let after = try await db.query("SELECT count(*) AS n FROM \(tables.parent)").first?.decode("n", as: Int.self)
+        #expect(after == 1)
+    }
+
+    @Test func uniqueAndForeignKeyViolationsAreDistinguishable() async throws {
+        let db = try makeConnection()
+        let tables = try await makeTables(db)
+        try await db.query("INSERT INTO \(tables.parent) VALUES ($1, $2)", [1, "web-1"])
+        do {
+            try await db.query("INSERT INTO \(tables.parent) VALUES ($1, $2)", [2, "web-1"])
+            Issue.record("duplicate name should be refused")
+        } catch {
+            #expect(error.isUniqueViolation)
+            #expect(!error.isForeignKeyViolation)
+            #expect(error.sqlState == "23505")
+            #expect(error.constraint?.contains("name") == true)
+            #expect(!error.isRetryable)
+        }
+        do {
+            try await db.query("INSERT INTO \(tables.child) VALUES ($1, $2)", [1, 99])
+            Issue.record("a missing parent should be refused")
+        } catch {
+            #expect(error.isForeignKeyViolation)
+            #expect(!error.isUniqueViolation)
+        }
+        // The connection is still usable after errors.
+        #expect(try await db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+    }
+
+    @Test func poolRunsManyTasksOnFewConnections() async throws {
+        let pool = PostgresPool(configuration: try postgresConfiguration(), options: .init(maxConnections: 3), logger: testLogger())
+        let sum = try await withThrowingTaskGroup(of: Int.self) { group in
+            for value in 1...50 {
+                group.addTask {
+                    try await pool.query("SELECT $1::int AS v, pg_sleep(0.001)", [value]).first?.decode("v", as: Int.self) ?? 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(sum == 1275)
+        let backends = try await pool.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'medicineman' AND datname = current_database()"
+        ).first?.decode("n", as: Int.self)
+        #expect((backends ?? 0) <= 3 + 8)  // this pool's three plus other suites' connections
+        await pool.close()
+    }
+}
+
+@Suite(.serialized) struct PostgresReconnectTests {
+    @Test func statementAfterARestartFailsRetryablyThenReconnects() async throws {
+        let db = try makeConnection("MM_TEST_DATABASE_SPARE_URL")
+        #expect(try await db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        try TestEnvironment.services([
+            "restart", "postgres",
+            try TestEnvironment.require("MM_TEST_PG_SPARE_STATE"),
+            try TestEnvironment.require("MM_TEST_PG_SPARE_PORT"),
+            "medicineman_test", "mmtest",
+            try TestEnvironment.require("MM_TEST_PG_PASSWORD"),
+        ])
+        do {
+            try await db.query("SELECT 1 AS one")
+            Issue.record("the first statement after a restart should fail")
+        } catch {
+            #expect(error.code == .connectionLost)
+            #expect(error.isRetryable)
+        }
+        #expect(try await db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+    }
+}
