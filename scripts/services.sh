@@ -125,6 +125,9 @@ AuthorizedKeysFile $dir/authorized_keys
 PasswordAuthentication yes
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
+# libssh2 1.10 (Debian 12) signs RSA user keys with ssh-rsa (SHA-1) only; OpenSSH >= 8.8 turns
+# that off by default. Servers that hold RSA keys need this line too (README: SSH keys).
+PubkeyAcceptedAlgorithms +ssh-rsa
 UsePAM no
 StrictModes no
 PermitRootLogin no

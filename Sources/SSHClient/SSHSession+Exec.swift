@@ -89,8 +89,9 @@ extension SSHSession {
                 }
             }
             if inputOffset < input.count {
-                let written = input.withUnsafeBytes { raw in
-                    libssh2_channel_write_ex(channel, 0, raw.baseAddress!.advanced(by: inputOffset).assumingMemoryBound(to: CChar.self), input.count - inputOffset)
+                let written = input.withUnsafeBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return libssh2_channel_write_ex(channel, 0, base.advanced(by: inputOffset).assumingMemoryBound(to: CChar.self), input.count - inputOffset)
                 }
                 if written > 0 {
                     inputOffset += written
@@ -139,8 +140,11 @@ extension SSHSession {
                 : timedOut)
         }
 
-        try retrying(until: openDeadline + .seconds(5), expired: timedOut) { libssh2_channel_close(channel) }
-        try retrying(until: openDeadline + .seconds(5), expired: timedOut) { libssh2_channel_wait_closed(channel) }
+        // The command is done; closing gets a short budget of its own.
+        let closeDeadline = ContinuousClock.now + .seconds(5)
+        let closeTimedOut = SSHError(.timedOut, "closing the channel on \(label) took longer than 5 s")
+        try retrying(until: closeDeadline, expired: closeTimedOut) { libssh2_channel_close(channel) }
+        try retrying(until: closeDeadline, expired: closeTimedOut) { libssh2_channel_wait_closed(channel) }
         finished = true
         Self.readExit(channel, session: session, into: &result)
         return result

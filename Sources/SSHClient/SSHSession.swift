@@ -79,6 +79,12 @@ public actor SSHSession {
 
     public var isConnected: Bool { session != nil }
 
+    /// Runs `body` on the session's own thread, so `exec` sinks can use local state freely and
+    /// several commands run back to back without hopping threads.
+    public func perform<Result: Sendable>(_ body: @Sendable (isolated SSHSession) throws -> Result) rethrows -> Result {
+        try body(self)
+    }
+
     /// Ends the session politely and closes the socket.
     public func close() {
         if let session {
