@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `medicineman`: the platform's command line.
+@main
+struct MedicineMan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medicineman",
+        abstract: "Back up, scan and update Linux servers through durable job queues.",
+        discussion: "Settings come from the environment; see README.md (Configuration).",
+        version: "0.1.0",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+}

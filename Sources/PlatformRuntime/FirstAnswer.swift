@@ -1,0 +1,35 @@
+import Synchronization
+
+/// Waits for `body` at most `timeout`. Unlike a task group, it does not wait for a body that hangs
+/// (e.g. a connect stuck in a C library): the body keeps running detached and its late answer is
+/// dropped.
+enum FirstAnswer {
+    struct TimedOut: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String { "no answer within \(timeout)" }
+    }
+
+    static func race<Value: Sendable>(
+        timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> Value
+    ) async -> Result<Value, any Error> {
+        let slot = Mutex<CheckedContinuation<Result<Value, any Error>, Never>?>(nil)
+        let finish: @Sendable (Result<Value, any Error>) -> Void = { result in
+            slot.withLock { continuation in
+                continuation?.resume(returning: result)
+                continuation = nil
+            }
+        }
+        return await withCheckedContinuation { continuation in
+            slot.withLock { $0 = continuation }
+            let work = Task {
+                do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                work.cancel()
+                finish(.failure(TimedOut(timeout: timeout)))
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Logging
+import PostgresClient
+import RedisClient
+
+extension PlatformConfiguration {
+    /// Reads `HOST`, `PORT`, `REDIS_URL` (or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`),
+    /// `DATABASE_URL` (or the `PG*` variables), `MIGRATIONS_DIR`, `STARTUP_TIMEOUT_SECONDS`,
+    /// `LOG_LEVEL`, `REDIS_POOL_SIZE` and `DATABASE_POOL_SIZE`.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        self.init()
+        if let host = environment["HOST"], !host.isEmpty { http.host = host }
+        if let port = environment["PORT"], !port.isEmpty {
+            http.port = try Self.integer(port, variable: "PORT", in: 0...65535)
+        }
+        do {
+            redis = try RedisConfiguration(environment: environment)
+        } catch {
+            throw ConfigurationError(variable: environment["REDIS_URL"] == nil ? "REDIS_*" : "REDIS_URL", error.message)
+        }
+        do {
+            postgres = try PostgresConfiguration(environment: environment)
+        } catch {
+            throw ConfigurationError(variable: "DATABASE_URL", error.message)
+        }
+        if let directory = environment["MIGRATIONS_DIR"], !directory.isEmpty { migrationsDirectory = directory }
+        if let seconds = environment["STARTUP_TIMEOUT_SECONDS"], !seconds.isEmpty {
+            startupTimeout = .seconds(try Self.integer(seconds, variable: "STARTUP_TIMEOUT_SECONDS", in: 0...3600))
+        }
+        if let level = environment["LOG_LEVEL"], !level.isEmpty {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(variable: "LOG_LEVEL", "expected one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+            }
+            logLevel = parsed
+        }
+        if let size = environment["REDIS_POOL_SIZE"], !size.isEmpty {
+            redisPoolSize = try Self.integer(size, variable: "REDIS_POOL_SIZE", in: 1...512)
+        }
+        if let size = environment["DATABASE_POOL_SIZE"], !size.isEmpty {
+            postgresPoolSize = try Self.integer(size, variable: "DATABASE_POOL_SIZE", in: 1...512)
+        }
+    }
+
+    private static func integer(_ text: String, variable: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(variable: variable, "expected a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,51 @@
+import Logging
+import PostgresClient
+import RedisClient
+
+/// Everything a `medicineman` process is configured with; every field has a default that runs
+/// against a local Redis and PostgreSQL.
+public struct PlatformConfiguration: Sendable {
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+        public init(host: String = "127.0.0.1", port: Int = 3000) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public var http: HTTP
+    public var redis: RedisConfiguration
+    public var postgres: PostgresConfiguration
+    /// Where the numbered SQL migrations live.
+    public var migrationsDirectory: String
+    /// How long start-up waits for PostgreSQL to accept the migrations before giving up.
+    public var startupTimeout: Duration
+    /// Longest time one readiness probe may take before it counts as failed.
+    public var readinessTimeout: Duration
+    public var logLevel: Logger.Level
+    public var redisPoolSize: Int
+    public var postgresPoolSize: Int
+
+    public init(
+        http: HTTP = HTTP(),
+        redis: RedisConfiguration = RedisConfiguration(),
+        postgres: PostgresConfiguration = PostgresConfiguration(),
+        migrationsDirectory: String = "migrations",
+        startupTimeout: Duration = .seconds(60),
+        readinessTimeout: Duration = .seconds(3),
+        logLevel: Logger.Level = .info,
+        redisPoolSize: Int = 16,
+        postgresPoolSize: Int = 10
+    ) {
+        self.http = http
+        self.redis = redis
+        self.postgres = postgres
+        self.migrationsDirectory = migrationsDirectory
+        self.startupTimeout = startupTimeout
+        self.readinessTimeout = readinessTimeout
+        self.logLevel = logLevel
+        self.redisPoolSize = redisPoolSize
+        self.postgresPoolSize = postgresPoolSize
+    }
+}

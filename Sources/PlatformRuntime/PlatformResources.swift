@@ -1,0 +1,25 @@
+import Logging
+import PostgresClient
+import RedisClient
+
+/// The shared connections of one process: a Redis pool, a PostgreSQL pool and the migrations.
+public struct PlatformResources: Sendable {
+    public let configuration: PlatformConfiguration
+    public let redis: RedisConnectionPool
+    public let postgres: PostgresPool
+    public let migrations: MigrationRunner
+
+    public init(configuration: PlatformConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.redis = RedisConnectionPool(
+            configuration: configuration.redis, options: .init(maxConnections: configuration.redisPoolSize), logger: logger)
+        self.postgres = PostgresPool(
+            configuration: configuration.postgres, options: .init(maxConnections: configuration.postgresPoolSize), logger: logger)
+        self.migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
+    }
+
+    public func close() async {
+        await redis.close()
+        await postgres.close()
+    }
+}

@@ -1,0 +1,52 @@
+import HTTPAPI
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// `medicineman serve`: migrates, then runs the HTTP API (and, in later issues, the workers and
+/// scheduler) as services of one group that drains on SIGTERM or SIGINT.
+public struct PlatformServer: Sendable {
+    public static let version = "0.1.0"
+
+    public let configuration: PlatformConfiguration
+    let logger: Logger
+
+    public init(configuration: PlatformConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let resources = try PlatformResources(configuration: configuration, logger: logger)
+        do {
+            try await resources.migrate(logger: logger)
+        } catch {
+            await resources.close()
+            throw error
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [ResourceCloser(resources: resources), try makeApplication(resources: resources)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+
+    /// The HTTP application on its own, for tests that drive it without sockets.
+    public func makeApplication(resources: PlatformResources) throws -> some ApplicationProtocol {
+        let router = buildRouter(APIDependencies(readiness: DependencyReadiness(resources: resources), version: Self.version))
+        let logger = self.logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "medicineman"),
+            onServerRunning: { channel in
+                logger.notice("medicineman is listening", metadata: [
+                    "address": "http://\(channel.localAddress?.ipAddress ?? "?"):\(channel.localAddress?.port ?? 0)",
+                ])
+            },
+            logger: logger
+        )
+    }
+}

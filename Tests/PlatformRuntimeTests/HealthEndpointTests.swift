@@ -1,0 +1,110 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PlatformRuntime
+import PostgresClient
+import RedisClient
+import TestSupport
+import Testing
+
+@Suite struct HealthEndpointTests {
+    private func logger() -> Logger {
+        var logger = Logger(label: "test.platform")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    private func configuration(postgres: PostgresConfiguration, redisURL: String? = nil) throws -> PlatformConfiguration {
+        var configuration = PlatformConfiguration()
+        configuration.redis = try RedisConfiguration(url: redisURL ?? TestEnvironment.require("MM_TEST_REDIS_URL"))
+        configuration.postgres = postgres
+        configuration.migrationsDirectory = try TestEnvironment.require("MM_TEST_ROOT") + "/migrations"
+        configuration.readinessTimeout = .seconds(5)
+        return configuration
+    }
+
+    private func readiness(_ response: TestResponse) throws -> ReadinessReport {
+        try JSONDecoder().decode(ReadinessReport.self, from: Data(String(buffer: response.body).utf8))
+    }
+
+    @Test func healthAnswersWithoutDependencies() async throws {
+        var configuration = PlatformConfiguration()
+        configuration.redis = RedisConfiguration(port: 1)
+        configuration.postgres = PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/none")
+        configuration.migrationsDirectory = try TestEnvironment.require("MM_TEST_ROOT") + "/migrations"
+        let resources = try PlatformResources(configuration: configuration, logger: logger())
+        let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("\"status\":\"ok\""))
+            }
+        }
+        await resources.close()
+    }
+
+    @Test func readyFollowsMigrationsAndRedis() async throws {
+        try await TestEnvironment.withScratchDatabase(logger: logger()) { postgres in
+            let configuration = try configuration(postgres: postgres)
+            let resources = try PlatformResources(configuration: configuration, logger: logger())
+            let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
+            try await app.test(.router) { client in
+                // Empty database: reachable, but the schema is missing.
+                try await client.execute(uri: "/ready", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    let report = try readiness(response)
+                    #expect(report.checks["redis"]?.ok == true)
+                    #expect(report.checks["postgres"]?.ok == true)
+                    #expect(report.checks["migrations"]?.ok == false)
+                    #expect(report.reasons.contains { $0.contains("medicineman migrate") })
+                }
+                try await resources.migrate(logger: logger())
+                try await client.execute(uri: "/ready", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let report = try readiness(response)
+                    #expect(report.status == "ready")
+                }
+            }
+            await resources.close()
+        }
+    }
+
+    @Test func readyIs503WithAReasonWhenRedisIsDown() async throws {
+        var configuration = try configuration(postgres: PostgresConfiguration(url: TestEnvironment.require("MM_TEST_DATABASE_URL")))
+        configuration.redis = RedisConfiguration(port: 1)
+        let resources = try PlatformResources(configuration: configuration, logger: logger())
+        let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
+        try await resources.migrate(logger: logger())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let report = try readiness(response)
+                #expect(report.checks["redis"]?.ok == false)
+                #expect(report.checks["postgres"]?.ok == true)
+                #expect(report.reasons.first?.hasPrefix("redis:") == true)
+                #expect(report.reasons.first?.contains("refused") == true)
+            }
+        }
+        await resources.close()
+    }
+
+    @Test func readyIs503WhenPostgresIsDown() async throws {
+        var configuration = try configuration(postgres: PostgresConfiguration(url: "postgres://mm:secret@127.0.0.1:1/none"))
+        configuration.readinessTimeout = .seconds(5)
+        let resources = try PlatformResources(configuration: configuration, logger: logger())
+        let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = String(buffer: response.body)
+                #expect(!body.contains("secret"))
+                let report = try readiness(response)
+                #expect(report.checks["postgres"]?.ok == false)
+                #expect(report.checks["redis"]?.ok == true)
+            }
+        }
+        await resources.close()
+    }
+}

@@ -1,0 +1,52 @@
+import Logging
+import PlatformRuntime
+import PostgresClient
+import RedisClient
+import Testing
+
+@Suite struct PlatformConfigurationTests {
+    @Test func defaultsListenOnLoopback3000() throws {
+        let configuration = try PlatformConfiguration(environment: [:])
+        #expect(configuration.http.host == "127.0.0.1")
+        #expect(configuration.http.port == 3000)
+        #expect(configuration.redis.port == 6379)
+        #expect(configuration.migrationsDirectory == "migrations")
+    }
+
+    @Test func readsEveryVariable() throws {
+        let configuration = try PlatformConfiguration(environment: [
+            "HOST": "0.0.0.0", "PORT": "8080", "REDIS_URL": "redis://:secret@redis.internal:6380/2",
+            "DATABASE_URL": "postgres://u:p@db.internal:5433/mm", "MIGRATIONS_DIR": "/opt/mm/migrations",
+            "LOG_LEVEL": "DEBUG", "STARTUP_TIMEOUT_SECONDS": "5", "REDIS_POOL_SIZE": "4", "DATABASE_POOL_SIZE": "3",
+        ])
+        #expect(configuration.http.host == "0.0.0.0" && configuration.http.port == 8080)
+        #expect(configuration.redis.host == "redis.internal" && configuration.redis.port == 6380 && configuration.redis.database == 2)
+        #expect(configuration.postgres.url == "postgres://u:p@db.internal:5433/mm")
+        #expect(configuration.migrationsDirectory == "/opt/mm/migrations")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.startupTimeout == .seconds(5))
+        #expect(configuration.redisPoolSize == 4 && configuration.postgresPoolSize == 3)
+    }
+
+    @Test(arguments: [
+        ("PORT", "http"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("REDIS_URL", "http://x"),
+        ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"),
+    ])
+    func badValuesNameTheVariable(variable: String, value: String) {
+        do {
+            _ = try PlatformConfiguration(environment: [variable: value])
+            Issue.record("\(variable)=\(value) should be refused")
+        } catch {
+            #expect(error.variable == variable)
+            #expect(!error.message.isEmpty)
+        }
+    }
+
+    @Test func passwordsStayOutOfDescriptions() throws {
+        let configuration = try PlatformConfiguration(environment: [
+            "REDIS_URL": "redis://:redis-secret@h:6379/0", "DATABASE_URL": "postgres://u:pg-secret@h:5432/db",
+        ])
+        #expect(!configuration.redis.redactedDescription.contains("redis-secret"))
+        #expect(!configuration.postgres.redactedDescription.contains("pg-secret"))
+    }
+}
