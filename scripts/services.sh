@@ -8,6 +8,12 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 
 mm_log() { printf '[medicineman] %s\n' "$*" >&2; }
 
+# Puts the Swift toolchain on PATH (the machine image keeps it under /opt/swift).
+mm_require_swift() {
+  command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+  command -v swift >/dev/null 2>&1 || { mm_log "Swift 6.2 or newer is needed: install a toolchain from swift.org and put it on PATH"; exit 1; }
+}
+
 # Installs the Debian packages the platform and its tests need, when any is missing.
 mm_install_packages() {
   local wanted=(redis-server redis-tools postgresql-15 postgresql-client-15 libhiredis-dev libpq-dev

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$MM_ROOT"
 
 [ "$(id -u)" = 0 ] || { mm_log "run as root: the sshd test host needs a system user"; exit 1; }
-command -v swift >/dev/null || { mm_log "swift is not on PATH (expected the toolchain under /opt/swift)"; exit 1; }
+mm_require_swift
 mm_install_packages
 
 STATE="$MM_ROOT/.local/test"

@@ -32,6 +32,7 @@ public struct PlatformServer: Sendable {
             logger: logger
         ))
         try await group.run()
+        logger.notice("medicineman stopped cleanly")
     }
 
     /// The HTTP application on its own, for tests that drive it without sockets.

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `medicineman-bench`: throughput measurements recorded in BENCHMARKS.md.
+@main
+struct MedicineManBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medicineman-bench",
+        abstract: "Measure the platform's building blocks against real services.",
+        subcommands: [RedisPipelineBenchmark.self]
+    )
+}
