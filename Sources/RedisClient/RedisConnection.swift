@@ -50,6 +50,7 @@ public actor RedisConnection {
 
     /// Sends one command and waits for its reply. An error reply is returned as `.error`, not thrown.
     public func send(_ arguments: [RedisArgument]) throws(RedisError) -> RESPValue {
+        try Self.requireWords(arguments)
         let context = try connectedContext()
         let raw = Self.withArgv(arguments) { argc, argv, lengths in
             redisCommandArgv(context, argc, argv, lengths)
@@ -90,6 +91,7 @@ public actor RedisConnection {
     }
 
     private func pipelineSlice(_ commands: ArraySlice<[RedisArgument]>, into replies: inout [RESPValue]) throws(RedisError) {
+        for arguments in commands { try Self.requireWords(arguments) }
         let context = try connectedContext()
         for arguments in commands {
             let status = Self.withArgv(arguments) { argc, argv, lengths in
@@ -192,6 +194,11 @@ public actor RedisConnection {
     }
 
     /// Lays the arguments out as the argv/argvlen arrays hiredis wants, without copying each one twice.
+    static func requireWords(_ arguments: [RedisArgument]) throws(RedisError) {
+        guard !arguments.isEmpty else { throw RedisError(.invalidCommand, "a Redis command needs at least one word") }
+    }
+
+    /// Lays `arguments` (never empty) out as hiredis' argc/argv/argvlen.
     static func withArgv<Result>(
         _ arguments: [RedisArgument],
         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result
@@ -209,11 +216,17 @@ public actor RedisConnection {
         }
         joined.append(0)
         return joined.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            // `joined` always holds the trailing NUL and callers pass at least one word, so
+            // none of these buffers is empty and their base addresses exist.
+            guard let joinedBase = buffer.baseAddress else { preconditionFailure("argv storage is never empty") }
+            let base = UnsafeRawPointer(joinedBase).assumingMemoryBound(to: CChar.self)
             var argv = offsets.map { Optional(base + $0) }
             return argv.withUnsafeMutableBufferPointer { argvBuffer in
                 lengths.withUnsafeBufferPointer { lengthBuffer in
-                    body(Int32(arguments.count), argvBuffer.baseAddress!, lengthBuffer.baseAddress!)
+                    guard let argvBase = argvBuffer.baseAddress, let lengthBase = lengthBuffer.baseAddress else {
+                        preconditionFailure("withArgv needs at least one word; callers check with requireWords")
+                    }
+                    return body(Int32(arguments.count), argvBase, lengthBase)
                 }
             }
         }

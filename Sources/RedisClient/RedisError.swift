@@ -4,11 +4,13 @@
 /// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidConfiguration, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply }
+        private enum Value: String { case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// The caller built a command Redis cannot receive (e.g. no words at all).
+        public static let invalidCommand = Code(.invalidCommand)
         /// Could not connect (refused, unreachable, AUTH/SELECT rejected).
         public static let connectionFailed = Code(.connectionFailed)
         /// The connection broke mid-command (server restart, reset); the next command reconnects.

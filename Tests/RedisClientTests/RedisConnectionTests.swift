@@ -85,4 +85,11 @@ import Testing
         try await pool.command(["DEL", key])
         await pool.close()
     }
+
+    @Test func emptyCommandIsAnErrorNotACrash() async throws {
+        let redis = try makeConnection()
+        await #expect(throws: RedisError.self) { try await redis.command([]) }
+        await #expect(throws: RedisError.self) { try await redis.pipeline([["PING"], []]) }
+        #expect(try await redis.command("PING").string == "PONG")
+    }
 }
