@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "SSHClient", targets: ["SSHClient"]),
+        .library(name: "JobQueue", targets: ["JobQueue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -60,6 +61,16 @@ let package = Package(
             dependencies: [
                 "CLibSSH2", "BlockingIO",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // BullMQ v5 wire-compatible queues, workers and events; no HTTP or domain code.
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,6 +133,11 @@ let package = Package(
         .testTarget(
             name: "SSHClientTests",
             dependencies: ["SSHClient", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

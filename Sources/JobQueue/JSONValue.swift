@@ -1,0 +1,136 @@
+import Foundation
+
+/// Any JSON document: job data, options, return values and progress travel as JSON text in the
+/// job hash, written and read by other BullMQ clients too.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    public var intValue: Int? {
+        switch self {
+        case .int(let value): return Int(exactly: value)
+        case .double(let value): return Int(exactly: value)
+        case .string(let text): return Int(text)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
+    }
+
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .int(integer)
+        } else if let number = try? container.decode(Double.self) {
+            self = .double(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let elements = try? container.decode([JSONValue].self) {
+            self = .array(elements)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .int(let integer): try container.encode(integer)
+        case .double(let number): try container.encode(number)
+        case .string(let text): try container.encode(text)
+        case .array(let elements): try container.encode(elements)
+        case .object(let members): try container.encode(members)
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+extension JSONValue {
+    /// Compact JSON text (sorted keys, `/` unescaped).
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Parses JSON text; fragments (`42`, `"text"`) are allowed, as BullMQ writes them.
+    public init(jsonText: String) throws(JobQueueError) {
+        do {
+            self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8))
+        } catch {
+            throw JobQueueError(.invalidJSON, "not valid JSON: \(jsonText.prefix(80))")
+        }
+    }
+
+    /// Encodes any `Encodable` value as a JSON document.
+    public init(encoding value: some Encodable) throws(JobQueueError) {
+        do {
+            let data = try JSONEncoder().encode(value)
+            self = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw JobQueueError(.invalidJSON, "cannot encode \(type(of: value)) as JSON: \(error)")
+        }
+    }
+
+    /// Decodes the document into a `Decodable` type.
+    public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws(JobQueueError) -> Value {
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(jsonText.utf8))
+        } catch {
+            throw JobQueueError(.invalidJSON, "cannot decode \(Value.self) from \(jsonText.prefix(120)): \(error)")
+        }
+    }
+}

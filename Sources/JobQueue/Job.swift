@@ -1,0 +1,72 @@
+/// A job as stored in its hash (`<prefix>:<queue>:<id>`).
+public struct Job: Sendable, Equatable {
+    public var id: String
+    public var queueName: String
+    public var name: String
+    /// The payload; `nil` when the hash's `data` is not valid JSON (`rawData` keeps the text).
+    public var data: JSONValue?
+    public var rawData: String
+    public var options: JobOptions
+    public var timestamp: Int
+    public var delay: Int
+    public var priority: Int
+    public var processedOn: Int?
+    public var finishedOn: Int?
+    public var attemptsStarted: Int
+    public var attemptsMade: Int
+    public var progress: JSONValue?
+    public var returnValue: JSONValue?
+    public var failedReason: String?
+    public var stacktrace: [String]
+    public var stalledCounter: Int
+    /// A failure decided elsewhere (stalled too often): the job fails when fetched, unrun.
+    public var deferredFailure: String?
+    public var parentKey: String?
+    public var schedulerId: String?
+    public var deduplicationId: String?
+
+    /// Reads a job hash leniently: missing fields take BullMQ's defaults.
+    public init(id: String, queueName: String, fields: [String: String]) {
+        self.id = id
+        self.queueName = queueName
+        name = fields["name"] ?? ""
+        rawData = fields["data"] ?? "{}"
+        data = try? JSONValue(jsonText: rawData)
+        options = JobOptions(json: (try? JSONValue(jsonText: fields["opts"] ?? "{}")) ?? .object([:]))
+        timestamp = fields["timestamp"].flatMap { Int($0) } ?? 0
+        delay = fields["delay"].flatMap { Int($0) } ?? 0
+        priority = fields["priority"].flatMap { Int($0) } ?? 0
+        processedOn = fields["processedOn"].flatMap { Int($0) }
+        finishedOn = fields["finishedOn"].flatMap { Int($0) }
+        attemptsStarted = fields["ats"].flatMap { Int($0) } ?? 0
+        attemptsMade = (fields["atm"] ?? fields["attemptsMade"]).flatMap { Int($0) } ?? 0
+        progress = fields["progress"].flatMap { try? JSONValue(jsonText: $0) }
+        returnValue = fields["returnvalue"].map { (try? JSONValue(jsonText: $0)) ?? .string($0) }
+        failedReason = fields["failedReason"]
+        let traces = fields["stacktrace"].flatMap { try? JSONValue(jsonText: $0) }
+        if case .array(let lines)? = traces { stacktrace = lines.compactMap(\.stringValue) } else { stacktrace = [] }
+        stalledCounter = fields["stc"].flatMap { Int($0) } ?? 0
+        deferredFailure = fields["defa"]
+        parentKey = fields["parentKey"]
+        schedulerId = fields["rjk"]
+        deduplicationId = fields["deid"]
+    }
+
+    /// Reads a flat HGETALL reply.
+    init(id: String, queueName: String, flatFields: [String]) {
+        var fields: [String: String] = [:]
+        var index = 0
+        while index + 1 < flatFields.count {
+            fields[flatFields[index]] = flatFields[index + 1]
+            index += 2
+        }
+        self.init(id: id, queueName: queueName, fields: fields)
+    }
+}
+
+/// The states `getJobState` reports, as BullMQ names them.
+public enum JobState: String, Sendable, CaseIterable, Codable {
+    case waiting, active, completed, failed, delayed, prioritized, paused
+    case waitingChildren = "waiting-children"
+    case unknown
+}

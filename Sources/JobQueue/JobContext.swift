@@ -1,0 +1,33 @@
+/// What a processor gets: the job, and ways to report on it while it runs.
+public struct JobContext: Sendable {
+    public let job: Job
+    /// The lock token this attempt holds; results are written only while it still matches.
+    public let token: String
+    let queue: Queue
+
+    /// Sets the job's progress (a number, or any JSON such as `{"phase": "upload", "pct": 40}`).
+    public func updateProgress(_ progress: JSONValue) async throws {
+        try await queue.updateProgress(job.id, progress)
+    }
+
+    /// Appends a line to the job's log.
+    public func log(_ line: String) async throws {
+        try await queue.addLog(job.id, line, keep: job.options.keepLogs ?? 0)
+    }
+}
+
+/// Thrown by a processor to fail the job at once, whatever attempts remain.
+public struct UnrecoverableError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An attempt ran past its time limit and was cancelled; it is retried by the job's policy.
+public struct JobTimeoutError: Error, Sendable, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String { "job exceeded its time limit of \(limit) and was cancelled" }
+}
+
+/// The processor that handles one queue's jobs: returns the job's result as JSON.
+public typealias JobProcessor = @Sendable (JobContext) async throws -> JSONValue

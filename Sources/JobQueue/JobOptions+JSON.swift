@@ -1,0 +1,124 @@
+extension JobOptions {
+    /// The `opts` JSON object as BullMQ stores it (short keys `de` and `kl`).
+    public var json: JSONValue {
+        var object = extra
+        object["delay"] = .int(Int64(delay))
+        object["attempts"] = .int(Int64(attempts))
+        if let jobId { object["jobId"] = .string(jobId) }
+        if priority > 0 { object["priority"] = .int(Int64(priority)) }
+        if let backoff { object["backoff"] = ["type": .string(backoff.type), "delay": .int(Int64(backoff.delay))] }
+        if lifo { object["lifo"] = true }
+        if let removeOnComplete { object["removeOnComplete"] = removeOnComplete.json }
+        if let removeOnFail { object["removeOnFail"] = removeOnFail.json }
+        if let deduplication {
+            var de: [String: JSONValue] = ["id": .string(deduplication.id)]
+            if let ttl = deduplication.ttl { de["ttl"] = .int(Int64(ttl)) }
+            if deduplication.extend { de["extend"] = true }
+            if deduplication.replace { de["replace"] = true }
+            object["de"] = .object(de)
+        }
+        if let timestamp { object["timestamp"] = .int(Int64(timestamp)) }
+        if let timeout { object["timeout"] = .int(Int64(timeout)) }
+        if let stackTraceLimit { object["stackTraceLimit"] = .int(Int64(stackTraceLimit)) }
+        if let keepLogs { object["kl"] = .int(Int64(keepLogs)) }
+        return .object(object)
+    }
+
+    private static let knownKeys: Set<String> = [
+        "jobId", "priority", "delay", "attempts", "backoff", "lifo", "removeOnComplete", "removeOnFail",
+        "de", "deduplication", "debounce", "timestamp", "timeout", "stackTraceLimit", "kl", "keepLogs",
+    ]
+
+    /// Reads options leniently: missing or malformed fields take their defaults, as BullMQ does.
+    public init(json: JSONValue) {
+        let object = json.objectValue ?? [:]
+        self.init()
+        jobId = object["jobId"]?.stringValue
+        priority = object["priority"]?.intValue ?? 0
+        delay = object["delay"]?.intValue ?? 0
+        attempts = object["attempts"]?.intValue ?? 0
+        if let backoff = object["backoff"] {
+            if let delay = backoff.intValue {
+                self.backoff = .fixed(delay)
+            } else if let type = backoff["type"]?.stringValue {
+                self.backoff = Backoff(type: type, delay: backoff["delay"]?.intValue ?? 0)
+            }
+        }
+        lifo = object["lifo"]?.boolValue ?? false
+        removeOnComplete = object["removeOnComplete"].flatMap(KeepJobs.init(json:))
+        removeOnFail = object["removeOnFail"].flatMap(KeepJobs.init(json:))
+        if let de = object["de"] ?? object["deduplication"] ?? object["debounce"], let id = de["id"]?.stringValue {
+            deduplication = Deduplication(
+                id: id, ttl: de["ttl"]?.intValue, extend: de["extend"]?.boolValue ?? false, replace: de["replace"]?.boolValue ?? false)
+        }
+        timestamp = object["timestamp"]?.intValue
+        timeout = object["timeout"]?.intValue
+        stackTraceLimit = object["stackTraceLimit"]?.intValue
+        keepLogs = (object["kl"] ?? object["keepLogs"])?.intValue
+        extra = object.filter { !Self.knownKeys.contains($0.key) }
+    }
+
+    /// Refuses what BullMQ's own producer refuses, with the reason.
+    public func validate() throws(JobQueueError) {
+        if let jobId {
+            if jobId.isEmpty || jobId.allSatisfy(\.isNumber) {
+                throw JobQueueError(.invalidOptions, "custom job id '\(jobId)' must not be empty or all digits (ids like that are BullMQ's own)")
+            }
+            if jobId == "0" || jobId.hasPrefix("0:") {
+                throw JobQueueError(.invalidOptions, "custom job id must not be 0 or start with '0:'")
+            }
+            if jobId.contains(":") && jobId.split(separator: ":", omittingEmptySubsequences: false).count != 3 {
+                throw JobQueueError(.invalidOptions, "custom job id '\(jobId)' may contain ':' only as repeat:<id>:<ms>")
+            }
+        }
+        guard (0...2_097_152).contains(priority) else {
+            throw JobQueueError(.invalidOptions, "priority must be 0...2097152, got \(priority)")
+        }
+        guard delay >= 0 else { throw JobQueueError(.invalidOptions, "delay must not be negative, got \(delay)") }
+        guard attempts >= 0 else { throw JobQueueError(.invalidOptions, "attempts must not be negative, got \(attempts)") }
+        if let backoff, backoff.delay < 0 {
+            throw JobQueueError(.invalidOptions, "backoff delay must not be negative, got \(backoff.delay)")
+        }
+        if let timeout, timeout <= 0 { throw JobQueueError(.invalidOptions, "timeout must be positive milliseconds, got \(timeout)") }
+        if let deduplication, deduplication.id.isEmpty {
+            throw JobQueueError(.invalidOptions, "deduplication id must not be empty")
+        }
+    }
+}
+
+extension JobOptions.KeepJobs {
+    var json: JSONValue {
+        switch self {
+        case .remove(let flag): return .bool(flag)
+        case .count(let count): return .int(Int64(count))
+        case .policy(let age, let count, let limit):
+            var object: [String: JSONValue] = [:]
+            if let age { object["age"] = .int(Int64(age)) }
+            if let count { object["count"] = .int(Int64(count)) }
+            if let limit { object["limit"] = .int(Int64(limit)) }
+            return .object(object)
+        }
+    }
+
+    init?(json: JSONValue) {
+        if let flag = json.boolValue {
+            self = .remove(flag)
+        } else if let count = json.intValue {
+            self = .count(count)
+        } else if let object = json.objectValue {
+            self = .policy(age: object["age"]?.intValue, count: object["count"]?.intValue, limit: object["limit"]?.intValue)
+        } else {
+            return nil
+        }
+    }
+
+    /// (keep count: -1 all, 0 none, n newest; keep age seconds: 0 none; limit per pass).
+    var scriptArguments: (count: Int, age: Int, limit: Int) {
+        switch self {
+        case .remove(true): return (0, 0, 1000)
+        case .remove(false): return (-1, 0, 1000)
+        case .count(let count): return (count < 0 ? -1 : count, 0, 1000)
+        case .policy(let age, let count, let limit): return (count ?? -1, age ?? 0, limit ?? 1000)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// A queue operation that could not be done, with the reason.
+public struct JobQueueError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String {
+            case invalidOptions, invalidJSON, jobNotFound, lockMismatch, lockMissing, notInExpectedState
+            case pendingDependencies, jobIsLocked, queueNotPaused, activeJobs, unexpectedReply
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// Options a producer gave that BullMQ would refuse (e.g. an all-digit custom id).
+        public static let invalidOptions = Code(.invalidOptions)
+        public static let invalidJSON = Code(.invalidJSON)
+        public static let jobNotFound = Code(.jobNotFound)
+        /// Another worker owns the job's lock (it was declared stalled and taken over).
+        public static let lockMismatch = Code(.lockMismatch)
+        public static let lockMissing = Code(.lockMissing)
+        public static let notInExpectedState = Code(.notInExpectedState)
+        public static let pendingDependencies = Code(.pendingDependencies)
+        /// The job is active and locked by a worker, so it cannot be removed.
+        public static let jobIsLocked = Code(.jobIsLocked)
+        public static let queueNotPaused = Code(.queueNotPaused)
+        public static let activeJobs = Code(.activeJobs)
+        public static let unexpectedReply = Code(.unexpectedReply)
+
+        public var description: String { value.rawValue }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "queue \(code): \(message)" }
+
+    /// Maps the negative codes the scripts return.
+    static func scriptCode(_ code: Int, jobId: String, operation: String) -> JobQueueError {
+        switch code {
+        case -1: return JobQueueError(.jobNotFound, "job \(jobId) does not exist (\(operation))")
+        case -2: return JobQueueError(.lockMissing, "Missing lock for job \(jobId). \(operation)")
+        case -3: return JobQueueError(.notInExpectedState, "job \(jobId) is not in the state \(operation) expects")
+        case -4: return JobQueueError(.pendingDependencies, "job \(jobId) has pending children (\(operation))")
+        case -6: return JobQueueError(.lockMismatch, "Lock mismatch for job \(jobId). Cmd \(operation) from active")
+        default: return JobQueueError(.unexpectedReply, "\(operation) for job \(jobId) returned code \(code)")
+        }
+    }
+}

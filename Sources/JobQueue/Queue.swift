@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import RedisClient
+
+/// Producer and administration side of one BullMQ-layout queue.
+public struct Queue: Sendable {
+    public let keys: QueueKeys
+    let redis: RedisConnectionPool
+    let clock: JobClock
+
+    public var name: String { keys.queueName }
+
+    public init(name: String, prefix: String = "bull", redis: RedisConnectionPool, clock: JobClock = .system) throws(JobQueueError) {
+        self.keys = try QueueKeys(prefix: prefix, queueName: name)
+        self.redis = redis
+        self.clock = clock
+    }
+
+    /// What `add` did.
+    public struct AddResult: Sendable, Equatable {
+        public enum Outcome: Int, Sendable { case added = 0, duplicate = 1, deduplicated = 2 }
+        /// The id of the job now holding the slot: the new job, or the existing one.
+        public var id: String
+        public var outcome: Outcome
+    }
+
+    /// Adds a job; with a custom `jobId` already present, or a deduplication id in use, nothing
+    /// new is created and the existing job's id comes back.
+    @discardableResult
+    public func add(_ name: String, data: JSONValue = .object([:]), options: JobOptions = JobOptions()) async throws -> AddResult {
+        let call = try addCall(name, data: data, options: options)
+        return try Self.addResult(try await redis.evalScript(QueueScript.addJob, keys: [], arguments: call))
+    }
+
+    /// Adds many jobs in one MULTI/EXEC transaction, so no client sees part of the batch.
+    public func addBulk(_ jobs: [(name: String, data: JSONValue, options: JobOptions)]) async throws -> [AddResult] {
+        guard !jobs.isEmpty else { return [] }
+        let script = QueueScript.addJob
+        var commands: [[RedisArgument]] = [["SCRIPT", "LOAD", RedisArgument(script.source)], ["MULTI"]]
+        for job in jobs {
+            let arguments = try addCall(job.name, data: job.data, options: job.options)
+            commands.append(["EVALSHA", RedisArgument(script.sha1), 0] + arguments)
+        }
+        commands.append(["EXEC"])
+        let replies = try await redis.pipeline(commands)
+        guard let last = replies.last else { throw JobQueueError(.unexpectedReply, "addBulk got no replies") }
+        if let failure = replies.lazy.compactMap(\.errorMessage).first {
+            throw RedisError(.serverError, "addBulk was not applied: \(failure)")
+        }
+        guard let results = last.array else {
+            throw JobQueueError(.unexpectedReply, "addBulk transaction was discarded")
+        }
+        return try results.map { reply in
+            if let message = reply.errorMessage { throw RedisError(.serverError, message) }
+            return try Self.addResult(reply)
+        }
+    }
+
+    private func addCall(_ name: String, data: JSONValue, options: JobOptions) throws -> [RedisArgument] {
+        try options.validate()
+        var options = options
+        let timestamp = options.timestamp ?? clock.nowMilliseconds()
+        options.timestamp = nil  // stored as the hash's `timestamp`, like BullMQ's producers
+        let dedup = options.deduplication
+        return [
+            RedisArgument(keys.base), RedisArgument(name), RedisArgument(data.jsonText), RedisArgument(options.json.jsonText),
+            RedisArgument(timestamp), RedisArgument(options.delay), RedisArgument(options.priority), options.lifo ? "1" : "0",
+            RedisArgument(options.jobId ?? ""), RedisArgument(dedup?.id ?? ""), RedisArgument(dedup?.ttl ?? 0),
+            dedup?.extend == true ? "1" : "0", dedup?.replace == true ? "1" : "0",
+        ]
+    }
+
+    private static func addResult(_ reply: RESPValue) throws -> AddResult {
+        guard let parts = reply.array, parts.count == 2, let id = parts[0].string,
+              let code = parts[1].int, let outcome = AddResult.Outcome(rawValue: code) else {
+            throw JobQueueError(.unexpectedReply, "addJob returned \(reply)")
+        }
+        return AddResult(id: id, outcome: outcome)
+    }
+
+    // MARK: - Reading
+
+    public func getJob(_ id: String) async throws -> Job? {
+        let reply = try await redis.command(["HGETALL", RedisArgument(keys.job(id))])
+        let flat = reply.array?.compactMap(\.string) ?? []
+        guard !flat.isEmpty else { return nil }
+        return Job(id: id, queueName: name, flatFields: flat)
+    }
+
+    public func getJobState(_ id: String) async throws -> JobState {
+        let reply = try await redis.evalScript(QueueScript.getState, keys: [], arguments: [RedisArgument(keys.base), RedisArgument(id)])
+        return JobState(rawValue: try reply.throwingServerError().string ?? "") ?? .unknown
+    }
+
+    /// Counts per state, as BullMQ's `getJobCounts` reports them (`waiting` counts `wait`).
+    public func getJobCounts(_ states: [JobState] = [.waiting, .active, .completed, .failed, .delayed, .prioritized, .paused, .waitingChildren]) async throws -> [JobState: Int] {
+        let commands: [[RedisArgument]] = states.map { state in
+            switch state {
+            case .waiting: return ["LLEN", RedisArgument(keys.key("wait"))]
+            case .paused: return ["LLEN", RedisArgument(keys.key("paused"))]
+            case .active: return ["LLEN", RedisArgument(keys.key("active"))]
+            case .unknown: return ["PING"]
+            default: return ["ZCARD", RedisArgument(keys.key(state.rawValue))]
+            }
+        }
+        let replies = try await redis.pipeline(commands)
+        var counts: [JobState: Int] = [:]
+        for (state, reply) in zip(states, replies) where state != .unknown {
+            counts[state] = reply.int ?? 0
+        }
+        return counts
+    }
+
+    /// Jobs in the given states, newest first unless `ascending`; `start`/`end` index the
+    /// combined list like Redis ranges (inclusive, -1 is the last).
+    public func getJobs(_ states: [JobState], start: Int = 0, end: Int = -1, ascending: Bool = false) async throws -> [Job] {
+        var ids: [String] = []
+        for state in states {
+            let key = RedisArgument(keys.key(state == .waiting ? "wait" : state.rawValue))
+            let reply: RESPValue
+            switch state {
+            case .waiting, .active, .paused:
+                reply = try await redis.command(["LRANGE", key, 0, -1])
+                let listed = reply.array?.compactMap(\.string) ?? []
+                ids += ascending ? listed.reversed() : listed  // LPUSH puts the newest on the left
+            case .unknown:
+                continue
+            default:
+                reply = try await redis.command([ascending ? "ZRANGE" : "ZREVRANGE", key, 0, -1])
+                ids += reply.array?.compactMap(\.string) ?? []
+            }
+        }
+        let lower = max(0, start < 0 ? ids.count + start : start)
+        let upper = min(ids.count - 1, end < 0 ? ids.count + end : end)
+        guard lower <= upper else { return [] }
+        let window = Array(ids[lower...upper])
+        let replies = try await redis.pipeline(window.map { ["HGETALL", RedisArgument(keys.job($0))] })
+        return zip(window, replies).compactMap { id, reply in
+            let flat = reply.array?.compactMap(\.string) ?? []
+            return flat.isEmpty ? nil : Job(id: id, queueName: name, flatFields: flat)
+        }
+    }
+
+    public func getLogs(_ id: String, start: Int = 0, end: Int = -1) async throws -> [String] {
+        try await redis.command(["LRANGE", RedisArgument(keys.job(id) + ":logs"), RedisArgument(start), RedisArgument(end)])
+            .array?.compactMap(\.string) ?? []
+    }
+}

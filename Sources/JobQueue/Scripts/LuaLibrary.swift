@@ -1,0 +1,173 @@
+/// Lua helpers shared by the queue scripts; each script is this library followed by its body.
+///
+/// Conventions: `P` is the queue's key prefix (`bull:<queue>:`); numbers that may exceed 14
+/// digits are formatted with `%.0f` because Redis' Lua turns numbers into `%.14g` strings.
+enum LuaLibrary {
+    static let source = #"""
+local function num(x) return string.format("%.0f", x) end
+
+local function maxEvents(P)
+  local value = redis.call("HGET", P .. "meta", "opts.maxLenEvents")
+  if value then return tonumber(value) end
+  redis.call("HSET", P .. "meta", "opts.maxLenEvents", 10000)
+  return 10000
+end
+
+-- XADD with approximate trimming; `...` are field/value pairs.
+local function emit(P, limit, ...)
+  return redis.call("XADD", P .. "events", "MAXLEN", "~", limit, "*", ...)
+end
+
+local function isPausedOrMaxed(P)
+  local meta = redis.call("HMGET", P .. "meta", "paused", "concurrency")
+  if meta[1] then return true end
+  if meta[2] then
+    return redis.call("LLEN", P .. "active") >= tonumber(meta[2])
+  end
+  return false
+end
+
+local function markReady(P)
+  if not isPausedOrMaxed(P) then redis.call("ZADD", P .. "marker", 0, "0") end
+end
+
+-- The marker's "1" member carries the earliest delayed due time in ms.
+local function markNextDelayed(P)
+  local first = redis.call("ZRANGE", P .. "delayed", 0, 0, "WITHSCORES")
+  if first[2] then
+    redis.call("ZADD", P .. "marker", num(math.floor(tonumber(first[2]) / 4096)), "1")
+  end
+end
+
+-- Puts a job where workers take it: wait (FIFO: LPUSH; LIFO: RPUSH) or prioritized.
+local function enqueue(P, id, priority, lifo)
+  if priority > 0 then
+    local counter = redis.call("INCR", P .. "pc")
+    redis.call("ZADD", P .. "prioritized", num(priority * 4294967296 + (counter % 4294967296)), id)
+  elseif lifo then
+    redis.call("RPUSH", P .. "wait", id)
+  else
+    redis.call("LPUSH", P .. "wait", id)
+  end
+end
+
+-- Adds `id` to delayed with FIFO order inside one millisecond.
+local function addDelayed(P, id, due)
+  local base = due * 4096
+  local last = redis.call("ZREVRANGEBYSCORE", P .. "delayed", num(base + 4095), num(base), "WITHSCORES", "LIMIT", 0, 1)
+  local seq = 0
+  if last[2] then seq = math.min(tonumber(last[2]) - base + 1, 4095) end
+  redis.call("ZADD", P .. "delayed", num(base + seq), id)
+  markNextDelayed(P)
+end
+
+local function jobOptsFlag(P, id, field)
+  local opts = redis.call("HGET", P .. id, "opts")
+  if not opts then return nil end
+  local ok, decoded = pcall(cjson.decode, opts)
+  if ok and type(decoded) == "table" then return decoded[field] end
+  return nil
+end
+
+-- Moves due delayed jobs to wait or prioritized (up to 1000 per call).
+local function promoteDue(P, now, limit)
+  local due = redis.call("ZRANGEBYSCORE", P .. "delayed", 0, num((now + 1) * 4096 - 1), "LIMIT", 0, 1000)
+  if #due == 0 then return end
+  redis.call("ZREM", P .. "delayed", unpack(due))
+  for _, id in ipairs(due) do
+    local priority = tonumber(redis.call("HGET", P .. id, "priority") or "0") or 0
+    enqueue(P, id, priority, false)
+    redis.call("HSET", P .. id, "delay", 0)
+    emit(P, limit, "event", "waiting", "jobId", id, "prev", "delayed")
+  end
+  markReady(P)
+end
+
+local function deleteJobKeys(P, id)
+  redis.call("DEL", P .. id, P .. id .. ":logs", P .. id .. ":dependencies", P .. id .. ":processed",
+    P .. id .. ":failed", P .. id .. ":unsuccessful", P .. id .. ":lock")
+end
+
+-- Releases a deduplication key the job owns (only keys without TTL: throttles expire alone).
+local function releaseDedup(P, id)
+  local dedupId = redis.call("HGET", P .. id, "deid")
+  if not dedupId then return end
+  local key = P .. "de:" .. dedupId
+  if redis.call("PTTL", key) == -1 and redis.call("GET", key) == id then redis.call("DEL", key) end
+end
+
+-- Takes the next job for `token`; returns {fields, id, rateLimitTtl, nextDelayedMs}.
+local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuration, limit)
+  local meta = redis.call("HMGET", P .. "meta", "paused", "concurrency", "max", "duration")
+  promoteDue(P, now, limit)
+  local maxJobs = tonumber(meta[3]) or limiterMax
+  local duration = tonumber(meta[4]) or limiterDuration
+  if maxJobs and maxJobs > 0 then
+    local used = tonumber(redis.call("GET", P .. "limiter") or "0")
+    if used >= maxJobs then
+      local ttl = redis.call("PTTL", P .. "limiter")
+      if ttl <= 0 then redis.call("DEL", P .. "limiter") else return {0, 0, ttl, 0} end
+    end
+  end
+  if meta[1] or (meta[2] and redis.call("LLEN", P .. "active") >= tonumber(meta[2])) then
+    return {0, 0, 0, 0}
+  end
+  local id = redis.call("RPOPLPUSH", P .. "wait", P .. "active")
+  if id and string.sub(id, 1, 2) == "0:" then
+    redis.call("LREM", P .. "active", 1, id)
+    id = redis.call("RPOPLPUSH", P .. "wait", P .. "active")
+  end
+  if not id then
+    local popped = redis.call("ZPOPMIN", P .. "prioritized")
+    if popped[1] then
+      id = popped[1]
+      redis.call("LPUSH", P .. "active", id)
+    else
+      redis.call("DEL", P .. "pc")
+    end
+  end
+  if id then
+    if maxJobs and maxJobs > 0 and redis.call("HEXISTS", P .. id, "defa") == 0 then
+      if redis.call("INCR", P .. "limiter") == 1 then redis.call("PEXPIRE", P .. "limiter", duration) end
+    end
+    if token ~= "0" then redis.call("SET", P .. id .. ":lock", token, "PX", lockDuration) end
+    emit(P, limit, "event", "active", "jobId", id, "prev", "waiting")
+    redis.call("HSET", P .. id, "processedOn", now)
+    redis.call("HINCRBY", P .. id, "ats", 1)
+    redis.call("ZADD", P .. "marker", 0, "0")
+    return {redis.call("HGETALL", P .. id), id, 0, 0}
+  end
+  local first = redis.call("ZRANGE", P .. "delayed", 0, 0, "WITHSCORES")
+  if first[2] then return {0, 0, 0, num(math.floor(tonumber(first[2]) / 4096))} end
+  return {0, 0, 0, 0}
+end
+
+-- Checks the lock of an active job: 0 when `token` owns it (then releases it), else -2 or -6.
+local function releaseLock(P, id, token)
+  if token == "0" then return 0 end
+  local owner = redis.call("GET", P .. id .. ":lock")
+  if owner == token then
+    redis.call("DEL", P .. id .. ":lock")
+    redis.call("SREM", P .. "stalled", id)
+    return 0
+  end
+  if owner then return -6 end
+  return -2
+end
+
+-- Keeps the newest `keepCount` (-1: all) and drops those finished before now - keepAge s.
+local function applyRetention(P, set, keepCount, keepAge, keepLimit, now)
+  local key = P .. set
+  if keepAge > 0 then
+    local old = redis.call("ZRANGEBYSCORE", key, 0, num(now - keepAge * 1000), "LIMIT", 0, keepLimit)
+    for _, id in ipairs(old) do deleteJobKeys(P, id) end
+    if #old > 0 then redis.call("ZREM", key, unpack(old)) end
+  end
+  if keepCount >= 0 then
+    local extra = redis.call("ZREVRANGE", key, keepCount, -1)
+    for _, id in ipairs(extra) do deleteJobKeys(P, id) end
+    if #extra > 0 then redis.call("ZREMRANGEBYRANK", key, 0, #extra - 1) end
+  end
+end
+"""#
+}

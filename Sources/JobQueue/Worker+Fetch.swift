@@ -1,0 +1,85 @@
+import Logging
+import RedisClient
+
+/// What a fetch (moveToActive, or a finish that fetched next) produced.
+enum FetchResult: Sendable {
+    case job(Job, token: String)
+    case rateLimited(Duration)
+    /// Nothing to run; the next delayed job is due at this time (ms), when there is one.
+    case empty(nextDelayed: Int?)
+    /// Redis failed; already logged.
+    case failed
+}
+
+extension Worker {
+    var lockMilliseconds: Int { Self.milliseconds(options.lockDuration) }
+
+    /// The limiter arguments the fetch scripts take: (max, duration ms), zeros for none.
+    var limiterArguments: [RedisArgument] {
+        guard let limiter = options.limiter else { return [0, 0] }
+        return [RedisArgument(limiter.max), RedisArgument(Self.milliseconds(limiter.duration))]
+    }
+
+    func fetch(token: String) async -> FetchResult {
+        do {
+            let reply = try await redis.evalScript(
+                QueueScript.moveToActive, keys: [],
+                arguments: [RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
+                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments)
+            return decodeFetch(try reply.throwingServerError(), token: token)
+        } catch {
+            logger.error("fetching a job failed; retrying", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+            emit(.error("fetch failed: \(error)"))
+            return .failed
+        }
+    }
+
+    /// Reads `{fields|0, id|0, rateLimitTtl, nextDelayedMs}`.
+    func decodeFetch(_ reply: RESPValue, token: String) -> FetchResult {
+        guard let parts = reply.array, parts.count == 4 else { return .empty(nextDelayed: nil) }
+        if let fields = parts[0].array, let id = parts[1].string {
+            let job = Job(id: id, queueName: queue.name, flatFields: fields.compactMap(\.string))
+            return .job(job, token: token)
+        }
+        if let ttl = parts[2].int, ttl > 0 { return .rateLimited(.milliseconds(ttl)) }
+        let next = parts[3].int ?? 0
+        return .empty(nextDelayed: next > 0 ? next : nil)
+    }
+
+    /// Blocks on the queue's marker until work may be ready: a job was added, the next delayed
+    /// job is due, or the bounded timeout passed. Always returns so the caller fetches again.
+    func waitForWork(until nextDelayed: Int?) async {
+        var blockUntil = nextDelayed
+        while !isClosing {
+            let now = queue.clock.nowMilliseconds()
+            var timeout = options.drainDelay
+            if let blockUntil {
+                if blockUntil <= now { return }
+                timeout = .milliseconds(blockUntil - now)
+            }
+            timeout = max(.milliseconds(1), min(timeout, options.maximumBlockTime))
+            let seconds = Double(Self.milliseconds(timeout)) / 1000
+            let reply: RESPValue
+            do {
+                reply = try await blockingConnection.blockingCommand(
+                    ["BZPOPMIN", RedisArgument(queue.keys.key("marker")), RedisArgument(seconds)], serverTimeout: timeout)
+            } catch {
+                if !isClosing {
+                    logger.warning("waiting on the queue marker failed", metadata: ["error": "\(error)"])
+                    await sleepUnlessClosing(.milliseconds(500))
+                }
+                return
+            }
+            // Timed out (nil) or popped {key, member, score}.
+            guard let popped = reply.array, popped.count == 3, let score = popped[2].string.flatMap(Double.init) else { return }
+            let due = Int(score)
+            if due <= queue.clock.nowMilliseconds() { return }
+            blockUntil = due
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

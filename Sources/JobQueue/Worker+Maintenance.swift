@@ -1,0 +1,52 @@
+import Logging
+import RedisClient
+
+extension Worker {
+    /// Renews the locks of running jobs every `lockRenewTime`; a job whose lock is gone was taken
+    /// over after a stall, so its processor is cancelled (its result could not be written anyway).
+    func renewLocksUntilClosed() async {
+        let interval = options.lockRenewTime ?? options.lockDuration / 2
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            let held = active.tokens
+            guard !held.isEmpty else { continue }
+            var arguments: [RedisArgument] = [RedisArgument(queue.keys.base), RedisArgument(lockMilliseconds)]
+            for (id, token) in held {
+                arguments.append(RedisArgument(id))
+                arguments.append(RedisArgument(token))
+            }
+            do {
+                let lost = try await redis.evalScript(QueueScript.extendLocks, keys: [], arguments: arguments)
+                    .throwingServerError().array?.compactMap(\.string) ?? []
+                for id in lost {
+                    logger.warning("lost the lock of a running job; cancelling it", metadata: ["job": "\(id)"])
+                    active.cancel(id)
+                    emit(.lockLost(jobId: id))
+                }
+            } catch {
+                logger.error("renewing job locks failed", metadata: ["error": "\(error)"])
+                emit(.error("lock renewal failed: \(error)"))
+            }
+        }
+    }
+
+    /// Runs the stalled check at start and every `stalledInterval`; the script makes sure only
+    /// one worker of the fleet does the work per interval.
+    func checkStalledUntilClosed() async {
+        while !Task.isCancelled {
+            do {
+                let moved = try await redis.evalScript(QueueScript.moveStalledJobsToWait, keys: [], arguments: [
+                    RedisArgument(queue.keys.base), RedisArgument(options.maxStalledCount),
+                    RedisArgument(Self.milliseconds(options.stalledInterval)), RedisArgument(queue.clock.nowMilliseconds()),
+                ]).throwingServerError().array?.compactMap(\.string) ?? []
+                if !moved.isEmpty {
+                    logger.warning("recovered stalled jobs", metadata: ["queue": "\(queue.name)", "jobs": "\(moved.joined(separator: ","))"])
+                    emit(.stalled(jobIds: moved))
+                }
+            } catch {
+                logger.error("stalled check failed", metadata: ["error": "\(error)"])
+            }
+            do { try await Task.sleep(for: options.stalledInterval) } catch { return }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Logging
+import RedisClient
+
+/// How one attempt ended.
+enum AttemptOutcome: Sendable {
+    case completed(JSONValue)
+    case failed(reason: String, error: any Error, retryable: Bool)
+}
+
+extension Worker {
+    /// Runs `job`, finishes it, and keeps going with the job the finish fetched, so steady state
+    /// costs one script per job.
+    func processChain(_ first: Job, token: String) async {
+        var next: (Job, String)? = (first, token)
+        while let (job, token) = next {
+            emit(.active(jobId: job.id))
+            let outcome = await attempt(job, token: token)
+            next = await finish(job, token: token, outcome: outcome)
+        }
+    }
+
+    /// Runs the processor once, bounded by the job's time limit.
+    func attempt(_ job: Job, token: String) async -> AttemptOutcome {
+        if let reason = job.deferredFailure {
+            return .failed(reason: reason, error: UnrecoverableError(reason), retryable: false)
+        }
+        guard job.data != nil else {
+            let reason = "job data is not valid JSON: \(job.rawData.prefix(80))"
+            return .failed(reason: reason, error: UnrecoverableError(reason), retryable: false)
+        }
+        let context = JobContext(job: job, token: token, queue: queue)
+        let processor = self.processor
+        let work = Task { try await processor(context) }
+        active.insert(job.id, .init(token: token, cancel: { work.cancel() }))
+        defer { active.remove(job.id) }
+        let limit = job.options.timeout.map { Duration.milliseconds($0) } ?? options.jobTimeout
+        let expired = ExpiryFlag()
+        let timer = limit.map { limit in
+            Task {
+                try await Task.sleep(for: limit)
+                expired.set()
+                work.cancel()
+            }
+        }
+        let result = await work.result
+        timer?.cancel()
+        switch result {
+        case .success(let value):
+            return .completed(value)
+        case .failure(let error):
+            if let limit, expired.isSet {
+                let timeout = JobTimeoutError(limit: limit)
+                return .failed(reason: timeout.description, error: timeout, retryable: true)
+            }
+            return .failed(reason: Self.reason(error), error: error, retryable: !(error is UnrecoverableError))
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        String(describing: error)
+    }
+
+    /// Writes the outcome; returns the next job when the completion fetched one.
+    func finish(_ job: Job, token: String, outcome: AttemptOutcome) async -> (Job, String)? {
+        switch outcome {
+        case .completed(let value):
+            let keep = (job.options.removeOnComplete ?? options.removeOnComplete ?? .remove(false)).scriptArguments
+            let finished = await finishScript(job, token: token, target: "completed", value: value.jsonText, stacktrace: "", keep: keep)
+            emit(.completed(jobId: job.id, returnValue: value))
+            return finished.flatMap(fetched)
+        case .failed(let reason, let error, let retryable):
+            let stacktrace = stacktraceJSON(job, adding: reason)
+            if retryable, let backoff = retryDelay(job, error: error) {
+                emit(.failed(jobId: job.id, reason: reason, willRetry: true))
+                await runFinishing(job, "retry") {
+                    try await self.redis.evalScript(QueueScript.retryLater, keys: [], arguments: [
+                        RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(reason),
+                        RedisArgument(stacktrace), RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(backoff),
+                    ])
+                }
+                return nil
+            }
+            let keep = (job.options.removeOnFail ?? options.removeOnFail ?? .remove(false)).scriptArguments
+            let finished = await finishScript(job, token: token, target: "failed", value: reason, stacktrace: stacktrace, keep: keep)
+            emit(.failed(jobId: job.id, reason: reason, willRetry: false))
+            return finished.flatMap(fetched)
+        }
+    }
+
+    private func finishScript(_ job: Job, token: String, target: String, value: String, stacktrace: String,
+                              keep: (count: Int, age: Int, limit: Int)) async -> (RESPValue, String)? {
+        let fetchNext = !isClosing
+        let nextToken = fetchNext ? self.nextToken() : "0"
+        let reply = await runFinishing(job, "moveToFinished") {
+            try await self.redis.evalScript(QueueScript.moveToFinished, keys: [], arguments: [
+                RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(target),
+                RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
+                RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
+                RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
+            ] + self.limiterArguments + [RedisArgument(nextToken)])
+        }
+        return reply.map { ($0, nextToken) }
+    }
+
+    /// The job a finish fetched (locked with `token`), if it fetched one.
+    private func fetched(_ finished: (reply: RESPValue, token: String)) -> (Job, String)? {
+        if case .job(let next, let token) = decodeFetch(finished.reply, token: finished.token) { return (next, token) }
+        return nil
+    }
+
+    /// Runs a finishing script, retrying Redis failures a few times; script codes are logged.
+    @discardableResult
+    private func runFinishing(_ job: Job, _ operation: String, _ call: @escaping @Sendable () async throws -> RESPValue) async -> RESPValue? {
+        var delay = Duration.milliseconds(100)
+        for attempt in 1...5 {
+            do {
+                let reply = try await call().throwingServerError()
+                if let code = reply.int, code < 0 {
+                    let error = JobQueueError.scriptCode(code, jobId: job.id, operation: operation)
+                    if error.code == .lockMismatch || error.code == .lockMissing {
+                        logger.warning("job lock was lost; its result was not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                        emit(.lockLost(jobId: job.id))
+                    } else {
+                        logger.error("finishing a job failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                        emit(.error(error.description))
+                    }
+                    return nil
+                }
+                return reply
+            } catch {
+                logger.warning("finishing a job failed; retrying", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
+        }
+        logger.error("gave up finishing a job; the stalled check will hand it on", metadata: ["job": "\(job.id)"])
+        emit(.error("could not finish job \(job.id)"))
+        return nil
+    }
+
+    /// Milliseconds before the retry, or nil when the job fails for good.
+    func retryDelay(_ job: Job, error: any Error) -> Int? {
+        let retry = job.attemptsMade + 1
+        guard retry < job.options.maxAttempts else { return nil }
+        guard let backoff = job.options.backoff else { return 0 }
+        switch backoff.type {
+        case "fixed": return backoff.delay
+        case "exponential":
+            let delay = Double(backoff.delay) * Double(1 << min(retry - 1, 40))
+            return Int(delay.rounded())
+        default:
+            guard let strategy = options.backoffStrategies[backoff.type] else {
+                logger.warning("unknown backoff strategy; retrying without delay", metadata: ["job": "\(job.id)", "backoff": "\(backoff.type)"])
+                return 0
+            }
+            return strategy(retry, error, job).map { max(0, $0) }
+        }
+    }
+
+    private func stacktraceJSON(_ job: Job, adding reason: String) -> String {
+        let limit = job.options.stackTraceLimit ?? options.stackTraceLimit
+        let lines = (job.stacktrace + [reason]).suffix(max(1, limit))
+        return JSONValue.array(lines.map { .string($0) }).jsonText
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import RedisClient
+import ServiceLifecycle
+import Synchronization
+
+/// Processes the jobs of one queue, BullMQ-compatibly: locks renewed while jobs run, a
+/// fleet-wide stalled check, a bounded blocking wait on the queue's marker, backoff and
+/// retention, and completion that fetches the next job in the same script.
+///
+/// Run it as a `Service`; graceful shutdown stops fetching, lets running jobs finish within the
+/// grace period, then cancels them (their locks expire and the stalled check hands them on).
+public final class Worker: Service, Sendable {
+    public let queue: Queue
+    public let options: WorkerOptions
+    let processor: JobProcessor
+    let redis: RedisConnectionPool
+    let logger: Logger
+    let workerId = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    let active = ActiveJobs()
+    private let state = Mutex(State())
+    /// The connection that blocks on the marker; interrupted to stop at once.
+    let blockingConnection: RedisConnection
+
+    struct State {
+        var closing = false
+        var tokenCounter = 0
+    }
+
+    public init(queue: Queue, options: WorkerOptions = WorkerOptions(), logger: Logger, processor: @escaping JobProcessor) {
+        self.queue = queue
+        self.options = options
+        self.processor = processor
+        self.redis = queue.redis
+        self.logger = logger
+        self.blockingConnection = queue.redis.makeDedicatedConnection()
+    }
+
+    var isClosing: Bool { state.withLock { $0.closing } }
+
+    func nextToken() -> String {
+        state.withLock { state in
+            state.tokenCounter += 1
+            return "\(workerId):\(state.tokenCounter)"
+        }
+    }
+
+    /// Stops fetching; running jobs finish (see `run`). Safe to call more than once.
+    public func close() {
+        state.withLock { $0.closing = true }
+        blockingConnection.interrupt()
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await runUntilClosed()
+        } onGracefulShutdown: {
+            self.close()
+        }
+    }
+
+    /// The worker's loops: fetching and processing, lock renewal, and the stalled check.
+    func runUntilClosed() async throws {
+        logger.info("worker started", metadata: ["queue": "\(queue.name)", "concurrency": "\(options.concurrency)"])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.renewLocksUntilClosed() }
+            group.addTask { await self.checkStalledUntilClosed() }
+            await self.fetchAndProcess()
+            group.cancelAll()
+        }
+        await blockingConnection.close()
+        logger.info("worker stopped", metadata: ["queue": "\(queue.name)"])
+    }
+
+    /// Keeps up to `concurrency` jobs running; waits on the marker when the queue is empty.
+    private func fetchAndProcess() async {
+        await withTaskGroup(of: Void.self) { slots in
+            var running = 0
+            var waitHint = FetchWaitHint.none
+            while !isClosing {
+                if running >= options.concurrency {
+                    _ = await slots.next()
+                    running -= 1
+                    continue
+                }
+                if case .idle(let until) = waitHint {
+                    await waitForWork(until: until)
+                    if isClosing { break }
+                }
+                switch await fetch(token: nextToken()) {
+                case .job(let job, let token):
+                    running += 1
+                    waitHint = .none
+                    slots.addTask { await self.processChain(job, token: token) }
+                case .rateLimited(let delay):
+                    await sleepUnlessClosing(delay)
+                case .empty(let nextDelayed):
+                    waitHint = .idle(until: nextDelayed)
+                case .failed:
+                    await sleepUnlessClosing(.seconds(1))
+                }
+            }
+            await drainSlots(&slots, running: running)
+        }
+    }
+
+    /// Lets running jobs finish for the grace period, then cancels what is left.
+    private func drainSlots(_ slots: inout TaskGroup<Void>, running: Int) async {
+        guard running > 0 else { return }
+        logger.info("waiting for running jobs", metadata: ["jobs": "\(running)", "grace": "\(options.shutdownGracePeriod)"])
+        let grace = options.shutdownGracePeriod
+        let active = self.active
+        let logger = self.logger
+        let deadline = Task {
+            try await Task.sleep(for: grace)
+            logger.warning("grace period over; cancelling running jobs")
+            active.cancelAll()
+        }
+        while await slots.next() != nil {}
+        deadline.cancel()
+    }
+
+    func sleepUnlessClosing(_ duration: Duration) async {
+        let step = Duration.milliseconds(100)
+        var remaining = duration
+        while remaining > .zero && !isClosing {
+            try? await Task.sleep(for: min(step, remaining))
+            remaining -= step
+        }
+    }
+
+    func emit(_ event: WorkerEvent) {
+        options.onEvent?(event)
+    }
+}
+
+/// Why the fetch loop is about to wait.
+enum FetchWaitHint {
+    case none
+    /// The last fetch found nothing; the next delayed job is due then (ms), when known.
+    case idle(until: Int?)
+}

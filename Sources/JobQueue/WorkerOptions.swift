@@ -1,0 +1,90 @@
+/// How a `Worker` runs; the defaults are BullMQ's.
+public struct WorkerOptions: Sendable {
+    /// Jobs processed at the same time by this worker.
+    public var concurrency: Int
+    /// How long a job's lock lasts without renewal; renewed every `lockRenewTime`.
+    public var lockDuration: Duration
+    /// Defaults to half the lock duration.
+    public var lockRenewTime: Duration?
+    /// How often the fleet-wide stalled check runs (one worker per interval does the work).
+    public var stalledInterval: Duration
+    /// Stalls a job may survive; one more fails it.
+    public var maxStalledCount: Int
+    /// Longest idle wait on the marker when no delayed job is known.
+    public var drainDelay: Duration
+    /// Upper bound of any single blocking wait, so the worker re-fetches regularly whatever happens.
+    public var maximumBlockTime: Duration
+    /// At most `max` jobs per `duration` across this worker (the queue's `meta` limit wins when set).
+    public var limiter: RateLimit?
+    /// Retention when a job does not say (BullMQ: keep everything).
+    public var removeOnComplete: JobOptions.KeepJobs?
+    public var removeOnFail: JobOptions.KeepJobs?
+    /// Per-attempt time limit when a job does not set `timeout`; nil: none.
+    public var jobTimeout: Duration?
+    /// How long graceful shutdown waits for running jobs before cancelling them.
+    public var shutdownGracePeriod: Duration
+    /// Stack trace entries kept per job when a job does not set `stackTraceLimit`.
+    public var stackTraceLimit: Int
+    /// Custom backoff strategies by name: given the retry number (1, 2, ...), the error and the
+    /// job, the delay in ms before the retry, or nil to fail for good.
+    public var backoffStrategies: [String: BackoffStrategy]
+    /// Called for the worker's own events (in addition to the queue's event stream).
+    public var onEvent: (@Sendable (WorkerEvent) -> Void)?
+
+    public typealias BackoffStrategy = @Sendable (_ retry: Int, _ error: any Error, _ job: Job) -> Int?
+
+    public struct RateLimit: Sendable, Equatable {
+        public var max: Int
+        public var duration: Duration
+        public init(max: Int, duration: Duration) {
+            self.max = max
+            self.duration = duration
+        }
+    }
+
+    public init(
+        concurrency: Int = 1,
+        lockDuration: Duration = .seconds(30),
+        lockRenewTime: Duration? = nil,
+        stalledInterval: Duration = .seconds(30),
+        maxStalledCount: Int = 1,
+        drainDelay: Duration = .seconds(5),
+        maximumBlockTime: Duration = .seconds(10),
+        limiter: RateLimit? = nil,
+        removeOnComplete: JobOptions.KeepJobs? = nil,
+        removeOnFail: JobOptions.KeepJobs? = nil,
+        jobTimeout: Duration? = nil,
+        shutdownGracePeriod: Duration = .seconds(30),
+        stackTraceLimit: Int = 10,
+        backoffStrategies: [String: BackoffStrategy] = [:],
+        onEvent: (@Sendable (WorkerEvent) -> Void)? = nil
+    ) {
+        self.concurrency = max(1, concurrency)
+        self.lockDuration = lockDuration
+        self.lockRenewTime = lockRenewTime
+        self.stalledInterval = stalledInterval
+        self.maxStalledCount = maxStalledCount
+        self.drainDelay = drainDelay
+        self.maximumBlockTime = maximumBlockTime
+        self.limiter = limiter
+        self.removeOnComplete = removeOnComplete
+        self.removeOnFail = removeOnFail
+        self.jobTimeout = jobTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.stackTraceLimit = stackTraceLimit
+        self.backoffStrategies = backoffStrategies
+        self.onEvent = onEvent
+    }
+}
+
+/// What a worker reports about its own jobs.
+public enum WorkerEvent: Sendable {
+    case active(jobId: String)
+    case completed(jobId: String, returnValue: JSONValue)
+    /// `willRetry` tells a retried attempt from the final failure.
+    case failed(jobId: String, reason: String, willRetry: Bool)
+    case stalled(jobIds: [String])
+    /// The job's lock was lost (taken over after a stall); its result was not written.
+    case lockLost(jobId: String)
+    case error(String)
+}

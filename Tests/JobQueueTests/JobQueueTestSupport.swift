@@ -1,0 +1,83 @@
+import Foundation
+@testable import JobQueue
+import Logging
+import RedisClient
+import TestSupport
+import Testing
+
+func testLogger() -> Logger {
+    var logger = Logger(label: "test.queue")
+    logger.logLevel = .critical
+    return logger
+}
+
+/// A Redis pool for the test Redis, plus a queue of its own name.
+struct QueueFixture: Sendable {
+    let redis: RedisConnectionPool
+    let queue: Queue
+
+    init(prefix: String = "bull") throws {
+        redis = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+            options: .init(maxConnections: 24), logger: testLogger())
+        queue = try Queue(name: TestEnvironment.uniqueName("q"), prefix: prefix, redis: redis)
+    }
+
+    func key(_ suffix: String) -> RedisArgument { RedisArgument(queue.keys.key(suffix)) }
+
+    func hash(_ id: String) async throws -> [String: String] {
+        let flat = try await redis.command(["HGETALL", RedisArgument(queue.keys.job(id))]).array?.compactMap(\.string) ?? []
+        var fields: [String: String] = [:]
+        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
+        return fields
+    }
+
+    func events() async throws -> [QueueEvent] {
+        try await QueueEvents(queue: queue).read(after: "0-0", count: 100_000)
+    }
+
+    /// Starts a worker; `body` runs while it works; the worker is closed and awaited afterwards.
+    func withWorker<Result: Sendable>(
+        _ options: WorkerOptions = WorkerOptions(),
+        processor: @escaping JobProcessor,
+        _ body: (Worker) async throws -> Result
+    ) async throws -> Result {
+        let worker = Worker(queue: queue, options: options, logger: testLogger(), processor: processor)
+        let running = Task { try await worker.runUntilClosed() }
+        do {
+            let result = try await body(worker)
+            worker.close()
+            try await running.value
+            return result
+        } catch {
+            worker.close()
+            try? await running.value
+            throw error
+        }
+    }
+
+    func close() async throws {
+        try await queue.obliterate(force: true)
+        await redis.close()
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// A thread-safe list the processors append to, to check order and counts.
+final class Recorder<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+    func append(_ element: Element) { storage.withLock { $0.append(element) } }
+    var values: [Element] { storage.withLock { $0 } }
+}
+
+import Synchronization

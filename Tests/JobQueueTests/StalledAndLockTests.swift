@@ -1,0 +1,121 @@
+import Foundation
+@testable import JobQueue
+import RedisClient
+import Testing
+
+@Suite struct StalledAndLockTests {
+    /// Takes a job the way a worker does, then "crashes": the lock is never renewed.
+    private func fetchAndAbandon(_ fixture: QueueFixture, lock: Int) async throws -> String {
+        let reply = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: [], arguments: [
+            RedisArgument(fixture.queue.keys.base), "crashed:1", RedisArgument(lock), RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
+        ])
+        return try #require(reply.array?[1].string)
+    }
+
+    @Test func lockHoldsTheTokenAndFencesFinishing() async throws {
+        let fixture = try QueueFixture()
+        try await fixture.queue.add("locked")
+        let id = try await fetchAndAbandon(fixture, lock: 5000)
+        #expect(try await fixture.redis.command(["GET", RedisArgument(fixture.queue.keys.job(id) + ":lock")]).string == "crashed:1")
+        let ttl = try await fixture.redis.command(["PTTL", RedisArgument(fixture.queue.keys.job(id) + ":lock")]).int ?? 0
+        #expect(ttl > 0 && ttl <= 5000)
+        func finish(token: String) async throws -> Int? {
+            try await fixture.redis.evalScript(QueueScript.moveToFinished, keys: [], arguments: [
+                RedisArgument(fixture.queue.keys.base), RedisArgument(id), RedisArgument(token), "completed", "null", "", 1,
+                -1, 0, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
+            ]).int
+        }
+        #expect(try await finish(token: "someone-else") == -6)
+        let lost = try await fixture.redis.evalScript(QueueScript.extendLocks, keys: [], arguments: [
+            RedisArgument(fixture.queue.keys.base), 5000, RedisArgument(id), "wrong-token",
+        ]).array?.compactMap(\.string)
+        #expect(lost == [id])
+        try await fixture.redis.command(["DEL", RedisArgument(fixture.queue.keys.job(id) + ":lock")])
+        #expect(try await finish(token: "crashed:1") == -2)
+        try await fixture.close()
+    }
+
+    @Test func longJobKeepsItsLockAndIsNotStalled() async throws {
+        let fixture = try QueueFixture()
+        let added = try await fixture.queue.add("long")
+        let runs = Recorder<Int>()
+        let options = WorkerOptions(lockDuration: .milliseconds(600), stalledInterval: .milliseconds(200))
+        try await fixture.withWorker(options, processor: { context in
+            runs.append(context.job.attemptsStarted)
+            try await Task.sleep(for: .milliseconds(1600))
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
+        }
+        #expect(runs.values == [1])
+        #expect(try await !fixture.events().contains { $0.name == "stalled" })
+        try await fixture.close()
+    }
+
+    @Test func abandonedJobIsRecoveredByTheStalledCheck() async throws {
+        let fixture = try QueueFixture()
+        let added = try await fixture.queue.add("orphan")
+        _ = try await fetchAndAbandon(fixture, lock: 300)
+        try await fixture.withWorker(WorkerOptions(stalledInterval: .milliseconds(100)), processor: { _ in "recovered" }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
+        }
+        let job = try #require(try await fixture.queue.getJob(added.id))
+        #expect(job.stalledCounter == 1 && job.returnValue == "recovered")
+        let names = try await fixture.events().map(\.name)
+        let waitingAgain = try #require(names.lastIndex(of: "stalled"))
+        #expect(names[waitingAgain - 1] == "waiting")
+        try await fixture.close()
+    }
+
+    @Test func jobStalledTooOftenFailsWithoutRunning() async throws {
+        let fixture = try QueueFixture()
+        let added = try await fixture.queue.add("cursed")
+        try await fixture.redis.command(["HSET", RedisArgument(fixture.queue.keys.job(added.id)), "stc", "1"])
+        _ = try await fetchAndAbandon(fixture, lock: 200)
+        let ran = Recorder<Bool>()
+        try await fixture.withWorker(WorkerOptions(stalledInterval: .milliseconds(100)), processor: { _ in
+            ran.append(true)
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .failed })
+        }
+        #expect(ran.values.isEmpty)
+        #expect(try await fixture.queue.getJob(added.id)?.failedReason == "job stalled more than allowable limit")
+        try await fixture.close()
+    }
+
+    @Test func globalConcurrencyFromMetaIsHonoured() async throws {
+        let fixture = try QueueFixture()
+        try await fixture.redis.command(["HSET", fixture.key("meta"), "concurrency", "1"])
+        for index in 0..<6 { try await fixture.queue.add("g\(index)") }
+        let overlap = Recorder<Int>()
+        let running = Recorder<Int>()
+        try await fixture.withWorker(WorkerOptions(concurrency: 4, drainDelay: .milliseconds(50)), processor: { context in
+            running.append(1)
+            overlap.append(try await fixture.queue.getJobCounts([.active])[.active] ?? 0)
+            try await Task.sleep(for: .milliseconds(30))
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 6 })
+        }
+        #expect(overlap.values.allSatisfy { $0 <= 1 })
+        try await fixture.close()
+    }
+
+    @Test func rateLimiterSpacesJobs() async throws {
+        let fixture = try QueueFixture()
+        for index in 0..<6 { try await fixture.queue.add("r\(index)") }
+        let times = Recorder<Int>()
+        let options = WorkerOptions(concurrency: 3, limiter: .init(max: 2, duration: .milliseconds(400)))
+        try await fixture.withWorker(options, processor: { _ in
+            times.append(JobClock.system.nowMilliseconds())
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { times.values.count == 6 })
+        }
+        let sorted = times.values.sorted()
+        // Six jobs at two per 400 ms span at least two full windows.
+        #expect(sorted[5] - sorted[0] >= 700)
+        try await fixture.close()
+    }
+}
