@@ -107,7 +107,10 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient",
+                "RedisClient", "JobQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -49,6 +49,35 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+extension JSONValue {
+    /// Numbers compare by value: `2`, `2.0` and `2e0` are the same JSON number.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default:
+            if let a = lhs.doubleValue, let b = rhs.doubleValue { return a == b }
+            return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(flag)
+        case .int(let integer): hasher.combine(Double(integer))
+        case .double(let number): hasher.combine(number)
+        case .string(let text): hasher.combine(text)
+        case .array(let elements): hasher.combine(elements)
+        case .object(let members): hasher.combine(members)
+        }
+    }
+}
+
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -98,18 +127,10 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 }
 
 extension JSONValue {
-    /// Compact JSON text (sorted keys, `/` unescaped).
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// Parses JSON text; fragments (`42`, `"text"`) are allowed, as BullMQ writes them.
     public init(jsonText: String) throws(JobQueueError) {
         do {
-            self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8))
+            self = try JSONParser.parse(jsonText)
         } catch {
             throw JobQueueError(.invalidJSON, "not valid JSON: \(jsonText.prefix(80))")
         }
