@@ -59,9 +59,17 @@ export MM_TEST_SSH_PASSWORD="$SSH_PASSWORD"
 export MM_TEST_SSH_KEYS="$STATE/sshd/keys"
 export MM_TEST_SSH_FINGERPRINT="$(mm_sshd_fingerprint "$STATE/sshd")"
 export MM_TEST_ROOT="$MM_ROOT"
-export -p | grep ' MM_TEST_' >"$STATE/env.sh"   # for running single tests by hand: source it
+
+mm_log "preparing the Python bullmq client (interoperability tests)"
+VENV="$MM_ROOT/.local/venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -c 'import bullmq, sys; sys.exit(0 if bullmq.__version__ == "3.4.4" else 1)' 2>/dev/null \
+  || "$VENV/bin/pip" install -q "bullmq==3.4.4"
+export MM_TEST_PYTHON="$VENV/bin/python"
+export MM_TEST_BENCH="$MM_ROOT/.build/debug/medicineman-bench"
 
 if [ "${1:-}" = "--services-only" ]; then
+  export -p | grep ' MM_TEST_' >"$STATE/env.sh"   # for running single tests by hand: source it
   trap - EXIT
   mm_log "services are up; source $STATE/env.sh to use them"; exit 0
 fi
@@ -76,5 +84,6 @@ if grep -E "^$MM_ROOT/(Sources|Tests)/.*warning:" "$build_log" | sort -u | grep 
   mm_log "our own targets have warnings (listed above)"; exit 1
 fi
 
+export -p | grep ' MM_TEST_' >"$STATE/env.sh"
 mm_log "running tests"
 swift test --skip-build "$@"

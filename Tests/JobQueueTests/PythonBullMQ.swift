@@ -1,0 +1,48 @@
+import Foundation
+@testable import JobQueue
+import TestSupport
+
+/// The Python `bullmq` client (3.4.4, in the venv scripts/test.sh makes), driven through
+/// Tests/Interop/bullmq_interop.py.
+struct PythonBullMQ: Sendable {
+    let redisURL: String
+    let prefix: String
+    let queue: String
+
+    init(_ fixture: QueueFixture) throws {
+        redisURL = try TestEnvironment.require("MM_TEST_REDIS_URL")
+        prefix = fixture.queue.keys.prefix
+        queue = fixture.queue.name
+    }
+
+    private func call(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> JSONValue {
+        let python = try TestEnvironment.require("MM_TEST_PYTHON")
+        let script = try TestEnvironment.require("MM_TEST_ROOT") + "/Tests/Interop/bullmq_interop.py"
+        let output = try await ChildProcess.run(python, [script, redisURL, prefix, queue] + arguments, timeout: timeout)
+        let lastLine = output.split(separator: "\n").last.map(String.init) ?? ""
+        return try JSONValue(jsonText: lastLine)
+    }
+
+    func add(_ jobs: [(name: String, data: JSONValue, opts: JSONValue)]) async throws -> [String] {
+        let spec = JSONValue.array(jobs.map { ["name": .string($0.name), "data": $0.data, "opts": $0.opts] })
+        let reply = try await call(["add", spec.jsonText])
+        guard case .array(let ids) = reply else { return [] }
+        return ids.compactMap(\.stringValue)
+    }
+
+    func jobs(_ ids: [String]) async throws -> [String: JSONValue] {
+        try await call(["jobs", JSONValue.array(ids.map { .string($0) }).jsonText]).objectValue ?? [:]
+    }
+
+    func counts() async throws -> [String: Int] {
+        (try await call(["counts"]).objectValue ?? [:]).compactMapValues(\.intValue)
+    }
+
+    func pause() async throws { _ = try await call(["pause"]) }
+    func resume() async throws { _ = try await call(["resume"]) }
+
+    /// Runs a Python worker until `count` jobs finished or `seconds` passed; returns how many finished.
+    func work(_ behavior: String, count: Int, seconds: Int) async throws -> Int {
+        try await call(["work", behavior, String(count), String(seconds)], timeout: .seconds(seconds + 30))["finished"]?.intValue ?? 0
+    }
+}
