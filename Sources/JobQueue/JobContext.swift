@@ -10,6 +10,16 @@ public struct JobContext: Sendable {
         try await queue.updateProgress(job.id, progress)
     }
 
+    /// The results of this job's finished children, by the child's full key (`bull:queue:id`).
+    public func childrenValues() async throws -> [String: JSONValue] {
+        try await queue.childrenValues(of: job.id)
+    }
+
+    /// Failures of children recorded under `continueParentOnFailure` / `ignoreDependencyOnFailure`.
+    public func failedChildren() async throws -> [String: String] {
+        try await queue.failedChildren(of: job.id)
+    }
+
     /// Appends a line to the job's log.
     public func log(_ line: String) async throws {
         try await queue.addLog(job.id, line, keep: job.options.keepLogs ?? 0)

@@ -21,12 +21,15 @@ extension JobOptions {
         if let timeout { object["timeout"] = .int(Int64(timeout)) }
         if let stackTraceLimit { object["stackTraceLimit"] = .int(Int64(stackTraceLimit)) }
         if let keepLogs { object["kl"] = .int(Int64(keepLogs)) }
+        if let onChildFailure { object[onChildFailure.rawValue] = true }
         return .object(object)
     }
 
     private static let knownKeys: Set<String> = [
         "jobId", "priority", "delay", "attempts", "backoff", "lifo", "removeOnComplete", "removeOnFail",
         "de", "deduplication", "debounce", "timestamp", "timeout", "stackTraceLimit", "kl", "keepLogs",
+        "fpof", "cpof", "idof", "rdof", "failParentOnFailure", "continueParentOnFailure", "ignoreDependencyOnFailure",
+        "removeDependencyOnFailure",
     ]
 
     /// Reads options leniently: missing or malformed fields take their defaults, as BullMQ does.
@@ -55,6 +58,14 @@ extension JobOptions {
         timeout = object["timeout"]?.intValue
         stackTraceLimit = object["stackTraceLimit"]?.intValue
         keepLogs = (object["kl"] ?? object["keepLogs"])?.intValue
+        let longNames: [ChildFailurePolicy: String] = [
+            .failParent: "failParentOnFailure", .continueParent: "continueParentOnFailure",
+            .ignore: "ignoreDependencyOnFailure", .remove: "removeDependencyOnFailure",
+        ]
+        for policy in [ChildFailurePolicy.failParent, .continueParent, .ignore, .remove]
+        where object[policy.rawValue]?.boolValue == true || object[longNames[policy] ?? ""]?.boolValue == true {
+            onChildFailure = policy
+        }
         extra = object.filter { !Self.knownKeys.contains($0.key) }
     }
 

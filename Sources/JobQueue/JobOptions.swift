@@ -25,13 +25,28 @@ public struct JobOptions: Sendable, Equatable {
     public var stackTraceLimit: Int?
     /// Keep at most this many log lines (`kl`).
     public var keepLogs: Int?
+    /// What a failure of this job (as a child in a flow) does to its parent.
+    public var onChildFailure: ChildFailurePolicy?
     public var extra: [String: JSONValue]
+
+    /// BullMQ's four mutually exclusive child options.
+    public enum ChildFailurePolicy: String, Sendable, Equatable {
+        /// `failParentOnFailure` (fpof): the parent fails when it is next fetched.
+        case failParent = "fpof"
+        /// `continueParentOnFailure` (cpof): the parent runs now, with this failure on record.
+        case continueParent = "cpof"
+        /// `ignoreDependencyOnFailure` (idof): recorded, and it no longer holds the parent back.
+        case ignore = "idof"
+        /// `removeDependencyOnFailure` (rdof): dropped; it no longer holds the parent back.
+        case remove = "rdof"
+    }
 
     public init(
         jobId: String? = nil, priority: Int = 0, delay: Int = 0, attempts: Int = 0, backoff: Backoff? = nil,
         lifo: Bool = false, removeOnComplete: KeepJobs? = nil, removeOnFail: KeepJobs? = nil,
         deduplication: Deduplication? = nil, timestamp: Int? = nil, timeout: Int? = nil,
-        stackTraceLimit: Int? = nil, keepLogs: Int? = nil, extra: [String: JSONValue] = [:]
+        stackTraceLimit: Int? = nil, keepLogs: Int? = nil, onChildFailure: ChildFailurePolicy? = nil,
+        extra: [String: JSONValue] = [:]
     ) {
         self.jobId = jobId
         self.priority = priority
@@ -46,6 +61,7 @@ public struct JobOptions: Sendable, Equatable {
         self.timeout = timeout
         self.stackTraceLimit = stackTraceLimit
         self.keepLogs = keepLogs
+        self.onChildFailure = onChildFailure
         self.extra = extra
     }
 

@@ -62,7 +62,7 @@ extension Queue {
     /// Returns false when there was no such job.
     @discardableResult
     public func remove(_ id: String) async throws -> Bool {
-        switch try await run(QueueScript.removeJob, [RedisArgument(id)]).int {
+        switch try await run(QueueScript.removeJob, [RedisArgument(id), RedisArgument(clock.nowMilliseconds())]).int {
         case 1: return true
         case 0: throw JobQueueError(.jobIsLocked, "job \(id) is being processed (it holds a lock); wait for it to finish")
         default: return false

@@ -56,7 +56,13 @@ public struct Queue: Sendable {
         }
     }
 
-    private func addCall(_ name: String, data: JSONValue, options: JobOptions) throws -> [RedisArgument] {
+    /// Where a flow node hangs: its parent's full key and the `parent` field BullMQ stores.
+    struct ParentLink: Sendable {
+        var key: String
+        var json: String
+    }
+
+    func addCall(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
         try options.validate()
         var options = options
         let timestamp = options.timestamp ?? clock.nowMilliseconds()
@@ -67,10 +73,17 @@ public struct Queue: Sendable {
             RedisArgument(timestamp), RedisArgument(options.delay), RedisArgument(options.priority), options.lifo ? "1" : "0",
             RedisArgument(options.jobId ?? ""), RedisArgument(dedup?.id ?? ""), RedisArgument(dedup?.ttl ?? 0),
             dedup?.extend == true ? "1" : "0", dedup?.replace == true ? "1" : "0",
+            RedisArgument(parent?.key ?? ""), RedisArgument(parent?.json ?? ""), hasChildren ? "1" : "0",
         ]
     }
 
-    private static func addResult(_ reply: RESPValue) throws -> AddResult {
+    static func addResult(_ reply: RESPValue) throws -> AddResult {
+        if let parts = reply.array, parts.count == 2, let code = parts[1].int, code < 0 {
+            switch code {
+            case -5: throw JobQueueError(.jobNotFound, "the parent job does not exist")
+            default: throw JobQueueError(.invalidOptions, "the job already belongs to another parent")
+            }
+        }
         guard let parts = reply.array, parts.count == 2, let id = parts[0].string,
               let code = parts[1].int, let outcome = AddResult.Outcome(rawValue: code) else {
             throw JobQueueError(.unexpectedReply, "addJob returned \(reply)")
@@ -139,6 +152,21 @@ public struct Queue: Sendable {
             let flat = reply.array?.compactMap(\.string) ?? []
             return flat.isEmpty ? nil : Job(id: id, queueName: name, flatFields: flat)
         }
+    }
+
+    public func childrenValues(of id: String) async throws -> [String: JSONValue] {
+        try await hashFields(keys.job(id) + ":processed").mapValues { (try? JSONValue(jsonText: $0)) ?? .string($0) }
+    }
+
+    public func failedChildren(of id: String) async throws -> [String: String] {
+        try await hashFields(keys.job(id) + ":failed")
+    }
+
+    private func hashFields(_ key: String) async throws -> [String: String] {
+        let flat = try await redis.command(["HGETALL", RedisArgument(key)]).array?.compactMap(\.string) ?? []
+        var fields: [String: String] = [:]
+        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
+        return fields
     }
 
     public func getLogs(_ id: String, start: Int = 0, end: Int = -1) async throws -> [String] {

@@ -142,6 +142,63 @@ local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuratio
   return {0, 0, 0, 0}
 end
 
+-- The parent of a child job: its full key, its queue's key base, its id and the child's flags.
+local function parentOf(P, id)
+  local raw = redis.call("HGET", P .. id, "parent")
+  if not raw then return nil end
+  local ok, parent = pcall(cjson.decode, raw)
+  if not ok or type(parent) ~= "table" or not parent.id or not parent.queueKey then return nil end
+  parent.base = parent.queueKey .. ":"
+  parent.key = parent.base .. parent.id
+  return parent
+end
+
+-- Moves a parent out of waiting-children once it may run (or must fail).
+local function releaseParent(parent, now)
+  local base, id = parent.base, parent.id
+  if redis.call("ZREM", base .. "waiting-children", id) == 0 then return end
+  local fields = redis.call("HMGET", base .. id, "delay", "priority")
+  local delay, priority = tonumber(fields[1] or "0") or 0, tonumber(fields[2] or "0") or 0
+  local limit = maxEvents(base)
+  if delay > 0 then
+    addDelayed(base, id, now + delay)
+    emit(base, limit, "event", "delayed", "jobId", id, "delay", num(now + delay))
+    return
+  elseif priority > 0 then
+    enqueue(base, id, priority, false)
+  else
+    redis.call("RPUSH", base .. "wait", id)
+  end
+  markReady(base)
+  emit(base, limit, "event", "waiting", "jobId", id, "prev", "waiting-children")
+end
+
+-- Applies a finished child's outcome to its parent, as BullMQ does.
+local function notifyParent(P, id, completed, value, now)
+  local parent = parentOf(P, id)
+  if not parent or redis.call("EXISTS", parent.key) == 0 then return end
+  local childKey = P .. id
+  local dependencies = parent.key .. ":dependencies"
+  if completed then
+    redis.call("SREM", dependencies, childKey)
+    redis.call("HSET", parent.key .. ":processed", childKey, value)
+    if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
+  elseif parent.fpof then
+    redis.call("SREM", dependencies, childKey)
+    redis.call("ZADD", parent.key .. ":unsuccessful", now, childKey)
+    redis.call("HSET", parent.key, "defa", "child " .. childKey .. " failed")
+    releaseParent(parent, now)
+  elseif parent.cpof then
+    redis.call("SREM", dependencies, childKey)
+    redis.call("HSET", parent.key .. ":failed", childKey, value)
+    releaseParent(parent, now)
+  elseif parent.idof or parent.rdof then
+    redis.call("SREM", dependencies, childKey)
+    if parent.idof then redis.call("HSET", parent.key .. ":failed", childKey, value) end
+    if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
+  end
+end
+
 -- Checks the lock of an active job: 0 when `token` owns it (then releases it), else -2 or -6.
 local function releaseLock(P, id, token)
   if token == "0" then return 0 end

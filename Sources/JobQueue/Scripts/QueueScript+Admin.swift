@@ -44,9 +44,9 @@ emit(P, maxEvents(P), "event", "waiting", "jobId", id, "prev", "delayed")
 return 0
 """#)
 
-    /// ARGV: P, id. Returns 1 removed, 0 refused (the job is locked by a worker), -1 no job.
+    /// ARGV: P, id, now. Returns 1 removed, 0 refused (the job is locked by a worker), -1 no job.
     static let removeJob = make("removeJob", #"""
-local P, id = ARGV[1], ARGV[2]
+local P, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call("EXISTS", P .. id) == 0 then return -1 end
 if redis.call("EXISTS", P .. id .. ":lock") == 1 then return 0 end
 local prev = "unknown"
@@ -59,6 +59,12 @@ if prev == "unknown" then
   end
 end
 releaseDedup(P, id)
+-- A removed child no longer holds its parent back.
+local parent = parentOf(P, id)
+if parent and redis.call("SREM", parent.key .. ":dependencies", P .. id) == 1
+    and redis.call("SCARD", parent.key .. ":dependencies") == 0 then
+  releaseParent(parent, now)
+end
 deleteJobKeys(P, id)
 redis.call("SREM", P .. "stalled", id)
 emit(P, maxEvents(P), "event", "removed", "jobId", id, "prev", prev)

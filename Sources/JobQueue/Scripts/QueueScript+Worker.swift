@@ -22,12 +22,14 @@ local limiterMax, limiterDuration, nextToken = tonumber(ARGV[14]), tonumber(ARGV
 local jobKey = P .. id
 if redis.call("EXISTS", jobKey) == 0 then return -1 end
 if target == "completed" and redis.call("SCARD", jobKey .. ":dependencies") > 0 then return -4 end
+if target == "completed" and redis.call("ZCARD", jobKey .. ":unsuccessful") > 0 then return -9 end
 local lock = releaseLock(P, id, token)
 if lock ~= 0 then return lock end
 if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
 local limit = maxEvents(P)
 redis.call("XTRIM", P .. "events", "MAXLEN", "~", limit)
 releaseDedup(P, id)
+notifyParent(P, id, target == "completed", value, now)
 local made = redis.call("HINCRBY", jobKey, "atm", 1)
 
 if keepCount == 0 then

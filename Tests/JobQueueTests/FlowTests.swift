@@ -1,0 +1,96 @@
+import Foundation
+@testable import JobQueue
+import RedisClient
+import TestSupport
+import Testing
+
+@Suite struct FlowTests {
+    @Test func parentRunsAfterItsChildrenAndReadsTheirResults() async throws {
+        let parents = try QueueFixture()
+        let children = try Queue(name: TestEnvironment.uniqueName("kids"), redis: parents.redis)
+        let flows = FlowProducer(redis: parents.redis)
+        let flow = try await flows.add(FlowNode(name: "report", queueName: parents.queue.name, data: ["server": "web-1"], children: [
+            FlowNode(name: "scan", queueName: children.name, data: ["part": 1]),
+            FlowNode(name: "scan", queueName: children.name, data: ["part": 2]),
+        ]))
+        #expect(try await parents.queue.getJobState(flow.id) == .waitingChildren)
+        #expect(try await parents.redis.command(["SCARD", RedisArgument(parents.queue.keys.job(flow.id) + ":dependencies")]).int == 2)
+
+        let childKeys = flow.children.map { children.keys.job($0.id) }
+        let parentSaw = Recorder<[String: JSONValue]>()
+        let childWorker = Worker(queue: children, logger: testLogger()) { context in
+            ["done": context.job.data?["part"] ?? .null]
+        }
+        let childRun = Task { try await childWorker.runUntilClosed() }
+        try await parents.withWorker(processor: { context in
+            let values = try await context.childrenValues()
+            parentSaw.append(values)
+            return .int(Int64(values.count))
+        }) { _ async throws in
+            #expect(try await eventually { try await parents.queue.getJobState(flow.id) == .completed })
+        }
+        childWorker.close()
+        try await childRun.value
+        #expect(parentSaw.values.count == 1)
+        #expect(parentSaw.values.first?[childKeys[0]] == ["done": 1])
+        #expect(parentSaw.values.first?[childKeys[1]] == ["done": 2])
+        let child = try #require(try await children.getJob(flow.children[0].id))
+        #expect(child.parentKey == parents.queue.keys.job(flow.id))
+        try await children.obliterate(force: true)
+        try await parents.close()
+    }
+
+    @Test func failingChildFailsTheParentWhenAsked() async throws {
+        let parents = try QueueFixture()
+        let flows = FlowProducer(redis: parents.redis)
+        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
+            FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .failParent)),
+        ]))
+        let parentRan = Recorder<Bool>()
+        try await parents.withWorker(processor: { context in
+            if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
+            parentRan.append(true)
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { try await parents.queue.getJobState(flow.id) == .failed })
+        }
+        #expect(parentRan.values.isEmpty)
+        let childKey = parents.queue.keys.job(flow.children[0].id)
+        #expect(try await parents.queue.getJob(flow.id)?.failedReason == "child \(childKey) failed")
+        try await parents.close()
+    }
+
+    @Test func ignoredChildFailureLetsTheParentRun() async throws {
+        let parents = try QueueFixture()
+        let flows = FlowProducer(redis: parents.redis)
+        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
+            FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .ignore)),
+            FlowNode(name: "good-child", queueName: parents.queue.name),
+        ]))
+        let failures = Recorder<[String: String]>()
+        try await parents.withWorker(processor: { context in
+            if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
+            if context.job.name == "parent" { failures.append(try await context.failedChildren()) }
+            return "ok"
+        }) { _ async throws in
+            #expect(try await eventually { try await parents.queue.getJobState(flow.id) == .completed })
+        }
+        #expect(failures.values.first?.values.first == "child broke")
+        try await parents.close()
+    }
+
+    @Test func aChildPythonProcessedReleasesOurParent() async throws {
+        let parents = try QueueFixture()
+        let kids = try QueueFixture()
+        let flows = FlowProducer(redis: parents.redis)
+        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
+            FlowNode(name: "child", queueName: kids.queue.name, data: ["from": "swift"]),
+        ]))
+        #expect(try await PythonBullMQ(kids).work("echo", count: 1, seconds: 20) == 1)
+        #expect(try await parents.queue.getJobState(flow.id) == .waiting)
+        let values = try await parents.queue.childrenValues(of: flow.id)
+        #expect(values[kids.queue.keys.job(flow.children[0].id)] == ["by": "python", "echo": ["from": "swift"]])
+        try await kids.close()
+        try await parents.close()
+    }
+}
