@@ -14,8 +14,19 @@ extension Worker {
         var next: (Job, String)? = (first, token)
         while let (job, token) = next {
             emit(.active(jobId: job.id))
+            if job.schedulerId != nil { await advanceScheduler(after: job) }
             let outcome = await attempt(job, token: token)
             next = await finish(job, token: token, outcome: outcome)
+        }
+    }
+
+    /// Keeps a job scheduler going: its next iteration is added when this one is fetched.
+    private func advanceScheduler(after job: Job) async {
+        do {
+            try await queue.advanceJobScheduler(after: job)
+        } catch {
+            logger.error("could not schedule the next iteration", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            emit(.error("scheduler \(job.schedulerId ?? "?"): \(error)"))
         }
     }
 

@@ -6,6 +6,8 @@ Usage: python bullmq_interop.py REDIS_URL PREFIX QUEUE COMMAND [ARG]
                        failedReason, progress, stacktrace, processedOn, finishedOn}}
   counts               prints getJobCounts()
   pause | resume       pauses or resumes the queue
+  schedule ID REPEAT_JSON NAME   upsertJobScheduler; prints the scheduler record
+  scheduler ID         prints getJobScheduler(ID)
   work BEHAVIOR N SECS runs a Python worker until N jobs finished (or SECS passed); BEHAVIOR:
                        echo (returns {"by":"python","echo":data}) or fail
 Every command prints one JSON document on stdout.
@@ -59,6 +61,11 @@ async def main():
         elif command == "resume":
             await queue.resume()
             print(json.dumps(True))
+        elif command == "schedule":
+            job = await queue.upsertJobScheduler(rest[0], json.loads(rest[1]), rest[2], {"from": "python"})
+            print(json.dumps(job.id if job else None))
+        elif command == "scheduler":
+            print(json.dumps(await queue.getJobScheduler(rest[0]), default=str))
         elif command == "work":
             behavior, count, seconds = rest[0], int(rest[1]), float(rest[2])
             finished = asyncio.Event()

@@ -39,6 +39,15 @@ struct PythonBullMQ: Sendable {
     }
 
     func pause() async throws { _ = try await call(["pause"]) }
+
+    /// upsertJobScheduler from Python; returns the pending iteration's id.
+    func schedule(_ id: String, repeat schedule: JSONValue, name: String) async throws -> String? {
+        try await call(["schedule", id, schedule.jsonText, name]).stringValue
+    }
+
+    func scheduler(_ id: String) async throws -> JSONValue {
+        try await call(["scheduler", id])
+    }
     func resume() async throws { _ = try await call(["resume"]) }
 
     /// Runs a Python worker until `count` jobs finished or `seconds` passed; returns how many finished.
