@@ -14,6 +14,11 @@ final class ActiveJobs: Sendable {
     var count: Int { entries.withLock { $0.count } }
     var tokens: [(id: String, token: String)] { entries.withLock { $0.map { ($0.key, $0.value.token) } } }
 
+    /// Whether `id` still runs under `token` (a job that just finished is not a lost lock).
+    func isHeld(_ id: String, token: String) -> Bool {
+        entries.withLock { $0[id]?.token == token }
+    }
+
     func cancel(_ id: String) {
         let entry = entries.withLock { $0[id] }
         entry?.cancel()

@@ -32,28 +32,37 @@ public struct Queue: Sendable {
         return try Self.addResult(try await redis.evalScript(QueueScript.addJob, keys: [], arguments: call))
     }
 
-    /// Adds many jobs in one MULTI/EXEC transaction, so no client sees part of the batch.
+    /// Adds many jobs atomically (one MULTI/EXEC around scripts that add up to 1000 jobs each).
     public func addBulk(_ jobs: [(name: String, data: JSONValue, options: JobOptions)]) async throws -> [AddResult] {
         guard !jobs.isEmpty else { return [] }
-        let script = QueueScript.addJob
+        let script = QueueScript.addJobs
         var commands: [[RedisArgument]] = [["SCRIPT", "LOAD", RedisArgument(script.source)], ["MULTI"]]
-        for job in jobs {
-            let arguments = try addCall(job.name, data: job.data, options: job.options)
-            commands.append(["EVALSHA", RedisArgument(script.sha1), 0] + arguments)
+        var start = 0
+        while start < jobs.count {
+            let chunk = jobs[start..<min(start + 1000, jobs.count)]
+            var command: [RedisArgument] = ["EVALSHA", RedisArgument(script.sha1), 0, RedisArgument(keys.base)]
+            command.reserveCapacity(4 + chunk.count * 15)
+            for job in chunk {
+                command += try jobArguments(job.name, data: job.data, options: job.options)
+            }
+            commands.append(command)
+            start += chunk.count
         }
         commands.append(["EXEC"])
         let replies = try await redis.pipeline(commands)
-        guard let last = replies.last else { throw JobQueueError(.unexpectedReply, "addBulk got no replies") }
         if let failure = replies.lazy.compactMap(\.errorMessage).first {
             throw RedisError(.serverError, "addBulk was not applied: \(failure)")
         }
-        guard let results = last.array else {
+        guard let chunks = replies.last?.array else {
             throw JobQueueError(.unexpectedReply, "addBulk transaction was discarded")
         }
-        return try results.map { reply in
-            if let message = reply.errorMessage { throw RedisError(.serverError, message) }
-            return try Self.addResult(reply)
+        var results: [AddResult] = []
+        results.reserveCapacity(jobs.count)
+        for chunk in chunks {
+            if let message = chunk.errorMessage { throw RedisError(.serverError, message) }
+            for reply in chunk.array ?? [] { results.append(try Self.addResult(reply)) }
         }
+        return results
     }
 
     /// Where a flow node hangs: its parent's full key and the `parent` field BullMQ stores.
@@ -62,14 +71,19 @@ public struct Queue: Sendable {
         var json: String
     }
 
+    /// The addJob script's arguments: the key base, then the job's 15 (see `QueueScript.addJobLibrary`).
     func addCall(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
+        [RedisArgument(keys.base)] + (try jobArguments(name, data: data, options: options, parent: parent, hasChildren: hasChildren))
+    }
+
+    private func jobArguments(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
         try options.validate()
         var options = options
         let timestamp = options.timestamp ?? clock.nowMilliseconds()
         options.timestamp = nil  // stored as the hash's `timestamp`, like BullMQ's producers
         let dedup = options.deduplication
         return [
-            RedisArgument(keys.base), RedisArgument(name), RedisArgument(data.jsonText), RedisArgument(options.json.jsonText),
+            RedisArgument(name), RedisArgument(data.jsonText), RedisArgument(options.json.jsonText),
             RedisArgument(timestamp), RedisArgument(options.delay), RedisArgument(options.priority), options.lifo ? "1" : "0",
             RedisArgument(options.jobId ?? ""), RedisArgument(dedup?.id ?? ""), RedisArgument(dedup?.ttl ?? 0),
             dedup?.extend == true ? "1" : "0", dedup?.replace == true ? "1" : "0",

@@ -18,7 +18,8 @@ extension Worker {
             do {
                 let lost = try await redis.evalScript(QueueScript.extendLocks, keys: [], arguments: arguments)
                     .throwingServerError().array?.compactMap(\.string) ?? []
-                for id in lost {
+                let tokens = Dictionary(held.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
+                for id in lost where active.isHeld(id, token: tokens[id] ?? "") {
                     logger.warning("lost the lock of a running job; cancelling it", metadata: ["job": "\(id)"])
                     active.cancel(id)
                     emit(.lockLost(jobId: id))

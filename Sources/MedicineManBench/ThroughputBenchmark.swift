@@ -16,6 +16,8 @@ struct ThroughputBenchmark: AsyncParsableCommand {
     @Option(help: "Jobs per addBulk call.") var batch = 1000
     @Option(help: "Key prefix.") var prefix = "bull"
     @Option(help: "Queue name (default: a fresh one, obliterated afterwards).") var queue: String?
+    @Flag(name: .customLong("remove-on-complete"), help: "Delete jobs as they complete (keeps Redis small for long runs).")
+    var removeOnComplete = false
 
     func validate() throws {
         guard jobs > 0, concurrency > 0, batch > 0 else { throw ValidationError("jobs, concurrency and batch must be positive") }
@@ -31,7 +33,8 @@ struct ThroughputBenchmark: AsyncParsableCommand {
         var added = 0
         while added < jobs {
             let count = min(batch, jobs - added)
-            _ = try await target.addBulk((0..<count).map { (name: "noop", data: ["i": .int(Int64(added + $0))], options: JobOptions()) })
+            let options = JobOptions(removeOnComplete: removeOnComplete ? .remove(true) : nil)
+            _ = try await target.addBulk((0..<count).map { (name: "noop", data: ["i": .int(Int64(added + $0))], options: options) })
             added += count
         }
         let addSeconds = Self.seconds(clock.now - addStart)
@@ -48,15 +51,29 @@ struct ThroughputBenchmark: AsyncParsableCommand {
         })
         let worker = Worker(queue: target, options: options, logger: BenchRedis.logger()) { _ in nil }
         let processStart = clock.now
+        let rssStart = ResidentMemory.bytes()
         let running = Task { try await worker.run() }
+        let sampler = Task {
+            var peak = rssStart
+            while !Task.isCancelled {
+                peak = max(peak, ResidentMemory.bytes())
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            return peak
+        }
         for await _ in finished.stream {}
         let processSeconds = Self.seconds(clock.now - processStart)
+        sampler.cancel()
+        let rssPeak = await sampler.value
         worker.close()
         try await running.value
         if queue == nil { try await target.obliterate(force: true) }
 
         print(String(format: "added %d jobs in %.2f s; processed them in %.2f s (concurrency %d)", jobs, addSeconds, processSeconds, concurrency))
-        print(String(format: #"{"jobs":%d,"add_per_sec":%.0f,"process_per_sec":%.0f}"#, jobs, Double(jobs) / addSeconds, Double(jobs) / processSeconds))
+        print(String(format: "resident memory: %.1f MiB when processing started, %.1f MiB at peak",
+                     Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
+        print(String(format: #"{"jobs":%d,"add_per_sec":%.0f,"process_per_sec":%.0f,"rss_start_mib":%.1f,"rss_peak_mib":%.1f}"#,
+                     jobs, Double(jobs) / addSeconds, Double(jobs) / processSeconds, Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -46,10 +46,12 @@ struct WorkerCommand: AsyncParsableCommand {
             })
         let behavior = Behavior(behavior) ?? .echo
         let worker = Worker(queue: target, options: options, logger: logger) { context in try await behavior.run(context) }
-        var services: [any Service] = [worker]
+        // The worker ends when it is closed (SIGTERM or --idle-exit); that ends the whole group.
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)]
         if let idleExit {
-            services.append(IdleExit(limit: .milliseconds(Int(idleExit * 1000)), worker: worker, running: { running.load(ordering: .relaxed) },
-                                     lastActivity: { lastActivity.withLock { $0 } }))
+            let watcher = IdleExit(limit: .milliseconds(Int(idleExit * 1000)), worker: worker, running: { running.load(ordering: .relaxed) },
+                                   lastActivity: { lastActivity.withLock { $0 } })
+            services.append(.init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         print("worker ready on \(prefix):\(queue)")

@@ -118,4 +118,20 @@ import Testing
         #expect(sorted[5] - sorted[0] >= 700)
         try await fixture.close()
     }
+
+    @Test func globalRateLimitFromMetaIsHonoured() async throws {
+        let fixture = try QueueFixture()
+        try await fixture.redis.command(["HSET", fixture.key("meta"), "max", "2", "duration", "400"])
+        for index in 0..<6 { try await fixture.queue.add("g\(index)") }
+        let times = Recorder<Int>()
+        try await fixture.withWorker(WorkerOptions(concurrency: 3), processor: { _ in
+            times.append(JobClock.system.nowMilliseconds())
+            return nil
+        }) { _ async throws in
+            #expect(try await eventually { times.values.count == 6 })
+        }
+        let sorted = times.values.sorted()
+        #expect(sorted[5] - sorted[0] >= 700)
+        try await fixture.close()
+    }
 }

@@ -6,14 +6,21 @@ extension QueueScript {
     /// parent key ("" none), parent JSON, has children (0/1: waits in waiting-children).
     /// Returns {id, outcome}: outcome 0 added, 1 duplicate custom id, 2 deduplicated; or
     /// {"", -5} when the parent is missing and {"", -7} when the job belongs to another parent.
-    static let addJob = make("addJob", #"""
-local P, name, data, opts = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local timestamp, delay, priority = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local lifo, customId = ARGV[8] == "1", ARGV[9]
-local dedupId, dedupTtl, dedupExtend, dedupReplace = ARGV[10], tonumber(ARGV[11]), ARGV[12] == "1", ARGV[13] == "1"
-local parentKey, parentJSON, hasChildren = ARGV[14], ARGV[15], ARGV[16] == "1"
+    /// Adds one job: `addOne(P, args, first, maxEvents, ready)` reads 15 arguments from `first`:
+    /// name, data, opts, timestamp, delay, priority, lifo (0/1), custom id ("" for auto), dedup id,
+    /// dedup ttl ms (0 none), dedup extend (0/1), dedup replace (0/1), parent key ("" none),
+    /// parent JSON, has children (0/1: waits in waiting-children). `ready` is false while the
+    /// queue is paused or at its global concurrency (no wake-up marker then).
+    /// It returns {id, outcome}: outcome 0 added, 1 duplicate custom id, 2 deduplicated; or
+    /// {"", -5} when the parent is missing and {"", -7} when the job belongs to another parent.
+    static let addJobLibrary = #"""
+local function addOne(P, a, i, limit, ready)
+local name, data, opts = a[i], a[i + 1], a[i + 2]
+local timestamp, delay, priority = tonumber(a[i + 3]), tonumber(a[i + 4]), tonumber(a[i + 5])
+local lifo, customId = a[i + 6] == "1", a[i + 7]
+local dedupId, dedupTtl, dedupExtend, dedupReplace = a[i + 8], tonumber(a[i + 9]), a[i + 10] == "1", a[i + 11] == "1"
+local parentKey, parentJSON, hasChildren = a[i + 12], a[i + 13], a[i + 14] == "1"
 if parentKey ~= "" and redis.call("EXISTS", parentKey) == 0 then return {"", -5} end
-local limit = maxEvents(P)
 local counter = redis.call("INCR", P .. "id")
 local id = customId
 if id == "" then id = tostring(counter) end
@@ -80,9 +87,28 @@ elseif delay > 0 then
   emit(P, limit, "event", "delayed", "jobId", id, "delay", num(due))
 else
   enqueue(P, id, priority, lifo)
-  markReady(P)
+  if ready then redis.call("ZADD", P .. "marker", 0, "0") end
   emit(P, limit, "event", "waiting", "jobId", id)
 end
 return {id, 0}
+end
+"""#
+
+    /// ARGV: P, then the 15 job arguments of `addOne`.
+    static let addJob = make("addJob", addJobLibrary + "\n" + #"""
+local P = ARGV[1]
+return addOne(P, ARGV, 2, maxEvents(P), not isPausedOrMaxed(P))
+"""#)
+
+    /// Adds many jobs in one call (addBulk). ARGV: P, then 15 arguments per job.
+    /// Returns one {id, outcome} per job.
+    static let addJobs = make("addJobs", addJobLibrary + "\n" + #"""
+local P = ARGV[1]
+local limit, ready = maxEvents(P), not isPausedOrMaxed(P)
+local results = {}
+for i = 2, #ARGV, 15 do
+  table.insert(results, addOne(P, ARGV, i, limit, ready))
+end
+return results
 """#)
 }
