@@ -4,10 +4,12 @@ public struct JobContext: Sendable {
     /// The lock token this attempt holds; results are written only while it still matches.
     public let token: String
     let queue: Queue
+    let report: (@Sendable (WorkerEvent) -> Void)?
 
     /// Sets the job's progress (a number, or any JSON such as `{"phase": "upload", "pct": 40}`).
     public func updateProgress(_ progress: JSONValue) async throws {
         try await queue.updateProgress(job.id, progress)
+        report?(.progress(jobId: job.id, progress: progress))
     }
 
     /// The results of this job's finished children, by the child's full key (`bull:queue:id`).

@@ -39,7 +39,7 @@ extension Worker {
             let reason = "job data is not valid JSON: \(job.rawData.prefix(80))"
             return .failed(reason: reason, error: UnrecoverableError(reason), retryable: false)
         }
-        let context = JobContext(job: job, token: token, queue: queue)
+        let context = JobContext(job: job, token: token, queue: queue, report: options.onEvent)
         let processor = self.processor
         let work = Task { try await processor(context) }
         active.insert(job.id, .init(token: token, cancel: { work.cancel() }))

@@ -120,7 +120,11 @@ import Testing
     @Test func progressAndLogsAreRecorded() async throws {
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("p")
-        try await fixture.withWorker(processor: { context in
+        let reported = Recorder<JSONValue>()
+        let options = WorkerOptions(onEvent: { event in
+            if case .progress(_, let value) = event { reported.append(value) }
+        })
+        try await fixture.withWorker(options, processor: { context in
             try await context.updateProgress(42)
             try await context.updateProgress(["pct": 50])
             try await context.log("halfway")
@@ -132,6 +136,7 @@ import Testing
         #expect(try await fixture.queue.getLogs(added.id) == ["halfway"])
         let progress = try await fixture.events().filter { $0.name == "progress" }.compactMap { $0.fields["data"] }
         #expect(progress == ["42", #"{"pct":50}"#])
+        #expect(reported.values == [42, ["pct": 50]])
         try await fixture.close()
     }
 
