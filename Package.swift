@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "SSHClient", targets: ["SSHClient"]),
         .library(name: "JobQueue", targets: ["JobQueue"]),
+        .library(name: "Records", targets: ["Records"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -31,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CLibCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // Runs blocking C calls on threads of their own, never on NIO or the cooperative pool.
         .target(
@@ -64,13 +66,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A JSON value type with a fast parser, shared by the queues, records and API.
+        .target(name: "JSONSupport", swiftSettings: swiftSettings),
         // BullMQ v5 wire-compatible queues, workers and events; no HTTP or domain code.
         .target(
             name: "JobQueue",
             dependencies: [
-                "RedisClient",
+                "RedisClient", "JSONSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL records: schema models, repositories, the credential vault, password hashing.
+        .target(
+            name: "Records",
+            dependencies: [
+                "PostgresClient", "JSONSupport", "BlockingIO", "CLibCrypt",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "JobQueue",
+                "RedisClient", "JobQueue", "JSONSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -140,7 +154,12 @@ let package = Package(
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JobQueue", "JSONSupport", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RecordsTests",
+            dependencies: ["Records", "PostgresClient", "JSONSupport", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,7 +17,7 @@ mm_require_swift() {
 # Installs the Debian packages the platform and its tests need, when any is missing.
 mm_install_packages() {
   local wanted=(redis-server redis-tools postgresql-15 postgresql-client-15 libhiredis-dev libpq-dev
-                libssh2-1-dev openssh-server openssh-client curl ca-certificates zstd python3 python3-venv python3-pip "$@")
+                libssh2-1-dev libcrypt-dev openssh-server openssh-client curl ca-certificates zstd python3 python3-venv python3-pip "$@")
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,4 +1,5 @@
 @testable import JobQueue
+@testable import JSONSupport
 import Testing
 
 @Suite struct JSONValueTests {
@@ -21,7 +22,7 @@ import Testing
 
     @Test(arguments: ["", "{", #"{"a"}"#, "[1,]", "tru", #""unterminated"#, "01x", "{\"a\":1}x", "\"\u{01}\""])
     func rejectsMalformedText(text: String) {
-        #expect(throws: JobQueueError.self) { try JSONValue(jsonText: text) }
+        #expect(throws: JSONError.self) { try JSONValue(jsonText: text) }
     }
 
     @Test func optionsRoundTripThroughBullMQShape() throws {

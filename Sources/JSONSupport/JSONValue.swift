@@ -1,7 +1,6 @@
 import Foundation
 
-/// Any JSON document: job data, options, return values and progress travel as JSON text in the
-/// job hash, written and read by other BullMQ clients too.
+/// Any JSON document: job data, options, results, progress, scan summaries and metadata.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -128,30 +127,36 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 
 extension JSONValue {
     /// Parses JSON text; fragments (`42`, `"text"`) are allowed, as BullMQ writes them.
-    public init(jsonText: String) throws(JobQueueError) {
+    public init(jsonText: String) throws(JSONError) {
         do {
             self = try JSONParser.parse(jsonText)
         } catch {
-            throw JobQueueError(.invalidJSON, "not valid JSON: \(jsonText.prefix(80))")
+            throw JSONError(message: "not valid JSON: \(jsonText.prefix(80))")
         }
     }
 
     /// Encodes any `Encodable` value as a JSON document.
-    public init(encoding value: some Encodable) throws(JobQueueError) {
+    public init(encoding value: some Encodable) throws(JSONError) {
         do {
             let data = try JSONEncoder().encode(value)
             self = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw JobQueueError(.invalidJSON, "cannot encode \(type(of: value)) as JSON: \(error)")
+            throw JSONError(message: "cannot encode \(type(of: value)) as JSON: \(error)")
         }
     }
 
     /// Decodes the document into a `Decodable` type.
-    public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws(JobQueueError) -> Value {
+    public func decode<Value: Decodable>(as type: Value.Type = Value.self) throws(JSONError) -> Value {
         do {
             return try JSONDecoder().decode(Value.self, from: Data(jsonText.utf8))
         } catch {
-            throw JobQueueError(.invalidJSON, "cannot decode \(Value.self) from \(jsonText.prefix(120)): \(error)")
+            throw JSONError(message: "cannot decode \(Value.self) from \(jsonText.prefix(120)): \(error)")
         }
     }
+}
+
+/// JSON text that could not be read or written.
+public struct JSONError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

@@ -1,0 +1,2 @@
+// Job data, options and results are JSON documents; users of the queue need the type.
+@_exported import JSONSupport

@@ -1,0 +1,68 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+
+/// Who did what to which resource, and how it went.
+public struct AuditEntry: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable { case success, failure, denied }
+
+    public var id: Int64
+    public var userId: UUID?
+    public var actor: String
+    public var action: String
+    public var resourceType: String
+    public var resourceId: String?
+    public var outcome: Outcome
+    public var clientAddress: String?
+    public var details: JSONValue
+    public var createdAt: Date
+
+    static let columns = "id, user_id, actor, action, resource_type, resource_id, outcome, client_address, details, created_at"
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        userId = try row.decodeIfPresent("user_id")
+        actor = try row.decode("actor")
+        action = try row.decode("action")
+        resourceType = try row.decode("resource_type")
+        resourceId = try row.decodeIfPresent("resource_id")
+        outcome = Outcome(rawValue: try row.decode("outcome")) ?? .success
+        clientAddress = try row.decodeIfPresent("client_address")
+        details = try row.decode("details", as: PostgresJSON<JSONValue>.self).value
+        createdAt = try row.decode("created_at")
+    }
+}
+
+public struct AuditLogRepository: Sendable {
+    let database: PostgresPool
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    @discardableResult
+    public func record(userId: UUID?, actor: String, action: String, resourceType: String, resourceId: String? = nil,
+                       outcome: AuditEntry.Outcome, clientAddress: String? = nil, details: JSONValue = .object([:])) async throws(RecordError) -> AuditEntry {
+        try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO audit_log (user_id, actor, action, resource_type, resource_id, outcome, client_address, details)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(AuditEntry.columns)
+                """, [userId, actor, action, resourceType, resourceId, outcome.rawValue, clientAddress, PostgresJSON(details)]).first
+            return try AuditEntry(row: try row.orNotFound("audit entry"))
+        }
+    }
+
+    public func list(_ page: Page = Page(), resourceType: String? = nil, resourceId: String? = nil, userId: UUID? = nil) async throws(RecordError) -> PageOf<AuditEntry> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(AuditEntry.columns), count(*) OVER () AS total FROM audit_log
+                WHERE ($3::text IS NULL OR resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) AND ($5::uuid IS NULL OR user_id = $5)
+                ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, resourceType, resourceId, userId]).rows
+            return PageOf(items: try rows.map(AuditEntry.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
+                          limit: page.limit, offset: page.offset)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+
+public enum BackupKind: String, Sendable, Codable { case manual, scheduled }
+public enum BackupVerification: String, Sendable, Codable { case pending, verified, failed, skipped }
+public enum Compression: String, Sendable, Codable, CaseIterable { case gzip, zstd, none }
+
+public struct Backup: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var serverId: UUID
+    public var scheduleId: UUID?
+    public var kind: BackupKind
+    public var status: RecordStatus
+    public var verification: BackupVerification
+    public var paths: [String]
+    public var exclusions: [String]
+    public var compression: Compression
+    public var filePath: String?
+    public var size: Int64?
+    public var sha256: String?
+    public var jobId: String?
+    public var attempts: Int
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var verifiedAt: Date?
+    public var error: String?
+    public var warning: String?
+    public var metadata: JSONValue
+    public var createdAt: Date
+
+    static let columns = """
+        id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, file_path, size_bytes, sha256,
+        job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, created_at
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        serverId = try row.decode("server_id")
+        scheduleId = try row.decodeIfPresent("schedule_id")
+        kind = BackupKind(rawValue: try row.decode("kind")) ?? .manual
+        status = RecordStatus(rawValue: try row.decode("status")) ?? .pending
+        verification = BackupVerification(rawValue: try row.decode("verification")) ?? .pending
+        paths = try row.decode("paths")
+        exclusions = try row.decode("exclusions")
+        compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
+        filePath = try row.decodeIfPresent("file_path")
+        size = try row.decodeIfPresent("size_bytes")
+        sha256 = try row.decodeIfPresent("sha256")
+        jobId = try row.decodeIfPresent("job_id")
+        attempts = try row.decode("attempts")
+        startedAt = try row.decodeIfPresent("started_at")
+        completedAt = try row.decodeIfPresent("completed_at")
+        verifiedAt = try row.decodeIfPresent("verified_at")
+        error = try row.decodeIfPresent("error")
+        warning = try row.decodeIfPresent("warning")
+        metadata = try row.decode("metadata", as: PostgresJSON<JSONValue>.self).value
+        createdAt = try row.decode("created_at")
+    }
+}

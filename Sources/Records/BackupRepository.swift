@@ -1,0 +1,79 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+
+public struct BackupRepository: Sendable {
+    let database: PostgresPool
+    private var lifecycle: RecordLifecycle { RecordLifecycle(table: "backups", database: database) }
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    public func create(id: UUID = UUID(), serverId: UUID, kind: BackupKind, paths: [String], exclusions: [String] = [],
+                       compression: Compression = .gzip, scheduleId: UUID? = nil, jobId: String? = nil) async throws(RecordError) -> Backup {
+        try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, job_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(Backup.columns)
+                """, [id, serverId, kind.rawValue, paths, exclusions, compression.rawValue, scheduleId, jobId]).first
+            return try Backup(row: try row.orNotFound("backup"))
+        }
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> Backup? {
+        try await recording {
+            try await database.query("SELECT \(Backup.columns) FROM backups WHERE id = $1", [id]).first.map(Backup.init(row:))
+        }
+    }
+
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<Backup> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(Backup.columns), count(*) OVER () AS total FROM backups
+                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
+                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, serverId, status?.rawValue, scheduleId]).rows
+            return PageOf(items: try rows.map(Backup.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
+                          limit: page.limit, offset: page.offset)
+        }
+    }
+
+    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
+        try await lifecycle.markRunning(id: id, jobId: jobId)
+    }
+
+    public func markFailed(id: UUID, error: String) async throws(RecordError) {
+        try await lifecycle.markFailed(id: id, error: error)
+    }
+
+    public func markCompleted(id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
+                              metadata: JSONValue = .object([:])) async throws(RecordError) -> Backup {
+        try await recording {
+            let row = try await database.query(
+                """
+                UPDATE backups SET status = 'completed', file_path = $2, size_bytes = $3, sha256 = $4, warning = $5,
+                    metadata = metadata || $6::jsonb, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())),
+                    updated_at = now()
+                WHERE id = $1 RETURNING \(Backup.columns)
+                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata)]).first
+            return try Backup(row: try row.orNotFound("backup"))
+        }
+    }
+
+    public func setVerification(id: UUID, _ verification: BackupVerification, error: String? = nil) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query(
+                """
+                UPDATE backups SET verification = $2, verified_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END,
+                    warning = coalesce($3, warning), updated_at = now() WHERE id = $1
+                """, [id, verification.rawValue, error])
+        }
+    }
+
+    public func delete(id: UUID) async throws(RecordError) -> Bool {
+        try await lifecycle.delete(id: id)
+    }
+}

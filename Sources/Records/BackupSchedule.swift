@@ -1,0 +1,84 @@
+import Foundation
+import PostgresClient
+
+/// How many backups a schedule keeps: the newest `keepLast`, plus the newest of each of the last
+/// `daily` days, `weekly` weeks and `monthly` months.
+public struct RetentionPolicy: Sendable, Codable, Equatable {
+    public var keepLast: Int?
+    public var daily: Int?
+    public var weekly: Int?
+    public var monthly: Int?
+
+    public init(keepLast: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil) {
+        self.keepLast = keepLast
+        self.daily = daily
+        self.weekly = weekly
+        self.monthly = monthly
+    }
+}
+
+public struct BackupSchedule: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var serverId: UUID
+    public var cron: String
+    public var timezone: String
+    public var paths: [String]
+    public var exclusions: [String]
+    public var compression: Compression
+    public var retention: RetentionPolicy
+    public var enabled: Bool
+    public var lastRunAt: Date?
+    public var nextRunAt: Date?
+    public var lastStatus: String?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    static let columns = """
+        id, server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily, keep_weekly, keep_monthly,
+        enabled, last_run_at, next_run_at, last_status, last_error, created_at, updated_at
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        serverId = try row.decode("server_id")
+        cron = try row.decode("cron")
+        timezone = try row.decode("timezone")
+        paths = try row.decode("paths")
+        exclusions = try row.decode("exclusions")
+        compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
+        retention = RetentionPolicy(keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
+                                    weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
+        enabled = try row.decode("enabled")
+        lastRunAt = try row.decodeIfPresent("last_run_at")
+        nextRunAt = try row.decodeIfPresent("next_run_at")
+        lastStatus = try row.decodeIfPresent("last_status")
+        lastError = try row.decodeIfPresent("last_error")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// The fields a schedule is created or replaced with.
+public struct ScheduleDefinition: Sendable, Equatable {
+    public var serverId: UUID
+    public var cron: String
+    public var timezone: String
+    public var paths: [String]
+    public var exclusions: [String]
+    public var compression: Compression
+    public var retention: RetentionPolicy
+    public var enabled: Bool
+
+    public init(serverId: UUID, cron: String, timezone: String = "UTC", paths: [String], exclusions: [String] = [],
+                compression: Compression = .gzip, retention: RetentionPolicy = RetentionPolicy(), enabled: Bool = true) {
+        self.serverId = serverId
+        self.cron = cron
+        self.timezone = timezone
+        self.paths = paths
+        self.exclusions = exclusions
+        self.compression = compression
+        self.retention = retention
+        self.enabled = enabled
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import PostgresClient
+
+public struct BackupScheduleRepository: Sendable {
+    let database: PostgresPool
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    public func create(_ definition: ScheduleDefinition, nextRunAt: Date?) async throws(RecordError) -> BackupSchedule {
+        try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO backup_schedules (server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily,
+                                              keep_weekly, keep_monthly, enabled, next_run_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING \(BackupSchedule.columns)
+                """, Self.values(definition) + [nextRunAt]).first
+            return try BackupSchedule(row: try row.orNotFound("schedule"))
+        }
+    }
+
+    public func replace(id: UUID, with definition: ScheduleDefinition, nextRunAt: Date?) async throws(RecordError) -> BackupSchedule {
+        try await recording {
+            let row = try await database.query(
+                """
+                UPDATE backup_schedules SET server_id = $1, cron = $2, timezone = $3, paths = $4, exclusions = $5, compression = $6,
+                    keep_last = $7, keep_daily = $8, keep_weekly = $9, keep_monthly = $10, enabled = $11, next_run_at = $12,
+                    updated_at = now()
+                WHERE id = $13 RETURNING \(BackupSchedule.columns)
+                """, Self.values(definition) + [nextRunAt, id]).first
+            return try BackupSchedule(row: try row.orNotFound("schedule"))
+        }
+    }
+
+    private static func values(_ definition: ScheduleDefinition) -> [(any PostgresEncodable)?] {
+        [definition.serverId, definition.cron, definition.timezone, definition.paths, definition.exclusions, definition.compression.rawValue,
+         definition.retention.keepLast, definition.retention.daily, definition.retention.weekly, definition.retention.monthly,
+         definition.enabled]
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> BackupSchedule? {
+        try await recording {
+            try await database.query("SELECT \(BackupSchedule.columns) FROM backup_schedules WHERE id = $1", [id]).first.map(BackupSchedule.init(row:))
+        }
+    }
+
+    public func list(_ page: Page = Page(), serverId: UUID? = nil) async throws(RecordError) -> PageOf<BackupSchedule> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(BackupSchedule.columns), count(*) OVER () AS total FROM backup_schedules
+                WHERE $3::uuid IS NULL OR server_id = $3 ORDER BY created_at, id LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, serverId]).rows
+            return PageOf(items: try rows.map(BackupSchedule.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
+                          limit: page.limit, offset: page.offset)
+        }
+    }
+
+    /// Enabled schedules due at `now`, oldest due first.
+    public func due(at now: Date, limit: Int = 100) async throws(RecordError) -> [BackupSchedule] {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(BackupSchedule.columns) FROM backup_schedules
+                WHERE enabled AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2
+                """, [now, limit]).rows.map(BackupSchedule.init(row:))
+        }
+    }
+
+    /// Moves `next_run_at` from `expected` to `next` (only if nobody else did), so several
+    /// schedulers agree on who enqueues a run. Returns whether this caller won.
+    public func advance(id: UUID, from expected: Date, to next: Date?) async throws(RecordError) -> Bool {
+        try await recording {
+            try await database.query(
+                "UPDATE backup_schedules SET next_run_at = $3, last_run_at = $2, updated_at = now() WHERE id = $1 AND next_run_at = $2",
+                [id, expected, next]).affectedRows == 1
+        }
+    }
+
+    public func recordOutcome(id: UUID, status: String, error: String? = nil) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query(
+                "UPDATE backup_schedules SET last_status = $2, last_error = $3, updated_at = now() WHERE id = $1", [id, status, error])
+        }
+    }
+
+    public func delete(id: UUID) async throws(RecordError) -> Bool {
+        try await recording { try await database.query("DELETE FROM backup_schedules WHERE id = $1", [id]).affectedRows > 0 }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import PostgresClient
+
+/// Re-encrypts every server credential under a new key, in one transaction: either all
+/// credentials move to the new key or none does.
+public struct CredentialRotation: Sendable {
+    let database: PostgresPool
+    let vault: CredentialVault
+
+    public init(database: PostgresPool, vault: CredentialVault) {
+        self.database = database
+        self.vault = vault
+    }
+
+    /// Returns how many credentials were re-encrypted. `vault` must open the current ones.
+    public func rotate(to newKey: EncryptionKey) async throws(RecordError) -> Int {
+        let target = CredentialVault(current: newKey)
+        let vault = self.vault
+        return try await recording {
+            try await database.withTransaction { db in
+                let rows = try db.query("SELECT id, credential_ciphertext, credential_key_id FROM servers ORDER BY id FOR UPDATE").rows
+                for row in rows {
+                    let id: UUID = try row.decode("id")
+                    let sealed = SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id"))
+                    let resealed = try target.seal(try vault.open(sealed, serverId: id), serverId: id)
+                    try db.query("UPDATE servers SET credential_ciphertext = $2, credential_key_id = $3, updated_at = now() WHERE id = $1",
+                                 [id, resealed.ciphertext, resealed.keyId])
+                }
+                return rows.count
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+
+/// A server credential as stored: AES-256-GCM ciphertext and the id of the key it is under.
+public struct SealedCredential: Sendable, Equatable {
+    /// `v1.` + base64(nonce ‖ ciphertext ‖ tag).
+    public var ciphertext: String
+    public var keyId: String
+}
+
+/// Seals and opens server credentials. The server's id is the associated data, so a ciphertext
+/// copied onto another server's row does not open. Plaintext leaves the vault only toward the
+/// SSH client.
+public struct CredentialVault: Sendable {
+    public let currentKey: EncryptionKey
+    private let keys: [String: EncryptionKey]
+
+    /// `previous` keys still open credentials (during a rotation); new ones use `current`.
+    public init(current: EncryptionKey, previous: [EncryptionKey] = []) {
+        currentKey = current
+        var keys: [String: EncryptionKey] = [:]
+        for key in previous { keys[key.id] = key }
+        keys[current.id] = current
+        self.keys = keys
+    }
+
+    /// Reads `ENCRYPTION_KEY` and, optionally, `ENCRYPTION_KEY_PREVIOUS` (comma-separated).
+    public init(environment: [String: String]) throws(RecordError) {
+        guard let hex = environment["ENCRYPTION_KEY"], !hex.isEmpty else {
+            throw RecordError(.invalid, field: "ENCRYPTION_KEY", "ENCRYPTION_KEY is not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one")
+        }
+        var previous: [EncryptionKey] = []
+        for part in (environment["ENCRYPTION_KEY_PREVIOUS"] ?? "").split(separator: ",") {
+            previous.append(try EncryptionKey(hex: String(part), variable: "ENCRYPTION_KEY_PREVIOUS"))
+        }
+        self.init(current: try EncryptionKey(hex: hex), previous: previous)
+    }
+
+    public func seal(_ plaintext: String, serverId: UUID) throws(RecordError) -> SealedCredential {
+        do {
+            let box = try AES.GCM.seal(Array(plaintext.utf8), using: currentKey.key, authenticating: Self.associatedData(serverId))
+            guard let combined = box.combined else { throw RecordError(.internalFailure, field: nil, "AES-GCM produced no output") }
+            return SealedCredential(ciphertext: "v1." + combined.base64EncodedString(), keyId: currentKey.id)
+        } catch let error as RecordError {
+            throw error
+        } catch {
+            throw RecordError(.internalFailure, field: nil, "sealing the credential failed")
+        }
+    }
+
+    public func open(_ sealed: SealedCredential, serverId: UUID) throws(RecordError) -> String {
+        guard let key = keys[sealed.keyId] else {
+            throw RecordError(.invalid, field: "credential",
+                              "the credential is sealed under key \(sealed.keyId), which is neither ENCRYPTION_KEY (\(currentKey.id)) nor in ENCRYPTION_KEY_PREVIOUS")
+        }
+        guard sealed.ciphertext.hasPrefix("v1."), let combined = Data(base64Encoded: String(sealed.ciphertext.dropFirst(3))) else {
+            throw RecordError(.invalid, field: "credential", "the stored credential is not in the vault's format")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            let plaintext = try AES.GCM.open(box, using: key.key, authenticating: Self.associatedData(serverId))
+            return String(decoding: plaintext, as: UTF8.self)
+        } catch {
+            throw RecordError(.invalid, field: "credential",
+                              "the credential does not decrypt for this server: it was altered, copied from another server, or sealed under another key")
+        }
+    }
+
+    public func isCurrent(_ sealed: SealedCredential) -> Bool { sealed.keyId == currentKey.id }
+
+    private static func associatedData(_ serverId: UUID) -> [UInt8] {
+        Array("medicineman server credential v1:\(serverId.uuidString.lowercased())".utf8)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PostgresClient
+
+/// One attempt of one job, on record whatever happened to it.
+public struct JobAttempt: Sendable, Codable, Equatable {
+    public enum State: String, Sendable, Codable { case running, completed, failed, abandoned }
+
+    public var id: Int64
+    public var queue: String
+    public var jobId: String
+    public var jobName: String
+    public var attempt: Int
+    public var state: State
+    public var worker: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var error: String?
+
+    static let columns = "id, queue, job_id, job_name, attempt, state, worker, started_at, finished_at, error"
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        queue = try row.decode("queue")
+        jobId = try row.decode("job_id")
+        jobName = try row.decode("job_name")
+        attempt = try row.decode("attempt")
+        state = State(rawValue: try row.decode("state")) ?? .running
+        worker = try row.decode("worker")
+        startedAt = try row.decode("started_at")
+        finishedAt = try row.decodeIfPresent("finished_at")
+        error = try row.decodeIfPresent("error")
+    }
+}
+
+public struct JobAttemptRepository: Sendable {
+    let database: PostgresPool
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    /// Records the start of an attempt. Starting the same attempt again (a crashed worker's
+    /// attempt taken over after a stall) marks the old row abandoned and starts afresh.
+    public func start(queue: String, jobId: String, jobName: String, attempt: Int, worker: String) async throws(RecordError) -> JobAttempt {
+        try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO job_attempts (queue, job_id, job_name, attempt, worker) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (queue, job_id, attempt) DO UPDATE SET
+                    state = 'running', worker = excluded.worker, started_at = now(), finished_at = NULL,
+                    error = CASE WHEN job_attempts.state = 'running' THEN 'abandoned by ' || job_attempts.worker ELSE job_attempts.error END
+                RETURNING \(JobAttempt.columns)
+                """, [queue, jobId, jobName, attempt, worker]).first
+            return try JobAttempt(row: try row.orNotFound("attempt"))
+        }
+    }
+
+    public func finish(id: Int64, state: JobAttempt.State, error: String? = nil) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query(
+                "UPDATE job_attempts SET state = $2, error = $3, finished_at = greatest(now(), started_at) WHERE id = $1",
+                [id, state.rawValue, error.map { String($0.prefix(4000)) }])
+        }
+    }
+
+    public func attempts(queue: String, jobId: String) async throws(RecordError) -> [JobAttempt] {
+        try await recording {
+            try await database.query(
+                "SELECT \(JobAttempt.columns) FROM job_attempts WHERE queue = $1 AND job_id = $2 ORDER BY attempt", [queue, jobId]
+            ).rows.map(JobAttempt.init(row:))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import BlockingIO
+import CLibCrypt
+import Foundation
+
+/// bcrypt (`$2b$`) through libxcrypt, on a thread of its own (a hash takes a quarter second).
+public struct PasswordHasher: Sendable {
+    /// log2 of the bcrypt rounds; 12 in production, lower in tests.
+    public let cost: Int
+
+    public init(cost: Int = 12) {
+        self.cost = min(max(cost, 4), 31)
+    }
+
+    public func hash(_ password: String) async throws(RecordError) -> String {
+        guard !password.isEmpty, password.utf8.count <= 72 else {
+            throw RecordError(.invalid, field: "password", "a password must be 1 to 72 bytes long (bcrypt reads no more)")
+        }
+        let cost = self.cost
+        let result = await BlockingWork.run { Self.crypt(password, setting: Self.salt(cost: cost)) }
+        guard let hashed = result, hashed.hasPrefix("$2") else {
+            throw RecordError(.internalFailure, field: nil, "bcrypt is not available from libcrypt")
+        }
+        return hashed
+    }
+
+    /// Whether `password` matches `hash`; compares in constant time.
+    public func verify(_ password: String, hash: String) async -> Bool {
+        guard hash.hasPrefix("$2"), password.utf8.count <= 72 else { return false }
+        guard let computed = await BlockingWork.run({ Self.crypt(password, setting: hash) }) else { return false }
+        let left = Array(computed.utf8)
+        let right = Array(hash.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+
+    private static func salt(cost: Int) -> String? {
+        var random = [UInt8](repeating: 0, count: 16)
+        for index in random.indices { random[index] = UInt8.random(in: 0...255) }
+        var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+        let made = random.withUnsafeBufferPointer { bytes in
+            output.withUnsafeMutableBufferPointer { buffer in
+                crypt_gensalt_rn("$2b$", UInt(cost), UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) },
+                                 Int32(bytes.count), buffer.baseAddress, Int32(buffer.count))
+            }
+        }
+        guard made != nil else { return nil }
+        return String(decoding: output.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func crypt(_ password: String, setting: String?) -> String? {
+        guard let setting else { return nil }
+        var data = crypt_data()
+        let result = crypt_rn(password, setting, &data, Int32(MemoryLayout<crypt_data>.size))
+        guard let result else { return nil }
+        let text = String(cString: result)
+        return text.hasPrefix("*") ? nil : text
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import PostgresClient
+
+/// Why a record could not be read or written, naming the field at fault when there is one.
+public struct RecordError: Error, Sendable, CustomStringConvertible {
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String { case invalid, notFound, conflict, unavailable, internalFailure }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// A value breaks a rule (format, range, missing).
+        public static let invalid = Kind(.invalid)
+        public static let notFound = Kind(.notFound)
+        /// A unique value is taken, or the row is in a state that forbids the change.
+        public static let conflict = Kind(.conflict)
+        /// The database could not be reached; retrying may help.
+        public static let unavailable = Kind(.unavailable)
+        public static let internalFailure = Kind(.internalFailure)
+
+        public var description: String { value.rawValue }
+    }
+
+    public let kind: Kind
+    public let field: String?
+    public let message: String
+
+    public init(_ kind: Kind, field: String?, _ message: String) {
+        self.kind = kind
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.map { "\(kind) \($0): \(message)" } ?? "\(kind): \(message)" }
+
+    /// Translates a database error. Constraints are named `<table>__<field>__<rule>`, which gives
+    /// the field; a NOT NULL violation names its column itself.
+    public init(_ error: PostgresError) {
+        let field = error.constraint.flatMap(Self.field(fromConstraint:)) ?? error.column
+        if error.isUniqueViolation {
+            self.init(.conflict, field: field, "\(field ?? "a value") is already taken")
+        } else if error.isForeignKeyViolation {
+            self.init(.invalid, field: field, "\(field ?? "a reference") points at a record that does not exist")
+        } else if error.isNotNullViolation {
+            self.init(.invalid, field: field, "\(field ?? "a field") is required")
+        } else if error.isCheckViolation {
+            let rule = error.constraint.flatMap { $0.components(separatedBy: "__").last } ?? "rule"
+            self.init(.invalid, field: field, "\(field ?? "a value") breaks the \(rule) rule")
+        } else if error.isRetryable || error.code == .connectionFailed {
+            self.init(.unavailable, field: nil, "the database is unavailable: \(error.message)")
+        } else {
+            self.init(.internalFailure, field: nil, error.message)
+        }
+    }
+
+    static func field(fromConstraint name: String) -> String? {
+        let parts = name.components(separatedBy: "__")
+        return parts.count == 3 ? parts[1] : nil
+    }
+}
+
+/// Runs a database call, turning its errors into `RecordError`s.
+func recording<Result>(_ body: () async throws -> Result) async throws(RecordError) -> Result {
+    do {
+        return try await body()
+    } catch let error as RecordError {
+        throw error
+    } catch let error as PostgresError {
+        throw RecordError(error)
+    } catch {
+        throw RecordError(.internalFailure, field: nil, "\(error)")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import PostgresClient
+
+public enum ServerAuthType: String, Sendable, Codable {
+    case password, key
+}
+
+/// A machine the platform reaches over SSH. The credential is never part of this type.
+public struct Server: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var authType: ServerAuthType
+    /// `SHA256:…` of the pinned host key; nil until first contact pins it.
+    public var hostKeyFingerprint: String?
+    public var tags: [String]
+    public var description: String
+    public var online: Bool?
+    public var lastCheckedAt: Date?
+    public var lastCheckError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    static let columns = """
+        id, name, host, port, username, auth_type, host_key_fingerprint, tags, description, online, last_checked_at,
+        last_check_error, created_at, updated_at
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        name = try row.decode("name")
+        host = try row.decode("host")
+        port = try row.decode("port")
+        username = try row.decode("username")
+        authType = ServerAuthType(rawValue: try row.decode("auth_type")) ?? .key
+        hostKeyFingerprint = try row.decodeIfPresent("host_key_fingerprint")
+        tags = try row.decode("tags")
+        description = try row.decode("description")
+        online = try row.decodeIfPresent("online")
+        lastCheckedAt = try row.decodeIfPresent("last_checked_at")
+        lastCheckError = try row.decodeIfPresent("last_check_error")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// What a new server needs; `credential` is the password or the private key (PEM) in plaintext,
+/// sealed by the vault before it is stored.
+public struct NewServer: Sendable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var authType: ServerAuthType
+    public var credential: String
+    public var hostKeyFingerprint: String?
+    public var tags: [String]
+    public var description: String
+
+    public init(name: String, host: String, port: Int = 22, username: String, authType: ServerAuthType, credential: String,
+                hostKeyFingerprint: String? = nil, tags: [String] = [], description: String = "") {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.username = username
+        self.authType = authType
+        self.credential = credential
+        self.hostKeyFingerprint = hostKeyFingerprint
+        self.tags = tags
+        self.description = description
+    }
+}
+
+/// A server's credential, opened for the SSH client. Its description never shows the secret.
+public struct ServerCredential: Sendable, CustomStringConvertible {
+    public let authType: ServerAuthType
+    public let secret: String
+    public var description: String { "ServerCredential(\(authType.rawValue), ***)" }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import PostgresClient
+
+/// Servers and their sealed credentials.
+public struct ServerRepository: Sendable {
+    let database: PostgresPool
+    let vault: CredentialVault
+
+    public init(database: PostgresPool, vault: CredentialVault) {
+        self.database = database
+        self.vault = vault
+    }
+
+    public func create(_ server: NewServer) async throws(RecordError) -> Server {
+        try HostAddress.validate(server.host)
+        guard !server.credential.isEmpty else { throw RecordError(.invalid, field: "credential", "a password or private key is required") }
+        let id = UUID()
+        let sealed = try vault.seal(server.credential, serverId: id)
+        return try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO servers (id, name, host, port, username, auth_type, credential_ciphertext, credential_key_id,
+                                     host_key_fingerprint, tags, description)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING \(Server.columns)
+                """,
+                [id, server.name, server.host, server.port, server.username, server.authType.rawValue, sealed.ciphertext, sealed.keyId,
+                 server.hostKeyFingerprint, server.tags, server.description]).first
+            return try Server(row: try row.orNotFound("server"))
+        }
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> Server? {
+        try await recording {
+            try await database.query("SELECT \(Server.columns) FROM servers WHERE id = $1", [id]).first.map(Server.init(row:))
+        }
+    }
+
+    public func list(_ page: Page = Page(), tag: String? = nil) async throws(RecordError) -> PageOf<Server> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(Server.columns), count(*) OVER () AS total FROM servers
+                WHERE $3::text IS NULL OR $3 = ANY (tags) ORDER BY lower(name) LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, tag]).rows
+            return PageOf(items: try rows.map(Server.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
+                          limit: page.limit, offset: page.offset)
+        }
+    }
+
+    /// Changes what is given; a new credential is sealed again.
+    public func update(id: UUID, name: String? = nil, host: String? = nil, port: Int? = nil, username: String? = nil,
+                       authType: ServerAuthType? = nil, credential: String? = nil, tags: [String]? = nil,
+                       description: String? = nil) async throws(RecordError) -> Server {
+        if let host { try HostAddress.validate(host) }
+        let sealed = try credential.map { plaintext throws(RecordError) in
+            guard !plaintext.isEmpty else { throw RecordError(.invalid, field: "credential", "the credential must not be empty") }
+            return try vault.seal(plaintext, serverId: id)
+        }
+        return try await recording {
+            let row = try await database.query(
+                """
+                UPDATE servers SET name = coalesce($2, name), host = coalesce($3, host), port = coalesce($4, port),
+                    username = coalesce($5, username), auth_type = coalesce($6, auth_type),
+                    credential_ciphertext = coalesce($7, credential_ciphertext), credential_key_id = coalesce($8, credential_key_id),
+                    tags = coalesce($9, tags), description = coalesce($10, description),
+                    -- a new address or login invalidates the pinned key and the last check
+                    host_key_fingerprint = CASE WHEN $3 IS NOT NULL AND $3 <> host THEN NULL ELSE host_key_fingerprint END,
+                    updated_at = now()
+                WHERE id = $1 RETURNING \(Server.columns)
+                """,
+                [id, name, host, port, username, authType?.rawValue, sealed?.ciphertext, sealed?.keyId, tags, description]).first
+            return try Server(row: try row.orNotFound("server"))
+        }
+    }
+
+    public func delete(id: UUID) async throws(RecordError) -> Bool {
+        try await recording { try await database.query("DELETE FROM servers WHERE id = $1", [id]).affectedRows > 0 }
+    }
+
+    /// Pins the host key seen on first contact; refuses to replace a different pinned key.
+    public func pinHostKey(id: UUID, fingerprint: String) async throws(RecordError) {
+        let changed = try await recording {
+            try await database.query(
+                "UPDATE servers SET host_key_fingerprint = $2, updated_at = now() WHERE id = $1 AND (host_key_fingerprint IS NULL OR host_key_fingerprint = $2)",
+                [id, fingerprint]).affectedRows
+        }
+        if changed == 0 {
+            throw RecordError(.conflict, field: "hostKeyFingerprint", "the server is missing or already pinned to a different host key")
+        }
+    }
+
+    public func recordCheck(id: UUID, online: Bool, error: String?) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query(
+                "UPDATE servers SET online = $2, last_checked_at = now(), last_check_error = $3 WHERE id = $1", [id, online, error])
+        }
+    }
+
+    /// The opened credential, for the SSH client only.
+    public func credential(for id: UUID) async throws(RecordError) -> ServerCredential {
+        let row = try await recording {
+            try await database.query("SELECT auth_type, credential_ciphertext, credential_key_id FROM servers WHERE id = $1", [id]).first
+        }
+        guard let row else { throw RecordError(.notFound, field: "id", "no server has this id") }
+        let sealed = try recording {
+            SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id"))
+        }
+        let authType = ServerAuthType(rawValue: (try? row.decode("auth_type", as: String.self)) ?? "") ?? .key
+        return ServerCredential(authType: authType, secret: try vault.open(sealed, serverId: id))
+    }
+}
+
+/// Synchronous variant of `recording` for decoding.
+func recording<Result>(_ body: () throws -> Result) throws(RecordError) -> Result {
+    do {
+        return try body()
+    } catch let error as RecordError {
+        throw error
+    } catch let error as PostgresError {
+        throw RecordError(error)
+    } catch {
+        throw RecordError(.internalFailure, field: nil, "\(error)")
+    }
+}

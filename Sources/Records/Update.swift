@@ -1,0 +1,112 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+
+public enum UpdateMode: String, Sendable, Codable { case check, apply }
+
+/// An OS package update run (or check) on a server.
+public struct Update: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var serverId: UUID
+    public var mode: UpdateMode
+    public var status: RecordStatus
+    public var packageManager: String?
+    public var upgradable: JSONValue
+    public var upgraded: JSONValue
+    public var rebootRequired: Bool?
+    public var log: String
+    public var jobId: String?
+    public var attempts: Int
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var error: String?
+    public var createdAt: Date
+
+    static let columns = """
+        id, server_id, mode, status, package_manager, upgradable, upgraded, reboot_required, log, job_id, attempts, started_at,
+        completed_at, error, created_at
+        """
+
+    /// The most log kept per update; older output is cut from the front.
+    public static let maximumLogLength = 262_144
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        serverId = try row.decode("server_id")
+        mode = UpdateMode(rawValue: try row.decode("mode")) ?? .check
+        status = RecordStatus(rawValue: try row.decode("status")) ?? .pending
+        packageManager = try row.decodeIfPresent("package_manager")
+        upgradable = try row.decode("upgradable", as: PostgresJSON<JSONValue>.self).value
+        upgraded = try row.decode("upgraded", as: PostgresJSON<JSONValue>.self).value
+        rebootRequired = try row.decodeIfPresent("reboot_required")
+        log = try row.decode("log")
+        jobId = try row.decodeIfPresent("job_id")
+        attempts = try row.decode("attempts")
+        startedAt = try row.decodeIfPresent("started_at")
+        completedAt = try row.decodeIfPresent("completed_at")
+        error = try row.decodeIfPresent("error")
+        createdAt = try row.decode("created_at")
+    }
+}
+
+public struct UpdateRepository: Sendable {
+    let database: PostgresPool
+    private var lifecycle: RecordLifecycle { RecordLifecycle(table: "updates", database: database) }
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    public func create(id: UUID = UUID(), serverId: UUID, mode: UpdateMode, jobId: String? = nil) async throws(RecordError) -> Update {
+        try await recording {
+            let row = try await database.query(
+                "INSERT INTO updates (id, server_id, mode, job_id) VALUES ($1, $2, $3, $4) RETURNING \(Update.columns)",
+                [id, serverId, mode.rawValue, jobId]).first
+            return try Update(row: try row.orNotFound("update"))
+        }
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> Update? {
+        try await recording { try await database.query("SELECT \(Update.columns) FROM updates WHERE id = $1", [id]).first.map(Update.init(row:)) }
+    }
+
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil) async throws(RecordError) -> PageOf<Update> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(Update.columns), count(*) OVER () AS total FROM updates
+                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)
+                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, serverId, status?.rawValue]).rows
+            return PageOf(items: try rows.map(Update.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
+                          limit: page.limit, offset: page.offset)
+        }
+    }
+
+    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
+        try await lifecycle.markRunning(id: id, jobId: jobId)
+    }
+
+    public func markFailed(id: UUID, error: String, log: String = "") async throws(RecordError) {
+        if !log.isEmpty {
+            _ = try await recording {
+                try await database.query("UPDATE updates SET log = $2 WHERE id = $1", [id, String(log.suffix(Update.maximumLogLength))])
+            }
+        }
+        try await lifecycle.markFailed(id: id, error: error)
+    }
+
+    public func complete(id: UUID, packageManager: String, upgradable: JSONValue, upgraded: JSONValue, rebootRequired: Bool?,
+                         log: String) async throws(RecordError) -> Update {
+        try await recording {
+            let row = try await database.query(
+                """
+                UPDATE updates SET status = 'completed', package_manager = $2, upgradable = $3, upgraded = $4, reboot_required = $5,
+                    log = $6, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())), updated_at = now()
+                WHERE id = $1 RETURNING \(Update.columns)
+                """, [id, packageManager, PostgresJSON(upgradable), PostgresJSON(upgraded), rebootRequired,
+                      String(log.suffix(Update.maximumLogLength))]).first
+            return try Update(row: try row.orNotFound("update"))
+        }
+    }
+}

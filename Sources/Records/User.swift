@@ -1,0 +1,64 @@
+import Foundation
+import PostgresClient
+
+public enum UserRole: String, Sendable, Codable, CaseIterable, Comparable {
+    case viewer, `operator`, admin
+
+    /// viewer < operator < admin: a role may do everything the ones below it may.
+    public static func < (lhs: UserRole, rhs: UserRole) -> Bool {
+        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+    }
+}
+
+/// A person who uses the platform. The password hash never leaves the repository in this type.
+public struct User: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var username: String
+    public var email: String?
+    public var role: UserRole
+    public var active: Bool
+    public var lockedUntil: Date?
+    public var lastLoginAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    static let columns = "id, username, email, role, active, locked_until, last_login_at, created_at, updated_at"
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        username = try row.decode("username")
+        email = try row.decodeIfPresent("email")
+        role = UserRole(rawValue: try row.decode("role")) ?? .viewer
+        active = try row.decode("active")
+        lockedUntil = try row.decodeIfPresent("locked_until")
+        lastLoginAt = try row.decodeIfPresent("last_login_at")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// A named bearer token of a user; only the SHA-256 of the token is stored.
+public struct APIToken: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var userId: UUID
+    public var name: String
+    /// The first characters of the token, so people can tell their tokens apart.
+    public var displayPrefix: String
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+    public var lastUsedAt: Date?
+    public var createdAt: Date
+
+    static let columns = "id, user_id, name, display_prefix, expires_at, revoked_at, last_used_at, created_at"
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        userId = try row.decode("user_id")
+        name = try row.decode("name")
+        displayPrefix = try row.decode("display_prefix")
+        expiresAt = try row.decodeIfPresent("expires_at")
+        revokedAt = try row.decodeIfPresent("revoked_at")
+        lastUsedAt = try row.decodeIfPresent("last_used_at")
+        createdAt = try row.decode("created_at")
+    }
+}

@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import PostgresClient
+
+/// Users and their API tokens.
+public struct UserRepository: Sendable {
+    let database: PostgresPool
+    let hasher: PasswordHasher
+
+    public init(database: PostgresPool, hasher: PasswordHasher = PasswordHasher()) {
+        self.database = database
+        self.hasher = hasher
+    }
+
+    public func create(username: String, email: String? = nil, password: String, role: UserRole) async throws(RecordError) -> User {
+        let hash = try await hasher.hash(password)
+        return try await recording {
+            let row = try await database.query(
+                "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING \(User.columns)",
+                [username, email, hash, role.rawValue]).first
+            return try User(row: try row.orNotFound("user"))
+        }
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> User? {
+        try await recording {
+            try await database.query("SELECT \(User.columns) FROM users WHERE id = $1", [id]).first.map(User.init(row:))
+        }
+    }
+
+    public func find(username: String) async throws(RecordError) -> User? {
+        try await recording {
+            try await database.query("SELECT \(User.columns) FROM users WHERE lower(username) = lower($1)", [username]).first.map(User.init(row:))
+        }
+    }
+
+    public func list(_ page: Page = Page()) async throws(RecordError) -> PageOf<User> {
+        try await recording {
+            let rows = try await database.query(
+                "SELECT \(User.columns), count(*) OVER () AS total FROM users ORDER BY username LIMIT $1 OFFSET $2", [page.limit, page.offset]).rows
+            return PageOf(items: try rows.map(User.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0, limit: page.limit, offset: page.offset)
+        }
+    }
+
+    public func update(id: UUID, role: UserRole? = nil, active: Bool? = nil, email: String?? = nil) async throws(RecordError) -> User {
+        try await recording {
+            let row = try await database.query(
+                """
+                UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
+                    email = CASE WHEN $4 THEN $5 ELSE email END, updated_at = now()
+                WHERE id = $1 RETURNING \(User.columns)
+                """, [id, role?.rawValue, active, email != nil, email ?? nil]).first
+            return try User(row: try row.orNotFound("user"))
+        }
+    }
+
+    public func setPassword(id: UUID, password: String) async throws(RecordError) {
+        let hash = try await hasher.hash(password)
+        let changed = try await recording {
+            try await database.query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", [id, hash]).affectedRows
+        }
+        if changed == 0 { throw RecordError(.notFound, field: "id", "no user has this id") }
+    }
+
+    /// Checks a password; counts failures and locks the account for `lockFor` after
+    /// `maxFailures` in a row. Returns the user on success.
+    public func authenticate(username: String, password: String, maxFailures: Int = 5, lockFor: Duration = .seconds(900)) async throws(RecordError) -> User? {
+        let stored = try await recording {
+            try await database.query(
+                "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]).first
+        }
+        guard let stored, let user = try? User(row: stored), let hash = try? stored.decode("password_hash", as: String.self) else {
+            _ = await hasher.verify(password, hash: "$2b$12$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv")  // same time as a real check
+            return nil
+        }
+        if let locked = user.lockedUntil, locked > Date() {
+            throw RecordError(.conflict, field: "username", "the account is locked after repeated failed logins; try again later")
+        }
+        guard user.active else { return nil }
+        if await hasher.verify(password, hash: hash) {
+            _ = try await recording {
+                try await database.query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", [user.id])
+            }
+            return user
+        }
+        let seconds = Int(lockFor.components.seconds)
+        _ = try await recording {
+            try await database.query(
+                """
+                UPDATE users SET failed_logins = failed_logins + 1,
+                    locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+                WHERE id = $1
+                """, [user.id, maxFailures, seconds])
+        }
+        return nil
+    }
+
+    public func delete(id: UUID) async throws(RecordError) -> Bool {
+        try await recording { try await database.query("DELETE FROM users WHERE id = $1", [id]).affectedRows > 0 }
+    }
+
+    // MARK: - Tokens
+
+    /// Creates a token and returns it once, with its record; only its hash is stored.
+    public func createToken(userId: UUID, name: String, expiresAt: Date? = nil) async throws(RecordError) -> (token: String, record: APIToken) {
+        var random = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let token = "mm_" + secret
+        let record = try await recording {
+            let row = try await database.query(
+                """
+                INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, expires_at)
+                VALUES ($1, $2, $3, $4, $5) RETURNING \(APIToken.columns)
+                """, [userId, name, Self.tokenHash(token), String(token.prefix(11)), expiresAt]).first
+            return try APIToken(row: try row.orNotFound("token"))
+        }
+        return (token, record)
+    }
+
+    /// The user a presented token belongs to, when the token is valid (not expired, not revoked,
+    /// user active); marks it used.
+    public func user(forToken token: String) async throws(RecordError) -> (User, APIToken)? {
+        try await recording {
+            guard let row = try await database.query(
+                """
+                UPDATE api_tokens t SET last_used_at = now() FROM users u
+                WHERE t.token_hash = $1 AND t.user_id = u.id AND t.revoked_at IS NULL
+                  AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
+                RETURNING t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
+                          u.username, u.email, u.role, u.active, u.locked_until, u.last_login_at, u.created_at AS user_created_at,
+                          u.updated_at
+                """, [Self.tokenHash(token)]).first else { return nil }
+            let record = try APIToken(row: row)
+            var user = try User(row: row)
+            user.id = record.userId
+            user.createdAt = try row.decode("user_created_at")
+            return (user, record)
+        }
+    }
+
+    public func tokens(userId: UUID) async throws(RecordError) -> [APIToken] {
+        try await recording {
+            try await database.query("SELECT \(APIToken.columns) FROM api_tokens WHERE user_id = $1 ORDER BY created_at", [userId]).rows.map(APIToken.init(row:))
+        }
+    }
+
+    public func revokeToken(id: UUID) async throws(RecordError) -> Bool {
+        try await recording {
+            try await database.query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id]).affectedRows > 0
+        }
+    }
+
+    static func tokenHash(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Optional where Wrapped == PostgresRow {
+    func orNotFound(_ what: String) throws(RecordError) -> PostgresRow {
+        guard let self else { throw RecordError(.notFound, field: nil, "no such \(what)") }
+        return self
+    }
+}
