@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManCLI",
             dependencies: [
-                "PlatformRuntime", "PostgresClient",
+                "PlatformRuntime", "PostgresClient", "Records",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "PlatformRuntimeTests",
             dependencies: [
-                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "TestSupport",
+                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

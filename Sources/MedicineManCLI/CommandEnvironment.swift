@@ -1,4 +1,5 @@
 import Foundation
+import ArgumentParser
 import Logging
 import PlatformRuntime
 
@@ -15,5 +16,28 @@ enum CommandEnvironment {
         var logger = Logger(label: label)
         logger.logLevel = configuration.logLevel
         return (configuration, logger)
+    }
+
+    /// Runs `body` with connections to the configured database, closed afterwards.
+    static func withDatabase<Result: Sendable>(_ body: @Sendable (PlatformResources) async throws -> Result) async throws -> Result {
+        let (configuration, logger) = try load(label: "medicineman.cli")
+        let resources = try PlatformResources(configuration: configuration, logger: logger)
+        do {
+            let result = try await body(resources)
+            await resources.close()
+            return result
+        } catch {
+            await resources.close()
+            throw error
+        }
+    }
+
+    /// Reads one line from standard input (a secret that should not appear in the process list).
+    static func readSecret(prompt: String) throws -> String {
+        FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw ValidationError("no \(prompt) given on standard input")
+        }
+        return line
     }
 }

@@ -1,11 +1,12 @@
 import Logging
 import PostgresClient
+import Records
 import RedisClient
 
 extension PlatformConfiguration {
     /// Reads `HOST`, `PORT`, `REDIS_URL` (or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`),
     /// `DATABASE_URL` (or the `PG*` variables), `MIGRATIONS_DIR`, `STARTUP_TIMEOUT_SECONDS`,
-    /// `LOG_LEVEL`, `REDIS_POOL_SIZE` and `DATABASE_POOL_SIZE`.
+    /// `LOG_LEVEL`, `REDIS_POOL_SIZE`, `DATABASE_POOL_SIZE`, `ENCRYPTION_KEY` and `ENCRYPTION_KEY_PREVIOUS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         self.init()
         if let host = environment["HOST"], !host.isEmpty { http.host = host }
@@ -37,6 +38,13 @@ extension PlatformConfiguration {
         }
         if let size = environment["DATABASE_POOL_SIZE"], !size.isEmpty {
             postgresPoolSize = try Self.integer(size, variable: "DATABASE_POOL_SIZE", in: 1...512)
+        }
+        if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
+            do {
+                vault = try CredentialVault(environment: environment)
+            } catch {
+                throw ConfigurationError(variable: error.field ?? "ENCRYPTION_KEY", error.message)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import PostgresClient
+import Records
 import RedisClient
 
 /// Everything a `medicineman` process is configured with; every field has a default that runs
@@ -26,6 +27,9 @@ public struct PlatformConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var redisPoolSize: Int
     public var postgresPoolSize: Int
+    /// Opens server credentials; from `ENCRYPTION_KEY` (+ `ENCRYPTION_KEY_PREVIOUS`). `serve`
+    /// refuses to start without it; `migrate` does not need it.
+    public var vault: CredentialVault?
 
     public init(
         http: HTTP = HTTP(),
@@ -36,7 +40,8 @@ public struct PlatformConfiguration: Sendable {
         readinessTimeout: Duration = .seconds(3),
         logLevel: Logger.Level = .info,
         redisPoolSize: Int = 16,
-        postgresPoolSize: Int = 10
+        postgresPoolSize: Int = 10,
+        vault: CredentialVault? = nil
     ) {
         self.http = http
         self.redis = redis
@@ -47,5 +52,15 @@ public struct PlatformConfiguration: Sendable {
         self.logLevel = logLevel
         self.redisPoolSize = redisPoolSize
         self.postgresPoolSize = postgresPoolSize
+        self.vault = vault
+    }
+
+    /// The vault, or the start-up error that says how to provide the key.
+    public func requireVault() throws(ConfigurationError) -> CredentialVault {
+        guard let vault else {
+            throw ConfigurationError(variable: "ENCRYPTION_KEY",
+                                     "not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one into .local/run/encryption.key")
+        }
+        return vault
     }
 }

@@ -19,6 +19,7 @@ public struct PlatformServer: Sendable {
     }
 
     public func run() async throws {
+        _ = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
         do {
             try await resources.migrate(logger: logger)

@@ -1,6 +1,7 @@
 import Logging
 import PlatformRuntime
 import PostgresClient
+import Records
 import RedisClient
 import Testing
 
@@ -39,6 +40,27 @@ import Testing
         } catch {
             #expect(error.variable == variable)
             #expect(!error.message.isEmpty)
+        }
+    }
+
+    @Test func encryptionKeyIsOptionalForMigrateButValidated() throws {
+        #expect(try PlatformConfiguration(environment: [:]).vault == nil)
+        #expect(throws: ConfigurationError.self) { try PlatformConfiguration(environment: [:]).requireVault() }
+        let key = String(repeating: "0f", count: 32)
+        #expect(try PlatformConfiguration(environment: ["ENCRYPTION_KEY": key]).requireVault().currentKey.id.count == 16)
+        for bad in ["short", String(repeating: "x", count: 64)] {
+            do {
+                _ = try PlatformConfiguration(environment: ["ENCRYPTION_KEY": bad])
+                Issue.record("a malformed key should be refused")
+            } catch {
+                #expect(error.variable == "ENCRYPTION_KEY")
+            }
+        }
+        do {
+            _ = try PlatformConfiguration(environment: ["ENCRYPTION_KEY": key, "ENCRYPTION_KEY_PREVIOUS": "nope"])
+            Issue.record("a malformed previous key should be refused")
+        } catch {
+            #expect(error.variable == "ENCRYPTION_KEY_PREVIOUS")
         }
     }
 
