@@ -39,10 +39,11 @@ import Testing
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("long")
         let runs = Recorder<Int>()
-        let options = WorkerOptions(lockDuration: .milliseconds(600), stalledInterval: .milliseconds(200))
+        // The spec's case: a 3.2 s job under a 2 s lock, renewed every second.
+        let options = WorkerOptions(lockDuration: .seconds(2), stalledInterval: .milliseconds(500))
         try await fixture.withWorker(options, processor: { context in
             runs.append(context.job.attemptsStarted)
-            try await Task.sleep(for: .milliseconds(1600))
+            try await Task.sleep(for: .milliseconds(3200))
             return nil
         }) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })

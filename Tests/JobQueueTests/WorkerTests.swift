@@ -31,7 +31,8 @@ import Testing
                                 ("p10", JobOptions(priority: 10)), ("p1", JobOptions(priority: 1)), ("p1b", JobOptions(priority: 1))] {
             try await fixture.queue.add(name, options: options)
         }
-        try await fixture.queue.add("delayed", options: JobOptions(delay: 300))
+        // Due well after the others: a due delayed job is promoted to wait, ahead of prioritized ones.
+        try await fixture.queue.add("delayed", options: JobOptions(delay: 2500))
         try await fixture.queue.resume()
         let order = Recorder<String>()
         try await fixture.withWorker(processor: { context in
