@@ -23,8 +23,10 @@ extension RedisConnection {
 
     private func blockingSend(_ arguments: [RedisArgument], serverTimeout: Duration) throws(RedisError) -> RESPValue {
         let context = try connectedContext()
-        interrupter.arm(fd: context.pointee.fd)
-        // A cancellation that came before `arm` found no socket to shut down; honour it here.
+        // An interrupt or cancellation that came before `arm` found no socket to shut down; honour it here.
+        guard interrupter.arm(fd: context.pointee.fd) else {
+            throw RedisError(.interrupted, "blocking wait interrupted before it started")
+        }
         if Task.isCancelled {
             interrupter.disarm()
             throw RedisError(.interrupted, "blocking wait cancelled before it started")

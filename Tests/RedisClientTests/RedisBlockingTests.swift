@@ -52,4 +52,19 @@ import Testing
         redis.interrupt()
         await #expect(throws: RedisError.self) { try await task.value }
     }
+
+    @Test func interruptBeforeTheWaitEndsItAtOnce() async throws {
+        let redis = try makeConnection()
+        #expect(try await redis.command("PING").string == "PONG")
+        redis.interrupt()  // e.g. shutdown racing a worker that is about to block
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: RedisError.self) {
+            try await redis.blockingCommand(["BZPOPMIN", RedisArgument(TestEnvironment.uniqueName("marker")), "30"], serverTimeout: .seconds(30))
+        }
+        #expect(clock.now - started < .seconds(5))
+        // Only that one wait was refused.
+        let value = try await redis.blockingCommand(["BZPOPMIN", RedisArgument(TestEnvironment.uniqueName("marker")), "0.1"], serverTimeout: .seconds(1))
+        #expect(value.isNull)
+    }
 }
