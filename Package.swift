@@ -88,6 +88,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The jobs that reach servers: backup, restore, scan and update over SSH.
+        .target(
+            name: "ServerJobs",
+            dependencies: [
+                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HTTPAPI",
             dependencies: [
@@ -160,6 +170,12 @@ let package = Package(
         .testTarget(
             name: "RecordsTests",
             dependencies: ["Records", "PostgresClient", "JSONSupport", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerJobsTests",
+            dependencies: ["ServerJobs", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -22,6 +22,12 @@ public struct JobContext: Sendable {
         try await queue.failedChildren(of: job.id)
     }
 
+    /// Whether this attempt still holds the job's lock; write results elsewhere only while it does
+    /// (a stalled job taken over by another worker has a new token).
+    public func holdsLock() async throws -> Bool {
+        try await queue.lockOwner(of: job.id) == token
+    }
+
     /// Appends a line to the job's log.
     public func log(_ line: String) async throws {
         try await queue.addLog(job.id, line, keep: job.options.keepLogs ?? 0)
@@ -33,6 +39,18 @@ public struct UnrecoverableError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// Thrown by a processor when the job cannot start yet: it goes back to delayed for `delay`
+/// without using up an attempt (BullMQ's `moveToDelayed` + `DelayedError`).
+public struct PostponeJob: Error, Sendable, CustomStringConvertible {
+    public let delay: Duration
+    public let reason: String
+    public init(by delay: Duration, reason: String) {
+        self.delay = delay
+        self.reason = reason
+    }
+    public var description: String { "postponed by \(delay): \(reason)" }
 }
 
 /// An attempt ran past its time limit and was cancelled; it is retried by the job's policy.

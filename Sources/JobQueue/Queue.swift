@@ -183,6 +183,11 @@ public struct Queue: Sendable {
         return fields
     }
 
+    /// The token holding an active job's lock, if any.
+    public func lockOwner(of id: String) async throws -> String? {
+        try await redis.command(["GET", RedisArgument(keys.job(id) + ":lock")]).string
+    }
+
     public func getLogs(_ id: String, start: Int = 0, end: Int = -1) async throws -> [String] {
         try await redis.command(["LRANGE", RedisArgument(keys.job(id) + ":logs"), RedisArgument(start), RedisArgument(end)])
             .array?.compactMap(\.string) ?? []

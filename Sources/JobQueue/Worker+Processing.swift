@@ -4,6 +4,7 @@ import RedisClient
 /// How one attempt ended.
 enum AttemptOutcome: Sendable {
     case completed(JSONValue)
+    case postponed(Duration, reason: String)
     case failed(reason: String, error: any Error, retryable: Bool)
 }
 
@@ -63,6 +64,7 @@ extension Worker {
                 let timeout = JobTimeoutError(limit: limit)
                 return .failed(reason: timeout.description, error: timeout, retryable: true)
             }
+            if let postpone = error as? PostponeJob { return .postponed(postpone.delay, reason: postpone.reason) }
             return .failed(reason: Self.reason(error), error: error, retryable: !(error is UnrecoverableError))
         }
     }
@@ -74,6 +76,15 @@ extension Worker {
     /// Writes the outcome; returns the next job when the completion fetched one.
     func finish(_ job: Job, token: String, outcome: AttemptOutcome) async -> (Job, String)? {
         switch outcome {
+        case .postponed(let delay, let reason):
+            logger.debug("job postponed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
+            await runFinishing(job, "postpone") {
+                try await self.redis.evalScript(QueueScript.postpone, keys: [], arguments: [
+                    RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),
+                    RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(max(1, Self.milliseconds(delay))),
+                ])
+            }
+            return nil
         case .completed(let value):
             let keep = (job.options.removeOnComplete ?? options.removeOnComplete ?? .remove(false)).scriptArguments
             let finished = await finishScript(job, token: token, target: "completed", value: value.jsonText, stacktrace: "", keep: keep)

@@ -28,6 +28,16 @@ public struct SSHExecResult: Sendable {
     public var stdoutByteCount: Int
     public var stdinByteCount: Int
 
+    public init(exitStatus: Int32?, exitSignal: String? = nil, stderr: [UInt8] = [], stderrByteCount: Int? = nil,
+                stdoutByteCount: Int = 0, stdinByteCount: Int = 0) {
+        self.exitStatus = exitStatus
+        self.exitSignal = exitSignal
+        self.stderr = stderr
+        self.stderrByteCount = stderrByteCount ?? stderr.count
+        self.stdoutByteCount = stdoutByteCount
+        self.stdinByteCount = stdinByteCount
+    }
+
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     public var stderrTruncated: Bool { stderrByteCount > stderr.count }
     public var succeeded: Bool { exitStatus == 0 }

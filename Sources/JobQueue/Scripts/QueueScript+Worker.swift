@@ -94,6 +94,20 @@ end
 return 0
 """#)
 
+    /// Puts an active job back to delayed without using up an attempt (the job could not start
+    /// yet, e.g. its server is busy). ARGV: P, id, token, now, delay ms. Returns 0 or a code.
+    static let postpone = make("postpone", #"""
+local P, id, token, now, delay = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+if redis.call("EXISTS", P .. id) == 0 then return -1 end
+local lock = releaseLock(P, id, token)
+if lock ~= 0 then return lock end
+if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
+redis.call("HSET", P .. id, "delay", delay)
+addDelayed(P, id, now + delay)
+emit(P, maxEvents(P), "event", "delayed", "jobId", id, "delay", num(now + delay))
+return 0
+"""#)
+
     /// Renews locks. ARGV: P, lockDuration ms, then id, token pairs. Returns the ids whose lock
     /// is gone or owned by someone else.
     static let extendLocks = make("extendLocks", #"""

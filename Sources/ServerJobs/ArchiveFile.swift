@@ -1,0 +1,59 @@
+import Foundation
+
+/// The partial archive being written: plain POSIX writes (no buffering beyond one chunk), then a
+/// sync and an atomic rename, or removal on failure.
+final class ArchiveFile: @unchecked Sendable {
+    // @unchecked: used by one SSH session thread at a time (exec's sink), then by its caller.
+    private var descriptor: Int32
+    let path: String
+
+    init(creating path: String) throws(ServerJobError) {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ServerJobError(.storage, "cannot create the backup directory \(directory): \(error.localizedDescription)", retryable: false)
+        }
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ServerJobError(.storage, "cannot create \(path): \(String(cString: strerror(errno)))", retryable: false)
+        }
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) throws(ServerJobError) {
+        guard var base = chunk.baseAddress else { return }
+        var remaining = chunk.count
+        while remaining > 0 {
+            let written = Foundation.write(descriptor, base, remaining)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ServerJobError(.storage, "writing \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            remaining -= written
+            base += written
+        }
+    }
+
+    func finish() throws(ServerJobError) {
+        guard fsync(descriptor) == 0 else { throw ServerJobError(.storage, "syncing \(path) failed: \(String(cString: strerror(errno)))") }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    func move(to finalPath: String) throws(ServerJobError) {
+        guard rename(path, finalPath) == 0 else {
+            throw ServerJobError(.storage, "renaming \(path) to \(finalPath) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func discard() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(path)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+}

@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import Logging
+import Records
+import SSHClient
+import Synchronization
+
+/// What a finished backup stream produced.
+public struct BackupOutcome: Sendable, Equatable {
+    public var filePath: String
+    public var size: Int64
+    public var sha256: String
+    /// Set when tar reported files that changed while read (exit 1).
+    public var warning: String?
+}
+
+/// What to back up: taken from the backup record.
+public struct BackupRequest: Sendable, Equatable {
+    public var id: UUID
+    public var serverId: UUID
+    public var paths: [String]
+    public var exclusions: [String]
+    public var compression: Compression
+
+    public init(id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip) {
+        self.id = id
+        self.serverId = serverId
+        self.paths = paths
+        self.exclusions = exclusions
+        self.compression = compression
+    }
+
+    public init(_ backup: Backup) {
+        self.init(id: backup.id, serverId: backup.serverId, paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
+    }
+}
+
+/// Streams `tar` of a server's paths over SSH into local storage, hashing as it writes.
+public struct BackupRunner: Sendable {
+    let storage: BackupStorage
+    let logger: Logger
+
+    public init(storage: BackupStorage, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// The remote command: a fixed template, every path and pattern quoted.
+    static func tarCommand(paths: [String], exclusions: [String], compression: Compression) throws(ServerJobError) -> String {
+        guard !paths.isEmpty else { throw ServerJobError(.invalidRequest, "a backup needs at least one path") }
+        for path in paths { try ShellArgument.validatePath(path, field: "path") }
+        for pattern in exclusions { try ShellArgument.validateText(pattern, field: "exclusion") }
+        var words = ["tar", "--create", "--file=-", "--ignore-failed-read"]
+        switch compression {
+        case .gzip: words.append("--gzip")
+        case .zstd: words.append("--zstd")
+        case .none: break
+        }
+        words += exclusions.map { ShellArgument.quote("--exclude=" + $0) }
+        words.append("--")
+        words += paths.map(ShellArgument.quote)
+        return words.joined(separator: " ")
+    }
+
+    /// Streams the archive to a partial file, renames it on success and removes it on failure.
+    /// `progress` is called about once a second with the bytes received so far.
+    public func run(_ backup: BackupRequest, on session: SSHSession, progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
+        let command = try Self.tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
+        if backup.compression == .zstd {
+            let probe = try? await session.run("command -v zstd", timeout: .seconds(15))
+            guard probe?.exitStatus == 0 else {
+                throw ServerJobError(.invalidRequest, "zstd compression was asked for but zstd is not installed on the server", retryable: false)
+            }
+        }
+        let finalPath = storage.finalPath(for: backup)
+        let partialPath = storage.partialPath(for: finalPath)
+        let file = try ArchiveFile(creating: partialPath)
+        let received = Atomic<Int64>(0)
+        let reporter = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                await progress(received.load(ordering: .relaxed))
+            }
+        }
+        defer { reporter.cancel() }
+        let streamed: Result<(SSHExecResult, String), any Error> = await Result {
+            try await session.perform { session in
+                var hasher = SHA256()
+                let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
+                    try file.write(chunk)
+                    hasher.update(bufferPointer: chunk)
+                    received.add(Int64(chunk.count), ordering: .relaxed)
+                }
+                return (result, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+            }
+        }
+        do {
+            let (result, digest) = try streamed.get()
+            let warning = try Self.judge(result)
+            try file.finish()
+            try file.move(to: finalPath)
+            await progress(received.load(ordering: .relaxed))
+            return BackupOutcome(filePath: finalPath, size: received.load(ordering: .relaxed), sha256: digest, warning: warning)
+        } catch {
+            file.discard()
+            switch error {
+            case let error as ServerJobError: throw error
+            case let error as SSHError: throw ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)
+            default: throw ServerJobError(.storage, "writing the archive failed: \(error)")
+            }
+        }
+    }
+
+    /// tar: 0 fine, 1 "file changed as we read it" (a warning), anything else a failure.
+    static func judge(_ result: SSHExecResult) throws(ServerJobError) -> String? {
+        let stderr = result.stderrText.split(separator: "\n").filter { !$0.contains("Removing leading") }.joined(separator: "\n")
+        switch result.exitStatus {
+        case 0:
+            // --ignore-failed-read keeps going past unreadable files; they are worth a warning.
+            return stderr.isEmpty ? nil : "tar skipped what it could not read: \(stderr.prefix(500))"
+        case 1: return "tar: some files changed while they were read: \(stderr.prefix(500))"
+        case let status?:
+            let denied = stderr.contains("Permission denied")
+            throw ServerJobError(.remoteCommand, "tar exited with status \(status): \(stderr.prefix(1000))", retryable: !denied && status != 2)
+        case nil:
+            throw ServerJobError(.remoteCommand, "tar ended without an exit status (signal \(result.exitSignal ?? "?")): \(stderr.prefix(500))", retryable: true)
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

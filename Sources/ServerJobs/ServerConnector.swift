@@ -1,0 +1,54 @@
+import Logging
+import Records
+import SSHClient
+
+/// Opens SSH sessions to servers on record: the stored credential, the pinned host key, and the
+/// first contact's key pinned (trust on first use).
+public struct ServerConnector: Sendable {
+    let servers: ServerRepository
+    let logger: Logger
+    public var connectTimeout: Duration
+
+    public init(servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10)) {
+        self.servers = servers
+        self.logger = logger
+        self.connectTimeout = connectTimeout
+    }
+
+    public func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
+        let credential: ServerCredential
+        do { credential = try await servers.credential(for: server.id) } catch {
+            throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
+        }
+        let authentication: SSHAuthentication = credential.authType == .password ? .password(credential.secret) : .privateKey(pem: credential.secret)
+        let configuration = SSHConfiguration(
+            host: server.host, port: server.port, username: server.username, authentication: authentication,
+            hostKey: server.hostKeyFingerprint.map { .pinned($0) } ?? .trustOnFirstUse, connectTimeout: connectTimeout)
+        let session: SSHSession
+        do {
+            session = try await SSHSession.connect(configuration, logger: logger)
+        } catch {
+            throw Self.classify(error, server: server)
+        }
+        if server.hostKeyFingerprint == nil, let seen = await session.hostKeyFingerprint {
+            do { try await servers.pinHostKey(id: server.id, fingerprint: seen) } catch {
+                await session.close()
+                throw ServerJobError(.hostKey, "pinning the host key of \(server.name) failed: \(error.message)", retryable: false)
+            }
+            logger.notice("pinned host key on first contact", metadata: ["server": "\(server.id)", "fingerprint": "\(seen)"])
+        }
+        return session
+    }
+
+    static func classify(_ error: SSHError, server: Server) -> ServerJobError {
+        let place = "\(server.name) (\(server.host):\(server.port))"
+        switch error.code {
+        case .authenticationFailed, .invalidPrivateKey:
+            return ServerJobError(.authentication, "\(place) rejected the credentials: \(error.message)", retryable: false)
+        case .hostKeyMismatch:
+            return ServerJobError(.hostKey, "\(place) presented a different host key than the pinned one: \(error.message)", retryable: false)
+        default:
+            return ServerJobError(.unreachable, "cannot reach \(place): \(error.message)", retryable: error.isRetryable)
+        }
+    }
+}
