@@ -59,8 +59,9 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// The worker's loops: fetching and processing, lock renewal, and the stalled check.
-    func runUntilClosed() async throws {
+    /// The worker's loops: fetching and processing, lock renewal, and the stalled check, until
+    /// `close()`; for callers that manage shutdown themselves instead of a `ServiceGroup`.
+    public func runUntilClosed() async throws {
         logger.info("worker started", metadata: ["queue": "\(queue.name)", "concurrency": "\(options.concurrency)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.renewLocksUntilClosed() }

@@ -25,3 +25,22 @@ extension TestEnvironment {
         }
     }
 }
+
+extension TestEnvironment {
+    /// Like `withScratchDatabase`, with the project's migrations applied and a pool over it.
+    public static func withMigratedDatabase<Result>(logger: Logger, _ body: (PostgresPool) async throws -> Result) async throws -> Result {
+        try await withScratchDatabase(logger: logger) { configuration in
+            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 6), logger: logger)
+            let runner = try MigrationRunner(directory: try require("MM_TEST_ROOT") + "/migrations", logger: logger)
+            do {
+                _ = try await pool.withConnection { try await runner.migrate(on: $0) }
+                let result = try await body(pool)
+                await pool.close()
+                return result
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+    }
+}

@@ -27,19 +27,8 @@ struct RecordsFixture: Sendable {
     var audit: AuditLogRepository { AuditLogRepository(database: database) }
 
     static func run<Result>(_ body: (RecordsFixture) async throws -> Result) async throws -> Result {
-        try await TestEnvironment.withScratchDatabase(logger: testLogger()) { configuration in
-            let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 4), logger: testLogger())
-            let runner = try MigrationRunner(directory: try TestEnvironment.require("MM_TEST_ROOT") + "/migrations", logger: testLogger())
-            _ = try await pool.withConnection { try await runner.migrate(on: $0) }
-            let fixture = RecordsFixture(database: pool, vault: CredentialVault(current: try EncryptionKey(hex: testKeyHex)))
-            do {
-                let result = try await body(fixture)
-                await pool.close()
-                return result
-            } catch {
-                await pool.close()
-                throw error
-            }
+        try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
+            try await body(RecordsFixture(database: pool, vault: CredentialVault(current: try EncryptionKey(hex: testKeyHex))))
         }
     }
 

@@ -1,0 +1,31 @@
+import Foundation
+import JobQueue
+import Records
+import RedisClient
+
+/// Enqueues the job for a record; the job id is the record's id, so enqueueing the same record
+/// twice creates one job.
+public struct ServerJobDispatcher: Sendable {
+    let queues: [String: Queue]
+    public let jobOptions: JobOptions
+
+    public init(redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions) throws {
+        var queues: [String: Queue] = [:]
+        for definition in ServerJobQueue.all {
+            queues[definition.name] = try Queue(name: definition.name, prefix: prefix, redis: redis)
+        }
+        self.queues = queues
+        self.jobOptions = jobOptions
+    }
+
+    public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
+
+    @discardableResult
+    public func enqueue(_ name: ServerJobName, recordId: UUID, jobId: String? = nil, payload: ServerJobPayload? = nil) async throws -> String {
+        guard let queue = queues[name.queue.name] else { throw JobQueueError(.invalidOptions, "no queue for \(name.rawValue)") }
+        var options = jobOptions
+        options.jobId = jobId ?? recordId.uuidString.lowercased()
+        let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased())
+        return try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options).id
+    }
+}

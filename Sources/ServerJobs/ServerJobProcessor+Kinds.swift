@@ -1,0 +1,72 @@
+import Foundation
+import JobQueue
+import Records
+import SSHClient
+
+extension ServerJobProcessor {
+    func backup(_ id: UUID, context: JobContext) async throws -> JSONValue {
+        let backups = dependencies.backups
+        guard let record = try await backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record; nothing to do") }
+        if record.status == .completed { return ["backupId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        let runner = BackupRunner(storage: dependencies.storage, logger: logger)
+        return try await withServer(record.serverId, context: context, onFinalFailure: { try await backups.markFailed(id: id, error: $0) }) { _, session in
+            try await backups.markRunning(id: id, jobId: context.job.id)
+            try? await context.updateProgress(["phase": "transfer", "bytes": 0])
+            let outcome = try await runner.run(BackupRequest(record), on: session) { bytes in
+                try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
+            }
+            try await requireLock(context)
+            _ = try await backups.markCompleted(id: id, filePath: outcome.filePath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
+            try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
+            let check = await ArchiveVerifier.verify(path: outcome.filePath, sha256: outcome.sha256, compression: record.compression)
+            try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
+            try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
+            return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
+                    "verified": .bool(check.verified)]
+        }
+    }
+
+    func restore(_ id: UUID, payload: ServerJobPayload, context: JobContext) async throws -> JSONValue {
+        guard let record = try await dependencies.backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record") }
+        let target = payload.target ?? RestoreRunner.defaultTarget(backupId: id)
+        return try await withServer(record.serverId, context: context, onFinalFailure: { _ in }) { _, session in
+            try? await context.updateProgress(["phase": "restore", "percent": 0])
+            try await RestoreRunner().run(record, target: target, allowRoot: payload.allowRootTarget ?? false, on: session)
+            try? await context.updateProgress(["phase": "done", "percent": 100])
+            return ["backupId": .string(id.uuidString.lowercased()), "target": .string(target)]
+        }
+    }
+
+    func scan(_ id: UUID, context: JobContext) async throws -> JSONValue {
+        let scans = dependencies.scans
+        guard let record = try await scans.find(id: id) else { throw UnrecoverableError("scan \(id) has no record; nothing to do") }
+        if record.status == .completed { return ["scanId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        return try await withServer(record.serverId, context: context, onFinalFailure: { try await scans.markFailed(id: id, error: $0) }) { _, session in
+            try await scans.markRunning(id: id, jobId: context.job.id)
+            let outcome = try await ScanRunner().run(record.scanType, on: session) { percent in
+                try? await context.updateProgress(["phase": "scan", "percent": .int(Int64(percent))])
+            }
+            try await requireLock(context)
+            let stored = try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings)
+            return ["scanId": .string(id.uuidString.lowercased()), "durationMs": .int(stored.durationMs ?? 0)]
+        }
+    }
+
+    func update(_ id: UUID, context: JobContext) async throws -> JSONValue {
+        let updates = dependencies.updates
+        guard let record = try await updates.find(id: id) else { throw UnrecoverableError("update \(id) has no record; nothing to do") }
+        if record.status == .completed { return ["updateId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        return try await withServer(record.serverId, context: context, onFinalFailure: { try await updates.markFailed(id: id, error: $0) }) { _, session in
+            try await updates.markRunning(id: id, jobId: context.job.id)
+            let outcome = try await UpdateRunner().run(record.mode, on: session) { percent in
+                try? await context.updateProgress(["phase": .string(record.mode.rawValue), "percent": .int(Int64(percent))])
+            }
+            try await requireLock(context)
+            _ = try await updates.complete(
+                id: id, packageManager: outcome.packageManager, upgradable: .array(outcome.upgradable.map { .string($0) }),
+                upgraded: .array(outcome.upgraded.map { .string($0) }), rebootRequired: outcome.rebootRequired, log: outcome.log)
+            return ["updateId": .string(id.uuidString.lowercased()), "upgradable": .int(Int64(outcome.upgradable.count)),
+                    "upgraded": .int(Int64(outcome.upgraded.count))]
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import JobQueue
+import Logging
+import Records
+import SSHClient
+
+/// Runs the platform's jobs: loads the record and server, takes the server's lease, records the
+/// attempt, connects, does the work, and writes the outcome only while it still holds the job's
+/// lock. Retryable failures are rethrown for the queue's backoff; the record is marked failed once,
+/// after the last attempt.
+public struct ServerJobProcessor: Sendable {
+    public struct Dependencies: Sendable {
+        public var servers: ServerRepository
+        public var backups: BackupRepository
+        public var scans: ScanRepository
+        public var updates: UpdateRepository
+        public var attempts: JobAttemptRepository
+        public var lease: ServerLease
+        public var storage: BackupStorage
+        public var connector: ServerConnector
+        /// How long a job whose server is busy waits before it tries again (no attempt used).
+        public var busyRetryDelay: Duration
+
+        public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
+                    attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
+                    busyRetryDelay: Duration = .seconds(5)) {
+            self.servers = servers
+            self.backups = backups
+            self.scans = scans
+            self.updates = updates
+            self.attempts = attempts
+            self.lease = lease
+            self.storage = storage
+            self.connector = connector
+            self.busyRetryDelay = busyRetryDelay
+        }
+    }
+
+    let dependencies: Dependencies
+    let logger: Logger
+    let workerName: String
+
+    public init(dependencies: Dependencies, logger: Logger, workerName: String = ProcessInfo.processInfo.hostName) {
+        self.dependencies = dependencies
+        self.logger = logger
+        self.workerName = workerName
+    }
+
+    /// The `JobProcessor` for a worker of any of the three queues.
+    public func process(_ context: JobContext) async throws -> JSONValue {
+        guard let name = ServerJobName(rawValue: context.job.name) else {
+            throw UnrecoverableError("unknown job name '\(context.job.name)'")
+        }
+        guard let data = context.job.data, let payload = try? data.decode(as: ServerJobPayload.self), let recordId = UUID(uuidString: payload.recordId) else {
+            throw UnrecoverableError("job data must be {\"recordId\": \"<uuid>\"}, got \(context.job.rawData.prefix(120))")
+        }
+        switch name {
+        case .manualBackup, .scheduledBackup: return try await backup(recordId, context: context)
+        case .restore: return try await restore(recordId, payload: payload, context: context)
+        case .quickScan, .fullScan: return try await scan(recordId, context: context)
+        case .update: return try await update(recordId, context: context)
+        }
+    }
+
+    // MARK: - The shared frame
+
+    /// Loads the server, holds its lease, records the attempt and runs `work` on a session.
+    /// `onFinalFailure` marks the record failed after the last attempt.
+    func withServer<Result: Sendable>(
+        _ serverId: UUID, context: JobContext, onFinalFailure: @Sendable (String) async throws -> Void,
+        _ work: @Sendable (Server, SSHSession) async throws -> Result
+    ) async throws -> Result {
+        guard let server = try await dependencies.servers.find(id: serverId) else {
+            try await onFinalFailure("the server no longer exists")
+            throw UnrecoverableError("server \(serverId) no longer exists")
+        }
+        guard try await dependencies.lease.acquire(server.id, token: context.token) else {
+            throw PostponeJob(by: dependencies.busyRetryDelay, reason: "another job is working on \(server.name)")
+        }
+        let renewal = Task { [lease = dependencies.lease, token = context.token] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease.duration / 3)
+                if Task.isCancelled { break }
+                _ = try? await lease.renew(server.id, token: token)
+            }
+        }
+        defer { renewal.cancel() }
+        let job = context.job
+        let attempt = try await dependencies.attempts.start(
+            queue: job.queueName, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, worker: workerName)
+        do {
+            let session = try await dependencies.connector.connect(server)
+            let result: Result
+            do {
+                result = try await work(server, session)
+            } catch {
+                await session.close()
+                throw error
+            }
+            await session.close()
+            try await dependencies.attempts.finish(id: attempt.id, state: .completed)
+            try? await dependencies.lease.release(server.id, token: context.token)
+            return result
+        } catch {
+            let failure = Self.classify(error)
+            let final = !failure.retryable || job.attemptsMade + 1 >= job.options.maxAttempts
+            try? await dependencies.attempts.finish(id: attempt.id, state: .failed, error: failure.message)
+            try? await dependencies.lease.release(server.id, token: context.token)
+            if final, (try? await context.holdsLock()) == true {
+                try? await onFinalFailure(failure.message)
+            }
+            logger.warning("job attempt failed", metadata: [
+                "job": "\(job.id)", "queue": "\(job.queueName)", "attempt": "\(job.attemptsMade + 1)", "retry": "\(!final)", "error": "\(failure.message)",
+            ])
+            if failure.retryable { throw RetryableJobFailure(message: failure.message) }
+            throw UnrecoverableError(failure.message)
+        }
+    }
+
+    static func classify(_ error: any Error) -> (message: String, retryable: Bool) {
+        switch error {
+        case let error as ServerJobError: return (error.message, error.isRetryable)
+        case let error as RecordError: return ("record: \(error.description)", error.kind == .unavailable)
+        case let error as UnrecoverableError: return (error.message, false)
+        default: return (String(describing: error), true)
+        }
+    }
+
+    /// Writes results only while this attempt still owns the job (fencing after a stall).
+    func requireLock(_ context: JobContext) async throws {
+        guard try await context.holdsLock() else {
+            throw UnrecoverableError("this attempt lost the job's lock (it was taken over after a stall); its result was not written")
+        }
+    }
+}
+
+/// A failure worth another attempt; the queue's backoff applies.
+public struct RetryableJobFailure: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,52 @@
+import JobQueue
+
+/// The platform's three queues, their job names and default options.
+public struct ServerJobQueue: Sendable, Equatable {
+    public let name: String
+    public let concurrency: Int
+    public let lockDuration: Duration
+
+    public static let backup = ServerJobQueue(name: "backup-queue", concurrency: 2, lockDuration: .seconds(300))
+    public static let scan = ServerJobQueue(name: "scan-queue", concurrency: 5, lockDuration: .seconds(120))
+    public static let update = ServerJobQueue(name: "update-queue", concurrency: 1, lockDuration: .seconds(600))
+    public static let all = [backup, scan, update]
+
+    /// 3 attempts, exponential backoff from 5 s; completed jobs kept 7 days or the last 1000,
+    /// failed jobs 7 days.
+    public static let defaultJobOptions = JobOptions(
+        attempts: 3, backoff: .exponential(5000),
+        removeOnComplete: .policy(age: 7 * 86_400, count: 1000, limit: nil), removeOnFail: .policy(age: 7 * 86_400, count: nil, limit: nil))
+}
+
+/// Job names, as the reference system names them.
+public enum ServerJobName: String, Sendable, CaseIterable {
+    case manualBackup = "backup:manual"
+    case scheduledBackup = "backup:scheduled"
+    case restore = "backup:restore"
+    case quickScan = "scan:quick"
+    case fullScan = "scan:full"
+    case update = "update:server"
+
+    public var queue: ServerJobQueue {
+        switch self {
+        case .manualBackup, .scheduledBackup, .restore: return .backup
+        case .quickScan, .fullScan: return .scan
+        case .update: return .update
+        }
+    }
+}
+
+/// What a job carries: ids and options, never credentials.
+public struct ServerJobPayload: Sendable, Codable, Equatable {
+    /// The backup, scan or update record this job works for.
+    public var recordId: String
+    /// Restore only: where to unpack (default under /var/tmp/medicineman-restore).
+    public var target: String?
+    public var allowRootTarget: Bool?
+
+    public init(recordId: String, target: String? = nil, allowRootTarget: Bool? = nil) {
+        self.recordId = recordId
+        self.target = target
+        self.allowRootTarget = allowRootTarget
+    }
+}

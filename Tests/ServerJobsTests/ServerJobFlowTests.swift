@@ -1,0 +1,204 @@
+import Foundation
+import JobQueue
+import Logging
+import PostgresClient
+import Records
+import RedisClient
+@testable import ServerJobs
+import SSHClient
+import TestSupport
+import Testing
+
+/// Records in PostgreSQL, jobs in Redis, work on the sshd test host: the whole path of a job.
+struct FlowFixture: Sendable {
+    let database: PostgresPool
+    let redis: RedisConnectionPool
+    let vault: CredentialVault
+    let storage: String
+    let prefix: String
+    let dispatcher: ServerJobDispatcher
+    var servers: ServerRepository { ServerRepository(database: database, vault: vault) }
+    var backups: BackupRepository { BackupRepository(database: database) }
+    var scans: ScanRepository { ScanRepository(database: database) }
+    var updates: UpdateRepository { UpdateRepository(database: database) }
+    var attempts: JobAttemptRepository { JobAttemptRepository(database: database) }
+
+    static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
+        try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
+            let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                                            options: .init(maxConnections: 24), logger: testLogger())
+            let prefix = TestEnvironment.uniqueName("mmflow")
+            let fixture = FlowFixture(
+                database: pool, redis: redis, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))),
+                storage: try temporaryStorage(), prefix: prefix,
+                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix, jobOptions: jobOptions))
+            try await body(fixture)
+            for definition in ServerJobQueue.all { try? await fixture.dispatcher.queue(definition)?.obliterate(force: true) }
+            await redis.close()
+        }
+    }
+
+    func makeServer(_ name: String, password: String? = nil, port: Int? = nil, fingerprint: String? = nil) async throws -> Server {
+        let keys = try TestEnvironment.require("MM_TEST_SSH_KEYS")
+        return try await servers.create(NewServer(
+            name: name, host: try TestEnvironment.require("MM_TEST_SSH_HOST"),
+            port: port ?? Int(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22, username: try TestEnvironment.require("MM_TEST_SSH_USER"),
+            authType: password == nil ? .key : .password,
+            credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
+    }
+
+    /// Runs the workers of all three queues while `body` runs.
+    func withWorkers(_ body: () async throws -> Void) async throws {
+        let dependencies = ServerJobProcessor.Dependencies(
+            servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
+            lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: BackupStorage(root: storage),
+            connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200))
+        let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")
+        var workers: [Worker] = []
+        for definition in ServerJobQueue.all {
+            guard let queue = dispatcher.queue(definition) else { continue }
+            workers.append(Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration,
+                                                                       drainDelay: .milliseconds(200)),
+                                  logger: testLogger(), processor: { try await processor.process($0) }))
+        }
+        let running = workers.map { worker in Task { try await worker.runUntilClosed() } }
+        do {
+            try await body()
+        } catch {
+            for worker in workers { worker.close() }
+            for task in running { _ = try? await task.value }
+            throw error
+        }
+        for worker in workers { worker.close() }
+        for task in running { _ = try? await task.value }
+    }
+}
+
+func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+@Suite struct ServerJobFlowTests {
+    private func sourceTree(_ megabytes: Int = 1) async throws -> String {
+        let session = try await connectTestHost()
+        let home = try await session.run("printf %s \"$HOME\"").stdout
+        let path = "\(home)/\(TestEnvironment.uniqueName("flow"))"
+        _ = try await session.run("mkdir -p \(ShellArgument.quote(path)) && head -c \(megabytes * 1_048_576) /dev/urandom > \(ShellArgument.quote(path + "/data"))")
+        await session.close()
+        return path
+    }
+
+    @Test func backupJobCompletesVerifiesAndPinsTheHostKey() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("flow-web")
+            let source = try await sourceTree()
+            let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: [source])
+            let jobId = try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id)
+            #expect(jobId == backup.id.uuidString.lowercased())
+            #expect(try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id) == jobId)  // idempotent
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor { try await fixture.backups.find(id: backup.id)?.verification == .verified })
+            }
+            let done = try #require(try await fixture.backups.find(id: backup.id))
+            #expect(done.status == .completed && done.attempts == 1 && done.sha256?.count == 64)
+            #expect(try ArchiveVerifier.sha256(of: done.filePath ?? "") == done.sha256)
+            #expect(try await fixture.servers.find(id: server.id)?.hostKeyFingerprint == (try TestEnvironment.require("MM_TEST_SSH_FINGERPRINT")))
+            #expect(try await fixture.attempts.attempts(queue: "backup-queue", jobId: jobId).map(\.state) == [.completed])
+            let queue = try #require(fixture.dispatcher.queue(.backup))
+            let job = try #require(try await queue.getJob(jobId))
+            #expect(job.returnValue?["sha256"] == .string(done.sha256 ?? ""))
+            #expect(!job.rawData.contains("BEGIN"))  // no credential in the payload
+        }
+    }
+
+    @Test func failuresAreClassified() async throws {
+        try await FlowFixture.run { fixture in
+            let wrongPassword = try await fixture.makeServer("flow-badpw", password: "not-the-password")
+            let closedPort = try await fixture.makeServer("flow-closed", port: 1)
+            let otherKey = try await fixture.makeServer("flow-mitm", fingerprint: "SHA256:" + String(repeating: "Q", count: 43))
+            var backups: [(UUID, Int)] = []
+            for (server, expectedAttempts) in [(wrongPassword, 1), (closedPort, 3), (otherKey, 1)] {
+                let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
+                try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id)
+                backups.append((backup.id, expectedAttempts))
+            }
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor {
+                    var failed = 0
+                    for (id, _) in backups where try await fixture.backups.find(id: id)?.status == .failed { failed += 1 }
+                    return failed == backups.count
+                })
+            }
+            for (id, expected) in backups {
+                let attempts = try await fixture.attempts.attempts(queue: "backup-queue", jobId: id.uuidString.lowercased())
+                #expect(attempts.count == expected, "backup \(id): \(attempts.map(\.error))")
+            }
+            #expect(try await fixture.backups.find(id: backups[2].0)?.error?.contains("host key") == true)
+            #expect(try await fixture.backups.find(id: backups[0].0)?.error?.contains("rejected the credentials") == true)
+        }
+    }
+
+    @Test func jobsForOneServerNeverOverlap() async throws {
+        try await FlowFixture.run { fixture in
+            let shared = try await fixture.makeServer("flow-shared")
+            let other = try await fixture.makeServer("flow-other")
+            let source = try await sourceTree(8)
+            var ids: [UUID] = []
+            for server in [shared, shared, other] {
+                let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: [source], compression: .gzip)
+                try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id)
+                ids.append(backup.id)
+            }
+            let scan = try await fixture.scans.create(serverId: shared.id, scanType: .quick)
+            try await fixture.dispatcher.enqueue(.quickScan, recordId: scan.id)
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor(timeout: .seconds(60)) {
+                    var done = 0
+                    for id in ids where try await fixture.backups.find(id: id)?.status == .completed { done += 1 }
+                    let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
+                    return done == 3 && scanned
+                })
+            }
+            var intervals: [(Date, Date)] = []
+            for id in ids.prefix(2) {
+                let attempt = try #require(try await fixture.attempts.attempts(queue: "backup-queue", jobId: id.uuidString.lowercased()).last)
+                intervals.append((attempt.startedAt, attempt.finishedAt ?? .distantFuture))
+            }
+            let scanAttempt = try #require(try await fixture.attempts.attempts(queue: "scan-queue", jobId: scan.id.uuidString.lowercased()).last)
+            intervals.append((scanAttempt.startedAt, scanAttempt.finishedAt ?? .distantFuture))
+            for (index, first) in intervals.enumerated() {
+                for second in intervals.dropFirst(index + 1) {
+                    #expect(first.1 <= second.0 || second.1 <= first.0, "two jobs for one server overlapped")
+                }
+            }
+        }
+    }
+
+    @Test func scanAndUpdateJobsStoreTheirFindings() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("flow-scan")
+            let scan = try await fixture.scans.create(serverId: server.id, scanType: .full)
+            let update = try await fixture.updates.create(serverId: server.id, mode: .check)
+            try await fixture.dispatcher.enqueue(.fullScan, recordId: scan.id)
+            try await fixture.dispatcher.enqueue(.update, recordId: update.id)
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor {
+                    let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
+                    let updated = try await fixture.updates.find(id: update.id)?.status == .completed
+                    return scanned && updated
+                })
+            }
+            let findings = try await fixture.scans.findings(scanId: scan.id)
+            #expect(findings.services.contains { $0.name == "sshd" })
+            #expect(findings.filesystems.allSatisfy { $0.totalBytes > 1_000_000 })
+            #expect(try await fixture.scans.find(id: scan.id)?.summary["os"]?.stringValue?.isEmpty == false)
+            #expect(try await fixture.updates.find(id: update.id)?.packageManager == "apt-get")
+        }
+    }
+}
