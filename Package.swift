@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "JobQueue", "JSONSupport",
+                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -14,8 +14,11 @@ public actor SSHSession {
     public nonisolated let configuration: SSHConfiguration
     let logger: Logger
     private let executor: DedicatedThreadExecutor
-    var session: OpaquePointer?
-    var socket: Int32 = -1
+    // nonisolated(unsafe) only so the (nonisolated) deinit can free them: every other access is
+    // isolated to the session's thread, and deinit runs when no one else holds the session.
+    // (An `isolated deinit` here makes the optimizer loop in modules that use SSHSession.)
+    nonisolated(unsafe) var session: OpaquePointer?
+    nonisolated(unsafe) var socket: Int32 = -1
     /// The server's key fingerprint, known after `connect()`.
     public private(set) var hostKeyFingerprint: String?
     /// The server's key algorithm (`ssh-ed25519`, `ssh-rsa`, ...), known after `connect()`.
@@ -25,16 +28,13 @@ public actor SSHSession {
         executor.asUnownedSerialExecutor()
     }
 
-    /// libssh2 must be initialised once per process before any session exists.
-    private static let libraryReady: Bool = libssh2_init(0) == 0
-
     public init(configuration: SSHConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.executor = DedicatedThreadExecutor(name: "ssh")
     }
 
-    isolated deinit {
+    deinit {
         if let session {
             libssh2_session_free(session)
         }
@@ -51,7 +51,7 @@ public actor SSHSession {
 
     /// Connects, checks the host key against the policy and authenticates, all within the connect timeout.
     public func connect() throws(SSHError) {
-        guard Self.libraryReady else { throw SSHError(.protocolError, "libssh2 failed to initialise") }
+        guard LibSSH2.isReady else { throw SSHError(.protocolError, "libssh2 failed to initialise") }
         close()
         let config = configuration
         let label = "\(config.host):\(config.port)"

@@ -84,8 +84,9 @@ public struct BackupRunner: Sendable {
             }
         }
         defer { reporter.cancel() }
-        let streamed: Result<(SSHExecResult, String), any Error> = await Result {
-            try await session.perform { session in
+        let streamed: Result<(SSHExecResult, String), any Error>
+        do {
+            streamed = .success(try await session.perform { session in
                 var hasher = SHA256()
                 let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
                     try file.write(chunk)
@@ -93,7 +94,9 @@ public struct BackupRunner: Sendable {
                     received.add(Int64(chunk.count), ordering: .relaxed)
                 }
                 return (result, hasher.finalize().map { String(format: "%02x", $0) }.joined())
-            }
+            })
+        } catch {
+            streamed = .failure(error)
         }
         do {
             let (result, digest) = try streamed.get()
@@ -126,11 +129,5 @@ public struct BackupRunner: Sendable {
         case nil:
             throw ServerJobError(.remoteCommand, "tar ended without an exit status (signal \(result.exitSignal ?? "?")): \(stderr.prefix(500))", retryable: true)
         }
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

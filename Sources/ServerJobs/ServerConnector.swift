@@ -20,13 +20,19 @@ public struct ServerConnector: Sendable {
         do { credential = try await servers.credential(for: server.id) } catch {
             throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
         }
-        let authentication: SSHAuthentication = credential.authType == .password ? .password(credential.secret) : .privateKey(pem: credential.secret)
+        let authentication: SSHAuthentication
+        switch credential.authType {
+        case .password: authentication = .password(credential.secret)
+        case .key: authentication = .privateKey(pem: credential.secret, passphrase: nil)
+        }
         let configuration = SSHConfiguration(
             host: server.host, port: server.port, username: server.username, authentication: authentication,
             hostKey: server.hostKeyFingerprint.map { .pinned($0) } ?? .trustOnFirstUse, connectTimeout: connectTimeout)
         let session: SSHSession
         do {
-            session = try await SSHSession.connect(configuration, logger: logger)
+            let opened = SSHSession(configuration: configuration, logger: logger)
+            try await opened.connect()
+            session = opened
         } catch {
             throw Self.classify(error, server: server)
         }
