@@ -14,7 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 
 COPY --from=build /src/.build/release/medicineman /usr/local/bin/medicineman
 COPY migrations /opt/medicineman/migrations
 USER medicineman
-ENV HOST=0.0.0.0 PORT=3000 MIGRATIONS_DIR=/opt/medicineman/migrations
+ENV HOST=0.0.0.0 PORT=3000 MIGRATIONS_DIR=/opt/medicineman/migrations BACKUP_DIR=/var/lib/medicineman/backups
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s CMD curl -fsS http://127.0.0.1:3000/ready || exit 1
 ENTRYPOINT ["medicineman"]

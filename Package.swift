@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

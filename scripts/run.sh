@@ -46,6 +46,7 @@ if [ -z "${ENCRYPTION_KEY:-}" ]; then
   export ENCRYPTION_KEY
 fi
 export MIGRATIONS_DIR=${MIGRATIONS_DIR:-$MM_ROOT/migrations}
+export BACKUP_DIR=${BACKUP_DIR:-$STATE/backups}
 
 mm_log "building medicineman (release; the first build takes a few minutes)"
 swift build -c release --product medicineman >"$STATE/build.log" 2>&1 || { tail -n 40 "$STATE/build.log" >&2; mm_log "build failed (log: $STATE/build.log)"; exit 1; }

@@ -39,6 +39,11 @@ extension PlatformConfiguration {
         if let size = environment["DATABASE_POOL_SIZE"], !size.isEmpty {
             postgresPoolSize = try Self.integer(size, variable: "DATABASE_POOL_SIZE", in: 1...512)
         }
+        if let directory = environment["BACKUP_DIR"], !directory.isEmpty { backupDirectory = directory }
+        if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
+            guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
+            queuePrefix = prefix
+        }
         if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
             do {
                 vault = try CredentialVault(environment: environment)

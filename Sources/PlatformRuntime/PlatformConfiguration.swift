@@ -30,6 +30,10 @@ public struct PlatformConfiguration: Sendable {
     /// Opens server credentials; from `ENCRYPTION_KEY` (+ `ENCRYPTION_KEY_PREVIOUS`). `serve`
     /// refuses to start without it; `migrate` does not need it.
     public var vault: CredentialVault?
+    /// Where backup archives are stored (`BACKUP_DIR`).
+    public var backupDirectory: String
+    /// BullMQ key prefix of the job queues (`QUEUE_PREFIX`).
+    public var queuePrefix: String
 
     public init(
         http: HTTP = HTTP(),
@@ -41,7 +45,9 @@ public struct PlatformConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         redisPoolSize: Int = 16,
         postgresPoolSize: Int = 10,
-        vault: CredentialVault? = nil
+        vault: CredentialVault? = nil,
+        backupDirectory: String = "backups",
+        queuePrefix: String = "bull"
     ) {
         self.http = http
         self.redis = redis
@@ -53,6 +59,8 @@ public struct PlatformConfiguration: Sendable {
         self.redisPoolSize = redisPoolSize
         self.postgresPoolSize = postgresPoolSize
         self.vault = vault
+        self.backupDirectory = backupDirectory
+        self.queuePrefix = queuePrefix
     }
 
     /// The vault, or the start-up error that says how to provide the key.

@@ -5,8 +5,8 @@ import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
-/// `medicineman serve`: migrates, then runs the HTTP API (and, in later issues, the workers and
-/// scheduler) as services of one group that drains on SIGTERM or SIGINT.
+/// `medicineman serve`: migrates, then runs the HTTP API and the backup, scan and update workers
+/// as services of one group that drains on SIGTERM or SIGINT.
 public struct PlatformServer: Sendable {
     public static let version = "0.1.0"
 
@@ -19,7 +19,7 @@ public struct PlatformServer: Sendable {
     }
 
     public func run() async throws {
-        _ = try configuration.requireVault()
+        let vault = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
         do {
             try await resources.migrate(logger: logger)
@@ -27,8 +27,9 @@ public struct PlatformServer: Sendable {
             await resources.close()
             throw error
         }
+        let workers: [any Service] = try ServerJobWorkers.make(resources: resources, vault: vault, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [ResourceCloser(resources: resources), try makeApplication(resources: resources)],
+            services: [ResourceCloser(resources: resources), try makeApplication(resources: resources)] + workers,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
