@@ -148,7 +148,7 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
         try await FlowFixture.run { fixture in
             let shared = try await fixture.makeServer("flow-shared")
             let other = try await fixture.makeServer("flow-other")
-            let source = try await sourceTree(8)
+            let source = try await sourceTree(32)
             var ids: [UUID] = []
             for server in [shared, shared, other] {
                 let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: [source], compression: .gzip)
@@ -177,6 +177,10 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
                     #expect(first.1 <= second.0 || second.1 <= first.0, "two jobs for one server overlapped")
                 }
             }
+            // The other server's backup did not wait for them: it ran alongside one of them.
+            let otherAttempt = try #require(try await fixture.attempts.attempts(queue: "backup-queue", jobId: ids[2].uuidString.lowercased()).last)
+            let otherInterval = (otherAttempt.startedAt, otherAttempt.finishedAt ?? .distantFuture)
+            #expect(intervals.prefix(2).contains { $0.0 < otherInterval.1 && otherInterval.0 < $0.1 })
         }
     }
 
