@@ -101,6 +101,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "JobQueue", "Records", "ServerJobs", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -181,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "PlatformRuntimeTests",
             dependencies: [
-                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "TestSupport",
+                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,10 +4,15 @@ import Hummingbird
 /// The request context of every route: JSON in camelCase with ISO 8601 dates, both ways.
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set by `BearerAuthMiddleware` when the request carried a valid token.
+    public var identity: Identity?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
     }
+
+    /// Bodies larger than this are refused with 413.
+    public var maxUploadSize: Int { 1024 * 1024 }
 
     public var requestDecoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -1,21 +1,33 @@
 import Hummingbird
+import JobQueue
 import Logging
 
 /// Everything the HTTP layer needs from the rest of the platform.
 public struct APIDependencies: Sendable {
     public var readiness: any ReadinessChecking
     public var version: String
+    /// Checks bearer tokens for `/api`.
+    public var authenticator: any TokenAuthenticating
+    /// The platform's job queues.
+    public var queues: [Queue]
 
-    public init(readiness: any ReadinessChecking, version: String) {
+    public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue]) {
         self.readiness = readiness
         self.version = version
+        self.authenticator = authenticator
+        self.queues = queues
     }
 }
 
-/// Builds the router: health and readiness now; the `/api` routes join in later issues.
+/// Builds the router: `/health` and `/ready` without a token; `/api` with the error envelope and
+/// bearer authentication.
 public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version).addRoutes(to: router)
+    let api = router.group("api")
+        .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
+        .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
+    JobsController(queues: dependencies.queues).addRoutes(to: api)
     return router
 }

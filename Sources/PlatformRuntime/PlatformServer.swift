@@ -1,5 +1,8 @@
 import HTTPAPI
 import Hummingbird
+import JobQueue
+import Records
+import ServerJobs
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -39,7 +42,10 @@ public struct PlatformServer: Sendable {
 
     /// The HTTP application on its own, for tests that drive it without sockets.
     public func makeApplication(resources: PlatformResources) throws -> some ApplicationProtocol {
-        let router = buildRouter(APIDependencies(readiness: DependencyReadiness(resources: resources), version: Self.version))
+        let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
+        let router = buildRouter(APIDependencies(
+            readiness: DependencyReadiness(resources: resources), version: Self.version,
+            authenticator: APITokenAuthenticator(users: UserRepository(database: resources.postgres)), queues: queues))
         let logger = self.logger
         return Application(
             router: router,

@@ -21,11 +21,12 @@ public struct ServerJobDispatcher: Sendable {
     public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
 
     @discardableResult
-    public func enqueue(_ name: ServerJobName, recordId: UUID, jobId: String? = nil, payload: ServerJobPayload? = nil) async throws -> String {
+    public func enqueue(_ name: ServerJobName, recordId: UUID, serverId: UUID? = nil, jobId: String? = nil,
+                        payload: ServerJobPayload? = nil) async throws -> String {
         guard let queue = queues[name.queue.name] else { throw JobQueueError(.invalidOptions, "no queue for \(name.rawValue)") }
         var options = jobOptions
         options.jobId = jobId ?? recordId.uuidString.lowercased()
-        let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased())
+        let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased(), serverId: serverId?.uuidString.lowercased())
         return try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options).id
     }
 }

@@ -40,12 +40,15 @@ public enum ServerJobName: String, Sendable, CaseIterable {
 public struct ServerJobPayload: Sendable, Codable, Equatable {
     /// The backup, scan or update record this job works for.
     public var recordId: String
+    /// The server it works on (lets the API filter jobs by server).
+    public var serverId: String?
     /// Restore only: where to unpack (default under /var/tmp/medicineman-restore).
     public var target: String?
     public var allowRootTarget: Bool?
 
-    public init(recordId: String, target: String? = nil, allowRootTarget: Bool? = nil) {
+    public init(recordId: String, serverId: String? = nil, target: String? = nil, allowRootTarget: Bool? = nil) {
         self.recordId = recordId
+        self.serverId = serverId
         self.target = target
         self.allowRootTarget = allowRootTarget
     }

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Records
+
+/// Who is calling: the user behind a bearer token.
+public struct Identity: Sendable, Equatable {
+    public var userId: UUID
+    public var username: String
+    public var role: UserRole
+
+    public init(userId: UUID, username: String, role: UserRole) {
+        self.userId = userId
+        self.username = username
+        self.role = role
+    }
+}
+
+/// Turns a presented bearer token into an identity (nil: not a valid token).
+public protocol TokenAuthenticating: Sendable {
+    func identity(forBearer token: String) async throws -> Identity?
+}
+
+/// API tokens stored in PostgreSQL.
+public struct APITokenAuthenticator: TokenAuthenticating {
+    let users: UserRepository
+
+    public init(users: UserRepository) {
+        self.users = users
+    }
+
+    public func identity(forBearer token: String) async throws -> Identity? {
+        guard token.hasPrefix("mm_"), token.utf8.count < 200 else { return nil }
+        guard let (user, _) = try await users.user(forToken: token) else { return nil }
+        return Identity(userId: user.id, username: user.username, role: user.role)
+    }
+}
+
+extension APIRequestContext {
+    /// The caller, who must hold at least `role`: 401 without a valid token, 403 below the role.
+    public func require(_ role: UserRole) throws -> Identity {
+        guard let identity else {
+            throw APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
+        }
+        guard identity.role >= role else {
+            throw APIError(.forbidden, code: "forbidden", "this needs the \(role.rawValue) role; \(identity.username) is \(identity.role.rawValue)")
+        }
+        return identity
+    }
+}
+
+/// Reads `Authorization: Bearer …` and sets the context's identity; an invalid token is a 401
+/// at once, a missing one is left to the route (`require`).
+public struct BearerAuthMiddleware: RouterMiddleware {
+    public typealias Context = APIRequestContext
+    let authenticator: any TokenAuthenticating
+
+    public init(authenticator: any TokenAuthenticating) {
+        self.authenticator = authenticator
+    }
+
+    public func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer",
+                  let identity = try await authenticator.identity(forBearer: String(parts[1])) else {
+                throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
+            }
+            context.identity = identity
+        }
+        return try await next(request, context)
+    }
+}

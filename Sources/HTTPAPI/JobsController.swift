@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import JobQueue
+import JSONSupport
+import Records
+
+/// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
+public struct JobsController: Sendable {
+    let queues: [Queue]
+
+    public init(queues: [Queue]) {
+        self.queues = queues
+    }
+
+    public func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("jobs", use: list)
+        group.get("jobs/stats/all", use: stats)
+        group.get("jobs/:id", use: show)
+        group.delete("jobs/:id", use: remove)
+        group.post("jobs/:id/retry", use: retry)
+        group.post("jobs/:id/promote", use: promote)
+        group.get("metrics/queues", use: metrics)
+    }
+
+    static let listableStates: [String: JobState] = [
+        "waiting": .waiting, "wait": .waiting, "active": .active, "completed": .completed, "failed": .failed,
+        "delayed": .delayed, "prioritized": .prioritized, "paused": .paused, "waiting-children": .waitingChildren,
+    ]
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobList> {
+        _ = try context.require(.viewer)
+        let parameters = request.uri.queryParameters
+        let limit = try Self.integer(parameters["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
+        let offset = try Self.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...1_000_000)
+        var selected = queues
+        if let name = parameters["queue"].map(String.init) {
+            selected = queues.filter { $0.name == name }
+            guard !selected.isEmpty else {
+                throw APIError.validation("queue", "queue must be one of \(queues.map(\.name).joined(separator: ", "))")
+            }
+        }
+        var states = [JobState.active, .waiting, .prioritized, .delayed, .completed, .failed]
+        if let state = parameters["state"].map(String.init) {
+            guard let parsed = Self.listableStates[state] else {
+                throw APIError.validation("state", "state must be one of \(Self.listableStates.keys.sorted().joined(separator: ", "))")
+            }
+            states = [parsed]
+        }
+        let nameFilter = parameters["name"].map(String.init)
+        let serverFilter = parameters["serverId"].map(String.init)
+        if let serverFilter, UUID(uuidString: serverFilter) == nil { throw APIError.validation("serverId", "serverId must be a UUID") }
+        var matches: [JobResource] = []
+        var total = 0
+        for queue in selected {
+            let counts = try await queue.getJobCounts(states)
+            total += counts.values.reduce(0, +)
+            for state in states {
+                // Bounded read: at most offset + limit per state and queue.
+                for job in try await queue.getJobs([state], start: 0, end: offset + limit - 1) {
+                    if let nameFilter, job.name != nameFilter { continue }
+                    if let serverFilter, job.data?["serverId"]?.stringValue?.lowercased() != serverFilter.lowercased() { continue }
+                    matches.append(JobResource(job, state: state))
+                }
+            }
+        }
+        matches.sort { ($0.timestamp, $0.id) > ($1.timestamp, $1.id) }
+        let page = Array(matches.dropFirst(offset).prefix(limit))
+        return APISuccess("\(page.count) job(s)", JobList(jobs: page, count: page.count, total: total, limit: limit, offset: offset))
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
+        _ = try context.require(.viewer)
+        let (queue, job) = try await find(try context.parameters.require("id"))
+        return APISuccess("job \(job.id)", JobResource(job, state: try await queue.getJobState(job.id)))
+    }
+
+    @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
+        _ = try context.require(.operator)
+        let (queue, job) = try await find(try context.parameters.require("id"))
+        if try await queue.getJobState(job.id) == .active {
+            throw APIError(.conflict, code: "job_active", "job \(job.id) is running; it can be removed once it has finished")
+        }
+        try await queue.remove(job.id)
+        return APISuccess("job \(job.id) removed", ["id": .string(job.id)])
+    }
+
+    @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
+        _ = try context.require(.operator)
+        let (queue, job) = try await find(try context.parameters.require("id"))
+        guard try await queue.getJobState(job.id) == .failed else {
+            throw APIError(.conflict, code: "job_not_failed", "only failed jobs can be retried; job \(job.id) has not failed")
+        }
+        try await queue.retryJob(job.id, resetAttempts: true)
+        let (_, updated) = try await find(job.id)
+        return APISuccess("job \(job.id) queued again", JobResource(updated, state: try await queue.getJobState(job.id)))
+    }
+
+    @Sendable func promote(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
+        _ = try context.require(.operator)
+        let (queue, job) = try await find(try context.parameters.require("id"))
+        guard try await queue.getJobState(job.id) == .delayed else {
+            throw APIError(.conflict, code: "job_not_delayed", "only delayed jobs can be promoted; job \(job.id) is not delayed")
+        }
+        try await queue.promote(job.id)
+        let (_, updated) = try await find(job.id)
+        return APISuccess("job \(job.id) promoted", JobResource(updated, state: try await queue.getJobState(job.id)))
+    }
+
+    @Sendable func stats(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[QueueMetrics]> {
+        _ = try context.require(.viewer)
+        return APISuccess("job counts per queue", try await queueMetrics())
+    }
+
+    @Sendable func metrics(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[QueueMetrics]> {
+        _ = try context.require(.viewer)
+        return APISuccess("queue metrics", try await queueMetrics())
+    }
+
+    func queueMetrics() async throws -> [QueueMetrics] {
+        var result: [QueueMetrics] = []
+        for queue in queues {
+            let counts = try await queue.getJobCounts()
+            result.append(QueueMetrics(
+                queue: queue.name, waiting: counts[.waiting] ?? 0, active: counts[.active] ?? 0, completed: counts[.completed] ?? 0,
+                failed: counts[.failed] ?? 0, delayed: counts[.delayed] ?? 0, prioritized: counts[.prioritized] ?? 0, paused: counts[.paused] ?? 0,
+                total: counts.values.reduce(0, +), isPaused: try await queue.isPaused()))
+        }
+        return result
+    }
+
+    /// Job ids are record uuids, unique across the queues.
+    func find(_ id: String) async throws -> (Queue, Job) {
+        guard !id.isEmpty, id.utf8.count <= 200 else { throw APIError.validation("id", "id must be 1 to 200 characters") }
+        for queue in queues {
+            if let job = try await queue.getJob(id) { return (queue, job) }
+        }
+        throw APIError.notFound("job \(id)")
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let parsed = Int(text), range.contains(parsed) else {
+            throw APIError.validation(name, "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return parsed
+    }
+}

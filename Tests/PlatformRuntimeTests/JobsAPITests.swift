@@ -1,0 +1,180 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+@testable import JobQueue
+import JSONSupport
+import Logging
+import PostgresClient
+import Records
+import RedisClient
+import TestSupport
+import Testing
+
+struct AlwaysReady: ReadinessChecking {
+    func checkReadiness() async -> ReadinessReport { ReadinessReport(checks: ["test": .init(ok: true, detail: "ok")]) }
+}
+
+/// A router over a migrated scratch database and queues of their own on the test Redis, with a
+/// token per role.
+struct APIFixture: Sendable {
+    let redis: RedisConnectionPool
+    let queues: [Queue]
+    let tokens: [UserRole: String]
+    let dependencies: APIDependencies
+    var router: Router<APIRequestContext> { buildRouter(dependencies) }
+
+    static func run(_ body: (APIFixture) async throws -> Void) async throws {
+        var logger = Logger(label: "test.api")
+        logger.logLevel = .critical
+        try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
+            let users = UserRepository(database: pool, hasher: PasswordHasher(cost: 4))
+            var tokens: [UserRole: String] = [:]
+            for role in UserRole.allCases {
+                let user = try await users.create(username: "user-\(role.rawValue)", password: "password-\(role.rawValue)", role: role)
+                tokens[role] = try await users.createToken(userId: user.id, name: "test").token
+            }
+            let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                                            options: .init(maxConnections: 8), logger: logger)
+            let prefix = TestEnvironment.uniqueName("mmapi")
+            let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
+            let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
+                                               authenticator: APITokenAuthenticator(users: users), queues: queues)
+            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies)
+            try await body(fixture)
+            for queue in queues { try? await queue.obliterate(force: true) }
+            await redis.close()
+        }
+    }
+
+    func headers(_ role: UserRole?) -> HTTPFields {
+        guard let role, let token = tokens[role] else { return [:] }
+        return [.authorization: "Bearer \(token)"]
+    }
+}
+
+func json(_ response: TestResponse) throws -> JSONValue {
+    try JSONValue(jsonText: String(buffer: response.body))
+}
+
+@Suite struct JobsAPITests {
+    @Test func authenticationAndRoles() async throws {
+        try await APIFixture.run { fixture in
+            let added = try await fixture.queues[0].add("backup:manual", data: ["recordId": "x"], options: JobOptions(jobId: "job-a"))
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .get) { response throws in
+                    #expect(response.status == .unauthorized)
+                    let body = try json(response)
+                    #expect(body["success"] == false && body["error"]?["code"] == "unauthorized")
+                }
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: [.authorization: "Bearer mm_nope"]) { response throws in
+                    #expect(response.status == .unauthorized)
+                }
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .ok)
+                    let body = try json(response)
+                    #expect(body["success"] == true)
+                    #expect(body["data"]?["id"] == "job-a" && body["data"]?["queue"] == "backup-queue" && body["data"]?["state"] == "waiting")
+                    #expect(body["data"]?["attemptsAllowed"] == 1)
+                }
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .delete, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .forbidden)
+                }
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .delete, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .notFound)
+                    #expect(try json(response)["error"]?["code"] == "not_found")
+                }
+            }
+        }
+    }
+
+    @Test func retryPromoteAndRemoveFollowTheJobsState() async throws {
+        try await APIFixture.run { fixture in
+            let queue = fixture.queues[1]
+            let delayed = try await queue.add("scan:quick", options: JobOptions(jobId: "delayed-1", delay: 60_000))
+            let waiting = try await queue.add("scan:quick", options: JobOptions(jobId: "waiting-1"))
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs/\(waiting.id)/retry", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .conflict)
+                    #expect(try json(response)["error"]?["code"] == "job_not_failed")
+                }
+                try await client.execute(uri: "/api/jobs/\(waiting.id)/promote", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .conflict)
+                }
+                try await client.execute(uri: "/api/jobs/\(delayed.id)/promote", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["state"] == "waiting")
+                }
+            }
+            // Make one job active (locked by a worker) and another failed.
+            let active = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: [], arguments: [
+                RedisArgument(queue.keys.base), "worker:1", 60_000, RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
+            ]).array?[1].string
+            let activeId = try #require(active)
+            let failing = try await fixture.queues[2].add("update:server", options: JobOptions(jobId: "failing-1"))
+            let worker = Worker(queue: fixture.queues[2], options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "x")) { _ in
+                throw UnrecoverableError("sudo needs a password")
+            }
+            let running = Task { try await worker.runUntilClosed() }
+            for _ in 0..<100 where try await fixture.queues[2].getJobState(failing.id) != .failed { try await Task.sleep(for: .milliseconds(20)) }
+            worker.close()
+            try await running.value
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs/\(activeId)", method: .delete, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .conflict)
+                    #expect(try json(response)["error"]?["code"] == "job_active")
+                }
+                try await client.execute(uri: "/api/jobs/\(failing.id)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["failedReason"] == "sudo needs a password")
+                }
+                try await client.execute(uri: "/api/jobs/\(failing.id)/retry", method: .post, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .forbidden)
+                }
+                try await client.execute(uri: "/api/jobs/\(failing.id)/retry", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["state"] == "waiting")
+                }
+            }
+        }
+    }
+
+    @Test func listsFilterValidateAndCount() async throws {
+        try await APIFixture.run { fixture in
+            let server = UUID().uuidString.lowercased()
+            for index in 0..<5 {
+                try await fixture.queues[0].add("backup:manual", data: ["recordId": .string("r\(index)"), "serverId": .string(index < 2 ? server : "other")])
+            }
+            try await fixture.queues[1].add("scan:full")
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs?limit=2", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    let data = try json(response)["data"]
+                    #expect(data?["count"] == 2 && data?["total"] == 6 && data?["limit"] == 2)
+                }
+                try await client.execute(uri: "/api/jobs?queue=backup-queue&serverId=\(server)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["count"] == 2)
+                }
+                try await client.execute(uri: "/api/jobs?name=scan:full", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["count"] == 1)
+                }
+                for (query, field) in [("state=bogus", "state"), ("limit=500", "limit"), ("queue=nope", "queue"), ("serverId=x", "serverId")] {
+                    try await client.execute(uri: "/api/jobs?\(query)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                        #expect(response.status == .badRequest)
+                        #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)])
+                    }
+                }
+                try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    let queues = try json(response)["data"]
+                    guard case .array(let items)? = queues else { Issue.record("expected a list"); return }
+                    #expect(items.count == 3)
+                    #expect(items.first?["waiting"] == 5 && items.first?["queue"] == "backup-queue")
+                }
+            }
+        }
+    }
+}
