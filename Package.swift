@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -182,7 +182,8 @@ let package = Package(
         .testTarget(
             name: "PlatformRuntimeTests",
             dependencies: [
-                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "TestSupport",
+                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

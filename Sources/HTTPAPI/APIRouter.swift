@@ -10,12 +10,16 @@ public struct APIDependencies: Sendable {
     public var authenticator: any TokenAuthenticating
     /// The platform's job queues.
     public var queues: [Queue]
+    /// Records and job dispatch for the domain routes; nil serves only the job routes.
+    public var domain: DomainDependencies?
 
-    public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue]) {
+    public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
+                domain: DomainDependencies? = nil) {
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
         self.queues = queues
+        self.domain = domain
     }
 }
 
@@ -29,5 +33,9 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestCon
         .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
     JobsController(queues: dependencies.queues).addRoutes(to: api)
+    if let domain = dependencies.domain {
+        ServersController(domain: domain).addRoutes(to: api)
+        RecordsController(domain: domain).addRoutes(to: api)
+    }
     return router
 }

@@ -8,6 +8,7 @@ import Logging
 import PostgresClient
 import Records
 import RedisClient
+import ServerJobs
 import TestSupport
 import Testing
 
@@ -22,6 +23,7 @@ struct APIFixture: Sendable {
     let queues: [Queue]
     let tokens: [UserRole: String]
     let dependencies: APIDependencies
+    let database: PostgresPool
     var router: Router<APIRequestContext> { buildRouter(dependencies) }
 
     static func run(_ body: (APIFixture) async throws -> Void) async throws {
@@ -38,9 +40,14 @@ struct APIFixture: Sendable {
                                             options: .init(maxConnections: 8), logger: logger)
             let prefix = TestEnvironment.uniqueName("mmapi")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
+            let servers = ServerRepository(database: pool, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "7e", count: 32))))
+            let domain = DomainDependencies(
+                servers: servers, backups: BackupRepository(database: pool), scans: ScanRepository(database: pool),
+                updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
+                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger))
             let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
-                                               authenticator: APITokenAuthenticator(users: users), queues: queues)
-            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies)
+                                               authenticator: APITokenAuthenticator(users: users), queues: queues, domain: domain)
+            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool)
             try await body(fixture)
             for queue in queues { try? await queue.obliterate(force: true) }
             await redis.close()

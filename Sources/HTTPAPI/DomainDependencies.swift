@@ -1,0 +1,24 @@
+import Records
+import ServerJobs
+
+/// The records, queues and SSH access the domain routes work with.
+public struct DomainDependencies: Sendable {
+    public var servers: ServerRepository
+    public var backups: BackupRepository
+    public var scans: ScanRepository
+    public var updates: UpdateRepository
+    public var audit: AuditLogRepository
+    public var dispatcher: ServerJobDispatcher
+    public var connector: ServerConnector
+
+    public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
+                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector) {
+        self.servers = servers
+        self.backups = backups
+        self.scans = scans
+        self.updates = updates
+        self.audit = audit
+        self.dispatcher = dispatcher
+        self.connector = connector
+    }
+}

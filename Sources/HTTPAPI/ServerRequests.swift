@@ -1,0 +1,99 @@
+import Foundation
+import Records
+import ServerJobs
+import SSHClient
+
+/// `POST /api/servers` body.
+struct CreateServerRequest: Decodable, Sendable {
+    var name: String
+    var host: String
+    var port: Int?
+    var username: String
+    var authType: String
+    var credential: String
+    var hostKeyFingerprint: String?
+    var tags: [String]?
+    var description: String?
+
+    func validated() throws -> NewServer {
+        guard let auth = ServerAuthType(rawValue: authType) else { throw APIError.validation("authType", "authType must be \"key\" or \"password\"") }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw APIError.validation("name", "name must be 1 to 100 characters") }
+        guard HostAddress.isValid(host) else { throw APIError.validation("host", "host must be a hostname, IPv4 or IPv6 address") }
+        let port = self.port ?? 22
+        guard (1...65535).contains(port) else { throw APIError.validation("port", "port must be 1 to 65535") }
+        guard !username.isEmpty, username.count <= 32 else { throw APIError.validation("username", "username must be 1 to 32 characters") }
+        guard !credential.isEmpty, credential.utf8.count <= 16_384 else {
+            throw APIError.validation("credential", "credential (password or private key) must be 1 to 16384 bytes")
+        }
+        if let fingerprint = hostKeyFingerprint, !HostKeyFingerprint.isValid(fingerprint) {
+            throw APIError.validation("hostKeyFingerprint", "hostKeyFingerprint must look like SHA256:<43 base64 characters>")
+        }
+        let tags = self.tags ?? []
+        guard tags.count <= 20, tags.allSatisfy({ !$0.isEmpty && $0.count <= 50 }) else {
+            throw APIError.validation("tags", "up to 20 tags of 1 to 50 characters")
+        }
+        return NewServer(name: name, host: host, port: port, username: username, authType: auth, credential: credential,
+                         hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize), tags: tags, description: description ?? "")
+    }
+}
+
+/// `PATCH /api/servers/:id` body: every field optional.
+struct UpdateServerRequest: Decodable, Sendable {
+    var name: String?
+    var host: String?
+    var port: Int?
+    var username: String?
+    var authType: String?
+    var credential: String?
+    var tags: [String]?
+    var description: String?
+}
+
+/// `POST /api/servers/:id/backup` body.
+struct BackupRequestBody: Decodable, Sendable {
+    var paths: [String]
+    var exclusions: [String]?
+    var compression: String?
+
+    func validated() throws -> (paths: [String], exclusions: [String], compression: Compression) {
+        guard (1...100).contains(paths.count) else { throw APIError.validation("paths", "give 1 to 100 absolute paths") }
+        for path in paths {
+            do { try ShellArgument.validatePath(path, field: "paths") } catch { throw APIError.validation("paths", error.message) }
+        }
+        let exclusions = self.exclusions ?? []
+        guard exclusions.count <= 100 else { throw APIError.validation("exclusions", "at most 100 exclusions") }
+        for pattern in exclusions {
+            do { try ShellArgument.validateText(pattern, field: "exclusions") } catch { throw APIError.validation("exclusions", error.message) }
+        }
+        guard let compression = Compression(rawValue: self.compression ?? "gzip") else {
+            throw APIError.validation("compression", "compression must be gzip, zstd or none")
+        }
+        return (paths, exclusions, compression)
+    }
+}
+
+struct ScanRequestBody: Decodable, Sendable {
+    var scanType: String?
+}
+
+struct UpdateRequestBody: Decodable, Sendable {
+    var mode: String?
+}
+
+/// What a job-starting route answers (202).
+struct JobAccepted: Encodable, Sendable {
+    var recordId: String
+    var jobId: String
+
+    init(recordId: UUID, jobId: String) {
+        self.recordId = recordId.uuidString.lowercased()
+        self.jobId = jobId
+    }
+}
+
+/// What `POST /api/servers/:id/test` answers.
+struct ConnectionTestResult: Encodable, Sendable {
+    var reachable: Bool
+    var hostKeyFingerprint: String?
+    var pinned: Bool
+}

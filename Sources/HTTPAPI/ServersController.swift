@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import JSONSupport
+import Records
+import ServerJobs
+import SSHClient
+
+/// `/api/servers`: servers (credentials write-only), connection tests, and starting backups,
+/// scans and updates (202 with the record id and job id).
+struct ServersController: Sendable {
+    let domain: DomainDependencies
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("servers", use: list)
+        group.post("servers", use: create)
+        group.get("servers/:id", use: show)
+        group.patch("servers/:id", use: update)
+        group.put("servers/:id", use: update)
+        group.delete("servers/:id", use: remove)
+        group.post("servers/:id/test", use: test)
+        group.post("servers/:id/backup", use: backup)
+        group.post("servers/:id/scan", use: scan)
+        group.post("servers/:id/update", use: startUpdate)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<Server>> {
+        _ = try context.require(.viewer)
+        let page = try Paging.page(request)
+        let servers = try await domain.servers.list(page, tag: request.uri.queryParameters["tag"].map(String.init))
+        return APISuccess("\(servers.items.count) server(s)", servers)
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<Server>> {
+        let identity = try context.require(.admin)
+        let body = try await request.decodeJSON(as: CreateServerRequest.self, context: context)
+        let server = try await domain.servers.create(try body.validated())
+        try await audit(identity, "server.create", server.id, context: context, ["name": .string(server.name)])
+        return EditedResponse(status: .created, response: APISuccess("server \(server.name) created", server))
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Server> {
+        _ = try context.require(.viewer)
+        return APISuccess("server", try await server(context))
+    }
+
+    @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Server> {
+        let identity = try context.require(.admin)
+        let id = try Paging.uuid(context, "id")
+        let body = try await request.decodeJSON(as: UpdateServerRequest.self, context: context)
+        if let host = body.host, !HostAddress.isValid(host) { throw APIError.validation("host", "host must be a hostname, IPv4 or IPv6 address") }
+        if let port = body.port, !(1...65535).contains(port) { throw APIError.validation("port", "port must be 1 to 65535") }
+        let authType = try body.authType.map { text in
+            guard let value = ServerAuthType(rawValue: text) else { throw APIError.validation("authType", "authType must be \"key\" or \"password\"") }
+            return value
+        }
+        let updated = try await domain.servers.update(
+            id: id, name: body.name, host: body.host, port: body.port, username: body.username, authType: authType,
+            credential: body.credential, tags: body.tags, description: body.description)
+        try await audit(identity, "server.update", id, context: context, ["credentialChanged": .bool(body.credential != nil)])
+        return APISuccess("server \(updated.name) updated", updated)
+    }
+
+    @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
+        let identity = try context.require(.admin)
+        let id = try Paging.uuid(context, "id")
+        guard try await domain.servers.delete(id: id) else { throw APIError.notFound("server \(id)") }
+        try await audit(identity, "server.delete", id, context: context)
+        return APISuccess("server deleted", ["id": .string(id.uuidString.lowercased())])
+    }
+
+    @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> APISuccess<ConnectionTestResult> {
+        let identity = try context.require(.operator)
+        let server = try await server(context)
+        let session: SSHSession
+        do {
+            session = try await domain.connector.connect(server)
+        } catch {
+            try await domain.servers.recordCheck(id: server.id, online: false, error: error.message)
+            let status: HTTPResponse.Status = error.code == .unreachable ? .badGateway : .unprocessableContent
+            throw APIError(status, code: "ssh_\(error.code)", error.message)
+        }
+        let fingerprint = await session.hostKeyFingerprint
+        await session.close()
+        try await domain.servers.recordCheck(id: server.id, online: true, error: nil)
+        try await audit(identity, "server.test", server.id, context: context)
+        return APISuccess("connected to \(server.name)", ConnectionTestResult(
+            reachable: true, hostKeyFingerprint: fingerprint, pinned: server.hostKeyFingerprint == nil))
+    }
+
+    @Sendable func backup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
+        let identity = try context.require(.operator)
+        let server = try await server(context)
+        let body = try await request.decodeJSON(as: BackupRequestBody.self, context: context).validated()
+        let record = try await domain.backups.create(serverId: server.id, kind: .manual, paths: body.paths, exclusions: body.exclusions,
+                                                     compression: body.compression)
+        let jobId = try await domain.dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: server.id)
+        try await audit(identity, "backup.start", record.id, context: context, ["serverId": .string(server.id.uuidString.lowercased())])
+        return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
+    }
+
+    @Sendable func scan(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
+        let identity = try context.require(.operator)
+        let server = try await server(context)
+        let body = try await request.decodeJSON(as: ScanRequestBody.self, context: context)
+        guard let type = ScanType(rawValue: body.scanType ?? "quick") else {
+            throw APIError.validation("scanType", "scanType must be quick, full, services or filesystems")
+        }
+        let record = try await domain.scans.create(serverId: server.id, scanType: type)
+        let jobId = try await domain.dispatcher.enqueue(type == .quick ? .quickScan : .fullScan, recordId: record.id, serverId: server.id)
+        try await audit(identity, "scan.start", record.id, context: context, ["serverId": .string(server.id.uuidString.lowercased())])
+        return EditedResponse(status: .accepted, response: APISuccess("scan queued", JobAccepted(recordId: record.id, jobId: jobId)))
+    }
+
+    @Sendable func startUpdate(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
+        let identity = try context.require(.operator)
+        let server = try await server(context)
+        let body = try await request.decodeJSON(as: UpdateRequestBody.self, context: context)
+        guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
+        let record = try await domain.updates.create(serverId: server.id, mode: mode)
+        let jobId = try await domain.dispatcher.enqueue(.update, recordId: record.id, serverId: server.id)
+        try await audit(identity, "update.start", record.id, context: context, ["mode": .string(mode.rawValue)])
+        return EditedResponse(status: .accepted, response: APISuccess("update \(mode.rawValue) queued", JobAccepted(recordId: record.id, jobId: jobId)))
+    }
+
+    private func server(_ context: APIRequestContext) async throws -> Server {
+        let id = try Paging.uuid(context, "id")
+        guard let server = try await domain.servers.find(id: id) else { throw APIError.notFound("server \(id)") }
+        return server
+    }
+
+    private func audit(_ identity: Identity, _ action: String, _ resource: UUID, context: APIRequestContext, _ details: JSONValue = .object([:])) async throws {
+        let type = String(action.prefix { $0 != "." })
+        try await domain.audit.record(userId: identity.userId, actor: identity.username, action: action, resourceType: type,
+                                      resourceId: resource.uuidString.lowercased(), outcome: .success, details: details)
+    }
+}
+
+/// Query and path parameter helpers shared by the controllers.
+enum Paging {
+    static func page(_ request: Request) throws -> Page {
+        let parameters = request.uri.queryParameters
+        let limit = try JobsController.integer(parameters["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
+        let offset = try JobsController.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...10_000_000)
+        return Page(limit: limit, offset: offset)
+    }
+
+    static func uuid(_ context: APIRequestContext, _ name: String) throws -> UUID {
+        let text = try context.parameters.require(name)
+        guard let id = UUID(uuidString: text) else { throw APIError.validation(name, "\(name) must be a UUID") }
+        return id
+    }
+}
