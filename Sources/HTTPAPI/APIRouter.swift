@@ -1,5 +1,6 @@
 import Hummingbird
 import JobQueue
+import JSONSupport
 import Logging
 
 /// Everything the HTTP layer needs from the rest of the platform.
@@ -33,6 +34,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestCon
         .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
     JobsController(queues: dependencies.queues).addRoutes(to: api)
+    QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)
     if let domain = dependencies.domain {
         ServersController(domain: domain).addRoutes(to: api)
         RecordsController(domain: domain).addRoutes(to: api)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JSONSupport
 import Records
+import ServerJobs
 
 /// `/api/backups`, `/api/scans`, `/api/updates`: what jobs produced.
 struct RecordsController: Sendable {
@@ -10,6 +11,9 @@ struct RecordsController: Sendable {
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("backups", use: listBackups)
         group.get("backups/:id", use: showBackup)
+        group.post("backups/:id/verify", use: verifyBackup)
+        group.post("backups/:id/restore", use: restoreBackup)
+        group.delete("backups/:id", use: deleteBackup)
         group.get("scans", use: listScans)
         group.get("scans/:id", use: showScan)
         group.get("updates", use: listUpdates)
@@ -33,6 +37,62 @@ struct RecordsController: Sendable {
         let id = try Paging.uuid(context, "id")
         guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id)") }
         return APISuccess("backup", backup)
+    }
+
+    struct RestoreBody: Decodable, Sendable {
+        var target: String?
+        var allowRootTarget: Bool?
+    }
+
+    /// Recomputes the stored archive's SHA-256 and lists it; records the verdict.
+    @Sendable func verifyBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Backup> {
+        let identity = try context.require(.operator)
+        let backup = try await completedBackup(context)
+        let check = await ArchiveVerifier.verify(path: backup.filePath ?? "", sha256: backup.sha256 ?? "", compression: backup.compression)
+        try await domain.backups.setVerification(id: backup.id, check.verified ? .verified : .failed, error: check.reason)
+        try await domain.audit.record(identity, "backup.verify", resource: backup.id.uuidString.lowercased(), ["verified": .bool(check.verified)])
+        guard let updated = try await domain.backups.find(id: backup.id) else { throw APIError.notFound("backup \(backup.id)") }
+        return APISuccess(check.verified ? "backup verified" : "verification failed: \(check.reason ?? "")", updated)
+    }
+
+    /// Queues a restore of the archive to a directory on its server (202).
+    @Sendable func restoreBackup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
+        let identity = try context.require(.operator)
+        let backup = try await completedBackup(context)
+        let body = try await request.decodeJSON(as: RestoreBody.self, context: context)
+        let target = body.target ?? RestoreRunner.defaultTarget(backupId: backup.id)
+        do { try ShellArgument.validatePath(target, field: "target") } catch { throw APIError.validation("target", error.message) }
+        if URL(fileURLWithPath: target).standardized.path == "/" && body.allowRootTarget != true {
+            throw APIError.validation("target", "restoring over / needs allowRootTarget: true")
+        }
+        let payload = ServerJobPayload(recordId: backup.id.uuidString.lowercased(), serverId: backup.serverId.uuidString.lowercased(),
+                                       target: target, allowRootTarget: body.allowRootTarget)
+        let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().uuidString.lowercased(), payload: payload)
+        try await domain.audit.record(identity, "backup.restore", resource: backup.id.uuidString.lowercased(), ["target": .string(target)])
+        return EditedResponse(status: .accepted, response: APISuccess("restore queued", JobAccepted(recordId: backup.id, jobId: jobId)))
+    }
+
+    /// Deletes the record and its archive.
+    @Sendable func deleteBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
+        let identity = try context.require(.operator)
+        let id = try Paging.uuid(context, "id")
+        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id)") }
+        if backup.status == .running {
+            throw APIError(.conflict, code: "backup_running", "backup \(id) is running; delete it once it has finished")
+        }
+        if let path = backup.filePath { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await domain.backups.delete(id: id)
+        try await domain.audit.record(identity, "backup.delete", resource: id.uuidString.lowercased())
+        return APISuccess("backup deleted", ["id": .string(id.uuidString.lowercased()), "fileRemoved": .bool(backup.filePath != nil)])
+    }
+
+    private func completedBackup(_ context: APIRequestContext) async throws -> Backup {
+        let id = try Paging.uuid(context, "id")
+        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id)") }
+        guard backup.status == .completed, backup.filePath != nil, backup.sha256 != nil else {
+            throw APIError(.conflict, code: "backup_not_completed", "backup \(id) has no completed archive yet")
+        }
+        return backup
     }
 
     @Sendable func listScans(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<Scan>> {

@@ -34,7 +34,7 @@ struct ServersController: Sendable {
         let identity = try context.require(.admin)
         let body = try await request.decodeJSON(as: CreateServerRequest.self, context: context)
         let server = try await domain.servers.create(try body.validated())
-        try await audit(identity, "server.create", server.id, context: context, ["name": .string(server.name)])
+        try await domain.audit.record(identity, "server.create", resource: server.id.uuidString.lowercased(), ["name": .string(server.name)])
         return EditedResponse(status: .created, response: APISuccess("server \(server.name) created", server))
     }
 
@@ -56,7 +56,7 @@ struct ServersController: Sendable {
         let updated = try await domain.servers.update(
             id: id, name: body.name, host: body.host, port: body.port, username: body.username, authType: authType,
             credential: body.credential, tags: body.tags, description: body.description)
-        try await audit(identity, "server.update", id, context: context, ["credentialChanged": .bool(body.credential != nil)])
+        try await domain.audit.record(identity, "server.update", resource: id.uuidString.lowercased(), ["credentialChanged": .bool(body.credential != nil)])
         return APISuccess("server \(updated.name) updated", updated)
     }
 
@@ -64,7 +64,7 @@ struct ServersController: Sendable {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
         guard try await domain.servers.delete(id: id) else { throw APIError.notFound("server \(id)") }
-        try await audit(identity, "server.delete", id, context: context)
+        try await domain.audit.record(identity, "server.delete", resource: id.uuidString.lowercased())
         return APISuccess("server deleted", ["id": .string(id.uuidString.lowercased())])
     }
 
@@ -82,7 +82,7 @@ struct ServersController: Sendable {
         let fingerprint = await session.hostKeyFingerprint
         await session.close()
         try await domain.servers.recordCheck(id: server.id, online: true, error: nil)
-        try await audit(identity, "server.test", server.id, context: context)
+        try await domain.audit.record(identity, "server.test", resource: server.id.uuidString.lowercased())
         return APISuccess("connected to \(server.name)", ConnectionTestResult(
             reachable: true, hostKeyFingerprint: fingerprint, pinned: server.hostKeyFingerprint == nil))
     }
@@ -94,7 +94,7 @@ struct ServersController: Sendable {
         let record = try await domain.backups.create(serverId: server.id, kind: .manual, paths: body.paths, exclusions: body.exclusions,
                                                      compression: body.compression)
         let jobId = try await domain.dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: server.id)
-        try await audit(identity, "backup.start", record.id, context: context, ["serverId": .string(server.id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "backup.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
         return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
@@ -107,7 +107,7 @@ struct ServersController: Sendable {
         }
         let record = try await domain.scans.create(serverId: server.id, scanType: type)
         let jobId = try await domain.dispatcher.enqueue(type == .quick ? .quickScan : .fullScan, recordId: record.id, serverId: server.id)
-        try await audit(identity, "scan.start", record.id, context: context, ["serverId": .string(server.id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "scan.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
         return EditedResponse(status: .accepted, response: APISuccess("scan queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
@@ -118,7 +118,7 @@ struct ServersController: Sendable {
         guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
         let record = try await domain.updates.create(serverId: server.id, mode: mode)
         let jobId = try await domain.dispatcher.enqueue(.update, recordId: record.id, serverId: server.id)
-        try await audit(identity, "update.start", record.id, context: context, ["mode": .string(mode.rawValue)])
+        try await domain.audit.record(identity, "update.start", resource: record.id.uuidString.lowercased(), ["mode": .string(mode.rawValue)])
         return EditedResponse(status: .accepted, response: APISuccess("update \(mode.rawValue) queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
@@ -126,12 +126,6 @@ struct ServersController: Sendable {
         let id = try Paging.uuid(context, "id")
         guard let server = try await domain.servers.find(id: id) else { throw APIError.notFound("server \(id)") }
         return server
-    }
-
-    private func audit(_ identity: Identity, _ action: String, _ resource: UUID, context: APIRequestContext, _ details: JSONValue = .object([:])) async throws {
-        let type = String(action.prefix { $0 != "." })
-        try await domain.audit.record(userId: identity.userId, actor: identity.username, action: action, resourceType: type,
-                                      resourceId: resource.uuidString.lowercased(), outcome: .success, details: details)
     }
 }
 

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JobQueue
+import JSONSupport
+import NIOCore
+import Records
+import Testing
+
+@Suite struct AdminAPITests {
+    @Test func queueAdministrationIsForAdmins() async throws {
+        try await APIFixture.run { fixture in
+            for index in 0..<3 { try await fixture.queues[0].add("backup:manual", data: ["recordId": .string("r\(index)")]) }
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                for role in [UserRole.viewer, .operator] {
+                    try await client.execute(uri: "/api/queues/backup-queue/pause", method: .post, headers: fixture.headers(role)) { response throws in
+                        #expect(response.status == .forbidden)
+                    }
+                }
+                try await client.execute(uri: "/api/queues/backup-queue/pause", method: .post, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                #expect(try await fixture.queues[0].isPaused())
+                try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    guard case .array(let items)? = try json(response)["data"] else { Issue.record("expected a list"); return }
+                    #expect(items.first?["isPaused"] == true)
+                }
+                try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/queues/nope/pause", method: .post, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .notFound)
+                }
+                try await client.execute(uri: "/api/queues/backup-queue/clean", method: .post, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"state":"bogus"}"#)) { response throws in
+                    #expect(response.status == .badRequest)
+                    #expect(try json(response)["error"]?["details"]?["fields"] == ["state"])
+                }
+                try await client.execute(uri: "/api/queues/backup-queue/drain", method: .post, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+            }
+            #expect(try await fixture.queues[0].getJobCounts([.waiting])[.waiting] == 0)
+            #expect(try await AuditLogRepository(database: fixture.database).list(resourceType: "queue").total == 3)
+        }
+    }
+
+    @Test func backupsNeedAnArchiveToVerifyOrRestore() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: fixture.router)
+            let server: JSONValue = ["name": "files-1", "host": "files.example.com", "username": "backup", "authType": "password", "credential": "pw"]
+            try await app.test(.router) { client in
+                var serverId = ""
+                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: server.jsonText)) { response throws in
+                    serverId = try json(response)["data"]?["id"]?.stringValue?.lowercased() ?? ""
+                }
+                var backupId = ""
+                try await client.execute(uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
+                                         body: ByteBuffer(string: #"{"paths":["/etc"]}"#)) { response throws in
+                    backupId = try json(response)["data"]?["recordId"]?.stringValue ?? ""
+                }
+                try await client.execute(uri: "/api/backups/\(backupId)/verify", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .conflict)
+                    #expect(try json(response)["error"]?["code"] == "backup_not_completed")
+                }
+                try await client.execute(uri: "/api/backups/\(backupId)/restore", method: .post, headers: fixture.headers(.operator),
+                                         body: ByteBuffer(string: "{}")) { response throws in
+                    #expect(response.status == .conflict)
+                }
+                try await client.execute(uri: "/api/backups?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["total"] == 1)
+                }
+                try await client.execute(uri: "/api/backups/\(backupId)", method: .delete, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .forbidden)
+                }
+                try await client.execute(uri: "/api/backups/\(backupId)", method: .delete, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/backups/\(backupId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+    }
+}
