@@ -38,6 +38,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestCon
     if let domain = dependencies.domain {
         ServersController(domain: domain).addRoutes(to: api)
         RecordsController(domain: domain).addRoutes(to: api)
+        UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit).addRoutes(to: api)
     }
     return router
 }

@@ -10,9 +10,15 @@ public struct DomainDependencies: Sendable {
     public var audit: AuditLogRepository
     public var dispatcher: ServerJobDispatcher
     public var connector: ServerConnector
+    public var users: UserRepository
+    /// Issues login JWTs; nil disables `POST /api/auth/login`.
+    public var sessions: SessionTokens?
 
     public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
-                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector) {
+                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, users: UserRepository,
+                sessions: SessionTokens?) {
+        self.users = users
+        self.sessions = sessions
         self.servers = servers
         self.backups = backups
         self.scans = scans

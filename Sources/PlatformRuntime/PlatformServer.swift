@@ -43,18 +43,21 @@ public struct PlatformServer: Sendable {
     /// The HTTP application on its own, for tests that drive it without sockets.
     public func makeApplication(resources: PlatformResources) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
+        let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
+        var sessions: SessionTokens?
         if let vault = configuration.vault {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
+            sessions = SessionTokens(secret: SessionTokens.derive(from: vault.currentKey))
             domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
                 updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix),
-                connector: ServerConnector(servers: servers, logger: logger))
+                connector: ServerConnector(servers: servers, logger: logger), users: users, sessions: sessions)
         }
         let router = buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: APITokenAuthenticator(users: UserRepository(database: resources.postgres)), queues: queues, domain: domain))
+            authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain))
         let logger = self.logger
         return Application(
             router: router,

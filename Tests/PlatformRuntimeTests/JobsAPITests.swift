@@ -40,13 +40,16 @@ struct APIFixture: Sendable {
                                             options: .init(maxConnections: 8), logger: logger)
             let prefix = TestEnvironment.uniqueName("mmapi")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
-            let servers = ServerRepository(database: pool, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "7e", count: 32))))
+            let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
+            let servers = ServerRepository(database: pool, vault: CredentialVault(current: key))
+            let sessions = SessionTokens(secret: SessionTokens.derive(from: key), lifetime: .seconds(60))
             let domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: pool), scans: ScanRepository(database: pool),
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
-                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger))
+                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
+                users: users, sessions: sessions)
             let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
-                                               authenticator: APITokenAuthenticator(users: users), queues: queues, domain: domain)
+                                               authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
             let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool)
             try await body(fixture)
             for queue in queues { try? await queue.obliterate(force: true) }

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import JSONSupport
+import Records
+
+/// `/api/auth/login`, `/api/users` and their tokens (admin), and `/api/tokens/:id`.
+struct UsersController: Sendable {
+    let users: UserRepository
+    let sessions: SessionTokens?
+    let audit: AuditLogRepository
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("auth/login", use: login)
+        group.get("auth/me", use: me)
+        group.get("users", use: list)
+        group.post("users", use: create)
+        group.patch("users/:id", use: update)
+        group.delete("users/:id", use: remove)
+        group.get("users/:id/tokens", use: tokens)
+        group.post("users/:id/tokens", use: createToken)
+        group.delete("tokens/:id", use: revokeToken)
+    }
+
+    struct LoginBody: Decodable, Sendable { var username: String; var password: String }
+    struct LoginResult: Encodable, Sendable { var token: String; var expiresAt: Date; var user: User }
+    struct CreateUserBody: Decodable, Sendable { var username: String; var email: String?; var password: String; var role: String }
+    struct UpdateUserBody: Decodable, Sendable { var role: String?; var active: Bool?; var email: String?; var password: String? }
+    struct TokenBody: Decodable, Sendable { var name: String; var expiresInDays: Int? }
+    struct CreatedToken: Encodable, Sendable { var token: String; var record: APIToken }
+
+    @Sendable func login(_ request: Request, context: APIRequestContext) async throws -> APISuccess<LoginResult> {
+        guard let sessions else { throw APIError(.serviceUnavailable, code: "login_unavailable", "logins need ENCRYPTION_KEY to be configured") }
+        let body = try await request.decodeJSON(as: LoginBody.self, context: context)
+        let user: User?
+        do {
+            user = try await users.authenticate(username: body.username, password: body.password)
+        } catch let error where error.kind == .conflict {
+            throw APIError(.tooManyRequests, code: "account_locked", error.message)
+        }
+        guard let user else {
+            _ = try? await audit.record(userId: nil, actor: body.username.prefix(64).description, action: "auth.login", resourceType: "auth",
+                                    outcome: .failure)
+            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
+        }
+        let issued = sessions.issue(for: user)
+        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success)
+        return APISuccess("logged in", LoginResult(token: issued.token, expiresAt: issued.expiresAt, user: user))
+    }
+
+    @Sendable func me(_ request: Request, context: APIRequestContext) async throws -> APISuccess<User> {
+        let identity = try context.require(.viewer)
+        guard let user = try await users.find(id: identity.userId) else { throw APIError.notFound("user") }
+        return APISuccess("you", user)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<User>> {
+        _ = try context.require(.admin)
+        return APISuccess("users", try await users.list(try Paging.page(request)))
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<User>> {
+        let identity = try context.require(.admin)
+        let body = try await request.decodeJSON(as: CreateUserBody.self, context: context)
+        guard let role = UserRole(rawValue: body.role) else { throw APIError.validation("role", "role must be admin, operator or viewer") }
+        guard body.password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
+        let user = try await users.create(username: body.username, email: body.email, password: body.password, role: role)
+        try await audit.record(identity, "user.create", resource: user.id.uuidString.lowercased(), ["role": .string(role.rawValue)])
+        return EditedResponse(status: .created, response: APISuccess("user \(user.username) created", user))
+    }
+
+    @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> APISuccess<User> {
+        let identity = try context.require(.admin)
+        let id = try Paging.uuid(context, "id")
+        let body = try await request.decodeJSON(as: UpdateUserBody.self, context: context)
+        let role = try body.role.map { text in
+            guard let role = UserRole(rawValue: text) else { throw APIError.validation("role", "role must be admin, operator or viewer") }
+            return role
+        }
+        if let password = body.password {
+            guard password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
+            try await users.setPassword(id: id, password: password)
+        }
+        let user = try await users.update(id: id, role: role, active: body.active, email: body.email.map { Optional($0) })
+        try await audit.record(identity, "user.update", resource: id.uuidString.lowercased())
+        return APISuccess("user \(user.username) updated", user)
+    }
+
+    @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
+        let identity = try context.require(.admin)
+        let id = try Paging.uuid(context, "id")
+        guard id != identity.userId else { throw APIError(.conflict, code: "self_delete", "you cannot delete your own account") }
+        guard try await users.delete(id: id) else { throw APIError.notFound("user \(id)") }
+        try await audit.record(identity, "user.delete", resource: id.uuidString.lowercased())
+        return APISuccess("user deleted", ["id": .string(id.uuidString.lowercased())])
+    }
+
+    @Sendable func tokens(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[APIToken]> {
+        _ = try context.require(.admin)
+        return APISuccess("tokens", try await users.tokens(userId: try Paging.uuid(context, "id")))
+    }
+
+    @Sendable func createToken(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<CreatedToken>> {
+        let identity = try context.require(.admin)
+        let userId = try Paging.uuid(context, "id")
+        let body = try await request.decodeJSON(as: TokenBody.self, context: context)
+        if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.validation("expiresInDays", "expiresInDays must be 1 to 3650") }
+        guard try await users.find(id: userId) != nil else { throw APIError.notFound("user \(userId)") }
+        let created = try await users.createToken(userId: userId, name: body.name, expiresAt: body.expiresInDays.map { Date(timeIntervalSinceNow: Double($0) * 86_400) })
+        try await audit.record(identity, "token.create", resource: created.record.id.uuidString.lowercased(), ["name": .string(body.name)])
+        return EditedResponse(status: .created, response: APISuccess("token created; it is shown only now", CreatedToken(token: created.token, record: created.record)))
+    }
+
+    @Sendable func revokeToken(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
+        let identity = try context.require(.admin)
+        let id = try Paging.uuid(context, "id")
+        guard try await users.revokeToken(id: id) else { throw APIError.notFound("active token \(id)") }
+        try await audit.record(identity, "token.revoke", resource: id.uuidString.lowercased())
+        return APISuccess("token revoked", ["id": .string(id.uuidString.lowercased())])
+    }
+}

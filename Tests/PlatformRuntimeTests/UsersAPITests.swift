@@ -1,0 +1,92 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JSONSupport
+import NIOCore
+import Records
+import Testing
+
+@Suite struct UsersAPITests {
+    @Test func loginIssuesASessionTokenThatFollowsTheAccount() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/auth/login", method: .post,
+                                         body: ByteBuffer(string: #"{"username":"user-operator","password":"wrong"}"#)) { response throws in
+                    #expect(response.status == .unauthorized)
+                    #expect(try json(response)["error"]?["code"] == "invalid_credentials")
+                }
+                var session = ""
+                try await client.execute(uri: "/api/auth/login", method: .post,
+                                         body: ByteBuffer(string: #"{"username":"user-operator","password":"password-operator"}"#)) { response throws in
+                    #expect(response.status == .ok)
+                    let data = try json(response)["data"]
+                    session = data?["token"]?.stringValue ?? ""
+                    #expect(data?["user"]?["role"] == "operator")
+                }
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(session)"]) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["username"] == "user-operator")
+                }
+                let tampered = String(session.dropLast(2)) + (session.hasSuffix("AA") ? "BB" : "AA")
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(tampered)"]) { response throws in
+                    #expect(response.status == .unauthorized)
+                }
+                // Deactivating the account ends its sessions at once.
+                var operatorId = ""
+                try await client.execute(uri: "/api/users", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    guard case .array(let users)? = try json(response)["data"]?["items"] else { Issue.record("expected users"); return }
+                    operatorId = users.first { $0["username"] == "user-operator" }?["id"]?.stringValue ?? ""
+                }
+                try await client.execute(uri: "/api/users/\(operatorId)", method: .patch, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"active":false}"#)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(session)"]) { response throws in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
+    }
+
+    @Test func adminsManageUsersAndTokens() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                let newUser = #"{"username":"carol","password":"long-enough-pw","role":"viewer"}"#
+                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.operator), body: ByteBuffer(string: newUser)) { response throws in
+                    #expect(response.status == .forbidden)
+                }
+                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"username":"dave","password":"short","role":"viewer"}"#)) { response throws in
+                    #expect(response.status == .badRequest)
+                    #expect(try json(response)["error"]?["details"]?["fields"] == ["password"])
+                }
+                var carol = ""
+                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: newUser)) { response throws in
+                    #expect(response.status == .created)
+                    #expect(!String(buffer: response.body).contains("long-enough-pw"))
+                    carol = try json(response)["data"]?["id"]?.stringValue ?? ""
+                }
+                var token = ""
+                var tokenId = ""
+                try await client.execute(uri: "/api/users/\(carol)/tokens", method: .post, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"name":"laptop","expiresInDays":7}"#)) { response throws in
+                    #expect(response.status == .created)
+                    token = try json(response)["data"]?["token"]?.stringValue ?? ""
+                    tokenId = try json(response)["data"]?["record"]?["id"]?.stringValue ?? ""
+                }
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response throws in
+                    #expect(try json(response)["data"]?["username"] == "carol")
+                }
+                try await client.execute(uri: "/api/tokens/\(tokenId)", method: .delete, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response throws in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
+    }
+}
