@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManCLI",
             dependencies: [
-                "PlatformRuntime", "PostgresClient", "Records",
+                "PlatformRuntime", "PostgresClient", "Records", "ServerJobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -8,7 +8,7 @@ struct MedicineMan: AsyncParsableCommand {
         abstract: "Back up, scan and update Linux servers through durable job queues.",
         discussion: "Settings come from the environment; see README.md (Configuration).",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, CredentialsCommand.self],
+        subcommands: [Serve.self, APICommand.self, WorkerCommand.self, Migrate.self, UserCommand.self, TokenCommand.self, CredentialsCommand.self],
         defaultSubcommand: Serve.self
     )
 }

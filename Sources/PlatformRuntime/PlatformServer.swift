@@ -21,7 +21,18 @@ public struct PlatformServer: Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    /// What a process runs: the HTTP API, workers for some queues, or both (`serve`).
+    public struct Roles: Sendable {
+        public var api: Bool
+        public var workerQueues: [ServerJobQueue]
+
+        public init(api: Bool = true, workerQueues: [ServerJobQueue] = ServerJobQueue.all) {
+            self.api = api
+            self.workerQueues = workerQueues
+        }
+    }
+
+    public func run(_ roles: Roles = Roles()) async throws {
         let vault = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
         do {
@@ -30,9 +41,11 @@ public struct PlatformServer: Sendable {
             await resources.close()
             throw error
         }
-        let workers: [any Service] = try ServerJobWorkers.make(resources: resources, vault: vault, logger: logger)
+        let workers: [any Service] = try ServerJobWorkers.make(resources: resources, vault: vault, queues: roles.workerQueues, logger: logger)
+        var services: [any Service] = [ResourceCloser(resources: resources)]
+        if roles.api { services.append(try makeApplication(resources: resources)) }
         let group = ServiceGroup(configuration: .init(
-            services: [ResourceCloser(resources: resources), try makeApplication(resources: resources)] + workers,
+            services: services + workers,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// The workers of the backup, scan and update queues, wired to the records and SSH.
 enum ServerJobWorkers {
-    static func make(resources: PlatformResources, vault: CredentialVault, logger: Logger) throws -> [Worker] {
+    static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], logger: Logger) throws -> [Worker] {
         let configuration = resources.configuration
         let servers = ServerRepository(database: resources.postgres, vault: vault)
         let dependencies = ServerJobProcessor.Dependencies(
@@ -15,7 +15,7 @@ enum ServerJobWorkers {
             lease: ServerLease(redis: resources.redis), storage: BackupStorage(root: configuration.backupDirectory),
             connector: ServerConnector(servers: servers, logger: logger))
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
-        return try ServerJobQueue.all.map { definition in
+        return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)
             return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration),
                           logger: logger, processor: { try await processor.process($0) })
