@@ -62,7 +62,8 @@ import Testing
 
     @Test func exponentialBackoffThenFinalFailure() async throws {
         let fixture = try QueueFixture()
-        let added = try await fixture.queue.add("flaky", options: JobOptions(attempts: 3, backoff: .exponential(200)))
+        // Long enough delays that polling sees each one even on a loaded machine.
+        let added = try await fixture.queue.add("flaky", options: JobOptions(attempts: 3, backoff: .exponential(600)))
         let delays = Recorder<String>()
         try await fixture.withWorker(processor: { context in
             struct Boom: Error, CustomStringConvertible { let n: Int; var description: String { "boom \(n)" } }
@@ -85,8 +86,8 @@ import Testing
         #expect(events.filter { $0.name == "delayed" }.count == 2)
         let exhausted = events.filter { $0.name == "retries-exhausted" }
         #expect(exhausted.count == 1 && exhausted.first?.fields["attemptsMade"] == "3")
-        // 200 ms before the second attempt, 400 ms before the third.
-        #expect(delays.values == ["200", "400"])
+        // 600 ms before the second attempt, 1200 ms before the third.
+        #expect(delays.values == ["600", "1200"])
         try await fixture.close()
     }
 

@@ -39,7 +39,7 @@ import Testing
         } catch let error as RedisError {
             #expect(error.code == .interrupted)
         }
-        #expect(clock.now - started < .seconds(3))
+        #expect(clock.now - started < .seconds(15))  // far below the 30 s the wait asked for
         // The connection comes back for the next command.
         #expect(try await redis.command("PING").string == "PONG")
     }

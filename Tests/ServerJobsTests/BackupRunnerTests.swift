@@ -78,7 +78,7 @@ import Testing
         let session = try await connectTestHost()
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/\(TestEnvironment.uniqueName("bkbig"))"
-        _ = try await session.run("mkdir -p \(ShellArgument.quote(source)) && head -c 1073741824 /dev/urandom > \(ShellArgument.quote(source + "/blob"))", timeout: .seconds(120))
+        _ = try await session.run("mkdir -p \(ShellArgument.quote(source)) && head -c 1073741824 /dev/zero > \(ShellArgument.quote(source + "/blob"))", timeout: .seconds(120))
         let before = TestEnvironment.residentBytes()
         let peak = Recorder()
         let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: .none)
