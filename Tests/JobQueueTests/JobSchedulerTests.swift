@@ -22,7 +22,8 @@ import Testing
         #expect(record.name == "ping" && record.repeatOptions.every == 300 && record.data == ["n": 1])
         #expect(record.iterationCount >= 4)  // three ran, one is pending
         let pending = "repeat:heartbeat:\(record.next ?? 0)"
-        #expect(try await fixture.queue.getJobState(pending) == .delayed)
+        // Pending: still delayed, or already promoted to wait when its time came as the worker stopped.
+        #expect([.delayed, .waiting].contains(try await fixture.queue.getJobState(pending)))
         let stamps = runs.values.compactMap { Int($0.split(separator: ":").last ?? "") }
         #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $1 - $0 >= 300 })
         #expect(try await fixture.queue.removeJobScheduler("heartbeat"))
