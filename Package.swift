@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "JobQueue", "Records", "ServerJobs", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -16,6 +16,7 @@ public struct JobsController: Sendable {
         group.get("jobs", use: list)
         group.get("jobs/stats/all", use: stats)
         group.get("jobs/:id", use: show)
+        group.get("jobs/:id/events", use: events)
         group.delete("jobs/:id", use: remove)
         group.post("jobs/:id/retry", use: retry)
         group.post("jobs/:id/promote", use: promote)
@@ -72,6 +73,12 @@ public struct JobsController: Sendable {
         _ = try context.require(.viewer)
         let (queue, job) = try await find(try context.parameters.require("id"))
         return APISuccess("job \(job.id)", JobResource(job, state: try await queue.getJobState(job.id)))
+    }
+
+    @Sendable func events(_ request: Request, context: APIRequestContext) async throws -> Response {
+        _ = try context.require(.viewer)
+        let (queue, job) = try await find(try context.parameters.require("id"))
+        return try await JobEventStream(queue: queue, jobId: job.id).response()
     }
 
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {

@@ -19,6 +19,11 @@ public struct QueueEvents: Sendable {
         self.queue = queue
     }
 
+    /// A connection of its own for `wait` (it blocks); close it when done.
+    public func makeListener() -> RedisConnection {
+        queue.redis.makeDedicatedConnection()
+    }
+
     /// The id of the newest event, to start listening from "now".
     public func latestId() async throws -> String {
         let reply = try await queue.redis.command(["XREVRANGE", RedisArgument(queue.keys.key("events")), "+", "-", "COUNT", "1"])

@@ -188,3 +188,37 @@ func json(_ response: TestResponse) throws -> JSONValue {
         }
     }
 }
+
+@Suite struct JobEventsAPITests {
+    @Test func eventsStreamProgressUntilTheJobFinishes() async throws {
+        try await APIFixture.run { fixture in
+            let queue = fixture.queues[1]
+            let added = try await queue.add("scan:quick", options: JobOptions(jobId: "sse-1"))
+            let app = Application(router: fixture.router)
+            let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in
+                try await Task.sleep(for: .milliseconds(800))  // the stream is open by now
+                try await context.updateProgress(["phase": "scan", "percent": 50])
+                return ["ok": true]
+            }
+            let running = Task { try await worker.runUntilClosed() }
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/event-stream")
+                    let text = String(buffer: response.body)
+                    #expect(text.hasPrefix("event: state\n"))
+                    #expect(text.contains("event: progress\ndata: {\"jobId\":\"sse-1\",\"progress\":{\"percent\":50,\"phase\":\"scan\"}}"))
+                    #expect(text.contains("event: completed\n"))
+                    #expect(text.contains("\"returnValue\":{\"ok\":true}"))
+                }
+                // A finished job answers with its state and ends at once.
+                try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    let text = String(buffer: response.body)
+                    #expect(text.contains("\"state\":\"completed\"") && !text.contains("event: progress"))
+                }
+            }
+            worker.close()
+            try await running.value
+        }
+    }
+}
