@@ -65,6 +65,8 @@ VENV="$MM_ROOT/.local/venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import bullmq, sys; sys.exit(0 if bullmq.__version__ == "3.4.4" else 1)' 2>/dev/null \
   || "$VENV/bin/pip" install -q "bullmq==3.4.4"
+# prometheus_client's parser checks that /metrics is valid exposition text.
+"$VENV/bin/python" -c 'import prometheus_client' 2>/dev/null || "$VENV/bin/pip" install -q prometheus_client
 export MM_TEST_PYTHON="$VENV/bin/python"
 export MM_TEST_BENCH="$MM_ROOT/.build/debug/medicineman-bench"
 

@@ -13,14 +13,20 @@ public struct APIDependencies: Sendable {
     public var queues: [Queue]
     /// Records and job dispatch for the domain routes; nil serves only the job routes.
     public var domain: DomainDependencies?
+    /// Counters and histograms shown on `/metrics` (shared with the process's workers).
+    public var metrics: MetricsRegistry
+    /// When set, `/metrics` needs this bearer token (`METRICS_TOKEN`).
+    public var metricsToken: String?
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
-                domain: DomainDependencies? = nil) {
+                domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil) {
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
         self.queues = queues
         self.domain = domain
+        self.metrics = metrics
+        self.metricsToken = metricsToken
     }
 }
 
@@ -29,7 +35,10 @@ public struct APIDependencies: Sendable {
 public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(registry: dependencies.metrics))
     HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version).addRoutes(to: router)
+    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
+                      backups: dependencies.domain?.backups, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
     let api = router.group("api")
         .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))

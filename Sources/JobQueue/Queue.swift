@@ -183,6 +183,12 @@ public struct Queue: Sendable {
         return fields
     }
 
+    /// When the job that has waited longest was added (ms), if any job waits: two O(1) reads.
+    public func oldestWaitingTimestamp() async throws -> Int? {
+        guard let id = try await redis.command(["LINDEX", RedisArgument(keys.key("wait")), -1]).string else { return nil }
+        return try await redis.command(["HGET", RedisArgument(keys.job(id)), "timestamp"]).int
+    }
+
     /// The token holding an active job's lock, if any.
     public func lockOwner(of id: String) async throws -> String? {
         try await redis.command(["GET", RedisArgument(keys.job(id) + ":lock")]).string

@@ -14,7 +14,7 @@ extension Worker {
     func processChain(_ first: Job, token: String) async {
         var next: (Job, String)? = (first, token)
         while let (job, token) = next {
-            emit(.active(jobId: job.id))
+            emit(.active(jobId: job.id, name: job.name))
             if job.schedulerId != nil { await advanceScheduler(after: job) }
             let outcome = await attempt(job, token: token)
             next = await finish(job, token: token, outcome: outcome)

@@ -79,7 +79,7 @@ public struct WorkerOptions: Sendable {
 
 /// What a worker reports about its own jobs.
 public enum WorkerEvent: Sendable {
-    case active(jobId: String)
+    case active(jobId: String, name: String)
     case progress(jobId: String, progress: JSONValue)
     case completed(jobId: String, returnValue: JSONValue)
     /// `willRetry` tells a retried attempt from the final failure.

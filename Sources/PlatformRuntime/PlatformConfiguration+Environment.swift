@@ -40,6 +40,7 @@ extension PlatformConfiguration {
             postgresPoolSize = try Self.integer(size, variable: "DATABASE_POOL_SIZE", in: 1...512)
         }
         if let directory = environment["BACKUP_DIR"], !directory.isEmpty { backupDirectory = directory }
+        if let token = environment["METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix

@@ -34,6 +34,8 @@ public struct PlatformConfiguration: Sendable {
     public var backupDirectory: String
     /// BullMQ key prefix of the job queues (`QUEUE_PREFIX`).
     public var queuePrefix: String
+    /// Bearer token `/metrics` requires (`METRICS_TOKEN`); nil leaves it open.
+    public var metricsToken: String?
 
     public init(
         http: HTTP = HTTP(),

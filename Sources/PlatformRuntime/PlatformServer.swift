@@ -41,9 +41,11 @@ public struct PlatformServer: Sendable {
             await resources.close()
             throw error
         }
-        let workers: [any Service] = try ServerJobWorkers.make(resources: resources, vault: vault, queues: roles.workerQueues, logger: logger)
+        let metrics = MetricsRegistry()
+        let workers: [any Service] = try ServerJobWorkers.make(
+            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, logger: logger)
         var services: [any Service] = [ResourceCloser(resources: resources)]
-        if roles.api { services.append(try makeApplication(resources: resources)) }
+        if roles.api { services.append(try makeApplication(resources: resources, metrics: metrics)) }
         let group = ServiceGroup(configuration: .init(
             services: services + workers,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -54,7 +56,7 @@ public struct PlatformServer: Sendable {
     }
 
     /// The HTTP application on its own, for tests that drive it without sockets.
-    public func makeApplication(resources: PlatformResources) throws -> some ApplicationProtocol {
+    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry()) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
@@ -70,7 +72,8 @@ public struct PlatformServer: Sendable {
         }
         let router = buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain))
+            authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain,
+            metrics: metrics, metricsToken: configuration.metricsToken))
         let logger = self.logger
         return Application(
             router: router,

@@ -1,3 +1,4 @@
+import HTTPAPI
 import JobQueue
 import Logging
 import Records
@@ -6,7 +7,8 @@ import ServiceLifecycle
 
 /// The workers of the backup, scan and update queues, wired to the records and SSH.
 enum ServerJobWorkers {
-    static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], logger: Logger) throws -> [Worker] {
+    static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], metrics: MetricsRegistry,
+                     logger: Logger) throws -> [Worker] {
         let configuration = resources.configuration
         let servers = ServerRepository(database: resources.postgres, vault: vault)
         let dependencies = ServerJobProcessor.Dependencies(
@@ -17,7 +19,9 @@ enum ServerJobWorkers {
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
         return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)
-            return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration),
+            let recorder = WorkerMetrics(registry: metrics, queue: definition.name)
+            return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration,
+                                                               onEvent: { recorder.record($0) }),
                           logger: logger, processor: { try await processor.process($0) })
         }
     }

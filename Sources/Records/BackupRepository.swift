@@ -73,6 +73,19 @@ public struct BackupRepository: Sendable {
         }
     }
 
+    /// Per server (by name): when its last backup completed and how big it was.
+    public func latestCompletedPerServer() async throws(RecordError) -> [(server: String, completedAt: Date, size: Int64)] {
+        try await recording {
+            try await database.query(
+                """
+                SELECT DISTINCT ON (b.server_id) s.name, b.completed_at, coalesce(b.size_bytes, 0) AS size_bytes
+                FROM backups b JOIN servers s ON s.id = b.server_id
+                WHERE b.status = 'completed' AND b.completed_at IS NOT NULL
+                ORDER BY b.server_id, b.completed_at DESC
+                """).rows.map { (try $0.decode("name", as: String.self), try $0.decode("completed_at", as: Date.self), try $0.decode("size_bytes", as: Int64.self)) }
+        }
+    }
+
     public func delete(id: UUID) async throws(RecordError) -> Bool {
         try await lifecycle.delete(id: id)
     }

@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import JobQueue
+import NIOCore
+import Records
+
+/// `GET /metrics`: Prometheus text format. Queue figures are O(1) Redis reads (LLEN/ZCARD and the
+/// oldest waiting job), never scans; counters and histograms come from this process.
+public struct MetricsController: Sendable {
+    let registry: MetricsRegistry
+    let queues: [Queue]
+    let readiness: any ReadinessChecking
+    let backups: BackupRepository?
+    let version: String
+    /// When set, scrapes need `Authorization: Bearer <token>`.
+    let token: String?
+    let startedAt = Date()
+
+    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?, version: String, token: String?) {
+        self.registry = registry
+        self.queues = queues
+        self.readiness = readiness
+        self.backups = backups
+        self.version = version
+        self.token = token
+    }
+
+    public func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("/metrics", use: render)
+    }
+
+    @Sendable func render(_ request: Request, context: APIRequestContext) async throws -> Response {
+        if let token, request.headers[.authorization] != "Bearer \(token)" {
+            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+        }
+        var text = ""
+        family(&text, "medicineman_build_info", "gauge", "Always 1; the version is a label.")
+        text += "medicineman_build_info{version=\"\(PrometheusText.escape(version))\"} 1\n"
+
+        let report = await readiness.checkReadiness()
+        family(&text, "medicineman_dependency_up", "gauge", "1 when the dependency answered its last probe.")
+        for name in report.checks.keys.sorted() {
+            text += "medicineman_dependency_up{dependency=\"\(PrometheusText.escape(name))\"} \(report.checks[name]?.ok == true ? 1 : 0)\n"
+        }
+
+        family(&text, "medicineman_queue_jobs", "gauge", "Jobs per queue and state.")
+        var oldest: [(String, Double)] = []
+        var paused: [(String, Bool)] = []
+        for queue in queues {
+            if let counts = try? await queue.getJobCounts() {
+                for (state, count) in counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    text += "medicineman_queue_jobs{queue=\"\(queue.name)\",state=\"\(state.rawValue)\"} \(count)\n"
+                }
+            }
+            let now = Date().timeIntervalSince1970
+            let waitingSince = (try? await queue.oldestWaitingTimestamp()) ?? nil
+            oldest.append((queue.name, waitingSince.map { max(0, now - Double($0) / 1000) } ?? 0))
+            paused.append((queue.name, (try? await queue.isPaused()) ?? false))
+        }
+        family(&text, "medicineman_queue_oldest_waiting_job_age_seconds", "gauge", "Age of the job that has waited longest (0 when none waits).")
+        for (name, age) in oldest { text += "medicineman_queue_oldest_waiting_job_age_seconds{queue=\"\(name)\"} \(String(format: "%.3f", age))\n" }
+        family(&text, "medicineman_queue_paused", "gauge", "1 while the queue is paused.")
+        for (name, isPaused) in paused { text += "medicineman_queue_paused{queue=\"\(name)\"} \(isPaused ? 1 : 0)\n" }
+
+        if let backups, let latest = try? await backups.latestCompletedPerServer() {
+            family(&text, "medicineman_backup_last_success_timestamp_seconds", "gauge", "When the last backup of a server completed.")
+            for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }
+            family(&text, "medicineman_backup_last_size_bytes", "gauge", "Size of the last completed backup of a server.")
+            for item in latest { text += "medicineman_backup_last_size_bytes{server=\"\(PrometheusText.escape(item.server))\"} \(item.size)\n" }
+        }
+
+        registry.render(into: &text)
+        ProcessMetrics.render(into: &text, startedAt: startedAt)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func family(_ text: inout String, _ name: String, _ type: String, _ help: String) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+}
+
+/// The standard `process_*` metrics, from /proc.
+enum ProcessMetrics {
+    static func render(into text: inout String, startedAt: Date) {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let resident = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        let stat = (try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8)) ?? ""
+        // Fields after the command name: utime and stime are the 14th and 15th of the whole line.
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        let ticks = fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        text += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n"
+        text += "process_resident_memory_bytes \(resident * 1024)\n"
+        text += "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n"
+        text += "process_cpu_seconds_total \(String(format: "%.2f", ticks / 100))\n"
+        text += "# HELP process_open_fds Number of open file descriptors.\n# TYPE process_open_fds gauge\nprocess_open_fds \(descriptors)\n"
+        text += "# HELP process_start_time_seconds Start time of the process since the epoch in seconds.\n# TYPE process_start_time_seconds gauge\n"
+        text += "process_start_time_seconds \(Int(startedAt.timeIntervalSince1970))\n"
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JobQueue
+import JSONSupport
+import Logging
+import Records
+import TestSupport
+import Testing
+
+@Suite struct MetricsTests {
+    @Test func metricsAreValidPrometheusTextWithQueuesAndRoutes() async throws {
+        try await APIFixture.run { fixture in
+            try await fixture.queues[0].add("backup:manual", data: ["recordId": "a"])
+            try await fixture.queues[0].add("backup:manual", data: ["recordId": "b"])
+            let app = Application(router: fixture.router)
+            try await app.test(.router) { client in
+                var text = ""
+                try await client.execute(uri: "/api/jobs?limit=1", method: .get, headers: fixture.headers(.viewer)) { _ in }
+                try await client.execute(uri: "/metrics", method: .get) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                    text = String(buffer: response.body)
+                }
+            #expect(text.contains("medicineman_queue_jobs{queue=\"backup-queue\",state=\"waiting\"} 2"))
+            #expect(text.contains("medicineman_queue_oldest_waiting_job_age_seconds{queue=\"backup-queue\"}"))
+            #expect(text.contains("medicineman_http_requests_total{method=\"GET\",route=\"/api/jobs\",status=\"2xx\"} 1"))
+            #expect(text.contains("medicineman_build_info{version=\"test\"} 1"))
+            #expect(text.contains("process_resident_memory_bytes"))
+            // The official client's parser accepts it.
+            let file = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("metrics") + ".txt"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let script = "import sys; from prometheus_client.parser import text_string_to_metric_families as p; " +
+                "print(len(list(p(open(sys.argv[1]).read()))))"
+            let families = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"), ["-c", script, file])
+            #expect((Int(families.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10)
+            }
+        }
+    }
+
+    @Test func workerEventsBecomeCountersAndHistograms() {
+        let registry = MetricsRegistry()
+        let metrics = WorkerMetrics(registry: registry, queue: "scan-queue")
+        metrics.record(.active(jobId: "1", name: "scan:full"))
+        metrics.record(.completed(jobId: "1", returnValue: nil))
+        metrics.record(.active(jobId: "2", name: "scan:full"))
+        metrics.record(.failed(jobId: "2", reason: "x", willRetry: true))
+        metrics.record(.stalled(jobIds: ["3", "4"]))
+        var text = ""
+        registry.render(into: &text)
+        #expect(text.contains(#"medicineman_jobs_finished_total{queue="scan-queue",name="scan:full",result="completed"} 1"#))
+        #expect(text.contains(#"medicineman_jobs_finished_total{queue="scan-queue",name="scan:full",result="retried"} 1"#))
+        #expect(text.contains(#"medicineman_stalled_jobs_total{queue="scan-queue"} 2"#))
+        #expect(text.contains(#"medicineman_job_run_duration_seconds_bucket{queue="scan-queue",name="scan:full",le="14400"} 2"#))
+        #expect(text.contains(#"medicineman_job_run_duration_seconds_count{queue="scan-queue",name="scan:full"} 2"#))
+    }
+}
