@@ -21,6 +21,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var details: JSONValue
+    /// Sent as `Retry-After` (429).
+    public var retryAfterSeconds: Int?
 
     public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue = .object([:])) {
         self.status = status
@@ -45,6 +47,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var response = try context.responseEncoder.encode(Body(message: message, error: .init(code: code, details: details)),
                                                           from: request, context: context)
         response.status = status
+        if let retryAfterSeconds { response.headers[.retryAfter] = String(retryAfterSeconds) }
         return response
     }
 

@@ -17,9 +17,12 @@ public struct APIDependencies: Sendable {
     public var metrics: MetricsRegistry
     /// When set, `/metrics` needs this bearer token (`METRICS_TOKEN`).
     public var metricsToken: String?
+    /// Per-caller write limit shared through Redis; nil: no limit.
+    public var writeRateLimit: WriteRateLimitMiddleware?
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
-                domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil) {
+                domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
+                writeRateLimit: WriteRateLimitMiddleware? = nil) {
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
@@ -27,6 +30,7 @@ public struct APIDependencies: Sendable {
         self.domain = domain
         self.metrics = metrics
         self.metricsToken = metricsToken
+        self.writeRateLimit = writeRateLimit
     }
 }
 
@@ -42,6 +46,7 @@ public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestCon
     let api = router.group("api")
         .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
+    if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)
     if let domain = dependencies.domain {

@@ -41,6 +41,9 @@ extension PlatformConfiguration {
         }
         if let directory = environment["BACKUP_DIR"], !directory.isEmpty { backupDirectory = directory }
         if let token = environment["METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
+        if let limit = environment["WRITE_LIMIT_PER_MINUTE"], !limit.isEmpty {
+            writeLimitPerMinute = try Self.integer(limit, variable: "WRITE_LIMIT_PER_MINUTE", in: 1...100_000)
+        }
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix

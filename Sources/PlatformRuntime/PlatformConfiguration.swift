@@ -36,6 +36,8 @@ public struct PlatformConfiguration: Sendable {
     public var queuePrefix: String
     /// Bearer token `/metrics` requires (`METRICS_TOKEN`); nil leaves it open.
     public var metricsToken: String?
+    /// Writes per caller and minute across all instances (`WRITE_LIMIT_PER_MINUTE`).
+    public var writeLimitPerMinute: Int = 120
 
     public init(
         http: HTTP = HTTP(),

@@ -73,7 +73,8 @@ public struct PlatformServer: Sendable {
         let router = buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
             authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain,
-            metrics: metrics, metricsToken: configuration.metricsToken))
+            metrics: metrics, metricsToken: configuration.metricsToken,
+            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
         let logger = self.logger
         return Application(
             router: router,

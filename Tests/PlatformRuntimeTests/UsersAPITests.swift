@@ -89,4 +89,32 @@ import Testing
             }
         }
     }
+
+    @Test func writesAreRateLimitedPerCaller() async throws {
+        try await APIFixture.run { fixture in
+            var dependencies = fixture.dependencies
+            dependencies.writeRateLimit = WriteRateLimitMiddleware(redis: fixture.redis, limitPerMinute: 3, prefix: "mmtest-\(UUID().uuidString)")
+            let app = Application(router: buildRouter(dependencies))
+            try await app.test(.router) { client in
+                for attempt in 1...4 {
+                    try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.headers(.admin)) { response throws in
+                        if attempt <= 3 {
+                            #expect(response.status == .ok)
+                        } else {
+                            #expect(response.status == .tooManyRequests)
+                            #expect(response.headers[.retryAfter] != nil)
+                            #expect(try json(response)["error"]?["code"] == "rate_limited")
+                        }
+                    }
+                }
+                // Reads are not limited, and other callers have their own budget.
+                try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/jobs/nope", method: .delete, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+    }
 }
