@@ -38,7 +38,9 @@ mm_start_postgres "$STATE/postgres-spare" "$PG_SPARE_PORT" medicineman_test mmte
 for dir in postgres postgres-spare; do
   data=$(mm_pg_data_dir "$STATE/$dir")
   port=$PG_PORT; [ "$dir" = postgres ] || port=$PG_SPARE_PORT
-  mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -qAt -c 'ALTER ROLE mmtest CREATEDB' >/dev/null
+  # CREATEDB for scratch databases; pg_signal_backend so DROP DATABASE … WITH (FORCE) may end an
+  # autovacuum worker that happens to be connected.
+  mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -qAt -c 'ALTER ROLE mmtest CREATEDB' -c 'GRANT pg_signal_backend TO mmtest' >/dev/null
 done
 mm_start_sshd "$STATE/sshd" "$SSH_PORT" "$SSH_USER" "$SSH_PASSWORD"
 
