@@ -54,13 +54,14 @@ public struct Job: Sendable, Equatable {
 
     /// Reads a flat HGETALL reply.
     init(id: String, queueName: String, flatFields: [String]) {
+        self.init(id: id, queueName: queueName, fields: Self.fieldMap(flatFields))
+    }
+
+    /// An HGETALL reply (`[field, value, field, value, …]`) as a dictionary.
+    static func fieldMap(_ flat: [String]) -> [String: String] {
         var fields: [String: String] = [:]
-        var index = 0
-        while index + 1 < flatFields.count {
-            fields[flatFields[index]] = flatFields[index + 1]
-            index += 2
-        }
-        self.init(id: id, queueName: queueName, fields: fields)
+        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
+        return fields
     }
 }
 

@@ -39,9 +39,7 @@ extension Queue {
         ])
         let flat = replies.first?.array?.compactMap(\.string) ?? []
         guard !flat.isEmpty else { return nil }
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
-        return JobSchedulerRecord(id: id, fields: fields, next: replies.last?.string.flatMap { Double($0) }.map { Int($0) })
+        return JobSchedulerRecord(id: id, fields: Job.fieldMap(flat), next: replies.last?.string.flatMap { Double($0) }.map { Int($0) })
     }
 
     public func getJobSchedulers() async throws -> [JobSchedulerRecord] {

@@ -178,9 +178,7 @@ public struct Queue: Sendable {
 
     private func hashFields(_ key: String) async throws -> [String: String] {
         let flat = try await redis.command(["HGETALL", RedisArgument(key)]).array?.compactMap(\.string) ?? []
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
-        return fields
+        return Job.fieldMap(flat)
     }
 
     /// When the job that has waited longest was added (ms), if any job waits: two O(1) reads.

@@ -61,8 +61,7 @@ public struct AuditLogRepository: Sendable {
                 WHERE ($3::text IS NULL OR resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) AND ($5::uuid IS NULL OR user_id = $5)
                 ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2
                 """, [page.limit, page.offset, resourceType, resourceId, userId]).rows
-            return PageOf(items: try rows.map(AuditEntry.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
-                          limit: page.limit, offset: page.offset)
+            return try PageOf(rows: rows, page: page, decode: AuditEntry.init(row:))
         }
     }
 }

@@ -36,8 +36,7 @@ public struct BackupRepository: Sendable {
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
                 """, [page.limit, page.offset, serverId, status?.rawValue, scheduleId]).rows
-            return PageOf(items: try rows.map(Backup.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
-                          limit: page.limit, offset: page.offset)
+            return try PageOf(rows: rows, page: page, decode: Backup.init(row:))
         }
     }
 

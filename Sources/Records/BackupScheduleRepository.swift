@@ -52,8 +52,7 @@ public struct BackupScheduleRepository: Sendable {
                 SELECT \(BackupSchedule.columns), count(*) OVER () AS total FROM backup_schedules
                 WHERE $3::uuid IS NULL OR server_id = $3 ORDER BY created_at, id LIMIT $1 OFFSET $2
                 """, [page.limit, page.offset, serverId]).rows
-            return PageOf(items: try rows.map(BackupSchedule.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
-                          limit: page.limit, offset: page.offset)
+            return try PageOf(rows: rows, page: page, decode: BackupSchedule.init(row:))
         }
     }
 

@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// Which slice of a list to read: `limit` rows after skipping `offset`.
 public struct Page: Sendable, Equatable {
     public var limit: Int
@@ -16,6 +18,14 @@ public struct PageOf<Item: Sendable & Codable>: Sendable, Codable {
     public var total: Int
     public var limit: Int
     public var offset: Int
+
+    /// A page from rows that carry `count(*) OVER () AS total`.
+    init(rows: [PostgresRow], page: Page, decode: (PostgresRow) throws -> Item) throws {
+        items = try rows.map(decode)
+        total = try rows.first?.decode("total", as: Int.self) ?? 0
+        limit = page.limit
+        offset = page.offset
+    }
 
     /// Where the next page starts, or nil on the last page.
     public var nextOffset: Int? { offset + items.count < total ? offset + items.count : nil }

@@ -42,8 +42,7 @@ public struct ServerRepository: Sendable {
                 SELECT \(Server.columns), count(*) OVER () AS total FROM servers
                 WHERE $3::text IS NULL OR $3 = ANY (tags) ORDER BY lower(name) LIMIT $1 OFFSET $2
                 """, [page.limit, page.offset, tag]).rows
-            return PageOf(items: try rows.map(Server.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0,
-                          limit: page.limit, offset: page.offset)
+            return try PageOf(rows: rows, page: page, decode: Server.init(row:))
         }
     }
 

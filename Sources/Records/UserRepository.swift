@@ -38,7 +38,7 @@ public struct UserRepository: Sendable {
         try await recording {
             let rows = try await database.query(
                 "SELECT \(User.columns), count(*) OVER () AS total FROM users ORDER BY username LIMIT $1 OFFSET $2", [page.limit, page.offset]).rows
-            return PageOf(items: try rows.map(User.init(row:)), total: try rows.first?.decode("total", as: Int.self) ?? 0, limit: page.limit, offset: page.offset)
+            return try PageOf(rows: rows, page: page, decode: User.init(row:))
         }
     }
 

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 import Records
 import SSHClient
@@ -36,9 +37,9 @@ public struct RestoreRunner: Sendable {
         guard allowRoot || normalized != "/" else {
             throw ServerJobError(.invalidRequest, "restoring over / must be asked for explicitly", retryable: false)
         }
-        let actual: String
-        do { actual = try ArchiveVerifier.sha256(of: filePath) } catch {
-            throw ServerJobError(.storage, "the archive \(filePath) cannot be read: \(error)", retryable: false)
+        // Hashing a large archive blocks: on a thread of its own, not the cooperative pool.
+        guard let actual = await BlockingWork.run({ try? ArchiveVerifier.sha256(of: filePath) }) else {
+            throw ServerJobError(.storage, "the archive \(filePath) cannot be read", retryable: false)
         }
         guard actual == sha256 else {
             throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
