@@ -71,3 +71,12 @@ public enum JobState: String, Sendable, CaseIterable, Codable {
     case waitingChildren = "waiting-children"
     case unknown
 }
+
+extension Job {
+    /// How long a fetched job waited between becoming due (added, plus its delay) and its first
+    /// attempt; nil for retries and for jobs not yet started.
+    public var firstWait: Duration? {
+        guard attemptsMade == 0, attemptsStarted <= 1, let processedOn else { return nil }
+        return .milliseconds(max(0, processedOn - timestamp - delay))
+    }
+}

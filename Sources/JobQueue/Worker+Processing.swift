@@ -14,7 +14,7 @@ extension Worker {
     func processChain(_ first: Job, token: String) async {
         var next: (Job, String)? = (first, token)
         while let (job, token) = next {
-            emit(.active(jobId: job.id, name: job.name))
+            emit(.active(jobId: job.id, name: job.name, waited: job.firstWait))
             if job.schedulerId != nil { await advanceScheduler(after: job) }
             let outcome = await attempt(job, token: token)
             next = await finish(job, token: token, outcome: outcome)
@@ -78,6 +78,7 @@ extension Worker {
         switch outcome {
         case .postponed(let delay, let reason):
             logger.debug("job postponed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
+            emit(.postponed(jobId: job.id, reason: reason))
             await runFinishing(job, "postpone") {
                 try await self.redis.evalScript(QueueScript.postpone, keys: [], arguments: [
                     RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),

@@ -79,11 +79,14 @@ public struct WorkerOptions: Sendable {
 
 /// What a worker reports about its own jobs.
 public enum WorkerEvent: Sendable {
-    case active(jobId: String, name: String)
+    /// `waited` is how long the job waited between becoming due and this first attempt (nil on retries).
+    case active(jobId: String, name: String, waited: Duration?)
     case progress(jobId: String, progress: JSONValue)
     case completed(jobId: String, returnValue: JSONValue)
     /// `willRetry` tells a retried attempt from the final failure.
     case failed(jobId: String, reason: String, willRetry: Bool)
+    /// The job went back to wait or delayed without using an attempt (see `PostponeJob`).
+    case postponed(jobId: String, reason: String)
     case stalled(jobIds: [String])
     /// The job's lock was lost (taken over after a stall); its result was not written.
     case lockLost(jobId: String)

@@ -67,8 +67,10 @@ public struct PlatformServer: Sendable {
             domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
                 updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
-                dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix),
-                connector: ServerConnector(servers: servers, logger: logger), users: users, sessions: sessions)
+                dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
+                                                    onEnqueued: { metrics.recordEnqueued($0) }),
+                connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
+                users: users, sessions: sessions)
         }
         let router = buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,

@@ -8,11 +8,15 @@ public struct ServerConnector: Sendable {
     let servers: ServerRepository
     let logger: Logger
     public var connectTimeout: Duration
+    /// Told how each connection attempt ended (for metrics).
+    let onOutcome: @Sendable (SSHConnectionOutcome) -> Void
 
-    public init(servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10)) {
+    public init(servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10),
+                onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }) {
         self.servers = servers
         self.logger = logger
         self.connectTimeout = connectTimeout
+        self.onOutcome = onOutcome
     }
 
     public func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
@@ -34,8 +38,10 @@ public struct ServerConnector: Sendable {
             try await opened.connect()
             session = opened
         } catch {
+            onOutcome(SSHConnectionOutcome(error))
             throw Self.classify(error, server: server)
         }
+        onOutcome(.ok)
         if server.hostKeyFingerprint == nil, let seen = await session.hostKeyFingerprint {
             do { try await servers.pinHostKey(id: server.id, fingerprint: seen) } catch {
                 await session.close()

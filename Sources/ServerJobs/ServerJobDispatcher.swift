@@ -8,14 +8,18 @@ import RedisClient
 public struct ServerJobDispatcher: Sendable {
     let queues: [String: Queue]
     public let jobOptions: JobOptions
+    /// Told of each job added (for metrics).
+    let onEnqueued: @Sendable (ServerJobName) -> Void
 
-    public init(redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions) throws {
+    public init(redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions,
+                onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }) throws {
         var queues: [String: Queue] = [:]
         for definition in ServerJobQueue.all {
             queues[definition.name] = try Queue(name: definition.name, prefix: prefix, redis: redis)
         }
         self.queues = queues
         self.jobOptions = jobOptions
+        self.onEnqueued = onEnqueued
     }
 
     public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
@@ -27,6 +31,8 @@ public struct ServerJobDispatcher: Sendable {
         var options = jobOptions
         options.jobId = jobId ?? recordId.uuidString.lowercased()
         let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased(), serverId: serverId?.uuidString.lowercased())
-        return try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options).id
+        let added = try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options)
+        if added.outcome == .added { onEnqueued(name) }
+        return added.id
     }
 }

@@ -6,6 +6,7 @@ import JobQueue
 import JSONSupport
 import Logging
 import Records
+import ServerJobs
 import TestSupport
 import Testing
 
@@ -41,10 +42,14 @@ import Testing
 
     @Test func workerEventsBecomeCountersAndHistograms() {
         let registry = MetricsRegistry()
-        let metrics = WorkerMetrics(registry: registry, queue: "scan-queue")
-        metrics.record(.active(jobId: "1", name: "scan:full"))
+        let metrics = WorkerMetrics(registry: registry, queue: "scan-queue", concurrency: 5)
+        metrics.record(.active(jobId: "1", name: "scan:full", waited: .milliseconds(2500)))
         metrics.record(.completed(jobId: "1", returnValue: nil))
-        metrics.record(.active(jobId: "2", name: "scan:full"))
+        metrics.record(.active(jobId: "2", name: "scan:full", waited: nil))
+        metrics.record(.active(jobId: "5", name: "scan:quick", waited: .seconds(0)))
+        metrics.record(.active(jobId: "6", name: "scan:quick", waited: .seconds(0)))
+        metrics.record(.postponed(jobId: "6", reason: "busy"))
+        registry.recordSSHConnection(.hostKeyMismatch)
         metrics.record(.failed(jobId: "2", reason: "x", willRetry: true))
         metrics.record(.stalled(jobIds: ["3", "4"]))
         var text = ""
@@ -54,5 +59,12 @@ import Testing
         #expect(text.contains(#"medicineman_stalled_jobs_total{queue="scan-queue"} 2"#))
         #expect(text.contains(#"medicineman_job_run_duration_seconds_bucket{queue="scan-queue",name="scan:full",le="14400"} 2"#))
         #expect(text.contains(#"medicineman_job_run_duration_seconds_count{queue="scan-queue",name="scan:full"} 2"#))
+        #expect(text.contains(#"medicineman_job_wait_duration_seconds_bucket{queue="scan-queue",name="scan:full",le="1"} 0"#))
+        #expect(text.contains(#"medicineman_job_wait_duration_seconds_bucket{queue="scan-queue",name="scan:full",le="5"} 1"#))
+        #expect(text.contains(#"medicineman_worker_active_jobs{queue="scan-queue"} 1"#))
+        #expect(text.contains(#"medicineman_worker_concurrency{queue="scan-queue"} 5"#))
+        #expect(text.contains(#"medicineman_ssh_connections_total{outcome="host_key_mismatch"} 1"#))
+        #expect(text.contains(#"medicineman_ssh_connections_total{outcome="refused"} 0"#))
+        #expect(text.contains(#"medicineman_jobs_enqueued_total{queue="backup-queue",name="backup:manual"} 0"#))
     }
 }
