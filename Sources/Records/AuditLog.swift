@@ -7,7 +7,7 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     public enum Outcome: String, Sendable, Codable { case success, failure, denied }
 
     public var id: Int64
-    public var userId: UUID?
+    @LowercaseOptionalUUID public var userId: UUID?
     public var actor: String
     public var action: String
     public var resourceType: String

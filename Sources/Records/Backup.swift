@@ -7,9 +7,9 @@ public enum BackupVerification: String, Sendable, Codable { case pending, verifi
 public enum Compression: String, Sendable, Codable, CaseIterable { case gzip, zstd, none }
 
 public struct Backup: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var serverId: UUID
-    public var scheduleId: UUID?
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var serverId: UUID
+    @LowercaseOptionalUUID public var scheduleId: UUID?
     public var kind: BackupKind
     public var status: RecordStatus
     public var verification: BackupVerification

@@ -18,8 +18,8 @@ public struct RetentionPolicy: Sendable, Codable, Equatable {
 }
 
 public struct BackupSchedule: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var serverId: UUID
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var serverId: UUID
     public var cron: String
     public var timezone: String
     public var paths: [String]
@@ -61,7 +61,7 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
 
 /// The fields a schedule is created or replaced with.
 public struct ScheduleDefinition: Sendable, Equatable {
-    public var serverId: UUID
+    @LowercaseUUID public var serverId: UUID
     public var cron: String
     public var timezone: String
     public var paths: [String]

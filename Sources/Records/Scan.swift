@@ -5,8 +5,8 @@ import PostgresClient
 public enum ScanType: String, Sendable, Codable, CaseIterable { case quick, full, services, filesystems }
 
 public struct Scan: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var serverId: UUID
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var serverId: UUID
     public var scanType: ScanType
     public var status: RecordStatus
     public var jobId: String?

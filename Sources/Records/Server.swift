@@ -7,7 +7,7 @@ public enum ServerAuthType: String, Sendable, Codable {
 
 /// A machine the platform reaches over SSH. The credential is never part of this type.
 public struct Server: Sendable, Codable, Equatable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var name: String
     public var host: String
     public var port: Int

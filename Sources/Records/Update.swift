@@ -6,8 +6,8 @@ public enum UpdateMode: String, Sendable, Codable { case check, apply }
 
 /// An OS package update run (or check) on a server.
 public struct Update: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var serverId: UUID
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var serverId: UUID
     public var mode: UpdateMode
     public var status: RecordStatus
     public var packageManager: String?

@@ -12,7 +12,7 @@ public enum UserRole: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// A person who uses the platform. The password hash never leaves the repository in this type.
 public struct User: Sendable, Codable, Equatable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var username: String
     public var email: String?
     public var role: UserRole
@@ -39,8 +39,8 @@ public struct User: Sendable, Codable, Equatable {
 
 /// A named bearer token of a user; only the SHA-256 of the token is stored.
 public struct APIToken: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var userId: UUID
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var userId: UUID
     public var name: String
     /// The first characters of the token, so people can tell their tokens apart.
     public var displayPrefix: String

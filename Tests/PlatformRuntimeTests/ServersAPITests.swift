@@ -45,6 +45,7 @@ import Testing
                     let text = String(buffer: response.body)
                     #expect(!text.contains("s3cret-value"))
                     serverId = try json(response)["data"]?["id"]?.stringValue ?? ""
+                    #expect(serverId == serverId.lowercased() && UUID(uuidString: serverId) != nil)
                 }
                 try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: body(good)) { response throws in
                     #expect(response.status == .conflict)

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A UUID written in lowercase, the canonical form (RFC 9562) and the one job ids use;
+/// Foundation's own encoding is uppercase. Decoding accepts either case.
+@propertyWrapper
+public struct LowercaseUUID: Sendable, Codable, Hashable {
+    public var wrappedValue: UUID
+
+    public init(wrappedValue: UUID) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        wrappedValue = try decoder.singleValueContainer().decode(UUID.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.uuidString.lowercased())
+    }
+}
+
+/// An optional UUID written in lowercase, or `null`.
+@propertyWrapper
+public struct LowercaseOptionalUUID: Sendable, Codable, Hashable {
+    public var wrappedValue: UUID?
+
+    public init(wrappedValue: UUID?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(UUID.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue.uuidString.lowercased()) } else { try container.encodeNil() }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A missing key is a nil UUID, as it is for a plain optional property.
+    public func decode(_ type: LowercaseOptionalUUID.Type, forKey key: Key) throws -> LowercaseOptionalUUID {
+        LowercaseOptionalUUID(wrappedValue: try decodeIfPresent(UUID.self, forKey: key))
+    }
+}
