@@ -127,10 +127,15 @@ public struct JobsController: Sendable {
         var result: [QueueMetrics] = []
         for queue in queues {
             let counts = try await queue.getJobCounts()
+            let isPaused = try await queue.isPaused()
+            let workers = try await queue.workerCount()
+            let oldest = try await queue.oldestWaitingTimestamp().map { Duration.milliseconds(max(0, queue.clock.nowMilliseconds() - $0)) }
+            let waiting = (counts[.waiting] ?? 0) + (counts[.prioritized] ?? 0) + (counts[.paused] ?? 0)
             result.append(QueueMetrics(
                 queue: queue.name, waiting: counts[.waiting] ?? 0, active: counts[.active] ?? 0, completed: counts[.completed] ?? 0,
                 failed: counts[.failed] ?? 0, delayed: counts[.delayed] ?? 0, prioritized: counts[.prioritized] ?? 0, paused: counts[.paused] ?? 0,
-                total: counts.values.reduce(0, +), isPaused: try await queue.isPaused()))
+                total: counts.values.reduce(0, +), isPaused: isPaused, workers: workers,
+                health: .assess(paused: isPaused, waiting: waiting, workers: workers, oldestWait: oldest)))
         }
         return result
     }

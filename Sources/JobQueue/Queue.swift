@@ -6,7 +6,7 @@ import RedisClient
 public struct Queue: Sendable {
     public let keys: QueueKeys
     let redis: RedisConnectionPool
-    let clock: JobClock
+    public let clock: JobClock
 
     public var name: String { keys.queueName }
 

@@ -33,7 +33,7 @@ public final class Worker: Service, Sendable {
         self.processor = processor
         self.redis = queue.redis
         self.logger = logger
-        self.blockingConnection = queue.redis.makeDedicatedConnection()
+        self.blockingConnection = queue.redis.makeDedicatedConnection(clientName: queue.clientName)
     }
 
     var isClosing: Bool { state.withLock { $0.closing } }

@@ -61,7 +61,7 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
 
 /// The fields a schedule is created or replaced with.
 public struct ScheduleDefinition: Sendable, Equatable {
-    @LowercaseUUID public var serverId: UUID
+    public var serverId: UUID
     public var cron: String
     public var timezone: String
     public var paths: [String]

@@ -14,6 +14,8 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var connectTimeout: Duration
     /// Longest wait for one reply (or a whole pipeline's reply) before the command fails as timed out.
     public var commandTimeout: Duration
+    /// Set with CLIENT SETNAME on every (re)connect; BullMQ finds a queue's workers by it.
+    public var clientName: String?
 
     public init(
         host: String = "127.0.0.1",

@@ -148,6 +148,9 @@ public actor RedisConnection {
         if configuration.database != 0 {
             try command(["SELECT", RedisArgument(configuration.database)])
         }
+        if let name = configuration.clientName {
+            try command(["CLIENT", "SETNAME", RedisArgument(name)])
+        }
     }
 
     func dropContext() {

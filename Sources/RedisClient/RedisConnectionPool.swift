@@ -45,8 +45,10 @@ public actor RedisConnectionPool {
     }
 
     /// Makes a connection that is not part of the pool, for blocking commands or subscriptions.
-    public nonisolated func makeDedicatedConnection() -> RedisConnection {
-        RedisConnection(configuration: configuration, logger: logger)
+    public nonisolated func makeDedicatedConnection(clientName: String? = nil) -> RedisConnection {
+        var configuration = self.configuration
+        configuration.clientName = clientName
+        return RedisConnection(configuration: configuration, logger: logger)
     }
 
     private func lease() async -> RedisConnection {

@@ -93,3 +93,15 @@ import Testing
         await fixture.redis.close()
     }
 }
+
+@Suite struct QueueWorkerCountTests {
+    @Test func workersAreCountedByTheirBullMQConnectionName() async throws {
+        let fixture = try QueueFixture()
+        #expect(try await fixture.queue.workerCount() == 0)
+        try await fixture.withWorker(processor: { _ in nil }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.workerCount() == 1 })
+        }
+        #expect(try await eventually { try await fixture.queue.workerCount() == 0 })
+        try await fixture.close()
+    }
+}

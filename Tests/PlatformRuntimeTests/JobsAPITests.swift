@@ -183,6 +183,10 @@ func json(_ response: TestResponse) throws -> JSONValue {
                     guard case .array(let items)? = queues else { Issue.record("expected a list"); return }
                     #expect(items.count == 3)
                     #expect(items.first?["waiting"] == 5 && items.first?["queue"] == "backup-queue")
+                    // Jobs wait and no worker serves the queue in this test.
+                    #expect(items.first?["workers"] == 0)
+                    #expect(items.first?["health"]?["status"] == "degraded")
+                    #expect(items.first?["health"]?["reasons"]?.jsonText.contains("no worker") == true)
                 }
             }
         }
