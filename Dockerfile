@@ -12,6 +12,8 @@ FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 libpq5 libssh2-1 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* && useradd --system --home /var/lib/medicineman --create-home medicineman
 COPY --from=build /src/.build/release/medicineman /usr/local/bin/medicineman
+# The OpenAPI document travels as a resource bundle beside the executable.
+COPY --from=build /src/.build/release/MedicineMan_HTTPAPI.resources /usr/local/bin/MedicineMan_HTTPAPI.resources
 COPY migrations /opt/medicineman/migrations
 USER medicineman
 ENV HOST=0.0.0.0 PORT=3000 MIGRATIONS_DIR=/opt/medicineman/migrations BACKUP_DIR=/var/lib/medicineman/backups

@@ -34,15 +34,16 @@ public struct APIDependencies: Sendable {
     }
 }
 
-/// Builds the router: `/health` and `/ready` without a token; `/api` with the error envelope and
+/// Builds the router: `/health`, `/ready`, `/metrics` and `/openapi.json` without a token; `/api` with the error envelope and
 /// bearer authentication.
-public func buildRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
+public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(registry: dependencies.metrics))
     HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version).addRoutes(to: router)
     MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
                       backups: dependencies.domain?.backups, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
+    try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
         .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))

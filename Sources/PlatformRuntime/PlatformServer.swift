@@ -72,7 +72,7 @@ public struct PlatformServer: Sendable {
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
                 users: users, sessions: sessions)
         }
-        let router = buildRouter(APIDependencies(
+        let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
             authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,

@@ -24,7 +24,7 @@ struct APIFixture: Sendable {
     let tokens: [UserRole: String]
     let dependencies: APIDependencies
     let database: PostgresPool
-    var router: Router<APIRequestContext> { buildRouter(dependencies) }
+    var router: Router<APIRequestContext> { get throws { try buildRouter(dependencies) } }
 
     static func run(_ body: (APIFixture) async throws -> Void) async throws {
         var logger = Logger(label: "test.api")
@@ -71,7 +71,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
     @Test func authenticationAndRoles() async throws {
         try await APIFixture.run { fixture in
             let added = try await fixture.queues[0].add("backup:manual", data: ["recordId": "x"], options: JobOptions(jobId: "job-a"))
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs/\(added.id)", method: .get) { response throws in
                     #expect(response.status == .unauthorized)
@@ -107,7 +107,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
             let queue = fixture.queues[1]
             let delayed = try await queue.add("scan:quick", options: JobOptions(jobId: "delayed-1", delay: 60_000))
             let waiting = try await queue.add("scan:quick", options: JobOptions(jobId: "waiting-1"))
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs/\(waiting.id)/retry", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .conflict)
@@ -160,7 +160,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 try await fixture.queues[0].add("backup:manual", data: ["recordId": .string("r\(index)"), "serverId": .string(index < 2 ? server : "other")])
             }
             try await fixture.queues[1].add("scan:full")
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs?limit=2", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     let data = try json(response)["data"]
@@ -198,7 +198,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
         try await APIFixture.run { fixture in
             let queue = fixture.queues[1]
             let added = try await queue.add("scan:quick", options: JobOptions(jobId: "sse-1"))
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in
                 try await Task.sleep(for: .milliseconds(800))  // the stream is open by now
                 try await context.updateProgress(["phase": "scan", "percent": 50])

@@ -10,7 +10,7 @@ import Testing
 @Suite struct UsersAPITests {
     @Test func loginIssuesASessionTokenThatFollowsTheAccount() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/auth/login", method: .post,
                                          body: ByteBuffer(string: #"{"username":"user-operator","password":"wrong"}"#)) { response throws in
@@ -52,7 +52,7 @@ import Testing
 
     @Test func adminsManageUsersAndTokens() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: fixture.router)
+            let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
                 let newUser = #"{"username":"carol","password":"long-enough-pw","role":"viewer"}"#
                 try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.operator), body: ByteBuffer(string: newUser)) { response throws in
@@ -94,7 +94,7 @@ import Testing
         try await APIFixture.run { fixture in
             var dependencies = fixture.dependencies
             dependencies.writeRateLimit = WriteRateLimitMiddleware(redis: fixture.redis, limitPerMinute: 3, prefix: "mmtest-\(UUID().uuidString)")
-            let app = Application(router: buildRouter(dependencies))
+            let app = Application(router: try buildRouter(dependencies))
             try await app.test(.router) { client in
                 for attempt in 1...4 {
                     try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.headers(.admin)) { response throws in
