@@ -69,8 +69,13 @@ VENV="$MM_ROOT/.local/venv"
   || "$VENV/bin/pip" install -q "bullmq==3.4.4"
 # prometheus_client's parser checks that /metrics is valid exposition text.
 "$VENV/bin/python" -c 'import prometheus_client' 2>/dev/null || "$VENV/bin/pip" install -q prometheus_client
+# schemathesis fuzzes the live API against the committed OpenAPI document.
+"$VENV/bin/python" -c 'import schemathesis, sys; sys.exit(0 if schemathesis.__version__ == "4.32.5" else 1)' 2>/dev/null \
+  || "$VENV/bin/pip" install -q "schemathesis==4.32.5"
 export MM_TEST_PYTHON="$VENV/bin/python"
+export MM_TEST_SCHEMATHESIS="$VENV/bin/schemathesis"
 export MM_TEST_BENCH="$MM_ROOT/.build/debug/medicineman-bench"
+export MM_TEST_MEDICINEMAN="$MM_ROOT/.build/debug/medicineman"
 
 if [ "${1:-}" = "--services-only" ]; then
   export -p | grep ' MM_TEST_' >"$STATE/env.sh"   # for running single tests by hand: source it

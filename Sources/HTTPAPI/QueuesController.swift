@@ -59,7 +59,7 @@ struct QueuesController: Sendable {
             throw APIError.validation("state", "state must be one of \(states.keys.sorted().joined(separator: ", "))")
         }
         let grace = body?.graceSeconds ?? 0
-        guard grace >= 0 else { throw APIError.validation("graceSeconds", "graceSeconds must not be negative") }
+        guard (0...315_360_000).contains(grace) else { throw APIError.validation("graceSeconds", "graceSeconds must be 0 to 315360000 (ten years)") }
         let limit = body?.limit ?? 1000
         guard (1...100_000).contains(limit) else { throw APIError.validation("limit", "limit must be 1 to 100000") }
         let removed = try await queue.clean(grace: .seconds(grace), limit: limit, state: state)

@@ -76,12 +76,20 @@ struct UsersController: Sendable {
             guard let role = UserRole(rawValue: text) else { throw APIError.validation("role", "role must be admin, operator or viewer") }
             return role
         }
+        // An admin cannot lock themselves out; another admin has to do it.
+        if id == identity.userId, (role.map { $0 != .admin } ?? false) || body.active == false {
+            throw APIError(.conflict, code: "self_lockout", "you cannot demote or deactivate your own account; ask another admin")
+        }
         if let password = body.password {
             guard password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
             try await users.setPassword(id: id, password: password)
         }
         let user = try await users.update(id: id, role: role, active: body.active, email: body.email.map { Optional($0) })
-        try await audit.record(identity, "user.update", resource: id.uuidString.lowercased())
+        var changes: [String: JSONValue] = [:]
+        if let role { changes["role"] = .string(role.rawValue) }
+        if let active = body.active { changes["active"] = .bool(active) }
+        if body.password != nil { changes["password"] = "changed" }
+        try await audit.record(identity, "user.update", resource: id.uuidString.lowercased(), .object(changes))
         return APISuccess("user \(user.username) updated", user)
     }
 

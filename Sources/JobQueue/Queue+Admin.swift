@@ -28,7 +28,9 @@ extension Queue {
         case .unknown: throw JobQueueError(.invalidOptions, "clean needs a concrete state")
         default: stateName = state.rawValue
         }
-        let olderThan = clock.nowMilliseconds() - Int(grace.components.seconds * 1000) - Int(grace.components.attoseconds / 1_000_000_000_000_000)
+        // Capped at a thousand years: a longer grace cleans nothing, and the arithmetic cannot overflow.
+        let graceMilliseconds = Int(min(grace, .seconds(31_536_000_000)) / .milliseconds(1))
+        let olderThan = clock.nowMilliseconds() - graceMilliseconds
         let reply = try await run(QueueScript.clean, [RedisArgument(stateName), RedisArgument(olderThan), RedisArgument(limit)])
         return reply.array?.compactMap(\.string) ?? []
     }

@@ -51,8 +51,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns stdout; a non-zero exit is an error carrying stderr.
-    public static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> String {
-        let child = try ChildProcess(executable, arguments)
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           timeout: Duration = .seconds(60)) async throws -> String {
+        let child = try ChildProcess(executable, arguments, environment: environment)
         let status = try await child.wait(timeout: timeout)
         guard status == 0 else {
             throw Failure(description: "\(executable) \(arguments.prefix(5).joined(separator: " ")) exited \(status): \(child.errorOutput.suffix(3000))")

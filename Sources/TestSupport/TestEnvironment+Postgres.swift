@@ -7,14 +7,21 @@ extension TestEnvironment {
         logger: Logger,
         _ body: (PostgresConfiguration) async throws -> Result
     ) async throws -> Result {
+        try await withScratchDatabaseURL(logger: logger) { try await body(PostgresConfiguration(url: $0)) }
+    }
+
+    /// Like `withScratchDatabase`, giving the database's URL (for a child process).
+    public static func withScratchDatabaseURL<Result>(
+        logger: Logger,
+        _ body: (String) async throws -> Result
+    ) async throws -> Result {
         let base = try require("MM_TEST_DATABASE_URL")
         let admin = PostgresConnection(configuration: PostgresConfiguration(url: base), logger: logger)
         let name = uniqueName("mm_scratch")
         try await admin.query("CREATE DATABASE \(name)")  // the name is ours: letters, digits and _
         guard let slash = base.lastIndex(of: "/") else { throw Missing(name: "MM_TEST_DATABASE_URL with a database name") }
-        let configuration = PostgresConfiguration(url: String(base[...slash]) + name)
         do {
-            let result = try await body(configuration)
+            let result = try await body(String(base[...slash]) + name)
             try await admin.query("DROP DATABASE \(name) WITH (FORCE)")
             await admin.close()
             return result

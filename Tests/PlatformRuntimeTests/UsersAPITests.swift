@@ -90,6 +90,27 @@ import Testing
         }
     }
 
+    @Test func adminsCannotLockThemselvesOut() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client in
+                let me = try await client.execute(uri: "/api/auth/me", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    try json(response)["data"]?["id"]?.stringValue ?? ""
+                }
+                for change in [#"{"role":"viewer"}"#, #"{"active":false}"#] {
+                    try await client.execute(uri: "/api/users/\(me)", method: .patch, headers: fixture.headers(.admin),
+                                             body: ByteBuffer(string: change)) { response throws in
+                        #expect(response.status == .conflict)
+                        #expect(try json(response)["error"]?["code"] == "self_lockout")
+                    }
+                }
+                try await client.execute(uri: "/api/auth/me", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(try json(response)["data"]?["role"] == "admin")
+                }
+            }
+        }
+    }
+
     @Test func writesAreRateLimitedPerCaller() async throws {
         try await APIFixture.run { fixture in
             var dependencies = fixture.dependencies
