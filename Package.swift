@@ -135,6 +135,7 @@ let package = Package(
             name: "MedicineManBench",
             dependencies: [
                 "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

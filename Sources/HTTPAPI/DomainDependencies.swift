@@ -13,10 +13,13 @@ public struct DomainDependencies: Sendable {
     public var users: UserRepository
     /// Issues login JWTs; nil disables `POST /api/auth/login`.
     public var sessions: SessionTokens?
+    /// The authenticator's cache; emptied when a user or token changes here.
+    public var identityCache: IdentityCache?
 
     public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, users: UserRepository,
-                sessions: SessionTokens?) {
+                sessions: SessionTokens?, identityCache: IdentityCache? = nil) {
+        self.identityCache = identityCache
         self.users = users
         self.sessions = sessions
         self.servers = servers

@@ -4,7 +4,7 @@ import Records
 
 /// Who is calling: the user behind a bearer token.
 public struct Identity: Sendable, Equatable {
-    @LowercaseUUID public var userId: UUID
+    public var userId: UUID
     public var username: String
     public var role: UserRole
 

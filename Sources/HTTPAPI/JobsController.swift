@@ -71,20 +71,20 @@ public struct JobsController: Sendable {
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
         _ = try context.require(.viewer)
-        let (queue, job) = try await find(try context.parameters.require("id"))
-        return APISuccess("job \(job.id)", JobResource(job, state: try await queue.getJobState(job.id)))
+        let (_, job, state) = try await find(try context.parameters.require("id"))
+        return APISuccess("job \(job.id)", JobResource(job, state: state))
     }
 
     @Sendable func events(_ request: Request, context: APIRequestContext) async throws -> Response {
         _ = try context.require(.viewer)
-        let (queue, job) = try await find(try context.parameters.require("id"))
+        let (queue, job, _) = try await find(try context.parameters.require("id"))
         return try await JobEventStream(queue: queue, jobId: job.id).response()
     }
 
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
         _ = try context.require(.operator)
-        let (queue, job) = try await find(try context.parameters.require("id"))
-        if try await queue.getJobState(job.id) == .active {
+        let (queue, job, state) = try await find(try context.parameters.require("id"))
+        if state == .active {
             throw APIError(.conflict, code: "job_active", "job \(job.id) is running; it can be removed once it has finished")
         }
         try await queue.remove(job.id)
@@ -93,24 +93,24 @@ public struct JobsController: Sendable {
 
     @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
         _ = try context.require(.operator)
-        let (queue, job) = try await find(try context.parameters.require("id"))
-        guard try await queue.getJobState(job.id) == .failed else {
+        let (queue, job, state) = try await find(try context.parameters.require("id"))
+        guard state == .failed else {
             throw APIError(.conflict, code: "job_not_failed", "only failed jobs can be retried; job \(job.id) has not failed")
         }
         try await queue.retryJob(job.id, resetAttempts: true)
-        let (_, updated) = try await find(job.id)
-        return APISuccess("job \(job.id) queued again", JobResource(updated, state: try await queue.getJobState(job.id)))
+        let (_, updated, newState) = try await find(job.id)
+        return APISuccess("job \(job.id) queued again", JobResource(updated, state: newState))
     }
 
     @Sendable func promote(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
         _ = try context.require(.operator)
-        let (queue, job) = try await find(try context.parameters.require("id"))
-        guard try await queue.getJobState(job.id) == .delayed else {
+        let (queue, job, state) = try await find(try context.parameters.require("id"))
+        guard state == .delayed else {
             throw APIError(.conflict, code: "job_not_delayed", "only delayed jobs can be promoted; job \(job.id) is not delayed")
         }
         try await queue.promote(job.id)
-        let (_, updated) = try await find(job.id)
-        return APISuccess("job \(job.id) promoted", JobResource(updated, state: try await queue.getJobState(job.id)))
+        let (_, updated, newState) = try await find(job.id)
+        return APISuccess("job \(job.id) promoted", JobResource(updated, state: newState))
     }
 
     @Sendable func stats(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[QueueMetrics]> {
@@ -141,12 +141,10 @@ public struct JobsController: Sendable {
     }
 
     /// Job ids are record uuids, unique across the queues.
-    func find(_ id: String) async throws -> (Queue, Job) {
+    func find(_ id: String) async throws -> (Queue, Job, JobState) {
         guard !id.isEmpty, id.utf8.count <= 200 else { throw APIError.validation("id", "id must be 1 to 200 characters") }
-        for queue in queues {
-            if let job = try await queue.getJob(id) { return (queue, job) }
-        }
-        throw APIError.notFound("job \(id)")
+        guard let found = try await Queue.findJob(id, in: queues) else { throw APIError.notFound("job \(id)") }
+        return found
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

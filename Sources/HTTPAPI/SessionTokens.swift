@@ -71,13 +71,22 @@ public struct SessionTokens: Sendable {
 public struct PlatformAuthenticator: TokenAuthenticating {
     let users: UserRepository
     let sessions: SessionTokens?
+    let cache: IdentityCache?
 
-    public init(users: UserRepository, sessions: SessionTokens?) {
+    public init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil) {
         self.users = users
         self.sessions = sessions
+        self.cache = cache
     }
 
     public func identity(forBearer token: String) async throws -> Identity? {
+        if let cached = cache?.identity(for: token) { return cached }
+        guard let identity = try await verify(token) else { return nil }
+        cache?.store(identity, for: token)
+        return identity
+    }
+
+    private func verify(_ token: String) async throws -> Identity? {
         if token.hasPrefix("mm_") { return try await APITokenAuthenticator(users: users).identity(forBearer: token) }
         guard let sessions, token.utf8.count < 2048, let userId = sessions.verify(token) else { return nil }
         guard let user = try await users.find(id: userId), user.active else { return nil }

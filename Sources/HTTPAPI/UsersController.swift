@@ -8,6 +8,7 @@ struct UsersController: Sendable {
     let users: UserRepository
     let sessions: SessionTokens?
     let audit: AuditLogRepository
+    let identityCache: IdentityCache?
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("auth/login", use: login)
@@ -89,6 +90,7 @@ struct UsersController: Sendable {
         if let role { changes["role"] = .string(role.rawValue) }
         if let active = body.active { changes["active"] = .bool(active) }
         if body.password != nil { changes["password"] = "changed" }
+        identityCache?.invalidateAll()
         try await audit.record(identity, "user.update", resource: id.uuidString.lowercased(), .object(changes))
         return APISuccess("user \(user.username) updated", user)
     }
@@ -98,6 +100,7 @@ struct UsersController: Sendable {
         let id = try Paging.uuid(context, "id")
         guard id != identity.userId else { throw APIError(.conflict, code: "self_delete", "you cannot delete your own account") }
         guard try await users.delete(id: id) else { throw APIError.notFound("user \(id)") }
+        identityCache?.invalidateAll()
         try await audit.record(identity, "user.delete", resource: id.uuidString.lowercased())
         return APISuccess("user deleted", ["id": .string(id.uuidString.lowercased())])
     }
@@ -122,6 +125,7 @@ struct UsersController: Sendable {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
         guard try await users.revokeToken(id: id) else { throw APIError.notFound("active token \(id)") }
+        identityCache?.invalidateAll()
         try await audit.record(identity, "token.revoke", resource: id.uuidString.lowercased())
         return APISuccess("token revoked", ["id": .string(id.uuidString.lowercased())])
     }

@@ -44,6 +44,9 @@ extension PlatformConfiguration {
         if let limit = environment["WRITE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             writeLimitPerMinute = try Self.integer(limit, variable: "WRITE_LIMIT_PER_MINUTE", in: 1...100_000)
         }
+        if let seconds = environment["AUTH_CACHE_SECONDS"], !seconds.isEmpty {
+            authCacheLifetime = .seconds(try Self.integer(seconds, variable: "AUTH_CACHE_SECONDS", in: 0...300))
+        }
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix

@@ -38,6 +38,9 @@ public struct PlatformConfiguration: Sendable {
     public var metricsToken: String?
     /// Writes per caller and minute across all instances (`WRITE_LIMIT_PER_MINUTE`).
     public var writeLimitPerMinute: Int = 120
+    /// How long a verified bearer token is trusted without asking PostgreSQL again
+    /// (`AUTH_CACHE_SECONDS`; 0 checks every request).
+    public var authCacheLifetime: Duration = .seconds(5)
 
     public init(
         http: HTTP = HTTP(),

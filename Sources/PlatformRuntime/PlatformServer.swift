@@ -61,6 +61,7 @@ public struct PlatformServer: Sendable {
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
         var sessions: SessionTokens?
+        let identityCache = IdentityCache(lifetime: configuration.authCacheLifetime)
         if let vault = configuration.vault {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
             sessions = SessionTokens(secret: SessionTokens.derive(from: vault.currentKey))
@@ -70,11 +71,11 @@ public struct PlatformServer: Sendable {
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { metrics.recordEnqueued($0) }),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
-                users: users, sessions: sessions)
+                users: users, sessions: sessions, identityCache: identityCache)
         }
         let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain,
+            authenticator: PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache), queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
             writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
         let logger = self.logger

@@ -27,11 +27,13 @@ public struct Backup: Sendable, Codable, Equatable {
     public var error: String?
     public var warning: String?
     public var metadata: JSONValue
+    /// The schedule occurrence this backup ran for (scheduled backups only).
+    public var dueAt: Date?
     public var createdAt: Date
 
     static let columns = """
         id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, file_path, size_bytes, sha256,
-        job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, created_at
+        job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, due_at, created_at
         """
 
     init(row: PostgresRow) throws {
@@ -55,6 +57,7 @@ public struct Backup: Sendable, Codable, Equatable {
         error = try row.decodeIfPresent("error")
         warning = try row.decodeIfPresent("warning")
         metadata = try row.decode("metadata", as: PostgresJSON<JSONValue>.self).value
+        dueAt = try row.decodeIfPresent("due_at")
         createdAt = try row.decode("created_at")
     }
 }

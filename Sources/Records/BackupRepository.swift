@@ -22,6 +22,63 @@ public struct BackupRepository: Sendable {
         }
     }
 
+    /// The backup of one schedule occurrence: created once, whoever asks first; later callers get
+    /// the existing row and `created == false`.
+    public func createScheduled(id: UUID, schedule: BackupSchedule, dueAt: Date, metadata: JSONValue) async throws(RecordError) -> (backup: Backup, created: Bool) {
+        try await recording {
+            if let row = try await database.query(
+                """
+                INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, due_at, metadata)
+                VALUES ($1, $2, 'scheduled', $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING \(Backup.columns)
+                """, [id, schedule.serverId, schedule.paths, schedule.exclusions, schedule.compression.rawValue, schedule.id, dueAt,
+                      PostgresJSON(metadata)]).first {
+                return (try Backup(row: row), true)
+            }
+            let existing = try await database.query(
+                "SELECT \(Backup.columns) FROM backups WHERE id = $1 OR (schedule_id = $2 AND due_at = $3) LIMIT 1", [id, schedule.id, dueAt]).first
+            return (try Backup(row: try existing.orNotFound("backup")), false)
+        }
+    }
+
+    /// A schedule's completed backups, newest first (for retention).
+    public func completed(scheduleId: UUID) async throws(RecordError) -> [Backup] {
+        try await recording {
+            try await database.query(
+                "SELECT \(Backup.columns) FROM backups WHERE schedule_id = $1 AND status = 'completed' ORDER BY completed_at DESC, id",
+                [scheduleId]).rows.map(Backup.init(row:))
+        }
+    }
+
+    /// The size of the last completed backup of these paths on this server (the estimate a
+    /// free-space check uses), if there is one.
+    public func lastCompletedSize(serverId: UUID, paths: [String]) async throws(RecordError) -> Int64? {
+        try await recording {
+            try await database.query(
+                """
+                SELECT size_bytes FROM backups WHERE server_id = $1 AND paths = $2 AND status = 'completed' AND size_bytes IS NOT NULL
+                ORDER BY completed_at DESC LIMIT 1
+                """, [serverId, paths]).first?.decode("size_bytes", as: Int64.self)
+        }
+    }
+
+    /// Every archive path a backup row points at (the janitor keeps these).
+    public func filePaths() async throws(RecordError) -> Set<String> {
+        try await recording {
+            Set(try await database.query("SELECT file_path FROM backups WHERE file_path IS NOT NULL").rows.map { try $0.decode("file_path", as: String.self) })
+        }
+    }
+
+    /// Backups being written now (their partial files must stay).
+    public func running() async throws(RecordError) -> [Backup] {
+        try await recording {
+            try await database.query("SELECT \(Backup.columns) FROM backups WHERE status = 'running'").rows.map(Backup.init(row:))
+        }
+    }
+
+    public func markEnqueued(id: UUID) async throws(RecordError) {
+        try await lifecycle.markEnqueued(id: id)
+    }
+
     public func find(id: UUID) async throws(RecordError) -> Backup? {
         try await recording {
             try await database.query("SELECT \(Backup.columns) FROM backups WHERE id = $1", [id]).first.map(Backup.init(row:))

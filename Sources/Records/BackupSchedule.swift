@@ -31,12 +31,15 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
     public var nextRunAt: Date?
     public var lastStatus: String?
     public var lastError: String?
+    /// Occurrences missed while no scheduler ran; only the latest of each gap ran.
+    public var skippedRuns: Int64
+    public var lastSkippedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
     static let columns = """
         id, server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily, keep_weekly, keep_monthly,
-        enabled, last_run_at, next_run_at, last_status, last_error, created_at, updated_at
+        enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
         """
 
     init(row: PostgresRow) throws {
@@ -54,6 +57,8 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         nextRunAt = try row.decodeIfPresent("next_run_at")
         lastStatus = try row.decodeIfPresent("last_status")
         lastError = try row.decodeIfPresent("last_error")
+        skippedRuns = try row.decode("skipped_runs")
+        lastSkippedAt = try row.decodeIfPresent("last_skipped_at")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
     }

@@ -68,12 +68,18 @@ public struct BackupScheduleRepository: Sendable {
     }
 
     /// Moves `next_run_at` from `expected` to `next` (only if nobody else did), so several
-    /// schedulers agree on who enqueues a run. Returns whether this caller won.
-    public func advance(id: UUID, from expected: Date, to next: Date?) async throws(RecordError) -> Bool {
+    /// schedulers agree on who enqueues a run. `ran` is the occurrence that ran; `skipped`
+    /// counts the earlier ones of the same gap that did not, the latest of them `lastSkipped`.
+    /// Returns whether this caller won.
+    public func advance(id: UUID, from expected: Date, to next: Date?, ran: Date? = nil, skipped: Int = 0,
+                        lastSkipped: Date? = nil) async throws(RecordError) -> Bool {
         try await recording {
             try await database.query(
-                "UPDATE backup_schedules SET next_run_at = $3, last_run_at = $2, updated_at = now() WHERE id = $1 AND next_run_at = $2",
-                [id, expected, next]).affectedRows == 1
+                """
+                UPDATE backup_schedules SET next_run_at = $3, last_run_at = coalesce($4, $2), skipped_runs = skipped_runs + $5,
+                    last_skipped_at = coalesce($6, last_skipped_at), updated_at = now()
+                WHERE id = $1 AND next_run_at = $2
+                """, [id, expected, next, ran, skipped, lastSkipped]).affectedRows == 1
         }
     }
 

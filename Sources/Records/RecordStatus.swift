@@ -39,6 +39,13 @@ struct RecordLifecycle: Sendable {
         }
     }
 
+    /// The record's job reached Redis.
+    func markEnqueued(id: UUID) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query("UPDATE \(table) SET enqueued_at = coalesce(enqueued_at, now()) WHERE id = $1", [id])
+        }
+    }
+
     func delete(id: UUID) async throws(RecordError) -> Bool {
         try await recording { try await database.query("DELETE FROM \(table) WHERE id = $1", [id]).affectedRows > 0 }
     }

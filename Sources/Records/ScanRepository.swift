@@ -39,6 +39,10 @@ public struct ScanRepository: Sendable {
         try await lifecycle.markRunning(id: id, jobId: jobId)
     }
 
+    public func markEnqueued(id: UUID) async throws(RecordError) {
+        try await lifecycle.markEnqueued(id: id)
+    }
+
     public func markFailed(id: UUID, error: String) async throws(RecordError) {
         try await lifecycle.markFailed(id: id, error: error)
     }

@@ -86,6 +86,10 @@ public struct UpdateRepository: Sendable {
         try await lifecycle.markRunning(id: id, jobId: jobId)
     }
 
+    public func markEnqueued(id: UUID) async throws(RecordError) {
+        try await lifecycle.markEnqueued(id: id)
+    }
+
     public func markFailed(id: UUID, error: String, log: String = "") async throws(RecordError) {
         if !log.isEmpty {
             _ = try await recording {

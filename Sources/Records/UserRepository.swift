@@ -118,19 +118,22 @@ public struct UserRepository: Sendable {
     }
 
     /// The user a presented token belongs to, when the token is valid (not expired, not revoked,
-    /// user active); marks it used.
+    /// user active). `last_used_at` is written at most once a minute, so reads stay reads.
     public func user(forToken token: String) async throws(RecordError) -> (User, APIToken)? {
         try await recording {
             guard let row = try await database.query(
                 """
-                UPDATE api_tokens t SET last_used_at = now() FROM users u
-                WHERE t.token_hash = $1 AND t.user_id = u.id AND t.revoked_at IS NULL
-                  AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
-                RETURNING t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
+                SELECT t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
                           u.username, u.email, u.role, u.active, u.locked_until, u.last_login_at, u.created_at AS user_created_at,
                           u.updated_at
+                FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
                 """, [Self.tokenHash(token)]).first else { return nil }
-            let record = try APIToken(row: row)
+            var record = try APIToken(row: row)
+            if record.lastUsedAt.map({ $0 < Date(timeIntervalSinceNow: -60) }) ?? true {
+                try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1", [record.id])
+                record.lastUsedAt = Date()
+            }
             var user = try User(row: row)
             user.id = record.userId
             user.createdAt = try row.decode("user_created_at")

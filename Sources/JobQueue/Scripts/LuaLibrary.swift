@@ -6,6 +6,16 @@ enum LuaLibrary {
     static let source = #"""
 local function num(x) return string.format("%.0f", x) end
 
+local function stateOf(P, id)
+  for _, state in ipairs({"completed", "failed", "delayed", "prioritized"}) do
+    if redis.call("ZSCORE", P .. state, id) then return state end
+  end
+  if redis.call("LPOS", P .. "active", id) then return "active" end
+  if redis.call("LPOS", P .. "wait", id) or redis.call("LPOS", P .. "paused", id) then return "waiting" end
+  if redis.call("ZSCORE", P .. "waiting-children", id) then return "waiting-children" end
+  return "unknown"
+end
+
 local function maxEvents(P)
   local value = redis.call("HGET", P .. "meta", "opts.maxLenEvents")
   if value then return tonumber(value) end

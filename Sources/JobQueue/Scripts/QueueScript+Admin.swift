@@ -201,13 +201,17 @@ return 0
 
     /// ARGV: P, id. Returns the state name BullMQ reports.
     static let getState = make("getState", #"""
-local P, id = ARGV[1], ARGV[2]
-for _, state in ipairs({"completed", "failed", "delayed", "prioritized"}) do
-  if redis.call("ZSCORE", P .. state, id) then return state end
+return stateOf(ARGV[1], ARGV[2])
+"""#)
+
+    /// A job's hash and state from the first of several queues (prefixes `ARGV[2...]`) that has
+    /// it, in one round trip: `{queue index (1-based), state, fields}` or false.
+    static let findJob = make("findJob", #"""
+local id = ARGV[1]
+for i = 2, #ARGV do
+  local fields = redis.call("HGETALL", ARGV[i] .. id)
+  if #fields > 0 then return {i - 1, stateOf(ARGV[i], id), fields} end
 end
-if redis.call("LPOS", P .. "active", id) then return "active" end
-if redis.call("LPOS", P .. "wait", id) or redis.call("LPOS", P .. "paused", id) then return "waiting" end
-if redis.call("ZSCORE", P .. "waiting-children", id) then return "waiting-children" end
-return "unknown"
+return false
 """#)
 }

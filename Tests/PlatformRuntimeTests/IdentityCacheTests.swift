@@ -1,0 +1,33 @@
+import Foundation
+import HTTPAPI
+import Records
+import Testing
+
+@Suite struct IdentityCacheTests {
+    let alice = Identity(userId: UUID(), username: "alice", role: .operator)
+
+    @Test func entriesExpireAndCanBeDropped() async throws {
+        let cache = IdentityCache(lifetime: .milliseconds(200))
+        #expect(cache.identity(for: "mm_a") == nil)
+        cache.store(alice, for: "mm_a")
+        #expect(cache.identity(for: "mm_a") == alice)
+        #expect(cache.identity(for: "mm_b") == nil)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(cache.identity(for: "mm_a") == nil)
+        cache.store(alice, for: "mm_a")
+        cache.invalidateAll()
+        #expect(cache.identity(for: "mm_a") == nil)
+    }
+
+    @Test func zeroLifetimeCachesNothing() {
+        let cache = IdentityCache(lifetime: .zero)
+        cache.store(alice, for: "mm_a")
+        #expect(cache.identity(for: "mm_a") == nil)
+    }
+
+    @Test func capacityIsBounded() {
+        let cache = IdentityCache(lifetime: .seconds(60), capacity: 3)
+        for index in 0..<10 { cache.store(alice, for: "mm_\(index)") }
+        #expect((0..<10).filter { cache.identity(for: "mm_\($0)") != nil }.count <= 3)
+    }
+}

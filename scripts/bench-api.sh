@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# HTTP benchmarks with wrk, in one run on throwaway Redis and PostgreSQL:
+#   GET /api/jobs/:id through the whole stack (bearer token, Redis) next to a Hummingbird
+#   hello-world built the same way; then /metrics with 100,000 finished jobs in Redis.
+# Usage: scripts/bench-api.sh [seconds] [connections]   (prints Markdown for BENCHMARKS.md)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$MM_ROOT"
+mm_require_swift
+[ "$(id -u)" = 0 ] && mm_install_packages wrk
+SECONDS_PER_RUN=${1:-10}
+CONNECTIONS=${2:-64}
+STATE="$MM_ROOT/.local/bench-api"
+REDIS_PORT=${MM_BENCH_REDIS_PORT:-6398}
+PG_PORT=${MM_BENCH_PG_PORT:-5447}
+API_PORT=${MM_BENCH_API_PORT:-3997}
+HELLO_PORT=${MM_BENCH_HELLO_PORT:-3996}
+mkdir -p "$STATE"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  mm_stop_redis "$STATE/redis" "$REDIS_PORT"
+  mm_stop_postgres "$STATE/postgres"
+}
+trap cleanup EXIT
+PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mm_start_redis "$STATE/redis" "$REDIS_PORT" no
+mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_bench mmbench "$PASSWORD"
+
+mm_log "building medicineman and medicineman-bench (release)"
+for product in medicineman medicineman-bench; do
+  swift build -c release --product "$product" >"$STATE/build.log" 2>&1 || { tail -n 30 "$STATE/build.log" >&2; exit 1; }
+done
+BIN="$MM_ROOT/.build/release/medicineman"
+BENCH="$MM_ROOT/.build/release/medicineman-bench"
+
+export DATABASE_URL="postgres://mmbench:$PASSWORD@127.0.0.1:$PG_PORT/medicineman_bench"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" HOST=127.0.0.1 PORT=$API_PORT QUEUE_PREFIX=bull LOG_LEVEL=error
+export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') BACKUP_DIR="$STATE/backups"
+export MIGRATIONS_DIR="$MM_ROOT/migrations"
+"$BIN" migrate >/dev/null
+"$BIN" user create --username bench --password "bench-$PASSWORD" --role viewer >/dev/null 2>&1 || true
+TOKEN=$("$BIN" token create --username bench --name "wrk-$(date +%s%N)")
+"$BIN" api >"$STATE/api.log" 2>&1 & pids+=($!)
+"$BENCH" hello --port "$HELLO_PORT" >"$STATE/hello.log" 2>&1 & pids+=($!)
+mm_wait_for "the API" 100 curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/ready"
+mm_wait_for "the hello-world" 100 curl -fsS -o /dev/null "http://127.0.0.1:$HELLO_PORT/"
+"$BENCH" add --redis "$REDIS_URL" --queue backup-queue --name backup:manual --data '{"recordId":"bench"}' --opts '{"jobId":"bench-job"}' >/dev/null
+curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs/bench-job"
+
+# wrk's summary → "requests/s | p50 | p99"
+summary() { awk '/Requests\/sec:/ { rate = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { printf "%d | %s | %s", rate, p50, p99 }'; }
+run_wrk() { wrk -t4 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | summary; }
+mm_log "wrk: hello-world, then GET /api/jobs/:id ($CONNECTIONS connections, ${SECONDS_PER_RUN}s each)"
+hello=$(run_wrk "http://127.0.0.1:$HELLO_PORT/")
+job=$(run_wrk -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs/bench-job")
+echo "| endpoint (wrk -t4 -c$CONNECTIONS -d${SECONDS_PER_RUN}s) | requests/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+echo "| Hummingbird hello-world (medicineman-bench hello) | $hello |"
+echo "| GET /api/jobs/:id (bearer API token, Redis) | $job |"
+
+mm_log "filling scan-queue with 100,000 completed jobs"
+"$BENCH" throughput --redis "$REDIS_URL" --queue scan-queue --jobs 100000 --concurrency 16 >/dev/null
+completed=$(redis-cli -p "$REDIS_PORT" ZCARD bull:scan-queue:completed)
+times=$(for _ in $(seq 1 200); do curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$API_PORT/metrics"; done)
+echo
+echo "| /metrics with $completed completed jobs in scan-queue (200 sequential curl scrapes) | median | p99 | max |"
+echo "|---|---:|---:|---:|"
+python3 - "$times" <<'PY'
+import statistics, sys
+values = sorted(float(v) * 1000 for v in sys.argv[1].split())
+p99 = values[int(len(values) * 0.99) - 1]
+print(f"| render + transfer | {statistics.median(values):.2f} ms | {p99:.2f} ms | {values[-1]:.2f} ms |")
+PY
