@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "SSHClient", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "Scheduling", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,6 +128,17 @@ let package = Package(
                 "PlatformRuntime", "PostgresClient", "Records", "ServerJobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Schedules, the reconciler and storage housekeeping: the platform's background duties.
+        .target(
+            name: "Scheduling",
+            dependencies: [
+                "Records", "ServerJobs", "JobQueue", "JSONSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -53,6 +53,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
     if let domain = dependencies.domain {
         ServersController(domain: domain).addRoutes(to: api)
         RecordsController(domain: domain).addRoutes(to: api)
+        SchedulesController(domain: domain).addRoutes(to: api)
         UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache).addRoutes(to: api)
     }
     return router

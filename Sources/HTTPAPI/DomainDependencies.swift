@@ -5,6 +5,7 @@ import ServerJobs
 public struct DomainDependencies: Sendable {
     public var servers: ServerRepository
     public var backups: BackupRepository
+    public var schedules: BackupScheduleRepository
     public var scans: ScanRepository
     public var updates: UpdateRepository
     public var audit: AuditLogRepository
@@ -16,7 +17,7 @@ public struct DomainDependencies: Sendable {
     /// The authenticator's cache; emptied when a user or token changes here.
     public var identityCache: IdentityCache?
 
-    public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
+    public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, users: UserRepository,
                 sessions: SessionTokens?, identityCache: IdentityCache? = nil) {
         self.identityCache = identityCache
@@ -24,10 +25,18 @@ public struct DomainDependencies: Sendable {
         self.sessions = sessions
         self.servers = servers
         self.backups = backups
+        self.schedules = schedules
         self.scans = scans
         self.updates = updates
         self.audit = audit
         self.dispatcher = dispatcher
         self.connector = connector
+    }
+}
+
+extension DomainDependencies {
+    /// Records and their jobs, started together.
+    public var launcher: ServerJobLauncher {
+        ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates)
     }
 }

@@ -91,9 +91,8 @@ struct ServersController: Sendable {
         let identity = try context.require(.operator)
         let server = try await server(context)
         let body = try await request.decodeJSON(as: BackupRequestBody.self, context: context).validated()
-        let record = try await domain.backups.create(serverId: server.id, kind: .manual, paths: body.paths, exclusions: body.exclusions,
-                                                     compression: body.compression)
-        let jobId = try await domain.dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: server.id)
+        let (record, jobId) = try await domain.launcher.startBackup(serverId: server.id, paths: body.paths, exclusions: body.exclusions,
+                                                                   compression: body.compression)
         try await domain.audit.record(identity, "backup.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
         return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
@@ -105,8 +104,7 @@ struct ServersController: Sendable {
         guard let type = ScanType(rawValue: body.scanType ?? "quick") else {
             throw APIError.validation("scanType", "scanType must be quick, full, services or filesystems")
         }
-        let record = try await domain.scans.create(serverId: server.id, scanType: type)
-        let jobId = try await domain.dispatcher.enqueue(type == .quick ? .quickScan : .fullScan, recordId: record.id, serverId: server.id)
+        let (record, jobId) = try await domain.launcher.startScan(serverId: server.id, type: type)
         try await domain.audit.record(identity, "scan.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
         return EditedResponse(status: .accepted, response: APISuccess("scan queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
@@ -116,8 +114,7 @@ struct ServersController: Sendable {
         let server = try await server(context)
         let body = try await request.decodeJSON(as: UpdateRequestBody.self, context: context)
         guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
-        let record = try await domain.updates.create(serverId: server.id, mode: mode)
-        let jobId = try await domain.dispatcher.enqueue(.update, recordId: record.id, serverId: server.id)
+        let (record, jobId) = try await domain.launcher.startUpdate(serverId: server.id, mode: mode)
         try await domain.audit.record(identity, "update.start", resource: record.id.uuidString.lowercased(), ["mode": .string(mode.rawValue)])
         return EditedResponse(status: .accepted, response: APISuccess("update \(mode.rawValue) queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }

@@ -44,6 +44,12 @@ extension PlatformConfiguration {
         if let limit = environment["WRITE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             writeLimitPerMinute = try Self.integer(limit, variable: "WRITE_LIMIT_PER_MINUTE", in: 1...100_000)
         }
+        if let seconds = environment["JOB_LOCK_SECONDS"], !seconds.isEmpty {
+            jobLockOverride = .seconds(try Self.integer(seconds, variable: "JOB_LOCK_SECONDS", in: 2...86_400))
+        }
+        if let seconds = environment["SCHEDULER_INTERVAL_SECONDS"], !seconds.isEmpty {
+            schedulerInterval = .seconds(try Self.integer(seconds, variable: "SCHEDULER_INTERVAL_SECONDS", in: 1...3600))
+        }
         if let seconds = environment["AUTH_CACHE_SECONDS"], !seconds.isEmpty {
             authCacheLifetime = .seconds(try Self.integer(seconds, variable: "AUTH_CACHE_SECONDS", in: 0...300))
         }

@@ -41,6 +41,11 @@ public struct PlatformConfiguration: Sendable {
     /// How long a verified bearer token is trusted without asking PostgreSQL again
     /// (`AUTH_CACHE_SECONDS`; 0 checks every request).
     public var authCacheLifetime: Duration = .seconds(5)
+    /// Replaces every queue's job lock duration (`JOB_LOCK_SECONDS`); for tests and tuning, since
+    /// a crashed worker's job is recovered only after its lock expires.
+    public var jobLockOverride: Duration?
+    /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
+    public var schedulerInterval: Duration = .seconds(15)
 
     public init(
         http: HTTP = HTTP(),

@@ -45,6 +45,8 @@ public struct PlatformServer: Sendable {
         let workers: [any Service] = try ServerJobWorkers.make(
             resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, logger: logger)
         var services: [any Service] = [ResourceCloser(resources: resources)]
+        // Where jobs are worked, the scheduler, reconciler and cleanup run too (exactly-once by design).
+        if !roles.workerQueues.isEmpty { services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, logger: logger) }
         if roles.api { services.append(try makeApplication(resources: resources, metrics: metrics)) }
         let group = ServiceGroup(configuration: .init(
             services: services + workers,
@@ -66,7 +68,8 @@ public struct PlatformServer: Sendable {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
             sessions = SessionTokens(secret: SessionTokens.derive(from: vault.currentKey))
             domain = DomainDependencies(
-                servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
+                servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
+                scans: ScanRepository(database: resources.postgres),
                 updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { metrics.recordEnqueued($0) }),

@@ -2,27 +2,52 @@ import HTTPAPI
 import JobQueue
 import Logging
 import Records
+import Scheduling
 import ServerJobs
 import ServiceLifecycle
 
-/// The workers of the backup, scan and update queues, wired to the records and SSH.
+/// The workers of the backup, scan and update queues, wired to the records and SSH, and the
+/// background duties that go with them (scheduler, reconciler, cleanup).
 enum ServerJobWorkers {
     static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], metrics: MetricsRegistry,
                      logger: Logger) throws -> [Worker] {
         let configuration = resources.configuration
         let servers = ServerRepository(database: resources.postgres, vault: vault)
+        let leaseDuration = min(.seconds(60), configuration.jobLockOverride ?? .seconds(60))
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
             updates: UpdateRepository(database: resources.postgres), attempts: JobAttemptRepository(database: resources.postgres),
-            lease: ServerLease(redis: resources.redis), storage: BackupStorage(root: configuration.backupDirectory),
-            connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }))
+            lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: BackupStorage(root: configuration.backupDirectory),
+            connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
+            schedules: BackupScheduleRepository(database: resources.postgres))
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
         return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)
             let recorder = WorkerMetrics(registry: metrics, queue: definition.name, concurrency: definition.concurrency)
-            return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration,
-                                                               onEvent: { recorder.record($0) }),
+            let lock = configuration.jobLockOverride ?? definition.lockDuration
+            return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: lock,
+                                                               stalledInterval: min(.seconds(30), lock), onEvent: { recorder.record($0) }),
                           logger: logger, processor: { try await processor.process($0) })
         }
+    }
+
+    /// The scheduler, the record reconciler and the cleanup duty.
+    static func duties(resources: PlatformResources, metrics: MetricsRegistry, logger: Logger) throws -> [any Service] {
+        let configuration = resources.configuration
+        let database = resources.postgres
+        let backups = BackupRepository(database: database)
+        let dispatcher = try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
+                                                 onEnqueued: { metrics.recordEnqueued($0) })
+        let launcher = ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: ScanRepository(database: database),
+                                         updates: UpdateRepository(database: database))
+        let interval = configuration.schedulerInterval
+        return [
+            BackupScheduler(schedules: BackupScheduleRepository(database: database), backups: backups, launcher: launcher,
+                            audit: AuditLogRepository(database: database), options: .init(interval: interval), logger: logger),
+            RecordReconciler(ledger: RecordLedger(database: database), launcher: launcher, options: .init(interval: interval), logger: logger),
+            MaintenanceService(queues: ServerJobQueue.all.compactMap { dispatcher.queue($0) },
+                               janitor: StorageJanitor(storage: BackupStorage(root: configuration.backupDirectory), backups: backups, logger: logger),
+                               logger: logger),
+        ]
     }
 }

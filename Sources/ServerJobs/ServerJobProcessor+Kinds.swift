@@ -9,7 +9,19 @@ extension ServerJobProcessor {
         guard let record = try await backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record; nothing to do") }
         if record.status == .completed { return ["backupId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
         let runner = BackupRunner(storage: dependencies.storage, logger: logger)
-        return try await withServer(record.serverId, context: context, onFinalFailure: { try await backups.markFailed(id: id, error: $0) }) { _, session in
+        do {
+            try await requireFreeSpace(for: record)
+        } catch where error.isRetryable {
+            throw RetryableJobFailure(message: error.message)
+        } catch {
+            try await backups.markFailed(id: id, error: error.message)
+            await reportScheduled(record, status: "failed", error: error.message)
+            throw UnrecoverableError(error.message)
+        }
+        let result = try await withServer(record.serverId, context: context, onFinalFailure: { message in
+            try await backups.markFailed(id: id, error: message)
+            await reportScheduled(record, status: "failed", error: message)
+        }) { _, session in
             try await backups.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "transfer", "bytes": 0])
             let outcome = try await runner.run(BackupRequest(record), on: session) { bytes in
@@ -22,8 +34,10 @@ extension ServerJobProcessor {
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
-                    "verified": .bool(check.verified)]
+                    "verified": .bool(check.verified)] as JSONValue
         }
+        await reportScheduled(record, status: "completed", error: nil)
+        return result
     }
 
     func restore(_ id: UUID, payload: ServerJobPayload, context: JobContext) async throws -> JSONValue {

@@ -20,10 +20,17 @@ public struct ServerJobProcessor: Sendable {
         public var connector: ServerConnector
         /// How long a job whose server is busy waits before it tries again (no attempt used).
         public var busyRetryDelay: Duration
+        /// Scheduled backups report their outcome here and apply the schedule's retention.
+        public var schedules: BackupScheduleRepository?
+        /// Space a backup must leave free on the backup volume, beyond its estimated size.
+        public var reservedFreeBytes: Int64
 
         public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
                     attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
-                    busyRetryDelay: Duration = .seconds(5)) {
+                    busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
+                    reservedFreeBytes: Int64 = 64 << 20) {
+            self.schedules = schedules
+            self.reservedFreeBytes = reservedFreeBytes
             self.servers = servers
             self.backups = backups
             self.scans = scans

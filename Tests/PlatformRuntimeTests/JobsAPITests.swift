@@ -44,7 +44,7 @@ struct APIFixture: Sendable {
             let servers = ServerRepository(database: pool, vault: CredentialVault(current: key))
             let sessions = SessionTokens(secret: SessionTokens.derive(from: key), lifetime: .seconds(60))
             let domain = DomainDependencies(
-                servers: servers, backups: BackupRepository(database: pool), scans: ScanRepository(database: pool),
+                servers: servers, backups: BackupRepository(database: pool), schedules: BackupScheduleRepository(database: pool), scans: ScanRepository(database: pool),
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
                 dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
                 users: users, sessions: sessions)

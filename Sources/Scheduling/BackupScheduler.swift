@@ -1,0 +1,109 @@
+import Foundation
+import JSONSupport
+import Logging
+import Records
+import ServerJobs
+import ServiceLifecycle
+
+/// Starts the backups of due schedules, exactly once per occurrence however many processes run
+/// it: the occurrence's backup id is derived from the schedule and due time (the row and the job
+/// are created once), and moving `next_run_at` is a compare-and-set. After downtime only the
+/// latest missed occurrence runs; the skipped ones are counted on the schedule and audited.
+public struct BackupScheduler: Service {
+    public struct Options: Sendable {
+        /// How often due schedules are looked for.
+        public var interval: Duration
+        /// Most schedules started per tick.
+        public var batch: Int
+
+        public init(interval: Duration = .seconds(15), batch: Int = 100) {
+            self.interval = interval
+            self.batch = batch
+        }
+    }
+
+    let schedules: BackupScheduleRepository
+    let backups: BackupRepository
+    let launcher: ServerJobLauncher
+    let audit: AuditLogRepository
+    let options: Options
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
+                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.schedules = schedules
+        self.backups = backups
+        self.launcher = launcher
+        self.audit = audit
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("backup scheduler started", metadata: ["interval": "\(options.interval)"])
+        await repeatUntilShutdown(every: options.interval) { await tick(now: clock()) }
+        logger.info("backup scheduler stopped")
+    }
+
+    /// Starts every schedule due at `now`; returns the occurrences it handled.
+    @discardableResult
+    public func tick(now: Date) async -> Int {
+        let due: [BackupSchedule]
+        do {
+            due = try await schedules.due(at: now, limit: options.batch)
+        } catch {
+            logger.error("could not read due schedules", metadata: ["error": "\(error)"])
+            return 0
+        }
+        var handled = 0
+        for schedule in due {
+            do {
+                if try await start(schedule, now: now) { handled += 1 }
+            } catch {
+                logger.error("could not start a scheduled backup", metadata: ["schedule": "\(schedule.id)", "error": "\(error)"])
+            }
+        }
+        return handled
+    }
+
+    /// Creates (or finds) the occurrence's backup, makes sure its job is queued, then advances
+    /// the schedule. Safe to repeat: every step is idempotent until the advance, which one caller wins.
+    func start(_ schedule: BackupSchedule, now: Date) async throws -> Bool {
+        guard let due = schedule.nextRunAt else { return false }
+        let timing: ScheduleTiming
+        do {
+            timing = try ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone)
+        } catch {
+            // Stored before validation got stricter: stop it rather than fail every tick.
+            if try await schedules.advance(id: schedule.id, from: due, to: nil) {
+                try await schedules.recordOutcome(id: schedule.id, status: "failed", error: "the schedule stopped: \(error.message)")
+            }
+            return false
+        }
+        let catchUp = timing.catchUp(from: due, now: now)
+        let metadata: JSONValue = [
+            "dueAt": .string(due.ISO8601Format()), "occurrence": .string(catchUp.occurrence.ISO8601Format()),
+            "skippedOccurrences": .int(Int64(catchUp.skipped)),
+        ]
+        let (backup, _) = try await backups.createScheduled(id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: due), schedule: schedule,
+                                                          dueAt: due, metadata: metadata)
+        if backup.status == .pending { try await launcher.enqueueScheduled(backup) }
+        let next = timing.nextRuns(after: max(now, catchUp.occurrence), count: 1).first
+        let won = try await schedules.advance(id: schedule.id, from: due, to: next, ran: catchUp.occurrence, skipped: catchUp.skipped,
+                                              lastSkipped: catchUp.lastSkipped)
+        if won, catchUp.skipped > 0 {
+            logger.warning("missed schedule occurrences were skipped; the latest one runs", metadata: [
+                "schedule": "\(schedule.id)", "skipped": "\(catchUp.skipped)", "from": "\(due.ISO8601Format())",
+            ])
+            _ = try? await audit.record(userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
+                                        resourceId: schedule.id.uuidString.lowercased(), outcome: .success, details: [
+                                            "skipped": .int(Int64(catchUp.skipped)), "firstSkipped": .string(due.ISO8601Format()),
+                                            "lastSkipped": .string((catchUp.lastSkipped ?? due).ISO8601Format()),
+                                            "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.uuidString.lowercased()),
+                                        ])
+        }
+        return won
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import JobQueue
+import Logging
+import ServiceLifecycle
+
+/// The cleanup duty, hourly by default: finished jobs older than the retention are removed from
+/// every queue (producers that set no removeOnComplete/removeOnFail included), and the janitor
+/// sweeps the backup directory. Several processes may run it; every step is idempotent.
+public struct MaintenanceService: Service {
+    public struct Options: Sendable {
+        public var interval: Duration
+        /// Completed and failed jobs are kept this long.
+        public var finishedJobRetention: Duration
+
+        public init(interval: Duration = .seconds(3600), finishedJobRetention: Duration = .seconds(7 * 86_400)) {
+            self.interval = interval
+            self.finishedJobRetention = finishedJobRetention
+        }
+    }
+
+    let queues: [Queue]
+    let janitor: StorageJanitor
+    let options: Options
+    let logger: Logger
+
+    public init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
+        self.queues = queues
+        self.janitor = janitor
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await repeatUntilShutdown(every: options.interval) { await cleanUp() }
+    }
+
+    /// One pass; returns how many jobs were removed.
+    @discardableResult
+    public func cleanUp() async -> Int {
+        var removed = 0
+        for queue in queues {
+            for state in [JobState.completed, .failed] {
+                do {
+                    while true {
+                        let batch = try await queue.clean(grace: options.finishedJobRetention, limit: 1000, state: state)
+                        removed += batch.count
+                        if batch.count < 1000 { break }
+                    }
+                } catch {
+                    logger.error("cleaning finished jobs failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                }
+            }
+        }
+        do {
+            try await janitor.sweep()
+        } catch {
+            logger.error("sweeping the backup directory failed", metadata: ["error": "\(error)"])
+        }
+        if removed > 0 { logger.notice("removed finished jobs past their retention", metadata: ["count": "\(removed)"]) }
+        return removed
+    }
+}

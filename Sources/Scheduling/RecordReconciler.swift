@@ -1,0 +1,81 @@
+import Foundation
+import JobQueue
+import Logging
+import Records
+import ServerJobs
+import ServiceLifecycle
+
+/// Keeps records and jobs in step after crashes, at start and then periodically:
+/// - a pending record whose job never reached Redis (the process died between the two writes) is
+///   enqueued once it is `enqueueAfter` old;
+/// - a pending or running record whose job is gone or failed for good is marked failed, with why.
+/// Jobs left active by a dead process come back through the workers' stalled check.
+public struct RecordReconciler: Service {
+    public struct Options: Sendable {
+        public var interval: Duration
+        /// How old a record without its job must be before it is enqueued (its creator may still
+        /// be about to enqueue it).
+        public var enqueueAfter: Duration
+
+        public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(30)) {
+            self.interval = interval
+            self.enqueueAfter = enqueueAfter
+        }
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var enqueued = 0
+        public var failed = 0
+    }
+
+    let ledger: RecordLedger
+    let launcher: ServerJobLauncher
+    let options: Options
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
+                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.ledger = ledger
+        self.launcher = launcher
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await repeatUntilShutdown(every: options.interval) { _ = await reconcile(now: clock()) }
+    }
+
+    @discardableResult
+    public func reconcile(now: Date) async -> Report {
+        var report = Report()
+        let queues = ServerJobQueue.all.compactMap { launcher.dispatcher.queue($0) }
+        do {
+            let cutoff = now.addingTimeInterval(-Double(options.enqueueAfter.components.seconds))
+            for entry in try await ledger.notEnqueued(createdBefore: cutoff) {
+                try await launcher.enqueue(entry, ledger: ledger)
+                report.enqueued += 1
+                logger.warning("enqueued a record whose job never reached Redis", metadata: ["record": "\(entry.id)", "table": "\(entry.table.rawValue)"])
+            }
+            for entry in try await ledger.enqueuedUnfinished() {
+                guard let reason = try await Self.failureReason(of: entry, queues: queues) else { continue }
+                try await ledger.markFailed(entry, error: reason)
+                report.failed += 1
+                logger.warning("marked a record failed: its job cannot finish it", metadata: ["record": "\(entry.id)", "reason": "\(reason)"])
+            }
+        } catch {
+            logger.error("reconciling records with jobs failed", metadata: ["error": "\(error)"])
+        }
+        return report
+    }
+
+    /// Why the record can no longer finish, or nil while its job may still finish it.
+    static func failureReason(of entry: RecordLedger.Entry, queues: [Queue]) async throws -> String? {
+        guard let found = try await Queue.findJob(entry.id.uuidString.lowercased(), in: queues) else {
+            return "its job no longer exists (removed, or lost with Redis's data); start it again"
+        }
+        if found.state == .failed { return found.job.failedReason ?? "its job failed" }
+        return nil
+    }
+}

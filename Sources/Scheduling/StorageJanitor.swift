@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Records
+import ServerJobs
+
+/// Removes what interrupted or deleted backups leave in the backup directory: partial files of
+/// backups that are not running, and archives no backup row points at (once `orphanAge` old, so
+/// an archive renamed a moment before its row is written is safe).
+public struct StorageJanitor: Sendable {
+    let storage: BackupStorage
+    let backups: BackupRepository
+    let orphanAge: Duration
+    let logger: Logger
+
+    public init(storage: BackupStorage, backups: BackupRepository, orphanAge: Duration = .seconds(3600), logger: Logger) {
+        self.storage = storage
+        self.backups = backups
+        self.orphanAge = orphanAge
+        self.logger = logger
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var partials = 0
+        public var orphans = 0
+    }
+
+    @discardableResult
+    public func sweep(now: Date = Date()) async throws -> Report {
+        var report = Report()
+        let fileManager = FileManager.default
+        guard fileManager.fileExists(atPath: storage.root) else { return report }
+        let running = Set(try await backups.running().map(\.id))
+        let referenced = try await backups.filePaths()
+        let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
+        guard let walker = fileManager.enumerator(atPath: storage.root) else { return report }
+        while let relative = walker.nextObject() as? String {
+            let path = storage.root + "/" + relative
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix("."), name.hasSuffix(".partial") {
+                guard let id = UUID(uuidString: String(name.dropFirst().prefix(36))), !running.contains(id) else { continue }
+                storage.removeArchive(at: path, logger: logger)
+                report.partials += 1
+            } else if BackupStorage.isArchiveName(name), !referenced.contains(path) {
+                let modified = (try? fileManager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? now
+                guard modified < oldest else { continue }
+                storage.removeArchive(at: path, logger: logger)
+                report.orphans += 1
+            }
+        }
+        if report != Report() {
+            logger.notice("backup directory swept", metadata: ["partials": "\(report.partials)", "orphans": "\(report.orphans)"])
+        }
+        return report
+    }
+}

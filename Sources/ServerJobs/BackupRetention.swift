@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import Records
+
+/// Which of a schedule's completed backups to keep: the newest `keepLast`, plus the newest backup
+/// of each of the latest `daily` days, `weekly` ISO weeks and `monthly` months that have one
+/// (calendar in the schedule's time zone). The union is kept; a policy with no counts keeps all.
+public enum RetentionPlan {
+    public static func kept(_ backups: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {
+        let newestFirst = backups.sorted { ($0.completedAt ?? $0.createdAt) > ($1.completedAt ?? $1.createdAt) }
+        guard policy.keepLast != nil || policy.daily != nil || policy.weekly != nil || policy.monthly != nil else {
+            return Set(newestFirst.map(\.id))
+        }
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = timeZone
+        var kept = Set(newestFirst.prefix(policy.keepLast ?? 0).map(\.id))
+        let buckets: [(count: Int?, key: (Date) -> [Int])] = [
+            (policy.daily, { let parts = calendar.dateComponents([.year, .month, .day], from: $0); return [parts.year ?? 0, parts.month ?? 0, parts.day ?? 0] }),
+            (policy.weekly, { let parts = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0); return [parts.yearForWeekOfYear ?? 0, parts.weekOfYear ?? 0] }),
+            (policy.monthly, { let parts = calendar.dateComponents([.year, .month], from: $0); return [parts.year ?? 0, parts.month ?? 0] }),
+        ]
+        for bucket in buckets {
+            guard let count = bucket.count, count > 0 else { continue }
+            var seen = Set<[Int]>()
+            for backup in newestFirst where seen.count < count {
+                if seen.insert(bucket.key(backup.completedAt ?? backup.createdAt)).inserted { kept.insert(backup.id) }
+            }
+        }
+        return kept
+    }
+}
+
+/// Applies a schedule's retention after one of its backups succeeded: rows first, then files, so
+/// no row ever points at a missing file (a file left behind is the janitor's).
+public struct BackupRetention: Sendable {
+    let backups: BackupRepository
+    let storage: BackupStorage
+    let logger: Logger
+
+    public init(backups: BackupRepository, storage: BackupStorage, logger: Logger) {
+        self.backups = backups
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// Deletes what the schedule's policy does not keep; returns the deleted backups' ids.
+    @discardableResult
+    public func apply(to schedule: BackupSchedule) async throws -> [UUID] {
+        let completed = try await backups.completed(scheduleId: schedule.id)
+        let kept = RetentionPlan.kept(completed, policy: schedule.retention, timeZone: TimeZone(identifier: schedule.timezone) ?? .gmt)
+        var deleted: [UUID] = []
+        for backup in completed where !kept.contains(backup.id) {
+            guard try await backups.delete(id: backup.id) else { continue }
+            deleted.append(backup.id)
+            if let path = backup.filePath { storage.removeArchive(at: path, logger: logger) }
+        }
+        if !deleted.isEmpty {
+            logger.info("retention removed backups", metadata: ["schedule": "\(schedule.id)", "count": "\(deleted.count)", "kept": "\(kept.count)"])
+        }
+        return deleted
+    }
+}
