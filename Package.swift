@@ -189,7 +189,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerJobsTests",
-            dependencies: ["ServerJobs", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport",
+            dependencies: ["ServerJobs", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),

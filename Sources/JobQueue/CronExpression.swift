@@ -89,9 +89,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     /// The first run strictly after `date`, in `timeZone`; nil when none comes within 8 years.
     ///
-    /// A wall-clock time that does not exist (skipped by a daylight-saving change) runs at the
-    /// instant the clock moves to; a time that happens twice (clock set back) runs once, the
-    /// first time.
+    /// A wall-clock time that does not exist (skipped by a daylight-saving change) runs once,
+    /// shifted by the gap (02:30 becomes 03:30 when clocks jump from 02:00 to 03:00); a time that
+    /// happens twice (clock set back) runs once, the first time.
     public func next(after date: Date, in timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current) -> Date? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

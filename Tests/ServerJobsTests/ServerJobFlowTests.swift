@@ -22,6 +22,8 @@ struct FlowFixture: Sendable {
     var scans: ScanRepository { ScanRepository(database: database) }
     var updates: UpdateRepository { UpdateRepository(database: database) }
     var attempts: JobAttemptRepository { JobAttemptRepository(database: database) }
+    var schedules: BackupScheduleRepository { BackupScheduleRepository(database: database) }
+    var launcher: ServerJobLauncher { ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates) }
 
     static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
         try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
@@ -52,7 +54,8 @@ struct FlowFixture: Sendable {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
             lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: BackupStorage(root: storage),
-            connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200))
+            connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200),
+            schedules: schedules)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")
         var workers: [Worker] = []
         for definition in ServerJobQueue.all {
@@ -85,15 +88,6 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
 }
 
 @Suite struct ServerJobFlowTests {
-    private func sourceTree(_ megabytes: Int = 1) async throws -> String {
-        let session = try await connectTestHost()
-        let home = try await session.run("printf %s \"$HOME\"").stdout
-        let path = "\(home)/\(TestEnvironment.uniqueName("flow"))"
-        _ = try await session.run("mkdir -p \(ShellArgument.quote(path)) && head -c \(megabytes * 1_048_576) /dev/urandom > \(ShellArgument.quote(path + "/data"))")
-        await session.close()
-        return path
-    }
-
     @Test func backupJobCompletesVerifiesAndPinsTheHostKey() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("flow-web")
