@@ -31,6 +31,35 @@ public struct Backup: Sendable, Codable, Equatable {
     public var dueAt: Date?
     public var createdAt: Date
 
+    public init(id: UUID = UUID(), serverId: UUID, scheduleId: UUID? = nil, kind: BackupKind, status: RecordStatus = .pending,
+                verification: BackupVerification = .pending, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
+                filePath: String? = nil, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil, attempts: Int = 0,
+                startedAt: Date? = nil, completedAt: Date? = nil, verifiedAt: Date? = nil, error: String? = nil, warning: String? = nil,
+                metadata: JSONValue = .object([:]), dueAt: Date? = nil, createdAt: Date = Date()) {
+        self.id = id
+        self.serverId = serverId
+        self.scheduleId = scheduleId
+        self.kind = kind
+        self.status = status
+        self.verification = verification
+        self.paths = paths
+        self.exclusions = exclusions
+        self.compression = compression
+        self.filePath = filePath
+        self.size = size
+        self.sha256 = sha256
+        self.jobId = jobId
+        self.attempts = attempts
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.verifiedAt = verifiedAt
+        self.error = error
+        self.warning = warning
+        self.metadata = metadata
+        self.dueAt = dueAt
+        self.createdAt = createdAt
+    }
+
     static let columns = """
         id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, file_path, size_bytes, sha256,
         job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, due_at, created_at
