@@ -24,8 +24,13 @@ public struct RecordReconciler: Service {
     }
 
     public struct Report: Sendable, Equatable {
-        public var enqueued = 0
-        public var failed = 0
+        public var enqueued: Int
+        public var failed: Int
+
+        public init(enqueued: Int = 0, failed: Int = 0) {
+            self.enqueued = enqueued
+            self.failed = failed
+        }
     }
 
     let ledger: RecordLedger

@@ -20,8 +20,13 @@ public struct StorageJanitor: Sendable {
     }
 
     public struct Report: Sendable, Equatable {
-        public var partials = 0
-        public var orphans = 0
+        public var partials: Int
+        public var orphans: Int
+
+        public init(partials: Int = 0, orphans: Int = 0) {
+            self.partials = partials
+            self.orphans = orphans
+        }
     }
 
     @discardableResult

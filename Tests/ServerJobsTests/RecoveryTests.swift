@@ -1,0 +1,85 @@
+import Foundation
+import JobQueue
+import Records
+import Scheduling
+@testable import ServerJobs
+import TestSupport
+import Testing
+
+@Suite struct RecoveryTests {
+    func reconciler(_ fixture: FlowFixture) -> RecordReconciler {
+        RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher, logger: testLogger())
+    }
+
+    @Test func aRecordWhoseJobNeverReachedRedisIsEnqueuedAndCompletesOnce() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("reconcile")
+            let source = try await sourceTree()
+            // The process died after committing the row, before enqueueing its job.
+            let record = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: [source])
+            let reconciler = reconciler(fixture)
+            let tooEarly = await reconciler.reconcile(now: Date())
+            #expect(tooEarly == .init(enqueued: 0, failed: 0), "its creator may still enqueue it")
+            let report = await reconciler.reconcile(now: Date().addingTimeInterval(45))
+            #expect(report.enqueued == 1)
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor { try await fixture.backups.find(id: record.id)?.status == .completed })
+                let again = await reconciler.reconcile(now: Date().addingTimeInterval(120))
+                #expect(again == .init(enqueued: 0, failed: 0))
+            }
+            let done = try #require(try await fixture.backups.find(id: record.id))
+            #expect(done.attempts == 1)
+            #expect(try await fixture.attempts.attempts(queue: "backup-queue", jobId: record.id.uuidString.lowercased()).count == 1)
+        }
+    }
+
+    @Test func aJobWhoseRecordIsMissingFailsWithAClearReason() async throws {
+        try await FlowFixture.run { fixture in
+            let missing = UUID()
+            let jobId = try await fixture.dispatcher.enqueue(.manualBackup, recordId: missing)
+            let queue = try #require(fixture.dispatcher.queue(.backup))
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor { try await queue.getJobState(jobId) == .failed })
+            }
+            let job = try #require(try await queue.getJob(jobId))
+            #expect(job.failedReason?.contains("has no record") == true, "\(job.failedReason ?? "")")
+            #expect(job.attemptsMade == 1, "not retried")
+        }
+    }
+
+    @Test func aRecordWhoseJobWasRemovedIsMarkedFailed() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("reconcile-gone")
+            let (scan, jobId) = try await fixture.launcher.startScan(serverId: server.id, type: .quick)
+            let queue = try #require(fixture.dispatcher.queue(.scan))
+            #expect(try await queue.remove(jobId))
+            let report = await reconciler(fixture).reconcile(now: Date())
+            #expect(report.failed == 1)
+            let failed = try #require(try await fixture.scans.find(id: scan.id))
+            #expect(failed.status == .failed && failed.error?.contains("no longer exists") == true)
+        }
+    }
+
+    @Test func theJanitorRemovesPartialsOfStoppedBackupsAndOrphanedArchives() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("janitor")
+            let storage = BackupStorage(root: fixture.storage)
+            let stopped = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
+            let running = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
+            try await fixture.backups.markRunning(id: running.id, jobId: nil)
+            let directory = fixture.storage + "/" + server.id.uuidString.lowercased() + "/2026/11"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let stoppedPartial = directory + "/." + stopped.id.uuidString.lowercased() + ".tar.gz.partial"
+            let runningPartial = directory + "/." + running.id.uuidString.lowercased() + ".tar.gz.partial"
+            let orphan = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
+            let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
+            let unrelated = directory + "/notes.txt"
+            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated] { FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: orphan)
+            let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
+            #expect(report == .init(partials: 1, orphans: 1))
+            #expect(!FileManager.default.fileExists(atPath: stoppedPartial) && !FileManager.default.fileExists(atPath: orphan))
+            for kept in [runningPartial, fresh, unrelated] { #expect(FileManager.default.fileExists(atPath: kept)) }
+        }
+    }
+}
