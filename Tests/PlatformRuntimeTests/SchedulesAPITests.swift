@@ -1,0 +1,69 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JSONSupport
+import NIOCore
+import Records
+import Testing
+
+@Suite struct SchedulesAPITests {
+    @Test func createValidateRunAndDelete() async throws {
+        try await APIFixture.run { fixture in
+            let domain = try #require(fixture.dependencies.domain)
+            let server = try await domain.servers.create(NewServer(name: "sched-api", host: "127.0.0.1", username: "root", authType: .password,
+                                                                   credential: "secret"))
+            let serverId = server.id.uuidString.lowercased()
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client in
+                let invalid: [(String, String)] = [
+                    (#"{"serverId":"\#(serverId)","cron":"* * *","paths":["/etc"]}"#, "cron"),
+                    (#"{"serverId":"\#(serverId)","cron":"0 0 31 2 *","paths":["/etc"]}"#, "cron"),
+                    (#"{"serverId":"\#(serverId)","cron":"30 2 * * *","timezone":"Mars/Base","paths":["/etc"]}"#, "timezone"),
+                    (#"{"serverId":"\#(serverId)","cron":"@daily","paths":["etc"]}"#, "paths"),
+                    (#"{"serverId":"\#(serverId)","cron":"@daily","paths":["/etc"],"retention":{"keepLast":0}}"#, "retention.keepLast"),
+                    (#"{"serverId":"\#(UUID().uuidString)","cron":"@daily","paths":["/etc"]}"#, "serverId"),
+                ]
+                for (body, field) in invalid {
+                    try await client.execute(uri: "/api/schedules", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: body)) { response throws in
+                        #expect(response.status == .badRequest, "\(body)")
+                        #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)], "\(body)")
+                    }
+                }
+                let created = #"{"serverId":"\#(serverId)","cron":"30 2 * * *","timezone":"Europe/Berlin","paths":["/etc"],"retention":{"keepLast":3}}"#
+                let scheduleId = try await client.execute(uri: "/api/schedules", method: .post, headers: fixture.headers(.admin),
+                                                          body: ByteBuffer(string: created)) { response throws in
+                    #expect(response.status == .created)
+                    let data = try json(response)["data"]
+                    guard case .array(let runs)? = data?["nextRuns"] else { Issue.record("no nextRuns"); return "" }
+                    #expect(runs.count == 3)
+                    #expect(data?["retention"]?["keepLast"] == 3 && data?["enabled"] == true)
+                    #expect(data?["nextRunAt"] == runs.first)
+                    return data?["id"]?.stringValue ?? ""
+                }
+                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .patch, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"enabled":false}"#)) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["enabled"] == false)
+                    #expect(try json(response)["data"]?["cron"] == "30 2 * * *")
+                }
+                try await client.execute(uri: "/api/schedules/\(scheduleId)/run", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .accepted)
+                    let data = try json(response)["data"]
+                    #expect(data?["jobId"] == data?["recordId"])
+                }
+                let backups = try await domain.backups.list(scheduleId: try #require(UUID(uuidString: scheduleId)))
+                #expect(backups.items.count == 1 && backups.items.first?.kind == .scheduled)
+                try await client.execute(uri: "/api/schedules?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["total"] == 1)
+                }
+                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .delete, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+    }
+}
