@@ -87,7 +87,7 @@ mm_start_postgres() { # state_dir port database user password
   fi
   if ! mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=${MM_PG_FSYNC:-on}" start </dev/null >/dev/null
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$data -c fsync=${MM_PG_FSYNC:-on} -c max_connections=${MM_PG_MAX_CONNECTIONS:-100}" start </dev/null >/dev/null
   fi
   local psql=(mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
   # Identifiers come from our own scripts; the password is passed as a psql variable and quoted by psql.

@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 export MM_PG_FSYNC=off  # test data is throwaway
+export MM_PG_MAX_CONNECTIONS=400  # the suite runs many pools and medicineman processes at once
 mm_start_redis "$STATE/redis" "$REDIS_PORT" no
 mm_start_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT" no
 mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_test mmtest "$PG_PASSWORD"

@@ -39,12 +39,12 @@ import Testing
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("long")
         let runs = Recorder<Int>()
-        // A job longer than its lock: a 4.5 s job under a 3 s lock renewed every second (slack for
-        // a loaded machine), checked for stalls every half second.
-        let options = WorkerOptions(lockDuration: .seconds(3), lockRenewTime: .seconds(1), stalledInterval: .milliseconds(500))
+        // A job longer than its lock: a 6.5 s job under a 5 s lock renewed every second (slack for
+        // a loaded machine: the suite runs backups and fuzzing alongside), checked for stalls every half second.
+        let options = WorkerOptions(lockDuration: .seconds(5), lockRenewTime: .seconds(1), stalledInterval: .milliseconds(500))
         try await fixture.withWorker(options, processor: { context in
             runs.append(context.job.attemptsStarted)
-            try await Task.sleep(for: .milliseconds(4500))
+            try await Task.sleep(for: .milliseconds(6500))
             return nil
         }) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })

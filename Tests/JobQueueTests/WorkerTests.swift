@@ -31,14 +31,16 @@ import Testing
                                 ("p10", JobOptions(priority: 10)), ("p1", JobOptions(priority: 1)), ("p1b", JobOptions(priority: 1))] {
             try await fixture.queue.add(name, options: options)
         }
-        // Due well after the others: a due delayed job is promoted to wait, ahead of prioritized ones.
-        try await fixture.queue.add("delayed", options: JobOptions(delay: 2500))
+        // Not due while the others run (however slow the machine); promoted once they are done.
+        let delayed = try await fixture.queue.add("delayed", options: JobOptions(delay: 60_000))
         try await fixture.queue.resume()
         let order = Recorder<String>()
         try await fixture.withWorker(processor: { context in
             order.append(context.job.name)
             return nil
         }) { _ async throws in
+            #expect(try await eventually { order.values.count == 6 })
+            try await fixture.queue.promote(delayed.id)
             #expect(try await eventually { order.values.count == 7 })
         }
         #expect(order.values == ["lifo", "s1", "s2", "p1", "p1b", "p10", "delayed"])

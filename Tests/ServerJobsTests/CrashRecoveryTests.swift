@@ -21,7 +21,7 @@ import Testing
     @Test func killedMidBackupTheRestartedProcessCompletesItAndLeavesNoTrace() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("crash")
-            let source = try await sourceTree(160)
+            let source = try await sourceTree(64)
             var environment = try PlatformProcess.environment(databaseURL: try #require(fixture.database.configuration.url),
                                                               queuePrefix: fixture.prefix, backupDirectory: fixture.storage)
             environment["JOB_LOCK_SECONDS"] = "4"  // a crashed worker's job is recovered after its lock expires
