@@ -8,7 +8,7 @@ cd "$MM_ROOT"
 
 [ "$(id -u)" = 0 ] || { mm_log "run as root: the sshd test host needs a system user"; exit 1; }
 mm_require_swift
-mm_install_packages
+mm_install_packages prometheus  # for promtool, which checks /metrics
 
 STATE="$MM_ROOT/.local/test"
 mkdir -p "$STATE"

@@ -36,6 +36,9 @@ import Testing
                 "print(len(list(p(open(sys.argv[1]).read()))))"
             let families = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"), ["-c", script, file])
             #expect((Int(families.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10)
+            // And Prometheus's own linter finds nothing (names, units, types, help).
+            let lint = try await ChildProcess.run("/bin/sh", ["-c", "promtool check metrics < \"$0\" 2>&1", file])
+            #expect(lint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(lint)")
             }
         }
     }
