@@ -51,11 +51,11 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_
 
 # wrk's summary → "requests/s | p50 | p99"
 summary() { awk '/Requests\/sec:/ { rate = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { printf "%d | %s | %s", rate, p50, p99 }'; }
-run_wrk() { wrk -t4 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | summary; }
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | summary; }
 mm_log "wrk: hello-world, then GET /api/jobs/:id ($CONNECTIONS connections, ${SECONDS_PER_RUN}s each)"
 hello=$(run_wrk "http://127.0.0.1:$HELLO_PORT/")
 job=$(run_wrk -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs/bench-job")
-echo "| endpoint (wrk -t4 -c$CONNECTIONS -d${SECONDS_PER_RUN}s) | requests/s | p50 | p99 |"
+echo "| endpoint (wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s) | requests/s | p50 | p99 |"
 echo "|---|---:|---:|---:|"
 echo "| Hummingbird hello-world (medicineman-bench hello) | $hello |"
 echo "| GET /api/jobs/:id (bearer API token, Redis) | $job |"

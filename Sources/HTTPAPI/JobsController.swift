@@ -3,13 +3,17 @@ import Hummingbird
 import JobQueue
 import JSONSupport
 import Records
+import RedisClient
 
 /// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
 public struct JobsController: Sendable {
     let queues: [Queue]
+    /// Job lookups arriving together share one pipeline.
+    let lookups: RedisScriptBatcher?
 
     public init(queues: [Queue]) {
         self.queues = queues
+        lookups = queues.first.map { RedisScriptBatcher(pool: $0.redis) }
     }
 
     public func addRoutes(to group: RouterGroup<APIRequestContext>) {
@@ -143,7 +147,7 @@ public struct JobsController: Sendable {
     /// Job ids are record uuids, unique across the queues.
     func find(_ id: String) async throws -> (Queue, Job, JobState) {
         guard !id.isEmpty, id.utf8.count <= 200 else { throw APIError.validation("id", "id must be 1 to 200 characters") }
-        guard let found = try await Queue.findJob(id, in: queues) else { throw APIError.notFound("job \(id)") }
+        guard let found = try await Queue.findJob(id, in: queues, batcher: lookups) else { throw APIError.notFound("job \(id)") }
         return found
     }
 

@@ -20,11 +20,16 @@ extension Queue {
 
 extension Queue {
     /// The job with `id` in the first of `queues` holding it, with its state, in one round trip
-    /// (the queues share `queues[0]`'s Redis).
-    public static func findJob(_ id: String, in queues: [Queue]) async throws -> (queue: Queue, job: Job, state: JobState)? {
+    /// (the queues share `queues[0]`'s Redis). With a `batcher`, concurrent lookups share pipelines.
+    public static func findJob(_ id: String, in queues: [Queue], batcher: RedisScriptBatcher? = nil) async throws -> (queue: Queue, job: Job, state: JobState)? {
         guard let first = queues.first else { return nil }
         let arguments = [RedisArgument(id)] + queues.map { RedisArgument($0.keys.base) }
-        let reply = try await first.redis.evalScript(QueueScript.findJob, keys: [], arguments: arguments).throwingServerError()
+        let reply: RESPValue
+        if let batcher {
+            reply = try await batcher.evalScript(QueueScript.findJob, keys: [], arguments: arguments).throwingServerError()
+        } else {
+            reply = try await first.redis.evalScript(QueueScript.findJob, keys: [], arguments: arguments).throwingServerError()
+        }
         guard let parts = reply.array, parts.count == 3, let index = parts[0].int, queues.indices.contains(index - 1) else { return nil }
         let queue = queues[index - 1]
         let job = Job(id: id, queueName: queue.name, flatFields: parts[2].array?.compactMap(\.string) ?? [])

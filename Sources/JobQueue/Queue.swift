@@ -5,7 +5,7 @@ import RedisClient
 /// Producer and administration side of one BullMQ-layout queue.
 public struct Queue: Sendable {
     public let keys: QueueKeys
-    let redis: RedisConnectionPool
+    public let redis: RedisConnectionPool
     public let clock: JobClock
 
     public var name: String { keys.queueName }

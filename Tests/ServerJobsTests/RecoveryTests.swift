@@ -74,7 +74,7 @@ import Testing
             let orphan = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
             let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
             let unrelated = directory + "/notes.txt"
-            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated] { FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated] { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
             try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: orphan)
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
             #expect(report == .init(partials: 1, orphans: 1))
