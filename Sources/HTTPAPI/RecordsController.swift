@@ -125,11 +125,7 @@ struct RecordsController: Sendable {
 
     private func filters(_ request: Request) throws -> (UUID?, RecordStatus?) {
         let parameters = request.uri.queryParameters
-        var serverId: UUID?
-        if let text = parameters["serverId"].map(String.init) {
-            guard let id = UUID(uuidString: text) else { throw APIError.validation("serverId", "serverId must be a UUID") }
-            serverId = id
-        }
+        let serverId = try Paging.queryUUID(request, "serverId")
         var status: RecordStatus?
         if let text = parameters["status"].map(String.init) {
             guard let value = RecordStatus(rawValue: text) else {

@@ -21,11 +21,7 @@ struct SchedulesController: Sendable {
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<BackupSchedule>> {
         _ = try context.require(.viewer)
-        var serverId: UUID?
-        if let text = request.uri.queryParameters["serverId"].map(String.init) {
-            guard let id = UUID(uuidString: text) else { throw APIError.validation("serverId", "serverId must be a UUID") }
-            serverId = id
-        }
+        let serverId = try Paging.queryUUID(request, "serverId")
         return APISuccess("schedules", try await domain.schedules.list(try Paging.page(request), serverId: serverId))
     }
 

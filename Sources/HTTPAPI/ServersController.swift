@@ -135,6 +135,13 @@ enum Paging {
         return Page(limit: limit, offset: offset)
     }
 
+    /// An optional UUID query parameter; present but malformed is a 400 naming it.
+    static func queryUUID(_ request: Request, _ name: String) throws -> UUID? {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw APIError.validation(name, "\(name) must be a UUID") }
+        return id
+    }
+
     static func uuid(_ context: APIRequestContext, _ name: String) throws -> UUID {
         let text = try context.parameters.require(name)
         guard let id = UUID(uuidString: text) else { throw APIError.validation(name, "\(name) must be a UUID") }
