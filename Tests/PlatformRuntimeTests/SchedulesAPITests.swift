@@ -52,7 +52,8 @@ import Testing
                     let data = try json(response)["data"]
                     #expect(data?["jobId"] == data?["recordId"])
                 }
-                let backups = try await domain.backups.list(scheduleId: try #require(UUID(uuidString: scheduleId)))
+                let scheduleUUID: UUID = try #require(UUID(uuidString: scheduleId))
+                let backups = try await domain.backups.list(scheduleId: scheduleUUID)
                 #expect(backups.items.count == 1 && backups.items.first?.kind == .scheduled)
                 try await client.execute(uri: "/api/schedules?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["total"] == 1)
