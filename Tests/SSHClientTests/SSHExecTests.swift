@@ -30,7 +30,7 @@ import Testing
         await session.close()
     }
 
-    @Test func twoHundredMegabyteStreamKeepsMemoryFlat() async throws {
+    @Test(.exclusive) func twoHundredMegabyteStreamKeepsMemoryFlat() async throws {
         let session = try await connectWithDefaultKey()
         let size = 200 * 1024 * 1024
         let before = TestEnvironment.residentBytes()

@@ -74,7 +74,7 @@ import Testing
         #expect(throws: ServerJobError.self) { try RestoreRunner.extractCommand(target: "tmp", compression: .gzip) }
     }
 
-    @Test func oneGigabyteStreamsWithFlatMemory() async throws {
+    @Test(.exclusive) func oneGigabyteStreamsWithFlatMemory() async throws {
         let session = try await connectTestHost()
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/\(TestEnvironment.uniqueName("bkbig"))"

@@ -18,7 +18,7 @@ import Testing
         return found
     }
 
-    @Test func killedMidBackupTheRestartedProcessCompletesItAndLeavesNoTrace() async throws {
+    @Test(.exclusive) func killedMidBackupTheRestartedProcessCompletesItAndLeavesNoTrace() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("crash")
             let source = try await sourceTree(64)
