@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Records", "ServerJobs", "JobQueue", "JSONSupport",
+                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

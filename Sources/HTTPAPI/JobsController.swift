@@ -129,10 +129,10 @@ public struct JobsController: Sendable {
 
     func queueMetrics() async throws -> [QueueMetrics] {
         var result: [QueueMetrics] = []
-        for queue in queues {
+        let workerCounts = try await Queue.workerCounts(of: queues)
+        for (queue, workers) in zip(queues, workerCounts) {
             let counts = try await queue.getJobCounts()
             let isPaused = try await queue.isPaused()
-            let workers = try await queue.workerCount()
             let oldest = try await queue.oldestWaitingTimestamp().map { Duration.milliseconds(max(0, queue.clock.nowMilliseconds() - $0)) }
             let waiting = (counts[.waiting] ?? 0) + (counts[.prioritized] ?? 0) + (counts[.paused] ?? 0)
             result.append(QueueMetrics(

@@ -8,12 +8,19 @@ extension Queue {
 
     /// Workers (ours and BullMQ's) connected to this queue now, from CLIENT LIST.
     public func workerCount() async throws -> Int {
-        guard let list = try await redis.command(["CLIENT", "LIST"]).throwingServerError().string else { return 0 }
-        let ours = clientName
-        return list.split(separator: "\n").count { line in
-            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("name=") }) else { return false }
-            let name = field.dropFirst(5)
-            return name == ours || name.hasPrefix(ours + ":w:")
+        try await Self.workerCounts(of: [self])[0]
+    }
+
+    /// Workers connected to each of `queues` (sharing `queues[0]`'s Redis), from one CLIENT LIST.
+    public static func workerCounts(of queues: [Queue]) async throws -> [Int] {
+        guard let first = queues.first else { return [] }
+        let list = try await first.redis.command(["CLIENT", "LIST"]).throwingServerError().string ?? ""
+        let names = list.split(separator: "\n").compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("name=") }?.dropFirst(5)
+        }
+        return queues.map { queue in
+            let ours = queue.clientName
+            return names.count { $0 == ours || $0.hasPrefix(ours + ":w:") }
         }
     }
 }

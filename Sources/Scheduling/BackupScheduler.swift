@@ -84,8 +84,7 @@ public struct BackupScheduler: Service {
         }
         let catchUp = timing.catchUp(from: due, now: now)
         let metadata: JSONValue = [
-            "dueAt": .string(due.ISO8601Format()), "occurrence": .string(catchUp.occurrence.ISO8601Format()),
-            "skippedOccurrences": .int(Int64(catchUp.skipped)),
+            "occurrence": .string(catchUp.occurrence.ISO8601Format()), "skippedOccurrences": .int(Int64(catchUp.skipped)),
         ]
         let (backup, _) = try await backups.createScheduled(id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: due), schedule: schedule,
                                                           dueAt: due, metadata: metadata)

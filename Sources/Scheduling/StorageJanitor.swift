@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 import Logging
 import Records
@@ -29,14 +30,25 @@ public struct StorageJanitor: Sendable {
         }
     }
 
+    /// Reads what must stay from PostgreSQL, then walks the directory on a thread of its own (a
+    /// large backup tree would otherwise hold a cooperative-pool thread for the whole walk).
     @discardableResult
     public func sweep(now: Date = Date()) async throws -> Report {
-        var report = Report()
-        let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: storage.root) else { return report }
         let running = Set(try await backups.running().map(\.id))
         let referenced = try await backups.filePaths()
         let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
+        let report = await BlockingWork.run { [storage, logger] in
+            Self.walk(storage: storage, running: running, referenced: referenced, olderThan: oldest, logger: logger)
+        }
+        if report != Report() {
+            logger.notice("backup directory swept", metadata: ["partials": "\(report.partials)", "orphans": "\(report.orphans)"])
+        }
+        return report
+    }
+
+    private static func walk(storage: BackupStorage, running: Set<UUID>, referenced: Set<String>, olderThan oldest: Date, logger: Logger) -> Report {
+        var report = Report()
+        let fileManager = FileManager.default
         guard let walker = fileManager.enumerator(atPath: storage.root) else { return report }
         while let relative = walker.nextObject() as? String {
             let path = storage.root + "/" + relative
@@ -46,14 +58,11 @@ public struct StorageJanitor: Sendable {
                 storage.removeArchive(at: path, logger: logger)
                 report.partials += 1
             } else if BackupStorage.isArchiveName(name), !referenced.contains(path) {
-                let modified = (try? fileManager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? now
+                let modified = (try? fileManager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest
                 guard modified < oldest else { continue }
                 storage.removeArchive(at: path, logger: logger)
                 report.orphans += 1
             }
-        }
-        if report != Report() {
-            logger.notice("backup directory swept", metadata: ["partials": "\(report.partials)", "orphans": "\(report.orphans)"])
         }
         return report
     }

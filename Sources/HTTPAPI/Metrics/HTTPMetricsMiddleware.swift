@@ -26,9 +26,7 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ method: String, _ route: String?, status: Int, since started: ContinuousClock.Instant) {
         let template = route ?? "unmatched"
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         registry.increment("medicineman_http_requests_total", [method, template, "\(status / 100)xx"])
-        registry.observe("medicineman_http_request_duration_seconds", [method, template], seconds)
+        registry.observe("medicineman_http_request_duration_seconds", [method, template], (ContinuousClock.now - started).seconds)
     }
 }
