@@ -6,9 +6,12 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuthMiddleware` when the request carried a valid token.
     public var identity: Identity?
+    /// The peer's IP address, for per-client limits (behind a proxy: the proxy's).
+    public let clientAddress: String
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Bodies larger than this are refused with 413.

@@ -40,12 +40,17 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(registry: dependencies.metrics))
-    HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version).addRoutes(to: router)
+    // At the root, so an unknown route or an unreadable path also gets the JSON envelope.
+    router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
+    let authenticator = dependencies.authenticator
+    let metricsToken = dependencies.metricsToken
+    HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version, mayReadDetails: { request in
+        await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
+    }).addRoutes(to: router)
     MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
                       backups: dependencies.domain?.backups, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
-        .add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues).addRoutes(to: api)
@@ -54,7 +59,17 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         ServersController(domain: domain).addRoutes(to: api)
         RecordsController(domain: domain).addRoutes(to: api)
         SchedulesController(domain: domain).addRoutes(to: api)
-        UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache).addRoutes(to: api)
+        UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache,
+                        loginThrottle: domain.loginThrottle).addRoutes(to: api)
     }
     return router
+}
+
+/// Whether a request outside `/api` carries a valid bearer token (an API or session token, or
+/// `METRICS_TOKEN`).
+func isAuthenticated(_ request: Request, authenticator: any TokenAuthenticating, metricsToken: String?) async -> Bool {
+    guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return false }
+    let token = String(header.dropFirst("bearer ".count))
+    if let metricsToken, ConstantTime.equals(token, metricsToken) { return true }
+    return (try? await authenticator.identity(forBearer: token)) != nil
 }

@@ -16,10 +16,13 @@ public struct DomainDependencies: Sendable {
     public var sessions: SessionTokens?
     /// The authenticator's cache; emptied when a user or token changes here.
     public var identityCache: IdentityCache?
+    /// Login attempts per client and username; nil: unlimited (tests that log in many times).
+    public var loginThrottle: LoginThrottle?
 
     public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, users: UserRepository,
-                sessions: SessionTokens?, identityCache: IdentityCache? = nil) {
+                sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil) {
+        self.loginThrottle = loginThrottle
         self.identityCache = identityCache
         self.users = users
         self.sessions = sessions

@@ -34,6 +34,10 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             case .notFound: return APIError(.notFound, code: "not_found", error.message)
             case .conflict: return APIError(.conflict, code: "conflict", error.message, details: details)
             case .unavailable: return APIError(.serviceUnavailable, code: "dependency_unavailable", "the database is unavailable; try again shortly")
+            case .busy:
+                var busy = APIError(.serviceUnavailable, code: "busy", error.message)
+                busy.retryAfterSeconds = 1
+                return busy
             default: return APIError(.internalServerError, code: "internal_error", "the request failed on the server")
             }
         case let error as JobQueueError:
@@ -48,6 +52,7 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large")
+            case .notFound: return APIError(.notFound, code: "not_found", "no such route; the API is described at /openapi.json")
             case .badRequest: return APIError(.badRequest, code: "bad_request", error.body ?? "the request could not be read")
             default: return APIError(error.status, code: "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
             }

@@ -14,11 +14,15 @@ public struct HealthController<Context: RequestContext>: Sendable {
     let readiness: any ReadinessChecking
     let version: String
     let startedAt: ContinuousClock.Instant
+    /// Whether the caller may see each check's detail (hosts, user names); others see only
+    /// which dependency is up.
+    let mayReadDetails: @Sendable (Request) async -> Bool
 
-    public init(readiness: any ReadinessChecking, version: String) {
+    public init(readiness: any ReadinessChecking, version: String, mayReadDetails: @escaping @Sendable (Request) async -> Bool = { _ in false }) {
         self.readiness = readiness
         self.version = version
         self.startedAt = .now
+        self.mayReadDetails = mayReadDetails
     }
 
     public func addRoutes(to router: Router<Context>) {
@@ -26,8 +30,9 @@ public struct HealthController<Context: RequestContext>: Sendable {
             let uptime = ContinuousClock.now - startedAt
             return Health(status: "ok", version: version, uptimeSeconds: Double(uptime.components.seconds))
         }
-        router.get("/ready") { _, _ in
-            let report = await readiness.checkReadiness()
+        router.get("/ready") { request, _ in
+            let full = await readiness.checkReadiness()
+            let report = await mayReadDetails(request) ? full : full.redacted
             return EditedResponse(status: report.isReady ? .ok : .serviceUnavailable, response: report)
         }
     }

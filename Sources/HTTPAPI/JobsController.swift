@@ -146,7 +146,9 @@ public struct JobsController: Sendable {
 
     /// Job ids are record uuids, unique across the queues.
     func find(_ id: String) async throws -> (Queue, Job, JobState) {
-        guard !id.isEmpty, id.utf8.count <= 200 else { throw APIError.validation("id", "id must be 1 to 200 characters") }
+        guard JobID.isValid(id) else {
+            throw APIError.validation("id", "id is not a job id: 1 to 200 letters, digits and -_.:@, and not one of the queue's own keys")
+        }
         guard let found = try await Queue.findJob(id, in: queues, batcher: lookups) else { throw APIError.notFound("job \(id)") }
         return found
     }

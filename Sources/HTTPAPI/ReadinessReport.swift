@@ -29,6 +29,12 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
     }
 
     public var isReady: Bool { reasons.isEmpty }
+
+    /// The same verdicts without details: what an anonymous caller sees, since details name
+    /// hosts, ports and database users.
+    public var redacted: ReadinessReport {
+        ReadinessReport(checks: checks.mapValues { Check(ok: $0.ok, latencyMs: $0.latencyMs, detail: $0.ok ? "ok" : "unavailable") })
+    }
 }
 
 /// Probes the platform's dependencies for `GET /ready`.

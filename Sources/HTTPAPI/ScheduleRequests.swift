@@ -32,7 +32,7 @@ struct ScheduleBody: Decodable, Sendable {
         let backup = try BackupRequestBody(paths: paths, exclusions: exclusions ?? current?.exclusions,
                                            compression: compression ?? current?.compression.rawValue).validated()
         let retention = try self.retention.map(Self.validated) ?? current?.retention ?? RetentionPolicy()
-        let definition = ScheduleDefinition(serverId: server, cron: cron.trimmingCharacters(in: .whitespaces), timezone: timezone,
+        let definition = ScheduleDefinition(serverId: server, cron: timing.expression, timezone: timezone,
                                             paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
                                             retention: retention, enabled: enabled ?? current?.enabled ?? true)
         return (definition, timing)

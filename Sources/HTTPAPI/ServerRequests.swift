@@ -94,6 +94,10 @@ struct JobAccepted: Encodable, Sendable {
 /// What `POST /api/servers/:id/test` answers.
 struct ConnectionTestResult: Encodable, Sendable {
     var reachable: Bool
+    /// ok, auth_failed, host_key_mismatch, timeout, refused, unreachable or other.
+    var outcome: String
+    /// Why the connection failed, for a person to act on.
+    var message: String?
     var hostKeyFingerprint: String?
     var pinned: Bool
 }

@@ -75,16 +75,20 @@ struct ServersController: Sendable {
         do {
             session = try await domain.connector.connect(server)
         } catch {
+            // The test ran and has an answer: the server is not reachable with these settings.
             try await domain.servers.recordCheck(id: server.id, online: false, error: error.message)
-            let status: HTTPResponse.Status = error.code == .unreachable ? .badGateway : .unprocessableContent
-            throw APIError(status, code: "ssh_\(error.code)", error.message)
+            try await domain.audit.record(identity, "server.test", resource: server.id.uuidString.lowercased(), outcome: .failure)
+            let outcome = error.connectionOutcome ?? (error.code == .authentication ? .authFailed : .other)
+            return APISuccess("could not connect to \(server.name)", ConnectionTestResult(
+                reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: nil, pinned: false))
         }
         let fingerprint = await session.hostKeyFingerprint
         await session.close()
         try await domain.servers.recordCheck(id: server.id, online: true, error: nil)
         try await domain.audit.record(identity, "server.test", resource: server.id.uuidString.lowercased())
         return APISuccess("connected to \(server.name)", ConnectionTestResult(
-            reachable: true, hostKeyFingerprint: fingerprint, pinned: server.hostKeyFingerprint == nil))
+            reachable: true, outcome: SSHConnectionOutcome.ok.rawValue, message: nil, hostKeyFingerprint: fingerprint,
+            pinned: server.hostKeyFingerprint == nil))
     }
 
     @Sendable func backup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {

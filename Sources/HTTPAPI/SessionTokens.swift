@@ -1,66 +1,88 @@
-import Crypto
 import Foundation
-import JSONSupport
+import JWTKit
 import Records
 
-/// Short-lived JWTs (HS256) from `POST /api/auth/login`. Each request re-reads the user, so a
-/// deactivated account or a changed role takes effect at once.
+/// Short-lived JWTs (HS256) from `POST /api/auth/login`, signed and checked with jwt-kit under a
+/// secret derived from secret bytes only (`ENCRYPTION_KEY`'s bytes or `SESSION_SECRET`), never
+/// from anything stored or shown. Verification pins the algorithm, requires `exp` and `iat`,
+/// refuses a token that lives longer than `lifetime` or starts in the future, and returns the
+/// user's session version, which the authenticator compares with the user's row.
 public struct SessionTokens: Sendable {
-    private let key: [UInt8]
+    private let secret: [UInt8]
     public let lifetime: Duration
+    /// Clock difference tolerated between instances for `iat`/`nbf`.
+    static let skew: Double = 30
 
-    /// `secret` is at least 32 bytes (e.g. derived from ENCRYPTION_KEY).
+    /// `secret` is 32 bytes from `signingSecret(...)`.
     public init(secret: [UInt8], lifetime: Duration = .seconds(900)) {
-        self.key = secret
+        self.secret = secret
         self.lifetime = lifetime
     }
 
-    /// A secret for signing derived from the credential key, so no extra setting is needed.
-    public static func derive(from key: EncryptionKey) -> [UInt8] {
-        Array(SHA256.hash(data: Array("medicineman session tokens v1:\(key.id)".utf8) + Array(key.id.utf8)))
+    /// The signing secret: HKDF over `SESSION_SECRET` when given, else over the encryption key's
+    /// bytes, each with a label of its own.
+    public static func signingSecret(sessionSecret: String?, encryptionKey: EncryptionKey) -> [UInt8] {
+        if let sessionSecret { return EncryptionKey.derive(from: Array(sessionSecret.utf8), label: "medicineman session tokens v2") }
+        return encryptionKey.derivedSecret(label: "medicineman session tokens v2")
     }
 
-    struct Claims: Codable {
-        var sub: String
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim
         var usr: String
-        var iat: Int
-        var exp: Int
+        /// The user's session version when the token was issued.
+        var ver: Int
+        var iat: IssuedAtClaim
+        var nbf: NotBeforeClaim?
+        var exp: ExpirationClaim
+
+        // Times are checked in `verify(_:now:)`, against a clock the caller passes.
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    public func issue(for user: User, now: Date = Date()) -> (token: String, expiresAt: Date) {
-        let issued = Int(now.timeIntervalSince1970)
-        let expires = issued + Int(lifetime.components.seconds)
-        let header = Self.base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let claims = JSONValue.object(["sub": .string(user.id.uuidString.lowercased()), "usr": .string(user.username),
-                                       "iat": .int(Int64(issued)), "exp": .int(Int64(expires))])
-        let payload = Self.base64URL(Array(claims.jsonText.utf8))
-        let signature = Self.base64URL(sign(header + "." + payload))
-        return (header + "." + payload + "." + signature, Date(timeIntervalSince1970: Double(expires)))
+    /// What a valid token says.
+    public struct Session: Sendable, Equatable {
+        public var userId: UUID
+        public var version: Int
     }
 
-    /// The user id of a valid, unexpired token.
-    public func verify(_ token: String, now: Date = Date()) -> UUID? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let signature = Self.decodeBase64URL(String(parts[2])) else { return nil }
-        let expected = sign(parts[0] + "." + parts[1])
-        guard expected.count == signature.count, zip(expected, signature).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
-        guard let payload = Self.decodeBase64URL(String(parts[1])),
-              let claims = try? JSONValue(jsonText: String(decoding: payload, as: UTF8.self)),
-              let expiry = claims["exp"]?.intValue, expiry > Int(now.timeIntervalSince1970),
-              let subject = claims["sub"]?.stringValue else { return nil }
-        return UUID(uuidString: subject)
+    public func issue(for user: User, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+        let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let expires = issued.addingTimeInterval(Double(lifetime.components.seconds))
+        let claims = Claims(sub: .init(value: user.id.uuidString.lowercased()), usr: user.username, ver: user.sessionVersion,
+                            iat: .init(value: issued), nbf: .init(value: issued), exp: .init(value: expires))
+        return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }
 
-    private func sign(_ text: some StringProtocol) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key)))
+    /// The session of a valid token; nil for anything else.
+    public func verify(_ token: String, now: Date = Date()) async -> Session? {
+        guard token.utf8.count < 2048, Self.algorithm(of: token) == "HS256",
+              let claims = try? await keys().verify(token, as: Claims.self) else { return nil }
+        let issuedAt = claims.iat.value.timeIntervalSince1970
+        let expiresAt = claims.exp.value.timeIntervalSince1970
+        let nowSeconds = now.timeIntervalSince1970
+        guard expiresAt > nowSeconds, issuedAt <= nowSeconds + Self.skew,
+              expiresAt - issuedAt <= Double(lifetime.components.seconds),
+              (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
+              let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1 else { return nil }
+        return Session(userId: userId, version: claims.ver)
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    private func keys() async -> JWTKeyCollection {
+        await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
-    static func decodeBase64URL(_ text: String) -> [UInt8]? {
+    /// The `alg` of a token's header, read before any key is chosen so no other algorithm is tried.
+    static func algorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1).first,
+              let bytes = Base64URL.decode(String(header)),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        return object["alg"] as? String
+    }
+}
+
+/// Base64url without padding (RFC 7515).
+enum Base64URL {
+    static func decode(_ text: String) -> [UInt8]? {
         var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base.count % 4 != 0 { base += "=" }
         return Data(base64Encoded: base).map(Array.init)
@@ -88,8 +110,9 @@ public struct PlatformAuthenticator: TokenAuthenticating {
 
     private func verify(_ token: String) async throws -> Identity? {
         if token.hasPrefix("mm_") { return try await APITokenAuthenticator(users: users).identity(forBearer: token) }
-        guard let sessions, token.utf8.count < 2048, let userId = sessions.verify(token) else { return nil }
-        guard let user = try await users.find(id: userId), user.active else { return nil }
+        guard let sessions, let session = await sessions.verify(token) else { return nil }
+        // A password change or deactivation bumps the version: older sessions end.
+        guard let user = try await users.find(id: session.userId), user.active, user.sessionVersion == session.version else { return nil }
         return Identity(userId: user.id, username: user.username, role: user.role)
     }
 }

@@ -9,6 +9,7 @@ struct UsersController: Sendable {
     let sessions: SessionTokens?
     let audit: AuditLogRepository
     let identityCache: IdentityCache?
+    let loginThrottle: LoginThrottle?
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("auth/login", use: login)
@@ -29,22 +30,23 @@ struct UsersController: Sendable {
     struct TokenBody: Decodable, Sendable { var name: String; var expiresInDays: Int? }
     struct CreatedToken: Encodable, Sendable { var token: String; var record: APIToken }
 
+    /// Unknown user, wrong password, inactive and locked accounts all get the same 401, so the
+    /// answer tells nobody which usernames exist or which accounts are locked.
     @Sendable func login(_ request: Request, context: APIRequestContext) async throws -> APISuccess<LoginResult> {
         guard let sessions else { throw APIError(.serviceUnavailable, code: "login_unavailable", "logins need ENCRYPTION_KEY to be configured") }
         let body = try await request.decodeJSON(as: LoginBody.self, context: context)
-        let user: User?
-        do {
-            user = try await users.authenticate(username: body.username, password: body.password)
-        } catch let error where error.kind == .conflict {
-            throw APIError(.tooManyRequests, code: "account_locked", error.message)
-        }
-        guard let user else {
-            _ = try? await audit.record(userId: nil, actor: body.username.prefix(64).description, action: "auth.login", resourceType: "auth",
-                                    outcome: .failure)
+        guard !body.username.isEmpty, body.username.utf8.count <= 64, body.password.utf8.count <= 1024 else {
             throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
         }
-        let issued = sessions.issue(for: user)
-        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success)
+        try await loginThrottle?.admit(client: context.clientAddress, username: body.username)
+        guard let user = try await users.authenticate(username: body.username, password: body.password) else {
+            _ = try? await audit.record(userId: nil, actor: body.username, action: "auth.login", resourceType: "auth",
+                                        outcome: .failure, clientAddress: context.clientAddress)
+            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
+        }
+        let issued = try await sessions.issue(for: user)
+        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success,
+                                   clientAddress: context.clientAddress)
         return APISuccess("logged in", LoginResult(token: issued.token, expiresAt: issued.expiresAt, user: user))
     }
 

@@ -20,11 +20,11 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(_ pattern: String) throws(ParseError) {
-        let trimmed = pattern.trimmingCharacters(in: .whitespaces)
+        let trimmed = pattern.trimmingCharacters(in: .whitespacesAndNewlines)
         let macros = ["@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
                       "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"]
         let expanded = macros[trimmed.lowercased()] ?? trimmed
-        var fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var fields = expanded.split(whereSeparator: \.isWhitespace).map(String.init)
         guard fields.count == 5 || fields.count == 6 else {
             throw ParseError(description: "cron pattern '\(pattern)' needs 5 fields (minute hour day month weekday) or 6 with seconds first")
         }

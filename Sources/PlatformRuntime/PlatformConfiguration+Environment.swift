@@ -1,3 +1,4 @@
+import HTTPAPI
 import Logging
 import PostgresClient
 import Records
@@ -56,6 +57,24 @@ extension PlatformConfiguration {
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix
+        }
+        if let secret = environment["SESSION_SECRET"], !secret.isEmpty {
+            guard secret.utf8.count >= 32, !secret.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                throw ConfigurationError(variable: "SESSION_SECRET", "must be at least 32 characters without control characters (e.g. `openssl rand -hex 32`)")
+            }
+            sessionSecret = secret
+        }
+        if let limit = environment["LOGIN_LIMIT_PER_MINUTE"], !limit.isEmpty {
+            loginLimits.perClientPerMinute = try Self.integer(limit, variable: "LOGIN_LIMIT_PER_MINUTE", in: 1...100_000)
+        }
+        if let limit = environment["LOGIN_LIMIT_PER_USERNAME_PER_MINUTE"], !limit.isEmpty {
+            loginLimits.perUsernamePerMinute = try Self.integer(limit, variable: "LOGIN_LIMIT_PER_USERNAME_PER_MINUTE", in: 1...100_000)
+        }
+        if let seconds = environment["HTTP_IDLE_TIMEOUT_SECONDS"], !seconds.isEmpty {
+            httpIdleTimeout = .seconds(try Self.integer(seconds, variable: "HTTP_IDLE_TIMEOUT_SECONDS", in: 1...3600))
+        }
+        if let seconds = environment["HTTP_READ_TIMEOUT_SECONDS"], !seconds.isEmpty {
+            httpReadTimeout = .seconds(try Self.integer(seconds, variable: "HTTP_READ_TIMEOUT_SECONDS", in: 1...3600))
         }
         if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
             do {

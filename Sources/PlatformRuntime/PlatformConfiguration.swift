@@ -1,3 +1,4 @@
+import HTTPAPI
 import Logging
 import PostgresClient
 import Records
@@ -46,6 +47,16 @@ public struct PlatformConfiguration: Sendable {
     public var jobLockOverride: Duration?
     /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
     public var schedulerInterval: Duration = .seconds(15)
+    /// Signs login sessions when set (`SESSION_SECRET`, at least 32 characters); otherwise the
+    /// signing secret is derived from `ENCRYPTION_KEY`'s bytes.
+    public var sessionSecret: String?
+    /// Login attempts per client address and per username a minute (`LOGIN_LIMIT_PER_MINUTE`,
+    /// `LOGIN_LIMIT_PER_USERNAME_PER_MINUTE`).
+    public var loginLimits = LoginThrottle.Limits()
+    /// An HTTP connection with no request arriving for this long is closed (`HTTP_IDLE_TIMEOUT_SECONDS`).
+    public var httpIdleTimeout: Duration = .seconds(30)
+    /// A request's head and body must arrive within this time (`HTTP_READ_TIMEOUT_SECONDS`).
+    public var httpReadTimeout: Duration = .seconds(30)
 
     public init(
         http: HTTP = HTTP(),

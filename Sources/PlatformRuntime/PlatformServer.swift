@@ -66,7 +66,7 @@ public struct PlatformServer: Sendable {
         let identityCache = IdentityCache(lifetime: configuration.authCacheLifetime)
         if let vault = configuration.vault {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
-            sessions = SessionTokens(secret: SessionTokens.derive(from: vault.currentKey))
+            sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey))
             domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
                 scans: ScanRepository(database: resources.postgres),
@@ -74,7 +74,8 @@ public struct PlatformServer: Sendable {
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { metrics.recordEnqueued($0) }),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
-                users: users, sessions: sessions, identityCache: identityCache)
+                users: users, sessions: sessions, identityCache: identityCache,
+                loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits))
         }
         let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
@@ -82,8 +83,12 @@ public struct PlatformServer: Sendable {
             metrics: metrics, metricsToken: configuration.metricsToken,
             writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
         let logger = self.logger
+        let readTimeout = TimeAmount.seconds(configuration.httpReadTimeout.components.seconds)
         return Application(
             router: router,
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
+                idleTimeout: .seconds(configuration.httpIdleTimeout.components.seconds))),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "medicineman"),
             onServerRunning: { channel in
                 logger.notice("medicineman is listening", metadata: [

@@ -46,8 +46,12 @@ public actor PostgresConnection {
     /// Runs one parameterised statement (`$1`, `$2`, ...) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws(PostgresError) -> PostgresResult {
-        let connection = try openConnection()
         let texts: [String?] = parameters.map { $0?.postgresText }
+        // libpq reads parameters as C strings: a NUL would silently cut the value short.
+        if let index = texts.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(.invalidParameter, "parameter $\(index + 1) contains a NUL character, which PostgreSQL text cannot hold")
+        }
+        let connection = try openConnection()
         let result = Self.withCStrings(texts) { values in
             PQexecParams(connection, sql, Int32(texts.count), nil, values, nil, nil, 0)
         }
@@ -161,10 +165,9 @@ public actor PostgresConnection {
 
     /// Passes strings to C as a `const char * const *` array; nil entries stay NULL.
     static func withCStrings<Result>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
-        var storage: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+        let storage: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
         defer { storage.forEach { free($0) } }
-        return storage.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
-        }
+        let pointers: [UnsafePointer<CChar>?] = storage.map { $0.map { UnsafePointer($0) } } + [nil]  // never empty
+        return body(pointers)
     }
 }

@@ -1,11 +1,13 @@
 /// A failure talking to PostgreSQL, carrying the server's SQLSTATE and diagnostics when it sent them.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidConfiguration, connectionFailed, connectionLost, serverError, decodingFailed, migrationFailed }
+        private enum Value: String { case invalidConfiguration, invalidParameter, connectionFailed, connectionLost, serverError, decodingFailed, migrationFailed }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A parameter cannot be sent as given (a NUL byte in text, which C would cut short).
+        public static let invalidParameter = Code(.invalidParameter)
         /// Could not connect (refused, bad credentials, unknown database).
         public static let connectionFailed = Code(.connectionFailed)
         /// The connection broke during a statement (server restart); the next statement reconnects.

@@ -51,7 +51,7 @@ public struct CredentialVault: Sendable {
     public func open(_ sealed: SealedCredential, serverId: UUID) throws(RecordError) -> String {
         guard let key = keys[sealed.keyId] else {
             throw RecordError(.invalid, field: "credential",
-                              "the credential is sealed under key \(sealed.keyId), which is neither ENCRYPTION_KEY (\(currentKey.id)) nor in ENCRYPTION_KEY_PREVIOUS")
+                              "the credential is sealed under a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS; add the key it was sealed under to ENCRYPTION_KEY_PREVIOUS, or set the credential again")
         }
         guard sealed.ciphertext.hasPrefix("v1."), let combined = Data(base64Encoded: String(sealed.ciphertext.dropFirst(3))) else {
             throw RecordError(.invalid, field: "credential", "the stored credential is not in the vault's format")

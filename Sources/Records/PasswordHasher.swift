@@ -2,31 +2,50 @@ import BlockingIO
 import CLibCrypt
 import Foundation
 
-/// bcrypt (`$2b$`) through libxcrypt, on a thread of its own (a hash takes a quarter second).
+/// bcrypt (`$2b$`) through libxcrypt on a bounded pool of threads (a hash takes a quarter
+/// second): a flood of logins waits for a few threads or is refused as busy, never starts one
+/// thread each.
 public struct PasswordHasher: Sendable {
     /// log2 of the bcrypt rounds; 12 in production, lower in tests.
     public let cost: Int
+    let pool: BlockingPool
 
-    public init(cost: Int = 12) {
+    public init(cost: Int = 12, pool: BlockingPool = .passwordHashing) {
         self.cost = min(max(cost, 4), 31)
+        self.pool = pool
     }
+
+    /// A well-formed bcrypt hash of this cost that no password matches: checked for unknown users
+    /// so they take as long as known ones.
+    public var unmatchableHash: String {
+        "$2b$" + (cost < 10 ? "0" : "") + String(cost) + "$" + String(repeating: ".", count: 53)
+    }
+
+    static let busy = RecordError(.busy, field: nil, "too many password checks at once; try again in a moment")
 
     public func hash(_ password: String) async throws(RecordError) -> String {
         guard !password.isEmpty, password.utf8.count <= 72 else {
             throw RecordError(.invalid, field: "password", "a password must be 1 to 72 bytes long (bcrypt reads no more)")
         }
+        guard !password.utf8.contains(0) else {
+            throw RecordError(.invalid, field: "password", "a password must not contain NUL characters")
+        }
         let cost = self.cost
-        let result = await BlockingWork.run { Self.crypt(password, setting: Self.salt(cost: cost)) }
+        let result: String?
+        do { result = try await pool.run { Self.crypt(password, setting: Self.salt(cost: cost)) } } catch { throw Self.busy }
         guard let hashed = result, hashed.hasPrefix("$2") else {
             throw RecordError(.internalFailure, field: nil, "bcrypt is not available from libcrypt")
         }
         return hashed
     }
 
-    /// Whether `password` matches `hash`; compares in constant time.
-    public func verify(_ password: String, hash: String) async -> Bool {
-        guard hash.hasPrefix("$2"), password.utf8.count <= 72 else { return false }
-        guard let computed = await BlockingWork.run({ Self.crypt(password, setting: hash) }) else { return false }
+    /// Whether `password` matches `hash`; compares in constant time. An empty password, or one
+    /// with a NUL (C would cut it short), never matches. Throws `busy` when the pool is full.
+    public func verify(_ password: String, hash: String) async throws(RecordError) -> Bool {
+        guard hash.hasPrefix("$2"), !password.isEmpty, password.utf8.count <= 72, !password.utf8.contains(0) else { return false }
+        let computed: String?
+        do { computed = try await pool.run { Self.crypt(password, setting: hash) } } catch { throw Self.busy }
+        guard let computed else { return false }
         let left = Array(computed.utf8)
         let right = Array(hash.utf8)
         guard left.count == right.count else { return false }

@@ -4,7 +4,7 @@ import PostgresClient
 /// Why a record could not be read or written, naming the field at fault when there is one.
 public struct RecordError: Error, Sendable, CustomStringConvertible {
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalid, notFound, conflict, unavailable, internalFailure }
+        private enum Value: String { case invalid, notFound, conflict, unavailable, busy, internalFailure }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -15,6 +15,8 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Kind(.conflict)
         /// The database could not be reached; retrying may help.
         public static let unavailable = Kind(.unavailable)
+        /// This process is at its limit for the work (e.g. password checks); retrying soon may help.
+        public static let busy = Kind(.busy)
         public static let internalFailure = Kind(.internalFailure)
 
         public var description: String { value.rawValue }
@@ -45,6 +47,8 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
         } else if error.isCheckViolation {
             let rule = error.constraint.flatMap { $0.components(separatedBy: "__").last } ?? "rule"
             self.init(.invalid, field: field, "\(field ?? "a value") breaks the \(rule) rule")
+        } else if error.code == .invalidParameter {
+            self.init(.invalid, field: nil, error.message)
         } else if error.isRetryable || error.code == .connectionFailed {
             self.init(.unavailable, field: nil, "the database is unavailable: \(error.message)")
         } else {

@@ -21,8 +21,15 @@ public struct User: Sendable, Codable, Equatable {
     public var lastLoginAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Bumped when the password changes or the account is deactivated; sessions carry it, so older
+    /// ones end. Not part of the API's JSON.
+    public var sessionVersion: Int = 1
 
-    static let columns = "id, username, email, role, active, locked_until, last_login_at, created_at, updated_at"
+    static let columns = "id, username, email, role, active, locked_until, last_login_at, created_at, updated_at, session_version"
+
+    enum CodingKeys: String, CodingKey {
+        case id, username, email, role, active, lockedUntil, lastLoginAt, createdAt, updatedAt
+    }
 
     init(row: PostgresRow) throws {
         id = try row.decode("id")
@@ -34,6 +41,7 @@ public struct User: Sendable, Codable, Equatable {
         lastLoginAt = try row.decodeIfPresent("last_login_at")
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
+        sessionVersion = try row.decodeIfPresent("session_version") ?? 1
     }
 }
 

@@ -42,42 +42,49 @@ public struct UserRepository: Sendable {
         }
     }
 
+    /// Deactivating the account bumps its session version, which ends its sessions.
     public func update(id: UUID, role: UserRole? = nil, active: Bool? = nil, email: String?? = nil) async throws(RecordError) -> User {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
-                    email = CASE WHEN $4 THEN $5 ELSE email END, updated_at = now()
+                    email = CASE WHEN $4 THEN $5 ELSE email END, updated_at = now(),
+                    session_version = session_version + CASE WHEN $3 = false AND active THEN 1 ELSE 0 END
                 WHERE id = $1 RETURNING \(User.columns)
                 """, [id, role?.rawValue, active, email != nil, email ?? nil]).first
             return try User(row: try row.orNotFound("user"))
         }
     }
 
+    /// Sets a new password and ends every session issued before.
     public func setPassword(id: UUID, password: String) async throws(RecordError) {
         let hash = try await hasher.hash(password)
         let changed = try await recording {
-            try await database.query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", [id, hash]).affectedRows
+            try await database.query(
+                "UPDATE users SET password_hash = $2, session_version = session_version + 1, updated_at = now() WHERE id = $1",
+                [id, hash]).affectedRows
         }
         if changed == 0 { throw RecordError(.notFound, field: "id", "no user has this id") }
     }
 
-    /// Checks a password; counts failures and locks the account for `lockFor` after
-    /// `maxFailures` in a row. Returns the user on success.
+    /// Checks a password; returns the user on success and nil for every failure alike (unknown
+    /// user, wrong password, inactive or locked account), after the same bcrypt work, so answers
+    /// and timing tell nothing apart. `maxFailures` failures in a row lock the account for
+    /// `lockFor`; failures while locked neither count nor extend the lock, and the count starts
+    /// again once a lock has ended.
     public func authenticate(username: String, password: String, maxFailures: Int = 5, lockFor: Duration = .seconds(900)) async throws(RecordError) -> User? {
         let stored = try await recording {
             try await database.query(
                 "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]).first
         }
         guard let stored, let user = try? User(row: stored), let hash = try? stored.decode("password_hash", as: String.self) else {
-            _ = await hasher.verify(password, hash: "$2b$12$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv")  // same time as a real check
+            _ = try await hasher.verify(password, hash: hasher.unmatchableHash)
             return nil
         }
-        if let locked = user.lockedUntil, locked > Date() {
-            throw RecordError(.conflict, field: "username", "the account is locked after repeated failed logins; try again later")
-        }
+        let matches = try await hasher.verify(password, hash: hash)
+        if let locked = user.lockedUntil, locked > Date() { return nil }
         guard user.active else { return nil }
-        if await hasher.verify(password, hash: hash) {
+        if matches {
             _ = try await recording {
                 try await database.query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", [user.id])
             }
@@ -87,9 +94,13 @@ public struct UserRepository: Sendable {
         _ = try await recording {
             try await database.query(
                 """
-                UPDATE users SET failed_logins = failed_logins + 1,
-                    locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-                WHERE id = $1
+                UPDATE users SET
+                    failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+                    locked_until = CASE
+                        WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2
+                            THEN now() + make_interval(secs => $3)
+                        ELSE NULL END
+                WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
                 """, [user.id, maxFailures, seconds])
         }
         return nil
@@ -104,7 +115,7 @@ public struct UserRepository: Sendable {
     /// Creates a token and returns it once, with its record; only its hash is stored.
     public func createToken(userId: UUID, name: String, expiresAt: Date? = nil) async throws(RecordError) -> (token: String, record: APIToken) {
         var random = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let secret = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
         let token = "mm_" + secret
         let record = try await recording {
             let row = try await database.query(
@@ -125,7 +136,7 @@ public struct UserRepository: Sendable {
                 """
                 SELECT t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
                           u.username, u.email, u.role, u.active, u.locked_until, u.last_login_at, u.created_at AS user_created_at,
-                          u.updated_at
+                          u.updated_at, u.session_version
                 FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
                 """, [Self.tokenHash(token)]).first else { return nil }
@@ -154,7 +165,7 @@ public struct UserRepository: Sendable {
     }
 
     static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 }
 

@@ -5,18 +5,23 @@ import JobQueue
 public struct ScheduleTiming: Sendable {
     public let cron: CronExpression
     public let timeZone: TimeZone
+    /// The expression as stored: its fields joined by single spaces.
+    public let expression: String
 
     /// `@hourly`, `@daily`, `@weekly`, `@monthly` (and `@yearly`, `@midnight`) or five fields.
     public static let macros: Set<String> = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]
 
     public init(cron text: String, timezone: String) throws(ScheduleFieldError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let fields = trimmed.split(separator: " ", omittingEmptySubsequences: true)
+        // Split exactly as the parser does (any whitespace), so no field count passes here that
+        // the parser reads differently.
+        let fields = text.split(whereSeparator: \.isWhitespace)
+        let trimmed = fields.joined(separator: " ")
         guard Self.macros.contains(trimmed.lowercased()) || fields.count == 5 else {
             throw ScheduleFieldError(field: "cron", "cron must have five fields (minute hour day-of-month month day-of-week) or be @hourly, @daily, @weekly or @monthly")
         }
         do {
             cron = try CronExpression(trimmed)
+            expression = trimmed
         } catch {
             throw ScheduleFieldError(field: "cron", "cron is not valid: \(error.description)")
         }

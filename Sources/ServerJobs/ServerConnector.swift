@@ -39,7 +39,9 @@ public struct ServerConnector: Sendable {
             session = opened
         } catch {
             onOutcome(SSHConnectionOutcome(error))
-            throw Self.classify(error, server: server)
+            var classified = Self.classify(error, server: server)
+            classified.connectionOutcome = SSHConnectionOutcome(error)
+            throw classified
         }
         onOutcome(.ok)
         if server.hostKeyFingerprint == nil, let seen = await session.hostKeyFingerprint {

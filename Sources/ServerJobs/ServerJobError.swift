@@ -23,6 +23,8 @@ public struct ServerJobError: Error, Sendable, CustomStringConvertible {
     public let code: Code
     public let message: String
     public let isRetryable: Bool
+    /// How the SSH connection attempt ended, when the error comes from one.
+    public var connectionOutcome: SSHConnectionOutcome?
 
     public init(_ code: Code, _ message: String, retryable: Bool? = nil) {
         self.code = code

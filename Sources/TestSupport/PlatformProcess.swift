@@ -17,7 +17,8 @@ public final class PlatformProcess: Sendable {
             "DATABASE_URL": databaseURL, "REDIS_URL": try TestEnvironment.require("MM_TEST_REDIS_URL"), "HOST": "127.0.0.1",
             "ENCRYPTION_KEY": String(repeating: "5a", count: 32), "QUEUE_PREFIX": queuePrefix, "BACKUP_DIR": backups,
             "MIGRATIONS_DIR": try TestEnvironment.require("MM_TEST_ROOT") + "/migrations", "LOG_LEVEL": "warning",
-            "WRITE_LIMIT_PER_MINUTE": "100000",
+            // Limits raised so tests (and schemathesis) are never answered 429.
+            "WRITE_LIMIT_PER_MINUTE": "100000", "LOGIN_LIMIT_PER_MINUTE": "100000", "LOGIN_LIMIT_PER_USERNAME_PER_MINUTE": "100000",
         ]
     }
 

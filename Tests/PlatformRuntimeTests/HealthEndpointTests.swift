@@ -22,8 +22,13 @@ import Testing
         configuration.postgres = postgres
         configuration.migrationsDirectory = try TestEnvironment.require("MM_TEST_ROOT") + "/migrations"
         configuration.readinessTimeout = .seconds(5)
+        // /ready shows its details (hosts, reasons) to callers with a token only.
+        configuration.metricsToken = Self.probeToken
         return configuration
     }
+
+    static let probeToken = "health-test-probe-token"
+    static let probeHeaders: HTTPFields = [.authorization: "Bearer \(probeToken)"]
 
     private func readiness(_ response: TestResponse) throws -> ReadinessReport {
         try JSONDecoder().decode(ReadinessReport.self, from: Data(String(buffer: response.body).utf8))
@@ -52,7 +57,7 @@ import Testing
             let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
             try await app.test(.router) { client in
                 // Empty database: reachable, but the schema is missing.
-                try await client.execute(uri: "/ready", method: .get) { response in
+                try await client.execute(uri: "/ready", method: .get, headers: Self.probeHeaders) { response in
                     #expect(response.status == .serviceUnavailable)
                     let report = try readiness(response)
                     #expect(report.checks["redis"]?.ok == true)
@@ -61,7 +66,7 @@ import Testing
                     #expect(report.reasons.contains { $0.contains("medicineman migrate") })
                 }
                 try await resources.migrate(logger: logger())
-                try await client.execute(uri: "/ready", method: .get) { response in
+                try await client.execute(uri: "/ready", method: .get, headers: Self.probeHeaders) { response in
                     #expect(response.status == .ok)
                     let report = try readiness(response)
                     #expect(report.status == "ready")
@@ -78,7 +83,7 @@ import Testing
         let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
         try await resources.migrate(logger: logger())
         try await app.test(.router) { client in
-            try await client.execute(uri: "/ready", method: .get) { response in
+            try await client.execute(uri: "/ready", method: .get, headers: Self.probeHeaders) { response in
                 #expect(response.status == .serviceUnavailable)
                 let report = try readiness(response)
                 #expect(report.checks["redis"]?.ok == false)
@@ -96,7 +101,7 @@ import Testing
         let resources = try PlatformResources(configuration: configuration, logger: logger())
         let app = try PlatformServer(configuration: configuration, logger: logger()).makeApplication(resources: resources)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/ready", method: .get) { response in
+            try await client.execute(uri: "/ready", method: .get, headers: Self.probeHeaders) { response in
                 #expect(response.status == .serviceUnavailable)
                 let body = String(buffer: response.body)
                 #expect(!body.contains("secret"))

@@ -42,7 +42,7 @@ struct APIFixture: Sendable {
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
             let servers = ServerRepository(database: pool, vault: CredentialVault(current: key))
-            let sessions = SessionTokens(secret: SessionTokens.derive(from: key), lifetime: .seconds(60))
+            let sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), lifetime: .seconds(60))
             let domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: pool), schedules: BackupScheduleRepository(database: pool), scans: ScanRepository(database: pool),
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),

@@ -30,7 +30,7 @@ public struct MetricsController: Sendable {
     }
 
     @Sendable func render(_ request: Request, context: APIRequestContext) async throws -> Response {
-        if let token, request.headers[.authorization] != "Bearer \(token)" {
+        if let token, !ConstantTime.equals(request.headers[.authorization] ?? "", "Bearer \(token)") {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
         }
         var text = ""

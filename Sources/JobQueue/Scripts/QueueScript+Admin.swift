@@ -205,12 +205,15 @@ return stateOf(ARGV[1], ARGV[2])
 """#)
 
     /// A job's hash and state from the first of several queues (prefixes `ARGV[2...]`) that has
-    /// it, in one round trip: `{queue index (1-based), state, fields}` or false.
+    /// it, in one round trip: `{queue index (1-based), state, fields}` or false. A key that is not
+    /// a job's hash (a queue's own `meta`, `events`, …) is no job.
     static let findJob = make("findJob", #"""
 local id = ARGV[1]
 for i = 2, #ARGV do
-  local fields = redis.call("HGETALL", ARGV[i] .. id)
-  if #fields > 0 then return {i - 1, stateOf(ARGV[i], id), fields} end
+  local key = ARGV[i] .. id
+  if redis.call("TYPE", key).ok == "hash" and redis.call("HEXISTS", key, "timestamp") == 1 then
+    return {i - 1, stateOf(ARGV[i], id), redis.call("HGETALL", key)}
+  end
 end
 return false
 """#)

@@ -1,0 +1,96 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JSONSupport
+import NIOCore
+import PostgresClient
+import Logging
+import Records
+import RedisClient
+import JobQueue
+import TestSupport
+import Testing
+
+/// NUL bytes, control characters and unknown fields: refused with a 400 naming the field, never
+/// cut short, never a 500, never ignored.
+@Suite struct AttackInputTests {
+    func post(_ client: some TestClientProtocol, _ uri: String, _ fixture: APIFixture, _ body: JSONValue,
+              method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(uri: uri, method: method, headers: fixture.headers(.admin), body: ByteBuffer(string: body.jsonText)) { response throws in
+            (response.status, try json(response))
+        }
+    }
+
+    @Test func nulAndControlCharactersAreRefusedNamingTheField() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client throws in
+                let cases: [(JSONValue, String)] = [
+                    (["username": "eve-1", "password": "\u{0}Password", "role": "viewer"], "password"),
+                    (["username": "adm\u{0}in", "password": "long-enough-pw", "role": "viewer"], "username"),
+                    (["username": "eve\u{1b}[2J", "password": "long-enough-pw", "role": "viewer"], "username"),
+                    (["username": "eve-2", "password": "long-enough-pw", "role": "viewer", "email": "e@x\ny.z"], "email"),
+                ]
+                for (body, field) in cases {
+                    let (status, answer) = try await post(client, "/api/users", fixture, body)
+                    #expect(status == .badRequest, "\(body.jsonText) → \(status)")
+                    #expect(answer["error"]?["details"]?["fields"] == [.string(field)], "\(answer.jsonText)")
+                }
+                let server: JSONValue = ["name": "n", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw",
+                                         "tags": ["ok", "bad\u{0}tag"]]
+                let (status, answer) = try await post(client, "/api/servers", fixture, server)
+                #expect(status == .badRequest && answer["error"]?["details"]?["fields"] == ["tags.1"])
+                // A private key keeps its line breaks: multi-line fields allow them.
+                let keyed: JSONValue = ["name": "k", "host": "127.0.0.1", "username": "u", "authType": "key",
+                                        "credential": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"]
+                #expect(try await post(client, "/api/servers", fixture, keyed).0 == .created)
+                // Nothing was created by the refused requests.
+                let users = try await fixture.database.query("SELECT count(*) AS n FROM users WHERE username LIKE 'eve%' OR username LIKE 'adm%'")
+                #expect(try users.first?.decode("n", as: Int.self) == 0)
+            }
+        }
+    }
+
+    @Test func anEmptyPasswordNeverLogsIn() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client throws in
+                for password in ["", "\u{0}", "\u{0}password-admin"] {
+                    let body: JSONValue = ["username": "user-admin", "password": .string(password)]
+                    let status = try await client.execute(uri: "/api/auth/login", method: .post, body: ByteBuffer(string: body.jsonText)) { $0.status }
+                    #expect(status == .unauthorized || status == .badRequest)
+                }
+            }
+        }
+    }
+
+    @Test func unknownFieldsAreRefusedNamingThem() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client throws in
+                let server: JSONValue = ["name": "web", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw"]
+                let id = try await post(client, "/api/servers", fixture, server).1["data"]?["id"]?.stringValue ?? ""
+                let (status, answer) = try await post(client, "/api/servers/\(id)/backup", fixture, ["paths": ["/etc"], "type": "incremental"])
+                #expect(status == .badRequest && answer["error"]?["details"]?["fields"] == ["type"])
+                #expect(answer["message"]?.stringValue?.contains("paths") == true)
+                let schedule: JSONValue = ["serverId": .string(id), "cron": "@daily", "paths": ["/etc"], "retention": ["keepLast": 2, "yearly": 1]]
+                let nested = try await post(client, "/api/schedules", fixture, schedule)
+                #expect(nested.0 == .badRequest && nested.1["error"]?["details"]?["fields"] == ["retention.yearly"])
+                let jobs = try await fixture.redis.command(["KEYS", .init(fixture.queues[0].keys.base + "*")])
+                #expect(jobs.array?.isEmpty ?? true, "a refused request queued a job")
+            }
+        }
+    }
+
+    @Test func thePostgresClientRefusesNulInsteadOfCuttingIt() async throws {
+        try await TestEnvironment.withMigratedDatabase(logger: .init(label: "test.nul")) { pool in
+            do {
+                try await pool.query("SELECT $1::text AS t", ["adm\u{0}in"])
+                Issue.record("a NUL parameter was sent")
+            } catch let error as PostgresError {
+                #expect(error.code == .invalidParameter)
+            }
+        }
+    }
+}
