@@ -48,7 +48,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
     }).addRoutes(to: router)
     MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
-                      backups: dependencies.domain?.backups, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
+                      backups: dependencies.domain?.backups, schedules: dependencies.domain?.schedules, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
@@ -62,6 +62,21 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache,
                         loginThrottle: domain.loginThrottle).addRoutes(to: api)
     }
+    return router
+}
+
+/// The router of a process without the API (`medicineman worker`): `/health`, `/ready` and
+/// `/metrics`, so Prometheus scrapes workers' counters too.
+public func buildProbeRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
+    let authenticator = dependencies.authenticator
+    let metricsToken = dependencies.metricsToken
+    HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version, mayReadDetails: { request in
+        await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
+    }).addRoutes(to: router)
+    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness, backups: nil,
+                      version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
     return router
 }
 

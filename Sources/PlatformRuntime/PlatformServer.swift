@@ -47,7 +47,11 @@ public struct PlatformServer: Sendable {
         var services: [any Service] = [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler and cleanup run too (exactly-once by design).
         if !roles.workerQueues.isEmpty { services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, logger: logger) }
-        if roles.api { services.append(try makeApplication(resources: resources, metrics: metrics)) }
+        if roles.api {
+            services.append(try makeApplication(resources: resources, metrics: metrics))
+        } else {
+            services.append(try makeProbeApplication(resources: resources, metrics: metrics))
+        }
         let group = ServiceGroup(configuration: .init(
             services: services + workers,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -82,6 +86,20 @@ public struct PlatformServer: Sendable {
             authenticator: PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache), queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
             writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
+        return serve(router)
+    }
+
+    /// `/health`, `/ready` and `/metrics` of a process without the API (`medicineman worker`).
+    public func makeProbeApplication(resources: PlatformResources, metrics: MetricsRegistry) throws -> some ApplicationProtocol {
+        let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
+        let authenticator = PlatformAuthenticator(users: UserRepository(database: resources.postgres), sessions: nil)
+        return serve(buildProbeRouter(APIDependencies(
+            readiness: DependencyReadiness(resources: resources), version: Self.version, authenticator: authenticator, queues: queues,
+            metrics: metrics, metricsToken: configuration.metricsToken)))
+    }
+
+    /// The HTTP server around a router: listening address, idle and read timeouts.
+    private func serve(_ router: Router<APIRequestContext>) -> some ApplicationProtocol {
         let logger = self.logger
         let readTimeout = TimeAmount.seconds(configuration.httpReadTimeout.components.seconds)
         return Application(

@@ -56,6 +56,18 @@ public struct BackupScheduleRepository: Sendable {
         }
     }
 
+    /// Every enabled schedule with its server's name, for metrics and overdue checks.
+    public func enabledWithServerNames() async throws(RecordError) -> [(server: String, schedule: BackupSchedule)] {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(BackupSchedule.columns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                       s.name AS server_name
+                FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
+                """).rows.map { (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0)) }
+        }
+    }
+
     /// Enabled schedules due at `now`, oldest due first.
     public func due(at now: Date, limit: Int = 100) async throws(RecordError) -> [BackupSchedule] {
         try await recording {

@@ -10,6 +10,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {

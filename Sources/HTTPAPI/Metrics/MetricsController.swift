@@ -11,16 +11,19 @@ public struct MetricsController: Sendable {
     let queues: [Queue]
     let readiness: any ReadinessChecking
     let backups: BackupRepository?
+    let schedules: BackupScheduleRepository?
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
     let startedAt = Date()
 
-    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?, version: String, token: String?) {
+    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
+                schedules: BackupScheduleRepository? = nil, version: String, token: String?) {
         self.registry = registry
         self.queues = queues
         self.readiness = readiness
         self.backups = backups
+        self.schedules = schedules
         self.version = version
         self.token = token
     }
@@ -61,20 +64,19 @@ public struct MetricsController: Sendable {
         for (name, age) in oldest { text += "medicineman_queue_oldest_waiting_job_age_seconds{queue=\"\(name)\"} \(String(format: "%.3f", age))\n" }
         family(&text, "medicineman_queue_paused", "gauge", "1 while the queue is paused.")
         for (name, isPaused) in paused { text += "medicineman_queue_paused{queue=\"\(name)\"} \(isPaused ? 1 : 0)\n" }
-
-        if let backups, let latest = try? await backups.latestCompletedPerServer() {
-            family(&text, "medicineman_backup_last_success_timestamp_seconds", "gauge", "When the last backup of a server completed.")
-            for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }
-            family(&text, "medicineman_backup_last_size_bytes", "gauge", "Size of the last completed backup of a server.")
-            for item in latest { text += "medicineman_backup_last_size_bytes{server=\"\(PrometheusText.escape(item.server))\"} \(item.size)\n" }
+        if let workers = try? await Queue.workerCounts(of: queues) {
+            family(&text, "medicineman_queue_workers", "gauge", "Worker connections (ours and BullMQ's) serving the queue.")
+            for (queue, count) in zip(queues, workers) { text += "medicineman_queue_workers{queue=\"\(queue.name)\"} \(count)\n" }
         }
+
+        await renderBackups(into: &text)
 
         registry.render(into: &text)
         ProcessMetrics.render(into: &text, startedAt: startedAt)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private func family(_ text: inout String, _ name: String, _ type: String, _ help: String) {
+    func family(_ text: inout String, _ name: String, _ type: String, _ help: String) {
         text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
     }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import Records
+import Scheduling
+
+extension MetricsController {
+    /// Per server: when its last backup completed and how large it was, and, for servers with an
+    /// enabled schedule, the longest gap the schedule leaves between runs and since when it is
+    /// enabled, so an alert can tell "overdue" from "not due yet".
+    func renderBackups(into text: inout String) async {
+        if let backups, let latest = try? await backups.latestCompletedPerServer() {
+            family(&text, "medicineman_backup_last_success_timestamp_seconds", "gauge", "When the last backup of a server completed.")
+            for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }
+            family(&text, "medicineman_backup_last_size_bytes", "gauge", "Size of the last completed backup of a server.")
+            for item in latest { text += "medicineman_backup_last_size_bytes{server=\"\(PrometheusText.escape(item.server))\"} \(item.size)\n" }
+        }
+        guard let schedules, let enabled = try? await schedules.enabledWithServerNames() else { return }
+        var period: [String: Double] = [:]
+        var since: [String: Double] = [:]
+        let now = Date()
+        for (server, schedule) in enabled {
+            guard let timing = try? ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone) else { continue }
+            let gap = Self.longestGap(timing.nextRuns(after: now, count: 8))
+            period[server] = min(period[server] ?? .infinity, gap)
+            since[server] = min(since[server] ?? .infinity, schedule.createdAt.timeIntervalSince1970)
+        }
+        family(&text, "medicineman_backup_schedule_period_seconds", "gauge",
+               "Longest gap between two runs of the server's most frequent enabled backup schedule.")
+        for server in period.keys.sorted() { text += "medicineman_backup_schedule_period_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(period[server] ?? 0))\n" }
+        family(&text, "medicineman_backup_schedule_since_timestamp_seconds", "gauge", "When the server's oldest enabled backup schedule was created.")
+        for server in since.keys.sorted() { text += "medicineman_backup_schedule_since_timestamp_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(since[server] ?? 0))\n" }
+    }
+
+    /// The longest interval between consecutive run times (a weekday schedule's weekend).
+    static func longestGap(_ runs: [Date]) -> Double {
+        zip(runs, runs.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 86_400
+    }
+}
