@@ -11,6 +11,8 @@ public struct DomainDependencies: Sendable {
     public var audit: AuditLogRepository
     public var dispatcher: ServerJobDispatcher
     public var connector: ServerConnector
+    /// `BACKUP_DIR`: every archive the API reads or deletes is resolved through it.
+    public var storage: BackupStorage
     public var users: UserRepository
     /// Issues login JWTs; nil disables `POST /api/auth/login`.
     public var sessions: SessionTokens?
@@ -20,9 +22,10 @@ public struct DomainDependencies: Sendable {
     public var loginThrottle: LoginThrottle?
 
     public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
-                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, users: UserRepository,
+                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
                 sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil) {
         self.loginThrottle = loginThrottle
+        self.storage = storage
         self.identityCache = identityCache
         self.users = users
         self.sessions = sessions

@@ -48,7 +48,7 @@ struct RecordsController: Sendable {
     @Sendable func verifyBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Backup> {
         let identity = try context.require(.operator)
         let backup = try await completedBackup(context)
-        let check = await ArchiveVerifier.verify(path: backup.filePath ?? "", sha256: backup.sha256 ?? "", compression: backup.compression)
+        let check = await ArchiveVerifier.verify(backup, in: domain.storage)
         try await domain.backups.setVerification(id: backup.id, check.verified ? .verified : .failed, error: check.reason)
         try await domain.audit.record(identity, "backup.verify", resource: backup.id.uuidString.lowercased(), ["verified": .bool(check.verified)])
         guard let updated = try await domain.backups.find(id: backup.id) else { throw APIError.notFound("backup \(backup.id)") }
@@ -60,19 +60,25 @@ struct RecordsController: Sendable {
         let identity = try context.require(.operator)
         let backup = try await completedBackup(context)
         let body = try await request.decodeJSON(as: RestoreBody.self, context: context)
-        let target = body.target ?? RestoreRunner.defaultTarget(backupId: backup.id)
-        do { try ShellArgument.validatePath(target, field: "target") } catch { throw APIError.validation("target", error.message) }
-        if URL(fileURLWithPath: target).standardized.path == "/" && body.allowRootTarget != true {
-            throw APIError.validation("target", "restoring over / needs allowRootTarget: true")
+        // Without a target the job unpacks into a fresh private directory on the server and names
+        // it in its result. A given one is checked here for form only: the server resolves it
+        // (symlinks, `/proc/self/root`) and refuses `/` without allowRootTarget.
+        if let target = body.target {
+            do { try ShellArgument.validatePath(target, field: "target") } catch { throw APIError.validation("target", error.message) }
+            if URL(fileURLWithPath: target).standardized.path == "/" && body.allowRootTarget != true {
+                throw APIError.validation("target", "restoring over / needs allowRootTarget: true")
+            }
         }
         let payload = ServerJobPayload(recordId: backup.id.uuidString.lowercased(), serverId: backup.serverId.uuidString.lowercased(),
-                                       target: target, allowRootTarget: body.allowRootTarget)
+                                       target: body.target, allowRootTarget: body.allowRootTarget)
         let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().uuidString.lowercased(), payload: payload)
-        try await domain.audit.record(identity, "backup.restore", resource: backup.id.uuidString.lowercased(), ["target": .string(target)])
+        try await domain.audit.record(identity, "backup.restore", resource: backup.id.uuidString.lowercased(),
+                                      ["target": body.target.map(JSONValue.string) ?? .null])
         return EditedResponse(status: .accepted, response: APISuccess("restore queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
 
-    /// Deletes the record and its archive.
+    /// Deletes the record, then its archive, like retention: through `BackupStorage.removeArchive`,
+    /// which deletes nothing outside `BACKUP_DIR` and no file another row names.
     @Sendable func deleteBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
         let identity = try context.require(.operator)
         let id = try Paging.uuid(context, "id")
@@ -80,10 +86,13 @@ struct RecordsController: Sendable {
         if backup.status == .running {
             throw APIError(.conflict, code: "backup_running", "backup \(id) is running; delete it once it has finished")
         }
-        if let path = backup.filePath { try? FileManager.default.removeItem(atPath: path) }
-        _ = try await domain.backups.delete(id: id)
-        try await domain.audit.record(identity, "backup.delete", resource: id.uuidString.lowercased())
-        return APISuccess("backup deleted", ["id": .string(id.uuidString.lowercased()), "fileRemoved": .bool(backup.filePath != nil)])
+        guard try await domain.backups.delete(id: id) else { throw APIError.notFound("backup \(id)") }
+        let removal = await domain.storage.removeArchive(of: backup, backups: domain.backups, logger: context.logger)
+        var details: [String: JSONValue] = ["fileRemoved": .bool(removal.fileRemoved)]
+        if case .kept(let reason) = removal { details["fileKept"] = .string(reason) }
+        try await domain.audit.record(identity, "backup.delete", resource: id.uuidString.lowercased(), .object(details))
+        details["id"] = .string(id.uuidString.lowercased())
+        return APISuccess(removal.fileRemoved || removal == .missing ? "backup deleted" : "backup deleted; its archive was left in place", .object(details))
     }
 
     private func completedBackup(_ context: APIRequestContext) async throws -> Backup {

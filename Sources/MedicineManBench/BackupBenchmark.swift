@@ -40,7 +40,7 @@ struct BackupBenchmark: AsyncParsableCommand {
             let outcome = try await BackupRunner(storage: BackupStorage(root: output), logger: logger).run(request, on: session) { _ in }
             ours = max(ours, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
             size = outcome.size
-            try? FileManager.default.removeItem(atPath: outcome.filePath)
+            try? FileManager.default.removeItem(atPath: outcome.localPath)
         }
 
         var reference = 0.0

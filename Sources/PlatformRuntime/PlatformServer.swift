@@ -78,7 +78,7 @@ public struct PlatformServer: Sendable {
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { metrics.recordEnqueued($0) }),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
-                users: users, sessions: sessions, identityCache: identityCache,
+                storage: BackupStorage(root: configuration.backupDirectory), users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits))
         }
         let router = try buildRouter(APIDependencies(

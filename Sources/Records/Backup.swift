@@ -16,6 +16,8 @@ public struct Backup: Sendable, Codable, Equatable {
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    /// The archive, relative to `BACKUP_DIR`: `<server id>/<yyyy>/<mm>/<backup id>.tar.gz` (rows from
+    /// before migration 0009 may hold an absolute path; only its tail counts, see `BackupStorage`).
     public var filePath: String?
     public var size: Int64?
     public var sha256: String?

@@ -61,10 +61,28 @@ public struct BackupRepository: Sendable {
         }
     }
 
-    /// Every archive path a backup row points at (the janitor keeps these).
-    public func filePaths() async throws(RecordError) -> Set<String> {
+    /// What the janitor keeps: the id of every backup row (any status), and the file name every
+    /// stored path ends in. Archives are named after their backup, so neither depends on how
+    /// `BACKUP_DIR` is spelled.
+    public func archiveReferences() async throws(RecordError) -> (ids: Set<UUID>, fileNames: Set<String>) {
         try await recording {
-            Set(try await database.query("SELECT file_path FROM backups WHERE file_path IS NOT NULL").rows.map { try $0.decode("file_path", as: String.self) })
+            let rows = try await database.query("SELECT id, regexp_replace(file_path, '^.*/', '') AS file_name FROM backups").rows
+            var ids = Set<UUID>()
+            var fileNames = Set<String>()
+            for row in rows {
+                ids.insert(try row.decode("id", as: UUID.self))
+                if let name = try row.decodeIfPresent("file_name", as: String.self) { fileNames.insert(name) }
+            }
+            return (ids, fileNames)
+        }
+    }
+
+    /// How many rows other than `id` have a stored path ending in the file name `fileName`.
+    public func references(toArchiveNamed fileName: String, excluding id: UUID) async throws(RecordError) -> Int64 {
+        try await recording {
+            try await database.query(
+                "SELECT count(*) AS n FROM backups WHERE id <> $1 AND regexp_replace(file_path, '^.*/', '') = $2", [id, fileName]
+            ).first?.decode("n", as: Int64.self) ?? 0
         }
     }
 

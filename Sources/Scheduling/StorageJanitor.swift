@@ -5,8 +5,13 @@ import Records
 import ServerJobs
 
 /// Removes what interrupted or deleted backups leave in the backup directory: partial files of
-/// backups that are not running, and archives no backup row points at (once `orphanAge` old, so
-/// an archive renamed a moment before its row is written is safe).
+/// backups that are not running, and archives no backup row names (once `orphanAge` old, so an
+/// archive renamed a moment before its row is written is safe).
+///
+/// Archives are known by the backup id in their file name, never by comparing paths, so how
+/// `BACKUP_DIR` is spelled does not matter. PostgreSQL is the source of truth: when it cannot be
+/// read, or it looks like another directory's (no rows at all, or none for any archive here),
+/// nothing is deleted.
 public struct StorageJanitor: Sendable {
     let storage: BackupStorage
     let backups: BackupRepository
@@ -23,47 +28,73 @@ public struct StorageJanitor: Sendable {
     public struct Report: Sendable, Equatable {
         public var partials: Int
         public var orphans: Int
+        /// Why nothing was deleted this time, when the rows did not look trustworthy.
+        public var heldBack: String?
 
-        public init(partials: Int = 0, orphans: Int = 0) {
+        public init(partials: Int = 0, orphans: Int = 0, heldBack: String? = nil) {
             self.partials = partials
             self.orphans = orphans
+            self.heldBack = heldBack
         }
     }
 
-    /// Reads what must stay from PostgreSQL, then walks the directory on a thread of its own (a
-    /// large backup tree would otherwise hold a cooperative-pool thread for the whole walk).
+    /// Reads what must stay from PostgreSQL (throwing, and deleting nothing, when it cannot), then
+    /// walks the directory on a thread of its own (a large backup tree would otherwise hold a
+    /// cooperative-pool thread for the whole walk).
     @discardableResult
     public func sweep(now: Date = Date()) async throws -> Report {
         let running = Set(try await backups.running().map(\.id))
-        let referenced = try await backups.filePaths()
+        let references = try await backups.archiveReferences()
         let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
         let report = await BlockingWork.run { [storage, logger] in
-            Self.walk(storage: storage, running: running, referenced: referenced, olderThan: oldest, logger: logger)
+            Self.walk(storage: storage, running: running, references: references, olderThan: oldest, logger: logger)
         }
-        if report != Report() {
+        if let reason = report.heldBack {
+            logger.warning("the backup directory was not swept", metadata: ["reason": "\(reason)"])
+        } else if report != Report() {
             logger.notice("backup directory swept", metadata: ["partials": "\(report.partials)", "orphans": "\(report.orphans)"])
         }
         return report
     }
 
-    private static func walk(storage: BackupStorage, running: Set<UUID>, referenced: Set<String>, olderThan oldest: Date, logger: Logger) -> Report {
-        var report = Report()
-        let fileManager = FileManager.default
-        guard let walker = fileManager.enumerator(atPath: storage.root) else { return report }
+    private static func walk(storage: BackupStorage, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
+                             olderThan oldest: Date, logger: Logger) -> Report {
+        guard let root = storage.existingCanonicalRoot(), let walker = FileManager.default.enumerator(atPath: root) else { return Report() }
+        var partials: [String] = []
+        var orphans: [String] = []
+        var archives = 0
+        var archivesWithRow = 0
         while let relative = walker.nextObject() as? String {
-            let path = storage.root + "/" + relative
+            // A symlink is never followed nor deleted: it could lead out of the directory.
+            if walker.fileAttributes?[.type] as? FileAttributeType == .typeSymbolicLink {
+                walker.skipDescendants()
+                continue
+            }
+            let path = root + "/" + relative
             let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix("."), name.hasSuffix(".partial") {
-                guard let id = UUID(uuidString: String(name.dropFirst().prefix(36))), !running.contains(id) else { continue }
-                storage.removeArchive(at: path, logger: logger)
-                report.partials += 1
-            } else if BackupStorage.isArchiveName(name), !referenced.contains(path) {
-                let modified = (try? fileManager.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest
-                guard modified < oldest else { continue }
-                storage.removeArchive(at: path, logger: logger)
-                report.orphans += 1
+            if let id = BackupStorage.partialId(ofName: name) {
+                if !running.contains(id) { partials.append(path) }
+            } else if let id = BackupStorage.archiveId(ofName: name) {
+                archives += 1
+                if references.ids.contains(id) || references.fileNames.contains(name) {
+                    archivesWithRow += 1
+                    continue
+                }
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest
+                if modified < oldest { orphans.append(path) }
             }
         }
+        if references.ids.isEmpty, archives + partials.count > 0 {
+            return Report(heldBack: "the backups table has no rows, yet \(root) holds \(archives) archive(s) and \(partials.count) partial file(s): "
+                          + "the database cannot be this directory's source of truth; nothing was deleted")
+        }
+        if archives > 0, archivesWithRow == 0 {
+            return Report(heldBack: "none of the \(archives) archive(s) in \(root) has a backup row: the database does not look like this "
+                          + "directory's (check DATABASE_URL and BACKUP_DIR); nothing was deleted")
+        }
+        var report = Report()
+        for path in partials where storage.removeWalkedFile(path, logger: logger) { report.partials += 1 }
+        for path in orphans where storage.removeWalkedFile(path, logger: logger) { report.orphans += 1 }
         return report
     }
 }

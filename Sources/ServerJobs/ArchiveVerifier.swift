@@ -11,6 +11,15 @@ public enum ArchiveVerifier {
         public var reason: String?
     }
 
+    /// Verifies a backup's stored archive, resolved through `storage` (never a file outside it).
+    public static func verify(_ backup: Backup, in storage: BackupStorage) async -> Result {
+        let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
+        switch resolved {
+        case .success(let path): return await verify(path: path, sha256: backup.sha256 ?? "", compression: backup.compression)
+        case .failure(let error): return Result(verified: false, reason: error.message)
+        }
+    }
+
     public static func verify(path: String, sha256 expected: String, compression: Compression) async -> Result {
         await BlockingWork.run {
             guard let actual = try? sha256(of: path) else { return Result(verified: false, reason: "the archive \(path) cannot be read") }

@@ -31,7 +31,8 @@ public enum RetentionPlan {
 }
 
 /// Applies a schedule's retention after one of its backups succeeded: rows first, then files, so
-/// no row ever points at a missing file (a file left behind is the janitor's).
+/// no row ever points at a missing file (a file left behind is the janitor's). Files go through
+/// `BackupStorage.removeArchive(of:)`, like the API's deletions.
 public struct BackupRetention: Sendable {
     let backups: BackupRepository
     let storage: BackupStorage
@@ -52,7 +53,8 @@ public struct BackupRetention: Sendable {
         for backup in completed where !kept.contains(backup.id) {
             guard try await backups.delete(id: backup.id) else { continue }
             deleted.append(backup.id)
-            if let path = backup.filePath { storage.removeArchive(at: path, logger: logger) }
+            // The same containment check as DELETE /api/backups/:id: nothing outside BACKUP_DIR, nothing another row names.
+            await storage.removeArchive(of: backup, backups: backups, logger: logger)
         }
         if !deleted.isEmpty {
             logger.info("retention removed backups", metadata: ["schedule": "\(schedule.id)", "count": "\(deleted.count)", "kept": "\(kept.count)"])

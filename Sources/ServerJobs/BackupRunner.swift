@@ -7,7 +7,10 @@ import Synchronization
 
 /// What a finished backup stream produced.
 public struct BackupOutcome: Sendable, Equatable {
-    public var filePath: String
+    /// What the row stores: the archive's path relative to `BACKUP_DIR`.
+    public var storedPath: String
+    /// The archive on this machine (under the canonical root).
+    public var localPath: String
     public var size: Int64
     public var sha256: String
     /// Set when tar reported files that changed while read (exit 1).
@@ -72,7 +75,8 @@ public struct BackupRunner: Sendable {
                 throw ServerJobError(.invalidRequest, "zstd compression was asked for but zstd is not installed on the server", retryable: false)
             }
         }
-        let finalPath = storage.finalPath(for: backup)
+        let location = try storage.location(for: backup)
+        let finalPath = location.absolute
         let partialPath = storage.partialPath(for: finalPath)
         let file = try ArchiveFile(creating: partialPath)
         let received = Atomic<Int64>(0)
@@ -104,7 +108,7 @@ public struct BackupRunner: Sendable {
             try file.finish()
             try file.move(to: finalPath)
             await progress(received.load(ordering: .relaxed))
-            return BackupOutcome(filePath: finalPath, size: received.load(ordering: .relaxed), sha256: digest, warning: warning)
+            return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: received.load(ordering: .relaxed), sha256: digest, warning: warning)
         } catch {
             file.discard()
             switch error {

@@ -3,19 +3,34 @@ import Logging
 import Records
 
 /// Where archives live: `<root>/<server id>/<yyyy>/<mm>/<backup id>.tar.gz` (`.tar.zst`, `.tar`).
+///
+/// Rows store the part after the root (`<server id>/<yyyy>/<mm>/<backup id>.tar.gz`), and an
+/// archive is known by the backup id in its name, so the same archive is found however
+/// `BACKUP_DIR` is spelled (trailing slash, `./`, relative, through a symlink) and after the
+/// volume moves. Paths are compared only once canonical (`realpath`: symlinks resolved) against
+/// the canonical root; see `BackupStorage+Resolution.swift`.
 public struct BackupStorage: Sendable {
+    /// `BACKUP_DIR` as configured; never compared as text.
     public let root: String
 
     public init(root: String) {
         self.root = root
     }
 
-    public func finalPath(for backup: BackupRequest, at date: Date = Date()) -> String {
+    /// Where a new archive goes: `relative` is what the row stores, `absolute` what this process
+    /// writes (under the canonical root).
+    public struct Location: Sendable, Equatable {
+        public var relative: String
+        public var absolute: String
+    }
+
+    public func location(for backup: BackupRequest, at date: Date = Date()) throws(ServerJobError) -> Location {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         let parts = calendar.dateComponents([.year, .month], from: date)
-        let month = String(format: "%02d", parts.month ?? 1)
-        return "\(root)/\(backup.serverId.uuidString.lowercased())/\(parts.year ?? 1970)/\(month)/\(backup.id.uuidString.lowercased())\(Self.suffix(backup.compression))"
+        let relative = backup.serverId.uuidString.lowercased() + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
+            + backup.id.uuidString.lowercased() + Self.suffix(backup.compression)
+        return Location(relative: relative, absolute: try canonicalRoot() + "/" + relative)
     }
 
     /// The file written while streaming; renamed to the final path only on success.
@@ -24,43 +39,51 @@ public struct BackupStorage: Sendable {
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".partial").path
     }
 
-    /// Free bytes on the volume holding `root` (created if missing).
-    public func availableBytes() throws(ServerJobError) -> Int64 {
+    /// The root with symlinks resolved, created first when missing.
+    public func canonicalRoot() throws(ServerJobError) -> String {
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-            let attributes = try FileManager.default.attributesOfFileSystem(forPath: root)
+        } catch {
+            throw ServerJobError(.storage, "cannot create the backup directory \(root): \(error.localizedDescription)", retryable: true)
+        }
+        guard let canonical = Self.realPath(root) else {
+            throw ServerJobError(.storage, "cannot resolve the backup directory \(root): \(String(cString: strerror(errno)))", retryable: true)
+        }
+        return canonical
+    }
+
+    /// The canonical root if it exists (the janitor has nothing to do otherwise).
+    public func existingCanonicalRoot() -> String? {
+        Self.realPath(root)
+    }
+
+    /// Free bytes on the volume holding `root` (created if missing).
+    public func availableBytes() throws(ServerJobError) -> Int64 {
+        let canonical = try canonicalRoot()
+        do {
+            let attributes = try FileManager.default.attributesOfFileSystem(forPath: canonical)
             return (attributes[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
         } catch {
             throw ServerJobError(.storage, "cannot read the free space of \(root): \(error.localizedDescription)", retryable: true)
         }
     }
 
-    /// Deletes an archive, but only inside `root` (a path from the database is not trusted to
-    /// point anywhere else). A missing file is fine.
-    public func removeArchive(at path: String, logger: Logger) {
-        guard contains(path) else {
-            logger.warning("not deleting an archive outside the backup directory", metadata: ["path": "\(path)"])
-            return
-        }
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch CocoaError.fileNoSuchFile {
-            return
-        } catch {
-            logger.warning("could not delete an archive", metadata: ["path": "\(path)", "error": "\(error)"])
-        }
-    }
-
-    /// Whether `path` lies inside `root` once `.` and `..` are resolved.
-    public func contains(_ path: String) -> Bool {
-        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
-        return URL(fileURLWithPath: path).standardizedFileURL.path.hasPrefix(rootPath.hasSuffix("/") ? rootPath : rootPath + "/")
-    }
-
     /// `<uuid>.tar`, `.tar.gz` or `.tar.zst`: a name this storage gives archives.
     public static func isArchiveName(_ name: String) -> Bool {
-        guard UUID(uuidString: String(name.prefix(36))) != nil else { return false }
-        return Compression.allCases.contains { String(name.dropFirst(36)) == suffix($0) }
+        archiveId(ofName: name) != nil
+    }
+
+    /// The backup id an archive's file name carries, if it is a name this storage gives.
+    public static func archiveId(ofName name: String) -> UUID? {
+        guard let id = UUID(uuidString: String(name.prefix(36))),
+              Compression.allCases.contains(where: { String(name.dropFirst(36)) == suffix($0) }) else { return nil }
+        return id
+    }
+
+    /// The backup id of a partial file (`.<uuid>.tar.gz.partial`).
+    public static func partialId(ofName name: String) -> UUID? {
+        guard name.hasPrefix("."), name.hasSuffix(".partial") else { return nil }
+        return archiveId(ofName: String(name.dropFirst().dropLast(".partial".count)))
     }
 
     static func suffix(_ compression: Compression) -> String {

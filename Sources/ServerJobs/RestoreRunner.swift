@@ -3,51 +3,45 @@ import Foundation
 import Records
 import SSHClient
 
-/// Streams a stored archive back into a directory on a server, after checking its SHA-256.
+/// Streams a stored archive back into a directory on a server, after checking its SHA-256. Where
+/// it unpacks is decided on the server (`RestoreTarget`); the directory used is returned.
 public struct RestoreRunner: Sendable {
-    public init() {}
+    let storage: BackupStorage
 
-    /// The default target: a fresh directory, never over `/` unless asked for explicitly.
-    public static func defaultTarget(backupId: UUID) -> String {
-        "/var/tmp/medicineman-restore/\(backupId.uuidString.lowercased())"
+    public init(storage: BackupStorage) {
+        self.storage = storage
     }
 
-    static func extractCommand(target: String, compression: Compression) throws(ServerJobError) -> String {
-        try ShellArgument.validatePath(target, field: "target")
-        var tar = ["tar", "--extract", "--file=-", "--no-same-owner"]
-        switch compression {
-        case .gzip: tar.append("--gzip")
-        case .zstd: tar.append("--zstd")
-        case .none: break
-        }
-        tar += ["--directory", ShellArgument.quote(target)]
-        return "mkdir -p -- \(ShellArgument.quote(target)) && " + tar.joined(separator: " ")
-    }
-
-    public func run(_ backup: Backup, target: String, allowRoot: Bool = false, on session: SSHSession) async throws(ServerJobError) {
-        guard let filePath = backup.filePath, let sha256 = backup.sha256, backup.status == .completed else {
+    /// Restores `backup`'s archive, found through the backup directory (never a file outside
+    /// it), into `target`, or into a fresh private directory when `target` is nil. Returns the
+    /// canonical directory the archive was unpacked into.
+    @discardableResult
+    public func run(_ backup: Backup, target: String?, allowRoot: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
+        guard backup.status == .completed, backup.filePath != nil, let sha256 = backup.sha256 else {
             throw ServerJobError(.invalidRequest, "backup \(backup.id) has no completed archive to restore", retryable: false)
         }
-        try await run(archive: filePath, sha256: sha256, compression: backup.compression, target: target, allowRoot: allowRoot, on: session)
+        let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
+        return try await Self.extract(archive: try resolved.get(), sha256: sha256, compression: backup.compression, target: target,
+                                      allowRoot: allowRoot, label: backup.id.uuidString.lowercased(), on: session)
     }
 
-    public func run(archive filePath: String, sha256: String, compression: Compression, target: String, allowRoot: Bool = false,
-                    on session: SSHSession) async throws(ServerJobError) {
-        let normalized = URL(fileURLWithPath: target).standardized.path
-        guard allowRoot || normalized != "/" else {
-            throw ServerJobError(.invalidRequest, "restoring over / must be asked for explicitly", retryable: false)
-        }
+    /// Restores the archive at `localPath` (a file on this machine).
+    @discardableResult
+    public static func extract(archive localPath: String, sha256: String, compression: Compression, target: String?, allowRoot: Bool = false,
+                               label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
+        if let target { try ShellArgument.validatePath(target, field: "target") }
         // Hashing a large archive blocks: on a thread of its own, not the cooperative pool.
-        guard let actual = await BlockingWork.run({ try? ArchiveVerifier.sha256(of: filePath) }) else {
-            throw ServerJobError(.storage, "the archive \(filePath) cannot be read", retryable: false)
+        guard let actual = await BlockingWork.run({ try? ArchiveVerifier.sha256(of: localPath) }) else {
+            throw ServerJobError(.storage, "the archive \(localPath) cannot be read", retryable: false)
         }
         guard actual == sha256 else {
             throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         }
-        let command = try Self.extractCommand(target: normalized, compression: compression)
+        let directory = try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: label, on: session)
+        let command = try RestoreTarget.extractCommand(directory: directory, compression: compression)
         let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: filePath)) } catch {
-            throw ServerJobError(.storage, "cannot open \(filePath): \(error.localizedDescription)", retryable: false)
+        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: localPath)) } catch {
+            throw ServerJobError(.storage, "cannot open \(localPath): \(error.localizedDescription)", retryable: false)
         }
         let reader = ChunkReader(handle: handle)
         let result: SSHExecResult
@@ -60,9 +54,13 @@ public struct RestoreRunner: Sendable {
         } catch {
             throw ServerJobError(.storage, "reading the archive failed: \(error)")
         }
+        if let status = result.exitStatus, RestoreTarget.refusals.contains(status) {
+            throw ServerJobError(.invalidRequest, "restore target refused: \(result.stderrText.prefix(1000))", retryable: false)
+        }
         guard result.exitStatus == 0 else {
             throw ServerJobError(.remoteCommand, "restore failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))", retryable: false)
         }
+        return directory
     }
 }
 

@@ -28,9 +28,9 @@ extension ServerJobProcessor {
                 try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
             }
             try await requireLock(context)
-            _ = try await backups.markCompleted(id: id, filePath: outcome.filePath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
+            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
-            let check = await ArchiveVerifier.verify(path: outcome.filePath, sha256: outcome.sha256, compression: record.compression)
+            let check = await ArchiveVerifier.verify(path: outcome.localPath, sha256: outcome.sha256, compression: record.compression)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
@@ -42,12 +42,13 @@ extension ServerJobProcessor {
 
     func restore(_ id: UUID, payload: ServerJobPayload, context: JobContext) async throws -> JSONValue {
         guard let record = try await dependencies.backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record") }
-        let target = payload.target ?? RestoreRunner.defaultTarget(backupId: id)
+        let runner = RestoreRunner(storage: dependencies.storage)
         return try await withServer(record.serverId, context: context, onFinalFailure: { _ in }) { _, session in
             try? await context.updateProgress(["phase": "restore", "percent": 0])
-            try await RestoreRunner().run(record, target: target, allowRoot: payload.allowRootTarget ?? false, on: session)
+            // Without a target: a fresh private directory on the server; the job's result names it.
+            let used = try await runner.run(record, target: payload.target, allowRoot: payload.allowRootTarget ?? false, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
-            return ["backupId": .string(id.uuidString.lowercased()), "target": .string(target)]
+            return ["backupId": .string(id.uuidString.lowercased()), "target": .string(used)]
         }
     }
 

@@ -42,7 +42,8 @@ public struct ServerJobPayload: Sendable, Codable, Equatable {
     public var recordId: String
     /// The server it works on (lets the API filter jobs by server).
     public var serverId: String?
-    /// Restore only: where to unpack (default under /var/tmp/medicineman-restore).
+    /// Restore only: where to unpack (default: a fresh 0700 directory under the SSH user's
+    /// `~/.medicineman-restore`).
     public var target: String?
     public var allowRootTarget: Bool?
 

@@ -24,6 +24,8 @@ struct APIFixture: Sendable {
     let tokens: [UserRole: String]
     let dependencies: APIDependencies
     let database: PostgresPool
+    /// The API's BACKUP_DIR.
+    let storage: String
     var router: Router<APIRequestContext> { get throws { try buildRouter(dependencies) } }
 
     static func run(_ body: (APIFixture) async throws -> Void) async throws {
@@ -39,6 +41,7 @@ struct APIFixture: Sendable {
             let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
                                             options: .init(maxConnections: 8), logger: logger)
             let prefix = TestEnvironment.uniqueName("mmapi")
+            let storage = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("mmapi-backups")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
             let servers = ServerRepository(database: pool, vault: CredentialVault(current: key))
@@ -47,10 +50,10 @@ struct APIFixture: Sendable {
                 servers: servers, backups: BackupRepository(database: pool), schedules: BackupScheduleRepository(database: pool), scans: ScanRepository(database: pool),
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
                 dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
-                users: users, sessions: sessions)
+                storage: BackupStorage(root: storage), users: users, sessions: sessions)
             let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
                                                authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
-            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool)
+            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool, storage: storage)
             try await body(fixture)
             for queue in queues { try? await queue.obliterate(force: true) }
             await redis.close()

@@ -26,15 +26,18 @@ import Testing
         let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], exclusions: ["*.skip"], compression: .gzip)
         let outcome = try await BackupRunner(storage: BackupStorage(root: storage), logger: testLogger()).run(request, on: session) { _ in }
         #expect(outcome.warning == nil)
-        #expect(outcome.filePath.hasSuffix("/\(request.id.uuidString.lowercased()).tar.gz"))
-        #expect(!FileManager.default.fileExists(atPath: BackupStorage(root: storage).partialPath(for: outcome.filePath)))
-        let localSum = try await ChildProcess.run("/usr/bin/sha256sum", [outcome.filePath])
+        #expect(outcome.storedPath.hasPrefix(request.serverId.uuidString.lowercased() + "/"))
+        #expect(outcome.storedPath.hasSuffix("/\(request.id.uuidString.lowercased()).tar.gz"))
+        #expect(outcome.localPath == (try BackupStorage(root: storage).canonicalRoot()) + "/" + outcome.storedPath)
+        #expect(!FileManager.default.fileExists(atPath: BackupStorage(root: storage).partialPath(for: outcome.localPath)))
+        let localSum = try await ChildProcess.run("/usr/bin/sha256sum", [outcome.localPath])
         #expect(localSum.hasPrefix(outcome.sha256))
-        #expect(outcome.size == (try FileManager.default.attributesOfItem(atPath: outcome.filePath)[.size] as? Int64 ?? -1))
-        #expect(await ArchiveVerifier.verify(path: outcome.filePath, sha256: outcome.sha256, compression: .gzip).verified)
+        #expect(outcome.size == (try FileManager.default.attributesOfItem(atPath: outcome.localPath)[.size] as? Int64 ?? -1))
+        #expect(await ArchiveVerifier.verify(path: outcome.localPath, sha256: outcome.sha256, compression: .gzip).verified)
 
         let target = "\(home)/\(tag)-restore"
-        try await RestoreRunner().run(archive: outcome.filePath, sha256: outcome.sha256, compression: .gzip, target: target, on: session)
+        let used = try await RestoreRunner.extract(archive: outcome.localPath, sha256: outcome.sha256, compression: .gzip, target: target, on: session)
+        #expect(used == target)
         let listing = "find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum"
         let original = try await session.run("cd \(ShellArgument.quote(source)) && \(listing)").stdout
         let restored = try await session.run("cd \(ShellArgument.quote(target + source)) && \(listing)").stdout
@@ -71,7 +74,8 @@ import Testing
         #expect(throws: ServerJobError.self) { try BackupRunner.tarCommand(paths: [], exclusions: [], compression: .gzip) }
         let command = try BackupRunner.tarCommand(paths: ["/srv/it's $(x)"], exclusions: ["*.log"], compression: .zstd)
         #expect(command == #"tar --create --file=- --ignore-failed-read --zstd '--exclude=*.log' -- '/srv/it'\''s $(x)'"#)
-        #expect(throws: ServerJobError.self) { try RestoreRunner.extractCommand(target: "tmp", compression: .gzip) }
+        #expect(throws: ServerJobError.self) { try RestoreTarget.extractCommand(directory: "tmp", compression: .gzip) }
+        #expect(throws: ServerJobError.self) { try RestoreTarget.prepareCommand(target: "tmp", allowRoot: false, label: "x") }
     }
 
     @Test(.exclusive) func oneGigabyteStreamsWithFlatMemory() async throws {

@@ -46,8 +46,9 @@ import Testing
             #expect(done.attempts == 2, "the first attempt died with the process; the retry finished it")
             #expect(try await fixture.backups.running().isEmpty)
             #expect(partialFiles(under: fixture.storage).isEmpty)
-            #expect(FileManager.default.fileExists(atPath: done.filePath ?? ""))
-            #expect(try ArchiveVerifier.sha256(of: done.filePath ?? "") == done.sha256)
+            let archive = try BackupStorage(root: fixture.storage).archivePath(of: done)
+            #expect(FileManager.default.fileExists(atPath: archive))
+            #expect(try ArchiveVerifier.sha256(of: archive) == done.sha256)
         }
     }
 }

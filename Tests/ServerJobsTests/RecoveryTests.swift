@@ -67,6 +67,10 @@ import Testing
             let stopped = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
             let running = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
             try await fixture.backups.markRunning(id: running.id, jobId: nil)
+            // A completed backup's archive: the rows and the directory belong together.
+            let kept = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
+            let keptRelative = server.id.uuidString.lowercased() + "/2026/11/" + kept.id.uuidString.lowercased() + ".tar.gz"
+            _ = try await fixture.backups.markCompleted(id: kept.id, filePath: keptRelative, size: 1, sha256: String(repeating: "0", count: 64))
             let directory = fixture.storage + "/" + server.id.uuidString.lowercased() + "/2026/11"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let stoppedPartial = directory + "/." + stopped.id.uuidString.lowercased() + ".tar.gz.partial"
@@ -74,12 +78,14 @@ import Testing
             let orphan = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
             let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
             let unrelated = directory + "/notes.txt"
-            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated] { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: orphan)
+            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated, fixture.storage + "/" + keptRelative] { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+            for old in [orphan, fixture.storage + "/" + keptRelative] {
+                try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: old)
+            }
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
             #expect(report == .init(partials: 1, orphans: 1))
             #expect(!FileManager.default.fileExists(atPath: stoppedPartial) && !FileManager.default.fileExists(atPath: orphan))
-            for kept in [runningPartial, fresh, unrelated] { #expect(FileManager.default.fileExists(atPath: kept)) }
+            for kept in [runningPartial, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
         }
     }
 }

@@ -15,6 +15,7 @@ import Testing
                                                           retention: RetentionPolicy(keepLast: 3), start: Date().addingTimeInterval(-600))
             let scheduler = fixture.scheduler()
             var files: [String] = []
+            let storage = BackupStorage(root: fixture.storage)
             try await fixture.withWorkers { () async throws in
                 for run in 0..<5 {
                     let now = try #require(schedule.nextRunAt).addingTimeInterval(Double(run * 60) + 1)
@@ -24,13 +25,13 @@ import Testing
                         let items = try await fixture.backups.list(scheduleId: schedule.id).items
                         return items.count == min(run + 1, 3) && items.allSatisfy { $0.status == .completed }
                     })
-                    if let newest = try await fixture.scheduledBackups(schedule).last, let path = newest.filePath { files.append(path) }
+                    if let newest = try await fixture.scheduledBackups(schedule).last { files.append(try storage.archivePath(of: newest)) }
                 }
             }
             let left = try await fixture.scheduledBackups(schedule)
             #expect(left.count == 3)
             #expect(left.allSatisfy { $0.status == .completed })
-            #expect(Set(left.compactMap(\.filePath)) == Set(files.suffix(3)))
+            #expect(Set(try left.map { try storage.archivePath(of: $0) }) == Set(files.suffix(3)))
             for path in files.prefix(2) { #expect(!FileManager.default.fileExists(atPath: path), "\(path) should be gone") }
             for path in files.suffix(3) { #expect(FileManager.default.fileExists(atPath: path)) }
             #expect(try await fixture.schedules.find(id: schedule.id)?.lastStatus == "completed")

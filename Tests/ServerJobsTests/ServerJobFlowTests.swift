@@ -101,7 +101,8 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
             }
             let done = try #require(try await fixture.backups.find(id: backup.id))
             #expect(done.status == .completed && done.attempts == 1 && done.sha256?.count == 64)
-            #expect(try ArchiveVerifier.sha256(of: done.filePath ?? "") == done.sha256)
+            #expect(done.filePath?.hasPrefix(server.id.uuidString.lowercased() + "/") == true, "stored relative to BACKUP_DIR")
+            #expect(try ArchiveVerifier.sha256(of: try BackupStorage(root: fixture.storage).archivePath(of: done)) == done.sha256)
             #expect(try await fixture.servers.find(id: server.id)?.hostKeyFingerprint == (try TestEnvironment.require("MM_TEST_SSH_FINGERPRINT")))
             #expect(try await fixture.attempts.attempts(queue: "backup-queue", jobId: jobId).map(\.state) == [.completed])
             let queue = try #require(fixture.dispatcher.queue(.backup))
