@@ -65,6 +65,11 @@ extension Worker {
                 return .failed(reason: timeout.description, error: timeout, retryable: true)
             }
             if let postpone = error as? PostponeJob { return .postponed(postpone.delay, reason: postpone.reason) }
+            // Cancelled because this worker is stopping (past its grace period): hand the job back
+            // now, without using an attempt, instead of leaving it for the stalled check.
+            if isClosing, error is CancellationError || work.isCancelled {
+                return .postponed(.milliseconds(1), reason: "the worker stopped before the job finished; handed back to the queue")
+            }
             return .failed(reason: Self.reason(error), error: error, retryable: !(error is UnrecoverableError))
         }
     }

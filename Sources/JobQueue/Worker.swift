@@ -9,7 +9,7 @@ import Synchronization
 /// retention, and completion that fetches the next job in the same script.
 ///
 /// Run it as a `Service`; graceful shutdown stops fetching, lets running jobs finish within the
-/// grace period, then cancels them (their locks expire and the stalled check hands them on).
+/// grace period (counted from `close()`), then cancels them and hands them back to the queue.
 public final class Worker: Service, Sendable {
     public let queue: Queue
     public let options: WorkerOptions
@@ -66,6 +66,7 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.renewLocksUntilClosed() }
             group.addTask { await self.checkStalledUntilClosed() }
+            group.addTask { await self.cancelRunningJobsAfterGrace() }
             await self.fetchAndProcess()
             group.cancelAll()
         }
@@ -105,20 +106,23 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Lets running jobs finish for the grace period, then cancels what is left.
+    /// Lets running jobs finish (the grace timer below cancels what outlives the grace period).
     private func drainSlots(_ slots: inout TaskGroup<Void>, running: Int) async {
         guard running > 0 else { return }
         logger.info("waiting for running jobs", metadata: ["jobs": "\(running)", "grace": "\(options.shutdownGracePeriod)"])
-        let grace = options.shutdownGracePeriod
-        let active = self.active
-        let logger = self.logger
-        let deadline = Task {
-            try await Task.sleep(for: grace)
-            logger.warning("grace period over; cancelling running jobs")
-            active.cancelAll()
-        }
         while await slots.next() != nil {}
-        deadline.cancel()
+    }
+
+    /// From `close()` on, gives running jobs the grace period, then cancels them. Runs beside the
+    /// fetch loop (which may be waiting for a busy slot), and ends with the worker.
+    private func cancelRunningJobsAfterGrace() async {
+        while !isClosing {
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+        }
+        do { try await Task.sleep(for: options.shutdownGracePeriod) } catch { return }
+        guard active.count > 0 else { return }
+        logger.warning("grace period over; cancelling running jobs", metadata: ["jobs": "\(active.count)"])
+        active.cancelAll()
     }
 
     func sleepUnlessClosing(_ duration: Duration) async {

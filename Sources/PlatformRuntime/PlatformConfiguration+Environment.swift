@@ -58,6 +58,9 @@ extension PlatformConfiguration {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix
         }
+        if let seconds = environment["SHUTDOWN_GRACE_SECONDS"], !seconds.isEmpty {
+            shutdownGrace = .seconds(try Self.integer(seconds, variable: "SHUTDOWN_GRACE_SECONDS", in: 0...86_400))
+        }
         if let secret = environment["SESSION_SECRET"], !secret.isEmpty {
             guard secret.utf8.count >= 32, !secret.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
                 throw ConfigurationError(variable: "SESSION_SECRET", "must be at least 32 characters without control characters (e.g. `openssl rand -hex 32`)")

@@ -47,6 +47,9 @@ public struct PlatformConfiguration: Sendable {
     public var jobLockOverride: Duration?
     /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
     public var schedulerInterval: Duration = .seconds(15)
+    /// On SIGTERM, running jobs may finish for this long; then they are cancelled (their SSH
+    /// sessions closed) and handed back to their queue at once (`SHUTDOWN_GRACE_SECONDS`).
+    public var shutdownGrace: Duration = .seconds(30)
     /// Signs login sessions when set (`SESSION_SECRET`, at least 32 characters); otherwise the
     /// signing secret is derived from `ENCRYPTION_KEY`'s bytes.
     public var sessionSecret: String?

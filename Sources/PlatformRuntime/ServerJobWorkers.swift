@@ -26,7 +26,8 @@ enum ServerJobWorkers {
             let recorder = WorkerMetrics(registry: metrics, queue: definition.name, concurrency: definition.concurrency)
             let lock = configuration.jobLockOverride ?? definition.lockDuration
             return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: lock,
-                                                               stalledInterval: min(.seconds(30), lock), onEvent: { recorder.record($0) }),
+                                                               stalledInterval: min(.seconds(30), lock),
+                                                               shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) }),
                           logger: logger, processor: { try await processor.process($0) })
         }
     }

@@ -3,7 +3,7 @@ import PostgresClient
 
 /// One attempt of one job, on record whatever happened to it.
 public struct JobAttempt: Sendable, Codable, Equatable {
-    public enum State: String, Sendable, Codable { case running, completed, failed, abandoned }
+    public enum State: String, Sendable, Codable { case running, completed, failed, abandoned, cancelled }
 
     public var id: Int64
     public var queue: String

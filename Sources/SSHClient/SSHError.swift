@@ -7,7 +7,7 @@ public struct SSHError: Error, Sendable, CustomStringConvertible {
         private enum Value: String {
             case connectionRefused, timedOut, connectionReset, hostUnreachable, hostNotFound
             case authenticationFailed, hostKeyMismatch, invalidPrivateKey, commandTimedOut, idleTimedOut
-            case channelFailed, protocolError, notConnected
+            case channelFailed, protocolError, notConnected, cancelled
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -29,6 +29,9 @@ public struct SSHError: Error, Sendable, CustomStringConvertible {
         public static let channelFailed = Code(.channelFailed)
         public static let protocolError = Code(.protocolError)
         public static let notConnected = Code(.notConnected)
+        /// The calling task was cancelled: the channel and session were closed, which ends the
+        /// remote command.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { value.rawValue }
     }

@@ -89,6 +89,7 @@ extension SSHSession {
         var idleDeadline = options.idleTimeout.map { ContinuousClock.now + $0 }
 
         while true {
+            try checkCancellation("the command on \(label)")
             var progressed = false
             if !inputDone, inputOffset == input.count, let stdin {
                 if let next = try stdin() {

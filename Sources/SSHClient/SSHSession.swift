@@ -23,6 +23,8 @@ public actor SSHSession {
     public private(set) var hostKeyFingerprint: String?
     /// The server's key algorithm (`ssh-ed25519`, `ssh-rsa`, ...), known after `connect()`.
     public private(set) var hostKeyType: String?
+    /// Wakes a command blocked in `poll` when the calling task is cancelled (see `perform`).
+    nonisolated let interrupter = SocketInterrupter()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -80,13 +82,37 @@ public actor SSHSession {
     public var isConnected: Bool { session != nil }
 
     /// Runs `body` on the session's own thread, so `exec` sinks can use local state freely and
-    /// several commands run back to back without hopping threads.
-    public func perform<Result: Sendable>(_ body: @Sendable (isolated SSHSession) throws -> Result) rethrows -> Result {
-        try body(self)
+    /// several commands run back to back without hopping threads. Cancelling the calling task
+    /// shuts the socket down at once, so a command blocked on the network ends within moments:
+    /// the session is closed (which ends the remote command) and `SSHError.cancelled` is thrown.
+    public nonisolated func perform<Result: Sendable>(_ body: @Sendable (isolated SSHSession) throws -> Result) async throws -> Result {
+        try await withTaskCancellationHandler {
+            try await performArmed(body)
+        } onCancel: {
+            interrupter.interrupt()
+        }
+    }
+
+    private func performArmed<Result: Sendable>(_ body: @Sendable (isolated SSHSession) throws -> Result) throws -> Result {
+        guard socket >= 0 else { return try body(self) }  // not connected: body reports it
+        guard interrupter.arm(fd: socket) else {
+            close()
+            throw SSHError(.cancelled, "cancelled before the command started")
+        }
+        defer { interrupter.disarm() }
+        return try body(self)
+    }
+
+    /// Throws `cancelled` when the calling task was cancelled or the socket was interrupted.
+    func checkCancellation(_ action: @autoclosure () -> String) throws(SSHError) {
+        if Task.isCancelled || interrupter.wasInterrupted {
+            throw SSHError(.cancelled, "\(action()) was cancelled; the session was closed")
+        }
     }
 
     /// Ends the session politely and closes the socket.
     public func close() {
+        interrupter.disarm()  // before the descriptor can be reused
         if let session {
             // Best effort; the socket is non-blocking so this never hangs.
             _ = libssh2_session_disconnect_ex(session, 11, "closing", "")
@@ -171,6 +197,7 @@ public actor SSHSession {
     /// and never longer than one second (so callers re-check their own timers).
     func waitForSocket(until deadline: ContinuousClock.Instant?, expired: SSHError) throws(SSHError) {
         guard let session else { throw SSHError(.notConnected, "the SSH session is closed") }
+        try checkCancellation("waiting on \(configuration.host):\(configuration.port)")
         var timeout: Int32 = 1000
         if let deadline {
             let remaining = TCPSocket.milliseconds(until: deadline)
@@ -188,6 +215,8 @@ public actor SSHSession {
 
     /// Maps a libssh2 error code to an `SSHError` with the library's own message.
     func sessionError(_ status: Int32, during action: String) -> SSHError {
+        // A socket shut down by a cancellation fails libssh2 calls: report the cancellation.
+        if interrupter.wasInterrupted || Task.isCancelled { return SSHError(.cancelled, "\(action) was cancelled; the session was closed") }
         var message = "libssh2 error \(status)"
         if let session {
             var text: UnsafeMutablePointer<CChar>?

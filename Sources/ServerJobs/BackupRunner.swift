@@ -113,6 +113,8 @@ public struct BackupRunner: Sendable {
             file.discard()
             switch error {
             case let error as ServerJobError: throw error
+            case let error as SSHError where error.code == .cancelled:
+                throw ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
             case let error as SSHError: throw ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)
             default: throw ServerJobError(.storage, "writing the archive failed: \(error)")
             }

@@ -1,7 +1,7 @@
 /// Why a job that reaches a server failed, and whether another attempt may help.
 public struct ServerJobError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidRequest, unreachable, authentication, hostKey, remoteCommand, sudoNeedsPassword, storage, notFound }
+        private enum Value: String { case invalidRequest, unreachable, authentication, hostKey, remoteCommand, sudoNeedsPassword, storage, notFound, cancelled }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -16,6 +16,8 @@ public struct ServerJobError: Error, Sendable, CustomStringConvertible {
         /// Local storage (disk full, permissions).
         public static let storage = Code(.storage)
         public static let notFound = Code(.notFound)
+        /// The job was cancelled (lock lost, shutdown); nothing was written.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { value.rawValue }
     }

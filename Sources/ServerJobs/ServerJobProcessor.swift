@@ -109,6 +109,17 @@ public struct ServerJobProcessor: Sendable {
             try? await dependencies.lease.release(server.id, token: context.token)
             return result
         } catch {
+            if Task.isCancelled || Self.isCancellation(error) {
+                // The lock was lost or the process is stopping: no outcome is written; the
+                // session is closed (the remote command ends), the lease goes back at once.
+                await Self.uncancelled { [dependencies, logger] in
+                    try? await dependencies.attempts.finish(id: attempt.id, state: .cancelled,
+                                                            error: "cancelled: the job's lock was lost or the process is stopping")
+                    try? await dependencies.lease.release(server.id, token: context.token)
+                    logger.notice("job attempt cancelled", metadata: ["job": "\(job.id)", "queue": "\(job.queueName)"])
+                }
+                throw CancellationError()
+            }
             let failure = Self.classify(error)
             let final = !failure.retryable || job.attemptsMade + 1 >= job.options.maxAttempts
             try? await dependencies.attempts.finish(id: attempt.id, state: .failed, error: failure.message)
@@ -122,6 +133,21 @@ public struct ServerJobProcessor: Sendable {
             if failure.retryable { throw RetryableJobFailure(message: failure.message) }
             throw UnrecoverableError(failure.message)
         }
+    }
+
+    static func isCancellation(_ error: any Error) -> Bool {
+        switch error {
+        case is CancellationError: return true
+        case let error as SSHError: return error.code == .cancelled
+        case let error as ServerJobError: return error.code == .cancelled
+        default: return false
+        }
+    }
+
+    /// Runs clean-up that must happen although the calling task was cancelled (a cancelled task
+    /// would refuse the database and Redis calls); the work is short and awaited.
+    static func uncancelled(_ work: @escaping @Sendable () async -> Void) async {
+        await Task { await work() }.value
     }
 
     static func classify(_ error: any Error) -> (message: String, retryable: Bool) {
