@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local Redis, PostgreSQL and sshd on loopback, each under a state folder of its own.
-# Sourced by run.sh and test.sh; also callable: services.sh start|stop|restart redis|postgres|sshd STATE_DIR PORT
+# Sourced by run.sh and test.sh; also callable: services.sh start|stop|restart redis|postgres STATE_DIR PORT …,
+# services.sh start|stop|fingerprint sshd STATE_DIR [PORT USER PASSWORD]
 set -euo pipefail
 
 MM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -172,6 +173,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     stop:postgres) mm_stop_postgres "$1" ;;
     start:postgres) mm_start_postgres "$@" ;;
     restart:postgres) mm_stop_postgres "$1"; mm_start_postgres "$@" ;;
+    start:sshd) mm_start_sshd "$@" ;;
+    stop:sshd) mm_stop_sshd "$1" ;;
+    fingerprint:sshd) mm_sshd_fingerprint "$1" ;;
     *) echo "unknown: $action $service" >&2; exit 2 ;;
   esac
 fi

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JobQueue
 import Logging
 import Records
 import SSHClient
@@ -65,9 +66,12 @@ public struct BackupRunner: Sendable {
         return words.joined(separator: " ")
     }
 
-    /// Streams the archive to a partial file, renames it on success and removes it on failure.
-    /// `progress` is called about once a second with the bytes received so far.
-    public func run(_ backup: BackupRequest, on session: SSHSession, progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
+    /// Streams the archive to this attempt's partial file, renames it on success and removes it on
+    /// failure. `progress` is called about once a second with the bytes received so far; `fence`
+    /// runs just before the rename and throws when the attempt no longer owns its job, so an
+    /// attempt that was taken over never replaces its successor's archive.
+    public func run(_ backup: BackupRequest, on session: SSHSession, attempt: String = "", fence: @escaping @Sendable () async throws -> Void = {},
+                    progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
         let command = try Self.tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
         if backup.compression == .zstd {
             let probe = try? await session.run("command -v zstd", timeout: .seconds(15))
@@ -77,7 +81,7 @@ public struct BackupRunner: Sendable {
         }
         let location = try storage.location(for: backup)
         let finalPath = location.absolute
-        let partialPath = storage.partialPath(for: finalPath)
+        let partialPath = storage.partialPath(for: finalPath, attempt: attempt)
         let file = try ArchiveFile(creating: partialPath)
         let received = Atomic<Int64>(0)
         let reporter = Task {
@@ -106,6 +110,7 @@ public struct BackupRunner: Sendable {
             let (result, digest) = try streamed.get()
             let warning = try Self.judge(result)
             try file.finish()
+            try await fence()
             try file.move(to: finalPath)
             await progress(received.load(ordering: .relaxed))
             return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: received.load(ordering: .relaxed), sha256: digest, warning: warning)
@@ -113,6 +118,8 @@ public struct BackupRunner: Sendable {
             file.discard()
             switch error {
             case let error as ServerJobError: throw error
+            case let error as UnrecoverableError:  // the fence: this attempt lost its job
+                throw ServerJobError(.cancelled, error.message, retryable: false)
             case let error as SSHError where error.code == .cancelled:
                 throw ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
             case let error as SSHError: throw ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)

@@ -33,10 +33,13 @@ public struct BackupStorage: Sendable {
         return Location(relative: relative, absolute: try canonicalRoot() + "/" + relative)
     }
 
-    /// The file written while streaming; renamed to the final path only on success.
-    public func partialPath(for finalPath: String) -> String {
+    /// The file one attempt writes while streaming (`.<archive>.<attempt>.partial`); renamed to the
+    /// final path only on success. Each attempt has its own, so two attempts of one backup that
+    /// overlap (a stalled worker and its successor) never write into the same file.
+    public func partialPath(for finalPath: String, attempt: String = "") -> String {
         let url = URL(fileURLWithPath: finalPath)
-        return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".partial").path
+        let tag = String(attempt.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }.map(Character.init).suffix(16))
+        return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + (tag.isEmpty ? "" : "." + tag) + ".partial").path
     }
 
     /// The root with symlinks resolved, created first when missing.
@@ -83,7 +86,11 @@ public struct BackupStorage: Sendable {
     /// The backup id of a partial file (`.<uuid>.tar.gz.partial`).
     public static func partialId(ofName name: String) -> UUID? {
         guard name.hasPrefix("."), name.hasSuffix(".partial") else { return nil }
-        return archiveId(ofName: String(name.dropFirst().dropLast(".partial".count)))
+        let stem = String(name.dropFirst().dropLast(".partial".count))
+        if let id = archiveId(ofName: stem) { return id }
+        // With an attempt tag: `<archive>.<tag>`.
+        guard let dot = stem.lastIndex(of: ".") else { return nil }
+        return archiveId(ofName: String(stem[..<dot]))
     }
 
     static func suffix(_ compression: Compression) -> String {

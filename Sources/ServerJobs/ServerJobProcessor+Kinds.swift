@@ -24,7 +24,8 @@ extension ServerJobProcessor {
         }) { _, session in
             try await backups.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "transfer", "bytes": 0])
-            let outcome = try await runner.run(BackupRequest(record), on: session) { bytes in
+            let outcome = try await runner.run(BackupRequest(record), on: session, attempt: Self.attemptTag(context.token),
+                                               fence: { try await self.requireLock(context) }) { bytes in
                 try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
             }
             try await requireLock(context)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JobQueue
 import Logging
@@ -61,11 +62,19 @@ public struct ServerJobProcessor: Sendable {
         guard let data = context.job.data, let payload = try? data.decode(as: ServerJobPayload.self), let recordId = UUID(uuidString: payload.recordId) else {
             throw UnrecoverableError("job data must be {\"recordId\": \"<uuid>\"}, got \(context.job.rawData.prefix(120))")
         }
-        switch name {
-        case .manualBackup, .scheduledBackup: return try await backup(recordId, context: context)
-        case .restore: return try await restore(recordId, payload: payload, context: context)
-        case .quickScan, .fullScan: return try await scan(recordId, context: context)
-        case .update: return try await update(recordId, context: context)
+        do {
+            switch name {
+            case .manualBackup, .scheduledBackup: return try await backup(recordId, context: context)
+            case .restore: return try await restore(recordId, payload: payload, context: context)
+            case .quickScan, .fullScan: return try await scan(recordId, context: context)
+            case .update: return try await update(recordId, context: context)
+            }
+        } catch let error as RecordError where error.kind == .unavailable {
+            // PostgreSQL is down or restarting: wait for it without using an attempt, so an
+            // outage never turns work into failures.
+            throw PostponeJob(by: dependencies.busyRetryDelay * 2, reason: "waiting for the database: \(error.message)")
+        } catch let error as RetryableJobFailure where error.databaseUnavailable {
+            throw PostponeJob(by: dependencies.busyRetryDelay * 2, reason: "waiting for the database: \(error.message)")
         }
     }
 
@@ -75,7 +84,7 @@ public struct ServerJobProcessor: Sendable {
     /// `onFinalFailure` marks the record failed after the last attempt.
     func withServer<Result: Sendable>(
         _ serverId: UUID, context: JobContext, onFinalFailure: @Sendable (String) async throws -> Void,
-        _ work: @Sendable (Server, SSHSession) async throws -> Result
+        _ work: @escaping @Sendable (Server, SSHSession) async throws -> Result
     ) async throws -> Result {
         guard let server = try await dependencies.servers.find(id: serverId) else {
             try await onFinalFailure("the server no longer exists")
@@ -84,14 +93,6 @@ public struct ServerJobProcessor: Sendable {
         guard try await dependencies.lease.acquire(server.id, token: context.token) else {
             throw PostponeJob(by: dependencies.busyRetryDelay, reason: "another job is working on \(server.name)")
         }
-        let renewal = Task { [lease = dependencies.lease, token = context.token] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: lease.duration / 3)
-                if Task.isCancelled { break }
-                _ = try? await lease.renew(server.id, token: token)
-            }
-        }
-        defer { renewal.cancel() }
         let job = context.job
         let attempt = try await dependencies.attempts.start(
             queue: job.queueName, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, worker: workerName)
@@ -99,7 +100,7 @@ public struct ServerJobProcessor: Sendable {
             let session = try await dependencies.connector.connect(server)
             let result: Result
             do {
-                result = try await work(server, session)
+                result = try await whileHoldingLease(server.id, token: context.token) { try await work(server, session) }
             } catch {
                 await session.close()
                 throw error
@@ -109,6 +110,14 @@ public struct ServerJobProcessor: Sendable {
             try? await dependencies.lease.release(server.id, token: context.token)
             return result
         } catch {
+            if error is ServerLease.Lost {
+                // Redis lost the lease (a restart without its last writes): another attempt may
+                // be on this server now. Stop, and come back without using an attempt.
+                await Self.uncancelled { [dependencies] in
+                    try? await dependencies.attempts.finish(id: attempt.id, state: .cancelled, error: "cancelled: the server's lease was lost")
+                }
+                throw PostponeJob(by: dependencies.busyRetryDelay, reason: "the lease on \(server.name) was lost")
+            }
             if Task.isCancelled || Self.isCancellation(error) {
                 // The lock was lost or the process is stopping: no outcome is written; the
                 // session is closed (the remote command ends), the lease goes back at once.
@@ -130,9 +139,37 @@ public struct ServerJobProcessor: Sendable {
             logger.warning("job attempt failed", metadata: [
                 "job": "\(job.id)", "queue": "\(job.queueName)", "attempt": "\(job.attemptsMade + 1)", "retry": "\(!final)", "error": "\(failure.message)",
             ])
-            if failure.retryable { throw RetryableJobFailure(message: failure.message) }
+            if failure.retryable {
+                throw RetryableJobFailure(message: failure.message, databaseUnavailable: (error as? RecordError)?.kind == .unavailable)
+            }
             throw UnrecoverableError(failure.message)
         }
+    }
+
+    /// Runs `work` while renewing the server's lease beside it; when a renewal finds the lease
+    /// gone or taken, `work` is cancelled and `ServerLease.Lost` thrown.
+    func whileHoldingLease<Result: Sendable>(_ serverId: UUID, token: String, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let lease = dependencies.lease
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: lease.duration / 3)
+                    // A Redis error is not a loss: the lease lasts three renewal periods.
+                    if (try? await lease.renew(serverId, token: token)) == false { throw ServerLease.Lost() }
+                }
+            }
+            group.addTask { try await work() }
+            defer { group.cancelAll() }
+            while let finished = try await group.next() {
+                if let result = finished { return result }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// A short file-name tag for this attempt, from its lock token.
+    static func attemptTag(_ token: String) -> String {
+        Hex.encode(SHA256.hash(data: Array(token.utf8)).prefix(4))
     }
 
     static func isCancellation(_ error: any Error) -> Bool {
@@ -170,5 +207,7 @@ public struct ServerJobProcessor: Sendable {
 /// A failure worth another attempt; the queue's backoff applies.
 public struct RetryableJobFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
+    /// The failure was PostgreSQL being unreachable, not the job's own work.
+    public var databaseUnavailable = false
     public var description: String { message }
 }

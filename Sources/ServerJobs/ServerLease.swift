@@ -8,6 +8,9 @@ public struct ServerLease: Sendable {
     let prefix: String
     public let duration: Duration
 
+    /// A renewal found the lease gone or held by another token.
+    public struct Lost: Error, Sendable {}
+
     public init(redis: RedisConnectionPool, prefix: String = "medicineman", duration: Duration = .seconds(60)) {
         self.redis = redis
         self.prefix = prefix
