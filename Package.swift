@@ -74,7 +74,7 @@ let package = Package(
         ),
         // A JSON value type with a fast parser, shared by the queues, records and API.
         .target(name: "JSONSupport", swiftSettings: swiftSettings),
-        // BullMQ v5 wire-compatible queues, workers and events; no HTTP or domain code.
+        // BullMQ v6 wire-compatible queues, workers and events; no HTTP or domain code.
         .target(
             name: "JobQueue",
             dependencies: [

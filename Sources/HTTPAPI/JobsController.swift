@@ -91,7 +91,12 @@ public struct JobsController: Sendable {
         if state == .active {
             throw APIError(.conflict, code: "job_active", "job \(job.id) is running; it can be removed once it has finished")
         }
-        try await queue.remove(job.id)
+        do {
+            try await queue.remove(job.id)
+        } catch let error as JobQueueError where error.code == .schedulerIteration {
+            throw APIError(.conflict, code: "job_scheduler_iteration",
+                           "job \(job.id) is the next run of a job scheduler; change or delete its schedule instead")
+        }
         return APISuccess("job \(job.id) removed", ["id": .string(job.id)])
     }
 
@@ -139,7 +144,7 @@ public struct JobsController: Sendable {
                 queue: queue.name, waiting: counts[.waiting] ?? 0, active: counts[.active] ?? 0, completed: counts[.completed] ?? 0,
                 failed: counts[.failed] ?? 0, delayed: counts[.delayed] ?? 0, prioritized: counts[.prioritized] ?? 0, paused: counts[.paused] ?? 0,
                 total: counts.values.reduce(0, +), isPaused: isPaused, workers: workers,
-                health: .assess(paused: isPaused, waiting: waiting, workers: workers, oldestWait: oldest)))
+                health: .assess(paused: isPaused, legacyPaused: counts[.paused] ?? 0, waiting: waiting, workers: workers, oldestWait: oldest)))
         }
         return result
     }

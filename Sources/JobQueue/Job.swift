@@ -24,6 +24,8 @@ public struct Job: Sendable, Equatable {
     public var parentKey: String?
     public var schedulerId: String?
     public var deduplicationId: String?
+    /// The name of the worker that last took the job (`pb`), when it had one.
+    public var processedBy: String?
 
     /// Reads a job hash leniently: missing fields take BullMQ's defaults.
     public init(id: String, queueName: String, fields: [String: String]) {
@@ -50,6 +52,7 @@ public struct Job: Sendable, Equatable {
         parentKey = fields["parentKey"]
         schedulerId = fields["rjk"]
         deduplicationId = fields["deid"]
+        processedBy = fields["pb"]
     }
 
     /// Reads a flat HGETALL reply.

@@ -6,7 +6,11 @@ extension JobOptions {
         object["attempts"] = .int(Int64(attempts))
         if let jobId { object["jobId"] = .string(jobId) }
         if priority > 0 { object["priority"] = .int(Int64(priority)) }
-        if let backoff { object["backoff"] = ["type": .string(backoff.type), "delay": .int(Int64(backoff.delay))] }
+        if let backoff {
+            var json: [String: JSONValue] = ["type": .string(backoff.type), "delay": .int(Int64(backoff.delay))]
+            if let jitter = backoff.jitter { json["jitter"] = .double(jitter) }
+            object["backoff"] = .object(json)
+        }
         if lifo { object["lifo"] = true }
         if let removeOnComplete { object["removeOnComplete"] = removeOnComplete.json }
         if let removeOnFail { object["removeOnFail"] = removeOnFail.json }
@@ -15,6 +19,7 @@ extension JobOptions {
             if let ttl = deduplication.ttl { de["ttl"] = .int(Int64(ttl)) }
             if deduplication.extend { de["extend"] = true }
             if deduplication.replace { de["replace"] = true }
+            if deduplication.keepLastIfActive { de["keepLastIfActive"] = true }
             object["de"] = .object(de)
         }
         if let timestamp { object["timestamp"] = .int(Int64(timestamp)) }
@@ -44,7 +49,7 @@ extension JobOptions {
             if let delay = backoff.intValue {
                 self.backoff = .fixed(delay)
             } else if let type = backoff["type"]?.stringValue {
-                self.backoff = Backoff(type: type, delay: backoff["delay"]?.intValue ?? 0)
+                self.backoff = Backoff(type: type, delay: backoff["delay"]?.intValue ?? 0, jitter: backoff["jitter"]?.doubleValue)
             }
         }
         lifo = object["lifo"]?.boolValue ?? false
@@ -52,7 +57,8 @@ extension JobOptions {
         removeOnFail = object["removeOnFail"].flatMap(KeepJobs.init(json:))
         if let de = object["de"] ?? object["deduplication"] ?? object["debounce"], let id = de["id"]?.stringValue {
             deduplication = Deduplication(
-                id: id, ttl: de["ttl"]?.intValue, extend: de["extend"]?.boolValue ?? false, replace: de["replace"]?.boolValue ?? false)
+                id: id, ttl: de["ttl"]?.intValue, extend: de["extend"]?.boolValue ?? false, replace: de["replace"]?.boolValue ?? false,
+                keepLastIfActive: de["keepLastIfActive"]?.boolValue ?? false)
         }
         timestamp = object["timestamp"]?.intValue
         timeout = object["timeout"]?.intValue
@@ -89,6 +95,9 @@ extension JobOptions {
         guard attempts >= 0 else { throw JobQueueError(.invalidOptions, "attempts must not be negative, got \(attempts)") }
         if let backoff, backoff.delay < 0 {
             throw JobQueueError(.invalidOptions, "backoff delay must not be negative, got \(backoff.delay)")
+        }
+        if let jitter = backoff?.jitter, !(0...1).contains(jitter) {
+            throw JobQueueError(.invalidOptions, "backoff jitter must be 0...1, got \(jitter)")
         }
         if let timeout, timeout <= 0 { throw JobQueueError(.invalidOptions, "timeout must be positive milliseconds, got \(timeout)") }
         if let deduplication, deduplication.id.isEmpty {

@@ -73,14 +73,20 @@ public struct JobOptions: Sendable, Equatable {
         /// `fixed`, `exponential`, or the name of a custom strategy the worker knows.
         public var type: String
         public var delay: Int
+        /// 0...1: a built-in delay d becomes a random one in [d·(1−jitter), d), as in BullMQ, so
+        /// retries of many jobs that failed together spread out.
+        public var jitter: Double?
 
-        public init(type: String, delay: Int) {
+        public init(type: String, delay: Int, jitter: Double? = nil) {
             self.type = type
             self.delay = delay
+            self.jitter = jitter
         }
 
-        public static func fixed(_ delay: Int) -> Backoff { Backoff(type: "fixed", delay: delay) }
-        public static func exponential(_ delay: Int) -> Backoff { Backoff(type: "exponential", delay: delay) }
+        public static func fixed(_ delay: Int, jitter: Double? = nil) -> Backoff { Backoff(type: "fixed", delay: delay, jitter: jitter) }
+        public static func exponential(_ delay: Int, jitter: Double? = nil) -> Backoff {
+            Backoff(type: "exponential", delay: delay, jitter: jitter)
+        }
     }
 
     /// What to keep of finished jobs.
@@ -100,14 +106,19 @@ public struct JobOptions: Sendable, Equatable {
         public var ttl: Int?
         /// A duplicate add resets the ttl.
         public var extend: Bool
-        /// A duplicate replaces the owner while it is still delayed (debounce).
+        /// A duplicate replaces the owner while it is still delayed (debounce); the owner's ttl
+        /// keeps running unless `extend`.
         public var replace: Bool
+        /// A duplicate added while the owner is active is kept (the newest one wins) and runs once
+        /// the owner finished; the id stays taken until then, whatever the ttl.
+        public var keepLastIfActive: Bool
 
-        public init(id: String, ttl: Int? = nil, extend: Bool = false, replace: Bool = false) {
+        public init(id: String, ttl: Int? = nil, extend: Bool = false, replace: Bool = false, keepLastIfActive: Bool = false) {
             self.id = id
             self.ttl = ttl
             self.extend = extend
             self.replace = replace
+            self.keepLastIfActive = keepLastIfActive
         }
     }
 }

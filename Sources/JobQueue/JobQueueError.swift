@@ -4,6 +4,7 @@ public struct JobQueueError: Error, Sendable, CustomStringConvertible {
         private enum Value: String {
             case invalidOptions, invalidJSON, jobNotFound, lockMismatch, lockMissing, notInExpectedState
             case pendingDependencies, jobIsLocked, queueNotPaused, activeJobs, unexpectedReply
+            case schedulerIteration, schedulerSlotTaken
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -22,6 +23,11 @@ public struct JobQueueError: Error, Sendable, CustomStringConvertible {
         public static let queueNotPaused = Code(.queueNotPaused)
         public static let activeJobs = Code(.activeJobs)
         public static let unexpectedReply = Code(.unexpectedReply)
+        /// The job is a job scheduler's current iteration: removing it would stop the scheduler
+        /// (BullMQ's -8); remove the scheduler instead.
+        public static let schedulerIteration = Code(.schedulerIteration)
+        /// The scheduler's next slot(s) already hold jobs (BullMQ's -10 and -11).
+        public static let schedulerSlotTaken = Code(.schedulerSlotTaken)
 
         public var description: String { value.rawValue }
     }
@@ -44,6 +50,10 @@ public struct JobQueueError: Error, Sendable, CustomStringConvertible {
         case -3: return JobQueueError(.notInExpectedState, "job \(jobId) is not in the state \(operation) expects")
         case -4: return JobQueueError(.pendingDependencies, "job \(jobId) has pending children (\(operation))")
         case -6: return JobQueueError(.lockMismatch, "Lock mismatch for job \(jobId). Cmd \(operation) from active")
+        case -8:
+            return JobQueueError(.schedulerIteration, "job \(jobId) is the current iteration of a job scheduler; remove the scheduler instead (\(operation))")
+        case -10, -11:
+            return JobQueueError(.schedulerSlotTaken, "the next run of job scheduler \(jobId) collides with existing jobs (\(operation))")
         default: return JobQueueError(.unexpectedReply, "\(operation) for job \(jobId) returned code \(code)")
         }
     }

@@ -3,33 +3,21 @@ import Foundation
 /// The arithmetic of job schedulers, shared by `Queue.upsertJobScheduler` and the worker that
 /// advances a scheduler when it fetches an iteration.
 enum JobScheduling {
-    /// The first run of a new or replaced scheduler.
-    static func firstRun(_ schedule: RepeatOptions, now: Int) throws(JobQueueError) -> Int? {
-        let start = max(now, schedule.startDate ?? now)
-        if schedule.every != nil { return start }
-        return try nextPatternRun(schedule, after: start - 1)
+    /// The first run of a new or replaced cron scheduler (`every` slots are aligned by the
+    /// upsert script, which knows the stored schedule).
+    static func firstPatternRun(_ schedule: RepeatOptions, now: Int) throws(JobQueueError) -> Int? {
+        try nextPatternRun(schedule, after: max(now, schedule.startDate ?? now) - 1)
     }
 
-    /// The run after `previous` (ms); nil when the scheduler is done (limit or end date).
-    static func nextRun(_ schedule: RepeatOptions, after previous: Int, iterations: Int, now: Int) throws(JobQueueError) -> Int? {
-        if let limit = schedule.limit, iterations >= limit { return nil }
-        var next: Int?
-        if let every = schedule.every {
-            // After downtime the missed iterations collapse into one, now.
-            next = max(previous + every, now)
-        } else {
-            next = try nextPatternRun(schedule, after: max(previous, schedule.startDate ?? previous))
-        }
-        if let next, let end = schedule.endDate, next > end { return nil }
-        return next
-    }
-
-    private static func nextPatternRun(_ schedule: RepeatOptions, after milliseconds: Int) throws(JobQueueError) -> Int? {
+    /// The cron run after `milliseconds` (never before the start date); nil when the pattern has
+    /// none. Like BullMQ, a worker asks for the run after max(previous run, now), so runs missed
+    /// while no worker ran collapse into the next one due.
+    static func nextPatternRun(_ schedule: RepeatOptions, after milliseconds: Int) throws(JobQueueError) -> Int? {
         guard let pattern = schedule.pattern else { return nil }
         let cron: CronExpression
         do { cron = try CronExpression(pattern) } catch { throw JobQueueError(.invalidOptions, error.description) }
         let zone = try timeZone(schedule.timeZone)
-        let after = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        let after = Date(timeIntervalSince1970: Double(max(milliseconds, (schedule.startDate ?? 0) - 1)) / 1000)
         return cron.next(after: after, in: zone).map { Int(($0.timeIntervalSince1970 * 1000).rounded()) }
     }
 
@@ -48,6 +36,7 @@ enum JobScheduling {
         case (.some(let every), nil) where every <= 0: throw JobQueueError(.invalidOptions, "`every` must be positive milliseconds")
         default: break
         }
+        if let offset = schedule.offset, offset < 0 { throw JobQueueError(.invalidOptions, "`offset` must not be negative") }
         if let pattern = schedule.pattern {
             do { _ = try CronExpression(pattern) } catch { throw JobQueueError(.invalidOptions, error.description) }
         }
@@ -67,13 +56,14 @@ enum JobScheduling {
         if let limit = schedule.limit { repeatJSON["limit"] = .int(Int64(limit)) }
         if let start = schedule.startDate { repeatJSON["startDate"] = .int(Int64(start)) }
         if let end = schedule.endDate { repeatJSON["endDate"] = .int(Int64(end)) }
+        if let offset = schedule.offset { repeatJSON["offset"] = .int(Int64(offset)) }
         options.extra["repeat"] = .object(repeatJSON)
         options.extra["repeatJobKey"] = .string(schedulerId)
         options.extra["prevMillis"] = .int(Int64(next))
         return options
     }
 
-    /// The record fields besides name, data, opts and ic.
+    /// The record fields besides name, data, opts, offset and ic.
     static func recordFields(_ schedule: RepeatOptions) -> [(String, String)] {
         var fields: [(String, String)] = []
         if let every = schedule.every { fields.append(("every", String(every))) }

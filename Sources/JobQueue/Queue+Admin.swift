@@ -8,14 +8,20 @@ extension Queue {
     /// Stops every worker of the queue (ours and BullMQ's) from taking new jobs; adds still land.
     public func pause() async throws { _ = try await run(QueueScript.pause, ["pause"]) }
 
-    public func resume() async throws { _ = try await run(QueueScript.pause, ["resume"]) }
+    /// Lets workers take jobs again. Jobs a BullMQ v5 peer parked in the legacy `paused` list go
+    /// back to the head of wait, 7000 per script call until none is left (as BullMQ v6 does);
+    /// `resumed` is emitted once.
+    public func resume() async throws {
+        var announce = true
+        while (try await run(QueueScript.pause, ["resume", announce ? "1" : "0"]).int ?? 0) > 0 { announce = false }
+    }
 
     public func isPaused() async throws -> Bool {
         try await redis.command(["HEXISTS", RedisArgument(keys.key("meta")), "paused"]).int == 1
     }
 
     /// Removes waiting and prioritized jobs, and delayed ones when asked; active and finished
-    /// jobs stay.
+    /// jobs stay, and so does each job scheduler's current iteration (the schedulers keep running).
     public func drain(includeDelayed: Bool = false) async throws {
         _ = try await run(QueueScript.drain, [includeDelayed ? "1" : "0"])
     }
@@ -60,14 +66,19 @@ extension Queue {
         if code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "promote (delayed jobs only)") }
     }
 
-    /// Deletes a job and its keys. Refused for an active job a worker holds the lock of.
+    /// Deletes a job and its keys, with its children (in any queue) unless told otherwise, its
+    /// deduplication key and a payload kept behind it; its parent no longer waits for it.
+    /// Refused for a job a worker holds the lock of (or, with children, a pending child of it),
+    /// and for a job scheduler's current iteration (`schedulerIteration`: remove the scheduler).
     /// Returns false when there was no such job.
     @discardableResult
-    public func remove(_ id: String) async throws -> Bool {
-        switch try await run(QueueScript.removeJob, [RedisArgument(id), RedisArgument(clock.nowMilliseconds())]).int {
+    public func remove(_ id: String, removeChildren: Bool = true) async throws -> Bool {
+        let code = try await run(QueueScript.removeJob, [RedisArgument(id), removeChildren ? "1" : "0"]).int
+        switch code {
         case 1: return true
-        case 0: throw JobQueueError(.jobIsLocked, "job \(id) is being processed (it holds a lock); wait for it to finish")
-        default: return false
+        case 0: throw JobQueueError(.jobIsLocked, "job \(id) (or one of its children) is being processed (it holds a lock); wait for it to finish")
+        case -1: return false
+        default: throw JobQueueError.scriptCode(code ?? 0, jobId: id, operation: "remove")
         }
     }
 

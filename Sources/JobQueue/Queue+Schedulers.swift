@@ -3,6 +3,8 @@ import RedisClient
 extension Queue {
     /// Creates or replaces the scheduler `id`: it keeps one pending iteration job
     /// (`repeat:<id>:<ms>`), and a worker adds the next one when it fetches the current one.
+    /// Replacing it as BullMQ v6 does: an `every` scheduler whose iteration still waits keeps that
+    /// slot, so upserting the same settings at every start adds no run; `ic` is kept.
     /// Returns the pending iteration's id, or nil when the scheduler has nothing left to run.
     @discardableResult
     public func upsertJobScheduler(_ id: String, repeat schedule: RepeatOptions, name: String, data: JSONValue = .object([:]),
@@ -10,20 +12,25 @@ extension Queue {
         guard !id.isEmpty, !id.contains(":") else { throw JobQueueError(.invalidOptions, "scheduler id '\(id)' must be non-empty and contain no ':'") }
         try JobScheduling.validate(schedule)
         let now = clock.nowMilliseconds()
-        guard let next = try JobScheduling.firstRun(schedule, now: now) else { return nil }
-        if let end = schedule.endDate, next > end { return nil }
-        let iteration = JobScheduling.iterationOptions(schedulerId: id, schedule: schedule, template: options, next: next, iteration: 1, now: now)
+        if let end = schedule.endDate, now > end { return nil }
+        var next = 0  // `every`: the script aligns the slot
+        if schedule.pattern != nil {
+            guard let first = try JobScheduling.firstPatternRun(schedule, now: now) else { return nil }
+            next = first
+        }
+        let iteration = JobScheduling.iterationOptions(schedulerId: id, schedule: schedule, template: options, next: max(next, now), iteration: 1, now: now)
         var arguments: [RedisArgument] = [
             RedisArgument(keys.base), RedisArgument(id), RedisArgument(next), RedisArgument(now), RedisArgument(name),
             RedisArgument(data.jsonText), RedisArgument(options.json.objectValue?.isEmpty == false ? options.json.jsonText : ""),
-            RedisArgument(iteration.json.jsonText), RedisArgument(options.priority),
+            RedisArgument(iteration.json.jsonText), RedisArgument(schedule.offset.map(String.init) ?? ""),
         ]
         for (field, value) in JobScheduling.recordFields(schedule) {
             arguments.append(RedisArgument(field))
             arguments.append(RedisArgument(value))
         }
         let reply = try await redis.evalScript(QueueScript.upsertJobScheduler, keys: [], arguments: arguments).throwingServerError()
-        return reply.array?.first?.string
+        if let code = reply.int, code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "upsertJobScheduler") }
+        return reply.array?.first?.string.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Removes a scheduler and its pending iteration; false when there was none.
@@ -52,21 +59,24 @@ extension Queue {
     }
 
     /// Adds the iteration after `job` (fetched by a worker); nil when the scheduler is done,
-    /// gone, or already advanced by another worker.
+    /// gone, or already advanced by another worker. `every` slots are computed by the script from
+    /// the stored schedule, cron runs here.
     @discardableResult
     func advanceJobScheduler(after job: Job) async throws -> String? {
         guard let schedulerId = job.schedulerId, let record = try await getJobScheduler(schedulerId) else { return nil }
-        let previous = job.options.extra["prevMillis"]?.intValue ?? Int(job.id.split(separator: ":").last ?? "") ?? clock.nowMilliseconds()
         let now = clock.nowMilliseconds()
-        guard let next = try JobScheduling.nextRun(record.repeatOptions, after: previous, iterations: record.iterationCount, now: now) else {
-            return nil
+        var next = 0
+        if record.repeatOptions.pattern != nil {
+            let previous = job.options.extra["prevMillis"]?.intValue ?? Int(job.id.split(separator: ":").last ?? "") ?? now
+            guard let run = try JobScheduling.nextPatternRun(record.repeatOptions, after: max(previous, now)) else { return nil }
+            next = run
         }
         let iteration = JobScheduling.iterationOptions(
-            schedulerId: schedulerId, schedule: record.repeatOptions, template: record.options, next: next,
+            schedulerId: schedulerId, schedule: record.repeatOptions, template: record.options, next: max(next, now),
             iteration: record.iterationCount + 1, now: now)
         let reply = try await redis.evalScript(QueueScript.advanceJobScheduler, keys: [], arguments: [
             RedisArgument(keys.base), RedisArgument(schedulerId), RedisArgument(job.id), RedisArgument(next), RedisArgument(now),
-            RedisArgument(record.data.jsonText), RedisArgument(iteration.json.jsonText), RedisArgument(record.options.priority),
+            RedisArgument(iteration.json.jsonText),
         ]).throwingServerError()
         return reply.string.flatMap { $0.isEmpty ? nil : $0 }
     }

@@ -2,7 +2,7 @@ import Foundation
 import RedisClient
 
 extension Queue {
-    /// The connection name BullMQ v5 gives a queue's workers, `<prefix>:<base64 of the queue name>`,
+    /// The connection name BullMQ gives a queue's workers, `<prefix>:<base64 of the queue name>`,
     /// so dashboards count ours and theirs alike.
     public var clientName: String { keys.prefix + ":" + Data(name.utf8).base64EncodedString() }
 

@@ -41,7 +41,7 @@ public struct Queue: Sendable {
         while start < jobs.count {
             let chunk = jobs[start..<min(start + 1000, jobs.count)]
             var command: [RedisArgument] = ["EVALSHA", RedisArgument(script.sha1), 0, RedisArgument(keys.base)]
-            command.reserveCapacity(4 + chunk.count * 15)
+            command.reserveCapacity(4 + chunk.count * 16)
             for job in chunk {
                 command += try jobArguments(job.name, data: job.data, options: job.options)
             }
@@ -71,7 +71,7 @@ public struct Queue: Sendable {
         var json: String
     }
 
-    /// The addJob script's arguments: the key base, then the job's 15 (see `QueueScript.addJobLibrary`).
+    /// The addJob script's arguments: the key base, then the job's 16 (see `QueueScript.addJobLibrary`).
     func addCall(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
         [RedisArgument(keys.base)] + (try jobArguments(name, data: data, options: options, parent: parent, hasChildren: hasChildren))
     }
@@ -88,6 +88,7 @@ public struct Queue: Sendable {
             RedisArgument(options.jobId ?? ""), RedisArgument(dedup?.id ?? ""), RedisArgument(dedup?.ttl ?? 0),
             dedup?.extend == true ? "1" : "0", dedup?.replace == true ? "1" : "0",
             RedisArgument(parent?.key ?? ""), RedisArgument(parent?.json ?? ""), hasChildren ? "1" : "0",
+            dedup?.keepLastIfActive == true ? "1" : "0",
         ]
     }
 

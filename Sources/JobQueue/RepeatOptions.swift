@@ -9,14 +9,19 @@ public struct RepeatOptions: Sendable, Equatable {
     /// Not before / not after these times (ms since the epoch).
     public var startDate: Int?
     public var endDate: Int?
+    /// `every` only: runs fall on multiples of `every` shifted by this many ms (BullMQ's
+    /// `offset`); nil: shifted so that the first run is now (or at the start date).
+    public var offset: Int?
 
-    public init(every: Int? = nil, pattern: String? = nil, timeZone: String? = nil, limit: Int? = nil, startDate: Int? = nil, endDate: Int? = nil) {
+    public init(every: Int? = nil, pattern: String? = nil, timeZone: String? = nil, limit: Int? = nil, startDate: Int? = nil,
+                endDate: Int? = nil, offset: Int? = nil) {
         self.every = every
         self.pattern = pattern
         self.timeZone = timeZone
         self.limit = limit
         self.startDate = startDate
         self.endDate = endDate
+        self.offset = offset
     }
 
     public static func every(milliseconds: Int) -> RepeatOptions { RepeatOptions(every: milliseconds) }
@@ -42,7 +47,7 @@ public struct JobSchedulerRecord: Sendable, Equatable {
         repeatOptions = RepeatOptions(
             every: fields["every"].flatMap { Int($0) }, pattern: fields["pattern"], timeZone: fields["tz"],
             limit: fields["limit"].flatMap { Int($0) }, startDate: fields["startDate"].flatMap { Int($0) },
-            endDate: fields["endDate"].flatMap { Int($0) })
+            endDate: fields["endDate"].flatMap { Int($0) }, offset: fields["offset"].flatMap { Int($0) })
         data = fields["data"].flatMap { try? JSONValue(jsonText: $0) } ?? .object([:])
         options = JobOptions(json: fields["opts"].flatMap { try? JSONValue(jsonText: $0) } ?? .object([:]))
         iterationCount = fields["ic"].flatMap { Int($0) } ?? 0

@@ -25,7 +25,7 @@ extension Worker {
             let reply = try await redis.evalScript(
                 QueueScript.moveToActive, keys: [],
                 arguments: [RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
-                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments)
+                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments + [RedisArgument(options.name ?? "")])
             return decodeFetch(try reply.throwingServerError(), token: token)
         } catch {
             logger.error("fetching a job failed; retrying", metadata: ["queue": "\(queue.name)", "error": "\(error)"])

@@ -96,9 +96,10 @@ extension Worker {
             let finished = await finishScript(job, token: token, target: "completed", value: value.jsonText, stacktrace: "", keep: keep)
             emit(.completed(jobId: job.id, returnValue: value))
             return finished.flatMap(fetched)
-        case .failed(let reason, let error, let retryable):
+        case .failed(let attemptReason, let error, let retryable):
+            let (backoff, reason) = retryPlan(job, error: error, retryable: retryable, reason: attemptReason)
             let stacktrace = stacktraceJSON(job, adding: reason)
-            if retryable, let backoff = retryDelay(job, error: error) {
+            if let backoff {
                 emit(.failed(jobId: job.id, reason: reason, willRetry: true))
                 await runFinishing(job, "retry") {
                     try await self.redis.evalScript(QueueScript.retryLater, keys: [], arguments: [
@@ -125,7 +126,9 @@ extension Worker {
                 RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
                 RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
                 RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
-            ] + self.limiterArguments + [RedisArgument(nextToken)])
+            ] + self.limiterArguments + [
+                RedisArgument(nextToken), RedisArgument(self.options.name ?? ""), RedisArgument(self.options.metricsDataPoints ?? 0),
+            ])
         }
         return reply.map { ($0, nextToken) }
     }
@@ -164,25 +167,6 @@ extension Worker {
         logger.error("gave up finishing a job; the stalled check will hand it on", metadata: ["job": "\(job.id)"])
         emit(.error("could not finish job \(job.id)"))
         return nil
-    }
-
-    /// Milliseconds before the retry, or nil when the job fails for good.
-    func retryDelay(_ job: Job, error: any Error) -> Int? {
-        let retry = job.attemptsMade + 1
-        guard retry < job.options.maxAttempts else { return nil }
-        guard let backoff = job.options.backoff else { return 0 }
-        switch backoff.type {
-        case "fixed": return backoff.delay
-        case "exponential":
-            let delay = Double(backoff.delay) * Double(1 << min(retry - 1, 40))
-            return Int(delay.rounded())
-        default:
-            guard let strategy = options.backoffStrategies[backoff.type] else {
-                logger.warning("unknown backoff strategy; retrying without delay", metadata: ["job": "\(job.id)", "backoff": "\(backoff.type)"])
-                return 0
-            }
-            return strategy(retry, error, job).map { max(0, $0) }
-        }
     }
 
     private func stacktraceJSON(_ job: Job, adding reason: String) -> String {

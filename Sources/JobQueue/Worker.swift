@@ -33,7 +33,9 @@ public final class Worker: Service, Sendable {
         self.processor = processor
         self.redis = queue.redis
         self.logger = logger
-        self.blockingConnection = queue.redis.makeDedicatedConnection(clientName: queue.clientName)
+        // Named like BullMQ's named workers (a name Redis refuses for a connection is left out).
+        let suffix = options.name.flatMap { $0.isEmpty || $0.contains(where: \.isWhitespace) ? nil : ":w:" + $0 } ?? ""
+        self.blockingConnection = queue.redis.makeDedicatedConnection(clientName: queue.clientName + suffix)
     }
 
     var isClosing: Bool { state.withLock { $0.closing } }
@@ -63,6 +65,7 @@ public final class Worker: Service, Sendable {
     /// `close()`; for callers that manage shutdown themselves instead of a `ServiceGroup`.
     public func runUntilClosed() async throws {
         logger.info("worker started", metadata: ["queue": "\(queue.name)", "concurrency": "\(options.concurrency)"])
+        await announceLayout()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.renewLocksUntilClosed() }
             group.addTask { await self.checkStalledUntilClosed() }

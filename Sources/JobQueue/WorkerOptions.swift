@@ -30,6 +30,12 @@ public struct WorkerOptions: Sendable {
     public var backoffStrategies: [String: BackoffStrategy]
     /// Called for the worker's own events (in addition to the queue's event stream).
     public var onEvent: (@Sendable (WorkerEvent) -> Void)?
+    /// Written into each job it takes (`pb`, "processed by") and into its connection's name
+    /// (`…:w:<name>`), as BullMQ's named workers do.
+    public var name: String?
+    /// Record BullMQ's queue metrics (`metrics:completed`/`metrics:failed`, per minute) keeping
+    /// this many samples (BullMQ's `maxDataPoints`; a week of minutes is 10080); nil: none.
+    public var metricsDataPoints: Int?
 
     public typealias BackoffStrategy = @Sendable (_ retry: Int, _ error: any Error, _ job: Job) -> Int?
 
@@ -57,7 +63,9 @@ public struct WorkerOptions: Sendable {
         shutdownGracePeriod: Duration = .seconds(30),
         stackTraceLimit: Int = 10,
         backoffStrategies: [String: BackoffStrategy] = [:],
-        onEvent: (@Sendable (WorkerEvent) -> Void)? = nil
+        onEvent: (@Sendable (WorkerEvent) -> Void)? = nil,
+        name: String? = nil,
+        metricsDataPoints: Int? = nil
     ) {
         self.concurrency = max(1, concurrency)
         self.lockDuration = lockDuration
@@ -74,6 +82,8 @@ public struct WorkerOptions: Sendable {
         self.stackTraceLimit = stackTraceLimit
         self.backoffStrategies = backoffStrategies
         self.onEvent = onEvent
+        self.name = name
+        self.metricsDataPoints = metricsDataPoints.map { max(1, $0) }
     }
 }
 

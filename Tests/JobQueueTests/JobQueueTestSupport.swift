@@ -80,4 +80,14 @@ final class Recorder<Element: Sendable>: Sendable {
     var values: [Element] { storage.withLock { $0 } }
 }
 
+/// Holds processors back until the test opens it (bounded, so a failing test cannot hang).
+final class Gate: Sendable {
+    private let opened = Mutex(false)
+    func open() { opened.withLock { $0 = true } }
+    func wait(atMost limit: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while !opened.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}
+
 import Synchronization

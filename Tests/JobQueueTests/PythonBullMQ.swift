@@ -51,7 +51,43 @@ struct PythonBullMQ: Sendable {
     func resume() async throws { _ = try await call(["resume"]) }
 
     /// Runs a Python worker until `count` jobs finished or `seconds` passed; returns how many finished.
-    func work(_ behavior: String, count: Int, seconds: Int) async throws -> Int {
-        try await call(["work", behavior, String(count), String(seconds)], timeout: .seconds(seconds + 30))["finished"]?.intValue ?? 0
+    /// `behavior`: echo, fail, or slow:<ms>; `options` go into the Python Worker's options.
+    func work(_ behavior: String, count: Int, seconds: Int, options: JSONValue = [:]) async throws -> Int {
+        try await call(["work", behavior, String(count), String(seconds), options.jsonText], timeout: .seconds(seconds + 30))["finished"]?.intValue ?? 0
+    }
+
+    /// A hash of the queue (`meta`, a job id, `repeat:<id>`, …) as the Python client reads it.
+    func hash(_ suffix: String) async throws -> [String: String] {
+        (try await call(["hash", suffix]).objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    func drain(includeDelayed: Bool) async throws { _ = try await call(["drain", includeDelayed ? "1" : "0"]) }
+
+    /// Queue.remove from Python; returns the removeJob script's code (1, 0, -8).
+    func remove(_ id: String, removeChildren: Bool = true) async throws -> Int? {
+        try await call(["remove", id, removeChildren ? "1" : "0"]).intValue
+    }
+
+    func retry(_ id: String, state: String = "failed") async throws { _ = try await call(["retry", id, state]) }
+
+    func changePriority(_ id: String, priority: Int, lifo: Bool = false) async throws {
+        _ = try await call(["change-priority", id, String(priority), lifo ? "1" : "0"])
+    }
+
+    func setGlobalRateLimit(max: Int, duration: Int) async throws { _ = try await call(["global-rate-limit", String(max), String(duration)]) }
+
+    /// FlowProducer.add from Python; returns the tree of ids ({id, children}).
+    func flow(_ spec: JSONValue) async throws -> JSONValue { try await call(["flow", spec.jsonText]) }
+
+    /// The changeDelay script the installed bullmq package ships (the client has no API for it).
+    func changeDelay(_ id: String, delay: Int) async throws -> Int? { try await call(["change-delay", id, String(delay)]).intValue }
+
+    /// The package's getMetrics script: {count, prevTS, prevCount, data, points}.
+    func metrics(_ type: String) async throws -> JSONValue { try await call(["metrics", type]) }
+
+    /// The package's moveToActive script with a worker name (its Worker never sends one): takes
+    /// the next job under `token`; returns its id.
+    func activate(token: String, workerName: String, lockMilliseconds: Int = 30_000) async throws -> String? {
+        try await call(["activate", token, workerName, String(lockMilliseconds)]).stringValue
     }
 }

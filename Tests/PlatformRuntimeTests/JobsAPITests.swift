@@ -196,6 +196,32 @@ func json(_ response: TestResponse) throws -> JSONValue {
     }
 }
 
+extension JobsAPITests {
+    /// Issue 13: DELETE of a job scheduler's next run is a conflict (BullMQ's -8), and a legacy
+    /// `paused` list a BullMQ v5 peer left makes the queue's health degraded.
+    @Test func schedulerRunsAreNotRemovedAndLegacyPausedListsAreReported() async throws {
+        try await APIFixture.run { fixture in
+            let queue = fixture.queues[0]
+            let iteration = try #require(try await queue.upsertJobScheduler("nightly", repeat: .every(milliseconds: 86_400_000), name: "backup:scheduled"))
+            _ = try await fixture.redis.command(["RPUSH", RedisArgument(queue.keys.key("paused")), "parked-1", "parked-2"])
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/jobs/\(iteration)", method: .delete, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .conflict)
+                    #expect(try json(response)["error"]?["code"] == "job_scheduler_iteration")
+                }
+                try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    guard case .array(let items)? = try json(response)["data"] else { Issue.record("expected a list"); return }
+                    let backup = items.first { $0["queue"] == "backup-queue" }
+                    #expect(backup?["paused"] == 2 && backup?["health"]?["status"] == "degraded")
+                    #expect(backup?["health"]?["reasons"]?.jsonText.contains("legacy `paused` list") == true)
+                }
+            }
+            #expect(try await queue.getJobState(iteration) == .waiting)
+        }
+    }
+}
+
 @Suite struct JobEventsAPITests {
     @Test func eventsStreamProgressUntilTheJobFinishes() async throws {
         try await APIFixture.run { fixture in

@@ -2,8 +2,11 @@
 ///
 /// Conventions: `P` is the queue's key prefix (`bull:<queue>:`); numbers that may exceed 14
 /// digits are formatted with `%.0f` because Redis' Lua turns numbers into `%.14g` strings.
+/// The pieces are concatenated in dependency order (a Lua local must be defined before use).
 enum LuaLibrary {
-    static let source = #"""
+    static let source = core + "\n" + parents + "\n" + deduplication + "\n" + finishing
+
+    static let core = #"""
 local function num(x) return string.format("%.0f", x) end
 
 local function stateOf(P, id)
@@ -98,21 +101,17 @@ local function deleteJobKeys(P, id)
     P .. id .. ":failed", P .. id .. ":unsuccessful", P .. id .. ":lock")
 end
 
--- Releases a deduplication key the job owns (only keys without TTL: throttles expire alone).
-local function releaseDedup(P, id)
-  local dedupId = redis.call("HGET", P .. id, "deid")
-  if not dedupId then return end
-  local key = P .. "de:" .. dedupId
-  if redis.call("PTTL", key) == -1 and redis.call("GET", key) == id then redis.call("DEL", key) end
-end
-
--- Takes the next job for `token`; returns {fields, id, rateLimitTtl, nextDelayedMs}.
-local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuration, limit)
+-- Takes the next job for `token`; returns {fields, id, rateLimitTtl, nextDelayedMs}. The queue's
+-- `meta.max` wins over the worker's limiter max, the worker's limiter duration over
+-- `meta.duration` (as BullMQ does); `workerName` ("" none) is written as the job's `pb`.
+local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuration, limit, workerName)
   local meta = redis.call("HMGET", P .. "meta", "paused", "concurrency", "max", "duration")
   promoteDue(P, now, limit)
-  local maxJobs = tonumber(meta[3]) or limiterMax
-  local duration = tonumber(meta[4]) or limiterDuration
-  if maxJobs and maxJobs > 0 then
+  local maxJobs = tonumber(meta[3]) or limiterMax or 0
+  local duration = limiterDuration
+  if not duration or duration <= 0 then duration = tonumber(meta[4]) end
+  if not duration or duration <= 0 then maxJobs = 0 end  -- a limit without a window cannot expire
+  if maxJobs > 0 then
     local used = tonumber(redis.call("GET", P .. "limiter") or "0")
     if used >= maxJobs then
       local ttl = redis.call("PTTL", P .. "limiter")
@@ -137,12 +136,13 @@ local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuratio
     end
   end
   if id then
-    if maxJobs and maxJobs > 0 and redis.call("HEXISTS", P .. id, "defa") == 0 then
-      if redis.call("INCR", P .. "limiter") == 1 then redis.call("PEXPIRE", P .. "limiter", duration) end
+    if maxJobs > 0 and redis.call("HEXISTS", P .. id, "defa") == 0 then
+      if redis.call("INCR", P .. "limiter") == 1 then redis.call("PEXPIRE", P .. "limiter", math.floor(duration)) end
     end
     if token ~= "0" then redis.call("SET", P .. id .. ":lock", token, "PX", lockDuration) end
     emit(P, limit, "event", "active", "jobId", id, "prev", "waiting")
     redis.call("HSET", P .. id, "processedOn", now)
+    if workerName and workerName ~= "" then redis.call("HSET", P .. id, "pb", workerName) end
     redis.call("HINCRBY", P .. id, "ats", 1)
     redis.call("ZADD", P .. "marker", 0, "0")
     return {redis.call("HGETALL", P .. id), id, 0, 0}
@@ -150,63 +150,6 @@ local function fetchNext(P, token, lockDuration, now, limiterMax, limiterDuratio
   local first = redis.call("ZRANGE", P .. "delayed", 0, 0, "WITHSCORES")
   if first[2] then return {0, 0, 0, num(math.floor(tonumber(first[2]) / 4096))} end
   return {0, 0, 0, 0}
-end
-
--- The parent of a child job: its full key, its queue's key base, its id and the child's flags.
-local function parentOf(P, id)
-  local raw = redis.call("HGET", P .. id, "parent")
-  if not raw then return nil end
-  local ok, parent = pcall(cjson.decode, raw)
-  if not ok or type(parent) ~= "table" or not parent.id or not parent.queueKey then return nil end
-  parent.base = parent.queueKey .. ":"
-  parent.key = parent.base .. parent.id
-  return parent
-end
-
--- Moves a parent out of waiting-children once it may run (or must fail).
-local function releaseParent(parent, now)
-  local base, id = parent.base, parent.id
-  if redis.call("ZREM", base .. "waiting-children", id) == 0 then return end
-  local fields = redis.call("HMGET", base .. id, "delay", "priority")
-  local delay, priority = tonumber(fields[1] or "0") or 0, tonumber(fields[2] or "0") or 0
-  local limit = maxEvents(base)
-  if delay > 0 then
-    addDelayed(base, id, now + delay)
-    emit(base, limit, "event", "delayed", "jobId", id, "delay", num(now + delay))
-    return
-  elseif priority > 0 then
-    enqueue(base, id, priority, false)
-  else
-    redis.call("RPUSH", base .. "wait", id)
-  end
-  markReady(base)
-  emit(base, limit, "event", "waiting", "jobId", id, "prev", "waiting-children")
-end
-
--- Applies a finished child's outcome to its parent, as BullMQ does.
-local function notifyParent(P, id, completed, value, now)
-  local parent = parentOf(P, id)
-  if not parent or redis.call("EXISTS", parent.key) == 0 then return end
-  local childKey = P .. id
-  local dependencies = parent.key .. ":dependencies"
-  if completed then
-    redis.call("SREM", dependencies, childKey)
-    redis.call("HSET", parent.key .. ":processed", childKey, value)
-    if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
-  elseif parent.fpof then
-    redis.call("SREM", dependencies, childKey)
-    redis.call("ZADD", parent.key .. ":unsuccessful", now, childKey)
-    redis.call("HSET", parent.key, "defa", "child " .. childKey .. " failed")
-    releaseParent(parent, now)
-  elseif parent.cpof then
-    redis.call("SREM", dependencies, childKey)
-    redis.call("HSET", parent.key .. ":failed", childKey, value)
-    releaseParent(parent, now)
-  elseif parent.idof or parent.rdof then
-    redis.call("SREM", dependencies, childKey)
-    if parent.idof then redis.call("HSET", parent.key .. ":failed", childKey, value) end
-    if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
-  end
 end
 
 -- Checks the lock of an active job: 0 when `token` owns it (then releases it), else -2 or -6.
@@ -222,19 +165,29 @@ local function releaseLock(P, id, token)
   return -2
 end
 
--- Keeps the newest `keepCount` (-1: all) and drops those finished before now - keepAge s.
-local function applyRetention(P, set, keepCount, keepAge, keepLimit, now)
-  local key = P .. set
-  if keepAge > 0 then
-    local old = redis.call("ZRANGEBYSCORE", key, 0, num(now - keepAge * 1000), "LIMIT", 0, keepLimit)
-    for _, id in ipairs(old) do deleteJobKeys(P, id) end
-    if #old > 0 then redis.call("ZREM", key, unpack(old)) end
+-- Stores a job hash (`extra`: more field/value pairs) and queues it by its options: delayed,
+-- prioritized, or wait (LIFO at the head). `opts` is the decoded `optsText`.
+local function storeAndEnqueue(P, id, name, data, optsText, opts, now, extra, limit)
+  local delay, priority = tonumber(opts.delay) or 0, tonumber(opts.priority) or 0
+  local fields = {"name", name, "data", data, "opts", optsText, "timestamp", now, "delay", delay, "priority", priority}
+  for _, value in ipairs(extra) do table.insert(fields, value) end
+  redis.call("HSET", P .. id, unpack(fields))
+  emit(P, limit, "event", "added", "jobId", id, "name", name)
+  if delay > 0 then
+    addDelayed(P, id, now + delay)
+    emit(P, limit, "event", "delayed", "jobId", id, "delay", num(now + delay))
+  else
+    enqueue(P, id, priority, opts.lifo == true)
+    markReady(P)
+    emit(P, limit, "event", "waiting", "jobId", id)
   end
-  if keepCount >= 0 then
-    local extra = redis.call("ZREVRANGE", key, keepCount, -1)
-    for _, id in ipairs(extra) do deleteJobKeys(P, id) end
-    if #extra > 0 then redis.call("ZREMRANGEBYRANK", key, 0, #extra - 1) end
-  end
+end
+
+-- Decodes a JSON object leniently (anything else reads as an empty table).
+local function decodeObject(text)
+  local ok, value = pcall(cjson.decode, text or "{}")
+  if ok and type(value) == "table" then return value end
+  return {}
 end
 """#
 }

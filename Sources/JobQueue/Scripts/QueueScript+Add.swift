@@ -1,18 +1,14 @@
 import RedisClient
 
 extension QueueScript {
-    /// Adds one job. ARGV: P, name, data, opts, timestamp, delay, priority, lifo (0/1), custom id
-    /// ("" for auto), dedup id, dedup ttl ms (0 none), dedup extend (0/1), dedup replace (0/1),
-    /// parent key ("" none), parent JSON, has children (0/1: waits in waiting-children).
-    /// Returns {id, outcome}: outcome 0 added, 1 duplicate custom id, 2 deduplicated; or
-    /// {"", -5} when the parent is missing and {"", -7} when the job belongs to another parent.
-    /// Adds one job: `addOne(P, args, first, maxEvents, ready)` reads 15 arguments from `first`:
+    /// Adds one job: `addOne(P, args, first, maxEvents, ready)` reads 16 arguments from `first`:
     /// name, data, opts, timestamp, delay, priority, lifo (0/1), custom id ("" for auto), dedup id,
     /// dedup ttl ms (0 none), dedup extend (0/1), dedup replace (0/1), parent key ("" none),
-    /// parent JSON, has children (0/1: waits in waiting-children). `ready` is false while the
-    /// queue is paused or at its global concurrency (no wake-up marker then).
-    /// It returns {id, outcome}: outcome 0 added, 1 duplicate custom id, 2 deduplicated; or
-    /// {"", -5} when the parent is missing and {"", -7} when the job belongs to another parent.
+    /// parent JSON, has children (0/1: waits in waiting-children), dedup keepLastIfActive (0/1).
+    /// `ready` is false while the queue is paused or at its global concurrency (no wake-up marker).
+    /// It returns {id, outcome}: outcome 0 added, 1 duplicate custom id, 2 deduplicated (the id is
+    /// the owner's); or {"", -5} when the parent is missing and {"", -7} when the job belongs to
+    /// another parent.
     static let addJobLibrary = #"""
 local function addOne(P, a, i, limit, ready)
 local name, data, opts = a[i], a[i + 1], a[i + 2]
@@ -20,6 +16,7 @@ local timestamp, delay, priority = tonumber(a[i + 3]), tonumber(a[i + 4]), tonum
 local lifo, customId = a[i + 6] == "1", a[i + 7]
 local dedupId, dedupTtl, dedupExtend, dedupReplace = a[i + 8], tonumber(a[i + 9]), a[i + 10] == "1", a[i + 11] == "1"
 local parentKey, parentJSON, hasChildren = a[i + 12], a[i + 13], a[i + 14] == "1"
+local keepLast = a[i + 15] == "1"
 if parentKey ~= "" and redis.call("EXISTS", parentKey) == 0 then return {"", -5} end
 local counter = redis.call("INCR", P .. "id")
 local id = customId
@@ -42,30 +39,10 @@ if customId ~= "" and redis.call("EXISTS", P .. id) == 1 then
 end
 
 if dedupId ~= "" then
-  local key = P .. "de:" .. dedupId
-  local owner = redis.call("GET", key)
-  if owner and redis.call("PTTL", key) == -1 and redis.call("EXISTS", P .. owner) == 0 then
-    redis.call("DEL", key)  -- stale: the owner is gone
-    owner = nil
-  end
-  if owner then
-    if dedupReplace and redis.call("ZSCORE", P .. "delayed", owner) then
-      redis.call("ZREM", P .. "delayed", owner)
-      deleteJobKeys(P, owner)
-      emit(P, limit, "event", "removed", "jobId", owner, "prev", "delayed")
-      emit(P, limit, "event", "deduplicated", "jobId", id, "deduplicationId", dedupId, "deduplicatedJobId", owner)
-      redis.call("DEL", key)
-    else
-      if dedupExtend and dedupTtl > 0 then redis.call("PEXPIRE", key, dedupTtl) end
-      emit(P, limit, "event", "deduplicated", "jobId", owner, "deduplicationId", dedupId, "deduplicatedJobId", id)
-      return {owner, 2}
-    end
-  end
-  if dedupTtl > 0 then
-    redis.call("SET", key, id, "PX", dedupTtl, "NX")
-  else
-    redis.call("SET", key, id, "NX")
-  end
+  local dedup = {id = dedupId, ttl = dedupTtl, extend = dedupExtend, replace = dedupReplace, keepLast = keepLast}
+  local job = {name = name, data = data, opts = opts, parentKey = parentKey, parentJSON = parentJSON}
+  local owner = claimDedup(P, id, dedup, job, limit)
+  if owner then return {owner, 2} end
 end
 
 local fields = {"name", name, "data", data, "opts", opts, "timestamp", timestamp, "delay", delay, "priority", priority}
@@ -94,19 +71,19 @@ return {id, 0}
 end
 """#
 
-    /// ARGV: P, then the 15 job arguments of `addOne`.
+    /// ARGV: P, then the 16 job arguments of `addOne`.
     static let addJob = make("addJob", addJobLibrary + "\n" + #"""
 local P = ARGV[1]
 return addOne(P, ARGV, 2, maxEvents(P), not isPausedOrMaxed(P))
 """#)
 
-    /// Adds many jobs in one call (addBulk). ARGV: P, then 15 arguments per job.
+    /// Adds many jobs in one call (addBulk). ARGV: P, then 16 arguments per job.
     /// Returns one {id, outcome} per job.
     static let addJobs = make("addJobs", addJobLibrary + "\n" + #"""
 local P = ARGV[1]
 local limit, ready = maxEvents(P), not isPausedOrMaxed(P)
 local results = {}
-for i = 2, #ARGV, 15 do
+for i = 2, #ARGV, 16 do
   table.insert(results, addOne(P, ARGV, i, limit, ready))
 end
 return results

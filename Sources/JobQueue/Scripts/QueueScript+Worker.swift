@@ -2,16 +2,18 @@ import RedisClient
 
 extension QueueScript {
     /// Takes the next job. ARGV: P, token, lockDuration ms, now ms, limiter max (0 none), limiter
-    /// duration ms. Returns {fields|0, id|0, rateLimitTtl, nextDelayedMs}.
+    /// duration ms, optional worker name (written as `pb`). Returns {fields|0, id|0,
+    /// rateLimitTtl, nextDelayedMs}.
     static let moveToActive = make("moveToActive", #"""
 local P = ARGV[1]
-return fetchNext(P, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), maxEvents(P))
+return fetchNext(P, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), maxEvents(P), ARGV[7])
 """#)
 
     /// Finishes an active job. ARGV: P, id, token, target ("completed"|"failed"), value
     /// (returnvalue JSON or failedReason), stacktrace JSON ("" keeps it), attempts allowed,
     /// keep count (-1 all), keep age s (0 none), keep limit, fetch next (0/1), now, lockDuration,
-    /// limiter max, limiter duration, token for the fetched job.
+    /// limiter max, limiter duration, token for the fetched job, then optionally the worker name
+    /// (`pb` of the fetched job) and the metrics' data points (0: no metrics).
     /// Returns 0, a negative code (-1 no job, -2 no lock, -3 not active, -4 pending children,
     /// -6 lock owned by another token), or the fetch result when `fetch next` took a job.
     static let moveToFinished = make("moveToFinished", #"""
@@ -19,6 +21,7 @@ local P, id, token, target, value, stacktrace = ARGV[1], ARGV[2], ARGV[3], ARGV[
 local attempts, keepCount, keepAge, keepLimit = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local fetch, now, lockDuration = ARGV[11] == "1", tonumber(ARGV[12]), tonumber(ARGV[13])
 local limiterMax, limiterDuration, nextToken = tonumber(ARGV[14]), tonumber(ARGV[15]), ARGV[16]
+local workerName, metricsPoints = ARGV[17] or "", tonumber(ARGV[18] or "0") or 0
 local jobKey = P .. id
 if redis.call("EXISTS", jobKey) == 0 then return -1 end
 if target == "completed" and redis.call("SCARD", jobKey .. ":dependencies") > 0 then return -4 end
@@ -28,11 +31,14 @@ if lock ~= 0 then return lock end
 if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
 local limit = maxEvents(P)
 redis.call("XTRIM", P .. "events", "MAXLEN", "~", limit)
-releaseDedup(P, id)
+local dedupId = redis.call("HGET", jobKey, "deid")
+releaseDedupOnFinish(P, id, dedupId)
+if dedupId then requeuePending(P, dedupId, now, limit) end
 notifyParent(P, id, target == "completed", value, now)
 local made = redis.call("HINCRBY", jobKey, "atm", 1)
 
 if keepCount == 0 then
+  detachFromParent(P, id, false)  -- e.g. a failed child without a failure policy
   deleteJobKeys(P, id)
 else
   redis.call("ZADD", P .. target, now, id)
@@ -55,8 +61,10 @@ else
   end
 end
 
+if metricsPoints > 0 then recordMetrics(P, target, now, metricsPoints) end
+
 if fetch then
-  local next = fetchNext(P, nextToken, lockDuration, now, limiterMax, limiterDuration, limit)
+  local next = fetchNext(P, nextToken, lockDuration, now, limiterMax, limiterDuration, limit, workerName)
   if next[2] ~= 0 or next[3] ~= 0 then return next end
 end
 if redis.call("LLEN", P .. "wait") == 0 and redis.call("LLEN", P .. "active") == 0 and redis.call("ZCARD", P .. "prioritized") == 0 then
