@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries, linked from the system (Debian -dev packages).
@@ -103,10 +104,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Webhooks: the Notifier that queues deliveries, and the worker that signs and sends them.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "Scheduling", "SSHClient", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "Scheduling", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +136,7 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,7 +158,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO",
+                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO", "RedisClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,7 +220,7 @@ let package = Package(
             name: "PlatformRuntimeTests",
             dependencies: [
                 "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport",
-                "BlockingIO", "Scheduling",
+                "BlockingIO", "Scheduling", "Notifications",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
