@@ -104,10 +104,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Webhooks: the Notifier that queues deliveries, and the worker that signs and sends them.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "Scheduling", "SSHClient", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "Scheduling", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,7 +136,7 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,7 +169,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
-                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO",
+                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO", "RedisClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,7 +231,7 @@ let package = Package(
             name: "PlatformRuntimeTests",
             dependencies: [
                 "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport",
-                "BlockingIO", "Scheduling",
+                "BlockingIO", "Scheduling", "Notifications",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -20,10 +20,14 @@ public struct DomainDependencies: Sendable {
     public var identityCache: IdentityCache?
     /// Login attempts per client and username; nil: unlimited (tests that log in many times).
     public var loginThrottle: LoginThrottle?
+    /// Webhooks and their deliveries; nil serves no `/api/webhooks`.
+    public var webhooks: WebhookDependencies?
 
     public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
-                sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil) {
+                sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil,
+                webhooks: WebhookDependencies? = nil) {
+        self.webhooks = webhooks
         self.loginThrottle = loginThrottle
         self.storage = storage
         self.identityCache = identityCache

@@ -4,6 +4,7 @@ import JobQueue
 import JSONSupport
 import Records
 import RedisClient
+import Scheduling
 
 /// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
 public struct JobsController: Sendable {
@@ -133,20 +134,13 @@ public struct JobsController: Sendable {
     }
 
     func queueMetrics() async throws -> [QueueMetrics] {
-        var result: [QueueMetrics] = []
-        let workerCounts = try await Queue.workerCounts(of: queues)
-        for (queue, workers) in zip(queues, workerCounts) {
-            let counts = try await queue.getJobCounts()
-            let isPaused = try await queue.isPaused()
-            let oldest = try await queue.oldestWaitingTimestamp().map { Duration.milliseconds(max(0, queue.clock.nowMilliseconds() - $0)) }
-            let waiting = (counts[.waiting] ?? 0) + (counts[.prioritized] ?? 0) + (counts[.paused] ?? 0)
-            result.append(QueueMetrics(
-                queue: queue.name, waiting: counts[.waiting] ?? 0, active: counts[.active] ?? 0, completed: counts[.completed] ?? 0,
+        try await QueueObservation.observe(queues).map { reading in
+            let counts = reading.counts
+            return QueueMetrics(
+                queue: reading.queue, waiting: counts[.waiting] ?? 0, active: counts[.active] ?? 0, completed: counts[.completed] ?? 0,
                 failed: counts[.failed] ?? 0, delayed: counts[.delayed] ?? 0, prioritized: counts[.prioritized] ?? 0, paused: counts[.paused] ?? 0,
-                total: counts.values.reduce(0, +), isPaused: isPaused, workers: workers,
-                health: .assess(paused: isPaused, legacyPaused: counts[.paused] ?? 0, waiting: waiting, workers: workers, oldestWait: oldest)))
+                total: counts.values.reduce(0, +), isPaused: reading.isPaused, workers: reading.workers, health: reading.health)
         }
-        return result
     }
 
     /// Job ids are record uuids, unique across the queues.

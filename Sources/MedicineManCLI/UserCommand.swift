@@ -61,15 +61,15 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 struct CredentialsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "credentials", abstract: "Manage stored server credentials.",
+    static let configuration = CommandConfiguration(commandName: "credentials", abstract: "Manage stored server credentials and webhook secrets.",
                                                     subcommands: [RotateKey.self])
 
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Re-encrypt every server credential under a new key, in one transaction.",
+            abstract: "Re-encrypt every server credential and webhook secret under a new key, in one transaction.",
             discussion: """
-                Opens the credentials with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
+                Opens the credentials and webhook secrets with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
                 the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key until every process restarted.
                 """)
 
@@ -81,7 +81,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             let count = try await CommandEnvironment.withDatabase { resources in
                 try await CredentialRotation(database: resources.postgres, vault: try resources.configuration.requireVault()).rotate(to: key)
             }
-            FileHandle.standardError.write(Data("re-encrypted \(count) credential(s) under key \(key.id)\n".utf8))
+            FileHandle.standardError.write(Data("re-encrypted \(count) credential(s) and webhook secret(s) under key \(key.id)\n".utf8))
             print(hex)
         }
     }

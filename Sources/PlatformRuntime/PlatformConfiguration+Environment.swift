@@ -79,6 +79,13 @@ extension PlatformConfiguration {
         if let seconds = environment["HTTP_READ_TIMEOUT_SECONDS"], !seconds.isEmpty {
             httpReadTimeout = .seconds(try Self.integer(seconds, variable: "HTTP_READ_TIMEOUT_SECONDS", in: 1...3600))
         }
+        if let allow = environment["WEBHOOK_ALLOW_PRIVATE"], !allow.isEmpty {
+            switch allow.lowercased() {
+            case "true", "1", "yes": webhookAllowPrivate = true
+            case "false", "0", "no": webhookAllowPrivate = false
+            default: throw ConfigurationError(variable: "WEBHOOK_ALLOW_PRIVATE", "expected true or false, got '\(allow)'")
+            }
+        }
         if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
             do {
                 vault = try CredentialVault(environment: environment)

@@ -60,6 +60,9 @@ public struct PlatformConfiguration: Sendable {
     public var httpIdleTimeout: Duration = .seconds(30)
     /// A request's head and body must arrive within this time (`HTTP_READ_TIMEOUT_SECONDS`).
     public var httpReadTimeout: Duration = .seconds(30)
+    /// Lets webhooks call loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE`);
+    /// off, such targets are refused (server-side request forgery).
+    public var webhookAllowPrivate = false
 
     public init(
         http: HTTP = HTTP(),

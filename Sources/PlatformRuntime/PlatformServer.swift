@@ -1,6 +1,7 @@
 import HTTPAPI
 import Hummingbird
 import JobQueue
+import Notifications
 import Records
 import ServerJobs
 import Logging
@@ -42,11 +43,15 @@ public struct PlatformServer: Sendable {
             throw error
         }
         let metrics = MetricsRegistry()
+        let notifier = try ServerJobWorkers.notifier(resources: resources, vault: vault, logger: logger)
         let workers: [any Service] = try ServerJobWorkers.make(
-            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, logger: logger)
+            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, notifier: notifier, logger: logger)
         var services: [any Service] = [ResourceCloser(resources: resources)]
-        // Where jobs are worked, the scheduler, reconciler and cleanup run too (exactly-once by design).
-        if !roles.workerQueues.isEmpty { services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, logger: logger) }
+        // Where jobs are worked, the scheduler, reconciler, cleanup and notifications run too (exactly-once by design).
+        if !roles.workerQueues.isEmpty {
+            services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, notifier: notifier, logger: logger)
+            services += try ServerJobWorkers.notifications(resources: resources, vault: vault, notifier: notifier, metrics: metrics, logger: logger)
+        }
         if roles.api {
             services.append(try makeApplication(resources: resources, metrics: metrics))
         } else {
@@ -79,7 +84,10 @@ public struct PlatformServer: Sendable {
                                                     onEnqueued: { metrics.recordEnqueued($0) }),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
                 storage: BackupStorage(root: configuration.backupDirectory), users: users, sessions: sessions, identityCache: identityCache,
-                loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits))
+                loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
+                webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
+                                              deliveries: WebhookDeliveryRepository(database: resources.postgres),
+                                              addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)))
         }
         let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,

@@ -1,16 +1,17 @@
 import HTTPAPI
 import JobQueue
 import Logging
+import Notifications
 import Records
 import Scheduling
 import ServerJobs
 import ServiceLifecycle
 
 /// The workers of the backup, scan and update queues, wired to the records and SSH, and the
-/// background duties that go with them (scheduler, reconciler, cleanup).
+/// background duties that go with them (scheduler, reconciler, cleanup, notifications).
 enum ServerJobWorkers {
     static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], metrics: MetricsRegistry,
-                     logger: Logger) throws -> [Worker] {
+                     notifier: any Notifier, logger: Logger) throws -> [Worker] {
         let configuration = resources.configuration
         let servers = ServerRepository(database: resources.postgres, vault: vault)
         let leaseDuration = min(.seconds(60), configuration.jobLockOverride ?? .seconds(60))
@@ -19,7 +20,7 @@ enum ServerJobWorkers {
             updates: UpdateRepository(database: resources.postgres), attempts: JobAttemptRepository(database: resources.postgres),
             lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: BackupStorage(root: configuration.backupDirectory),
             connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
-            schedules: BackupScheduleRepository(database: resources.postgres))
+            schedules: BackupScheduleRepository(database: resources.postgres), notifier: notifier)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
         return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)
@@ -33,7 +34,7 @@ enum ServerJobWorkers {
     }
 
     /// The scheduler, the record reconciler and the cleanup duty.
-    static func duties(resources: PlatformResources, metrics: MetricsRegistry, logger: Logger) throws -> [any Service] {
+    static func duties(resources: PlatformResources, metrics: MetricsRegistry, notifier: any Notifier, logger: Logger) throws -> [any Service] {
         let configuration = resources.configuration
         let database = resources.postgres
         let backups = BackupRepository(database: database)
@@ -44,11 +45,40 @@ enum ServerJobWorkers {
         let interval = configuration.schedulerInterval
         return [
             BackupScheduler(schedules: BackupScheduleRepository(database: database), backups: backups, launcher: launcher,
-                            audit: AuditLogRepository(database: database), options: .init(interval: interval), logger: logger),
+                            audit: AuditLogRepository(database: database), options: .init(interval: interval), notifier: notifier, logger: logger),
             RecordReconciler(ledger: RecordLedger(database: database), launcher: launcher, options: .init(interval: interval), logger: logger),
             MaintenanceService(queues: ServerJobQueue.all.compactMap { dispatcher.queue($0) },
                                janitor: StorageJanitor(storage: BackupStorage(root: configuration.backupDirectory), backups: backups, logger: logger),
                                logger: logger),
         ]
+    }
+
+    /// The notifier that queues webhook deliveries in `notify-queue`.
+    static func notifier(resources: PlatformResources, vault: CredentialVault, logger: Logger) throws -> WebhookNotifier {
+        try WebhookNotifier(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
+                            deliveries: WebhookDeliveryRepository(database: resources.postgres), redis: resources.redis,
+                            prefix: resources.configuration.queuePrefix, settings: deliverySettings(resources.configuration), logger: logger)
+    }
+
+    /// The `notify-queue` worker and the watch that announces overdue backups and queue health changes.
+    static func notifications(resources: PlatformResources, vault: CredentialVault, notifier: WebhookNotifier, metrics: MetricsRegistry,
+                              logger: Logger) throws -> [any Service] {
+        let configuration = resources.configuration
+        let settings = deliverySettings(configuration)
+        let deliverer = WebhookDeliverer(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
+                                         deliveries: WebhookDeliveryRepository(database: resources.postgres), settings: settings,
+                                         onResult: { metrics.recordWebhookDelivery(event: $0, result: $1) }, logger: logger)
+        let recorder = WorkerMetrics(registry: metrics, queue: NotifyQueue.name, concurrency: settings.concurrency)
+        let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
+        return [
+            WebhookDeliveryService(notifier: notifier, deliverer: deliverer, settings: settings, interval: configuration.schedulerInterval,
+                                   onEvent: { recorder.record($0) }, logger: logger),
+            NotificationWatch(schedules: BackupScheduleRepository(database: resources.postgres), queues: queues, redis: resources.redis,
+                              notifier: notifier, options: .init(interval: configuration.schedulerInterval), logger: logger),
+        ]
+    }
+
+    static func deliverySettings(_ configuration: PlatformConfiguration) -> WebhookDeliverySettings {
+        WebhookDeliverySettings(allowPrivateTargets: configuration.webhookAllowPrivate)
     }
 }

@@ -68,6 +68,22 @@ public struct BackupScheduleRepository: Sendable {
         }
     }
 
+    /// Every enabled schedule with its server's name and when the schedule's last backup completed
+    /// (nil: never), for overdue notifications.
+    public func enabledWithLastSuccess() async throws(RecordError) -> [(server: String, schedule: BackupSchedule, lastSuccessAt: Date?)] {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(BackupSchedule.columns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                       s.name AS server_name,
+                       (SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed') AS last_success_at
+                FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
+                """).rows.map {
+                (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0), try $0.decodeIfPresent("last_success_at", as: Date.self))
+            }
+        }
+    }
+
     /// Enabled schedules due at `now`, oldest due first.
     public func due(at now: Date, limit: Int = 100) async throws(RecordError) -> [BackupSchedule] {
         try await recording {

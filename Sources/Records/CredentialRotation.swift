@@ -1,8 +1,8 @@
 import Foundation
 import PostgresClient
 
-/// Re-encrypts every server credential under a new key, in one transaction: either all
-/// credentials move to the new key or none does.
+/// Re-encrypts every server credential and webhook secret under a new key, in one transaction:
+/// either all of them move to the new key or none does.
 public struct CredentialRotation: Sendable {
     let database: PostgresPool
     let vault: CredentialVault
@@ -12,7 +12,7 @@ public struct CredentialRotation: Sendable {
         self.vault = vault
     }
 
-    /// Returns how many credentials were re-encrypted. `vault` must open the current ones.
+    /// Returns how many credentials and secrets were re-encrypted. `vault` must open the current ones.
     public func rotate(to newKey: EncryptionKey) async throws(RecordError) -> Int {
         let target = CredentialVault(current: newKey)
         let vault = self.vault
@@ -26,7 +26,15 @@ public struct CredentialRotation: Sendable {
                     try db.query("UPDATE servers SET credential_ciphertext = $2, credential_key_id = $3, updated_at = now() WHERE id = $1",
                                  [id, resealed.ciphertext, resealed.keyId])
                 }
-                return rows.count
+                let webhooks = try db.query("SELECT id, secret_ciphertext, secret_key_id FROM webhooks ORDER BY id FOR UPDATE").rows
+                for row in webhooks {
+                    let id: UUID = try row.decode("id")
+                    let sealed = SealedCredential(ciphertext: try row.decode("secret_ciphertext"), keyId: try row.decode("secret_key_id"))
+                    let resealed = try target.sealWebhookSecret(try vault.openWebhookSecret(sealed, webhookId: id), webhookId: id)
+                    try db.query("UPDATE webhooks SET secret_ciphertext = $2, secret_key_id = $3, updated_at = now() WHERE id = $1",
+                                 [id, resealed.ciphertext, resealed.keyId])
+                }
+                return rows.count + webhooks.count
             }
         }
     }

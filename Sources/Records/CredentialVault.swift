@@ -8,9 +8,9 @@ public struct SealedCredential: Sendable, Equatable {
     public var keyId: String
 }
 
-/// Seals and opens server credentials. The server's id is the associated data, so a ciphertext
-/// copied onto another server's row does not open. Plaintext leaves the vault only toward the
-/// SSH client.
+/// Seals and opens server credentials (and webhook secrets: `CredentialVault+Webhooks`). The
+/// server's id is the associated data, so a ciphertext copied onto another server's row does not
+/// open. Plaintext leaves the vault only toward the SSH client (a webhook secret: the signer).
 public struct CredentialVault: Sendable {
     public let currentKey: EncryptionKey
     private let keys: [String: EncryptionKey]
@@ -37,32 +37,42 @@ public struct CredentialVault: Sendable {
     }
 
     public func seal(_ plaintext: String, serverId: UUID) throws(RecordError) -> SealedCredential {
+        try seal(bytes: Array(plaintext.utf8), associatedData: Self.associatedData(serverId))
+    }
+
+    public func open(_ sealed: SealedCredential, serverId: UUID) throws(RecordError) -> String {
+        String(decoding: try open(bytes: sealed, associatedData: Self.associatedData(serverId), field: "credential",
+                                  what: "the credential does not decrypt for this server: it was altered, copied from another server, or sealed under another key"),
+               as: UTF8.self)
+    }
+
+    /// Seals any secret; `associatedData` binds it to its row (and its kind of row).
+    func seal(bytes plaintext: [UInt8], associatedData: [UInt8]) throws(RecordError) -> SealedCredential {
         do {
-            let box = try AES.GCM.seal(Array(plaintext.utf8), using: currentKey.key, authenticating: Self.associatedData(serverId))
+            let box = try AES.GCM.seal(plaintext, using: currentKey.key, authenticating: associatedData)
             guard let combined = box.combined else { throw RecordError(.internalFailure, field: nil, "AES-GCM produced no output") }
             return SealedCredential(ciphertext: "v1." + combined.base64EncodedString(), keyId: currentKey.id)
         } catch let error as RecordError {
             throw error
         } catch {
-            throw RecordError(.internalFailure, field: nil, "sealing the credential failed")
+            throw RecordError(.internalFailure, field: nil, "sealing the secret failed")
         }
     }
 
-    public func open(_ sealed: SealedCredential, serverId: UUID) throws(RecordError) -> String {
+    /// Opens what `seal(bytes:associatedData:)` sealed; errors name `field` and say `what` went wrong.
+    func open(bytes sealed: SealedCredential, associatedData: [UInt8], field: String, what: String) throws(RecordError) -> [UInt8] {
         guard let key = keys[sealed.keyId] else {
-            throw RecordError(.invalid, field: "credential",
-                              "the credential is sealed under a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS; add the key it was sealed under to ENCRYPTION_KEY_PREVIOUS, or set the credential again")
+            throw RecordError(.invalid, field: field,
+                              "the \(field) is sealed under a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS; add the key it was sealed under to ENCRYPTION_KEY_PREVIOUS, or set the \(field) again")
         }
         guard sealed.ciphertext.hasPrefix("v1."), let combined = Data(base64Encoded: String(sealed.ciphertext.dropFirst(3))) else {
-            throw RecordError(.invalid, field: "credential", "the stored credential is not in the vault's format")
+            throw RecordError(.invalid, field: field, "the stored \(field) is not in the vault's format")
         }
         do {
             let box = try AES.GCM.SealedBox(combined: combined)
-            let plaintext = try AES.GCM.open(box, using: key.key, authenticating: Self.associatedData(serverId))
-            return String(decoding: plaintext, as: UTF8.self)
+            return Array(try AES.GCM.open(box, using: key.key, authenticating: associatedData))
         } catch {
-            throw RecordError(.invalid, field: "credential",
-                              "the credential does not decrypt for this server: it was altered, copied from another server, or sealed under another key")
+            throw RecordError(.invalid, field: field, what)
         }
     }
 

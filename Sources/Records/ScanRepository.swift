@@ -154,6 +154,17 @@ public struct ScanRepository: Sendable {
         }
     }
 
+    /// The server's last scan that completed before `scan` did (what "new findings" compare with).
+    public func previousCompleted(before scan: Scan) async throws(RecordError) -> Scan? {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2 AND completed_at <= $3
+                ORDER BY completed_at DESC, id LIMIT 1
+                """, [scan.serverId, scan.id, scan.completedAt ?? Date()]).first.map(Scan.init(row:))
+        }
+    }
+
     public func delete(id: UUID) async throws(RecordError) -> Bool {
         try await lifecycle.delete(id: id)
     }

@@ -28,10 +28,14 @@ public struct BackupScheduler: Service {
     let audit: AuditLogRepository
     let options: Options
     let clock: @Sendable () -> Date
+    /// Told of skipped occurrences (`schedule.skipped`).
+    let notifier: any Notifier
     let logger: Logger
 
     public init(schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
-                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
+                logger: Logger) {
+        self.notifier = notifier
         self.schedules = schedules
         self.backups = backups
         self.launcher = launcher
@@ -96,12 +100,18 @@ public struct BackupScheduler: Service {
             logger.warning("missed schedule occurrences were skipped; the latest one runs", metadata: [
                 "schedule": "\(schedule.id)", "skipped": "\(catchUp.skipped)", "from": "\(due.ISO8601Format())",
             ])
+            var details: [String: JSONValue] = [
+                "skipped": .int(Int64(catchUp.skipped)), "firstSkipped": .string(due.ISO8601Format()),
+                "lastSkipped": .string((catchUp.lastSkipped ?? due).ISO8601Format()),
+                "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.uuidString.lowercased()),
+            ]
             _ = try? await audit.record(userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
-                                        resourceId: schedule.id.uuidString.lowercased(), outcome: .success, details: [
-                                            "skipped": .int(Int64(catchUp.skipped)), "firstSkipped": .string(due.ISO8601Format()),
-                                            "lastSkipped": .string((catchUp.lastSkipped ?? due).ISO8601Format()),
-                                            "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.uuidString.lowercased()),
-                                        ])
+                                        resourceId: schedule.id.uuidString.lowercased(), outcome: .success, details: .object(details))
+            details["scheduleId"] = .string(schedule.id.uuidString.lowercased())
+            details["serverId"] = .string(schedule.serverId.uuidString.lowercased())
+            await notifier.notify(NotificationEvent(
+                .scheduleSkipped, summary: "Backup schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron)) missed \(catchUp.skipped) run(s) "
+                    + "while no scheduler ran; the latest one runs now", data: .object(details)))
         }
         return won
     }

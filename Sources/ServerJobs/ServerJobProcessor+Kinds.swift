@@ -16,11 +16,13 @@ extension ServerJobProcessor {
         } catch {
             try await backups.markFailed(id: id, error: error.message)
             await reportScheduled(record, status: "failed", error: error.message)
+            await announceBackupFailed(record, error: error.message)
             throw UnrecoverableError(error.message)
         }
         let result = try await withServer(record.serverId, context: context, onFinalFailure: { message in
             try await backups.markFailed(id: id, error: message)
             await reportScheduled(record, status: "failed", error: message)
+            await announceBackupFailed(record, error: message)
         }) { _, session in
             try await backups.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "transfer", "bytes": 0])
@@ -38,6 +40,7 @@ extension ServerJobProcessor {
                     "verified": .bool(check.verified)] as JSONValue
         }
         await reportScheduled(record, status: "completed", error: nil)
+        await announceBackupCompleted(record, result: result)
         return result
     }
 
@@ -57,22 +60,27 @@ extension ServerJobProcessor {
         let scans = dependencies.scans
         guard let record = try await scans.find(id: id) else { throw UnrecoverableError("scan \(id) has no record; nothing to do") }
         if record.status == .completed { return ["scanId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
-        return try await withServer(record.serverId, context: context, onFinalFailure: { try await scans.markFailed(id: id, error: $0) }) { _, session in
+        let (stored, findings) = try await withServer(record.serverId, context: context,
+                                                      onFinalFailure: { try await scans.markFailed(id: id, error: $0) }) { _, session in
             try await scans.markRunning(id: id, jobId: context.job.id)
             let outcome = try await ScanRunner().run(record.scanType, on: session) { percent in
                 try? await context.updateProgress(["phase": "scan", "percent": .int(Int64(percent))])
             }
             try await requireLock(context)
-            let stored = try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings)
-            return ["scanId": .string(id.uuidString.lowercased()), "durationMs": .int(stored.durationMs ?? 0)]
+            return (try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings), outcome.findings)
         }
+        await announceScanCompleted(stored, findings: findings)
+        return ["scanId": .string(id.uuidString.lowercased()), "durationMs": .int(stored.durationMs ?? 0)]
     }
 
     func update(_ id: UUID, context: JobContext) async throws -> JSONValue {
         let updates = dependencies.updates
         guard let record = try await updates.find(id: id) else { throw UnrecoverableError("update \(id) has no record; nothing to do") }
         if record.status == .completed { return ["updateId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
-        return try await withServer(record.serverId, context: context, onFinalFailure: { try await updates.markFailed(id: id, error: $0) }) { _, session in
+        let outcome = try await withServer(record.serverId, context: context, onFinalFailure: { message in
+            try await updates.markFailed(id: id, error: message)
+            await announceUpdateFailed(record, error: message)
+        }) { _, session in
             try await updates.markRunning(id: id, jobId: context.job.id)
             let outcome = try await UpdateRunner().run(record.mode, on: session) { percent in
                 try? await context.updateProgress(["phase": .string(record.mode.rawValue), "percent": .int(Int64(percent))])
@@ -81,8 +89,10 @@ extension ServerJobProcessor {
             _ = try await updates.complete(
                 id: id, packageManager: outcome.packageManager, upgradable: .array(outcome.upgradable.map { .string($0) }),
                 upgraded: .array(outcome.upgraded.map { .string($0) }), rebootRequired: outcome.rebootRequired, log: outcome.log)
-            return ["updateId": .string(id.uuidString.lowercased()), "upgradable": .int(Int64(outcome.upgradable.count)),
-                    "upgraded": .int(Int64(outcome.upgraded.count))]
+            return outcome
         }
+        if record.mode == .apply { await announceUpdateApplied(record, outcome: outcome) }
+        return ["updateId": .string(id.uuidString.lowercased()), "upgradable": .int(Int64(outcome.upgradable.count)),
+                "upgraded": .int(Int64(outcome.upgraded.count))]
     }
 }

@@ -25,11 +25,14 @@ public struct ServerJobProcessor: Sendable {
         public var schedules: BackupScheduleRepository?
         /// Space a backup must leave free on the backup volume, beyond its estimated size.
         public var reservedFreeBytes: Int64
+        /// Told of finished backups, scans and updates (webhooks).
+        public var notifier: any Notifier
 
         public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
                     attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
                     busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
-                    reservedFreeBytes: Int64 = 64 << 20) {
+                    reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier()) {
+            self.notifier = notifier
             self.schedules = schedules
             self.reservedFreeBytes = reservedFreeBytes
             self.servers = servers

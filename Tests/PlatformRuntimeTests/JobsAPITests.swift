@@ -5,6 +5,7 @@ import HummingbirdTesting
 @testable import JobQueue
 import JSONSupport
 import Logging
+import Notifications
 import PostgresClient
 import Records
 import RedisClient
@@ -50,7 +51,9 @@ struct APIFixture: Sendable {
                 servers: servers, backups: BackupRepository(database: pool), schedules: BackupScheduleRepository(database: pool), scans: ScanRepository(database: pool),
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
                 dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
-                storage: BackupStorage(root: storage), users: users, sessions: sessions)
+                storage: BackupStorage(root: storage), users: users, sessions: sessions,
+                webhooks: WebhookDependencies(webhooks: WebhookRepository(database: pool, vault: CredentialVault(current: key)),
+                                              deliveries: WebhookDeliveryRepository(database: pool), addressGuard: WebhookAddressGuard(allowPrivate: false)))
             let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
                                                authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
             let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool, storage: storage)

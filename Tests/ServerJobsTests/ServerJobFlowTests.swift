@@ -49,13 +49,13 @@ struct FlowFixture: Sendable {
             credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
     }
 
-    /// Runs the workers of all three queues while `body` runs.
-    func withWorkers(_ body: () async throws -> Void) async throws {
+    /// Runs the workers of all three queues while `body` runs; outcomes are reported to `notifier`.
+    func withWorkers(notifier: any Notifier = SilentNotifier(), _ body: () async throws -> Void) async throws {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
             lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: BackupStorage(root: storage),
             connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200),
-            schedules: schedules)
+            schedules: schedules, notifier: notifier)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")
         var workers: [Worker] = []
         for definition in ServerJobQueue.all {

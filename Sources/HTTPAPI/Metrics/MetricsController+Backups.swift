@@ -19,7 +19,7 @@ extension MetricsController {
         let now = Date()
         for (server, schedule) in enabled {
             guard let timing = try? ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone) else { continue }
-            let gap = Self.longestGap(timing.nextRuns(after: now, count: 8))
+            let gap = timing.period(after: now)
             period[server] = min(period[server] ?? .infinity, gap)
             since[server] = min(since[server] ?? .infinity, schedule.createdAt.timeIntervalSince1970)
         }
@@ -28,10 +28,5 @@ extension MetricsController {
         for server in period.keys.sorted() { text += "medicineman_backup_schedule_period_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(period[server] ?? 0))\n" }
         family(&text, "medicineman_backup_schedule_since_timestamp_seconds", "gauge", "When the server's oldest enabled backup schedule was created.")
         for server in since.keys.sorted() { text += "medicineman_backup_schedule_since_timestamp_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(since[server] ?? 0))\n" }
-    }
-
-    /// The longest interval between consecutive run times (a weekday schedule's weekend).
-    static func longestGap(_ runs: [Date]) -> Double {
-        zip(runs, runs.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 86_400
     }
 }

@@ -39,10 +39,13 @@ public final class MetricsRegistry: Sendable {
             "medicineman_worker_active_jobs": ("Jobs this process is running now, by queue.", ["queue"], "gauge"),
             "medicineman_worker_concurrency": ("Jobs this process may run at once, by queue.", ["queue"], "gauge"),
             "medicineman_ssh_connections_total": ("SSH connection attempts by outcome.", ["outcome"], "counter"),
+            "medicineman_webhook_deliveries_total": ("Webhook delivery attempts by event and result (delivered, retried, failed, refused).",
+                                                     ["event", "result"], "counter"),
             "medicineman_http_requests_total": ("HTTP requests by method, route template and status class.", ["method", "route", "status"], "counter"),
             "medicineman_http_request_duration_seconds": ("HTTP request duration by method and route template.", ["method", "route"], "histogram"),
         ]
         seedServerJobSeries()
+        seedWebhookSeries()
     }
 
     public func increment(_ name: String, _ labels: [String], by value: Double = 1) {

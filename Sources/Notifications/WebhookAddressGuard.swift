@@ -1,0 +1,48 @@
+/// Server-side request forgery guard: a webhook may call only public addresses unless
+/// `WEBHOOK_ALLOW_PRIVATE=true`. Names are checked after resolution, every address they resolve
+/// to, so a name with one public and one private record is refused as a whole.
+public struct WebhookAddressGuard: Sendable {
+    public let allowPrivate: Bool
+    let resolver: HostResolver
+
+    public init(allowPrivate: Bool, resolver: HostResolver = HostResolver()) {
+        self.allowPrivate = allowPrivate
+        self.resolver = resolver
+    }
+
+    /// At creation: a literal address in a restricted range is refused at once (names are
+    /// resolved only when delivering, since their records may change).
+    public func checkLiteral(_ target: WebhookTarget) throws(WebhookRefusal) {
+        guard !allowPrivate, let address = target.literalAddress, let restriction = address.restriction else { return }
+        throw WebhookRefusal(address: address, restriction: restriction)
+    }
+
+    /// At delivery: the address to connect to, after every resolved address passed.
+    public func checkedAddress(of target: WebhookTarget) async throws -> IPAddress {
+        if let literal = target.literalAddress {
+            try checkLiteral(target)
+            return literal
+        }
+        let addresses = try await resolver.addresses(of: target.host)
+        if !allowPrivate {
+            for address in addresses {
+                if let restriction = address.restriction { throw WebhookRefusal(address: address, restriction: restriction) }
+            }
+        }
+        // Prefer IPv4, as most receivers listen there; any address passed the check.
+        guard let chosen = addresses.first(where: { if case .v4 = $0 { return true } else { return false } }) ?? addresses.first else {
+            throw HostResolutionError(message: "\(target.host) has no address")
+        }
+        return chosen
+    }
+}
+
+/// The target is, or resolves to, an address a webhook may not call.
+public struct WebhookRefusal: Error, Sendable, CustomStringConvertible {
+    public let address: IPAddress
+    public let restriction: String
+
+    public var description: String {
+        "the target address \(address) is \(restriction); webhooks may call only public addresses unless WEBHOOK_ALLOW_PRIVATE=true"
+    }
+}

@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import JobQueue
+import Logging
+import NIOCore
+import NIOHTTP1
+import Records
+
+/// The `notify-queue` processor: loads the delivery and its webhook, checks where the URL leads
+/// (after DNS), signs the body and POSTs it once, without following redirects, and records the
+/// attempt. A failure goes back to the queue for its backoff; a refused target does not.
+/// Deliveries are at least once: a receiver deduplicates by `X-MedicineMan-Delivery`.
+public struct WebhookDeliverer: Sendable {
+    let webhooks: WebhookRepository
+    let deliveries: WebhookDeliveryRepository
+    let addressGuard: WebhookAddressGuard
+    let settings: WebhookDeliverySettings
+    let client: HTTPClient
+    let requestTimeout: TimeAmount
+    /// Told of each attempt's result, by event (for metrics).
+    let onResult: @Sendable (String, WebhookDeliveryResult) -> Void
+    let logger: Logger
+
+    public init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, settings: WebhookDeliverySettings,
+                onResult: @escaping @Sendable (String, WebhookDeliveryResult) -> Void = { _, _ in }, logger: Logger) {
+        self.webhooks = webhooks
+        self.deliveries = deliveries
+        self.settings = settings
+        self.onResult = onResult
+        self.logger = logger
+        addressGuard = WebhookAddressGuard(allowPrivate: settings.allowPrivateTargets)
+        let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout.components.seconds) * 1_000_000_000
+                                                 + settings.requestTimeout.components.attoseconds / 1_000_000_000)
+        // No redirects: a 3xx is the receiver's answer (a redirect could lead past the address check).
+        requestTimeout = timeout
+        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Closes the HTTP client's connections; call once the worker has stopped.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func process(_ context: JobContext) async throws -> JSONValue {
+        guard let job = try? context.job.data?.decode(as: WebhookDeliveryJob.self), let deliveryId = UUID(uuidString: job.deliveryId),
+              let webhookId = UUID(uuidString: job.webhookId) else {
+            throw UnrecoverableError("job data must be {\"deliveryId\", \"webhookId\"}")
+        }
+        guard let delivery = try await deliveries.find(id: deliveryId), let webhook = try await webhooks.find(id: webhookId) else {
+            return ["skipped": "the webhook or its delivery was deleted"]
+        }
+        if delivery.status == .delivered { return ["alreadyDelivered": true] }
+        guard webhook.enabled else {
+            try await deliveries.markFailed(id: deliveryId, error: "the webhook was disabled before this delivery was sent")
+            onResult(delivery.event, .failed)
+            return ["skipped": "the webhook is disabled"]
+        }
+        let final = context.job.attemptsMade + 1 >= context.job.options.maxAttempts
+        let target: WebhookTarget
+        let address: IPAddress
+        do {
+            target = try WebhookTarget(parsing: webhook.url)
+            address = try await addressGuard.checkedAddress(of: target)
+        } catch let refusal as WebhookRefusal {
+            try await deliveries.recordAttempt(id: deliveryId, status: .refused, responseCode: nil, error: refusal.description)
+            onResult(delivery.event, .refused)
+            logger.warning("webhook target refused", metadata: ["webhook": "\(webhookId)", "reason": "\(refusal.restriction)"])
+            throw UnrecoverableError(refusal.description)
+        } catch let invalid as WebhookTargetError {
+            try await deliveries.recordAttempt(id: deliveryId, status: .refused, responseCode: nil, error: invalid.message)
+            onResult(delivery.event, .refused)
+            throw UnrecoverableError(invalid.message)
+        } catch {
+            return try await failed(delivery, final: final, code: nil, "\(error)")
+        }
+        let secret = try await webhooks.secret(for: webhookId)
+        let body = WebhookBody.render(delivery, format: webhook.format)
+        let timestamp = Int(Date().timeIntervalSince1970)
+        // For plain http the request goes to the address just checked, with the name in `Host`. For
+        // https the client resolves the name again (TLS needs it for SNI and the certificate), which
+        // leaves a DNS-rebinding window between the check and the connection: a name whose records
+        // flip to a private address in between would be reached. Pinning the address there needs a
+        // resolver hook the HTTP client does not offer.
+        var request = HTTPClientRequest(url: target.url(connectingTo: target.scheme == .http ? address : nil))
+        request.method = .POST
+        if target.scheme == .http { request.headers.add(name: "Host", value: target.hostHeader) }
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "MedicineMan-Webhook/1")
+        request.headers.add(name: WebhookSignature.eventHeader, value: delivery.event)
+        request.headers.add(name: WebhookSignature.deliveryHeader, value: deliveryId.uuidString.lowercased())
+        request.headers.add(name: WebhookSignature.timestampHeader, value: String(timestamp))
+        request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let code: Int
+        do {
+            let response = try await client.execute(request, timeout: requestTimeout)
+            code = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return try await failed(delivery, final: final, code: nil,
+                                    "\(target.host) did not answer within \(settings.requestTimeout)")
+        } catch {
+            return try await failed(delivery, final: final, code: nil, "could not reach \(target.host): \(error)")
+        }
+        guard (200...299).contains(code) else {
+            let what = (300...399).contains(code) ? "a redirect, which is not followed" : "not a success"
+            return try await failed(delivery, final: final, code: code, "\(target.host) answered \(code) (\(what))")
+        }
+        try await deliveries.recordAttempt(id: deliveryId, status: .delivered, responseCode: code, error: nil)
+        onResult(delivery.event, .delivered)
+        return ["deliveryId": .string(deliveryId.uuidString.lowercased()), "responseCode": .int(Int64(code))]
+    }
+
+    /// Records a failed attempt and hands it back to the queue (which retries unless it was the last).
+    private func failed(_ delivery: WebhookDelivery, final: Bool, code: Int?, _ message: String) async throws -> JSONValue {
+        try await deliveries.recordAttempt(id: delivery.id, status: final ? .failed : .retrying, responseCode: code, error: message)
+        onResult(delivery.event, final ? .failed : .retried)
+        logger.notice("webhook delivery attempt failed", metadata: [
+            "delivery": "\(delivery.id)", "webhook": "\(delivery.webhookId)", "retry": "\(!final)", "error": "\(message)",
+        ])
+        throw WebhookDeliveryFailure(message: message)
+    }
+}
+
+/// One attempt that did not deliver; the queue's backoff applies.
+public struct WebhookDeliveryFailure: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

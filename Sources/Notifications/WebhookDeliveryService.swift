@@ -1,0 +1,42 @@
+import Foundation
+import JobQueue
+import Logging
+import ServiceLifecycle
+
+/// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of
+/// deliveries whose job never reached Redis. Closes the HTTP client once the worker has drained.
+public struct WebhookDeliveryService: Service {
+    let worker: Worker
+    let deliverer: WebhookDeliverer
+    let notifier: WebhookNotifier
+    let interval: Duration
+
+    public init(notifier: WebhookNotifier, deliverer: WebhookDeliverer, settings: WebhookDeliverySettings, interval: Duration = .seconds(15),
+                onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger) {
+        self.notifier = notifier
+        self.deliverer = deliverer
+        self.interval = interval
+        worker = Worker(queue: notifier.queue, options: WorkerOptions(concurrency: settings.concurrency, lockDuration: settings.lockDuration,
+                                                                     stalledInterval: min(.seconds(30), settings.lockDuration), onEvent: onEvent),
+                        logger: logger, processor: { [deliverer] in try await deliverer.process($0) })
+    }
+
+    public func run() async throws {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { [notifier, interval] in
+                    while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                        await notifier.enqueueStranded()
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    }
+                }
+                try await worker.run()
+                try await group.waitForAll()
+            }
+        } catch {
+            await deliverer.shutdown()
+            throw error
+        }
+        await deliverer.shutdown()
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import JobQueue
+import Logging
+import Records
+import RedisClient
+import ServerJobs
+
+/// The platform's `Notifier`: for each enabled webhook that wants the event, a deliveries row
+/// (the event's payload) and a `notify-queue` job with the row's id as its id. The row is written
+/// first; a crash before the job is added leaves a row `enqueueStranded` picks up.
+public struct WebhookNotifier: Notifier {
+    let webhooks: WebhookRepository
+    let deliveries: WebhookDeliveryRepository
+    public let queue: Queue
+    let settings: WebhookDeliverySettings
+    let logger: Logger
+
+    public init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, redis: RedisConnectionPool, prefix: String = "bull",
+                settings: WebhookDeliverySettings = WebhookDeliverySettings(), logger: Logger) throws {
+        self.webhooks = webhooks
+        self.deliveries = deliveries
+        queue = try Queue(name: NotifyQueue.name, prefix: prefix, redis: redis)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func notify(_ event: NotificationEvent) async {
+        do {
+            let subscribers = try await webhooks.subscribers(to: event.name.rawValue)
+            guard !subscribers.isEmpty else { return }
+            let payload = WebhookBody.storedPayload(summary: event.summary, data: event.data, occurredAt: event.occurredAt)
+            for webhook in subscribers {
+                let delivery = try await deliveries.create(webhookId: webhook.id, event: event.name.rawValue, payload: payload)
+                try await enqueue(delivery)
+            }
+        } catch {
+            logger.error("could not queue a notification", metadata: ["event": "\(event.name.rawValue)", "error": "\(error)"])
+        }
+    }
+
+    /// Adds the delivery's job (a second add of the same id is a no-op) and marks the row enqueued.
+    func enqueue(_ delivery: WebhookDelivery) async throws {
+        var options = settings.jobOptions
+        options.jobId = delivery.id.uuidString.lowercased()
+        let job = WebhookDeliveryJob(deliveryId: delivery.id.uuidString.lowercased(), webhookId: delivery.webhookId.uuidString.lowercased())
+        try await queue.add(NotifyQueue.jobName, data: try JSONValue(encoding: job), options: options)
+        try await deliveries.markEnqueued(id: delivery.id)
+    }
+
+    /// Enqueues deliveries whose job never reached Redis, once `olderThan` old; returns how many.
+    @discardableResult
+    public func enqueueStranded(now: Date = Date(), olderThan age: Duration = .seconds(30)) async -> Int {
+        do {
+            let stranded = try await deliveries.notEnqueued(createdBefore: now.addingTimeInterval(-Double(age.components.seconds)))
+            for delivery in stranded { try await enqueue(delivery) }
+            if !stranded.isEmpty { logger.warning("queued deliveries whose job never reached Redis", metadata: ["count": "\(stranded.count)"]) }
+            return stranded.count
+        } catch {
+            logger.error("could not queue stranded deliveries", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}

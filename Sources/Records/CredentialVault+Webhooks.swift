@@ -1,0 +1,24 @@
+import Crypto
+import Foundation
+
+extension CredentialVault {
+    /// Seals a webhook's signing secret; the webhook's id (and that it is a webhook secret) is the
+    /// associated data, so the ciphertext opens neither on another webhook nor as a server credential.
+    public func sealWebhookSecret(_ secret: [UInt8], webhookId: UUID) throws(RecordError) -> SealedCredential {
+        try seal(bytes: secret, associatedData: Self.webhookAssociatedData(webhookId))
+    }
+
+    public func openWebhookSecret(_ sealed: SealedCredential, webhookId: UUID) throws(RecordError) -> [UInt8] {
+        try open(bytes: sealed, associatedData: Self.webhookAssociatedData(webhookId), field: "secret",
+                 what: "the webhook's secret does not decrypt: it was altered, copied from another webhook, or sealed under another key")
+    }
+
+    /// A fresh 32-byte signing secret from the system's CSPRNG.
+    public static func generateWebhookSecret() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
+
+    private static func webhookAssociatedData(_ webhookId: UUID) -> [UInt8] {
+        Array("medicineman webhook secret v1:\(webhookId.uuidString.lowercased())".utf8)
+    }
+}

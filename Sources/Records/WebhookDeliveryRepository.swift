@@ -1,0 +1,82 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+
+/// Deliveries of events to webhooks: created when an event is queued, updated by every attempt.
+public struct WebhookDeliveryRepository: Sendable {
+    let database: PostgresPool
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    public func create(id: UUID = UUID(), webhookId: UUID, event: String, payload: JSONValue) async throws(RecordError) -> WebhookDelivery {
+        try await recording {
+            let row = try await database.query(
+                "INSERT INTO webhook_deliveries (id, webhook_id, event, payload) VALUES ($1, $2, $3, $4) RETURNING \(WebhookDelivery.columns)",
+                [id, webhookId, event, PostgresJSON(payload)]).first
+            return try WebhookDelivery(row: try row.orNotFound("delivery"))
+        }
+    }
+
+    /// Marks that the delivery's job reached Redis.
+    public func markEnqueued(id: UUID) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query("UPDATE webhook_deliveries SET enqueued_at = coalesce(enqueued_at, now()) WHERE id = $1", [id])
+        }
+    }
+
+    public func find(id: UUID) async throws(RecordError) -> WebhookDelivery? {
+        try await recording {
+            try await database.query("SELECT \(WebhookDelivery.columns) FROM webhook_deliveries WHERE id = $1", [id]).first
+                .map(WebhookDelivery.init(row:))
+        }
+    }
+
+    /// A webhook's deliveries, newest first.
+    public func list(webhookId: UUID, _ page: Page = Page()) async throws(RecordError) -> PageOf<WebhookDelivery> {
+        try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(WebhookDelivery.columns), count(*) OVER () AS total FROM webhook_deliveries
+                WHERE webhook_id = $3 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
+                """, [page.limit, page.offset, webhookId]).rows
+            return try PageOf(rows: rows, page: page, decode: WebhookDelivery.init(row:))
+        }
+    }
+
+    /// Records one attempt's outcome: counts it, keeps the last answer, and sets the status.
+    /// A delivered row stays delivered (a late duplicate attempt cannot undo it).
+    @discardableResult
+    public func recordAttempt(id: UUID, status: WebhookDelivery.Status, responseCode: Int?, error: String?) async throws(RecordError) -> Bool {
+        try await recording {
+            try await database.query(
+                """
+                UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, response_code = $3, error = $4,
+                    last_attempt_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
+                    updated_at = now()
+                WHERE id = $1 AND status <> 'delivered'
+                """, [id, status.rawValue, responseCode, error.map { String($0.prefix(2000)) }]).affectedRows == 1
+        }
+    }
+
+    /// Ends a delivery without an attempt (its webhook was disabled meanwhile).
+    public func markFailed(id: UUID, error: String) async throws(RecordError) {
+        _ = try await recording {
+            try await database.query(
+                "UPDATE webhook_deliveries SET status = 'failed', error = $2, updated_at = now() WHERE id = $1 AND status <> 'delivered'",
+                [id, String(error.prefix(2000))])
+        }
+    }
+
+    /// Deliveries whose job never reached Redis (the process died between the two writes).
+    public func notEnqueued(createdBefore cutoff: Date, limit: Int = 100) async throws(RecordError) -> [WebhookDelivery] {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(WebhookDelivery.columns) FROM webhook_deliveries
+                WHERE enqueued_at IS NULL AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2
+                """, [cutoff, limit]).rows.map(WebhookDelivery.init(row:))
+        }
+    }
+}

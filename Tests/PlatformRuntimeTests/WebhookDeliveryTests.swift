@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import HTTPAPI
+import JobQueue
+import JSONSupport
+import Notifications
+import Records
+import ServerJobs
+import TestSupport
+import Testing
+
+/// Deliveries to a live receiver on 127.0.0.1 (`allowPrivateTargets` on, as `WEBHOOK_ALLOW_PRIVATE=true`).
+@Suite struct WebhookDeliveryTests {
+    @Test func deliveriesAreSignedSoTheReadmesCheckVerifiesThem() async throws {
+        try await WebhookFixture.run { fixture in
+            try await withReceiver { port, log in
+                let created = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/hook", events: ["backup.failed", "backup.completed"])
+                try await fixture.withWorker { notifier in
+                    await notifier.notify(testEvent())
+                    await notifier.notify(testEvent(.scanCompleted))  // not subscribed
+                    let items = try await fixture.waitForDeliveries(of: created.webhook.id) { $0.first?.status == .delivered }
+                    #expect(items.count == 1 && items.first?.attempts == 1 && items.first?.responseCode == 200)
+                }
+                let request = try #require(await log.requests.first)
+                #expect(await log.requests.count == 1)
+                let delivery = try #require(try await fixture.deliveries.list(webhookId: created.webhook.id).items.first)
+                #expect(request.headers["x-medicineman-event"] == "backup.failed")
+                #expect(request.headers["x-medicineman-delivery"] == delivery.id.uuidString.lowercased())
+                #expect(request.headers["content-type"] == "application/json")
+                let timestamp = try #require(request.headers["x-medicineman-timestamp"])
+                #expect(abs((Int(timestamp) ?? 0) - Int(Date().timeIntervalSince1970)) < 120)
+                let key = SymmetricKey(data: try #require(hexBytes(created.secretHex)))
+                let mac = HMAC<SHA256>.authenticationCode(for: Array((timestamp + ".").utf8) + request.body, using: key)
+                #expect(request.headers["x-medicineman-signature"] == "sha256=" + Hex.encode(mac))
+                let body = try JSONValue(jsonText: String(decoding: request.body, as: UTF8.self))
+                #expect(body["event"] == "backup.failed" && body["id"] == .string(delivery.id.uuidString.lowercased()))
+                #expect(body["summary"] == "Backup of web-1 failed: disk full" && body["data"]?["server"] == "web-1")
+
+                // The verification snippet README.md gives receivers accepts it, and refuses a changed body.
+                let snippet = try readmeVerificationSnippet()
+                let bodyFile = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("webhook-body")
+                try Data(request.body).write(to: URL(fileURLWithPath: bodyFile))
+                let driver = snippet + """
+
+                    import sys
+                    body = open(sys.argv[4], "rb").read()
+                    headers = {"X-MedicineMan-Timestamp": sys.argv[2], "X-MedicineMan-Signature": sys.argv[3]}
+                    print(verify(sys.argv[1], headers, body), verify(sys.argv[1], headers, body + b" "))
+                    """
+                let signature = request.headers["x-medicineman-signature"] ?? ""
+                let answer = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"),
+                                                        ["-c", driver, created.secretHex, timestamp, signature, bodyFile])
+                #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "True False")
+            }
+        }
+    }
+
+    @Test func aReceiverThatFailsTwiceGetsExactlyOneAcceptedDelivery() async throws {
+        try await WebhookFixture.run { fixture in
+            try await withReceiver(script: [500, 503]) { port, log in
+                let created = try await fixture.insertWebhook(url: "http://localhost:\(port)/hook")
+                try await fixture.withWorker { notifier in
+                    await notifier.notify(testEvent())
+                    let items = try await fixture.waitForDeliveries(of: created.webhook.id) { $0.first?.status == .delivered }
+                    #expect(items.first?.status == .delivered && items.first?.attempts == 3 && items.first?.responseCode == 200)
+                }
+                let requests = await log.requests
+                #expect(requests.count == 3 && requests.filter(\.accepted).count == 1)
+                // Every attempt is the same delivery, so a receiver can deduplicate on it.
+                #expect(Set(requests.compactMap { $0.headers["x-medicineman-delivery"] }).count == 1)
+                #expect(requests.first?.headers["host"] == "localhost:\(port)")
+            }
+            var text = ""
+            fixture.metrics.render(into: &text)
+            #expect(text.contains(#"medicineman_webhook_deliveries_total{event="backup.failed",result="retried"} 2"#))
+            #expect(text.contains(#"medicineman_webhook_deliveries_total{event="backup.failed",result="delivered"} 1"#))
+            #expect(text.contains(#"medicineman_webhook_deliveries_total{event="queue.recovered",result="refused"} 0"#))
+        }
+    }
+
+    @Test(.exclusive) func aReceiverThatNeverAnswersDoesNotHoldUpOthers() async throws {
+        try await WebhookFixture.run { fixture in
+            let silent = try SilentListener()
+            defer { silent.close() }
+            try await withReceiver { port, log in
+                let stuck = try await fixture.insertWebhook(url: "http://127.0.0.1:\(silent.port)/hook")
+                let healthy = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/hook", events: ["backup.failed", "backup.completed"])
+                var settings = WebhookFixture.testSettings
+                settings.attempts = 1
+                settings.requestTimeout = .seconds(15)
+                try await fixture.withWorker(settings) { notifier in
+                    await notifier.notify(testEvent())
+                    for _ in 0..<3 { await notifier.notify(testEvent(.backupCompleted, summary: "Backup of web-1 completed")) }
+                    let delivered = try await fixture.waitForDeliveries(of: healthy.webhook.id, timeout: .seconds(12)) { items in
+                        items.count == 4 && items.allSatisfy { $0.status == .delivered }
+                    }
+                    #expect(delivered.count == 4 && delivered.allSatisfy { $0.status == .delivered })
+                    // ... while the silent receiver still holds its delivery.
+                    #expect(try await fixture.deliveries.list(webhookId: stuck.webhook.id).items.first?.status == .pending)
+                    // The per-request timeout ends it.
+                    let ended = try await fixture.waitForDeliveries(of: stuck.webhook.id) { $0.first?.status == .failed }
+                    #expect(ended.first?.status == .failed && ended.first?.error?.contains("did not answer") == true)
+                }
+                #expect(await log.requests.count == 4)
+            }
+        }
+    }
+}
+
+/// The ```python block of README.md's Notifications section.
+func readmeVerificationSnippet() throws -> String {
+    let readme = try String(contentsOfFile: try TestEnvironment.require("MM_TEST_ROOT") + "/README.md", encoding: .utf8)
+    guard let section = readme.range(of: "## Notifications"), let start = readme.range(of: "```python\n", range: section.upperBound..<readme.endIndex),
+          let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+        throw TestEnvironment.Missing(name: "a ```python block in README.md's Notifications section")
+    }
+    return String(readme[start.upperBound..<end.lowerBound])
+}
+
+func hexBytes(_ text: String) -> [UInt8]? {
+    let digits = Array(text.utf8)
+    guard digits.count.isMultiple(of: 2) else { return nil }
+    var bytes: [UInt8] = []
+    for index in stride(from: 0, to: digits.count, by: 2) {
+        guard let high = Hex.value(of: digits[index]), let low = Hex.value(of: digits[index + 1]) else { return nil }
+        bytes.append(high << 4 | low)
+    }
+    return bytes
+}

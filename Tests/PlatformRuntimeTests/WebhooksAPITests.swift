@@ -1,0 +1,76 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import JSONSupport
+import NIOCore
+import Records
+import Testing
+
+@Suite struct WebhooksAPITests {
+    @Test func createShowUpdateListAndDelete() async throws {
+        try await APIFixture.run { fixture in
+            let app = Application(router: try fixture.router)
+            try await app.test(.router) { client in
+                let invalid: [(String, String)] = [
+                    (#"{"events":["backup.failed"]}"#, "url"),
+                    (#"{"url":"https://hooks.example.com/x"}"#, "events"),
+                    (#"{"url":"ftp://hooks.example.com/x","events":["backup.failed"]}"#, "url"),
+                    (#"{"url":"https://hooks.example.com/x","events":[]}"#, "events"),
+                    (#"{"url":"https://hooks.example.com/x","events":["backup.exploded"]}"#, "events"),
+                    (#"{"url":"https://hooks.example.com/x","events":["backup.failed"],"format":"xml"}"#, "format"),
+                    (#"{"url":"https://hooks.example.com/x","events":["backup.failed"],"secret":"mine"}"#, "secret"),
+                    (#"{"url":"https://hooks.example.com/\#(String(repeating: "a", count: 2100))","events":["backup.failed"]}"#, "url"),
+                    (#"{"url":"https://hooks.example.com/a b","events":["backup.failed"]}"#, "url"),
+                ]
+                for (body, field) in invalid {
+                    try await client.execute(uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: body)) { response throws in
+                        #expect(response.status == .badRequest, "\(body.prefix(120))")
+                        #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)], "\(body.prefix(120))")
+                    }
+                }
+                let created = #"{"url":"https://hooks.example.com/services/T1/B2/tokenpart","events":["backup.failed","backup.failed","queue.unhealthy"],"format":"slack"}"#
+                let (id, secret) = try await client.execute(uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin),
+                                                           body: ByteBuffer(string: created)) { response throws in
+                    #expect(response.status == .created)
+                    let data = try json(response)["data"]
+                    #expect(data?["events"] == ["backup.failed", "queue.unhealthy"] && data?["format"] == "slack" && data?["enabled"] == true)
+                    return (data?["id"]?.stringValue ?? "", data?["secret"]?.stringValue ?? "")
+                }
+                #expect(secret.count == 64 && secret.allSatisfy(\.isHexDigit))
+                try await client.execute(uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"enabled":false,"format":"json"}"#)) { response throws in
+                    #expect(response.status == .ok)
+                    let data = try json(response)["data"]
+                    #expect(data?["enabled"] == false && data?["format"] == "json" && data?["url"] == "https://hooks.example.com/services/T1/B2/tokenpart")
+                }
+                try await client.execute(uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                                         body: ByteBuffer(string: #"{"url":"http://10.1.2.3/hook"}"#)) { response throws in
+                    #expect(response.status == .badRequest)
+                    #expect(try json(response)["error"]?["details"]?["fields"] == ["url"])
+                }
+                try await client.execute(uri: "/api/webhooks?limit=10", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(try json(response)["data"]?["total"] == 1)
+                }
+                try await client.execute(uri: "/api/webhooks/\(id)/deliveries", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["total"] == 0)
+                }
+                for method in [HTTPRequest.Method.get, .delete] {
+                    try await client.execute(uri: "/api/webhooks/\(id)", method: method, headers: fixture.headers(.operator)) { response throws in
+                        #expect(response.status == .forbidden)
+                    }
+                }
+                try await client.execute(uri: "/api/webhooks/\(id)", method: .delete, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/api/webhooks/\(id)", method: .get, headers: fixture.headers(.admin)) { response throws in
+                    #expect(response.status == .notFound)
+                }
+            }
+            let domain = try #require(fixture.dependencies.domain)
+            let actions = try await domain.audit.list(resourceType: "webhook").items.map(\.action)
+            #expect(actions.sorted() == ["webhook.create", "webhook.delete", "webhook.update"])
+        }
+    }
+}
