@@ -1,14 +1,18 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of every route: JSON in camelCase with ISO 8601 dates, both ways.
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuthMiddleware` when the request carried a valid token.
     public var identity: Identity?
+    /// The client's connection (live event streams watch it for the client going away).
+    public let channel: any Channel
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 
     /// Bodies larger than this are refused with 413.

@@ -46,6 +46,10 @@ public struct PlatformConfiguration: Sendable {
     public var jobLockOverride: Duration?
     /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
     public var schedulerInterval: Duration = .seconds(15)
+    /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
+    public var maxEventStreamsPerUser: Int = 20
+    /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).
+    public var maxEventStreams: Int = 1000
 
     public init(
         http: HTTP = HTTP(),

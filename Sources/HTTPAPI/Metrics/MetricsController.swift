@@ -14,9 +14,12 @@ public struct MetricsController: Sendable {
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
+    let eventStreams: JobEventHub?
     let startedAt = Date()
 
-    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?, version: String, token: String?) {
+    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?, version: String, token: String?,
+                eventStreams: JobEventHub? = nil) {
+        self.eventStreams = eventStreams
         self.registry = registry
         self.queues = queues
         self.readiness = readiness
@@ -67,6 +70,15 @@ public struct MetricsController: Sendable {
             for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }
             family(&text, "medicineman_backup_last_size_bytes", "gauge", "Size of the last completed backup of a server.")
             for item in latest { text += "medicineman_backup_last_size_bytes{server=\"\(PrometheusText.escape(item.server))\"} \(item.size)\n" }
+        }
+
+        if let eventStreams {
+            family(&text, "medicineman_event_streams_open", "gauge", "Live job event streams (GET /api/jobs/:id/events) open now.")
+            text += "medicineman_event_streams_open \(eventStreams.openStreams)\n"
+            family(&text, "medicineman_event_stream_readers", "gauge", "Queue event stream readers (one Redis connection each) running now.")
+            text += "medicineman_event_stream_readers \(eventStreams.readerCount)\n"
+            family(&text, "medicineman_event_streams_refused_total", "counter", "Event streams refused by the per-user or global cap.")
+            text += "medicineman_event_streams_refused_total \(eventStreams.refusedStreams)\n"
         }
 
         registry.render(into: &text)
