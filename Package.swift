@@ -181,6 +181,8 @@ let package = Package(
             dependencies: [
                 "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of every route: JSON in camelCase with ISO 8601 dates, both ways.
 public struct APIRequestContext: RequestContext {
@@ -8,10 +9,13 @@ public struct APIRequestContext: RequestContext {
     public var identity: Identity?
     /// The peer's IP address, for per-client limits (behind a proxy: the proxy's).
     public let clientAddress: String
+    /// The client's connection (live event streams watch it for the client going away).
+    public let channel: any Channel
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.channel = source.channel
     }
 
     /// Bodies larger than this are refused with 413.

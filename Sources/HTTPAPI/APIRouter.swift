@@ -19,10 +19,13 @@ public struct APIDependencies: Sendable {
     public var metricsToken: String?
     /// Per-caller write limit shared through Redis; nil: no limit.
     public var writeRateLimit: WriteRateLimitMiddleware?
+    /// The live job event streams; one per process, shared by every request.
+    public var eventStreams: JobEventHub
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
                 domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-                writeRateLimit: WriteRateLimitMiddleware? = nil) {
+                writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub()) {
+        self.eventStreams = eventStreams
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
@@ -48,12 +51,13 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
     }).addRoutes(to: router)
     MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
-                      backups: dependencies.domain?.backups, schedules: dependencies.domain?.schedules, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
+                      backups: dependencies.domain?.backups, schedules: dependencies.domain?.schedules, version: dependencies.version,
+                      token: dependencies.metricsToken, eventStreams: dependencies.eventStreams).addRoutes(to: router)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
-    JobsController(queues: dependencies.queues).addRoutes(to: api)
+    JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)
     if let domain = dependencies.domain {
         ServersController(domain: domain).addRoutes(to: api)

@@ -11,9 +11,12 @@ public struct JobsController: Sendable {
     let queues: [Queue]
     /// Job lookups arriving together share one pipeline.
     let lookups: RedisScriptBatcher?
+    /// The process's live event streams.
+    let eventStreams: JobEventHub
 
-    public init(queues: [Queue]) {
+    public init(queues: [Queue], eventStreams: JobEventHub = JobEventHub()) {
         self.queues = queues
+        self.eventStreams = eventStreams
         lookups = queues.first.map { RedisScriptBatcher(pool: $0.redis) }
     }
 
@@ -81,9 +84,9 @@ public struct JobsController: Sendable {
     }
 
     @Sendable func events(_ request: Request, context: APIRequestContext) async throws -> Response {
-        _ = try context.require(.viewer)
+        let identity = try context.require(.viewer)
         let (queue, job, _) = try await find(try context.parameters.require("id"))
-        return try await JobEventStream(queue: queue, jobId: job.id).response()
+        return try await JobEventStream(queue: queue, jobId: job.id, hub: eventStreams, userId: identity.userId, channel: context.channel).response()
     }
 
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {

@@ -26,9 +26,11 @@ extension Worker {
                 QueueScript.moveToActive, keys: [],
                 arguments: [RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
                             RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments + [RedisArgument(options.name ?? "")])
-            return decodeFetch(try reply.throwingServerError(), token: token)
+            let result = decodeFetch(try reply.throwingServerError(), token: token)
+            failures.succeeded("the worker reaches Redis again", metadata: ["queue": "\(queue.name)"])
+            return result
         } catch {
-            logger.error("fetching a job failed; retrying", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+            failures.failed("fetching a job failed; retrying", error: error, metadata: ["queue": "\(queue.name)"])
             emit(.error("fetch failed: \(error)"))
             return .failed
         }
@@ -65,7 +67,7 @@ extension Worker {
                     ["BZPOPMIN", RedisArgument(queue.keys.key("marker")), RedisArgument(seconds)], serverTimeout: timeout)
             } catch {
                 if !isClosing {
-                    logger.warning("waiting on the queue marker failed", metadata: ["error": "\(error)"])
+                    failures.failed("waiting on the queue marker failed", error: error, level: .warning, metadata: ["queue": "\(queue.name)"])
                     await sleepUnlessClosing(.milliseconds(500))
                 }
                 return

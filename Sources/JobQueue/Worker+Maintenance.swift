@@ -25,7 +25,7 @@ extension Worker {
                     emit(.lockLost(jobId: id))
                 }
             } catch {
-                logger.error("renewing job locks failed", metadata: ["error": "\(error)"])
+                failures.failed("renewing job locks failed", error: error, metadata: ["queue": "\(queue.name)"])
                 emit(.error("lock renewal failed: \(error)"))
             }
         }
@@ -45,7 +45,7 @@ extension Worker {
                     emit(.stalled(jobIds: moved))
                 }
             } catch {
-                logger.error("stalled check failed", metadata: ["error": "\(error)"])
+                failures.failed("stalled check failed", error: error, metadata: ["queue": "\(queue.name)"])
             }
             do { try await Task.sleep(for: options.stalledInterval) } catch { return }
         }

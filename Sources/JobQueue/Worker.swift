@@ -21,6 +21,8 @@ public final class Worker: Service, Sendable {
     private let state = Mutex(State())
     /// The connection that blocks on the marker; interrupted to stop at once.
     let blockingConnection: RedisConnection
+    /// Failures of the fetch, marker, lock and stalled loops, logged once per interval while they repeat.
+    let failures: RepeatingErrorLog
 
     struct State {
         var closing = false
@@ -36,6 +38,7 @@ public final class Worker: Service, Sendable {
         // Named like BullMQ's named workers (a name Redis refuses for a connection is left out).
         let suffix = options.name.flatMap { $0.isEmpty || $0.contains(where: \.isWhitespace) ? nil : ":w:" + $0 } ?? ""
         self.blockingConnection = queue.redis.makeDedicatedConnection(clientName: queue.clientName + suffix)
+        self.failures = RepeatingErrorLog(logger: logger)
     }
 
     var isClosing: Bool { state.withLock { $0.closing } }
@@ -62,16 +65,22 @@ public final class Worker: Service, Sendable {
     }
 
     /// The worker's loops: fetching and processing, lock renewal, and the stalled check, until
-    /// `close()`; for callers that manage shutdown themselves instead of a `ServiceGroup`.
+    /// `close()` or until the calling task is cancelled (which closes the worker too: a loop that
+    /// kept retrying after cancellation would spin, since every wait ends at once then); for
+    /// callers that manage shutdown themselves instead of a `ServiceGroup`.
     public func runUntilClosed() async throws {
         logger.info("worker started", metadata: ["queue": "\(queue.name)", "concurrency": "\(options.concurrency)"])
         await announceLayout()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.renewLocksUntilClosed() }
-            group.addTask { await self.checkStalledUntilClosed() }
-            group.addTask { await self.cancelRunningJobsAfterGrace() }
-            await self.fetchAndProcess()
-            group.cancelAll()
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.renewLocksUntilClosed() }
+                group.addTask { await self.checkStalledUntilClosed() }
+                group.addTask { await self.cancelRunningJobsAfterGrace() }
+                await self.fetchAndProcess()
+                group.cancelAll()
+            }
+        } onCancel: {
+            self.close()
         }
         await blockingConnection.close()
         logger.info("worker stopped", metadata: ["queue": "\(queue.name)"])

@@ -7,7 +7,8 @@ import RedisClient
 extension PlatformConfiguration {
     /// Reads `HOST`, `PORT`, `REDIS_URL` (or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`),
     /// `DATABASE_URL` (or the `PG*` variables), `MIGRATIONS_DIR`, `STARTUP_TIMEOUT_SECONDS`,
-    /// `LOG_LEVEL`, `REDIS_POOL_SIZE`, `DATABASE_POOL_SIZE`, `ENCRYPTION_KEY` and `ENCRYPTION_KEY_PREVIOUS`.
+    /// `LOG_LEVEL`, `REDIS_POOL_SIZE`, `DATABASE_POOL_SIZE`, `SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS`,
+    /// `ENCRYPTION_KEY` and `ENCRYPTION_KEY_PREVIOUS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         self.init()
         if let host = environment["HOST"], !host.isEmpty { http.host = host }
@@ -53,6 +54,12 @@ extension PlatformConfiguration {
         }
         if let seconds = environment["AUTH_CACHE_SECONDS"], !seconds.isEmpty {
             authCacheLifetime = .seconds(try Self.integer(seconds, variable: "AUTH_CACHE_SECONDS", in: 0...300))
+        }
+        if let count = environment["SSE_MAX_STREAMS_PER_USER"], !count.isEmpty {
+            maxEventStreamsPerUser = try Self.integer(count, variable: "SSE_MAX_STREAMS_PER_USER", in: 1...100_000)
+        }
+        if let count = environment["SSE_MAX_STREAMS"], !count.isEmpty {
+            maxEventStreams = try Self.integer(count, variable: "SSE_MAX_STREAMS", in: 1...1_000_000)
         }
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }

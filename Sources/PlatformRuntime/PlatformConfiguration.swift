@@ -63,6 +63,10 @@ public struct PlatformConfiguration: Sendable {
     /// Lets webhooks call loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE`);
     /// off, such targets are refused (server-side request forgery).
     public var webhookAllowPrivate = false
+    /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
+    public var maxEventStreamsPerUser: Int = 20
+    /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).
+    public var maxEventStreams: Int = 1000
 
     public init(
         http: HTTP = HTTP(),

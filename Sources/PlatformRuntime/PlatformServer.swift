@@ -53,12 +53,20 @@ public struct PlatformServer: Sendable {
             services += try ServerJobWorkers.notifications(resources: resources, vault: vault, notifier: notifier, metrics: metrics, logger: logger)
         }
         if roles.api {
-            services.append(try makeApplication(resources: resources, metrics: metrics))
+            let eventStreams = makeEventStreams()
+            services.append(try makeApplication(resources: resources, metrics: metrics, eventStreams: eventStreams))
+            // Listed after the application so it is shut down before it: open streams end, and the
+            // HTTP server's graceful shutdown does not wait on them.
+            services.append(EventStreamCloser(hub: eventStreams))
         } else {
             services.append(try makeProbeApplication(resources: resources, metrics: metrics))
         }
+        // A service that fails (the HTTP port is taken, say) shuts the whole group down in order and
+        // its error ends `run`; one that returns early does too, as an error.
         let group = ServiceGroup(configuration: .init(
-            services: services + workers,
+            services: (services + workers).map {
+                .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -66,8 +74,14 @@ public struct PlatformServer: Sendable {
         logger.notice("medicineman stopped cleanly")
     }
 
+    /// The process's live event stream hub, with the configured caps.
+    public func makeEventStreams() -> JobEventHub {
+        JobEventHub(limits: .init(perUser: configuration.maxEventStreamsPerUser, total: configuration.maxEventStreams), logger: logger)
+    }
+
     /// The HTTP application on its own, for tests that drive it without sockets.
-    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry()) throws -> some ApplicationProtocol {
+    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(),
+                                eventStreams: JobEventHub? = nil) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
@@ -93,7 +107,8 @@ public struct PlatformServer: Sendable {
             readiness: DependencyReadiness(resources: resources), version: Self.version,
             authenticator: PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache), queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
-            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
+            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
+            eventStreams: eventStreams ?? makeEventStreams()))
         return serve(router)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 import JSONSupport
 import Logging
 import Records
@@ -31,6 +32,8 @@ public struct BackupScheduler: Service {
     /// Told of skipped occurrences (`schedule.skipped`).
     let notifier: any Notifier
     let logger: Logger
+    /// Failures that repeat every tick while a dependency is down are logged once per interval.
+    let failures: RepeatingErrorLog
 
     public init(schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
                 options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
@@ -43,6 +46,7 @@ public struct BackupScheduler: Service {
         self.options = options
         self.clock = clock
         self.logger = logger
+        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
     }
 
     public func run() async throws {
@@ -58,17 +62,20 @@ public struct BackupScheduler: Service {
         do {
             due = try await schedules.due(at: now, limit: options.batch)
         } catch {
-            logger.error("could not read due schedules", metadata: ["error": "\(error)"])
+            failures.failed("could not read due schedules", error: error)
             return 0
         }
         var handled = 0
+        var allStarted = true
         for schedule in due {
             do {
                 if try await start(schedule, now: now) { handled += 1 }
             } catch {
-                logger.error("could not start a scheduled backup", metadata: ["schedule": "\(schedule.id)", "error": "\(error)"])
+                allStarted = false
+                failures.failed("could not start a scheduled backup", error: error, metadata: ["schedule": "\(schedule.id)"])
             }
         }
+        if allStarted { failures.succeeded("the backup scheduler works again") }
         return handled
     }
 

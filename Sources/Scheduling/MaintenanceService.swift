@@ -22,12 +22,15 @@ public struct MaintenanceService: Service {
     let janitor: StorageJanitor
     let options: Options
     let logger: Logger
+    /// The same failure in every queue (Redis is down) is one line, not six.
+    let failures: RepeatingErrorLog
 
     public init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
         self.queues = queues
         self.janitor = janitor
         self.options = options
         self.logger = logger
+        self.failures = RepeatingErrorLog(logger: logger, interval: min(options.interval, .seconds(600)))
     }
 
     public func run() async throws {
@@ -47,14 +50,14 @@ public struct MaintenanceService: Service {
                         if batch.count < 1000 { break }
                     }
                 } catch {
-                    logger.error("cleaning finished jobs failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                    failures.failed("cleaning finished jobs failed", error: error, metadata: ["queue": "\(queue.name)"])
                 }
             }
         }
         do {
             try await janitor.sweep()
         } catch {
-            logger.error("sweeping the backup directory failed", metadata: ["error": "\(error)"])
+            failures.failed("sweeping the backup directory failed", error: error)
         }
         if removed > 0 { logger.notice("removed finished jobs past their retention", metadata: ["count": "\(removed)"]) }
         return removed

@@ -38,6 +38,8 @@ public struct RecordReconciler: Service {
     let options: Options
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Failures that repeat every pass while a dependency is down are logged once per interval.
+    let failures: RepeatingErrorLog
 
     public init(ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
                 clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
@@ -46,6 +48,7 @@ public struct RecordReconciler: Service {
         self.options = options
         self.clock = clock
         self.logger = logger
+        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
     }
 
     public func run() async throws {
@@ -69,8 +72,9 @@ public struct RecordReconciler: Service {
                 report.failed += 1
                 logger.warning("marked a record failed: its job cannot finish it", metadata: ["record": "\(entry.id)", "reason": "\(reason)"])
             }
+            failures.succeeded("reconciling records with jobs works again")
         } catch {
-            logger.error("reconciling records with jobs failed", metadata: ["error": "\(error)"])
+            failures.failed("reconciling records with jobs failed", error: error)
         }
         return report
     }

@@ -19,6 +19,7 @@ import Testing
             "HOST": "0.0.0.0", "PORT": "8080", "REDIS_URL": "redis://:secret@redis.internal:6380/2",
             "DATABASE_URL": "postgres://u:p@db.internal:5433/mm", "MIGRATIONS_DIR": "/opt/mm/migrations",
             "LOG_LEVEL": "DEBUG", "STARTUP_TIMEOUT_SECONDS": "5", "REDIS_POOL_SIZE": "4", "DATABASE_POOL_SIZE": "3",
+            "SSE_MAX_STREAMS_PER_USER": "5", "SSE_MAX_STREAMS": "50",
         ])
         #expect(configuration.http.host == "0.0.0.0" && configuration.http.port == 8080)
         #expect(configuration.redis.host == "redis.internal" && configuration.redis.port == 6380 && configuration.redis.database == 2)
@@ -27,11 +28,12 @@ import Testing
         #expect(configuration.logLevel == .debug)
         #expect(configuration.startupTimeout == .seconds(5))
         #expect(configuration.redisPoolSize == 4 && configuration.postgresPoolSize == 3)
+        #expect(configuration.maxEventStreamsPerUser == 5 && configuration.maxEventStreams == 50)
     }
 
     @Test(arguments: [
         ("PORT", "http"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("REDIS_URL", "http://x"),
-        ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"),
+        ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"), ("SSE_MAX_STREAMS", "0"), ("SSE_MAX_STREAMS_PER_USER", "many"),
     ])
     func badValuesNameTheVariable(variable: String, value: String) {
         do {

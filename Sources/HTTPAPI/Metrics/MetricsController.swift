@@ -15,10 +15,12 @@ public struct MetricsController: Sendable {
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
+    let eventStreams: JobEventHub?
     let startedAt = Date()
 
     public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
-                schedules: BackupScheduleRepository? = nil, version: String, token: String?) {
+                schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil) {
+        self.eventStreams = eventStreams
         self.registry = registry
         self.queues = queues
         self.readiness = readiness
@@ -69,6 +71,14 @@ public struct MetricsController: Sendable {
             for (queue, count) in zip(queues, workers) { text += "medicineman_queue_workers{queue=\"\(queue.name)\"} \(count)\n" }
         }
 
+        if let eventStreams {
+            family(&text, "medicineman_event_streams_open", "gauge", "Live job event streams (GET /api/jobs/:id/events) open now.")
+            text += "medicineman_event_streams_open \(eventStreams.openStreams)\n"
+            family(&text, "medicineman_event_stream_readers", "gauge", "Queue event stream readers (one Redis connection each) running now.")
+            text += "medicineman_event_stream_readers \(eventStreams.readerCount)\n"
+            family(&text, "medicineman_event_streams_refused_total", "counter", "Event streams refused by the per-user or global cap.")
+            text += "medicineman_event_streams_refused_total \(eventStreams.refusedStreams)\n"
+        }
         await renderBackups(into: &text)
 
         registry.render(into: &text)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Live job event streams (SSE) at scale, on throwaway Redis and PostgreSQL on loopback: one
+# release `medicineman api` (stream caps raised for the run), N streams opened on it by
+# `medicineman-bench event-streams`, which records the API's threads (/proc/<pid>/status) and its
+# Redis clients (CLIENT LIST) before, with and after the streams, and the latency from a job's
+# progress update to its arrival at every stream watching that job.
+# Usage: scripts/bench-events.sh [streams] [jobs] [events]   (defaults 1000 10 100)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+cd "$MM_ROOT"
+mm_require_swift
+STREAMS=${1:-1000}
+JOBS=${2:-10}
+EVENTS=${3:-100}
+STATE="$MM_ROOT/.local/bench-events"
+REDIS_PORT=${MM_BENCH_REDIS_PORT:-6393}
+PG_PORT=${MM_BENCH_PG_PORT:-5448}
+API_PORT=${MM_BENCH_API_PORT:-3995}
+mkdir -p "$STATE"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  mm_stop_redis "$STATE/redis" "$REDIS_PORT"
+  mm_stop_postgres "$STATE/postgres"
+}
+trap cleanup EXIT
+PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+mm_start_redis "$STATE/redis" "$REDIS_PORT" no
+mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_bench mmbench "$PASSWORD"
+
+BUILD=${MM_BENCH_BUILD:-release}  # debug: a quick try of the script itself
+mm_log "building medicineman and medicineman-bench ($BUILD)"
+for product in medicineman medicineman-bench; do
+  swift build -c "$BUILD" --product "$product" >"$STATE/build.log" 2>&1 || { tail -n 30 "$STATE/build.log" >&2; exit 1; }
+done
+BIN="$MM_ROOT/.build/$BUILD/medicineman"
+BENCH="$MM_ROOT/.build/$BUILD/medicineman-bench"
+
+# Each stream is a socket on both sides.
+ulimit -n "$(( STREAMS * 2 + 1024 ))"
+export DATABASE_URL="postgres://mmbench:$PASSWORD@127.0.0.1:$PG_PORT/medicineman_bench"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" HOST=127.0.0.1 PORT=$API_PORT QUEUE_PREFIX=bull LOG_LEVEL=error
+export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') BACKUP_DIR="$STATE/backups"
+export MIGRATIONS_DIR="$MM_ROOT/migrations"
+export SSE_MAX_STREAMS=$(( STREAMS + 10 )) SSE_MAX_STREAMS_PER_USER=$(( STREAMS + 10 ))
+"$BIN" migrate >/dev/null
+"$BIN" user create --username bench --password "bench-$PASSWORD" --role viewer >/dev/null 2>&1 || true
+TOKEN=$("$BIN" token create --username bench --name "sse-$(date +%s%N)")
+"$BIN" api >"$STATE/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
+mm_wait_for "the API" 100 curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/ready"
+
+mm_log "event-streams: $STREAMS streams over $JOBS jobs, $EVENTS progress events"
+timeout 600 "$BENCH" event-streams --port "$API_PORT" --token "$TOKEN" --server-pid "$api_pid" --redis "$REDIS_URL" \
+  --streams "$STREAMS" --jobs "$JOBS" --events "$EVENTS"
