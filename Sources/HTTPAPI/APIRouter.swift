@@ -19,10 +19,12 @@ public struct APIDependencies: Sendable {
     public var metricsToken: String?
     /// Per-caller write limit shared through Redis; nil: no limit.
     public var writeRateLimit: WriteRateLimitMiddleware?
+    /// Dashboard sessions: when set, `/api` also accepts the session cookie (with CSRF checks on writes).
+    public var browserSessions: BrowserSessions?
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
                 domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-                writeRateLimit: WriteRateLimitMiddleware? = nil) {
+                writeRateLimit: WriteRateLimitMiddleware? = nil, browserSessions: BrowserSessions? = nil) {
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
@@ -31,6 +33,7 @@ public struct APIDependencies: Sendable {
         self.metrics = metrics
         self.metricsToken = metricsToken
         self.writeRateLimit = writeRateLimit
+        self.browserSessions = browserSessions
     }
 }
 
@@ -51,7 +54,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
                       backups: dependencies.domain?.backups, version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
-        .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
+        .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)

@@ -57,6 +57,11 @@ public struct PlatformConfiguration: Sendable {
     public var httpIdleTimeout: Duration = .seconds(30)
     /// A request's head and body must arrive within this time (`HTTP_READ_TIMEOUT_SECONDS`).
     public var httpReadTimeout: Duration = .seconds(30)
+    /// Dashboard cookies are always marked Secure (`SECURE_COOKIES=true`, TLS in front); otherwise
+    /// only when a proxy says the request came over https (`X-Forwarded-Proto: https`).
+    public var secureCookies = false
+    /// The address the first-run setup link names (`PUBLIC_URL`); default `http://HOST:PORT`.
+    public var publicURL: String?
 
     public init(
         http: HTTP = HTTP(),

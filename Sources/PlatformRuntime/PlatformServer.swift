@@ -1,3 +1,5 @@
+import Dashboard
+import Foundation
 import HTTPAPI
 import Hummingbird
 import JobQueue
@@ -47,7 +49,10 @@ public struct PlatformServer: Sendable {
         var services: [any Service] = [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler and cleanup run too (exactly-once by design).
         if !roles.workerQueues.isEmpty { services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, logger: logger) }
-        if roles.api { services.append(try makeApplication(resources: resources, metrics: metrics)) }
+        if roles.api {
+            services.append(try makeApplication(resources: resources, metrics: metrics))
+            await announceSetupLink(resources: resources)
+        }
         let group = ServiceGroup(configuration: .init(
             services: services + workers,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -63,10 +68,12 @@ public struct PlatformServer: Sendable {
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
         var sessions: SessionTokens?
+        var signingSecret: [UInt8] = []
         let identityCache = IdentityCache(lifetime: configuration.authCacheLifetime)
         if let vault = configuration.vault {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
-            sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey))
+            signingSecret = SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey)
+            sessions = SessionTokens(secret: signingSecret)
             domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
                 scans: ScanRepository(database: resources.postgres),
@@ -77,11 +84,22 @@ public struct PlatformServer: Sendable {
                 users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits))
         }
+        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
+        // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
+        let browserSessions = sessions.map {
+            BrowserSessions(tokens: $0, authenticator: authenticator, users: users, secret: signingSecret, redis: resources.redis,
+                            alwaysSecure: configuration.secureCookies)
+        }
         let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache), queues: queues, domain: domain,
+            authenticator: authenticator, queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
-            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute)))
+            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
+            browserSessions: browserSessions))
+        if let domain, let browserSessions {
+            try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
+                .addRoutes(to: router)
+        }
         let logger = self.logger
         let readTimeout = TimeAmount.seconds(configuration.httpReadTimeout.components.seconds)
         return Application(
@@ -97,5 +115,28 @@ public struct PlatformServer: Sendable {
             },
             logger: logger
         )
+    }
+
+    /// First run: while no admin exists, prints a one-time link (valid an hour) that creates the
+    /// first admin from the dashboard. On standard output, so it shows whatever `LOG_LEVEL` says.
+    func announceSetupLink(resources: PlatformResources) async {
+        let host = ["0.0.0.0", "::", ""].contains(configuration.http.host) ? "127.0.0.1" : configuration.http.host
+        let base = configuration.publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.http.port)"
+        do {
+            guard let link = try await Dashboard.setupLinkIfNeeded(users: UserRepository(database: resources.postgres), redis: resources.redis,
+                                                                   baseURL: base) else { return }
+            FileHandle.standardOutput.write(Data("""
+
+                No admin account exists yet. Open this one-time link (valid for 1 hour) to create the first admin:
+
+                    \(link)
+
+                (or create one with: medicineman user create --username NAME --role admin)
+
+
+                """.utf8))
+        } catch {
+            logger.warning("could not prepare the first-run setup link", metadata: ["error": "\(error)"])
+        }
     }
 }
