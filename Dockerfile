@@ -14,6 +14,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 
 COPY --from=build /src/.build/release/medicineman /usr/local/bin/medicineman
 # The OpenAPI document travels as a resource bundle beside the executable.
 COPY --from=build /src/.build/release/MedicineMan_HTTPAPI.resources /usr/local/bin/MedicineMan_HTTPAPI.resources
+# So do the dashboard's templates, stylesheet and script.
+COPY --from=build /src/.build/release/MedicineMan_Dashboard.resources /usr/local/bin/MedicineMan_Dashboard.resources
 COPY migrations /opt/medicineman/migrations
 USER medicineman
 ENV HOST=0.0.0.0 PORT=3000 MIGRATIONS_DIR=/opt/medicineman/migrations BACKUP_DIR=/var/lib/medicineman/backups

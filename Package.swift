@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // C libraries, linked from the system (Debian -dev packages).
@@ -127,16 +129,32 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // The web dashboard at `/`: server-rendered pages (mustache) over the API's domain layer, a
+        // little JavaScript that calls `/api` with the session cookie; templates and assets ship as resources.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "HTTPAPI", "Records", "JobQueue", "Scheduling", "RedisClient", "JSONSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/templates"), .copy("Resources/assets")],
             swiftSettings: swiftSettings
         ),
         // Wires configuration, clients, migrations and services into one process.
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -233,10 +251,11 @@ let package = Package(
             name: "PlatformRuntimeTests",
             dependencies: [
                 "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport",
-                "BlockingIO", "Scheduling", "Notifications",
+                "BlockingIO", "Scheduling", "Notifications", "Dashboard",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -3,6 +3,8 @@
 # on loopback unless REDIS_URL / DATABASE_URL point elsewhere, generates ENCRYPTION_KEY once,
 # builds, migrates and serves until Ctrl-C or SIGTERM (then stops the servers it started).
 # Usage: scripts/run.sh            HOST/PORT (default 127.0.0.1:3000) and README's other settings apply.
+#        scripts/run.sh SUBCOMMAND…  runs `medicineman SUBCOMMAND…` with the same settings and services
+#                                    (e.g. `scripts/run.sh user create --username ada --role admin`), then stops.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$MM_ROOT"
@@ -51,7 +53,15 @@ export BACKUP_DIR=${BACKUP_DIR:-$STATE/backups}
 mm_log "building medicineman (release; the first build takes a few minutes)"
 swift build -c release --product medicineman >"$STATE/build.log" 2>&1 || { tail -n 40 "$STATE/build.log" >&2; mm_log "build failed (log: $STATE/build.log)"; exit 1; }
 
-mm_log "serving on http://${HOST:-127.0.0.1}:${PORT:-3000} (health: /health, readiness: /ready); Ctrl-C stops it"
+if [ "$#" -gt 0 ]; then
+  # A one-off command against the same Redis, PostgreSQL and key; the schema is brought up to date first.
+  if [ "$1" != migrate ]; then "$MM_ROOT/.build/release/medicineman" migrate >/dev/null; fi
+  status=0
+  "$MM_ROOT/.build/release/medicineman" "$@" || status=$?
+  exit "$status"
+fi
+
+mm_log "serving on http://${HOST:-127.0.0.1}:${PORT:-3000} (dashboard: /, health: /health, readiness: /ready); Ctrl-C stops it"
 "$MM_ROOT/.build/release/medicineman" serve &
 server=$!
 trap 'kill -TERM "$server" 2>/dev/null || true' INT TERM

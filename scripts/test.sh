@@ -8,7 +8,7 @@ cd "$MM_ROOT"
 
 [ "$(id -u)" = 0 ] || { mm_log "run as root: the sshd test host needs a system user"; exit 1; }
 mm_require_swift
-mm_install_packages prometheus  # for promtool, which checks /metrics
+mm_install_packages prometheus chromium chromium-driver  # promtool checks /metrics; headless Chromium drives the dashboard
 
 STATE="$MM_ROOT/.local/test"
 mkdir -p "$STATE"
@@ -73,7 +73,11 @@ VENV="$MM_ROOT/.local/venv"
 # schemathesis fuzzes the live API against the committed OpenAPI document.
 "$VENV/bin/python" -c 'import schemathesis, sys; sys.exit(0 if schemathesis.__version__ == "4.32.5" else 1)' 2>/dev/null \
   || "$VENV/bin/pip" install -q "schemathesis==4.32.5"
+# selenium drives the headless Chromium of the dashboard's browser test.
+"$VENV/bin/python" -c 'import selenium, sys; sys.exit(0 if selenium.__version__ == "4.51.0" else 1)' 2>/dev/null \
+  || "$VENV/bin/pip" install -q "selenium==4.51.0"
 export MM_TEST_PYTHON="$VENV/bin/python"
+export MM_TEST_CHROMEDRIVER=/usr/bin/chromedriver
 export MM_TEST_SCHEMATHESIS="$VENV/bin/schemathesis"
 export MM_TEST_BENCH="$MM_ROOT/.build/debug/medicineman-bench"
 export MM_TEST_MEDICINEMAN="$MM_ROOT/.build/debug/medicineman"

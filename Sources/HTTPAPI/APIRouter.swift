@@ -21,10 +21,13 @@ public struct APIDependencies: Sendable {
     public var writeRateLimit: WriteRateLimitMiddleware?
     /// The live job event streams; one per process, shared by every request.
     public var eventStreams: JobEventHub
+    /// Dashboard sessions: when set, `/api` also accepts the session cookie (with CSRF checks on writes).
+    public var browserSessions: BrowserSessions?
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
                 domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-                writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub()) {
+                writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
+                browserSessions: BrowserSessions? = nil) {
         self.eventStreams = eventStreams
         self.readiness = readiness
         self.version = version
@@ -34,6 +37,7 @@ public struct APIDependencies: Sendable {
         self.metrics = metrics
         self.metricsToken = metricsToken
         self.writeRateLimit = writeRateLimit
+        self.browserSessions = browserSessions
     }
 }
 
@@ -55,7 +59,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
                       token: dependencies.metricsToken, eventStreams: dependencies.eventStreams).addRoutes(to: router)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
-        .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator))
+        .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)

@@ -49,13 +49,17 @@ extension APIRequestContext {
 }
 
 /// Reads `Authorization: Bearer …` and sets the context's identity; an invalid token is a 401
-/// at once, a missing one is left to the route (`require`).
+/// at once, a missing one is left to the route (`require`). Without the header, a dashboard
+/// session cookie may identify the caller (when `browserSessions` is set); a request that changes
+/// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`.
 public struct BearerAuthMiddleware: RouterMiddleware {
     public typealias Context = APIRequestContext
     let authenticator: any TokenAuthenticating
+    let browserSessions: BrowserSessions?
 
-    public init(authenticator: any TokenAuthenticating) {
+    public init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil) {
         self.authenticator = authenticator
+        self.browserSessions = browserSessions
     }
 
     public func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
@@ -67,6 +71,16 @@ public struct BearerAuthMiddleware: RouterMiddleware {
                 throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
             }
             context.identity = identity
+        } else if let browserSessions, let current = try await browserSessions.current(request) {
+            if ![.get, .head].contains(request.method) {
+                guard browserSessions.csrfMatches(current, request: request) else {
+                    throw APIError(.forbidden, code: "csrf_failed", "this request needs the session's CSRF token (X-CSRF-Token); reload the page")
+                }
+            }
+            context.identity = current.identity
+            var response = try await next(request, context)
+            if let renewed = current.renewedCookie { response.setCookie(renewed) }
+            return response
         }
         return try await next(request, context)
     }

@@ -21,7 +21,7 @@ public struct JobResource: Codable, Sendable, Equatable {
     public var returnValue: JSONValue?
     public var failedReason: String?
 
-    init(_ job: Job, state: JobState) {
+    public init(_ job: Job, state: JobState) {
         id = job.id
         queue = job.queueName
         name = job.name

@@ -31,7 +31,7 @@ public struct JobsController: Sendable {
         group.get("metrics/queues", use: metrics)
     }
 
-    static let listableStates: [String: JobState] = [
+    public static let listableStates: [String: JobState] = [
         "waiting": .waiting, "wait": .waiting, "active": .active, "completed": .completed, "failed": .failed,
         "delayed": .delayed, "prioritized": .prioritized, "paused": .paused, "waiting-children": .waitingChildren,
     ]
@@ -41,22 +41,29 @@ public struct JobsController: Sendable {
         let parameters = request.uri.queryParameters
         let limit = try Self.integer(parameters["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
         let offset = try Self.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...1_000_000)
+        let list = try await jobs(queue: parameters["queue"].map(String.init), state: parameters["state"].map(String.init),
+                                  name: parameters["name"].map(String.init), serverId: parameters["serverId"].map(String.init),
+                                  limit: limit, offset: offset)
+        return APISuccess("\(list.count) job(s)", list)
+    }
+
+    /// Jobs of the queues, newest first, filtered as `GET /api/jobs` filters them (the dashboard lists them the same way).
+    public func jobs(queue: String?, state: String?, name nameFilter: String?, serverId serverFilter: String?,
+                     limit: Int, offset: Int) async throws -> JobList {
         var selected = queues
-        if let name = parameters["queue"].map(String.init) {
+        if let name = queue {
             selected = queues.filter { $0.name == name }
             guard !selected.isEmpty else {
                 throw APIError.validation("queue", "queue must be one of \(queues.map(\.name).joined(separator: ", "))")
             }
         }
         var states = [JobState.active, .waiting, .prioritized, .delayed, .completed, .failed]
-        if let state = parameters["state"].map(String.init) {
+        if let state {
             guard let parsed = Self.listableStates[state] else {
                 throw APIError.validation("state", "state must be one of \(Self.listableStates.keys.sorted().joined(separator: ", "))")
             }
             states = [parsed]
         }
-        let nameFilter = parameters["name"].map(String.init)
-        let serverFilter = parameters["serverId"].map(String.init)
         if let serverFilter, UUID(uuidString: serverFilter) == nil { throw APIError.validation("serverId", "serverId must be a UUID") }
         var matches: [JobResource] = []
         var total = 0
@@ -74,7 +81,7 @@ public struct JobsController: Sendable {
         }
         matches.sort { ($0.timestamp, $0.id) > ($1.timestamp, $1.id) }
         let page = Array(matches.dropFirst(offset).prefix(limit))
-        return APISuccess("\(page.count) job(s)", JobList(jobs: page, count: page.count, total: total, limit: limit, offset: offset))
+        return JobList(jobs: page, count: page.count, total: total, limit: limit, offset: offset)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
@@ -136,7 +143,7 @@ public struct JobsController: Sendable {
         return APISuccess("queue metrics", try await queueMetrics())
     }
 
-    func queueMetrics() async throws -> [QueueMetrics] {
+    public func queueMetrics() async throws -> [QueueMetrics] {
         try await QueueObservation.observe(queues).map { reading in
             let counts = reading.counts
             return QueueMetrics(
@@ -147,7 +154,7 @@ public struct JobsController: Sendable {
     }
 
     /// Job ids are record uuids, unique across the queues.
-    func find(_ id: String) async throws -> (Queue, Job, JobState) {
+    public func find(_ id: String) async throws -> (Queue, Job, JobState) {
         guard JobID.isValid(id) else {
             throw APIError.validation("id", "id is not a job id: 1 to 200 letters, digits and -_.:@, and not one of the queue's own keys")
         }

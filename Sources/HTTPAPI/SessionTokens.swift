@@ -31,6 +31,8 @@ public struct SessionTokens: Sendable {
         var usr: String
         /// The user's session version when the token was issued.
         var ver: Int
+        /// The browser session a dashboard token belongs to (random, kept across renewals); absent for API logins.
+        var sid: String?
         var iat: IssuedAtClaim
         var nbf: NotBeforeClaim?
         var exp: ExpirationClaim
@@ -43,12 +45,15 @@ public struct SessionTokens: Sendable {
     public struct Session: Sendable, Equatable {
         public var userId: UUID
         public var version: Int
+        /// The dashboard session id (`sid`), if the token has one.
+        public var sessionId: String?
+        public var issuedAt: Date
     }
 
-    public func issue(for user: User, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+    public func issue(for user: User, sessionId: String? = nil, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expires = issued.addingTimeInterval(Double(lifetime.components.seconds))
-        let claims = Claims(sub: .init(value: user.id.uuidString.lowercased()), usr: user.username, ver: user.sessionVersion,
+        let claims = Claims(sub: .init(value: user.id.uuidString.lowercased()), usr: user.username, ver: user.sessionVersion, sid: sessionId,
                             iat: .init(value: issued), nbf: .init(value: issued), exp: .init(value: expires))
         return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }
@@ -64,7 +69,7 @@ public struct SessionTokens: Sendable {
               expiresAt - issuedAt <= Double(lifetime.components.seconds),
               (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
               let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1 else { return nil }
-        return Session(userId: userId, version: claims.ver)
+        return Session(userId: userId, version: claims.ver, sessionId: claims.sid, issuedAt: claims.iat.value)
     }
 
     private func keys() async -> JWTKeyCollection {

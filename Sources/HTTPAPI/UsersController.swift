@@ -35,18 +35,9 @@ struct UsersController: Sendable {
     @Sendable func login(_ request: Request, context: APIRequestContext) async throws -> APISuccess<LoginResult> {
         guard let sessions else { throw APIError(.serviceUnavailable, code: "login_unavailable", "logins need ENCRYPTION_KEY to be configured") }
         let body = try await request.decodeJSON(as: LoginBody.self, context: context)
-        guard !body.username.isEmpty, body.username.utf8.count <= 64, body.password.utf8.count <= 1024 else {
-            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
-        }
-        try await loginThrottle?.admit(client: context.clientAddress, username: body.username)
-        guard let user = try await users.authenticate(username: body.username, password: body.password) else {
-            _ = try? await audit.record(userId: nil, actor: body.username, action: "auth.login", resourceType: "auth",
-                                        outcome: .failure, clientAddress: context.clientAddress)
-            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
-        }
+        let user = try await PasswordLogin(users: users, audit: audit, throttle: loginThrottle)
+            .signIn(username: body.username, password: body.password, client: context.clientAddress)
         let issued = try await sessions.issue(for: user)
-        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success,
-                                   clientAddress: context.clientAddress)
         return APISuccess("logged in", LoginResult(token: issued.token, expiresAt: issued.expiresAt, user: user))
     }
 

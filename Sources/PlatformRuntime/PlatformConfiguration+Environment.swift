@@ -93,6 +93,18 @@ extension PlatformConfiguration {
             default: throw ConfigurationError(variable: "WEBHOOK_ALLOW_PRIVATE", "expected true or false, got '\(allow)'")
             }
         }
+        if let secure = environment["SECURE_COOKIES"], !secure.isEmpty {
+            guard let parsed = ["true": true, "1": true, "false": false, "0": false][secure.lowercased()] else {
+                throw ConfigurationError(variable: "SECURE_COOKIES", "expected true or false, got '\(secure)'")
+            }
+            secureCookies = parsed
+        }
+        if let url = environment["PUBLIC_URL"], !url.isEmpty {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.contains(where: { $0.isWhitespace }) else {
+                throw ConfigurationError(variable: "PUBLIC_URL", "expected an http:// or https:// address, got '\(url)'")
+            }
+            publicURL = String(url.reversed().drop { $0 == "/" }.reversed())
+        }
         if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
             do {
                 vault = try CredentialVault(environment: environment)

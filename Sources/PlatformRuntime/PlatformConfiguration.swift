@@ -67,6 +67,11 @@ public struct PlatformConfiguration: Sendable {
     public var maxEventStreamsPerUser: Int = 20
     /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).
     public var maxEventStreams: Int = 1000
+    /// Dashboard cookies are always marked Secure (`SECURE_COOKIES=true`, TLS in front); otherwise
+    /// only when a proxy says the request came over https (`X-Forwarded-Proto: https`).
+    public var secureCookies = false
+    /// The address the first-run setup link names (`PUBLIC_URL`); default `http://HOST:PORT`.
+    public var publicURL: String?
 
     public init(
         http: HTTP = HTTP(),

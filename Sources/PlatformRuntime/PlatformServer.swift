@@ -1,3 +1,5 @@
+import Dashboard
+import Foundation
 import HTTPAPI
 import Hummingbird
 import JobQueue
@@ -58,6 +60,7 @@ public struct PlatformServer: Sendable {
             // Listed after the application so it is shut down before it: open streams end, and the
             // HTTP server's graceful shutdown does not wait on them.
             services.append(EventStreamCloser(hub: eventStreams))
+            await announceSetupLink(resources: resources)
         } else {
             services.append(try makeProbeApplication(resources: resources, metrics: metrics))
         }
@@ -86,10 +89,12 @@ public struct PlatformServer: Sendable {
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
         var sessions: SessionTokens?
+        var signingSecret: [UInt8] = []
         let identityCache = IdentityCache(lifetime: configuration.authCacheLifetime)
         if let vault = configuration.vault {
             let servers = ServerRepository(database: resources.postgres, vault: vault)
-            sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey))
+            signingSecret = SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey)
+            sessions = SessionTokens(secret: signingSecret)
             domain = DomainDependencies(
                 servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
                 scans: ScanRepository(database: resources.postgres),
@@ -103,12 +108,22 @@ public struct PlatformServer: Sendable {
                                               deliveries: WebhookDeliveryRepository(database: resources.postgres),
                                               addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)))
         }
+        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
+        // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
+        let browserSessions = sessions.map {
+            BrowserSessions(tokens: $0, authenticator: authenticator, users: users, secret: signingSecret, redis: resources.redis,
+                            alwaysSecure: configuration.secureCookies)
+        }
         let router = try buildRouter(APIDependencies(
             readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache), queues: queues, domain: domain,
+            authenticator: authenticator, queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
             writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
-            eventStreams: eventStreams ?? makeEventStreams()))
+            eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions))
+        if let domain, let browserSessions {
+            try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
+                .addRoutes(to: router)
+        }
         return serve(router)
     }
 
@@ -138,5 +153,28 @@ public struct PlatformServer: Sendable {
             },
             logger: logger
         )
+    }
+
+    /// First run: while no admin exists, prints a one-time link (valid an hour) that creates the
+    /// first admin from the dashboard. On standard output, so it shows whatever `LOG_LEVEL` says.
+    func announceSetupLink(resources: PlatformResources) async {
+        let host = ["0.0.0.0", "::", ""].contains(configuration.http.host) ? "127.0.0.1" : configuration.http.host
+        let base = configuration.publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.http.port)"
+        do {
+            guard let link = try await Dashboard.setupLinkIfNeeded(users: UserRepository(database: resources.postgres), redis: resources.redis,
+                                                                   baseURL: base) else { return }
+            FileHandle.standardOutput.write(Data("""
+
+                No admin account exists yet. Open this one-time link (valid for 1 hour) to create the first admin:
+
+                    \(link)
+
+                (or create one with: medicineman user create --username NAME --role admin)
+
+
+                """.utf8))
+        } catch {
+            logger.warning("could not prepare the first-run setup link", metadata: ["error": "\(error)"])
+        }
     }
 }

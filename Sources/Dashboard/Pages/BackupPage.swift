@@ -1,0 +1,58 @@
+import Foundation
+import HTTPAPI
+import JSONSupport
+import Hummingbird
+import Records
+
+/// `/backups`: size, SHA-256, verification and age of each backup; rows still running show a live
+/// progress bar; operators verify, restore and delete; servers whose last success is older than
+/// their schedule's period are flagged.
+enum BackupPage {
+    static let pageSize = 50
+
+    @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
+        let query = request.uri.queryParameters
+        let serverId = query["serverId"].flatMap { UUID(uuidString: String($0)) }
+        let status = query["status"].flatMap { RecordStatus(rawValue: String($0)) }
+        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
+        let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
+        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
+        let page = try await dashboard.domain.backups.list(Page(limit: pageSize, offset: offset), serverId: serverId, status: status)
+        let rows: [[String: Any]] = page.items.map { backup in
+            var row: [String: Any] = [
+                "id": backup.id.uuidString.lowercased(), "server": names[backup.serverId] ?? "—", "kind": backup.kind.rawValue,
+                "status": backup.status.rawValue, "statusTone": Format.tone(backup.status.rawValue),
+                "verification": backup.verification.rawValue, "verificationTone": Format.tone(backup.verification.rawValue),
+                "size": Format.bytes(backup.size), "created": Format.age(backup.createdAt), "createdFull": Format.time(backup.createdAt),
+                "completed": Format.time(backup.completedAt), "paths": backup.paths.joined(separator: ", "),
+                "compression": backup.compression.rawValue,
+                "live": backup.status == .pending || backup.status == .running,
+                // Finished in the last minute: its full bar stays, so a quick backup is seen to reach 100 %.
+                "justDone": backup.status == .completed && (backup.completedAt.map { Date().timeIntervalSince($0) < 60 } ?? false),
+                "canVerify": viewer.canOperate && backup.status == .completed,
+                "canRestore": viewer.canOperate && backup.status == .completed,
+                "canDelete": viewer.canOperate && backup.status != .running,
+                "restoreTarget": "/var/tmp/medicineman-restore/\(backup.id.uuidString.lowercased())",
+            ]
+            row["sha256"] = backup.sha256
+            row["sha256Short"] = backup.sha256.map { String($0.prefix(12)) + "…" }
+            row["jobId"] = backup.id.uuidString.lowercased()  // a backup's job id is its record id
+            row["error"] = backup.error.flatMap { $0.isEmpty ? nil : $0 }
+            row["warning"] = backup.warning.flatMap { $0.isEmpty ? nil : $0 }
+            return row
+        }
+        let schedules = try await dashboard.domain.schedules.list(Page(limit: 200))
+        let stale = BackupFreshness.warnings(schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
+                                             serverNames: names)
+        var data: [String: Any] = [
+            "backups": rows, "empty": rows.isEmpty, "total": page.total,
+            "warnings": stale.map { ["server": $0.serverName, "message": $0.message] },
+            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+            "statuses": ["pending", "running", "completed", "failed"].map { ["name": $0, "selected": $0 == (status?.rawValue ?? "")] as [String: Any] },
+        ]
+        let filters = (serverId.map { "&serverId=\($0.uuidString.lowercased())" } ?? "") + (status.map { "&status=\($0.rawValue)" } ?? "")
+        if offset > 0 { data["previous"] = "/backups?offset=\(max(0, offset - pageSize))" + filters }
+        if let next = page.nextOffset { data["next"] = "/backups?offset=\(next)" + filters }
+        return PageView(template: "backups", title: "Backups", section: "backups", data: data)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import JSONSupport
+import Records
+
+/// `/updates`: package checks and upgrades per server, with their package lists and output.
+enum UpdatePage {
+    static let pageSize = 50
+
+    @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
+        let query = request.uri.queryParameters
+        let serverId = query["serverId"].flatMap { UUID(uuidString: String($0)) }
+        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
+        let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
+        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
+        let page = try await dashboard.domain.updates.list(Page(limit: pageSize, offset: offset), serverId: serverId)
+        let rows: [[String: Any]] = page.items.map { update in
+            let upgradable = packages(update.upgradable)
+            let upgraded = packages(update.upgraded)
+            var row: [String: Any] = [
+                "id": update.id.uuidString.lowercased(), "server": names[update.serverId] ?? "—", "mode": update.mode.rawValue,
+                "status": update.status.rawValue, "statusTone": Format.tone(update.status.rawValue), "manager": update.packageManager ?? "—",
+                "upgradableCount": upgradable.count, "upgradedCount": upgraded.count, "created": Format.age(update.createdAt),
+                "completed": Format.time(update.completedAt), "upgradable": upgradable.map { ["name": $0] }, "upgraded": upgraded.map { ["name": $0] },
+                "reboot": update.rebootRequired == true, "live": update.status == .pending || update.status == .running,
+                "jobId": update.id.uuidString.lowercased(),
+            ]
+            row["log"] = update.log.isEmpty ? nil : update.log
+            row["error"] = update.error.flatMap { $0.isEmpty ? nil : $0 }
+            return row
+        }
+        var data: [String: Any] = [
+            "updates": rows, "empty": rows.isEmpty, "total": page.total,
+            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+        ]
+        let filter = serverId.map { "&serverId=\($0.uuidString.lowercased())" } ?? ""
+        if offset > 0 { data["previous"] = "/updates?offset=\(max(0, offset - pageSize))" + filter }
+        if let next = page.nextOffset { data["next"] = "/updates?offset=\(next)" + filter }
+        return PageView(template: "updates", title: "Updates", section: "updates", data: data)
+    }
+
+    /// Package names from a stored list (strings, or objects with a `name`).
+    static func packages(_ value: JSONValue) -> [String] {
+        guard case .array(let items) = value else { return [] }
+        return items.compactMap { $0.stringValue ?? $0["name"]?.stringValue }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import Records
+
+/// Checks a username and password the one way every login goes (`POST /api/auth/login` and the
+/// dashboard's sign-in): bounded input, the per-client and per-username throttle, bcrypt through
+/// `UserRepository.authenticate`, and an audit entry either way. Every failure is the same 401.
+public struct PasswordLogin: Sendable {
+    let users: UserRepository
+    let audit: AuditLogRepository
+    let throttle: LoginThrottle?
+
+    public init(users: UserRepository, audit: AuditLogRepository, throttle: LoginThrottle?) {
+        self.users = users
+        self.audit = audit
+        self.throttle = throttle
+    }
+
+    /// The user on success; throws `APIError` 401 `invalid_credentials` (or 429/503) otherwise.
+    public func signIn(username: String, password: String, client: String) async throws -> User {
+        guard !username.isEmpty, username.utf8.count <= 64, password.utf8.count <= 1024 else {
+            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
+        }
+        try await throttle?.admit(client: client, username: username)
+        guard let user = try await users.authenticate(username: username, password: password) else {
+            _ = try? await audit.record(userId: nil, actor: username, action: "auth.login", resourceType: "auth",
+                                        outcome: .failure, clientAddress: client)
+            throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
+        }
+        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success,
+                                   clientAddress: client)
+        return user
+    }
+}

@@ -1,0 +1,203 @@
+import Dashboard
+import Foundation
+import HTTPAPI
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JobQueue
+import JSONSupport
+import Records
+import Testing
+
+/// What a hostile page, a careless operator or a curious viewer would try against the dashboard:
+/// writes without the CSRF token, forms posted from elsewhere, markup in stored values, controls a
+/// role may not use, a setup link used twice, an open redirect, and a session after sign-out.
+@Suite struct AttackDashboardTests {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    @Test func pagesNeedASessionAndCarryAStrictPolicy() async throws {
+        try await DashboardFixture.run { _, client in
+            var browser = BrowserClient(client)
+            let anonymous = try await browser.send("/servers")
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers[.location] == "/login?next=/servers")
+            let login = try await browser.send("/login")
+            #expect(login.status == .ok)
+            let policy = try #require(login.headers[.contentSecurityPolicy])
+            #expect(policy.contains("default-src 'self'") && policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval"))
+            let html = String(buffer: login.body)
+            #expect(!html.contains("<script>") && !html.contains(" onclick=") && !html.contains(" style="), "no inline code or styles")
+            let nonce = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("mm_form_nonce=") })
+            #expect(nonce.contains("HttpOnly") && nonce.contains("SameSite=Strict"))
+            let api = try await browser.send("/api/jobs")
+            #expect(api.status == .unauthorized, "the nonce cookie is no session")
+        }
+    }
+
+    @Test func signInNeedsTheFormTokenAndGoesThroughTheLoginPath() async throws {
+        try await DashboardFixture.run { fixture, client in
+            var browser = BrowserClient(client)
+            _ = try await browser.send("/login")
+            // A form posted from another site has the cookie at best, never the token.
+            let forged = try await browser.send("/login", .post, headers: Self.form, body: "username=user-admin&password=password-admin")
+            #expect(forged.status == .forbidden)
+            #expect(browser.cookies[BrowserSessions.cookieName] == nil)
+            var stranger = BrowserClient(client)
+            let page = try await browser.send("/login")
+            let token = try BrowserClient.hiddenField("csrf", in: String(buffer: page.body))
+            let withoutNonce = try await stranger.send("/login", .post, headers: Self.form, body: "csrf=\(token)&username=user-admin&password=password-admin")
+            #expect(withoutNonce.status == .forbidden, "a token is bound to its own nonce cookie")
+            let wrong = try await browser.signIn("user-admin", "not-the-password")
+            #expect(wrong.status == .unauthorized)
+            #expect(String(buffer: wrong.body).contains("Invalid username or password."))
+            let failures = try await fixture.api.dependencies.domain?.audit.list(resourceType: "auth").items ?? []
+            #expect(failures.contains { $0.actor == "user-admin" && $0.outcome == .failure }, "the attempt is audited like an API login")
+            let right = try await browser.signIn("user-admin", "password-admin")
+            #expect(right.status == .seeOther && right.headers[.location] == "/")
+            let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("\(BrowserSessions.cookieName)=") })
+            #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/") && !session.contains("Secure"))
+            var proxied = BrowserClient(client)
+            let proxiedToken = try BrowserClient.hiddenField("csrf", in: String(buffer: try await proxied.send("/login").body))
+            var behindTLS = Self.form
+            behindTLS[HTTPField.Name("X-Forwarded-Proto")!] = "https"
+            let tls = try await proxied.send("/login", .post, headers: behindTLS,
+                                             body: "csrf=\(proxiedToken)&username=user-viewer&password=password-viewer")
+            #expect(tls.headers[values: .setCookie].contains { $0.hasPrefix("\(BrowserSessions.cookieName)=") && $0.contains("Secure") })
+        }
+    }
+
+    @Test func cookieWritesNeedTheSessionsCSRFToken() async throws {
+        try await DashboardFixture.run { fixture, client in
+            var browser = BrowserClient(client)
+            try await browser.signIn("user-admin", "password-admin")
+            #expect(!browser.csrf.isEmpty)
+            let read = try await browser.send("/api/auth/me")
+            #expect(read.status == .ok, "reads need no token")
+            let bare = try await browser.send("/api/queues/backup-queue/pause", .post, headers: [.contentType: "application/json"], body: "{}")
+            #expect(bare.status == .forbidden)
+            #expect(try json(bare)["error"]?["code"] == "csrf_failed")
+            let forgedForm = try await browser.send("/api/queues/backup-queue/pause", .post, headers: Self.form, body: "csrf=guess")
+            #expect(forgedForm.status == .forbidden)
+            let wrong = try await browser.send("/api/queues/backup-queue/pause", .post, headers: [BrowserSessions.csrfHeader: "x" + browser.csrf], body: "{}")
+            #expect(wrong.status == .forbidden)
+            #expect(try await fixture.api.queues[0].isPaused() == false)
+            let right = try await browser.send("/api/queues/backup-queue/pause", .post, headers: [BrowserSessions.csrfHeader: browser.csrf], body: "{}")
+            #expect(right.status == .ok)
+            #expect(try await fixture.api.queues[0].isPaused())
+            // Another session of the same user has a token of its own.
+            var second = BrowserClient(client)
+            try await second.signIn("user-admin", "password-admin")
+            #expect(second.csrf != browser.csrf)
+            let crossed = try await second.send("/api/queues/backup-queue/resume", .post, headers: [BrowserSessions.csrfHeader: browser.csrf], body: "{}")
+            #expect(crossed.status == .forbidden)
+            // The bearer API is unchanged: no cookie, no CSRF token.
+            let bearer = try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.api.headers(.admin), body: nil)
+            #expect(bearer.status == .ok)
+        }
+    }
+
+    @Test func aViewerSeesNoWriteControlsAndIsRefusedAnyway() async throws {
+        try await DashboardFixture.run { fixture, client in
+            let domain = try #require(fixture.api.dependencies.domain)
+            _ = try await domain.servers.create(NewServer(name: "web-1", host: "127.0.0.1", username: "root", authType: .password, credential: "x"))
+            var viewer = BrowserClient(client)
+            try await viewer.signIn("user-viewer", "password-viewer")
+            for page in ["/", "/jobs", "/servers", "/backups", "/schedules", "/scans", "/updates"] {
+                let response = try await viewer.send(page)
+                #expect(response.status == .ok, "\(page)")
+                let html = String(buffer: response.body)
+                #expect(!html.contains("data-api="), "\(page) shows a viewer a control that writes")
+            }
+            for page in ["/users", "/audit"] { #expect(try await viewer.send(page).status == .forbidden, "\(page)") }
+            let pause = try await viewer.send("/api/queues/backup-queue/pause", .post, headers: [BrowserSessions.csrfHeader: viewer.csrf], body: "{}")
+            #expect(pause.status == .forbidden)
+            #expect(try json(pause)["error"]?["code"] == "forbidden")
+            var admin = BrowserClient(client)
+            try await admin.signIn("user-admin", "password-admin")
+            let servers = String(buffer: try await admin.send("/servers").body)
+            #expect(servers.contains("data-api=\"POST /api/servers\"") && servers.contains("/test\""))
+        }
+    }
+
+    @Test func storedValuesAreEscaped() async throws {
+        try await DashboardFixture.run { fixture, client in
+            let domain = try #require(fixture.api.dependencies.domain)
+            _ = try await domain.servers.create(NewServer(name: "<script>alert(1)</script>", host: "127.0.0.1", username: "root",
+                                                          authType: .password, credential: "x", tags: ["\"><img src=x onerror=alert(2)>"]))
+            var admin = BrowserClient(client)
+            try await admin.signIn("user-admin", "password-admin")
+            for page in ["/servers", "/jobs", "/schedules"] {
+                let html = String(buffer: try await admin.send(page).body)
+                #expect(!html.contains("<script>alert(1)") && !html.contains("<img src=x"), "\(page)")
+            }
+            let html = String(buffer: try await admin.send("/servers").body)
+            #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("&quot;&gt;&lt;img"))
+        }
+    }
+
+    @Test func signingOutEndsTheSessionEverywhere() async throws {
+        try await DashboardFixture.run { _, client in
+            var browser = BrowserClient(client)
+            try await browser.signIn("user-operator", "password-operator")
+            let kept = browser.cookies
+            let forged = try await browser.send("/logout", .post, headers: Self.form, body: "")
+            #expect(forged.status == .forbidden, "sign-out needs the token too")
+            let out = try await browser.send("/logout", .post, headers: Self.form, body: "csrf=\(browser.csrf)")
+            #expect(out.status == .seeOther && browser.cookies[BrowserSessions.cookieName] == nil)
+            browser.cookies = kept  // a copied cookie is worth nothing now
+            #expect(try await browser.send("/").status == .seeOther)
+            #expect(try await browser.send("/api/auth/me").status == .unauthorized)
+        }
+    }
+
+    @Test func theSetupLinkCreatesOneAdminOnce() async throws {
+        try await DashboardFixture.run { fixture, client in
+            let domain = try #require(fixture.api.dependencies.domain)
+            let admin = try #require(try await domain.users.find(username: "user-admin"))
+            #expect(try await Dashboard.setupLinkIfNeeded(users: domain.users, redis: fixture.api.redis, baseURL: "http://x") == nil, "an admin exists")
+            _ = try await domain.users.delete(id: admin.id)
+            let link = try #require(try await Dashboard.setupLinkIfNeeded(users: domain.users, redis: fixture.api.redis, baseURL: "http://x"))
+            let path = String(link.dropFirst("http://x".count))
+            var browser = BrowserClient(client)
+            #expect(try await browser.send("/setup?token=" + String(repeating: "0", count: 64)).status == .notFound)
+            let page = try await browser.send(path)
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            let body = "csrf=\(try BrowserClient.hiddenField("csrf", in: html))&token=\(try BrowserClient.hiddenField("token", in: html))"
+                + "&username=first-admin&password=long-enough-1&confirm=long-enough-1"
+            let mismatch = try await browser.send("/setup", .post, headers: Self.form, body: body.replacingOccurrences(of: "confirm=long-enough-1", with: "confirm=other"))
+            #expect(mismatch.status == .badRequest)
+            // Each form shown carries a new token (bound to a new nonce cookie).
+            let retry = body.replacingOccurrences(of: "csrf=[^&]*", with: "csrf=\(try BrowserClient.hiddenField("csrf", in: String(buffer: mismatch.body)))",
+                                                  options: .regularExpression)
+            let stale = try await browser.send("/setup", .post, headers: Self.form, body: body)
+            #expect(stale.status == .forbidden, "the token of a form no longer shown")
+            let created = try await browser.send("/setup", .post, headers: Self.form, body: retry)
+            #expect(created.status == .seeOther && browser.cookies[BrowserSessions.cookieName] != nil)
+            #expect(try await domain.users.find(username: "first-admin")?.role == .admin)
+            var again = BrowserClient(client)
+            #expect(try await again.send(path).status == .gone, "the link is used up once an admin exists")
+            let againToken = try BrowserClient.hiddenField("csrf", in: String(buffer: try await again.send("/login").body))
+            let replay = body.replacingOccurrences(of: "csrf=[^&]*", with: "csrf=\(againToken)", options: .regularExpression)
+                .replacingOccurrences(of: "first-admin", with: "second-admin")
+            let second = try await again.send("/setup", .post, headers: Self.form, body: replay)
+            #expect(second.status == .gone)
+            #expect(try await domain.users.find(username: "second-admin") == nil)
+        }
+    }
+
+    @Test func signInRedirectsOnlyToLocalPaths() async throws {
+        try await DashboardFixture.run { _, client in
+            for (next, expected) in [("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil.example", "/"), ("/jobs?state=failed", "/jobs?state=failed")] {
+                var browser = BrowserClient(client)
+                let page = try await browser.send("/login")
+                let token = try BrowserClient.hiddenField("csrf", in: String(buffer: page.body))
+                let encoded = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let response = try await browser.send("/login", .post, headers: Self.form,
+                                                      body: "csrf=\(token)&next=\(encoded)&username=user-viewer&password=password-viewer")
+                #expect(response.headers[.location] == expected, "\(next)")
+            }
+        }
+    }
+}
