@@ -52,6 +52,7 @@ public struct Dashboard: Sendable {
         router.get("/updates", use: page(UpdatePage.build))
         router.get("/users", use: page(UserPage.build, least: .admin))
         router.get("/audit", use: page(AuditPage.build, least: .admin))
+        router.get("/webhooks", use: page(WebhookPage.build, least: .admin))
     }
 
     typealias PageBuilder = @Sendable (Dashboard, Request, APIRequestContext, Viewer) async throws -> PageView

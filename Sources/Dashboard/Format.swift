@@ -65,8 +65,8 @@ enum Format {
     /// The CSS tone of a status word.
     static func tone(_ status: String) -> String {
         switch status {
-        case "completed", "verified", "ok", "online", "enabled", "success": return "ok"
-        case "failed", "degraded", "offline", "failure", "denied", "mismatch": return "bad"
+        case "completed", "verified", "ok", "online", "enabled", "success", "delivered": return "ok"
+        case "failed", "degraded", "offline", "failure", "denied", "mismatch", "refused": return "bad"
         case "active", "running", "progress": return "info"
         case "delayed", "paused", "pending", "waiting", "prioritized", "disabled", "skipped", "waiting-children": return "warn"
         default: return "muted"

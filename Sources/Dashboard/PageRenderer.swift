@@ -25,7 +25,8 @@ struct PageRenderer: Sendable {
     static let sections: [(id: String, title: String, href: String, adminOnly: Bool)] = [
         ("overview", "Overview", "/", false), ("jobs", "Jobs", "/jobs", false), ("servers", "Servers", "/servers", false),
         ("backups", "Backups", "/backups", false), ("schedules", "Schedules", "/schedules", false), ("scans", "Scans", "/scans", false),
-        ("updates", "Updates", "/updates", false), ("users", "Users", "/users", true), ("audit", "Audit log", "/audit", true),
+        ("updates", "Updates", "/updates", false), ("users", "Users", "/users", true), ("webhooks", "Webhooks", "/webhooks", true),
+        ("audit", "Audit log", "/audit", true),
     ]
 
     init(version: String) throws {

@@ -47,16 +47,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(registry: dependencies.metrics))
-    // At the root, so an unknown route or an unreadable path also gets the JSON envelope.
-    router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
-    let authenticator = dependencies.authenticator
-    let metricsToken = dependencies.metricsToken
-    HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version, mayReadDetails: { request in
-        await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
-    }).addRoutes(to: router)
-    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
-                      backups: dependencies.domain?.backups, schedules: dependencies.domain?.schedules, version: dependencies.version,
-                      token: dependencies.metricsToken, eventStreams: dependencies.eventStreams).addRoutes(to: router)
+    addProbes(to: router, dependencies, withDomain: true)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
@@ -78,15 +69,24 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
 /// `/metrics`, so Prometheus scrapes workers' counters too.
 public func buildProbeRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    addProbes(to: router, dependencies, withDomain: false)
+    return router
+}
+
+/// The error envelope (at the root, so an unknown route or an unreadable path gets it too),
+/// `/health`, `/ready` (details only for a caller with a token) and `/metrics`; the record-based
+/// metrics only where the process serves the API.
+func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependencies, withDomain: Bool) {
     router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
     let authenticator = dependencies.authenticator
     let metricsToken = dependencies.metricsToken
     HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version, mayReadDetails: { request in
         await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
     }).addRoutes(to: router)
-    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness, backups: nil,
-                      version: dependencies.version, token: dependencies.metricsToken).addRoutes(to: router)
-    return router
+    let domain = withDomain ? dependencies.domain : nil
+    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
+                      backups: domain?.backups, schedules: domain?.schedules, version: dependencies.version,
+                      token: metricsToken, eventStreams: withDomain ? dependencies.eventStreams : nil).addRoutes(to: router)
 }
 
 /// Whether a request outside `/api` carries a valid bearer token (an API or session token, or

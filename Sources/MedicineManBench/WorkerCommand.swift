@@ -17,14 +17,14 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Queue name.") var queue: String
     @Option(help: "Key prefix.") var prefix = "bull"
     @Option(help: "Concurrency.") var concurrency = 1
-    @Option(help: "echo | fail | unrecoverable | sleep:MS | progress") var behavior = "echo"
+    @Option(help: "echo | fail | unrecoverable | sleep:MS | progress | record:DIR (appends each job id it starts to DIR/<pid>.ids)") var behavior = "echo"
     @Option(name: .customLong("lock-duration"), help: "Lock duration in ms.") var lockDuration = 30_000
     @Option(name: .customLong("stalled-interval"), help: "Stalled check interval in ms.") var stalledInterval = 30_000
     @Option(name: .customLong("max-stalled-count"), help: "Stalls allowed before a job fails.") var maxStalledCount = 1
     @Option(name: .customLong("idle-exit"), help: "Exit once no job has been active for this many seconds.") var idleExit: Double?
 
     func validate() throws {
-        guard Behavior(behavior) != nil else { throw ValidationError("--behavior must be echo, fail, unrecoverable, sleep:MS or progress") }
+        guard Behavior(behavior) != nil else { throw ValidationError("--behavior must be echo, fail, unrecoverable, sleep:MS, progress or record:DIR") }
     }
 
     func run() async throws {
@@ -63,6 +63,9 @@ struct WorkerCommand: AsyncParsableCommand {
 enum Behavior: Sendable {
     case echo, fail, unrecoverable, progress
     case sleep(Int)
+    /// Counts executions for the chaos runs: every start of the processor is a line in a file of
+    /// this process, written before the job completes (a duplicate shows as a repeated id).
+    case record(AppendOnlyFile)
 
     init?(_ text: String) {
         switch text {
@@ -71,6 +74,11 @@ enum Behavior: Sendable {
         case "unrecoverable": self = .unrecoverable
         case "progress": self = .progress
         default:
+            if text.hasPrefix("record:") {
+                guard let file = AppendOnlyFile(path: "\(text.dropFirst(7))/\(getpid()).ids") else { return nil }
+                self = .record(file)
+                return
+            }
             guard text.hasPrefix("sleep:"), let milliseconds = Int(text.dropFirst(6)), milliseconds >= 0 else { return nil }
             self = .sleep(milliseconds)
         }
@@ -89,6 +97,9 @@ enum Behavior: Sendable {
         case .sleep(let milliseconds):
             try await Task.sleep(for: .milliseconds(milliseconds))
             return context.job.data ?? .null
+        case .record(let file):
+            file.append(context.job.id + "\n")
+            return .null
         }
     }
 }
@@ -108,5 +119,22 @@ struct IdleExit: Service {
                 return
             }
         }
+    }
+}
+
+/// A file opened for appending; each line is one `write(2)`, so a killed process loses none.
+final class AppendOnlyFile: Sendable {
+    private let descriptor: Int32
+
+    init?(path: String) {
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0 { return nil }
+    }
+
+    deinit { close(descriptor) }
+
+    func append(_ line: String) {
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 }

@@ -82,6 +82,7 @@ public struct BackupRunner: Sendable {
         let location = try storage.location(for: backup)
         let finalPath = location.absolute
         let partialPath = storage.partialPath(for: finalPath, attempt: attempt)
+        storage.removeOtherPartials(of: finalPath, keeping: partialPath)
         let file = try ArchiveFile(creating: partialPath)
         let received = Atomic<Int64>(0)
         let reporter = Task {

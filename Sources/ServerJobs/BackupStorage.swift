@@ -42,6 +42,20 @@ public struct BackupStorage: Sendable {
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + (tag.isEmpty ? "" : "." + tag) + ".partial").path
     }
 
+    /// Removes what earlier attempts of this archive left (`.<archive>[.<attempt>].partial`), but
+    /// not `keeping`. An attempt that is still writing one of them has lost its job (it is fenced
+    /// off at its rename); its writes go to a file no name points at any more.
+    public func removeOtherPartials(of finalPath: String, keeping: String) {
+        let url = URL(fileURLWithPath: finalPath)
+        let directory = url.deletingLastPathComponent().path
+        let stem = "." + url.lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(stem) && name.hasSuffix(".partial") {
+            let path = directory + "/" + name
+            if path != keeping { unlink(path) }
+        }
+    }
+
     /// The root with symlinks resolved, created first when missing.
     public func canonicalRoot() throws(ServerJobError) -> String {
         do {

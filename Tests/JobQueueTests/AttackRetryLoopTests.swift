@@ -33,7 +33,7 @@ import Testing
 
     @Test func aRepeatedFailureIsLoggedOncePerIntervalWithTheCountLeftOut() {
         let lines = Recorder<String>()
-        let logger = Logger(label: "test.repeats") { _ in CapturingLogHandler(lines: lines) }
+        let logger = Logger(label: "test.repeats") { _ in CapturingLogHandler { lines.append($0) } }
         let clock = ContinuousClock()
         let start = clock.now
         let elapsed = Mutex(Duration.zero)
@@ -53,22 +53,5 @@ import Testing
         #expect(lines.values.count == 4 && lines.values[3].hasPrefix("notice"))
         log.failed("fetching a job failed; retrying", error: refused)
         #expect(lines.values.count == 5)
-    }
-}
-
-/// Keeps every line a logger writes, as "level message metadata".
-struct CapturingLogHandler: LogHandler {
-    let lines: Recorder<String>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        lines.append("\(event.level) \(event.message) \(fields)")
     }
 }

@@ -48,7 +48,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(6500))
             return nil
         }) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
+            #expect(try await eventually(timeout: .seconds(30)) { try await fixture.queue.getJobState(added.id) == .completed })
         }
         #expect(runs.values == [1])
         #expect(try await !fixture.events().contains { $0.name == "stalled" })

@@ -109,7 +109,7 @@ import Testing
                 let html = String(buffer: response.body)
                 #expect(!html.contains("data-api="), "\(page) shows a viewer a control that writes")
             }
-            for page in ["/users", "/audit"] { #expect(try await viewer.send(page).status == .forbidden, "\(page)") }
+            for page in ["/users", "/audit", "/webhooks"] { #expect(try await viewer.send(page).status == .forbidden, "\(page)") }
             let pause = try await viewer.send("/api/queues/backup-queue/pause", .post, headers: [BrowserSessions.csrfHeader: viewer.csrf], body: "{}")
             #expect(pause.status == .forbidden)
             #expect(try json(pause)["error"]?["code"] == "forbidden")
@@ -117,6 +117,23 @@ import Testing
             try await admin.signIn("user-admin", "password-admin")
             let servers = String(buffer: try await admin.send("/servers").body)
             #expect(servers.contains("data-api=\"POST /api/servers\"") && servers.contains("/test\""))
+        }
+    }
+
+    @Test func webhooksShowTheirDeliveriesButNeverTheirPathsOrSecrets() async throws {
+        try await DashboardFixture.run { fixture, client in
+            let webhooks = try #require(fixture.api.dependencies.domain?.webhooks)
+            let created = try await webhooks.webhooks.create(url: "https://hooks.example.com/services/T000/B000/XXXXSECRETPATH", events: ["backup.failed"],
+                                                             format: .slack, enabled: true)
+            let delivery = try await webhooks.deliveries.create(webhookId: created.webhook.id, event: "backup.failed", payload: ["server": "web-1"])
+            _ = try await webhooks.deliveries.recordAttempt(id: delivery.id, status: .failed, responseCode: 500, error: "the receiver answered 500")
+            var admin = BrowserClient(client)
+            try await admin.signIn("user-admin", "password-admin")
+            let response = try await admin.send("/webhooks")
+            #expect(response.status == .ok)
+            let html = String(buffer: response.body)
+            #expect(html.contains("https://hooks.example.com") && html.contains("backup.failed") && html.contains("500"))
+            #expect(!html.contains("SECRETPATH") && !html.contains(created.secretHex), "a webhook's path or secret is shown")
         }
     }
 

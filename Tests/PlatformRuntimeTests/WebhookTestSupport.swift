@@ -68,26 +68,12 @@ final class CapturedLogs: Sendable {
     func append(_ line: String) { lines.withLock { $0.append(line) } }
 
     var logger: Logger {
-        var logger = Logger(label: "test.webhooks") { _ in CapturingLogHandler(sink: self) }
+        var logger = Logger(label: "test.webhooks") { _ in CapturingLogHandler { [self] in self.append($0) } }
         logger.logLevel = .trace
         return logger
     }
 }
 
-struct CapturingLogHandler: LogHandler {
-    let sink: CapturedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        sink.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
-    }
-}
 
 /// A migrated scratch database, notify-queue under a prefix of its own on the test Redis, and
 /// the notification parts over them.

@@ -361,8 +361,13 @@ def check(platform, chaos, api, redis_prefix="bull"):
         path = os.path.join(platform.backup_dir, row[3])
         if not os.path.exists(path):
             missing += 1
+            log(f"  missing archive of backup {row[0]}: {path}")
         elif file_sha256(path) != row[4]:
             broken += 1
+            history = chaos.psql(f"SELECT attempt, state, worker, started_at, finished_at, coalesce(error, '') FROM job_attempts "
+                                 f"WHERE job_id = '{row[0]}' ORDER BY started_at")
+            record = chaos.psql(f"SELECT started_at, completed_at, size_bytes, attempts FROM backups WHERE id = '{row[0]}'")
+            log(f"  backup {row[0]}: file {os.path.getsize(path)} bytes (mtime {time.ctime(os.path.getmtime(path))}), record {record}; attempts {history}")
     verdict("completed archives exist and match their SHA-256", missing == 0 and broken == 0,
             f"{len([r for r in rows['backups'] if r[1] == 'completed'])} completed backups, {missing} missing, {broken} mismatched")
     partials, orphans_old, orphans_young = [], 0, 0

@@ -61,6 +61,13 @@ extension ClientCommand {
     }
 }
 
+extension TextTable {
+    /// One record as FIELD/VALUE rows, in the order given.
+    static func fields(_ record: JSONValue, _ names: [String]) -> TextTable {
+        TextTable(headers: ["FIELD", "VALUE"], rows: names.map { [$0, record.cell($0)] })
+    }
+}
+
 extension JSONValue {
     /// Indented JSON with sorted keys, for `--output json`.
     var prettyJSON: String {

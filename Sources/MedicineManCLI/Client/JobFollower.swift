@@ -135,6 +135,14 @@ struct JobFollower {
 }
 
 extension ClientCommand {
+    /// Posts a request that queues a job (202 `{recordId, jobId}`), says so, and follows the job
+    /// when asked.
+    func startJob(_ what: String, _ path: String, body: JSONValue, follow: Bool, client: PlatformClient) async throws(ClientError) {
+        let accepted = try await client.call(.post, path, body: body)
+        options.show(accepted, line: "\(what) \(accepted.cell("recordId")) queued as job \(accepted.cell("jobId"))")
+        try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+    }
+
     /// Follows `jobId` when asked; a failed job ends the command with exit status 1.
     func followIfAsked(_ follow: Bool, jobId: String?, client: PlatformClient) async throws(ClientError) {
         guard follow, let jobId else { return }

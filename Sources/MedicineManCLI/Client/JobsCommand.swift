@@ -47,9 +47,8 @@ struct JobsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let job = try await client.call(.get, "/api/jobs/\(PlatformClient.pathComponent(id))")
             options.show(job) { job in
-                TextTable(headers: ["FIELD", "VALUE"], rows: ["id", "queue", "name", "state", "progress", "attemptsMade", "attemptsAllowed", "priority",
-                                                              "timestamp", "processedOn", "finishedOn", "failedReason", "returnValue", "data"]
-                    .map { [$0, job.cell($0)] })
+                TextTable.fields(job, ["id", "queue", "name", "state", "progress", "attemptsMade", "attemptsAllowed", "priority",
+                                                              "timestamp", "processedOn", "finishedOn", "failedReason", "returnValue", "data"])
             }
         }
     }

@@ -72,9 +72,8 @@ struct SchedulesCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let schedule = try await client.call(.get, "/api/schedules/\(PlatformClient.pathComponent(id))")
             options.show(schedule) { schedule in
-                TextTable(headers: ["FIELD", "VALUE"], rows: ["id", "serverId", "cron", "timezone", "enabled", "paths", "exclusions", "compression",
-                                                              "retention", "nextRuns", "lastRunAt", "lastStatus", "lastError", "skippedRuns"]
-                    .map { [$0, schedule.cell($0)] })
+                TextTable.fields(schedule, ["id", "serverId", "cron", "timezone", "enabled", "paths", "exclusions", "compression",
+                                                              "retention", "nextRuns", "lastRunAt", "lastStatus", "lastError", "skippedRuns"])
             }
         }
     }
@@ -86,9 +85,7 @@ struct SchedulesCommand: AsyncParsableCommand {
         @Flag(help: "Follow the job until it ends; exit status 1 when it fails.") var follow = false
 
         func execute(_ client: PlatformClient) async throws(ClientError) {
-            let accepted = try await client.call(.post, "/api/schedules/\(PlatformClient.pathComponent(id))/run")
-            options.show(accepted, line: "backup \(accepted.cell("recordId")) queued as job \(accepted.cell("jobId"))")
-            try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+            try await startJob("backup", "/api/schedules/\(PlatformClient.pathComponent(id))/run", body: .object([:]), follow: follow, client: client)
         }
     }
 

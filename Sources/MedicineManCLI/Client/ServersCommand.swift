@@ -70,8 +70,8 @@ struct ServersCommand: AsyncParsableCommand {
             let id = try await ServerName.resolve(server, client: client)
             let shown = try await client.call(.get, "/api/servers/\(id)")
             options.show(shown) { server in
-                TextTable(headers: ["FIELD", "VALUE"], rows: ["name", "id", "host", "port", "username", "authType", "hostKeyFingerprint", "tags",
-                                                              "description", "online", "lastCheckedAt", "lastCheckError", "createdAt"].map { [$0, server.cell($0)] })
+                TextTable.fields(server, ["name", "id", "host", "port", "username", "authType", "hostKeyFingerprint", "tags",
+                                                              "description", "online", "lastCheckedAt", "lastCheckError", "createdAt"])
             }
         }
     }

@@ -18,9 +18,7 @@ struct BackupCommand: ClientCommand {
         let id = try await ServerName.resolve(server, client: client)
         var body: [String: JSONValue] = ["paths": .array(paths.map(JSONValue.string)), "exclusions": .array(exclusions.map(JSONValue.string))]
         if let compression { body["compression"] = .string(compression) }
-        let accepted = try await client.call(.post, "/api/servers/\(id)/backup", body: .object(body))
-        options.show(accepted, line: "backup \(accepted.cell("recordId")) queued as job \(accepted.cell("jobId"))")
-        try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+        try await startJob("backup", "/api/servers/\(id)/backup", body: .object(body), follow: follow, client: client)
     }
 }
 
@@ -34,9 +32,7 @@ struct ScanCommand: ClientCommand {
 
     func execute(_ client: PlatformClient) async throws(ClientError) {
         let id = try await ServerName.resolve(server, client: client)
-        let accepted = try await client.call(.post, "/api/servers/\(id)/scan", body: ["scanType": .string(scanType)])
-        options.show(accepted, line: "scan \(accepted.cell("recordId")) queued as job \(accepted.cell("jobId"))")
-        try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+        try await startJob("scan", "/api/servers/\(id)/scan", body: ["scanType": .string(scanType)], follow: follow, client: client)
     }
 }
 
@@ -51,9 +47,7 @@ struct UpdateCommand: ClientCommand {
     func execute(_ client: PlatformClient) async throws(ClientError) {
         guard ["check", "apply"].contains(mode) else { throw ClientError("the mode is check or apply, not \(mode)", fields: ["mode"]) }
         let id = try await ServerName.resolve(server, client: client)
-        let accepted = try await client.call(.post, "/api/servers/\(id)/update", body: ["mode": .string(mode)])
-        options.show(accepted, line: "update \(mode) \(accepted.cell("recordId")) queued as job \(accepted.cell("jobId"))")
-        try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+        try await startJob("update \(mode)", "/api/servers/\(id)/update", body: ["mode": .string(mode)], follow: follow, client: client)
     }
 }
 
@@ -95,9 +89,9 @@ struct BackupsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let backup = try await client.call(.get, "/api/backups/\(PlatformClient.pathComponent(id))")
             options.show(backup) { backup in
-                TextTable(headers: ["FIELD", "VALUE"], rows: ["id", "serverId", "status", "verification", "kind", "paths", "exclusions", "compression",
+                TextTable.fields(backup, ["id", "serverId", "status", "verification", "kind", "paths", "exclusions", "compression",
                                                               "filePath", "size", "sha256", "jobId", "attempts", "startedAt", "completedAt",
-                                                              "verifiedAt", "error", "warning"].map { [$0, backup.cell($0)] })
+                                                              "verifiedAt", "error", "warning"])
             }
         }
     }
@@ -126,9 +120,7 @@ struct BackupsCommand: AsyncParsableCommand {
             var body: [String: JSONValue] = [:]
             if let target { body["target"] = .string(target) }
             if allowRootTarget { body["allowRootTarget"] = true }
-            let accepted = try await client.call(.post, "/api/backups/\(PlatformClient.pathComponent(id))/restore", body: .object(body))
-            options.show(accepted, line: "restore queued as job \(accepted.cell("jobId"))")
-            try await followIfAsked(follow, jobId: accepted["jobId"]?.stringValue, client: client)
+            try await startJob("restore of", "/api/backups/\(PlatformClient.pathComponent(id))/restore", body: .object(body), follow: follow, client: client)
         }
     }
 

@@ -1,13 +1,13 @@
 import Glibc
 
 /// A TCP listener on loopback that accepts (via the backlog) but never answers.
-final class SilentListener: Sendable {
-    let port: Int
+public final class SilentListener: Sendable {
+    public let port: Int
     private let socket: Int32
 
-    struct Failure: Error { let step: String }
+    public struct Failure: Error { public let step: String }
 
-    init() throws {
+    public init() throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(step: "socket") }
         var address = sockaddr_in()
@@ -27,5 +27,5 @@ final class SilentListener: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func close() { Glibc.close(socket) }
+    public func close() { Glibc.close(socket) }
 }
