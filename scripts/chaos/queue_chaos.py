@@ -78,6 +78,7 @@ def main():
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         workers = [start_worker() for _ in range(arguments.workers)]
+        started = time.time()  # the faults' clock starts with the processing
         restarts_due = [] if arguments.soak else sorted(rng.uniform(10, 40) for _ in range(2))
         next_kill = time.time() + rng.uniform(2, 5)
         samples = []
