@@ -1,8 +1,10 @@
 import Foundation
 import JobQueue
 import Logging
+import PostgresClient
 import Records
 import RedisClient
+import Scheduling
 @testable import ServerJobs
 import SSHClient
 import TestSupport
@@ -102,6 +104,34 @@ import Testing
             #expect(try await waitFor(timeout: .seconds(60)) { try await fixture.backups.find(id: backup.id)?.status == .completed })
             next.close()
             _ = try? await resumed.value
+        }
+    }
+
+    @Test(.exclusive) func aTimeoutCancelsTheBackupAndTheRecordFailsWithTheReason() async throws {
+        try await FlowFixture.run(jobOptions: JobOptions(attempts: 1, timeout: 1500)) { fixture in
+            let (backup, server, source) = try await Self.startStreamingBackup(fixture)
+            let worker = try Self.backupWorker(fixture)
+            let running = Task { try await worker.runUntilClosed() }
+            let queue = try #require(fixture.dispatcher.queue(.backup))
+            let jobId = backup.id.uuidString.lowercased()
+            #expect(try await waitFor(timeout: .seconds(30)) { try await queue.getJobState(jobId) == .failed })
+            let job = try #require(try await queue.getJob(jobId))
+            #expect(job.failedReason?.contains("time limit") == true, "\(job.failedReason ?? "")")
+            #expect(try await fixture.attempts.attempts(queue: "backup-queue", jobId: jobId).map(\.state) == [.cancelled])
+            #expect(Self.partialFiles(in: fixture.storage).isEmpty)
+            let lease = ServerLease(redis: fixture.redis, prefix: fixture.prefix, duration: .seconds(30))
+            #expect(try await fixture.redis.command(["EXISTS", lease.key(server.id)]).int == 0)
+            #expect(try await waitFor(timeout: .seconds(5)) { try await !Self.tarRuns(for: source) })
+            // The record follows its job: the reconciler's next pass fails it with the job's reason
+            // (it looks at records the launcher marked enqueued; this test enqueued by hand).
+            try await fixture.database.query("UPDATE backups SET enqueued_at = now() WHERE id = $1", [backup.id])
+            let reconciler = RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher,
+                                              logger: testLogger())
+            _ = await reconciler.reconcile(now: Date())
+            let row = try #require(try await fixture.backups.find(id: backup.id))
+            #expect(row.status == .failed && row.error?.contains("time limit") == true, "\(row.status) \(row.error ?? "")")
+            worker.close()
+            _ = try? await running.value
         }
     }
 }
