@@ -15,18 +15,7 @@ REDIS_PORT=${MM_BENCH_REDIS_PORT:-6398}
 PG_PORT=${MM_BENCH_PG_PORT:-5447}
 API_PORT=${MM_BENCH_API_PORT:-3997}
 HELLO_PORT=${MM_BENCH_HELLO_PORT:-3996}
-mkdir -p "$STATE"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  mm_stop_redis "$STATE/redis" "$REDIS_PORT"
-  mm_stop_postgres "$STATE/postgres"
-}
-trap cleanup EXIT
-PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-mm_start_redis "$STATE/redis" "$REDIS_PORT" no
-mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_bench mmbench "$PASSWORD"
+mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
 
 mm_log "building medicineman and medicineman-bench (release)"
 for product in medicineman medicineman-bench; do

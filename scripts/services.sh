@@ -106,6 +106,20 @@ mm_stop_postgres() { # state_dir
   mm_pg_user_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# --- Benchmarks -----------------------------------------------------------------------------------
+# Throwaway Redis and PostgreSQL for a benchmark script on loopback. Sets PASSWORD (the database
+# user mmbench's) and the array `pids`; on exit kills those PIDs and stops both servers.
+mm_start_bench_services() { # state_dir redis_port pg_port
+  MM_BENCH_STATE=$1 MM_BENCH_REDIS=$2
+  mkdir -p "$1"
+  pids=()
+  trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
+        mm_stop_redis "$MM_BENCH_STATE/redis" "$MM_BENCH_REDIS"; mm_stop_postgres "$MM_BENCH_STATE/postgres"' EXIT
+  PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  mm_start_redis "$1/redis" "$2" no
+  mm_start_postgres "$1/postgres" "$3" medicineman_bench mmbench "$PASSWORD"
+}
+
 # --- sshd test host -----------------------------------------------------------------------------
 # A test user with a password and authorized keys of every supported type; sshd with its own
 # config, host key and port. Needs root (it creates the user and binds as sshd).

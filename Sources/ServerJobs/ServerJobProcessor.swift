@@ -76,8 +76,6 @@ public struct ServerJobProcessor: Sendable {
             // PostgreSQL is down or restarting: wait for it without using an attempt, so an
             // outage never turns work into failures.
             throw PostponeJob(by: dependencies.busyRetryDelay * 2, reason: "waiting for the database: \(error.message)")
-        } catch let error as RetryableJobFailure where error.databaseUnavailable {
-            throw PostponeJob(by: dependencies.busyRetryDelay * 2, reason: "waiting for the database: \(error.message)")
         }
     }
 
@@ -132,6 +130,11 @@ public struct ServerJobProcessor: Sendable {
                 }
                 throw CancellationError()
             }
+            if let unavailable = error as? RecordError, unavailable.kind == .unavailable {
+                // Wait for PostgreSQL without spending an attempt (`process` postpones the job).
+                try? await dependencies.lease.release(server.id, token: context.token)
+                throw unavailable
+            }
             let failure = Self.classify(error)
             let final = !failure.retryable || job.attemptsMade + 1 >= job.options.maxAttempts
             try? await dependencies.attempts.finish(id: attempt.id, state: .failed, error: failure.message)
@@ -143,7 +146,7 @@ public struct ServerJobProcessor: Sendable {
                 "job": "\(job.id)", "queue": "\(job.queueName)", "attempt": "\(job.attemptsMade + 1)", "retry": "\(!final)", "error": "\(failure.message)",
             ])
             if failure.retryable {
-                throw RetryableJobFailure(message: failure.message, databaseUnavailable: (error as? RecordError)?.kind == .unavailable)
+                throw RetryableJobFailure(message: failure.message)
             }
             throw UnrecoverableError(failure.message)
         }
@@ -210,7 +213,5 @@ public struct ServerJobProcessor: Sendable {
 /// A failure worth another attempt; the queue's backoff applies.
 public struct RetryableJobFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
-    /// The failure was PostgreSQL being unreachable, not the job's own work.
-    public var databaseUnavailable = false
     public var description: String { message }
 }
