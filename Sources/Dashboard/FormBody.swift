@@ -1,4 +1,5 @@
 import Foundation
+import HTTPAPI
 import Hummingbird
 
 /// An `application/x-www-form-urlencoded` body (the sign-in, setup and sign-out forms).
@@ -10,6 +11,17 @@ struct FormBody: Sendable {
     init(_ request: Request) async throws {
         let buffer = try await request.body.collect(upTo: Self.maximumSize)
         fields = Self.parse(String(buffer: buffer))
+        if let bad = Self.fieldWithControlCharacters(fields) {
+            throw APIError.validation(bad, "\(bad) contains a NUL or control character; remove it")
+        }
+    }
+
+    /// The first field whose name or value holds a NUL or another control character (none of
+    /// these forms has a use for one, and C code would cut a NUL short).
+    static func fieldWithControlCharacters(_ fields: [String: String]) -> String? {
+        fields.keys.sorted().first { name in
+            (name + (fields[name] ?? "")).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        }
     }
 
     init(fields: [String: String]) {

@@ -84,4 +84,11 @@ import Testing
         #expect(SignInRoutes.safeNext("/jobs?state=failed") == "/jobs?state=failed")
         #expect(FormBody.parse("csrf=a%2Bb&next=%2Fjobs&name=ada+lovelace&name=second&flag") == ["csrf": "a+b", "next": "/jobs", "name": "ada lovelace", "flag": ""])
     }
+
+    @Test func formFieldsWithNulOrControlCharactersAreRefused() {
+        #expect(FormBody.fieldWithControlCharacters(FormBody.parse("username=adm%00in&password=x")) == "username")
+        #expect(FormBody.fieldWithControlCharacters(FormBody.parse("username=admin&password=%00secret")) == "password")
+        #expect(FormBody.fieldWithControlCharacters(FormBody.parse("username=ada%0D%0AX-Injected%3A+1")) == "username")
+        #expect(FormBody.fieldWithControlCharacters(FormBody.parse("username=ada+lovelace&password=p%C3%A4ss")) == nil)
+    }
 }
