@@ -36,9 +36,17 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Connection trouble, and the error replies a server gives while it cannot answer yet
+    /// (loading its AOF after a restart, a script running too long, a failover under way).
     public var isRetryable: Bool {
-        code == .connectionFailed || code == .connectionLost || code == .timedOut
+        switch code {
+        case .connectionFailed, .connectionLost, .timedOut: return true
+        case .serverError: return Self.transientReplies.contains { message.hasPrefix($0) }
+        default: return false
+        }
     }
+
+    static let transientReplies = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"]
 
     public var description: String { "Redis \(code): \(message)" }
 }
