@@ -87,7 +87,9 @@ import Testing
             guard let due = event.fields["delay"].flatMap(Int.init), let written = event.id.split(separator: "-").first.flatMap({ Int($0) }) else { return nil }
             return due - written
         }
-        #expect(backoffs.count == 2 && abs(backoffs[0] - 600) <= 50 && abs(backoffs[1] - 1200) <= 50, "backoffs \(backoffs)")
+        // The due time comes from the worker's clock before the script runs, the id from Redis as it
+        // runs: under load the second is later, so allow a quarter second either way.
+        #expect(backoffs.count == 2 && abs(backoffs[0] - 600) <= 250 && abs(backoffs[1] - 1200) <= 250, "backoffs \(backoffs)")
         try await fixture.close()
     }
 
