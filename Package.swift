@@ -86,6 +86,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The stored archive's formats: chunked AES-256-GCM encryption at rest; no I/O, no services.
+        .target(
+            name: "ArchiveFormat",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // PostgreSQL records: schema models, repositories, the credential vault, password hashing.
         .target(
             name: "Records",
@@ -234,6 +240,11 @@ let package = Package(
         .testTarget(
             name: "JobQueueTests",
             dependencies: ["JobQueue", "JSONSupport", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArchiveFormatTests",
+            dependencies: ["ArchiveFormat", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,26 @@
+/// Why a sealed archive could not be opened. The message names what happened and where, never
+/// key material.
+public struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The bytes do not start with the sealed-archive header (e.g. a plain `.tar.gz`).
+        case notSealed = "not_sealed"
+        /// A header of a version or chunk size this build does not read.
+        case unsupported
+        /// A chunk failed authentication: changed bytes, a chunk dropped or moved, or the wrong key.
+        case tampered
+        /// The stream ended before its final chunk.
+        case truncated
+        /// A data key that is not 32 bytes, or a wrapped key that does not open.
+        case badKey = "bad_key"
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

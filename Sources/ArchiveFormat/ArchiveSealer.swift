@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+
+/// Encrypts an archive as it streams: plaintext in, the sealed format out (header first), in
+/// fixed-size AES-256-GCM chunks, so memory stays at one chunk whatever the archive's size.
+public struct ArchiveSealer: Sendable {
+    private let key: SymmetricKey
+    private let header: SealedArchiveHeader
+    private let additionalData: [UInt8]
+    private var pending: [UInt8] = []
+    private var chunkIndex: UInt64 = 0
+    private var headerWritten = false
+
+    /// `dataKey` must be 32 fresh random bytes used for this archive only (see `DataKey`).
+    public init(dataKey: SymmetricKey, chunkSize: Int = SealedArchiveHeader.defaultChunkSize) throws(ArchiveFormatError) {
+        guard dataKey.bitCount == 256 else { throw ArchiveFormatError(.badKey, "an archive data key must be 256 bits") }
+        guard SealedArchiveHeader.chunkSizes.contains(chunkSize) else {
+            throw ArchiveFormatError(.unsupported, "chunk size \(chunkSize) is outside \(SealedArchiveHeader.chunkSizes)")
+        }
+        key = dataKey
+        header = SealedArchiveHeader(chunkSize: chunkSize)
+        additionalData = header.bytes
+        pending.reserveCapacity(chunkSize)
+    }
+
+    /// Takes the next plaintext bytes; hands every completed piece of output to `emit`.
+    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try writeHeaderOnce(emit)
+        var offset = 0
+        while offset < plaintext.count {
+            let take = min(header.chunkSize - pending.count, plaintext.count - offset)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: plaintext[offset..<offset + take]))
+            offset += take
+            if pending.count == header.chunkSize { try sealPending(final: false, emit) }
+        }
+    }
+
+    /// Seals the last chunk (shorter than a full one, possibly empty). Call once, at the end.
+    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try writeHeaderOnce(emit)
+        try sealPending(final: true, emit)
+    }
+
+    private mutating func writeHeaderOnce(_ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard !headerWritten else { return }
+        headerWritten = true
+        try additionalData.withUnsafeBytes { try emit($0) }
+    }
+
+    private mutating func sealPending(final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        // Sealing with a valid key and a 12-byte nonce cannot fail; were it ever to, writing
+        // nothing makes the archive fail to open instead of passing unencrypted bytes on.
+        guard let nonce = SealedArchiveHeader.nonce(chunk: chunkIndex, final: final),
+              let box = try? AES.GCM.seal(pending, using: key, nonce: nonce, authenticating: additionalData) else {
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
+        chunkIndex += 1
+        pending.removeAll(keepingCapacity: true)
+        try box.ciphertext.withUnsafeBytes { try emit($0) }
+        try box.tag.withUnsafeBytes { try emit($0) }
+    }
+}
