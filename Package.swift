@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // C libraries, linked from the system (Debian -dev packages).
@@ -86,10 +87,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The stored archive's formats: chunked AES-256-GCM encryption at rest; no I/O, no services.
+        // The stored archive's formats: chunked AES-256-GCM encryption at rest, the tar manifest; no I/O, no services.
         .target(
             name: "ArchiveFormat",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL records: schema models, repositories, the credential vault, password hashing.

@@ -12,6 +12,8 @@ public struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConver
         case truncated
         /// A data key that is not 32 bytes, or a wrapped key that does not open.
         case badKey = "bad_key"
+        /// A tar stream that does not parse (bad header checksum, size, or an early end).
+        case malformedTar = "malformed_tar"
     }
 
     public let kind: Kind

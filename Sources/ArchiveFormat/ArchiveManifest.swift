@@ -1,0 +1,110 @@
+import CompressNIO
+import NIOCore
+
+/// What an archive holds, member by member: stored gzip-compressed beside the archive, read back
+/// to browse a backup, restore single files and compare two backups.
+///
+/// Encoding: one line per entry, `kind TAB mode(octal) TAB size TAB mtime TAB sha256|- TAB path
+/// TAB link`, with `\`, TAB and line breaks in paths escaped; the format line `mm-manifest 1` first.
+public struct ArchiveManifest: Sendable, Equatable {
+    static let formatLine = "mm-manifest 1"
+    public private(set) var entries: [TarEntry]
+
+    public init(entries: [TarEntry] = []) {
+        self.entries = entries
+    }
+
+    public mutating func append(_ entry: TarEntry) {
+        entries.append(entry)
+    }
+
+    /// The gzip-compressed encoding.
+    public func encoded() throws -> [UInt8] {
+        var text = Self.formatLine + "\n"
+        text.reserveCapacity(entries.count * 96)
+        for entry in entries {
+            let sha = entry.sha256 ?? "-"
+            text += "\(entry.kind.rawValue)\t\(String(entry.mode, radix: 8))\t\(entry.size)\t\(entry.mtime)\t\(sha)\t"
+            text += Self.escape(entry.path) + "\t" + Self.escape(entry.linkTarget) + "\n"
+        }
+        var buffer = ByteBuffer(string: text)
+        let compressed = try buffer.compress(with: .gzip())
+        return Array(buffer: compressed)
+    }
+
+    public init(decoding bytes: [UInt8]) throws {
+        var buffer = ByteBuffer(bytes: bytes)
+        guard let plain = try? buffer.decompress(with: .gzip()) else {
+            throw ArchiveFormatError(.malformedTar, "the manifest is not gzip data")
+        }
+        let text = String(buffer: plain)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+        guard lines.first == Substring(Self.formatLine) else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
+        lines = lines.dropFirst()
+        var entries: [TarEntry] = []
+        entries.reserveCapacity(lines.count)
+        for line in lines {
+            let fields = line.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false)
+            guard fields.count == 7, let kind = TarEntry.Kind(rawValue: String(fields[0])), let mode = UInt32(fields[1], radix: 8),
+                  let size = Int64(fields[2]), let mtime = Int64(fields[3]) else {
+                throw ArchiveFormatError(.malformedTar, "manifest line \(entries.count + 2) does not parse")
+            }
+            entries.append(TarEntry(path: Self.unescape(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime,
+                                    linkTarget: Self.unescape(fields[6]), sha256: fields[4] == "-" ? nil : String(fields[4])))
+        }
+        self.entries = entries
+    }
+
+    /// Entries whose path starts with `prefix`, in path order, at most `limit`, after the path `after`.
+    public func listing(prefix: String, after: String? = nil, limit: Int) -> [TarEntry] {
+        var result: [TarEntry] = []
+        for entry in entries.sorted(by: { $0.path < $1.path }) where entry.path.hasPrefix(prefix) {
+            if let after, entry.path <= after { continue }
+            result.append(entry)
+            if result.count == limit { break }
+        }
+        return result
+    }
+
+    /// The last entry for each path (a path that appears again in an archive replaces itself).
+    public var byPath: [String: TarEntry] {
+        Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return text }
+        var out = ""
+        for character in text.unicodeScalars {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    static func unescape(_ text: Substring) -> String {
+        guard text.contains("\\") else { return String(text) }
+        var out = ""
+        var escaping = false
+        for character in text {
+            if escaping {
+                switch character {
+                case "t": out.append("\t")
+                case "n": out.append("\n")
+                case "r": out.append("\r")
+                default: out.append(character)
+                }
+                escaping = false
+            } else if character == "\\" {
+                escaping = true
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}

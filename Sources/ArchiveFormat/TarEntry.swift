@@ -1,0 +1,32 @@
+/// One member of a tar archive, as the manifest records it.
+public struct TarEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case file, directory, symlink, hardlink, other
+    }
+
+    public var path: String
+    public var kind: Kind
+    public var mode: UInt32
+    public var size: Int64
+    /// Seconds since 1970.
+    public var mtime: Int64
+    public var linkTarget: String
+    /// Lowercase hex SHA-256 of a regular file's content; nil for other kinds and sparse files.
+    public var sha256: String?
+
+    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.mode = mode
+        self.size = size
+        self.mtime = mtime
+        self.linkTarget = linkTarget
+        self.sha256 = sha256
+    }
+
+    /// Whether the content or metadata differ (what a diff of two backups reports as changed).
+    public func differs(from other: TarEntry) -> Bool {
+        kind != other.kind || size != other.size || mode != other.mode || linkTarget != other.linkTarget
+            || (sha256 != nil && other.sha256 != nil ? sha256 != other.sha256 : mtime != other.mtime)
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+
+/// Reads a tar stream as it arrives and reports each member with its metadata and, for regular
+/// files, the SHA-256 of its content: the archive's manifest, built without a temporary file.
+/// Understands POSIX ustar, pax extended headers and GNU long names, dump directories and sparse
+/// members; every header's checksum is checked.
+public struct TarStreamReader: Sendable {
+    /// Bounds the long-name and pax data kept in memory.
+    static let metadataLimit = 1 << 20
+
+    private enum Member: Sendable {
+        case content(TarEntry, hasher: SHA256?)
+        case metadata(UInt8, [UInt8])
+        case skipped
+    }
+
+    private var header: [UInt8] = []
+    private var member: Member?
+    private var remaining: Int64 = 0
+    private var padding = 0
+    private var longName: String?
+    private var longLink: String?
+    private var pax: [String: String] = [:]
+    private var zeroBlocks = 0
+    public private(set) var entries = 0
+
+    public init() {}
+
+    /// Whether the end-of-archive marker has been read.
+    public var isComplete: Bool { zeroBlocks >= 2 }
+
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void) throws {
+        var offset = 0
+        while offset < bytes.count {
+            if remaining > 0 {
+                let take = Int(min(remaining, Int64(bytes.count - offset)))
+                try feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                remaining -= Int64(take)
+                offset += take
+                if remaining == 0 { try endMember(onEntry) }
+            } else if padding > 0 {
+                let take = min(padding, bytes.count - offset)
+                padding -= take
+                offset += take
+            } else if isComplete {
+                return  // GNU tar pads the end to its record size with zeros
+            } else {
+                let take = min(TarHeader.blockSize - header.count, bytes.count - offset)
+                header.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                offset += take
+                if header.count == TarHeader.blockSize {
+                    let block = TarHeader(block: header)
+                    header.removeAll(keepingCapacity: true)
+                    try begin(block, onEntry)
+                }
+            }
+        }
+    }
+
+    /// Throws when the stream stopped inside a member or before the end-of-archive marker.
+    public func finish() throws {
+        guard remaining == 0, header.isEmpty, zeroBlocks >= 1 else {
+            throw ArchiveFormatError(.malformedTar, "the tar stream ends early (after \(entries) entries)")
+        }
+    }
+
+    private mutating func begin(_ block: TarHeader, _ onEntry: (TarEntry) throws -> Void) throws {
+        if block.isZero {
+            zeroBlocks += 1
+            return
+        }
+        guard zeroBlocks == 0 else { throw ArchiveFormatError(.malformedTar, "a tar header follows the end-of-archive marker") }
+        guard block.checksumMatches, let size = block.size, size >= 0 else {
+            throw ArchiveFormatError(.malformedTar, "tar header \(entries + 1) is corrupt (checksum or size)")
+        }
+        let flag = block.typeFlag
+        let dataSize = Int64(pax["size"].flatMap { Int64($0) } ?? size)
+        remaining = flag == UInt8(ascii: "5") || flag == UInt8(ascii: "1") || flag == UInt8(ascii: "2") ? 0 : dataSize
+        if flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") || flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") {
+            guard size <= Self.metadataLimit else { throw ArchiveFormatError(.malformedTar, "a tar extended header of \(size) bytes is too large") }
+            remaining = size
+            member = .metadata(flag, [])
+        } else {
+            let entry = makeEntry(block, size: dataSize)
+            let hashed = entry.kind == .file && flag != UInt8(ascii: "S")
+            member = .content(entry, hasher: hashed ? SHA256() : nil)
+        }
+        padding = Int((TarHeader.blockSize - Int(remaining % Int64(TarHeader.blockSize))) % TarHeader.blockSize)
+        if remaining == 0 { try endMember(onEntry) }
+    }
+
+    private mutating func makeEntry(_ block: TarHeader, size: Int64) -> TarEntry {
+        let kind: TarEntry.Kind
+        switch block.typeFlag {
+        case 0, UInt8(ascii: "0"), UInt8(ascii: "7"), UInt8(ascii: "S"): kind = .file
+        case UInt8(ascii: "5"), UInt8(ascii: "D"): kind = .directory
+        case UInt8(ascii: "2"): kind = .symlink
+        case UInt8(ascii: "1"): kind = .hardlink
+        default: kind = .other
+        }
+        var path = pax["path"] ?? longName ?? block.path
+        if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
+        let mtime = pax["mtime"].flatMap { Double($0) }.map { Int64($0) } ?? block.mtime
+        let entry = TarEntry(path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
+                             linkTarget: pax["linkpath"] ?? longLink ?? block.linkName)
+        longName = nil
+        longLink = nil
+        pax = [:]
+        return entry
+    }
+
+    private mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        switch member {
+        case .content(let entry, var hasher?):
+            member = .skipped  // hand the hasher over without a copy of its state
+            hasher.update(bufferPointer: bytes)
+            member = .content(entry, hasher: hasher)
+        case .metadata(let flag, var data):
+            member = .skipped
+            data.append(contentsOf: bytes)
+            member = .metadata(flag, data)
+        default: break
+        }
+    }
+
+    private mutating func endMember(_ onEntry: (TarEntry) throws -> Void) throws {
+        let finished = member
+        member = nil
+        switch finished {
+        case .content(var entry, let hasher):
+            if let hasher { entry.sha256 = hasher.finalize().map { String(byte: $0) }.joined() }
+            entries += 1
+            try onEntry(entry)
+        case .metadata(UInt8(ascii: "L"), let data): longName = TarHeader.text(data[...])
+        case .metadata(UInt8(ascii: "K"), let data): longLink = TarHeader.text(data[...])
+        case .metadata(UInt8(ascii: "x"), let data): pax = Self.paxRecords(data)
+        default: break
+        }
+    }
+
+    /// `"<length> <key>=<value>\n"` records.
+    static func paxRecords(_ data: [UInt8]) -> [String: String] {
+        var records: [String: String] = [:]
+        var index = 0
+        while index < data.count {
+            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
+                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)), length > 0, index + length <= data.count else { break }
+            let record = data[(space + 1)..<(index + length - 1)]
+            if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
+                records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] =
+                    String(decoding: record[(equals + 1)...], as: UTF8.self)
+            }
+            index += length
+        }
+        return records
+    }
+}
+
+extension String {
+    /// Two lowercase hex digits.
+    init(byte: UInt8) {
+        let digits = Array("0123456789abcdef".utf8)
+        self.init(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
+    }
+}

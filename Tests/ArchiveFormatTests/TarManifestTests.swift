@@ -1,0 +1,159 @@
+import ArchiveFormat
+import Crypto
+import Foundation
+import Testing
+
+/// The manifest reader against archives GNU tar writes, in each of its formats.
+@Suite struct TarManifestTests {
+    /// A tree with the awkward cases: long names, a tab and a newline in names, links, empty and
+    /// block-sized files.
+    static func makeTree() throws -> (root: String, files: [String: [UInt8]]) {
+        let root = NSTemporaryDirectory() + "mm-tar-\(UUID().uuidString)"
+        let longDirectory = String(repeating: "d", count: 120)
+        try FileManager.default.createDirectory(atPath: root + "/tree/" + longDirectory, withIntermediateDirectories: true)
+        var files: [String: [UInt8]] = [
+            "tree/empty": [],
+            "tree/block": Array(repeating: 7, count: 512),
+            "tree/odd": Array((0..<1500).map { UInt8($0 % 251) }),
+            "tree/" + longDirectory + "/" + String(repeating: "f", count: 90): Array("long\n".utf8),
+            "tree/tab\tand\nnewline": Array("weird".utf8),
+        ]
+        files["tree/big"] = Array((0..<70_000).map { UInt8(truncatingIfNeeded: $0 * 31) })
+        for (path, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: root + "/" + path)) }
+        try FileManager.default.createSymbolicLink(atPath: root + "/tree/link", withDestinationPath: "odd")
+        try FileManager.default.linkItem(atPath: root + "/tree/odd", toPath: root + "/tree/hard")
+        return (root, files)
+    }
+
+    static func tar(_ arguments: [String], in directory: String) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tar"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        return Array(data)
+    }
+
+    static func read(_ archive: [UInt8], piece: Int = 333) throws -> ArchiveManifest {
+        var reader = TarStreamReader()
+        var manifest = ArchiveManifest()
+        var offset = 0
+        while offset < archive.count {
+            let end = min(offset + piece, archive.count)
+            try archive[offset..<end].withUnsafeBytes { try reader.consume($0) { manifest.append($0) } }
+            offset = end
+        }
+        try reader.finish()
+        return manifest
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+
+    @Test(arguments: ["gnu", "posix", "ustar-free"])
+    func readsEveryMemberWithItsHash(format: String) throws {
+        let (root, files) = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let formatArguments = format == "ustar-free" ? [] : ["--format=\(format)"]
+        let archive = try Self.tar(["-cf", "-"] + formatArguments + ["tree"], in: root)
+        let manifest = try Self.read(archive)
+        let byPath = manifest.byPath
+        for (path, bytes) in files {
+            let entry = try #require(byPath[path], "\(path) missing from the \(format) manifest")
+            #expect(entry.kind == .file)
+            #expect(entry.size == Int64(bytes.count))
+            #expect(entry.sha256 == Self.hex(bytes))
+        }
+        #expect(byPath["tree/link"]?.kind == .symlink)
+        #expect(byPath["tree/link"]?.linkTarget == "odd")
+        #expect([TarEntry.Kind.hardlink, .file].contains(byPath["tree/hard"]?.kind ?? .other))
+        #expect(byPath["tree"]?.kind == .directory)
+        let mtime = try #require(try FileManager.default.attributesOfItem(atPath: root + "/tree/odd")[.modificationDate] as? Date)
+        #expect(byPath["tree/odd"]?.mtime == Int64(mtime.timeIntervalSince1970))
+    }
+
+    @Test func manifestEncodingRoundTripsAndLists() throws {
+        let (root, _) = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let manifest = try Self.read(try Self.tar(["-cf", "-", "tree"], in: root))
+        let decoded = try ArchiveManifest(decoding: try manifest.encoded())
+        #expect(decoded == manifest)
+        let listed = decoded.listing(prefix: "tree/b", limit: 10).map(\.path)
+        #expect(listed == ["tree/big", "tree/block"])
+        #expect(decoded.listing(prefix: "tree/", after: "tree/big", limit: 1).map(\.path) == ["tree/block"])
+    }
+
+    @Test func incrementalArchivesReadWithTheirDumpDirectories() throws {
+        let (root, _) = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let snapshot = root + "/snapshot"
+        _ = try Self.tar(["--listed-incremental=\(snapshot)", "-cf", "-", "tree"], in: root)
+        try Data("new".utf8).write(to: URL(fileURLWithPath: root + "/tree/added"))
+        let incremental = try Self.read(try Self.tar(["--listed-incremental=\(snapshot)", "-cf", "-", "tree"], in: root))
+        let files = incremental.entries.filter { $0.kind == .file }.map(\.path)
+        #expect(files == ["tree/added"])
+        #expect(incremental.byPath["tree"]?.kind == .directory)
+    }
+
+    @Test func diffNamesAddedRemovedAndChanged() {
+        let old = ArchiveManifest(entries: [
+            TarEntry(path: "a", kind: .file, mode: 0o644, size: 1, mtime: 1, sha256: "11"),
+            TarEntry(path: "b", kind: .file, mode: 0o644, size: 1, mtime: 1, sha256: "22"),
+            TarEntry(path: "c", kind: .file, mode: 0o644, size: 1, mtime: 1, sha256: "33"),
+        ])
+        let new = ArchiveManifest(entries: [
+            TarEntry(path: "a", kind: .file, mode: 0o644, size: 1, mtime: 9, sha256: "11"),
+            TarEntry(path: "b", kind: .file, mode: 0o644, size: 1, mtime: 1, sha256: "99"),
+            TarEntry(path: "d", kind: .file, mode: 0o644, size: 1, mtime: 1, sha256: "44"),
+        ])
+        let diff = ManifestDiff(old: old, new: new)
+        #expect(diff.added.map(\.path) == ["d"])
+        #expect(diff.removed.map(\.path) == ["c"])
+        #expect(diff.changed.map(\.path) == ["b"])
+    }
+}
+
+/// Tar streams an attacker could store or send: the reader refuses them instead of inventing entries.
+@Suite struct AttackTarManifestTests {
+    @Test func corruptHeaderChecksumIsRefused() throws {
+        let (root, _) = try TarManifestTests.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var archive = try TarManifestTests.tar(["-cf", "-", "tree"], in: root)
+        archive[10] ^= 0x20
+        #expect(throws: ArchiveFormatError.self) { _ = try TarManifestTests.read(archive) }
+    }
+
+    @Test func truncatedStreamIsRefused() throws {
+        let (root, _) = try TarManifestTests.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let archive = try TarManifestTests.tar(["-cf", "-", "tree"], in: root)
+        #expect(throws: ArchiveFormatError.self) { _ = try TarManifestTests.read(Array(archive.prefix(5000))) }
+        #expect(throws: ArchiveFormatError.self) { _ = try TarManifestTests.read([]) }
+    }
+
+    @Test func hugeExtendedHeaderIsRefused() throws {
+        var block = [UInt8](repeating: 0, count: 512)
+        for (index, byte) in "././@LongLink".utf8.enumerated() { block[index] = byte }
+        for (index, byte) in "0000644\0".utf8.enumerated() { block[100 + index] = byte }
+        for (index, byte) in "77777777777\0".utf8.enumerated() { block[124 + index] = byte }  // 8 GiB long name
+        block[156] = UInt8(ascii: "L")
+        for index in 148..<156 { block[index] = 0x20 }
+        let sum = block.reduce(0) { $0 + Int($1) }
+        for (index, byte) in (String(sum, radix: 8).leftPadded(to: 6) + "\0 ").utf8.enumerated() { block[148 + index] = byte }
+        #expect { _ = try TarManifestTests.read(block + [UInt8](repeating: 0, count: 4096)) } throws: {
+            ($0 as? ArchiveFormatError)?.kind == .malformedTar
+        }
+    }
+
+    @Test func garbageManifestIsRefused() {
+        #expect(throws: ArchiveFormatError.self) { _ = try ArchiveManifest(decoding: Array("not gzip".utf8)) }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
