@@ -10,7 +10,7 @@ public struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConver
         case tampered
         /// The stream ended before its final chunk.
         case truncated
-        /// A data key that is not 32 bytes, or a wrapped key that does not open.
+        /// A data key that is not 256 bits.
         case badKey = "bad_key"
         /// A tar stream that does not parse (bad header checksum, size, or an early end).
         case malformedTar = "malformed_tar"

@@ -11,7 +11,8 @@ public struct ArchiveSealer: Sendable {
     private var chunkIndex: UInt64 = 0
     private var headerWritten = false
 
-    /// `dataKey` must be 32 fresh random bytes used for this archive only (see `DataKey`).
+    /// `dataKey` must be 32 fresh random bytes used for this archive only: chunk counters restart at
+    /// zero in every archive, so a key used twice would repeat nonces.
     public init(dataKey: SymmetricKey, chunkSize: Int = SealedArchiveHeader.defaultChunkSize) throws(ArchiveFormatError) {
         guard dataKey.bitCount == 256 else { throw ArchiveFormatError(.badKey, "an archive data key must be 256 bits") }
         guard SealedArchiveHeader.chunkSizes.contains(chunkSize) else {

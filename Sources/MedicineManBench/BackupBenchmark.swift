@@ -19,12 +19,22 @@ struct BackupBenchmark: AsyncParsableCommand {
     @Option(help: "Megabytes of test data to create on the host (half random, half text).") var megabytes = 512
     @Option(help: "Local directory for the archives.") var output = NSTemporaryDirectory()
     @Option(help: "Runs of each tool (the best is kept).") var runs = 3
+    @Option(help: "gzip | zstd | none: what the remote tar compresses with (both tools).") var compression = "gzip"
+    @Option(help: "Cipher both tools use, e.g. aes128-ctr (default: each tool's own choice).") var cipher: String?
+    @Option(help: "MAC both tools use, e.g. hmac-sha2-256 (default: each tool's own choice).") var mac: String?
+
+    func validate() throws {
+        guard Compression(rawValue: compression) != nil else { throw ValidationError("--compression must be gzip, zstd or none") }
+        guard (cipher == nil) == (mac == nil) else { throw ValidationError("give --cipher and --mac together") }
+    }
 
     func run() async throws {
         let logger = BenchRedis.logger()
         let pem = try String(contentsOfFile: key, encoding: .utf8)
         let session = try await SSHSession.connect(SSHConfiguration(
-            host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse), logger: logger)
+            host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse,
+            algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }), logger: logger)
+        let compression = Compression(rawValue: compression) ?? .gzip
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-data"
         let half = megabytes / 2
@@ -35,7 +45,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         var ours = 0.0
         var size: Int64 = 0
         for _ in 0..<runs {
-            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: .gzip)
+            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: compression)
             let started = ContinuousClock.now
             let outcome = try await BackupRunner(storage: BackupStorage(root: output), logger: logger).run(request, on: session) { _ in }
             ours = max(ours, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
@@ -49,10 +59,12 @@ struct BackupBenchmark: AsyncParsableCommand {
         try FileManager.default.copyItem(atPath: key, toPath: copy)
         chmod(copy, 0o600)
         for _ in 0..<runs {
-            let archive = output + "/reference.tar.gz"
+            let archive = output + "/reference.tar"
+            let tarFlags = ["gzip": "czf", "zstd": "--zstd -cf", "none": "cf"][compression.rawValue] ?? "czf"
+            let algorithms = cipher.map { "-c \(ShellArgument.quote($0)) -m \(ShellArgument.quote(mac ?? "")) " } ?? ""
             let started = ContinuousClock.now
-            let status = try Self.shell("ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i \(ShellArgument.quote(copy)) -p \(port) " +
-                                        "\(ShellArgument.quote(user + "@" + host)) \(ShellArgument.quote("tar czf - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
+            let status = try Self.shell("ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(port) " +
+                                        "\(ShellArgument.quote(user + "@" + host)) \(ShellArgument.quote("tar \(tarFlags) - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
             guard status == 0 else { throw ValidationError("ssh reference run failed (exit \(status))") }
             reference = max(reference, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
             try? FileManager.default.removeItem(atPath: archive)

@@ -5,6 +5,8 @@ import PostgresClient
 public enum BackupKind: String, Sendable, Codable { case manual, scheduled }
 public enum BackupVerification: String, Sendable, Codable { case pending, verified, failed, skipped }
 public enum Compression: String, Sendable, Codable, CaseIterable { case gzip, zstd, none }
+/// Full, or only what changed since its base (GNU tar `--listed-incremental`).
+public enum BackupType: String, Sendable, Codable, CaseIterable { case full, incremental }
 
 public struct Backup: Sendable, Codable, Equatable {
     @LowercaseUUID public var id: UUID
@@ -16,6 +18,15 @@ public struct Backup: Sendable, Codable, Equatable {
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    /// What the archive holds: everything, or the changes since `baseBackupId`.
+    public var backupType: BackupType
+    /// The backup an incremental builds on; restoring it applies the chain from its full backup.
+    @LowercaseOptionalUUID public var baseBackupId: UUID?
+    /// 0 for a full backup, n for the n-th incremental after it.
+    public var chainPosition: Int
+    /// The public id of the key that seals the archive's data key; nil for a plain archive.
+    public var encryptionKeyId: String?
+    public var isEncrypted: Bool { encryptionKeyId != nil }
     /// The archive, relative to `BACKUP_DIR`: `<server id>/<yyyy>/<mm>/<backup id>.tar.gz` (rows from
     /// before migration 0009 may hold an absolute path; only its tail counts, see `BackupStorage`).
     public var filePath: String?
@@ -35,6 +46,7 @@ public struct Backup: Sendable, Codable, Equatable {
 
     public init(id: UUID = UUID(), serverId: UUID, scheduleId: UUID? = nil, kind: BackupKind, status: RecordStatus = .pending,
                 verification: BackupVerification = .pending, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
+                backupType: BackupType = .full, baseBackupId: UUID? = nil, chainPosition: Int = 0, encryptionKeyId: String? = nil,
                 filePath: String? = nil, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil, attempts: Int = 0,
                 startedAt: Date? = nil, completedAt: Date? = nil, verifiedAt: Date? = nil, error: String? = nil, warning: String? = nil,
                 metadata: JSONValue = .object([:]), dueAt: Date? = nil, createdAt: Date = Date()) {
@@ -47,6 +59,10 @@ public struct Backup: Sendable, Codable, Equatable {
         self.paths = paths
         self.exclusions = exclusions
         self.compression = compression
+        self.backupType = backupType
+        self.baseBackupId = baseBackupId
+        self.chainPosition = chainPosition
+        self.encryptionKeyId = encryptionKeyId
         self.filePath = filePath
         self.size = size
         self.sha256 = sha256
@@ -63,8 +79,8 @@ public struct Backup: Sendable, Codable, Equatable {
     }
 
     static let columns = """
-        id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, file_path, size_bytes, sha256,
-        job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, due_at, created_at
+        id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, backup_type, base_backup_id,
+        chain_position, data_key_key_id, file_path, size_bytes, sha256, job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, due_at, created_at
         """
 
     init(row: PostgresRow) throws {
@@ -77,6 +93,10 @@ public struct Backup: Sendable, Codable, Equatable {
         paths = try row.decode("paths")
         exclusions = try row.decode("exclusions")
         compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
+        backupType = BackupType(rawValue: try row.decode("backup_type")) ?? .full
+        baseBackupId = try row.decodeIfPresent("base_backup_id")
+        chainPosition = try row.decode("chain_position")
+        encryptionKeyId = try row.decodeIfPresent("data_key_key_id")
         filePath = try row.decodeIfPresent("file_path")
         size = try row.decodeIfPresent("size_bytes")
         sha256 = try row.decodeIfPresent("sha256")

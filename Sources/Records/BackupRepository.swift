@@ -123,16 +123,19 @@ public struct BackupRepository: Sendable {
         try await lifecycle.markFailed(id: id, error: error)
     }
 
+    /// Completes a backup in one write: where the archive is, what it is (`shape`) and its result.
     public func markCompleted(id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
-                              metadata: JSONValue = .object([:])) async throws(RecordError) -> Backup {
+                              metadata: JSONValue = .object([:]), shape: ArchiveShape = ArchiveShape()) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE backups SET status = 'completed', file_path = $2, size_bytes = $3, sha256 = $4, warning = $5,
                     metadata = metadata || $6::jsonb, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())),
-                    updated_at = now()
+                    backup_type = $7, base_backup_id = $8, chain_position = $9, tar_snapshot = $10, data_key_ciphertext = $11,
+                    data_key_key_id = $12, updated_at = now()
                 WHERE id = $1 RETURNING \(Backup.columns)
-                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata)]).first
+                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), shape.type.rawValue, shape.base, shape.chainPosition,
+                      shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId]).first
             return try Backup(row: try row.orNotFound("backup"))
         }
     }
@@ -160,7 +163,14 @@ public struct BackupRepository: Sendable {
         }
     }
 
+    /// Deletes the row; refuses (conflict) while an incremental backup builds on it, since
+    /// restoring that one needs this archive.
     public func delete(id: UUID) async throws(RecordError) -> Bool {
-        try await lifecycle.delete(id: id)
+        let dependents = try await dependents(of: id)
+        if let first = dependents.first {
+            throw RecordError(.conflict, field: "backup",
+                              "backup \(id.uuidString.lowercased()) is the base of \(dependents.count) incremental backup(s) (\(first.uuidString.lowercased())\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted")
+        }
+        return try await lifecycle.delete(id: id)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 
-/// Re-encrypts every server credential and webhook secret under a new key, in one transaction:
-/// either all of them move to the new key or none does.
+/// Re-encrypts every server credential, webhook secret and archive data key under a new key, in
+/// one transaction: either all of them move to the new key or none does. Archives themselves are
+/// not rewritten: only their sealed data keys change.
 public struct CredentialRotation: Sendable {
     let database: PostgresPool
     let vault: CredentialVault
@@ -34,7 +35,16 @@ public struct CredentialRotation: Sendable {
                     try db.query("UPDATE webhooks SET secret_ciphertext = $2, secret_key_id = $3, updated_at = now() WHERE id = $1",
                                  [id, resealed.ciphertext, resealed.keyId])
                 }
-                return rows.count + webhooks.count
+                let archives = try db.query(
+                    "SELECT id, data_key_ciphertext, data_key_key_id FROM backups WHERE data_key_ciphertext IS NOT NULL ORDER BY id FOR UPDATE").rows
+                for row in archives {
+                    let id: UUID = try row.decode("id")
+                    let sealed = SealedCredential(ciphertext: try row.decode("data_key_ciphertext"), keyId: try row.decode("data_key_key_id"))
+                    let resealed = try target.sealArchiveKey(try vault.openArchiveKey(sealed, backupId: id), backupId: id)
+                    try db.query("UPDATE backups SET data_key_ciphertext = $2, data_key_key_id = $3, updated_at = now() WHERE id = $1",
+                                 [id, resealed.ciphertext, resealed.keyId])
+                }
+                return rows.count + webhooks.count + archives.count
             }
         }
     }

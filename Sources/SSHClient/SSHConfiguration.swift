@@ -9,6 +9,8 @@ public struct SSHConfiguration: Sendable {
     public var connectTimeout: Duration
     /// How often an idle session sends a keepalive so middleboxes keep it open.
     public var keepaliveInterval: Duration
+    /// Cipher and MAC preferences; libssh2's own order when nil.
+    public var algorithms: SSHAlgorithms?
 
     public init(
         host: String,
@@ -17,7 +19,8 @@ public struct SSHConfiguration: Sendable {
         authentication: SSHAuthentication,
         hostKey: HostKeyPolicy,
         connectTimeout: Duration = .seconds(10),
-        keepaliveInterval: Duration = .seconds(15)
+        keepaliveInterval: Duration = .seconds(15),
+        algorithms: SSHAlgorithms? = nil
     ) {
         self.host = host
         self.port = port
@@ -26,6 +29,7 @@ public struct SSHConfiguration: Sendable {
         self.hostKey = hostKey
         self.connectTimeout = connectTimeout
         self.keepaliveInterval = keepaliveInterval
+        self.algorithms = algorithms
     }
 }
 
@@ -49,4 +53,16 @@ public enum HostKeyPolicy: Sendable, Equatable {
     case pinned(String)
     /// First contact: accept the key and report its fingerprint so the caller can pin it.
     case trustOnFirstUse
+}
+
+/// Preferred ciphers and MACs, most preferred first, in both directions (comma-separated names as
+/// OpenSSH spells them, e.g. `aes128-ctr`, `hmac-sha2-256`).
+public struct SSHAlgorithms: Sendable, Equatable {
+    public var ciphers: String
+    public var macs: String
+
+    public init(ciphers: String, macs: String) {
+        self.ciphers = ciphers
+        self.macs = macs
+    }
 }

@@ -119,8 +119,11 @@ extension SSHSession {
                 }
             }
 
-            let outCount = try read(channel, stream: 0, into: &buffer, label: label)
-            if outCount > 0 {
+            // Drain what stdout has before looking at stderr: each read that finds nothing costs a
+            // recv(2), and a bulk transfer is nearly all stdout. Bounded so stdin and stderr still turn.
+            for _ in 0..<64 {
+                let outCount = try read(channel, stream: 0, into: &buffer, label: label)
+                guard outCount > 0 else { break }
                 result.stdoutByteCount += outCount
                 try buffer.withUnsafeBytes { try stdout(UnsafeRawBufferPointer(rebasing: $0[0..<outCount])) }
                 progressed = true
@@ -195,8 +198,9 @@ extension SSHSession {
 
     /// Reads what is available on one stream; 0 when nothing is (EAGAIN) or at end of stream.
     private func read(_ channel: OpaquePointer, stream: Int32, into buffer: inout [UInt8], label: String) throws(SSHError) -> Int {
-        let count = buffer.withUnsafeMutableBytes { raw in
-            libssh2_channel_read_ex(channel, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+        let count = buffer.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return libssh2_channel_read_ex(channel, stream, base.assumingMemoryBound(to: CChar.self), raw.count)
         }
         if count >= 0 { return count }
         if count == Int(LIBSSH2_ERROR_EAGAIN) { return 0 }

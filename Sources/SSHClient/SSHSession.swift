@@ -66,6 +66,7 @@ public actor SSHSession {
         self.session = session
         libssh2_session_set_blocking(session, 0)
         do {
+            try preferAlgorithms(session, label: label)
             try retrying(until: deadline, expired: SSHError(.timedOut, "SSH handshake with \(label) timed out")) {
                 libssh2_session_handshake(session, libssh2_socket_t(socket))
             }
@@ -124,6 +125,16 @@ public actor SSHSession {
     }
 
     // MARK: - Handshake steps
+
+    private func preferAlgorithms(_ session: OpaquePointer, label: String) throws(SSHError) {
+        guard let algorithms = configuration.algorithms else { return }
+        for (method, names) in [(LIBSSH2_METHOD_CRYPT_CS, algorithms.ciphers), (LIBSSH2_METHOD_CRYPT_SC, algorithms.ciphers),
+                                (LIBSSH2_METHOD_MAC_CS, algorithms.macs), (LIBSSH2_METHOD_MAC_SC, algorithms.macs)] {
+            guard libssh2_session_method_pref(session, method, names) == 0 else {
+                throw SSHError(.protocolError, "libssh2 supports none of the algorithms '\(names)' asked for \(label)")
+            }
+        }
+    }
 
     private func checkHostKey(_ session: OpaquePointer, label: String) throws(SSHError) {
         guard let hash = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256) else {

@@ -50,8 +50,18 @@ public struct BackupRetention: Sendable {
         let completed = try await backups.completed(scheduleId: schedule.id)
         let kept = RetentionPlan.kept(completed, policy: schedule.retention, timeZone: TimeZone(identifier: schedule.timezone) ?? .gmt)
         var deleted: [UUID] = []
+        // Newest first, so an incremental goes before the base it builds on; a backup that a kept
+        // one still depends on stays, and the log says which.
         for backup in completed where !kept.contains(backup.id) {
-            guard try await backups.delete(id: backup.id) else { continue }
+            let removed: Bool
+            do {
+                removed = try await backups.delete(id: backup.id)
+            } catch {
+                guard error.kind == .conflict else { throw error }
+                logger.info("retention kept a backup another depends on", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
+                continue
+            }
+            guard removed else { continue }
             deleted.append(backup.id)
             // The same containment check as DELETE /api/backups/:id: nothing outside BACKUP_DIR, nothing another row names.
             await storage.removeArchive(of: backup, backups: backups, logger: logger)

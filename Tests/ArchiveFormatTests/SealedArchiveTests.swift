@@ -64,17 +64,6 @@ import Testing
         let gzip: [UInt8] = [0x1f, 0x8b, 8, 0] + Array(repeating: 0, count: 100)
         #expect { _ = try Self.open(gzip, key: SymmetricKey(size: .bits256)) } throws: { ($0 as? ArchiveFormatError)?.kind == .notSealed }
     }
-
-    @Test func dataKeyWrapsAndUnwrapsOnlyForItsArchive() throws {
-        let kek = SymmetricKey(size: .bits256)
-        let dataKey = ArchiveDataKey()
-        let wrapped = try dataKey.wrapped(with: kek, archiveID: "backup-a")
-        #expect(wrapped.count == ArchiveDataKey.wrappedSize)
-        let opened = try ArchiveDataKey(unwrapping: wrapped, with: kek, archiveID: "backup-a")
-        #expect(opened.key == dataKey.key)
-        #expect(throws: ArchiveFormatError.self) { _ = try ArchiveDataKey(unwrapping: wrapped, with: kek, archiveID: "backup-b") }
-        #expect(throws: ArchiveFormatError.self) { _ = try ArchiveDataKey(unwrapping: wrapped, with: SymmetricKey(size: .bits256), archiveID: "backup-a") }
-    }
 }
 
 /// What an attacker with write access to the storage could do to a sealed archive.

@@ -1,0 +1,46 @@
+import CompressNIO
+import NIOCore
+
+/// Undoes the archive's compression as bytes arrive, so the tar inside can be read without a
+/// temporary file.
+public protocol StreamDecompressor {
+    mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws
+    mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+/// An uncompressed archive.
+public struct PassthroughDecompressor: StreamDecompressor {
+    public init() {}
+    public mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws { try emit(compressed) }
+    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {}
+}
+
+/// gzip, through zlib (compress-nio), with a fixed output window: memory stays bounded.
+public struct GzipDecompressor: StreamDecompressor {
+    private let decompressor: any NIODecompressor
+    private var input = ByteBuffer()
+
+    public init() throws {
+        decompressor = CompressionAlgorithm.gzip().decompressor
+        decompressor.window = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+        try decompressor.startStream()
+    }
+
+    public mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        input.clear()
+        input.writeBytes(compressed)
+        do {
+            try input.decompressStream(with: decompressor) { window in
+                try window.withUnsafeReadableBytes { try emit($0) }
+            }
+        } catch let error as ArchiveFormatError {
+            throw error
+        } catch {
+            throw ArchiveFormatError(.malformedTar, "the archive's gzip stream is corrupt")
+        }
+    }
+
+    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try? decompressor.finishStream()
+    }
+}
