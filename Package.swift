@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "ServerJobs",
             dependencies: [
-                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO",
+                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

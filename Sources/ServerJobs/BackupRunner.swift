@@ -16,6 +16,8 @@ public struct BackupOutcome: Sendable, Equatable {
     public var sha256: String
     /// Set when tar reported files that changed while read (exit 1).
     public var warning: String?
+    /// GNU tar's incremental state after this run, when the request carried one.
+    public var tarSnapshot: [UInt8]? = nil
 }
 
 /// What to back up: taken from the backup record.
@@ -25,13 +27,21 @@ public struct BackupRequest: Sendable, Equatable {
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    /// Seals the archive as it streams (AES-256-GCM chunks); nil stores it plain.
+    public var dataKey: SymmetricKey?
+    /// GNU tar `--listed-incremental` state to start from: empty for a full backup that starts a
+    /// chain, the base's snapshot for an incremental; nil runs plain `tar` (no chain).
+    public var tarSnapshot: [UInt8]?
 
-    public init(id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip) {
+    public init(id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
+                dataKey: SymmetricKey? = nil, tarSnapshot: [UInt8]? = nil) {
         self.id = id
         self.serverId = serverId
         self.paths = paths
         self.exclusions = exclusions
         self.compression = compression
+        self.dataKey = dataKey
+        self.tarSnapshot = tarSnapshot
     }
 
     public init(_ backup: Backup) {
@@ -50,11 +60,12 @@ public struct BackupRunner: Sendable {
     }
 
     /// The remote command: a fixed template, every path and pattern quoted.
-    static func tarCommand(paths: [String], exclusions: [String], compression: Compression) throws(ServerJobError) -> String {
+    static func tarCommand(paths: [String], exclusions: [String], compression: Compression, listedIncremental: String? = nil) throws(ServerJobError) -> String {
         guard !paths.isEmpty else { throw ServerJobError(.invalidRequest, "a backup needs at least one path") }
         for path in paths { try ShellArgument.validatePath(path, field: "path") }
         for pattern in exclusions { try ShellArgument.validateText(pattern, field: "exclusion") }
         var words = ["tar", "--create", "--file=-", "--ignore-failed-read"]
+        if let listedIncremental { words.append(ShellArgument.quote("--listed-incremental=" + listedIncremental)) }
         switch compression {
         case .gzip: words.append("--gzip")
         case .zstd: words.append("--zstd")
@@ -72,7 +83,8 @@ public struct BackupRunner: Sendable {
     /// attempt that was taken over never replaces its successor's archive.
     public func run(_ backup: BackupRequest, on session: SSHSession, attempt: String = "", fence: @escaping @Sendable () async throws -> Void = {},
                     progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
-        let command = try Self.tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
+        // Checked before anything is uploaded; the command run carries the snapshot's path.
+        _ = try Self.tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
         if backup.compression == .zstd {
             let probe = try? await session.run("command -v zstd", timeout: .seconds(15))
             guard probe?.exitStatus == 0 else {
@@ -93,28 +105,23 @@ public struct BackupRunner: Sendable {
             }
         }
         defer { reporter.cancel() }
-        let streamed: Result<(SSHExecResult, String), any Error>
+        let streamed: Result<StreamedArchive, any Error>
         do {
             streamed = .success(try await session.perform { session in
-                var hasher = SHA256()
-                let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
-                    try file.write(chunk)
-                    hasher.update(bufferPointer: chunk)
-                    received.add(Int64(chunk.count), ordering: .relaxed)
-                }
-                return (result, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+                try Self.stream(backup, on: session, received: { received.add(Int64($0), ordering: .relaxed) }) { try file.write($0) }
             })
         } catch {
             streamed = .failure(error)
         }
         do {
-            let (result, digest) = try streamed.get()
-            let warning = try Self.judge(result)
+            let archive = try streamed.get()
+            let warning = try Self.judge(archive.result)
             try file.finish()
             try await fence()
             try file.move(to: finalPath)
             await progress(received.load(ordering: .relaxed))
-            return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: received.load(ordering: .relaxed), sha256: digest, warning: warning)
+            return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: archive.storedBytes, sha256: archive.sha256,
+                                 warning: warning, tarSnapshot: archive.tarSnapshot)
         } catch {
             file.discard()
             switch error {
