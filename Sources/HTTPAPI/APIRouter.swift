@@ -2,6 +2,7 @@ import Hummingbird
 import JobQueue
 import JSONSupport
 import Logging
+import Tracing
 
 /// Everything the HTTP layer needs from the rest of the platform.
 public struct APIDependencies: Sendable {
@@ -23,12 +24,15 @@ public struct APIDependencies: Sendable {
     public var eventStreams: JobEventHub
     /// Dashboard sessions: when set, `/api` also accepts the session cookie (with CSRF checks on writes).
     public var browserSessions: BrowserSessions?
+    /// Traces each request; the no-op tracer unless the platform exports traces.
+    public var tracer: any Tracer
 
     public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
                 domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
                 writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
-                browserSessions: BrowserSessions? = nil) {
+                browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()) {
         self.eventStreams = eventStreams
+        self.tracer = tracer
         self.readiness = readiness
         self.version = version
         self.authenticator = authenticator
@@ -45,8 +49,9 @@ public struct APIDependencies: Sendable {
 /// bearer authentication.
 public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: HTTPTracingMiddleware<APIRequestContext>(tracer: dependencies.tracer))
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(registry: dependencies.metrics))
+    router.add(middleware: HTTPMetricsMiddleware<APIRequestContext>(factory: dependencies.metrics.factory))
     addProbes(to: router, dependencies, withDomain: true)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")

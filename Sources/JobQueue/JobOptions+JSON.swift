@@ -27,6 +27,7 @@ extension JobOptions {
         if let stackTraceLimit { object["stackTraceLimit"] = .int(Int64(stackTraceLimit)) }
         if let keepLogs { object["kl"] = .int(Int64(keepLogs)) }
         if let onChildFailure { object[onChildFailure.rawValue] = true }
+        if let telemetry { object["telemetry"] = telemetry.json }
         return .object(object)
     }
 
@@ -34,7 +35,7 @@ extension JobOptions {
         "jobId", "priority", "delay", "attempts", "backoff", "lifo", "removeOnComplete", "removeOnFail",
         "de", "deduplication", "debounce", "timestamp", "timeout", "stackTraceLimit", "kl", "keepLogs",
         "fpof", "cpof", "idof", "rdof", "failParentOnFailure", "continueParentOnFailure", "ignoreDependencyOnFailure",
-        "removeDependencyOnFailure",
+        "removeDependencyOnFailure", "telemetry",
     ]
 
     /// Reads options leniently: missing or malformed fields take their defaults, as BullMQ does.
@@ -72,6 +73,7 @@ extension JobOptions {
         where object[policy.rawValue]?.boolValue == true || object[longNames[policy] ?? ""]?.boolValue == true {
             onChildFailure = policy
         }
+        telemetry = object["telemetry"].flatMap(JobTelemetry.init(json:))
         extra = object.filter { !Self.knownKeys.contains($0.key) }
     }
 

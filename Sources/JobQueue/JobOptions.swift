@@ -27,6 +27,8 @@ public struct JobOptions: Sendable, Equatable {
     public var keepLogs: Int?
     /// What a failure of this job (as a child in a flow) does to its parent.
     public var onChildFailure: ChildFailurePolicy?
+    /// The trace context of whoever added the job (BullMQ's `telemetry`).
+    public var telemetry: JobTelemetry?
     public var extra: [String: JSONValue]
 
     /// BullMQ's four mutually exclusive child options.
@@ -46,7 +48,7 @@ public struct JobOptions: Sendable, Equatable {
         lifo: Bool = false, removeOnComplete: KeepJobs? = nil, removeOnFail: KeepJobs? = nil,
         deduplication: Deduplication? = nil, timestamp: Int? = nil, timeout: Int? = nil,
         stackTraceLimit: Int? = nil, keepLogs: Int? = nil, onChildFailure: ChildFailurePolicy? = nil,
-        extra: [String: JSONValue] = [:]
+        telemetry: JobTelemetry? = nil, extra: [String: JSONValue] = [:]
     ) {
         self.jobId = jobId
         self.priority = priority
@@ -62,6 +64,7 @@ public struct JobOptions: Sendable, Equatable {
         self.stackTraceLimit = stackTraceLimit
         self.keepLogs = keepLogs
         self.onChildFailure = onChildFailure
+        self.telemetry = telemetry
         self.extra = extra
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import RedisClient
+import Tracing
 
 /// How one attempt ended.
 enum AttemptOutcome: Sendable {
@@ -42,7 +43,21 @@ extension Worker {
         }
         let context = JobContext(job: job, token: token, queue: queue, report: options.onEvent)
         let processor = self.processor
-        let work = Task { try await processor(context) }
+        let tracer = options.tracer
+        let parent = job.options.telemetry?.context(using: tracer) ?? .current ?? .topLevel
+        let operation = "process \(queue.name)"
+        let work = Task {
+            try await tracer.withAnySpan(operation, context: parent, ofKind: .consumer) { span in
+                span.updateAttributes { attributes in
+                    attributes["messaging.system"] = "bullmq"
+                    attributes["bullmq.queue.name"] = context.job.queueName
+                    attributes["bullmq.job.id"] = context.job.id
+                    attributes["bullmq.job.name"] = context.job.name
+                    attributes["bullmq.job.attempts.made"] = context.job.attemptsMade
+                }
+                return try await processor(context)
+            }
+        }
         active.insert(job.id, .init(token: token, cancel: { work.cancel() }))
         defer { active.remove(job.id) }
         let limit = job.options.timeout.map { Duration.milliseconds($0) } ?? options.jobTimeout

@@ -1,3 +1,5 @@
+import Tracing
+
 /// How a `Worker` runs; the defaults are BullMQ's.
 public struct WorkerOptions: Sendable {
     /// Jobs processed at the same time by this worker.
@@ -36,6 +38,9 @@ public struct WorkerOptions: Sendable {
     /// Record BullMQ's queue metrics (`metrics:completed`/`metrics:failed`, per minute) keeping
     /// this many samples (BullMQ's `maxDataPoints`; a week of minutes is 10080); nil: none.
     public var metricsDataPoints: Int?
+    /// Traces each attempt as a consumer span (`process <queue>`) that continues the trace the
+    /// job's `telemetry` carries; the no-op tracer by default.
+    public var tracer: any Tracer
 
     public typealias BackoffStrategy = @Sendable (_ retry: Int, _ error: any Error, _ job: Job) -> Int?
 
@@ -65,7 +70,8 @@ public struct WorkerOptions: Sendable {
         backoffStrategies: [String: BackoffStrategy] = [:],
         onEvent: (@Sendable (WorkerEvent) -> Void)? = nil,
         name: String? = nil,
-        metricsDataPoints: Int? = nil
+        metricsDataPoints: Int? = nil,
+        tracer: any Tracer = NoOpTracer()
     ) {
         self.concurrency = max(1, concurrency)
         self.lockDuration = lockDuration
@@ -84,6 +90,7 @@ public struct WorkerOptions: Sendable {
         self.onEvent = onEvent
         self.name = name
         self.metricsDataPoints = metricsDataPoints.map { max(1, $0) }
+        self.tracer = tracer
     }
 }
 

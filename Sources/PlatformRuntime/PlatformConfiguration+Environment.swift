@@ -105,6 +105,7 @@ extension PlatformConfiguration {
             }
             publicURL = String(url.reversed().drop { $0 == "/" }.reversed())
         }
+        traceExport = try TraceExportSettings(environment: environment)
         if let key = environment["ENCRYPTION_KEY"], !key.isEmpty {
             do {
                 vault = try CredentialVault(environment: environment)

@@ -37,6 +37,8 @@ public struct PlatformConfiguration: Sendable {
     public var queuePrefix: String
     /// Bearer token `/metrics` requires (`METRICS_TOKEN`); nil leaves it open.
     public var metricsToken: String?
+    /// Where spans are exported over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`); nil: tracing is off.
+    public var traceExport: TraceExportSettings?
     /// Writes per caller and minute across all instances (`WRITE_LIMIT_PER_MINUTE`).
     public var writeLimitPerMinute: Int = 120
     /// How long a verified bearer token is trusted without asking PostgreSQL again

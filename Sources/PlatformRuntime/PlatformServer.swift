@@ -9,6 +9,7 @@ import ServerJobs
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 /// `medicineman serve`: migrates, then runs the HTTP API and the backup, scan and update workers
@@ -18,10 +19,14 @@ public struct PlatformServer: Sendable {
 
     public let configuration: PlatformConfiguration
     let logger: Logger
+    /// Traces requests, job attempts and SSH steps; `run` replaces it with the OTLP exporter's
+    /// when `configuration.traceExport` is set. Tests inject their own.
+    let tracer: any Tracer
 
-    public init(configuration: PlatformConfiguration, logger: Logger) {
+    public init(configuration: PlatformConfiguration, logger: Logger, tracer: any Tracer = NoOpTracer()) {
         self.configuration = configuration
         self.logger = logger
+        self.tracer = tracer
     }
 
     /// What a process runs: the HTTP API, workers for some queues, or both (`serve`).
@@ -36,6 +41,12 @@ public struct PlatformServer: Sendable {
     }
 
     public func run(_ roles: Roles = Roles()) async throws {
+        let tracing = try PlatformTracing.make(configuration.traceExport)
+        guard let exporter = tracing.exporter else { return try await run(roles, exporter: nil) }
+        try await PlatformServer(configuration: configuration, logger: logger, tracer: tracing.tracer).run(roles, exporter: exporter)
+    }
+
+    private func run(_ roles: Roles, exporter: (any Service)?) async throws {
         let vault = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
         do {
@@ -45,18 +56,21 @@ public struct PlatformServer: Sendable {
             throw error
         }
         let metrics = MetricsRegistry()
+        let jobMetrics = ServerJobMetrics(factory: metrics.factory)
         let notifier = try ServerJobWorkers.notifier(resources: resources, vault: vault, logger: logger)
         let workers: [any Service] = try ServerJobWorkers.make(
-            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, notifier: notifier, logger: logger)
-        var services: [any Service] = [ResourceCloser(resources: resources)]
+            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, jobMetrics: jobMetrics, notifier: notifier,
+            tracer: tracer, logger: logger)
+        // The span exporter first, so it is shut down last and sends the final batch.
+        var services: [any Service] = (exporter.map { [$0] } ?? []) + [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler, cleanup and notifications run too (exactly-once by design).
         if !roles.workerQueues.isEmpty {
-            services += try ServerJobWorkers.duties(resources: resources, metrics: metrics, notifier: notifier, logger: logger)
+            services += try ServerJobWorkers.duties(resources: resources, jobMetrics: jobMetrics, notifier: notifier, logger: logger)
             services += try ServerJobWorkers.notifications(resources: resources, vault: vault, notifier: notifier, metrics: metrics, logger: logger)
         }
         if roles.api {
             let eventStreams = makeEventStreams()
-            services.append(try makeApplication(resources: resources, metrics: metrics, eventStreams: eventStreams))
+            services.append(try makeApplication(resources: resources, metrics: metrics, jobMetrics: jobMetrics, eventStreams: eventStreams))
             // Listed after the application so it is shut down before it: open streams end, and the
             // HTTP server's graceful shutdown does not wait on them.
             services.append(EventStreamCloser(hub: eventStreams))
@@ -83,8 +97,9 @@ public struct PlatformServer: Sendable {
     }
 
     /// The HTTP application on its own, for tests that drive it without sockets.
-    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(),
+    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(), jobMetrics: ServerJobMetrics? = nil,
                                 eventStreams: JobEventHub? = nil) throws -> some ApplicationProtocol {
+        let jobMetrics = jobMetrics ?? ServerJobMetrics(factory: metrics.factory)
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
@@ -100,8 +115,8 @@ public struct PlatformServer: Sendable {
                 scans: ScanRepository(database: resources.postgres),
                 updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
-                                                    onEnqueued: { metrics.recordEnqueued($0) }),
-                connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
+                                                    onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer),
+                connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
                 storage: BackupStorage(root: configuration.backupDirectory), users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
                 webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
@@ -119,7 +134,7 @@ public struct PlatformServer: Sendable {
             authenticator: authenticator, queues: queues, domain: domain,
             metrics: metrics, metricsToken: configuration.metricsToken,
             writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
-            eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions))
+            eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
         if let domain, let browserSessions {
             try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
                 .addRoutes(to: router)

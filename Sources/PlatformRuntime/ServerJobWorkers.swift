@@ -6,12 +6,13 @@ import Records
 import Scheduling
 import ServerJobs
 import ServiceLifecycle
+import Tracing
 
 /// The workers of the backup, scan and update queues, wired to the records and SSH, and the
 /// background duties that go with them (scheduler, reconciler, cleanup, notifications).
 enum ServerJobWorkers {
     static func make(resources: PlatformResources, vault: CredentialVault, queues: [ServerJobQueue], metrics: MetricsRegistry,
-                     notifier: any Notifier, logger: Logger) throws -> [Worker] {
+                     jobMetrics: ServerJobMetrics, notifier: any Notifier, tracer: any Tracer, logger: Logger) throws -> [Worker] {
         let configuration = resources.configuration
         let servers = ServerRepository(database: resources.postgres, vault: vault)
         let leaseDuration = min(.seconds(60), configuration.jobLockOverride ?? .seconds(60))
@@ -19,27 +20,28 @@ enum ServerJobWorkers {
             servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
             updates: UpdateRepository(database: resources.postgres), attempts: JobAttemptRepository(database: resources.postgres),
             lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: BackupStorage(root: configuration.backupDirectory),
-            connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
+            connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
             schedules: BackupScheduleRepository(database: resources.postgres), notifier: notifier)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
         return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)
-            let recorder = WorkerMetrics(registry: metrics, queue: definition.name, concurrency: definition.concurrency)
+            let recorder = WorkerMetrics(factory: metrics.factory, queue: definition.name, concurrency: definition.concurrency)
             let lock = configuration.jobLockOverride ?? definition.lockDuration
             return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: lock,
                                                                stalledInterval: min(.seconds(30), lock),
-                                                               shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) }),
+                                                               shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) },
+                                                               tracer: tracer),
                           logger: logger, processor: { try await processor.process($0) })
         }
     }
 
     /// The scheduler, the record reconciler and the cleanup duty.
-    static func duties(resources: PlatformResources, metrics: MetricsRegistry, notifier: any Notifier, logger: Logger) throws -> [any Service] {
+    static func duties(resources: PlatformResources, jobMetrics: ServerJobMetrics, notifier: any Notifier, logger: Logger) throws -> [any Service] {
         let configuration = resources.configuration
         let database = resources.postgres
         let backups = BackupRepository(database: database)
         let dispatcher = try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
-                                                 onEnqueued: { metrics.recordEnqueued($0) })
+                                                 onEnqueued: { jobMetrics.recordEnqueued($0) })
         let launcher = ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: ScanRepository(database: database),
                                          updates: UpdateRepository(database: database))
         let interval = configuration.schedulerInterval
@@ -65,10 +67,11 @@ enum ServerJobWorkers {
                               logger: Logger) throws -> [any Service] {
         let configuration = resources.configuration
         let settings = deliverySettings(configuration)
+        let webhookMetrics = WebhookMetrics(factory: metrics.factory)
         let deliverer = WebhookDeliverer(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
                                          deliveries: WebhookDeliveryRepository(database: resources.postgres), settings: settings,
-                                         onResult: { metrics.recordWebhookDelivery(event: $0, result: $1) }, logger: logger)
-        let recorder = WorkerMetrics(registry: metrics, queue: NotifyQueue.name, concurrency: settings.concurrency)
+                                         onResult: { webhookMetrics.recordDelivery(event: $0, result: $1) }, logger: logger)
+        let recorder = WorkerMetrics(factory: metrics.factory, queue: NotifyQueue.name, concurrency: settings.concurrency)
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         return [
             WebhookDeliveryService(notifier: notifier, deliverer: deliverer, settings: settings, interval: configuration.schedulerInterval,

@@ -61,7 +61,7 @@ extension SSHSession {
     /// Memory stays bounded by one chunk whatever the output size; `stdin`, when given, is asked
     /// for chunks until it returns nil, and then the remote side sees end of file. Errors thrown
     /// by the sinks end the command and are rethrown as they are.
-    public func exec(
+    func execUntraced(
         _ command: String,
         options: SSHExecOptions = SSHExecOptions(),
         stdin: (() throws -> [UInt8]?)? = nil,

@@ -1,6 +1,7 @@
 import BlockingIO
 import CLibSSH2
 import Logging
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,8 @@ import Glibc
 public actor SSHSession {
     public nonisolated let configuration: SSHConfiguration
     let logger: Logger
+    /// Traces connecting and each command as client spans under the caller's context.
+    nonisolated let tracer: any Tracer
     private let executor: DedicatedThreadExecutor
     // nonisolated(unsafe) only so the (nonisolated) deinit can free them: every other access is
     // isolated to the session's thread, and deinit runs when no one else holds the session.
@@ -30,9 +33,10 @@ public actor SSHSession {
         executor.asUnownedSerialExecutor()
     }
 
-    public init(configuration: SSHConfiguration, logger: Logger) {
+    public init(configuration: SSHConfiguration, logger: Logger, tracer: any Tracer = NoOpTracer()) {
         self.configuration = configuration
         self.logger = logger
+        self.tracer = tracer
         self.executor = DedicatedThreadExecutor(name: "ssh")
     }
 
@@ -52,7 +56,7 @@ public actor SSHSession {
     }
 
     /// Connects, checks the host key against the policy and authenticates, all within the connect timeout.
-    public func connect() throws(SSHError) {
+    func connectUntraced() throws(SSHError) {
         guard LibSSH2.isReady else { throw SSHError(.protocolError, "libssh2 failed to initialise") }
         close()
         let config = configuration

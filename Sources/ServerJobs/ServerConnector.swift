@@ -1,6 +1,7 @@
 import Logging
 import Records
 import SSHClient
+import Tracing
 
 /// Opens SSH sessions to servers on record: the stored credential, the pinned host key, and the
 /// first contact's key pinned (trust on first use).
@@ -10,10 +11,13 @@ public struct ServerConnector: Sendable {
     public var connectTimeout: Duration
     /// Told how each connection attempt ended (for metrics).
     let onOutcome: @Sendable (SSHConnectionOutcome) -> Void
+    /// Handed to each session, which traces its connect and commands.
+    let tracer: any Tracer
 
     public init(servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10),
-                onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }) {
+                onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()) {
         self.servers = servers
+        self.tracer = tracer
         self.logger = logger
         self.connectTimeout = connectTimeout
         self.onOutcome = onOutcome
@@ -34,7 +38,7 @@ public struct ServerConnector: Sendable {
             hostKey: server.hostKeyFingerprint.map { .pinned($0) } ?? .trustOnFirstUse, connectTimeout: connectTimeout)
         let session: SSHSession
         do {
-            let opened = SSHSession(configuration: configuration, logger: logger)
+            let opened = SSHSession(configuration: configuration, logger: logger, tracer: tracer)
             try await opened.connect()
             session = opened
         } catch {

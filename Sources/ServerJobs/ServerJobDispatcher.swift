@@ -2,6 +2,7 @@ import Foundation
 import JobQueue
 import Records
 import RedisClient
+import Tracing
 
 /// Enqueues the job for a record; the job id is the record's id, so enqueueing the same record
 /// twice creates one job.
@@ -10,9 +11,11 @@ public struct ServerJobDispatcher: Sendable {
     public let jobOptions: JobOptions
     /// Told of each job added (for metrics).
     let onEnqueued: @Sendable (ServerJobName) -> Void
+    /// Serializes the caller's trace context into each job's `telemetry`, as BullMQ does.
+    let tracer: any Tracer
 
     public init(redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions,
-                onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }) throws {
+                onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()) throws {
         var queues: [String: Queue] = [:]
         for definition in ServerJobQueue.all {
             queues[definition.name] = try Queue(name: definition.name, prefix: prefix, redis: redis)
@@ -20,6 +23,7 @@ public struct ServerJobDispatcher: Sendable {
         self.queues = queues
         self.jobOptions = jobOptions
         self.onEnqueued = onEnqueued
+        self.tracer = tracer
     }
 
     public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
@@ -30,6 +34,7 @@ public struct ServerJobDispatcher: Sendable {
         guard let queue = queues[name.queue.name] else { throw JobQueueError(.invalidOptions, "no queue for \(name.rawValue)") }
         var options = jobOptions
         options.jobId = jobId ?? recordId.uuidString.lowercased()
+        if options.telemetry == nil { options.telemetry = JobTelemetry.current(using: tracer) }
         let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased(), serverId: serverId?.uuidString.lowercased())
         let added = try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options)
         if added.outcome == .added { onEnqueued(name) }

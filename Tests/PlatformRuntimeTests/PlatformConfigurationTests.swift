@@ -34,6 +34,7 @@ import Testing
     @Test(arguments: [
         ("PORT", "http"), ("PORT", "70000"), ("LOG_LEVEL", "loud"), ("REDIS_URL", "http://x"),
         ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"), ("SSE_MAX_STREAMS", "0"), ("SSE_MAX_STREAMS_PER_USER", "many"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a b"),
     ])
     func badValuesNameTheVariable(variable: String, value: String) {
         do {
@@ -42,6 +43,23 @@ import Testing
         } catch {
             #expect(error.variable == variable)
             #expect(!error.message.isEmpty)
+        }
+    }
+
+    @Test func traceExportIsOffUnlessAnEndpointIsSet() throws {
+        #expect(try PlatformConfiguration(environment: [:]).traceExport == nil)
+        #expect(try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]).traceExport == nil)
+        let base = try #require(try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]).traceExport)
+        #expect(base.tracesURL == "http://collector:4318/v1/traces" && base.format == .protobuf && base.serviceName == "medicineman")
+        let set = try #require(try PlatformConfiguration(environment: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example/", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_SERVICE_NAME": "mm-eu",
+        ]).traceExport)
+        #expect(set.tracesURL == "https://otel.example/v1/traces" && set.format == .json && set.serviceName == "mm-eu")
+        do {
+            _ = try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
+            Issue.record("grpc is not built in and should be refused")
+        } catch {
+            #expect(error.variable == "OTEL_EXPORTER_OTLP_PROTOCOL")
         }
     }
 

@@ -121,7 +121,7 @@ struct WebhookFixture: Sendable {
     func withWorker(_ settings: WebhookDeliverySettings = testSettings, _ body: (WebhookNotifier) async throws -> Void) async throws {
         let notifier = try notifier(settings)
         let deliverer = WebhookDeliverer(webhooks: webhooks, deliveries: deliveries, settings: settings,
-                                         onResult: { [metrics] in metrics.recordWebhookDelivery(event: $0, result: $1) }, logger: logs.logger)
+                                         onResult: { [recorder = WebhookMetrics(factory: metrics.factory)] in recorder.recordDelivery(event: $0, result: $1) }, logger: logs.logger)
         let worker = Worker(queue: notifier.queue, options: WorkerOptions(concurrency: settings.concurrency, lockDuration: settings.lockDuration,
                                                                          drainDelay: .milliseconds(200)),
                             logger: logs.logger, processor: { try await deliverer.process($0) })

@@ -1,11 +1,15 @@
+import CoreMetrics
 import Hummingbird
+import ServerJobs
 
 /// Counts requests and times them by route template (never the raw path: no ids in labels).
+/// Hummingbird's own MetricsMiddleware names its series `hb_*` with other labels; alerts and
+/// dashboards are built on these.
 public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let registry: MetricsRegistry
+    let factory: any MetricsFactory
 
-    public init(registry: MetricsRegistry) {
-        self.registry = registry
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -26,7 +30,9 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ method: String, _ route: String?, status: Int, since started: ContinuousClock.Instant) {
         let template = route ?? "unmatched"
-        registry.increment("medicineman_http_requests_total", [method, template, "\(status / 100)xx"])
-        registry.observe("medicineman_http_request_duration_seconds", [method, template], (ContinuousClock.now - started).seconds)
+        Counter(label: "medicineman_http_requests_total", dimensions: [("method", method), ("route", template), ("status", "\(status / 100)xx")],
+                factory: factory).increment()
+        CoreMetrics.Timer(label: "medicineman_http_request_duration_seconds", dimensions: [("method", method), ("route", template)], factory: factory)
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
     }
 }

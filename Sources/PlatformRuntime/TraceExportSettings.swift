@@ -1,0 +1,41 @@
+/// OTLP trace export, from the standard OpenTelemetry variables: `OTEL_EXPORTER_OTLP_ENDPOINT`
+/// (the collector's base address; spans go to `<endpoint>/v1/traces`), `OTEL_EXPORTER_OTLP_PROTOCOL`
+/// (`http/protobuf`, the default, or `http/json`) and `OTEL_SERVICE_NAME` (`medicineman`).
+public struct TraceExportSettings: Sendable, Equatable {
+    public enum WireFormat: String, Sendable {
+        case protobuf = "http/protobuf"
+        case json = "http/json"
+    }
+
+    /// The collector's base address, without the signal path.
+    public var endpoint: String
+    public var format: WireFormat
+    public var serviceName: String
+
+    public init(endpoint: String, format: WireFormat = .protobuf, serviceName: String = "medicineman") {
+        self.endpoint = endpoint
+        self.format = format
+        self.serviceName = serviceName
+    }
+
+    /// Where spans are posted: OTLP/HTTP's signal path under the base address.
+    public var tracesURL: String {
+        endpoint.hasSuffix("/") ? endpoint + "v1/traces" : endpoint + "/v1/traces"
+    }
+
+    /// nil when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset or empty: export is off.
+    init?(environment: [String: String]) throws(ConfigurationError) {
+        guard let endpoint = environment["OTEL_EXPORTER_OTLP_ENDPOINT"], !endpoint.isEmpty else { return nil }
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), !endpoint.contains(where: { $0.isWhitespace }) else {
+            throw ConfigurationError(variable: "OTEL_EXPORTER_OTLP_ENDPOINT", "expected an http:// or https:// address, got '\(endpoint)'")
+        }
+        self.init(endpoint: endpoint)
+        if let name = environment["OTEL_EXPORTER_OTLP_PROTOCOL"], !name.isEmpty {
+            guard let format = WireFormat(rawValue: name) else {
+                throw ConfigurationError(variable: "OTEL_EXPORTER_OTLP_PROTOCOL", "expected http/protobuf or http/json (grpc is not built in), got '\(name)'")
+            }
+            self.format = format
+        }
+        if let name = environment["OTEL_SERVICE_NAME"], !name.isEmpty { serviceName = name }
+    }
+}
