@@ -87,17 +87,13 @@ extension PlatformConfiguration {
             httpReadTimeout = .seconds(try Self.integer(seconds, variable: "HTTP_READ_TIMEOUT_SECONDS", in: 1...3600))
         }
         if let allow = environment["WEBHOOK_ALLOW_PRIVATE"], !allow.isEmpty {
-            switch allow.lowercased() {
-            case "true", "1", "yes": webhookAllowPrivate = true
-            case "false", "0", "no": webhookAllowPrivate = false
-            default: throw ConfigurationError(variable: "WEBHOOK_ALLOW_PRIVATE", "expected true or false, got '\(allow)'")
-            }
+            webhookAllowPrivate = try Self.boolean(allow, variable: "WEBHOOK_ALLOW_PRIVATE")
+        }
+        if let encrypt = environment["ENCRYPT_BACKUPS"], !encrypt.isEmpty {
+            encryptBackups = try Self.boolean(encrypt, variable: "ENCRYPT_BACKUPS")
         }
         if let secure = environment["SECURE_COOKIES"], !secure.isEmpty {
-            guard let parsed = ["true": true, "1": true, "false": false, "0": false][secure.lowercased()] else {
-                throw ConfigurationError(variable: "SECURE_COOKIES", "expected true or false, got '\(secure)'")
-            }
-            secureCookies = parsed
+            secureCookies = try Self.boolean(secure, variable: "SECURE_COOKIES")
         }
         if let url = environment["PUBLIC_URL"], !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.contains(where: { $0.isWhitespace }) else {
@@ -112,6 +108,14 @@ extension PlatformConfiguration {
             } catch {
                 throw ConfigurationError(variable: error.field ?? "ENCRYPTION_KEY", error.message)
             }
+        }
+    }
+
+    private static func boolean(_ text: String, variable: String) throws(ConfigurationError) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ConfigurationError(variable: variable, "expected true or false, got '\(text)'")
         }
     }
 

@@ -65,6 +65,9 @@ public struct PlatformConfiguration: Sendable {
     /// Lets webhooks call loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE`);
     /// off, such targets are refused (server-side request forgery).
     public var webhookAllowPrivate = false
+    /// Seal new archives at rest (`ENCRYPT_BACKUPS`); nil leaves it to the `encrypt_backups`
+    /// platform setting, which migration 0014 turns on for new installs.
+    public var encryptBackups: Bool?
     /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
     public var maxEventStreamsPerUser: Int = 20
     /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).

@@ -21,7 +21,9 @@ enum ServerJobWorkers {
             updates: UpdateRepository(database: resources.postgres), attempts: JobAttemptRepository(database: resources.postgres),
             lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: BackupStorage(root: configuration.backupDirectory),
             connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
-            schedules: BackupScheduleRepository(database: resources.postgres), notifier: notifier)
+            schedules: BackupScheduleRepository(database: resources.postgres), notifier: notifier,
+            archiveKeys: ArchiveKeys(vault: vault, sealNewArchives: configuration.encryptBackups,
+                                     settings: PlatformSettingsRepository(database: resources.postgres)))
         let processor = ServerJobProcessor(dependencies: dependencies, logger: logger)
         return try queues.map { definition in
             let queue = try Queue(name: definition.name, prefix: configuration.queuePrefix, redis: resources.redis)

@@ -27,6 +27,11 @@ public struct Backup: Sendable, Codable, Equatable {
     /// The public id of the key that seals the archive's data key; nil for a plain archive.
     public var encryptionKeyId: String?
     public var isEncrypted: Bool { encryptionKeyId != nil }
+    /// What the request or schedule asked for (`metadata.requestedType`); the row's `backupType`
+    /// says what was written (a broken chain makes an incremental full).
+    public var requestedType: BackupType { metadata["requestedType"]?.stringValue.flatMap(BackupType.init(rawValue:)) ?? .full }
+    /// A schedule's "full every N days" (`metadata.fullEveryDays`).
+    public var fullEveryDays: Int? { metadata["fullEveryDays"]?.intValue }
     /// The archive, relative to `BACKUP_DIR`: `<server id>/<yyyy>/<mm>/<backup id>.tar.gz` (rows from
     /// before migration 0009 may hold an absolute path; only its tail counts, see `BackupStorage`).
     public var filePath: String?

@@ -1,3 +1,4 @@
+import ArchiveFormat
 import Foundation
 import Logging
 import Records
@@ -113,5 +114,28 @@ public struct BackupStorage: Sendable {
         case .zstd: return ".tar.zst"
         case .none: return ".tar"
         }
+    }
+}
+
+extension BackupStorage {
+    /// `<archive>.manifest.gz`: the archive's manifest, written after verification read it.
+    static func manifestPath(ofArchive archivePath: String) -> String { archivePath + ".manifest.gz" }
+
+    /// Best effort: a missing manifest is rebuilt by the next verification.
+    func storeManifest(_ manifest: ArchiveManifest, besideArchive archivePath: String) {
+        guard let bytes = try? manifest.encoded() else { return }
+        let path = Self.manifestPath(ofArchive: archivePath)
+        let partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
+              rename(partial, path) == 0 else {
+            unlink(partial)
+            return
+        }
+    }
+
+    /// The manifest beside a stored archive, if verification wrote one.
+    func loadManifest(besideArchive archivePath: String) throws -> ArchiveManifest? {
+        guard let data = FileManager.default.contents(atPath: Self.manifestPath(ofArchive: archivePath)) else { return nil }
+        return try ArchiveManifest(decoding: Array(data))
     }
 }

@@ -95,13 +95,17 @@ enum RestoreTarget {
         return command(givenScript, [trimmed(target), allowRoot ? "1" : "0"])
     }
 
-    static func extractCommand(directory: String, compression: Compression) throws(ServerJobError) -> String {
+    /// `incremental` replays an archive of a chain (GNU tar removes what the backup saw deleted).
+    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false) throws(ServerJobError) -> String {
         try ShellArgument.validatePath(directory, field: "target")
+        var options: [String] = []
         switch compression {
-        case .gzip: return command(extractScript, [directory, "--gzip"])
-        case .zstd: return command(extractScript, [directory, "--zstd"])
-        case .none: return command(extractScript, [directory])
+        case .gzip: options.append("--gzip")
+        case .zstd: options.append("--zstd")
+        case .none: break
         }
+        if incremental { options.append("--listed-incremental=/dev/null") }
+        return command(extractScript, [directory] + options)
     }
 
     /// Without trailing `/` or `/.`, so the symlink check sees the last name itself (`link/`

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JobQueue
 import Records
@@ -26,18 +27,27 @@ extension ServerJobProcessor {
         }) { _, session in
             try await backups.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "transfer", "bytes": 0])
-            let outcome = try await runner.run(BackupRequest(record), on: session, attempt: Self.attemptTag(context.token),
+            let plan = try await BackupPlanner(backups: backups).plan(record, requested: record.requestedType, fullEveryDays: record.fullEveryDays)
+            let dataKey = try await dependencies.archiveKeys?.newDataKey(for: id)
+            var request = BackupRequest(record)
+            request.dataKey = dataKey?.key
+            request.tarSnapshot = plan.tarSnapshot
+            let outcome = try await runner.run(request, on: session, attempt: Self.attemptTag(context.token),
                                                fence: { try await self.requireLock(context) }) { bytes in
                 try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
             }
             try await requireLock(context)
-            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
+            let shape = ArchiveShape(type: plan.type, base: plan.base, chainPosition: plan.chainPosition, tarSnapshot: outcome.tarSnapshot,
+                                     dataKey: dataKey?.sealed)
+            let warning = [outcome.warning, plan.fullBecause.map { "full backup instead of incremental: \($0)" }].compactMap { $0 }.joined(separator: "; ")
+            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256,
+                                                warning: warning.isEmpty ? nil : warning, shape: shape)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
-            let check = await ArchiveVerifier.verify(path: outcome.localPath, sha256: outcome.sha256, compression: record.compression)
+            let check = await ArchiveVerifier.verifyStored(outcome, compression: record.compression, dataKey: dataKey?.key, storage: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
-                    "verified": .bool(check.verified)] as JSONValue
+                    "verified": .bool(check.verified), "type": .string(plan.type.rawValue), "encrypted": .bool(dataKey != nil)] as JSONValue
         }
         await reportScheduled(record, status: "completed", error: nil)
         await announceBackupCompleted(record, result: result)
@@ -50,7 +60,15 @@ extension ServerJobProcessor {
         return try await withServer(record.serverId, context: context, onFinalFailure: { _ in }) { _, session in
             try? await context.updateProgress(["phase": "restore", "percent": 0])
             // Without a target: a fresh private directory on the server; the job's result names it.
-            let used = try await runner.run(record, target: payload.target, allowRoot: payload.allowRootTarget ?? false, on: session)
+            let chain = try await dependencies.backups.chain(endingAt: record.id)
+            var dataKeys: [UUID: SymmetricKey] = [:]
+            for link in chain where link.isEncrypted {
+                guard let keys = dependencies.archiveKeys else {
+                    throw ServerJobError(.invalidRequest, "backup \(link.id) is encrypted and this process has no ENCRYPTION_KEY to open it", retryable: false)
+                }
+                dataKeys[link.id] = try await keys.dataKey(for: link, in: dependencies.backups)
+            }
+            let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "target": .string(used)]
         }

@@ -27,12 +27,16 @@ public struct ServerJobProcessor: Sendable {
         public var reservedFreeBytes: Int64
         /// Told of finished backups, scans and updates (webhooks).
         public var notifier: any Notifier
+        /// Seals new archives' data keys and opens stored ones; nil stores archives plain and
+        /// cannot read sealed ones.
+        public var archiveKeys: ArchiveKeys?
 
         public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
                     attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
                     busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
-                    reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier()) {
+                    reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier(), archiveKeys: ArchiveKeys? = nil) {
             self.notifier = notifier
+            self.archiveKeys = archiveKeys
             self.schedules = schedules
             self.reservedFreeBytes = reservedFreeBytes
             self.servers = servers
