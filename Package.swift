@@ -103,6 +103,9 @@ let package = Package(
                 "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -244,7 +247,8 @@ let package = Package(
         .testTarget(
             name: "ServerJobsTests",
             dependencies: ["ServerJobs", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport",
-                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

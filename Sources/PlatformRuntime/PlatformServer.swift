@@ -102,7 +102,7 @@ public struct PlatformServer: Sendable {
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { metrics.recordEnqueued($0) }),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { metrics.recordSSHConnection($0) }),
-                storage: BackupStorage(root: configuration.backupDirectory), users: users, sessions: sessions, identityCache: identityCache,
+                storage: configuration.backupStorage(), users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
                 webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
                                               deliveries: WebhookDeliveryRepository(database: resources.postgres),

@@ -26,6 +26,7 @@ public struct StorageJanitor: Sendable {
     }
 
     public struct Report: Sendable, Equatable {
+        /// Partial files removed (directory), or stale multipart uploads aborted (object store).
         public var partials: Int
         public var orphans: Int
         /// Why nothing was deleted this time, when the rows did not look trustworthy.
@@ -46,6 +47,9 @@ public struct StorageJanitor: Sendable {
         let running = Set(try await backups.running().map(\.id))
         let references = try await backups.archiveReferences()
         let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
+        if let store = storage.objectStore {
+            return try await sweepObjects(in: store, running: Set(running), references: references, olderThan: oldest)
+        }
         let report = await BlockingWork.run { [storage, logger] in
             Self.walk(storage: storage, running: running, references: references, olderThan: oldest, logger: logger)
         }

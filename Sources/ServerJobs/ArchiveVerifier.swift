@@ -13,6 +13,14 @@ public enum ArchiveVerifier {
 
     /// Verifies a backup's stored archive, resolved through `storage` (never a file outside it).
     public static func verify(_ backup: Backup, in storage: BackupStorage) async -> Result {
+        if let store = storage.objectStore {
+            do {
+                let reader = try await storage.objectReader(of: backup, in: store)
+                return await verify(reader: reader, sha256: backup.sha256 ?? "", compression: backup.compression)
+            } catch {
+                return Result(verified: false, reason: error.message)
+            }
+        }
         let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
         switch resolved {
         case .success(let path): return await verify(path: path, sha256: backup.sha256 ?? "", compression: backup.compression)
@@ -43,7 +51,22 @@ public enum ArchiveVerifier {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func listArchive(path: String, compression: Compression) -> (Int32, String) {
+    /// A just-made archive, where it was stored.
+    public static func verify(_ outcome: BackupOutcome, compression: Compression, in storage: BackupStorage) async -> Result {
+        guard let store = storage.objectStore, let key = outcome.objectKey else {
+            return await verify(path: outcome.localPath, sha256: outcome.sha256, compression: compression)
+        }
+        do {
+            guard let size = try await store.size(of: key), size == outcome.size else {
+                return Result(verified: false, reason: "the object \(key) is missing or not the \(outcome.size) bytes that were uploaded")
+            }
+            return await verify(reader: ObjectRangeReader(store: store, key: key, size: size), sha256: outcome.sha256, compression: compression)
+        } catch {
+            return Result(verified: false, reason: error.message)
+        }
+    }
+
+    static func listArchive(path: String, compression: Compression, standardInput: FileHandle? = nil) -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["tar", "--list", "--file=\(path)"]
@@ -56,10 +79,11 @@ public enum ArchiveVerifier {
         let errorFile = NSTemporaryDirectory() + "/mm-verify-\(UUID().uuidString).err"
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorFile) }
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ?? FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: errorFile)
         do { try process.run() } catch { return (-1, "cannot run tar: \(error)") }
+        try? standardInput?.close()  // the child has its own copy; tar must see end of input once ours closes
         process.waitUntilExit()
         return (process.terminationStatus, (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "")
     }

@@ -22,6 +22,7 @@ extension BackupStorage {
     @discardableResult
     public func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
         guard backup.filePath != nil else { return .missing }
+        if let objectStore { return await removeObject(of: backup, in: objectStore, backups: backups, logger: logger) }
         let resolved = await BlockingWork.run { [self] in Result { () throws(ServerJobError) -> String? in try deletionPath(of: backup) } }
         let path: String
         switch resolved {

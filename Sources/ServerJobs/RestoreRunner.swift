@@ -20,6 +20,9 @@ public struct RestoreRunner: Sendable {
         guard backup.status == .completed, backup.filePath != nil, let sha256 = backup.sha256 else {
             throw ServerJobError(.invalidRequest, "backup \(backup.id) has no completed archive to restore", retryable: false)
         }
+        if let store = storage.objectStore {
+            return try await Self.extractObject(of: backup, sha256: sha256, storage: storage, store: store, target: target, allowRoot: allowRoot, on: session)
+        }
         let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
         return try await Self.extract(archive: try resolved.get(), sha256: sha256, compression: backup.compression, target: target,
                                       allowRoot: allowRoot, label: backup.id.uuidString.lowercased(), on: session)
@@ -38,17 +41,26 @@ public struct RestoreRunner: Sendable {
             throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         }
         let directory = try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: label, on: session)
-        let command = try RestoreTarget.extractCommand(directory: directory, compression: compression)
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: localPath)) } catch {
             throw ServerJobError(.storage, "cannot open \(localPath): \(error.localizedDescription)", retryable: false)
         }
         let reader = ChunkReader(handle: handle)
+        try await unpack(into: directory, compression: compression, on: session) { try reader.next() }
+        return directory
+    }
+
+    /// Streams `next`'s chunks (called on the SSH session's thread) into `tar --extract` in `directory`.
+    static func unpack(into directory: String, compression: Compression, on session: SSHSession,
+                       next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
+        let command = try RestoreTarget.extractCommand(directory: directory, compression: compression)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in
-                try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300)), stdin: { try reader.next() }) { _ in }
+                try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300)), stdin: next) { _ in }
             }
+        } catch let error as ServerJobError {
+            throw error
         } catch let error as SSHError {
             throw ServerJobError(.unreachable, "the restore stream broke: \(error.message)", retryable: error.isRetryable)
         } catch {
@@ -60,7 +72,6 @@ public struct RestoreRunner: Sendable {
         guard result.exitStatus == 0 else {
             throw ServerJobError(.remoteCommand, "restore failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))", retryable: false)
         }
-        return directory
     }
 }
 

@@ -33,7 +33,7 @@ extension ServerJobProcessor {
             try await requireLock(context)
             _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
-            let check = await ArchiveVerifier.verify(path: outcome.localPath, sha256: outcome.sha256, compression: record.compression)
+            let check = await ArchiveVerifier.verify(outcome, compression: record.compression, in: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),

@@ -1,0 +1,34 @@
+import BlockingIO
+import Crypto
+import Foundation
+import Records
+import SSHClient
+
+extension RestoreRunner {
+    /// Restores from the object store: one ranged read hashes the object (nothing is unpacked
+    /// unless it is the recorded archive), a second streams it into tar on the server. Neither
+    /// keeps a local copy; each holds at most two ranges.
+    static func extractObject(of backup: Backup, sha256: String, storage: BackupStorage, store: ObjectStore, target: String?, allowRoot: Bool,
+                              on session: SSHSession) async throws(ServerJobError) -> String {
+        if let target { try ShellArgument.validatePath(target, field: "target") }
+        let hashing = try await storage.objectReader(of: backup, in: store)
+        let digest = await BlockingWork.run { () -> Result<String, ServerJobError> in
+            var hasher = SHA256()
+            do {
+                while let chunk = try hashing.next() { hasher.update(data: chunk) }
+            } catch {
+                hashing.cancel()
+                return .failure(error as? ServerJobError ?? ServerJobError(.storage, "reading the archive failed: \(error)"))
+            }
+            return .success(hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        }
+        guard try digest.get() == sha256 else {
+            throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
+        }
+        let directory = try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: backup.id.uuidString.lowercased(), on: session)
+        let reader = try await storage.objectReader(of: backup, in: store)
+        defer { reader.cancel() }
+        try await unpack(into: directory, compression: backup.compression, on: session) { try reader.next() }
+        return directory
+    }
+}
