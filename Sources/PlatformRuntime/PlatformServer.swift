@@ -45,6 +45,8 @@ public struct PlatformServer: Sendable {
             throw error
         }
         let metrics = MetricsRegistry()
+        // Which storage the archives go to (the object store's settings print without the secret).
+        logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
         let notifier = try ServerJobWorkers.notifier(resources: resources, vault: vault, logger: logger)
         let workers: [any Service] = try ServerJobWorkers.make(
             resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, notifier: notifier, logger: logger)

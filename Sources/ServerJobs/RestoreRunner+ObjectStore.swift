@@ -28,7 +28,25 @@ extension RestoreRunner {
         let directory = try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: backup.id.uuidString.lowercased(), on: session)
         let reader = try await storage.objectReader(of: backup, in: store)
         defer { reader.cancel() }
-        try await unpack(into: directory, compression: backup.compression, on: session) { try reader.next() }
+        // Hashed again as it streams: an object replaced between the two reads is reported.
+        let streamed = StreamHash()
+        try await unpack(into: directory, compression: backup.compression, on: session) {
+            let chunk = try reader.next()
+            streamed.update(chunk)
+            return chunk
+        }
+        guard streamed.hex() == sha256 else {
+            throw ServerJobError(.storage, "the archive changed in the object store while it was restored into \(directory); restore it again",
+                                 retryable: false)
+        }
         return directory
     }
+}
+
+/// SHA-256 fed from the SSH session's thread during one restore.
+final class StreamHash: @unchecked Sendable {
+    // @unchecked: updated only from the SSH session's thread, read after the command ended.
+    private var hasher = SHA256()
+    func update(_ chunk: [UInt8]?) { if let chunk { hasher.update(data: chunk) } }
+    func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }
