@@ -12,7 +12,13 @@ public struct ObjectStore: Sendable {
     let signer: SigV4Signer
     let http: HTTPClient
 
-    public init(settings: ObjectStoreSettings, http: HTTPClient = .shared) {
+    /// One client for the process, never shut down: no redirects (a 3xx could carry our signed
+    /// request to another host), connections given up after 10 s, a read stalled for 60 s fails.
+    public static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
+
+    public init(settings: ObjectStoreSettings, http: HTTPClient = ObjectStore.client) {
         self.settings = settings
         self.signer = SigV4Signer(accessKeyId: settings.accessKeyId, secret: settings.secretAccessKey, region: settings.region)
         self.http = http
