@@ -124,15 +124,15 @@ public struct BackupRepository: Sendable {
     }
 
     public func markCompleted(id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
-                              metadata: JSONValue = .object([:])) async throws(RecordError) -> Backup {
+                              metadata: JSONValue = .object([:]), storage: ArchiveLocation = .directory) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE backups SET status = 'completed', file_path = $2, size_bytes = $3, sha256 = $4, warning = $5,
                     metadata = metadata || $6::jsonb, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())),
-                    updated_at = now()
+                    updated_at = now(), storage = $7
                 WHERE id = $1 RETURNING \(Backup.columns)
-                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata)]).first
+                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), storage.rawValue]).first
             return try Backup(row: try row.orNotFound("backup"))
         }
     }

@@ -13,13 +13,13 @@ public enum ArchiveVerifier {
 
     /// Verifies a backup's stored archive, resolved through `storage` (never a file outside it).
     public static func verify(_ backup: Backup, in storage: BackupStorage) async -> Result {
-        if let store = storage.objectStore {
-            do {
+        do {
+            if let store = try storage.objectStore(for: backup) {
                 let reader = try await storage.objectReader(of: backup, in: store)
                 return await verify(reader: reader, sha256: backup.sha256 ?? "", compression: backup.compression)
-            } catch {
-                return Result(verified: false, reason: error.message)
             }
+        } catch {
+            return Result(verified: false, reason: error.message)
         }
         let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
         switch resolved {

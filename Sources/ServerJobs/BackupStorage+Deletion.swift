@@ -22,7 +22,12 @@ extension BackupStorage {
     @discardableResult
     public func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
         guard backup.filePath != nil else { return .missing }
-        if let objectStore { return await removeObject(of: backup, in: objectStore, backups: backups, logger: logger) }
+        do {
+            if let store = try objectStore(for: backup) { return await removeObject(of: backup, in: store, backups: backups, logger: logger) }
+        } catch {
+            logger.warning("not deleting a backup's archive", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
+            return .kept(error.message)
+        }
         let resolved = await BlockingWork.run { [self] in Result { () throws(ServerJobError) -> String? in try deletionPath(of: backup) } }
         let path: String
         switch resolved {

@@ -6,6 +6,17 @@ import Records
 /// would use, made only from a row's validated ids (`archiveName(of:)`), so no row, request or
 /// listing can name a key outside the prefix or another backup's archive.
 extension BackupStorage {
+    /// The object store holding `backup`'s archive, or nil when its row says it is in the
+    /// directory (rows made before `BACKUP_STORAGE=s3`, still read from `BACKUP_DIR`).
+    public func objectStore(for backup: Backup) throws(ServerJobError) -> ObjectStore? {
+        guard backup.storage == .objectStore else { return nil }
+        guard let objectStore else {
+            throw ServerJobError(.storage, "backup \(backup.id)'s archive is in the object store, but this process has no BACKUP_STORAGE=s3 settings",
+                                 retryable: false)
+        }
+        return objectStore
+    }
+
     /// The object key of a relative archive name (already validated by `archiveName`).
     func objectKey(_ name: ArchiveName, in store: ObjectStore) -> String {
         store.settings.prefix + name.relative

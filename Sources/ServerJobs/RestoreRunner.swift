@@ -20,7 +20,7 @@ public struct RestoreRunner: Sendable {
         guard backup.status == .completed, backup.filePath != nil, let sha256 = backup.sha256 else {
             throw ServerJobError(.invalidRequest, "backup \(backup.id) has no completed archive to restore", retryable: false)
         }
-        if let store = storage.objectStore {
+        if let store = try storage.objectStore(for: backup) {
             return try await Self.extractObject(of: backup, sha256: sha256, storage: storage, store: store, target: target, allowRoot: allowRoot, on: session)
         }
         let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }

@@ -31,7 +31,8 @@ extension ServerJobProcessor {
                 try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
             }
             try await requireLock(context)
-            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning)
+            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256, warning: outcome.warning,
+                                                storage: outcome.objectKey == nil ? .directory : .objectStore)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
             let check = await ArchiveVerifier.verify(outcome, compression: record.compression, in: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)

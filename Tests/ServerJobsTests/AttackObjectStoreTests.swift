@@ -69,7 +69,7 @@ import Testing
         #expect(refused?.message.contains("refused our credentials") == true, "\(refused?.message ?? "")")
         // Verify answers with the reason instead of failing the request.
         let backup = Backup(id: UUID(), serverId: UUID(), kind: .manual, status: .completed, paths: ["/etc"],
-                            filePath: "\(UUID().uuidString.lowercased())/2026/01/x.tar.gz", size: 1, sha256: "00")
+                            filePath: "\(UUID().uuidString.lowercased())/2026/01/x.tar.gz", storage: .objectStore, size: 1, sha256: "00")
         let check = await ArchiveVerifier.verify(backup, in: BackupStorage(root: try temporaryStorage(), objectStore: wrongSecret))
         #expect(!check.verified)
     }
@@ -96,6 +96,7 @@ import Testing
             for path in crafted {
                 var row = attacker
                 row.filePath = path
+                row.storage = .objectStore
                 row.status = .completed
                 row.sha256 = "00"
                 if let key = try? storage.objectKey(of: row, in: store) {
@@ -159,7 +160,7 @@ import Testing
         }
         await session.close()
         let backup = Backup(id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: ["/etc"],
-                            filePath: "\(request.serverId.uuidString.lowercased())/2026/01/\(request.id.uuidString.lowercased()).tar.gz", size: 1000,
+                            filePath: "\(request.serverId.uuidString.lowercased())/2026/01/\(request.id.uuidString.lowercased()).tar.gz", storage: .objectStore, size: 1000,
                             sha256: String(repeating: "0", count: 64))
         let check = await ArchiveVerifier.verify(backup, in: BackupStorage(root: try temporaryStorage(), objectStore: store))
         #expect(!check.verified && check.reason?.contains("truncated") == true, "\(check)")

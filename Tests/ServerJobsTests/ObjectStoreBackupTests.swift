@@ -27,7 +27,7 @@ import Testing
         #expect(await ArchiveVerifier.verify(outcome, compression: .gzip, in: worker).verified)
 
         let backup = Backup(id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: [source],
-                            filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256)
+                            filePath: outcome.storedPath, storage: .objectStore, size: outcome.size, sha256: outcome.sha256)
         let check = await ArchiveVerifier.verify(backup, in: api)
         #expect(check.verified, "\(check.reason ?? "")")
         let home = try await session.run("printf %s \"$HOME\"").stdout
@@ -113,6 +113,7 @@ import Testing
                 #expect(try await waitFor { try await fixture.backups.find(id: older.backup.id) == nil })
             }
             let done = try #require(try await fixture.backups.find(id: backup.id))
+            #expect(done.storage == .objectStore)
             let key = done.filePath.map { store.settings.prefix + $0 }
             #expect(try await store.size(of: try #require(key)) == done.size)
             #expect(try await store.size(of: older.key) == nil, "retention deleted the older archive")
@@ -143,6 +144,29 @@ import Testing
             #expect(try await store.size(of: kept.key) != nil, "a referenced archive is never removed")
             #expect(try await store.size(of: foreign) != nil)
             #expect(try await store.pendingUploads(prefix: store.settings.prefix).isEmpty)
+        }
+    }
+
+    @Test func eachArchiveIsReadWhereItsRowSaysItLives() async throws {
+        let store = try await testObjectStore()
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("s3-mixed")
+            let root = try temporaryStorage()
+            // An archive from before the switch to BACKUP_STORAGE=s3 stays in the directory.
+            let old = try await fixture.completedBackupWithArchive(server: server, root: root)
+            let new = try await fixture.completedBackupInStore(server: server, store: store)
+            #expect(old.backup.storage == .directory && new.backup.storage == .objectStore)
+            let both = BackupStorage(root: root, objectStore: store)
+            #expect(await ArchiveVerifier.verify(old.backup, in: both).verified)
+            #expect(await ArchiveVerifier.verify(new.backup, in: both).verified)
+            // A process without the store's settings says so instead of looking in its directory.
+            let directoryOnly = await ArchiveVerifier.verify(new.backup, in: BackupStorage(root: root))
+            #expect(!directoryOnly.verified && directoryOnly.reason?.contains("BACKUP_STORAGE=s3") == true, "\(directoryOnly)")
+            #expect(await BackupStorage(root: root).removeArchive(of: new.backup, backups: fixture.backups, logger: testLogger()) != .removed)
+            _ = try await fixture.backups.delete(id: old.backup.id)
+            #expect(await both.removeArchive(of: old.backup, backups: fixture.backups, logger: testLogger()) == .removed)
+            #expect(!FileManager.default.fileExists(atPath: old.file))
+            #expect(try await store.size(of: new.key) != nil)
         }
     }
 

@@ -38,6 +38,7 @@ import Testing
             try await backupWorker.stop()
             #expect(verified, "the backup was not made and verified: \(workerLog.suffix(3000))")
             let done = try #require(try await fixture.backups.find(id: record.id))
+            #expect(done.storage == .objectStore)
             let key = "fleet/" + (done.filePath ?? "")
             #expect(try await store.size(of: key) == done.size)
 

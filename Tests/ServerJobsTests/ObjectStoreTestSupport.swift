@@ -39,7 +39,8 @@ extension FlowFixture {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: archive)))
         let key = store.settings.prefix + relative
         try await store.put(key, bytes)
-        let done = try await backups.markCompleted(id: record.id, filePath: relative, size: Int64(bytes.count), sha256: try ArchiveVerifier.sha256(of: archive))
+        let done = try await backups.markCompleted(id: record.id, filePath: relative, size: Int64(bytes.count), sha256: try ArchiveVerifier.sha256(of: archive),
+                                                   storage: .objectStore)
         try? FileManager.default.removeItem(atPath: source)
         try? FileManager.default.removeItem(atPath: archive)
         return (done, key)
