@@ -159,6 +159,16 @@ import Testing
             let both = BackupStorage(root: root, objectStore: store)
             #expect(await ArchiveVerifier.verify(old.backup, in: both).verified)
             #expect(await ArchiveVerifier.verify(new.backup, in: both).verified)
+            // The janitor sweeps both: an orphan in each goes, the two archives with rows stay.
+            let fileOrphan = try plantOrphan(in: root + "/" + server.id.uuidString.lowercased() + "/2026/01")
+            let objectOrphan = store.settings.prefix + "\(server.id.uuidString.lowercased())/2026/01/\(UUID().uuidString.lowercased()).tar.gz"
+            try await store.put(objectOrphan, Array("orphan".utf8))
+            let report = try await StorageJanitor(storage: both, backups: fixture.backups, orphanAge: .zero, logger: testLogger())
+                .sweep(now: Date().addingTimeInterval(5))
+            #expect(report.orphans == 2 && report.heldBack == nil, "\(report)")
+            #expect(!FileManager.default.fileExists(atPath: fileOrphan) && FileManager.default.fileExists(atPath: old.file))
+            #expect(try await store.size(of: objectOrphan) == nil)
+            #expect(try await store.size(of: new.key) != nil)
             // A process without the store's settings says so instead of looking in its directory.
             let directoryOnly = await ArchiveVerifier.verify(new.backup, in: BackupStorage(root: root))
             #expect(!directoryOnly.verified && directoryOnly.reason?.contains("BACKUP_STORAGE=s3") == true, "\(directoryOnly)")
