@@ -19,7 +19,9 @@ import Testing
         logger.logLevel = .trace
         let store = try await testObjectStore()
         let storage = BackupStorage(root: try temporaryStorage(), objectStore: store)
-        var texts = ["\(store.settings)", String(reflecting: store.settings), "\(store)", String(reflecting: store)]
+        var dumped = ""
+        dump(store, to: &dumped)
+        var texts = ["\(store.settings)", String(reflecting: store.settings), "\(store)", String(reflecting: store), dumped]
         // A full backup, verify and janitor run at trace level…
         let source = try await sourceTree()
         let session = try await connectTestHost()

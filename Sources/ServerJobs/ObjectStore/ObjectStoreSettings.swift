@@ -1,14 +1,5 @@
 import Foundation
 
-/// A secret that never prints: `description` and `debugDescription` are redacted, so neither a log
-/// line, an error nor string interpolation can carry it.
-public struct ObjectStoreSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
-}
-
 /// Where an S3-compatible object store keeps archives (`BACKUP_STORAGE=s3`): AWS S3, MinIO, Ceph
 /// RGW, Garage. Validated once, so every key and URL built from it is well formed.
 public struct ObjectStoreSettings: Sendable, CustomStringConvertible {
