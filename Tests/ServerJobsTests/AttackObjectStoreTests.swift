@@ -168,3 +168,15 @@ import Testing
         #expect(!check.verified && check.reason?.contains("truncated") == true, "\(check)")
     }
 }
+
+extension AttackObjectStoreTests {
+    /// Nothing listens there: the call ends once the client's connect timeout (10 s) has passed,
+    /// with an error a retry may cure, not a crash nor a hang.
+    @Test func anUnreachableStoreIsAClearRetryableError() async throws {
+        let port = try TestEnvironment.freePort()
+        let store = ObjectStore(settings: try ObjectStoreSettings(endpoint: "http://127.0.0.1:\(port)", bucket: "nobody", accessKeyId: "AKID",
+                                                                  secretAccessKey: "secret"))
+        let error = await #expect(throws: ServerJobError.self) { _ = try await store.createMultipartUpload(key: "medicineman/x") }
+        #expect(error?.isRetryable == true && error?.message.contains("did not answer") == true, "\(String(describing: error))")
+    }
+}
