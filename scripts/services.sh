@@ -173,6 +173,45 @@ mm_sshd_fingerprint() { # state_dir
   ssh-keygen -l -E sha256 -f "$1/ssh_host_ed25519_key.pub" | awk '{print $2}'
 }
 
+# --- S3-compatible object store (moto in server mode, from PyPI) --------------------------------
+# Authentication is on (INITIAL_NO_AUTH_ACTION_COUNT=0 after set-up): requests must carry a SigV4
+# signature of the access key mm_start_s3 creates, printed as `export MM_TEST_S3_…` lines.
+mm_start_s3() { # state_dir port -> writes state_dir/s3.env
+  local dir=$1 port=$2 venv="$MM_ROOT/.local/venv"
+  mkdir -p "$dir"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -c 'import moto.server' 2>/dev/null || "$venv/bin/pip" install -q 'moto[server]==5.2.5'
+  if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
+    INITIAL_NO_AUTH_ACTION_COUNT=3 MOTO_S3_CUSTOM_ENDPOINTS="http://127.0.0.1:$port" \
+      setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" </dev/null >"$dir/moto.log" 2>&1 &
+    echo $! >"$dir/moto.pid"
+    mm_wait_for "moto on $port" 100 curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/"
+    # The first unauthenticated actions create the user whose key every later request must sign with.
+    "$venv/bin/python" - "$port" >"$dir/s3.env" <<'PY'
+import sys, boto3, json
+endpoint = f"http://127.0.0.1:{sys.argv[1]}"
+iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+iam.create_user(UserName="medicineman")
+iam.put_user_policy(UserName="medicineman", PolicyName="s3", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+key = iam.create_access_key(UserName="medicineman")["AccessKey"]
+print(f"export MM_TEST_S3_ENDPOINT={endpoint}")
+print(f"export MM_TEST_S3_REGION=us-east-1")
+print(f"export MM_TEST_S3_ACCESS_KEY_ID={key['AccessKeyId']}")
+print(f"export MM_TEST_S3_SECRET_ACCESS_KEY={key['SecretAccessKey']}")
+PY
+  fi
+  cat "$dir/s3.env"
+}
+
+mm_stop_s3() { # state_dir
+  local pid
+  pid=$(cat "$1/moto.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$1/moto.pid"
+}
+
 # Command-line use (tests restart servers through this).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   # Daemons started here must not inherit the caller's descriptors (a test runner waits for
@@ -190,6 +229,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start:sshd) mm_start_sshd "$@" ;;
     stop:sshd) mm_stop_sshd "$1" ;;
     fingerprint:sshd) mm_sshd_fingerprint "$1" ;;
+    start:s3) mm_start_s3 "$1" "$2" ;;
+    stop:s3) mm_stop_s3 "$1" ;;
     *) echo "unknown: $action $service" >&2; exit 2 ;;
   esac
 fi

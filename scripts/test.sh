@@ -17,11 +17,13 @@ REDIS_SPARE_PORT=$((REDIS_PORT + 1))   # restarted by tests; nothing else uses i
 PG_PORT=${MM_TEST_PG_PORT:-5445}
 PG_SPARE_PORT=$((PG_PORT + 1))        # restarted by tests
 SSH_PORT=${MM_TEST_SSH_PORT:-2225}
+S3_PORT=${MM_TEST_S3_PORT:-7350}      # moto: an S3-protocol server for the object-store backend
 PG_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
 SSH_USER=mmtest
 SSH_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
 
 cleanup() {
+  mm_stop_s3 "$STATE/s3"
   mm_stop_sshd "$STATE/sshd"
   mm_stop_redis "$STATE/redis" "$REDIS_PORT"
   mm_stop_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT"
@@ -44,6 +46,9 @@ for dir in postgres postgres-spare; do
   mm_pg_user_run psql -h "$data" -p "$port" -U postgres -d postgres -qAt -c 'ALTER ROLE mmtest CREATEDB' -c 'GRANT pg_signal_backend TO mmtest' >/dev/null
 done
 mm_start_sshd "$STATE/sshd" "$SSH_PORT" "$SSH_USER" "$SSH_PASSWORD"
+mm_log "starting moto (S3) on $S3_PORT"
+mm_start_s3 "$STATE/s3" "$S3_PORT" >/dev/null
+source "$STATE/s3/s3.env"   # exports MM_TEST_S3_ENDPOINT, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY
 
 export MM_TEST_SERVICES="$MM_ROOT/scripts/services.sh"
 export MM_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
@@ -106,7 +111,7 @@ else
   # The suites that start whole processes, browsers or big streams run after the rest, one at a
   # time, so the timing-sensitive queue tests never share the 2 cores with them (and the memory
   # test measures its own stream, not its neighbours').
-  heavy='oneGigabyteStreamsWithFlatMemory|CLIClientTests|DashboardBrowserTests|MonitoringTests|CancellationTests|APIFuzzTests|CrashRecoveryTests|AttackEventStreamTests|AttackStartupTests'
+  heavy='oneGigabyteStreamsWithFlatMemory|CLIClientTests|ObjectStoreProcessTests|DashboardBrowserTests|MonitoringTests|CancellationTests|APIFuzzTests|CrashRecoveryTests|AttackEventStreamTests|AttackStartupTests'
   mm_log "running tests"
   swift test --skip-build --skip "$heavy"
   mm_log "running the heavy tests, one at a time"

@@ -3,6 +3,7 @@ import Logging
 import PostgresClient
 import Records
 import RedisClient
+import ServerJobs
 
 extension PlatformConfiguration {
     /// Reads `HOST`, `PORT`, `REDIS_URL` (or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`),
@@ -42,6 +43,7 @@ extension PlatformConfiguration {
             postgresPoolSize = try Self.integer(size, variable: "DATABASE_POOL_SIZE", in: 1...512)
         }
         if let directory = environment["BACKUP_DIR"], !directory.isEmpty { backupDirectory = directory }
+        objectStore = try Self.objectStoreSettings(environment)
         if let token = environment["METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
         if let limit = environment["WRITE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             writeLimitPerMinute = try Self.integer(limit, variable: "WRITE_LIMIT_PER_MINUTE", in: 1...100_000)
@@ -115,7 +117,39 @@ extension PlatformConfiguration {
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw ConfigurationError(variable: variable, "expected true or false, got '\(text)'")
+        default: throw ConfigurationError(variable: variable, "expected true or false, got '\(text.prefix(40))'")
+        }
+    }
+
+    /// `BACKUP_STORAGE=dir` (default) or `s3` with `S3_ENDPOINT` (default AWS's for the region),
+    /// `S3_BUCKET`, `S3_REGION` (default us-east-1), `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`,
+    /// `S3_PATH_STYLE` (default true with an endpoint, false for AWS) and `S3_PREFIX` (default
+    /// `medicineman/`). The secret appears in no message.
+    static func objectStoreSettings(_ environment: [String: String]) throws(ConfigurationError) -> ObjectStoreSettings? {
+        let kind = (environment["BACKUP_STORAGE"] ?? "").lowercased()
+        switch kind {
+        case "", "dir": return nil
+        case "s3": break
+        default: throw ConfigurationError(variable: "BACKUP_STORAGE", "expected dir or s3, got '\(kind.prefix(40))'")
+        }
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let bucket = value("S3_BUCKET") else { throw ConfigurationError(variable: "S3_BUCKET", "BACKUP_STORAGE=s3 needs the bucket's name") }
+        guard let keyId = value("S3_ACCESS_KEY_ID") else { throw ConfigurationError(variable: "S3_ACCESS_KEY_ID", "BACKUP_STORAGE=s3 needs an access key id") }
+        guard let secret = value("S3_SECRET_ACCESS_KEY") else {
+            throw ConfigurationError(variable: "S3_SECRET_ACCESS_KEY", "BACKUP_STORAGE=s3 needs the secret access key")
+        }
+        let region = value("S3_REGION") ?? "us-east-1"
+        let endpoint = value("S3_ENDPOINT")
+        var pathStyle = endpoint != nil
+        if let text = value("S3_PATH_STYLE") { pathStyle = try boolean(text, variable: "S3_PATH_STYLE") }
+        do {
+            return try ObjectStoreSettings(endpoint: endpoint ?? "https://s3.\(region).amazonaws.com", bucket: bucket, region: region,
+                                           accessKeyId: keyId, secretAccessKey: secret, pathStyle: pathStyle,
+                                           prefix: environment["S3_PREFIX"] ?? "medicineman/")
+        } catch {
+            let variable = ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PREFIX"]
+                .first { error.message.hasPrefix($0) } ?? "BACKUP_STORAGE"
+            throw ConfigurationError(variable: variable, error.message)
         }
     }
 

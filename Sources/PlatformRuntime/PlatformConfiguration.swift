@@ -3,6 +3,7 @@ import Logging
 import PostgresClient
 import Records
 import RedisClient
+import ServerJobs
 
 /// Everything a `medicineman` process is configured with; every field has a default that runs
 /// against a local Redis and PostgreSQL.
@@ -33,6 +34,8 @@ public struct PlatformConfiguration: Sendable {
     public var vault: CredentialVault?
     /// Where backup archives are stored (`BACKUP_DIR`).
     public var backupDirectory: String
+    /// Archives go to this object store instead (`BACKUP_STORAGE=s3`, `S3_*`).
+    public var objectStore: ObjectStoreSettings?
     /// BullMQ key prefix of the job queues (`QUEUE_PREFIX`).
     public var queuePrefix: String
     /// Bearer token `/metrics` requires (`METRICS_TOKEN`); nil leaves it open.
@@ -104,6 +107,12 @@ public struct PlatformConfiguration: Sendable {
         self.vault = vault
         self.backupDirectory = backupDirectory
         self.queuePrefix = queuePrefix
+    }
+
+    /// The archive storage every part of the process shares: the object store when configured,
+    /// the backup directory otherwise.
+    public func backupStorage() -> BackupStorage {
+        BackupStorage(root: backupDirectory, objectStore: objectStore.map { ObjectStore(settings: $0) })
     }
 
     /// The vault, or the start-up error that says how to provide the key.

@@ -57,6 +57,8 @@ public struct PlatformServer: Sendable {
         }
         let metrics = MetricsRegistry()
         let jobMetrics = ServerJobMetrics(factory: metrics.factory)
+        // Which storage the archives go to (the object store's settings print without the secret).
+        logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
         let notifier = try ServerJobWorkers.notifier(resources: resources, vault: vault, logger: logger)
         let workers: [any Service] = try ServerJobWorkers.make(
             resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, jobMetrics: jobMetrics, notifier: notifier,
@@ -117,7 +119,7 @@ public struct PlatformServer: Sendable {
                 dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
                                                     onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
-                storage: BackupStorage(root: configuration.backupDirectory), users: users, sessions: sessions, identityCache: identityCache,
+                storage: configuration.backupStorage(), users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
                 webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
                                               deliveries: WebhookDeliveryRepository(database: resources.postgres),

@@ -19,7 +19,7 @@ enum ServerJobWorkers {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: BackupRepository(database: resources.postgres), scans: ScanRepository(database: resources.postgres),
             updates: UpdateRepository(database: resources.postgres), attempts: JobAttemptRepository(database: resources.postgres),
-            lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: BackupStorage(root: configuration.backupDirectory),
+            lease: ServerLease(redis: resources.redis, duration: leaseDuration), storage: configuration.backupStorage(),
             connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
             schedules: BackupScheduleRepository(database: resources.postgres), notifier: notifier,
             archiveKeys: ArchiveKeys(vault: vault, sealNewArchives: configuration.encryptBackups,
@@ -52,7 +52,7 @@ enum ServerJobWorkers {
                             audit: AuditLogRepository(database: database), options: .init(interval: interval), notifier: notifier, logger: logger),
             RecordReconciler(ledger: RecordLedger(database: database), launcher: launcher, options: .init(interval: interval), logger: logger),
             MaintenanceService(queues: ServerJobQueue.all.compactMap { dispatcher.queue($0) },
-                               janitor: StorageJanitor(storage: BackupStorage(root: configuration.backupDirectory), backups: backups, logger: logger),
+                               janitor: StorageJanitor(storage: configuration.backupStorage(), backups: backups, logger: logger),
                                logger: logger),
         ]
     }

@@ -7,6 +7,8 @@ public enum BackupVerification: String, Sendable, Codable { case pending, verifi
 public enum Compression: String, Sendable, Codable, CaseIterable { case gzip, zstd, none }
 /// Full, or only what changed since its base (GNU tar `--listed-incremental`).
 public enum BackupType: String, Sendable, Codable, CaseIterable { case full, incremental }
+/// Where an archive lives: under `BACKUP_DIR`, or in the object store (`BACKUP_STORAGE=s3`).
+public enum ArchiveLocation: String, Sendable, Codable { case directory = "dir", objectStore = "s3" }
 
 public struct Backup: Sendable, Codable, Equatable {
     @LowercaseUUID public var id: UUID
@@ -35,6 +37,8 @@ public struct Backup: Sendable, Codable, Equatable {
     /// The archive, relative to `BACKUP_DIR`: `<server id>/<yyyy>/<mm>/<backup id>.tar.gz` (rows from
     /// before migration 0009 may hold an absolute path; only its tail counts, see `BackupStorage`).
     public var filePath: String?
+    /// Where `filePath` is to be found (migration 0013; `dir` for every older row).
+    public var storage: ArchiveLocation
     public var size: Int64?
     public var sha256: String?
     public var jobId: String?
@@ -52,7 +56,8 @@ public struct Backup: Sendable, Codable, Equatable {
     public init(id: UUID = UUID(), serverId: UUID, scheduleId: UUID? = nil, kind: BackupKind, status: RecordStatus = .pending,
                 verification: BackupVerification = .pending, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
                 backupType: BackupType = .full, baseBackupId: UUID? = nil, chainPosition: Int = 0, encryptionKeyId: String? = nil,
-                filePath: String? = nil, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil, attempts: Int = 0,
+                filePath: String? = nil, storage: ArchiveLocation = .directory, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil,
+                attempts: Int = 0,
                 startedAt: Date? = nil, completedAt: Date? = nil, verifiedAt: Date? = nil, error: String? = nil, warning: String? = nil,
                 metadata: JSONValue = .object([:]), dueAt: Date? = nil, createdAt: Date = Date()) {
         self.id = id
@@ -69,6 +74,7 @@ public struct Backup: Sendable, Codable, Equatable {
         self.chainPosition = chainPosition
         self.encryptionKeyId = encryptionKeyId
         self.filePath = filePath
+        self.storage = storage
         self.size = size
         self.sha256 = sha256
         self.jobId = jobId
@@ -85,7 +91,8 @@ public struct Backup: Sendable, Codable, Equatable {
 
     static let columns = """
         id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, backup_type, base_backup_id,
-        chain_position, data_key_key_id, file_path, size_bytes, sha256, job_id, attempts, started_at, completed_at, verified_at, error, warning, metadata, due_at, created_at
+        chain_position, data_key_key_id, file_path, storage, size_bytes, sha256, job_id, attempts, started_at, completed_at, verified_at,
+        error, warning, metadata, due_at, created_at
         """
 
     init(row: PostgresRow) throws {
@@ -103,6 +110,7 @@ public struct Backup: Sendable, Codable, Equatable {
         chainPosition = try row.decode("chain_position")
         encryptionKeyId = try row.decodeIfPresent("data_key_key_id")
         filePath = try row.decodeIfPresent("file_path")
+        storage = ArchiveLocation(rawValue: try row.decode("storage")) ?? .directory
         size = try row.decodeIfPresent("size_bytes")
         sha256 = try row.decodeIfPresent("sha256")
         jobId = try row.decodeIfPresent("job_id")

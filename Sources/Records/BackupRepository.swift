@@ -125,17 +125,18 @@ public struct BackupRepository: Sendable {
 
     /// Completes a backup in one write: where the archive is, what it is (`shape`) and its result.
     public func markCompleted(id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
-                              metadata: JSONValue = .object([:]), shape: ArchiveShape = ArchiveShape()) async throws(RecordError) -> Backup {
+                              metadata: JSONValue = .object([:]), storage: ArchiveLocation = .directory,
+                              shape: ArchiveShape = ArchiveShape()) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE backups SET status = 'completed', file_path = $2, size_bytes = $3, sha256 = $4, warning = $5,
                     metadata = metadata || $6::jsonb, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())),
-                    backup_type = $7, base_backup_id = $8, chain_position = $9, tar_snapshot = $10, data_key_ciphertext = $11,
-                    data_key_key_id = $12, updated_at = now()
+                    storage = $7, backup_type = $8, base_backup_id = $9, chain_position = $10, tar_snapshot = $11,
+                    data_key_ciphertext = $12, data_key_key_id = $13, updated_at = now()
                 WHERE id = $1 RETURNING \(Backup.columns)
-                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), shape.type.rawValue, shape.base, shape.chainPosition,
-                      shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId]).first
+                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), storage.rawValue, shape.type.rawValue, shape.base,
+                      shape.chainPosition, shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId]).first
             return try Backup(row: try row.orNotFound("backup"))
         }
     }

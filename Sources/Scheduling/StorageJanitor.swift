@@ -26,6 +26,7 @@ public struct StorageJanitor: Sendable {
     }
 
     public struct Report: Sendable, Equatable {
+        /// Partial files removed (directory), or stale multipart uploads aborted (object store).
         public var partials: Int
         public var orphans: Int
         /// Why nothing was deleted this time, when the rows did not look trustworthy.
@@ -46,13 +47,22 @@ public struct StorageJanitor: Sendable {
         let running = Set(try await backups.running().map(\.id))
         let references = try await backups.archiveReferences()
         let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
-        let report = await BlockingWork.run { [storage, logger] in
+        // With an object store, its prefix is swept first; the directory after it still holds the
+        // archives of rows from before the switch (`storage = dir`), under the same rules.
+        var objects: Report?
+        if let store = storage.objectStore { objects = try await sweepObjects(in: store, running: running, references: references, olderThan: oldest) }
+        var report = await BlockingWork.run { [storage, logger] in
             Self.walk(storage: storage, running: running, references: references, olderThan: oldest, logger: logger)
         }
         if let reason = report.heldBack {
             logger.warning("the backup directory was not swept", metadata: ["reason": "\(reason)"])
         } else if report != Report() {
             logger.notice("backup directory swept", metadata: ["partials": "\(report.partials)", "orphans": "\(report.orphans)"])
+        }
+        if let objects {
+            report.partials += objects.partials
+            report.orphans += objects.orphans
+            report.heldBack = [objects.heldBack, report.heldBack].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
         }
         return report
     }
@@ -97,4 +107,8 @@ public struct StorageJanitor: Sendable {
         for path in orphans where storage.removeWalkedFile(path, logger: logger) { report.orphans += 1 }
         return report
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -48,38 +48,5 @@ extension ArchiveVerifier {
         }
         return try inspector.finish()
     }
-
-    /// Verifies the archive file at `path` against the recorded SHA-256, reading every layer;
-    /// on success returns the manifest as well.
-    static func inspect(path: String, sha256 expected: String, compression: Compression, dataKey: SymmetricKey?) -> (Result, ArchiveManifest?) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return (Result(verified: false, reason: "the archive \(path) cannot be read"), nil)
-        }
-        defer { try? handle.close() }
-        do {
-            let inspection = try inspect(reading: {
-                guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { return nil }
-                return Array(data)
-            }, compression: compression, dataKey: dataKey)
-            guard inspection.sha256 == expected else {
-                return (Result(verified: false, reason: "SHA-256 mismatch: stored \(expected.prefix(12))…, file has \(inspection.sha256.prefix(12))…"), nil)
-            }
-            return (Result(verified: true, reason: nil), inspection.manifest)
-        } catch let error as ArchiveFormatError {
-            return (Result(verified: false, reason: "the archive does not read back: \(error.message)"), nil)
-        } catch {
-            return (Result(verified: false, reason: "the archive does not read back: \(error)"), nil)
-        }
-    }
 }
 
-extension ArchiveVerifier {
-    /// Verifies an archive just stored by this process, off the cooperative pool.
-    static func verifyStored(_ outcome: BackupOutcome, compression: Compression, dataKey: SymmetricKey?, storage: BackupStorage) async -> Result {
-        await BlockingWork.run {
-            let (result, manifest) = inspect(path: outcome.localPath, sha256: outcome.sha256, compression: compression, dataKey: dataKey)
-            if let manifest { storage.storeManifest(manifest, besideArchive: outcome.localPath) }
-            return result
-        }
-    }
-}

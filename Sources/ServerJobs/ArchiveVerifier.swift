@@ -1,9 +1,12 @@
+import ArchiveFormat
 import BlockingIO
 import Crypto
 import Foundation
 import Records
 
-/// Checks a stored archive: its SHA-256 is computed again from disk and `tar` lists it.
+/// Checks a stored archive by reading it back once, wherever it is stored: its SHA-256 against
+/// the row, then every layer inside (decryption when sealed, decompression, each tar header and
+/// member). The manifest this yields is stored beside the archive for browsing and diffs.
 public enum ArchiveVerifier {
     public struct Result: Sendable, Equatable {
         public var verified: Bool
@@ -11,24 +14,96 @@ public enum ArchiveVerifier {
         public var reason: String?
     }
 
-    /// Verifies a backup's stored archive, resolved through `storage` (never a file outside it).
-    public static func verify(_ backup: Backup, in storage: BackupStorage) async -> Result {
-        let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
-        switch resolved {
-        case .success(let path): return await verify(path: path, sha256: backup.sha256 ?? "", compression: backup.compression)
-        case .failure(let error): return Result(verified: false, reason: error.message)
+    /// Verifies a backup's stored archive, found through `storage` (never a file outside it).
+    public static func verify(_ backup: Backup, in storage: BackupStorage, dataKey: SymmetricKey? = nil) async -> Result {
+        let source: ArchiveSource
+        do {
+            if let store = try storage.objectStore(for: backup) {
+                source = .object(try await storage.objectReader(of: backup, in: store), key: try storage.objectKey(of: backup, in: store), store: store)
+            } else {
+                let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
+                source = .file(try resolved.get())
+            }
+        } catch {
+            return Result(verified: false, reason: error.message)
+        }
+        return await verify(source, sha256: backup.sha256 ?? "", compression: backup.compression, dataKey: dataKey, storage: storage)
+    }
+
+    /// A just-made archive, where it was stored.
+    public static func verify(_ outcome: BackupOutcome, compression: Compression, dataKey: SymmetricKey? = nil, in storage: BackupStorage) async -> Result {
+        guard let store = storage.objectStore, let key = outcome.objectKey else {
+            return await verify(.file(outcome.localPath), sha256: outcome.sha256, compression: compression, dataKey: dataKey, storage: storage)
+        }
+        do {
+            guard let size = try await store.size(of: key), size == outcome.size else {
+                return Result(verified: false, reason: "the object \(key) is missing or not the \(outcome.size) bytes that were uploaded")
+            }
+            return await verify(.object(ObjectRangeReader(store: store, key: key, size: size), key: key, store: store), sha256: outcome.sha256,
+                                compression: compression, dataKey: dataKey, storage: storage)
+        } catch {
+            return Result(verified: false, reason: error.message)
         }
     }
 
-    public static func verify(path: String, sha256 expected: String, compression: Compression) async -> Result {
-        await BlockingWork.run {
-            guard let actual = try? sha256(of: path) else { return Result(verified: false, reason: "the archive \(path) cannot be read") }
-            guard actual == expected else {
-                return Result(verified: false, reason: "SHA-256 mismatch: stored \(expected.prefix(12))…, file has \(actual.prefix(12))…")
+    /// An archive file on this machine (its manifest goes beside it).
+    public static func verify(path: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil) async -> Result {
+        await verify(.file(path), sha256: sha256, compression: compression, dataKey: dataKey, storage: BackupStorage(root: (path as NSString).deletingLastPathComponent))
+    }
+
+    /// Where the stored bytes come from.
+    enum ArchiveSource: Sendable {
+        case file(String)
+        case object(ObjectRangeReader, key: String, store: ObjectStore)
+    }
+
+    static func verify(_ source: ArchiveSource, sha256 expected: String, compression: Compression, dataKey: SymmetricKey?,
+                       storage: BackupStorage) async -> Result {
+        // Reading, decrypting and parsing block: on a thread of their own, not the cooperative pool.
+        let read = await BlockingWork.run { () -> Swift.Result<ArchiveInspection, InspectionFailure> in
+            switch source {
+            case .file(let path):
+                guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(InspectionFailure("the archive \(path) cannot be read")) }
+                defer { try? handle.close() }
+                return inspecting(compression: compression, dataKey: dataKey) {
+                    guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { return nil }
+                    return Array(data)
+                }
+            case .object(let reader, _, _):
+                defer { reader.cancel() }
+                return inspecting(compression: compression, dataKey: dataKey) { try reader.next() }
             }
-            let (status, errors) = listArchive(path: path, compression: compression)
-            guard status == 0 else { return Result(verified: false, reason: "tar cannot list the archive (exit \(status)): \(errors.prefix(300))") }
-            return Result(verified: true, reason: nil)
+        }
+        let inspection: ArchiveInspection
+        switch read {
+        case .success(let value): inspection = value
+        case .failure(let failure): return Result(verified: false, reason: failure.message)
+        }
+        guard inspection.sha256 == expected else {
+            return Result(verified: false, reason: "SHA-256 mismatch: the row has \(expected.prefix(12))…, the stored archive \(inspection.sha256.prefix(12))…")
+        }
+        switch source {
+        case .file(let path): await storage.storeManifest(inspection.manifest, at: .file(BackupStorage.manifestPath(ofArchive: path)))
+        case .object(_, let key, let store): await storage.storeManifest(inspection.manifest, at: .object(BackupStorage.manifestPath(ofArchive: key), store))
+        }
+        return Result(verified: true, reason: nil)
+    }
+
+    private struct InspectionFailure: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    private static func inspecting(compression: Compression, dataKey: SymmetricKey?,
+                                   next: () throws -> [UInt8]?) -> Swift.Result<ArchiveInspection, InspectionFailure> {
+        do {
+            return .success(try inspect(reading: next, compression: compression, dataKey: dataKey))
+        } catch let error as ArchiveFormatError {
+            return .failure(InspectionFailure("the archive does not read back: \(error.message)"))
+        } catch let error as ServerJobError {
+            return .failure(InspectionFailure("the archive cannot be read from storage: \(error.message)"))
+        } catch {
+            return .failure(InspectionFailure("the archive does not read back: \(error)"))
         }
     }
 
@@ -41,26 +116,5 @@ public enum ArchiveVerifier {
             hasher.update(data: chunk)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func listArchive(path: String, compression: Compression) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["tar", "--list", "--file=\(path)"]
-        switch compression {
-        case .gzip: arguments.append("--gzip")
-        case .zstd: arguments.append("--zstd")
-        case .none: break
-        }
-        process.arguments = arguments
-        let errorFile = NSTemporaryDirectory() + "/mm-verify-\(UUID().uuidString).err"
-        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorFile) }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: errorFile)
-        do { try process.run() } catch { return (-1, "cannot run tar: \(error)") }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "")
     }
 }

@@ -16,6 +16,10 @@ public struct BackupOutcome: Sendable, Equatable {
     public var sha256: String
     /// Set when tar reported files that changed while read (exit 1).
     public var warning: String?
+    /// The object's key when the archive went to an object store (`localPath` is then empty).
+    public var objectKey: String?
+    /// Most archive bytes held in memory at once while uploading to an object store.
+    public var peakBufferedBytes: Int?
     /// GNU tar's incremental state after this run, when the request carried one.
     public var tarSnapshot: [UInt8]? = nil
 }
@@ -91,6 +95,9 @@ public struct BackupRunner: Sendable {
                 throw ServerJobError(.invalidRequest, "zstd compression was asked for but zstd is not installed on the server", retryable: false)
             }
         }
+        if let store = storage.objectStore {
+            return try await runToObjectStore(backup, store: store, session: session, fence: fence, progress: progress)
+        }
         let location = try storage.location(for: backup)
         let finalPath = location.absolute
         let partialPath = storage.partialPath(for: finalPath, attempt: attempt)
@@ -124,15 +131,21 @@ public struct BackupRunner: Sendable {
                                  warning: warning, tarSnapshot: archive.tarSnapshot)
         } catch {
             file.discard()
-            switch error {
-            case let error as ServerJobError: throw error
-            case let error as UnrecoverableError:  // the fence: this attempt lost its job
-                throw ServerJobError(.cancelled, error.message, retryable: false)
-            case let error as SSHError where error.code == .cancelled:
-                throw ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
-            case let error as SSHError: throw ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)
-            default: throw ServerJobError(.storage, "writing the archive failed: \(error)")
-            }
+            throw Self.classify(error)
+        }
+    }
+
+    /// A failure of the stream, the storage or the fence as the job's error.
+    static func classify(_ error: any Error) -> ServerJobError {
+        switch error {
+        case let error as ServerJobError: return error
+        case let error as UnrecoverableError:  // the fence: this attempt lost its job
+            return ServerJobError(.cancelled, error.message, retryable: false)
+        case let error as SSHError where error.code == .cancelled:
+            return ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
+        case let error as SSHError: return ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)
+        case is CancellationError: return ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
+        default: return ServerJobError(.storage, "writing the archive failed: \(error)")
         }
     }
 

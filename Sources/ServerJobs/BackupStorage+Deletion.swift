@@ -22,6 +22,17 @@ extension BackupStorage {
     @discardableResult
     public func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
         guard backup.filePath != nil else { return .missing }
+        do {
+            if let store = try objectStore(for: backup) {
+                let removal = await removeObject(of: backup, in: store, backups: backups, logger: logger)
+                if case .kept = removal { return removal }
+                await removeManifest(at: .object(Self.manifestPath(ofArchive: try objectKey(of: backup, in: store)), store))
+                return removal
+            }
+        } catch {
+            logger.warning("not deleting a backup's archive", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
+            return .kept(error.message)
+        }
         let resolved = await BlockingWork.run { [self] in Result { () throws(ServerJobError) -> String? in try deletionPath(of: backup) } }
         let path: String
         switch resolved {
@@ -41,7 +52,10 @@ extension BackupStorage {
         } catch {
             return .kept("cannot check whether another backup row names \(fileName): \(error.message)")
         }
-        return await BlockingWork.run { Self.unlinkFile(path, logger: logger) }
+        let removal = await BlockingWork.run { Self.unlinkFile(path, logger: logger) }
+        if case .kept = removal { return removal }
+        await removeManifest(at: .file(Self.manifestPath(ofArchive: path)))
+        return removal
     }
 
     /// Deletes a file the janitor found while walking the canonical root, when its directory,

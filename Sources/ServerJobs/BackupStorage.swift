@@ -13,9 +13,14 @@ import Records
 public struct BackupStorage: Sendable {
     /// `BACKUP_DIR` as configured; never compared as text.
     public let root: String
+    /// When set (`BACKUP_STORAGE=s3`), archives live in this object store under
+    /// `<prefix><server id>/<yyyy>/<mm>/<backup id>.tar.gz`, reachable from every process;
+    /// `root` is then not used for archives. See `BackupStorage+ObjectStore.swift`.
+    public let objectStore: ObjectStore?
 
-    public init(root: String) {
+    public init(root: String, objectStore: ObjectStore? = nil) {
         self.root = root
+        self.objectStore = objectStore
     }
 
     /// Where a new archive goes: `relative` is what the row stores, `absolute` what this process
@@ -26,12 +31,18 @@ public struct BackupStorage: Sendable {
     }
 
     public func location(for backup: BackupRequest, at date: Date = Date()) throws(ServerJobError) -> Location {
+        let relative = Self.relativeName(for: backup, at: date)
+        return Location(relative: relative, absolute: try canonicalRoot() + "/" + relative)
+    }
+
+    /// `<server id>/<yyyy>/<mm>/<backup id>.tar.gz`: made of validated ids and the date only.
+    static func relativeName(for backup: BackupRequest, at date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         let parts = calendar.dateComponents([.year, .month], from: date)
         let relative = backup.serverId.uuidString.lowercased() + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
             + backup.id.uuidString.lowercased() + Self.suffix(backup.compression)
-        return Location(relative: relative, absolute: try canonicalRoot() + "/" + relative)
+        return relative
     }
 
     /// The file one attempt writes while streaming (`.<archive>.<attempt>.partial`); renamed to the
@@ -75,8 +86,9 @@ public struct BackupStorage: Sendable {
         Self.realPath(root)
     }
 
-    /// Free bytes on the volume holding `root` (created if missing).
+    /// Free bytes on the volume holding `root` (created if missing); unlimited for an object store.
     public func availableBytes() throws(ServerJobError) -> Int64 {
+        if objectStore != nil { return .max }  // an object store has no free space to read
         let canonical = try canonicalRoot()
         do {
             let attributes = try FileManager.default.attributesOfFileSystem(forPath: canonical)
@@ -114,28 +126,5 @@ public struct BackupStorage: Sendable {
         case .zstd: return ".tar.zst"
         case .none: return ".tar"
         }
-    }
-}
-
-extension BackupStorage {
-    /// `<archive>.manifest.gz`: the archive's manifest, written after verification read it.
-    static func manifestPath(ofArchive archivePath: String) -> String { archivePath + ".manifest.gz" }
-
-    /// Best effort: a missing manifest is rebuilt by the next verification.
-    func storeManifest(_ manifest: ArchiveManifest, besideArchive archivePath: String) {
-        guard let bytes = try? manifest.encoded() else { return }
-        let path = Self.manifestPath(ofArchive: archivePath)
-        let partial = path + ".partial"
-        guard FileManager.default.createFile(atPath: partial, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
-              rename(partial, path) == 0 else {
-            unlink(partial)
-            return
-        }
-    }
-
-    /// The manifest beside a stored archive, if verification wrote one.
-    func loadManifest(besideArchive archivePath: String) throws -> ArchiveManifest? {
-        guard let data = FileManager.default.contents(atPath: Self.manifestPath(ofArchive: archivePath)) else { return nil }
-        return try ArchiveManifest(decoding: Array(data))
     }
 }

@@ -5,8 +5,8 @@ import Foundation
 import Records
 import SSHClient
 
-/// Streams a stored archive back into a directory on a server, after checking its SHA-256. Where
-/// it unpacks is decided on the server (`RestoreTarget`); the directory used is returned.
+/// Streams stored archives back into a directory on a server, after checking their SHA-256. Where
+/// they unpack is decided on the server (`RestoreTarget`); the directory used is returned.
 public struct RestoreRunner: Sendable {
     let storage: BackupStorage
 
@@ -14,10 +14,11 @@ public struct RestoreRunner: Sendable {
         self.storage = storage
     }
 
-    /// Restores `chain` (a full backup, then the incrementals up to the one asked for, in order;
-    /// or one backup), each archive found through the backup directory (never a file outside it)
-    /// and opened with its key from `dataKeys` when sealed, into `target`, or into a fresh private
-    /// directory when `target` is nil. Returns the canonical directory the archives went into.
+    /// Restores `chain` (one backup, or a full backup and the incrementals after it up to the one
+    /// asked for, in order), each archive read where its row says (the backup directory, never a
+    /// file outside it, or the object store) and opened with its key from `dataKeys` when sealed,
+    /// into `target`, or into a fresh private directory when `target` is nil. Returns the canonical
+    /// directory the archives were unpacked into.
     @discardableResult
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
                     on session: SSHSession) async throws(ServerJobError) -> String {
@@ -30,44 +31,68 @@ public struct RestoreRunner: Sendable {
             if backup.isEncrypted, dataKeys[backup.id] == nil {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) is encrypted and this process has no key that opens it", retryable: false)
             }
-            let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
-            directory = try await Self.extract(archive: try resolved.get(), sha256: sha256, compression: backup.compression,
-                                               dataKey: dataKeys[backup.id], incremental: chain.count > 1, target: directory ?? target,
-                                               prepared: directory != nil, allowRoot: allowRoot, label: last.id.uuidString.lowercased(), on: session)
+            let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id], incremental: chain.count > 1,
+                                   target: directory ?? target, prepared: directory != nil, allowRoot: allowRoot, label: last.id.uuidString.lowercased())
+            if let store = try storage.objectStore(for: backup) {
+                directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
+            } else {
+                let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
+                directory = try await Self.extract(archive: try resolved.get(), step: step, on: session)
+            }
         }
         return directory ?? ""
     }
 
-    /// Restores the archive at `localPath` (a file on this machine), decrypting it on the way when
-    /// `dataKey` is given. `prepared` says `target` is a directory an earlier archive of the same
-    /// chain was unpacked into.
+    /// Restores one plain backup (no chain, not sealed).
+    @discardableResult
+    public func run(_ backup: Backup, target: String?, allowRoot: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
+        try await run([backup], target: target, allowRoot: allowRoot, on: session)
+    }
+
+    /// Restores the archive at `localPath` (a file on this machine).
     @discardableResult
     public static func extract(archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
-                               incremental: Bool = false, target: String?, prepared: Bool = false, allowRoot: Bool = false,
-                               label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
-        if let target { try ShellArgument.validatePath(target, field: "target") }
+                               target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
+        try await extract(archive: localPath, step: RestoreStep(sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
+                                                                target: target, prepared: false, allowRoot: allowRoot, label: label), on: session)
+    }
+
+    static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
+        if let target = step.target { try ShellArgument.validatePath(target, field: "target") }
         // Hashing a large archive blocks: on a thread of its own, not the cooperative pool.
         guard let actual = await BlockingWork.run({ try? ArchiveVerifier.sha256(of: localPath) }) else {
             throw ServerJobError(.storage, "the archive \(localPath) cannot be read", retryable: false)
         }
-        guard actual == sha256 else {
+        guard actual == step.sha256 else {
             throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         }
-        let directory: String
-        if prepared, let target { directory = target } else {
-            directory = try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: label, on: session)
-        }
-        let command = try RestoreTarget.extractCommand(directory: directory, compression: compression, incremental: incremental)
+        let directory = try await step.directory(on: session)
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: localPath)) } catch {
             throw ServerJobError(.storage, "cannot open \(localPath): \(error.localizedDescription)", retryable: false)
         }
-        let reader = try ChunkReader(handle: handle, dataKey: dataKey)
+        let reader = try ChunkReader(dataKey: step.dataKey) {
+            guard let data = try handle.read(upToCount: 256 * 1024), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return Array(data)
+        }
+        try await unpack(into: directory, step: step, on: session) { try reader.next() }
+        return directory
+    }
+
+    /// Streams `next`'s chunks (called on the SSH session's thread) into `tar --extract` in `directory`.
+    static func unpack(into directory: String, step: RestoreStep, on session: SSHSession,
+                       next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
+        let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in
-                try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300)), stdin: { try reader.next() }) { _ in }
+                try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300)), stdin: next) { _ in }
             }
+        } catch let error as ServerJobError {
+            throw error
         } catch let error as SSHError {
             throw ServerJobError(.unreachable, "the restore stream broke: \(error.message)", retryable: error.isRetryable)
         } catch let error as ArchiveFormatError {
@@ -81,21 +106,39 @@ public struct RestoreRunner: Sendable {
         guard result.exitStatus == 0 else {
             throw ServerJobError(.remoteCommand, "restore failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))", retryable: false)
         }
-        return directory
     }
 }
 
-/// Hands a file to `exec`'s stdin in 256 KiB pieces, opened on the way when it is sealed: the
-/// server only ever receives plaintext that authenticated, and a truncated or altered archive
-/// stops the stream with an error.
+/// One archive of a restore: how to check, open and unpack it, and where.
+struct RestoreStep: Sendable {
+    var sha256: String
+    var compression: Compression
+    var dataKey: SymmetricKey?
+    /// Replays an archive of a chain (`--listed-incremental`), so deletions are applied too.
+    var incremental: Bool
+    var target: String?
+    /// `target` is the directory an earlier archive of the same chain was unpacked into.
+    var prepared: Bool
+    var allowRoot: Bool
+    var label: String
+
+    func directory(on session: SSHSession) async throws(ServerJobError) -> String {
+        if prepared, let target { return target }
+        return try await RestoreTarget.prepare(target: target, allowRoot: allowRoot, label: label, on: session)
+    }
+}
+
+/// Hands stored bytes to `exec`'s stdin, opened on the way when the archive is sealed: the server
+/// only ever receives plaintext that authenticated, and a truncated or altered archive stops the
+/// stream with an error.
 final class ChunkReader: @unchecked Sendable {
     // @unchecked: read only from the SSH session's thread during one exec.
-    private let handle: FileHandle
+    private let source: () throws -> [UInt8]?
     private var opener: ArchiveOpener?
     private var finished = false
 
-    init(handle: FileHandle, dataKey: SymmetricKey? = nil) throws(ServerJobError) {
-        self.handle = handle
+    init(dataKey: SymmetricKey?, source: @escaping () throws -> [UInt8]?) throws(ServerJobError) {
+        self.source = source
         do { opener = try dataKey.map { try ArchiveOpener(dataKey: $0) } } catch {
             throw ServerJobError(.storage, "the archive's data key is unusable: \(error)", retryable: false)
         }
@@ -103,18 +146,17 @@ final class ChunkReader: @unchecked Sendable {
 
     func next() throws -> [UInt8]? {
         while !finished {
-            guard let data = try handle.read(upToCount: 256 * 1024), !data.isEmpty else {
-                try? handle.close()
+            guard let stored = try source() else {
                 finished = true
                 guard var opener else { return nil }
                 var plain: [UInt8] = []
                 try opener.finish { plain.append(contentsOf: $0) }
                 return plain.isEmpty ? nil : plain
             }
-            guard var opener else { return Array(data) }
+            guard var opener else { return stored }
             self.opener = nil
             var plain: [UInt8] = []
-            try data.withUnsafeBytes { bytes in try opener.open(bytes) { plain.append(contentsOf: $0) } }
+            try stored.withUnsafeBytes { bytes in try opener.open(bytes) { plain.append(contentsOf: $0) } }
             self.opener = opener
             if !plain.isEmpty { return plain }
         }

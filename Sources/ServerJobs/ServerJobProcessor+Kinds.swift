@@ -41,9 +41,10 @@ extension ServerJobProcessor {
                                      dataKey: dataKey?.sealed)
             let warning = [outcome.warning, plan.fullBecause.map { "full backup instead of incremental: \($0)" }].compactMap { $0 }.joined(separator: "; ")
             _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256,
-                                                warning: warning.isEmpty ? nil : warning, shape: shape)
+                                                warning: warning.isEmpty ? nil : warning,
+                                                storage: outcome.objectKey == nil ? .directory : .objectStore, shape: shape)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
-            let check = await ArchiveVerifier.verifyStored(outcome, compression: record.compression, dataKey: dataKey?.key, storage: dependencies.storage)
+            let check = await ArchiveVerifier.verify(outcome, compression: record.compression, dataKey: dataKey?.key, in: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),

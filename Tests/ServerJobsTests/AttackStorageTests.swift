@@ -176,18 +176,24 @@ import Testing
             let backups = BackupRepository(database: pool)
             let root = try temporaryStorage() + "/old-volume"
             var rows: [(id: UUID, relative: String)] = []
-            for stored in ["/", "./", ""] {
-                let backup = try await backups.create(serverId: server.id, kind: .manual, paths: ["/etc"])
-                let relative = server.id.uuidString.lowercased() + "/2025/12/" + backup.id.uuidString.lowercased() + ".tar.gz"
-                let prefix = stored == "/" ? root + "//" : stored == "./" ? "./backups/" : "backups/"
-                _ = try await backups.markCompleted(id: backup.id, filePath: prefix + relative, size: 1, sha256: String(repeating: "0", count: 64))
-                rows.append((backup.id, relative))
+            // Rows as that version wrote them (the repository speaks the newest schema).
+            func legacyRow(_ filePath: String, id: UUID = UUID()) async throws -> UUID {
+                _ = try await pool.query("""
+                    INSERT INTO backups (id, server_id, kind, paths, status, file_path, size_bytes, sha256)
+                    VALUES ($1, $2, 'manual', $3, 'completed', $4, 1, $5)
+                    """, [id, server.id, ["/etc"], filePath, String(repeating: "0", count: 64)])
+                return id
             }
-            let odd = try await backups.create(serverId: server.id, kind: .manual, paths: ["/etc"])
-            _ = try await backups.markCompleted(id: odd.id, filePath: "/etc/passwd", size: 1, sha256: String(repeating: "0", count: 64))
+            for stored in ["/", "./", ""] {
+                let id = UUID()
+                let relative = server.id.uuidString.lowercased() + "/2025/12/" + id.uuidString.lowercased() + ".tar.gz"
+                let prefix = stored == "/" ? root + "//" : stored == "./" ? "./backups/" : "backups/"
+                rows.append((try await legacyRow(prefix + relative, id: id), relative))
+            }
+            let odd = try await legacyRow("/etc/passwd")
             _ = try await pool.withConnection { try await MigrationRunner(migrations: all, logger: testLogger()).migrate(on: $0) }
             for row in rows { #expect(try await backups.find(id: row.id)?.filePath == row.relative) }
-            #expect(try await backups.find(id: odd.id)?.filePath == "/etc/passwd", "a path naming no archive is left as it was")
+            #expect(try await backups.find(id: odd)?.filePath == "/etc/passwd", "a path naming no archive is left as it was")
             await pool.close()
         }
     }

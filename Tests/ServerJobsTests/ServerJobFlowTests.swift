@@ -50,10 +50,10 @@ struct FlowFixture: Sendable {
     }
 
     /// Runs the workers of all three queues while `body` runs; outcomes are reported to `notifier`.
-    func withWorkers(notifier: any Notifier = SilentNotifier(), _ body: () async throws -> Void) async throws {
+    func withWorkers(notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, _ body: () async throws -> Void) async throws {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
-            lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: BackupStorage(root: storage),
+            lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: archives ?? BackupStorage(root: storage),
             connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200),
             schedules: schedules, notifier: notifier)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")

@@ -1,0 +1,45 @@
+import Crypto
+import Foundation
+import Logging
+import Records
+import SSHClient
+import Synchronization
+
+extension BackupRunner {
+    /// Streams `tar` straight into a multipart upload: the SSH thread seals and hashes each chunk
+    /// (`stream`) and hands full parts to the uploader (waiting while enough are in flight), nothing is written
+    /// locally. The object exists only once `CompleteMultipartUpload` succeeds, after the fence;
+    /// any failure or cancellation aborts the upload.
+    func runToObjectStore(_ backup: BackupRequest, store: ObjectStore, session: SSHSession,
+                          fence: @escaping @Sendable () async throws -> Void,
+                          progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
+        let relative = BackupStorage.relativeName(for: backup, at: Date())
+        let key = store.settings.prefix + relative
+        let upload = try await ObjectUpload.start(store: store, key: key)
+        let received = Atomic<Int64>(0)
+        let reporter = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                await progress(received.load(ordering: .relaxed))
+            }
+        }
+        defer { reporter.cancel() }
+        do {
+            let archive = try await session.perform { session in
+                let streamed = try Self.stream(backup, on: session, received: { received.add(Int64($0), ordering: .relaxed) }) { try upload.write($0) }
+                if (streamed.result.exitStatus ?? 2) <= 1 { try upload.flush() }
+                return streamed
+            }
+            let warning = try Self.judge(archive.result)
+            let parts = try await upload.complete(fence: fence)
+            await progress(received.load(ordering: .relaxed))
+            logger.debug("archive uploaded", metadata: ["key": "\(key)", "parts": "\(parts)", "peakBytes": "\(upload.peakBytes)"])
+            return BackupOutcome(storedPath: relative, localPath: "", size: archive.storedBytes, sha256: archive.sha256, warning: warning,
+                                 objectKey: key, peakBufferedBytes: upload.peakBytes, tarSnapshot: archive.tarSnapshot)
+        } catch {
+            await upload.abort()
+            throw Self.classify(error)
+        }
+    }
+}
