@@ -22,12 +22,15 @@ public struct DomainDependencies: Sendable {
     public var loginThrottle: LoginThrottle?
     /// Webhooks and their deliveries; nil serves no `/api/webhooks`.
     public var webhooks: WebhookDependencies?
+    /// Opens sealed archives for verify, browse and download; nil: such archives are refused.
+    public var archiveKeys: ArchiveKeys?
 
     public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
                 sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil,
-                webhooks: WebhookDependencies? = nil) {
+                webhooks: WebhookDependencies? = nil, archiveKeys: ArchiveKeys? = nil) {
         self.webhooks = webhooks
+        self.archiveKeys = archiveKeys
         self.loginThrottle = loginThrottle
         self.storage = storage
         self.identityCache = identityCache

@@ -123,7 +123,9 @@ public struct PlatformServer: Sendable {
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
                 webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
                                               deliveries: WebhookDeliveryRepository(database: resources.postgres),
-                                              addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)))
+                                              addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)),
+                archiveKeys: ArchiveKeys(vault: vault, sealNewArchives: configuration.encryptBackups,
+                                         settings: PlatformSettingsRepository(database: resources.postgres)))
         }
         let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).

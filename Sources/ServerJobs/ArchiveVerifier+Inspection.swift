@@ -40,13 +40,27 @@ enum ArchiveDecompressor: StreamDecompressor {
 
 extension ArchiveVerifier {
     /// Reads a stored archive once from `next` (chunks until nil): its SHA-256, and, by
-    /// decrypting and decompressing it, its manifest. Throws when any layer is damaged.
-    static func inspect(reading next: () throws -> [UInt8]?, compression: Compression, dataKey: SymmetricKey?) throws -> ArchiveInspection {
-        var inspector = try ArchiveInspector(decompressor: try ArchiveDecompressor(compression), dataKey: dataKey)
+    /// decrypting and decompressing it, its manifest, or the first damage found in a layer. The
+    /// hash covers every byte even after damage, so a replaced archive reports as a mismatch.
+    static func inspect(reading next: () throws -> [UInt8]?, compression: Compression, dataKey: SymmetricKey?) throws -> (sha256: String, manifest: Swift.Result<ArchiveManifest, any Error>) {
+        var hasher = SHA256()
+        var inspector: ArchiveInspector<ArchiveDecompressor>?
+        var damage: (any Error)?
+        do { inspector = try ArchiveInspector(decompressor: try ArchiveDecompressor(compression), dataKey: dataKey) } catch { damage = error }
         while let chunk = try next() {
-            try chunk.withUnsafeBytes { try inspector.consume($0) }
+            hasher.update(data: chunk)
+            guard damage == nil, var current = inspector else { continue }
+            inspector = nil
+            do {
+                try chunk.withUnsafeBytes { try current.consume($0) }
+                inspector = current
+            } catch {
+                damage = error
+            }
         }
-        return try inspector.finish()
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if let damage { return (digest, .failure(damage)) }
+        guard var inspector else { return (digest, .failure(ArchiveFormatError(.malformedTar, "the archive could not be read"))) }
+        do { return (digest, .success(try inspector.finish().manifest)) } catch { return (digest, .failure(error)) }
     }
 }
-

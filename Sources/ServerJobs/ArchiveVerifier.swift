@@ -60,21 +60,26 @@ public enum ArchiveVerifier {
     static func verify(_ source: ArchiveSource, sha256 expected: String, compression: Compression, dataKey: SymmetricKey?,
                        storage: BackupStorage) async -> Result {
         // Reading, decrypting and parsing block: on a thread of their own, not the cooperative pool.
-        let read = await BlockingWork.run { () -> Swift.Result<ArchiveInspection, InspectionFailure> in
+        @Sendable func reading(_ next: () throws -> [UInt8]?) -> Swift.Result<(sha256: String, manifest: Swift.Result<ArchiveManifest, any Error>), InspectionFailure> {
+            do { return .success(try inspect(reading: next, compression: compression, dataKey: dataKey)) } catch {
+                return .failure(InspectionFailure("the archive cannot be read from storage: \((error as? ServerJobError)?.message ?? "\(error)")"))
+            }
+        }
+        let read = await BlockingWork.run { () -> Swift.Result<(sha256: String, manifest: Swift.Result<ArchiveManifest, any Error>), InspectionFailure> in
             switch source {
             case .file(let path):
                 guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(InspectionFailure("the archive \(path) cannot be read")) }
                 defer { try? handle.close() }
-                return inspecting(compression: compression, dataKey: dataKey) {
+                return reading {
                     guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { return nil }
                     return Array(data)
                 }
             case .object(let reader, _, _):
                 defer { reader.cancel() }
-                return inspecting(compression: compression, dataKey: dataKey) { try reader.next() }
+                return reading { try reader.next() }
             }
         }
-        let inspection: ArchiveInspection
+        let inspection: (sha256: String, manifest: Swift.Result<ArchiveManifest, any Error>)
         switch read {
         case .success(let value): inspection = value
         case .failure(let failure): return Result(verified: false, reason: failure.message)
@@ -82,9 +87,15 @@ public enum ArchiveVerifier {
         guard inspection.sha256 == expected else {
             return Result(verified: false, reason: "SHA-256 mismatch: the row has \(expected.prefix(12))…, the stored archive \(inspection.sha256.prefix(12))…")
         }
+        let manifest: ArchiveManifest
+        switch inspection.manifest {
+        case .success(let value): manifest = value
+        case .failure(let error):
+            return Result(verified: false, reason: "the archive does not read back: \((error as? ArchiveFormatError)?.message ?? "\(error)")")
+        }
         switch source {
-        case .file(let path): await storage.storeManifest(inspection.manifest, at: .file(BackupStorage.manifestPath(ofArchive: path)))
-        case .object(_, let key, let store): await storage.storeManifest(inspection.manifest, at: .object(BackupStorage.manifestPath(ofArchive: key), store))
+        case .file(let path): await storage.storeManifest(manifest, at: .file(BackupStorage.manifestPath(ofArchive: path)))
+        case .object(_, let key, let store): await storage.storeManifest(manifest, at: .object(BackupStorage.manifestPath(ofArchive: key), store))
         }
         return Result(verified: true, reason: nil)
     }
@@ -92,19 +103,6 @@ public enum ArchiveVerifier {
     private struct InspectionFailure: Error {
         let message: String
         init(_ message: String) { self.message = message }
-    }
-
-    private static func inspecting(compression: Compression, dataKey: SymmetricKey?,
-                                   next: () throws -> [UInt8]?) -> Swift.Result<ArchiveInspection, InspectionFailure> {
-        do {
-            return .success(try inspect(reading: next, compression: compression, dataKey: dataKey))
-        } catch let error as ArchiveFormatError {
-            return .failure(InspectionFailure("the archive does not read back: \(error.message)"))
-        } catch let error as ServerJobError {
-            return .failure(InspectionFailure("the archive cannot be read from storage: \(error.message)"))
-        } catch {
-            return .failure(InspectionFailure("the archive does not read back: \(error)"))
-        }
     }
 
     /// Streams the file through SHA-256 in 1 MiB reads.
