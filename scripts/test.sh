@@ -14,6 +14,7 @@ STATE="$MM_ROOT/.local/test"
 mkdir -p "$STATE"
 REDIS_PORT=${MM_TEST_REDIS_PORT:-6395}
 REDIS_SPARE_PORT=$((REDIS_PORT + 1))   # restarted by tests; nothing else uses it
+REDIS_CLUSTER_PORT=${MM_TEST_REDIS_CLUSTER_PORT:-7301}  # six nodes from here: three masters, three replicas
 PG_PORT=${MM_TEST_PG_PORT:-5445}
 PG_SPARE_PORT=$((PG_PORT + 1))        # restarted by tests
 SSH_PORT=${MM_TEST_SSH_PORT:-2225}
@@ -25,6 +26,7 @@ cleanup() {
   mm_stop_sshd "$STATE/sshd"
   mm_stop_redis "$STATE/redis" "$REDIS_PORT"
   mm_stop_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT"
+  mm_stop_redis_cluster "$STATE/redis-cluster" "$REDIS_CLUSTER_PORT"
   mm_stop_postgres "$STATE/postgres"
   mm_stop_postgres "$STATE/postgres-spare"
 }
@@ -34,6 +36,7 @@ export MM_PG_FSYNC=off  # test data is throwaway
 export MM_PG_MAX_CONNECTIONS=400  # the suite runs many pools and medicineman processes at once
 mm_start_redis "$STATE/redis" "$REDIS_PORT" no
 mm_start_redis "$STATE/redis-spare" "$REDIS_SPARE_PORT" no
+mm_start_redis_cluster "$STATE/redis-cluster" "$REDIS_CLUSTER_PORT"
 mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_test mmtest "$PG_PASSWORD"
 mm_start_postgres "$STATE/postgres-spare" "$PG_SPARE_PORT" medicineman_test mmtest "$PG_PASSWORD"
 for dir in postgres postgres-spare; do
@@ -50,6 +53,8 @@ export MM_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export MM_TEST_REDIS_SPARE_URL="redis://127.0.0.1:$REDIS_SPARE_PORT/0"
 export MM_TEST_REDIS_SPARE_STATE="$STATE/redis-spare"
 export MM_TEST_REDIS_SPARE_PORT="$REDIS_SPARE_PORT"
+export MM_TEST_REDIS_CLUSTER_URL="redis+cluster://127.0.0.1:$REDIS_CLUSTER_PORT,127.0.0.1:$((REDIS_CLUSTER_PORT + 1)),127.0.0.1:$((REDIS_CLUSTER_PORT + 2))"
+export MM_TEST_REDIS_CLUSTER_STATE="$STATE/redis-cluster"   # a node's pid: <state>/<port>/redis.pid
 export MM_TEST_DATABASE_URL="postgres://mmtest:$PG_PASSWORD@127.0.0.1:$PG_PORT/medicineman_test"
 export MM_TEST_DATABASE_SPARE_URL="postgres://mmtest:$PG_PASSWORD@127.0.0.1:$PG_SPARE_PORT/medicineman_test"
 export MM_TEST_PG_SPARE_STATE="$STATE/postgres-spare"

@@ -1,3 +1,5 @@
+import RedisClient
+
 /// How a `Worker` runs; the defaults are BullMQ's.
 public struct WorkerOptions: Sendable {
     /// Jobs processed at the same time by this worker.
@@ -36,6 +38,10 @@ public struct WorkerOptions: Sendable {
     /// Record BullMQ's queue metrics (`metrics:completed`/`metrics:failed`, per minute) keeping
     /// this many samples (BullMQ's `maxDataPoints`; a week of minutes is 10080); nil: none.
     public var metricsDataPoints: Int?
+    /// Taking and finishing a job wait until a replica has the write (`RedisReplicaWait`), so a
+    /// master's failover cannot hand a job that started or finished here to another worker
+    /// again. Off (nil) by default, as in BullMQ: Redis replication is asynchronous.
+    public var replicaWait: RedisReplicaWait?
 
     public typealias BackoffStrategy = @Sendable (_ retry: Int, _ error: any Error, _ job: Job) -> Int?
 
@@ -65,7 +71,8 @@ public struct WorkerOptions: Sendable {
         backoffStrategies: [String: BackoffStrategy] = [:],
         onEvent: (@Sendable (WorkerEvent) -> Void)? = nil,
         name: String? = nil,
-        metricsDataPoints: Int? = nil
+        metricsDataPoints: Int? = nil,
+        replicaWait: RedisReplicaWait? = nil
     ) {
         self.concurrency = max(1, concurrency)
         self.lockDuration = lockDuration
@@ -84,6 +91,7 @@ public struct WorkerOptions: Sendable {
         self.onEvent = onEvent
         self.name = name
         self.metricsDataPoints = metricsDataPoints.map { max(1, $0) }
+        self.replicaWait = replicaWait
     }
 }
 
