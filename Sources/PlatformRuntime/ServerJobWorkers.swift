@@ -3,6 +3,7 @@ import JobQueue
 import Logging
 import Notifications
 import Records
+import RedisClient
 import Scheduling
 import ServerJobs
 import ServiceLifecycle
@@ -28,7 +29,10 @@ enum ServerJobWorkers {
             let lock = configuration.jobLockOverride ?? definition.lockDuration
             return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: lock,
                                                                stalledInterval: min(.seconds(30), lock),
-                                                               shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) }),
+                                                               shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) },
+                                                               // On a cluster a failover must not lose a job's start or end
+                                                               // (a server job run twice is a second backup or update).
+                                                               replicaWait: resources.redis.isCluster ? RedisReplicaWait() : nil),
                           logger: logger, processor: { try await processor.process($0) })
         }
     }
