@@ -80,7 +80,7 @@ final class RedisClusterRouter: Sendable {
         case .wait(let task):
             let result = await task.result
             state.withLock { state in
-                guard state.refreshing != nil else { return }
+                guard state.refreshing == task else { return }  // another waiter stored it already
                 state.refreshing = nil
                 state.lastRefresh = .now
                 if case .success(let map) = result {

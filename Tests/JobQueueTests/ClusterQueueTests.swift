@@ -17,7 +17,7 @@ import Testing
         #expect(try QueueKeys(queueName: "backup-queue").base == "bull:backup-queue:")
     }
 
-    @Test func queuesOnDifferentMastersAreProcessedByTheirWorkers() async throws {
+    @Test(.exclusive) func queuesOnDifferentMastersAreProcessedByTheirWorkers() async throws {
         let fixture = try await ClusterFixture()
         #expect(fixture.queues.count == 3)
         var masters: Set<RedisEndpoint> = []
@@ -51,7 +51,7 @@ import Testing
         try await fixture.close()
     }
 
-    @Test func eventsAndFlowsWithASharedHashTag() async throws {
+    @Test(.exclusive) func eventsAndFlowsWithASharedHashTag() async throws {
         let fixture = try await ClusterFixture(queueCount: 1)
         let tag = "{" + TestEnvironment.uniqueName("flow") + "}"
         let parentQueue = try Queue(name: tag + "-parent", redis: fixture.redis)

@@ -37,7 +37,7 @@ import Testing
     }
 
     /// A script answering with a MOVED error stands in for a node that redirects where it should not.
-    @Test func aRedirectToAnAddressOutsideTheClusterIsRefused() async throws {
+    @Test(.exclusive) func aRedirectToAnAddressOutsideTheClusterIsRefused() async throws {
         let pool = try makeClusterPool()
         let key = RedisArgument("{\(TestEnvironment.uniqueName("evil"))}:k")
         let script = RedisScript(name: "evil", source: "return redis.error_reply('MOVED 1 127.0.0.1:7309')")
@@ -50,7 +50,7 @@ import Testing
         await pool.close()
     }
 
-    @Test func endlessRedirectsEndWithAClearError() async throws {
+    @Test(.exclusive) func endlessRedirectsEndWithAClearError() async throws {
         let pool = try makeClusterPool()
         let key = "{\(TestEnvironment.uniqueName("loop"))}:k"
         let owner = try #require(try await pool.cluster?.slotMap()[RedisHashSlot.slot(of: key)])

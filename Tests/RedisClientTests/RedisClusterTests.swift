@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// The cluster mode of the client against the real six-node cluster scripts/test.sh starts.
+/// Exclusive: `ClusterFailoverTests` kills a master of the same cluster.
 @Suite struct RedisClusterTests {
-    @Test func commandsReachTheNodeOwningTheirKey() async throws {
+    @Test(.exclusive) func commandsReachTheNodeOwningTheirKey() async throws {
         let pool = try makeClusterPool()
         let tag = TestEnvironment.uniqueName("route")
         let keys = (0..<60).map { "\(tag):\($0)" }
@@ -22,7 +23,7 @@ import Testing
         await pool.close()
     }
 
-    @Test func pipelinesSpanNodesAndKeepTheirOrder() async throws {
+    @Test(.exclusive) func pipelinesSpanNodesAndKeepTheirOrder() async throws {
         let pool = try makeClusterPool()
         let tag = TestEnvironment.uniqueName("pipe")
         let keys = (0..<200).map { "\(tag):\($0)" }
@@ -37,7 +38,7 @@ import Testing
         await pool.close()
     }
 
-    @Test func scriptsBlockingWaitsAndEveryServerCommands() async throws {
+    @Test(.exclusive) func scriptsBlockingWaitsAndEveryServerCommands() async throws {
         let pool = try makeClusterPool()
         let tag = TestEnvironment.uniqueName("script")
         let script = RedisScript(name: "test", source: "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])")
