@@ -69,6 +69,18 @@ import Testing
         await pool.close()
     }
 
+    @Test func aPlainURLToAClusterNodeNamesTheFix() async throws {
+        let node = try #require(try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_CLUSTER_URL")).clusterNodes.first)
+        let pool = RedisConnectionPool(configuration: RedisConfiguration(host: node.host, port: node.port), logger: testLogger())
+        // 100 keys cannot all live on the one node asked.
+        await #expect {
+            for index in 0..<100 { try await pool.command(["GET", RedisArgument("plain:\(index)")]) }
+        } throws: { error in
+            "\(error)".contains("MOVED") && "\(error)".contains("redis+cluster://")
+        }
+        await pool.close()
+    }
+
     @Test func aClusterNobodyAnswersForFailsClearly() async throws {
         let pool = RedisConnectionPool(configuration: try RedisConfiguration(url: "redis+cluster://127.0.0.1:7309,127.0.0.1:7308"), logger: testLogger())
         await #expect {
