@@ -59,6 +59,48 @@ mm_stop_redis() { # state_dir port
   for _ in $(seq 50); do redis-cli -p "$2" ping >/dev/null 2>&1 || return 0; sleep 0.1; done
 }
 
+# --- Redis Cluster (tests) ----------------------------------------------------------------------
+# Six throwaway nodes on BASE_PORT..BASE_PORT+5: three masters, each with a replica. A short
+# cluster-node-timeout makes a replica take over within a couple of seconds of its master dying.
+mm_start_redis_cluster_node() { # state_dir port
+  local dir=$1/$2 port=$2
+  mkdir -p "$dir"
+  if redis-cli -p "$port" ping >/dev/null 2>&1; then return 0; fi
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --appendonly no --save "" \
+    --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 1000 \
+    --cluster-replica-validity-factor 0 --enable-debug-command local \
+    </dev/null >"$dir/redis.stdout" 2>&1 || { cat "$dir/redis.stdout" >&2; return 1; }
+  mm_wait_for "redis cluster node on $port" 50 redis-cli -p "$port" ping
+}
+
+mm_start_redis_cluster() { # state_dir base_port
+  local dir=$1 base=$2 nodes=()
+  for port in $(seq "$base" $((base + 5))); do
+    mm_start_redis_cluster_node "$dir" "$port"
+    nodes+=("127.0.0.1:$port")
+  done
+  if ! redis-cli -p "$base" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then
+    if [ "$(redis-cli -p "$base" cluster info | awk -F: '/cluster_known_nodes/{print $2}' | tr -d '\r')" = 1 ]; then
+      redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 \
+        || { cat "$dir/create.log" >&2; return 1; }
+    fi
+  fi
+  mm_wait_for "redis cluster on $base" 100 sh -c "redis-cli -p $base cluster info | grep -q cluster_state:ok"
+  # Every node must know all six before tests read slot maps.
+  mm_wait_for "redis cluster nodes on $base" 100 sh -c \
+    "for p in \$(seq $base $((base + 5))); do [ \$(redis-cli -p \$p cluster nodes | wc -l) = 6 ] || exit 1; done"
+}
+
+mm_stop_redis_cluster() { # state_dir base_port
+  local dir=$1 base=$2
+  for port in $(seq "$base" $((base + 5))); do
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    [ -f "$dir/$port/redis.pid" ] && kill -9 "$(cat "$dir/$port/redis.pid")" 2>/dev/null || true
+  done
+  rm -rf "${dir:?}"/[0-9]*
+}
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' user and
 # lives where that user can reach it.
@@ -217,12 +259,15 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   # Daemons started here must not inherit the caller's descriptors (a test runner waits for
   # its pipes and process-exit sockets to close).
   for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true; done
-  action=${1:?start|stop|restart}; service=${2:?redis|postgres|sshd}; shift 2
+  action=${1:?start|stop|restart}; service=${2:?redis|redis-cluster|redis-cluster-node|postgres|sshd}; shift 2
   [ $# -gt 0 ] && set -- "$(mkdir -p "$1" && cd "$1" && pwd)" "${@:2}"   # daemons chdir: absolute state dir
   case "$action:$service" in
     start:redis) mm_start_redis "$1" "$2" "${3:-no}" ;;
     stop:redis) mm_stop_redis "$1" "$2" ;;
     restart:redis) mm_stop_redis "$1" "$2"; mm_start_redis "$1" "$2" "${3:-no}" ;;
+    start:redis-cluster) mm_start_redis_cluster "$1" "$2" ;;
+    stop:redis-cluster) mm_stop_redis_cluster "$1" "$2" ;;
+    start:redis-cluster-node) mm_start_redis_cluster_node "$1" "$2" ;;
     stop:postgres) mm_stop_postgres "$1" ;;
     start:postgres) mm_start_postgres "$@" ;;
     restart:postgres) mm_stop_postgres "$1"; mm_start_postgres "$@" ;;

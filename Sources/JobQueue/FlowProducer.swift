@@ -39,11 +39,11 @@ public struct FlowProducer: Sendable {
     }
 
     public func add(_ root: FlowNode) async throws -> FlowResult {
-        var calls: [[RedisArgument]] = []
+        var calls: [(keys: [RedisArgument], arguments: [RedisArgument])] = []
         let result = try plan(root, parent: nil, into: &calls)
         let script = QueueScript.addJob
         var commands: [[RedisArgument]] = [["SCRIPT", "LOAD", RedisArgument(script.source)], ["MULTI"]]
-        commands += calls.map { ["EVALSHA", RedisArgument(script.sha1), 0] + $0 }
+        commands += calls.map { ["EVALSHA", RedisArgument(script.sha1), RedisArgument($0.keys.count)] + $0.keys + $0.arguments }
         commands.append(["EXEC"])
         let replies = try await redis.pipeline(commands)
         if let failure = replies.lazy.compactMap(\.errorMessage).first {
@@ -54,7 +54,7 @@ public struct FlowProducer: Sendable {
     }
 
     /// Lists the add calls parent first (the children link to a parent that already exists).
-    private func plan(_ node: FlowNode, parent: ParentReference?, into calls: inout [[RedisArgument]]) throws -> FlowResult {
+    private func plan(_ node: FlowNode, parent: ParentReference?, into calls: inout [(keys: [RedisArgument], arguments: [RedisArgument])]) throws -> FlowResult {
         let queue = try Queue(name: node.queueName, prefix: prefix, redis: redis, clock: clock)
         var options = node.options
         let id = options.jobId ?? Self.newId()
@@ -62,7 +62,7 @@ public struct FlowProducer: Sendable {
         if let parent {
             options.extra["parent"] = ["id": .string(parent.id), "queue": .string(parent.queueKey)]
         }
-        calls.append(try queue.addCall(node.name, data: node.data, options: options, parent: parent.map(\.link), hasChildren: !node.children.isEmpty))
+        calls.append((queue.keys.scriptKeys, try queue.addCall(node.name, data: node.data, options: options, parent: parent.map(\.link), hasChildren: !node.children.isEmpty)))
         var link = ParentReference(id: id, queueKey: queue.keys.queueKey, jobKey: queue.keys.job(id))
         var children: [FlowResult] = []
         for child in node.children {

@@ -2,7 +2,7 @@ import RedisClient
 
 extension Queue {
     private func run(_ script: RedisScript, _ arguments: [RedisArgument]) async throws -> RESPValue {
-        try await redis.evalScript(script, keys: [], arguments: [RedisArgument(keys.base)] + arguments).throwingServerError()
+        try await redis.evalScript(script, keys: keys.scriptKeys, arguments: [RedisArgument(keys.base)] + arguments).throwingServerError()
     }
 
     /// Stops every worker of the queue (ours and BullMQ's) from taking new jobs; adds still land.

@@ -28,7 +28,7 @@ extension Queue {
             arguments.append(RedisArgument(field))
             arguments.append(RedisArgument(value))
         }
-        let reply = try await redis.evalScript(QueueScript.upsertJobScheduler, keys: [], arguments: arguments).throwingServerError()
+        let reply = try await redis.evalScript(QueueScript.upsertJobScheduler, keys: keys.scriptKeys, arguments: arguments).throwingServerError()
         if let code = reply.int, code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "upsertJobScheduler") }
         return reply.array?.first?.string.flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -36,7 +36,7 @@ extension Queue {
     /// Removes a scheduler and its pending iteration; false when there was none.
     @discardableResult
     public func removeJobScheduler(_ id: String) async throws -> Bool {
-        try await redis.evalScript(QueueScript.removeJobScheduler, keys: [], arguments: [RedisArgument(keys.base), RedisArgument(id)])
+        try await redis.evalScript(QueueScript.removeJobScheduler, keys: keys.scriptKeys, arguments: [RedisArgument(keys.base), RedisArgument(id)])
             .throwingServerError().int == 0
     }
 
@@ -74,7 +74,7 @@ extension Queue {
         let iteration = JobScheduling.iterationOptions(
             schedulerId: schedulerId, schedule: record.repeatOptions, template: record.options, next: max(next, now),
             iteration: record.iterationCount + 1, now: now)
-        let reply = try await redis.evalScript(QueueScript.advanceJobScheduler, keys: [], arguments: [
+        let reply = try await redis.evalScript(QueueScript.advanceJobScheduler, keys: keys.scriptKeys, arguments: [
             RedisArgument(keys.base), RedisArgument(schedulerId), RedisArgument(job.id), RedisArgument(next), RedisArgument(now),
             RedisArgument(iteration.json.jsonText),
         ]).throwingServerError()

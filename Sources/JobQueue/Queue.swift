@@ -7,11 +7,13 @@ public struct Queue: Sendable {
     public let keys: QueueKeys
     public let redis: RedisConnectionPool
     public let clock: JobClock
+    /// `add` waits until a replica has the new job (see `RedisReplicaWait`); nil: it does not.
+    public var replicaWait: RedisReplicaWait?
 
     public var name: String { keys.queueName }
 
     public init(name: String, prefix: String = "bull", redis: RedisConnectionPool, clock: JobClock = .system) throws(JobQueueError) {
-        self.keys = try QueueKeys(prefix: prefix, queueName: name)
+        self.keys = try QueueKeys(prefix: prefix, queueName: name, hashTagged: redis.isCluster)
         self.redis = redis
         self.clock = clock
     }
@@ -29,7 +31,7 @@ public struct Queue: Sendable {
     @discardableResult
     public func add(_ name: String, data: JSONValue = .object([:]), options: JobOptions = JobOptions()) async throws -> AddResult {
         let call = try addCall(name, data: data, options: options)
-        return try Self.addResult(try await redis.evalScript(QueueScript.addJob, keys: [], arguments: call))
+        return try Self.addResult(try await redis.evalScript(QueueScript.addJob, keys: keys.scriptKeys, arguments: call, replicaWait: replicaWait))
     }
 
     /// Adds many jobs atomically (one MULTI/EXEC around scripts that add up to 1000 jobs each).
@@ -40,7 +42,7 @@ public struct Queue: Sendable {
         var start = 0
         while start < jobs.count {
             let chunk = jobs[start..<min(start + 1000, jobs.count)]
-            var command: [RedisArgument] = ["EVALSHA", RedisArgument(script.sha1), 0, RedisArgument(keys.base)]
+            var command: [RedisArgument] = ["EVALSHA", RedisArgument(script.sha1), RedisArgument(keys.scriptKeys.count)] + keys.scriptKeys + [RedisArgument(keys.base)]
             command.reserveCapacity(4 + chunk.count * 16)
             for job in chunk {
                 command += try jobArguments(job.name, data: job.data, options: job.options)
@@ -116,7 +118,7 @@ public struct Queue: Sendable {
     }
 
     public func getJobState(_ id: String) async throws -> JobState {
-        let reply = try await redis.evalScript(QueueScript.getState, keys: [], arguments: [RedisArgument(keys.base), RedisArgument(id)])
+        let reply = try await redis.evalScript(QueueScript.getState, keys: keys.scriptKeys, arguments: [RedisArgument(keys.base), RedisArgument(id)])
         return JobState(rawValue: try reply.throwingServerError().string ?? "") ?? .unknown
     }
 

@@ -23,9 +23,10 @@ extension Worker {
     func fetch(token: String) async -> FetchResult {
         do {
             let reply = try await redis.evalScript(
-                QueueScript.moveToActive, keys: [],
+                QueueScript.moveToActive, keys: queue.keys.scriptKeys,
                 arguments: [RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
-                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments + [RedisArgument(options.name ?? "")])
+                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments + [RedisArgument(options.name ?? "")],
+                replicaWait: options.replicaWait)
             let result = decodeFetch(try reply.throwingServerError(), token: token)
             failures.succeeded("the worker reaches Redis again", metadata: ["queue": "\(queue.name)"])
             return result
@@ -63,7 +64,7 @@ extension Worker {
             let seconds = Double(Self.milliseconds(timeout)) / 1000
             let reply: RESPValue
             do {
-                reply = try await blockingConnection.blockingCommand(
+                reply = try await queue.redis.blockingCommand(on: blockingConnection,
                     ["BZPOPMIN", RedisArgument(queue.keys.key("marker")), RedisArgument(seconds)], serverTimeout: timeout)
             } catch {
                 if !isClosing {

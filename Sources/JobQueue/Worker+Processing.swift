@@ -100,10 +100,10 @@ extension Worker {
             logger.debug("job postponed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
             emit(.postponed(jobId: job.id, reason: reason))
             await runFinishing(job, "postpone") {
-                try await self.redis.evalScript(QueueScript.postpone, keys: [], arguments: [
+                try await self.redis.evalScript(QueueScript.postpone, keys: self.queue.keys.scriptKeys, arguments: [
                     RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),
                     RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(max(1, Self.milliseconds(delay))),
-                ])
+                ], replicaWait: self.options.replicaWait)
             }
             return nil
         case .completed(let value):
@@ -117,10 +117,10 @@ extension Worker {
             if let backoff {
                 emit(.failed(jobId: job.id, reason: reason, willRetry: true))
                 await runFinishing(job, "retry") {
-                    try await self.redis.evalScript(QueueScript.retryLater, keys: [], arguments: [
+                    try await self.redis.evalScript(QueueScript.retryLater, keys: self.queue.keys.scriptKeys, arguments: [
                         RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(reason),
                         RedisArgument(stacktrace), RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(backoff),
-                    ])
+                    ], replicaWait: self.options.replicaWait)
                 }
                 return nil
             }
@@ -136,14 +136,14 @@ extension Worker {
         let fetchNext = !isClosing
         let nextToken = fetchNext ? self.nextToken() : "0"
         let reply = await runFinishing(job, "moveToFinished") {
-            try await self.redis.evalScript(QueueScript.moveToFinished, keys: [], arguments: [
+            try await self.redis.evalScript(QueueScript.moveToFinished, keys: self.queue.keys.scriptKeys, arguments: [
                 RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(target),
                 RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
                 RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
                 RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
             ] + self.limiterArguments + [
                 RedisArgument(nextToken), RedisArgument(self.options.name ?? ""), RedisArgument(self.options.metricsDataPoints ?? 0),
-            ])
+            ], replicaWait: self.options.replicaWait)
         }
         return reply.map { ($0, nextToken) }
     }
@@ -154,11 +154,13 @@ extension Worker {
         return nil
     }
 
-    /// Runs a finishing script, retrying Redis failures a few times; script codes are logged.
+    /// Runs a finishing script, retrying Redis failures for as long as the job's lock lasts (a
+    /// master's failover takes seconds); script codes are logged.
     @discardableResult
     private func runFinishing(_ job: Job, _ operation: String, _ call: @escaping @Sendable () async throws -> RESPValue) async -> RESPValue? {
         var delay = Duration.milliseconds(100)
-        for attempt in 1...5 {
+        let deadline = ContinuousClock.now + max(options.lockDuration, .seconds(3))
+        for attempt in 1... {
             do {
                 let reply = try await call().throwingServerError()
                 if let code = reply.int, code < 0 {
@@ -174,9 +176,10 @@ extension Worker {
                 }
                 return reply
             } catch {
+                guard ContinuousClock.now + delay < deadline else { break }
                 logger.warning("finishing a job failed; retrying", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: delay)
-                delay *= 2
+                delay = min(delay * 2, .seconds(1))
             }
         }
         logger.error("gave up finishing a job; the stalled check will hand it on", metadata: ["job": "\(job.id)"])

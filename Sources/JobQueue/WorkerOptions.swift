@@ -1,3 +1,4 @@
+import RedisClient
 import Tracing
 
 /// How a `Worker` runs; the defaults are BullMQ's.
@@ -41,6 +42,10 @@ public struct WorkerOptions: Sendable {
     /// Traces each attempt as a consumer span (`process <queue>`) that continues the trace the
     /// job's `telemetry` carries; the no-op tracer by default.
     public var tracer: any Tracer
+    /// Taking and finishing a job wait until a replica has the write (`RedisReplicaWait`), so a
+    /// master's failover cannot hand a job that started or finished here to another worker
+    /// again. Off (nil) by default, as in BullMQ: Redis replication is asynchronous.
+    public var replicaWait: RedisReplicaWait?
 
     public typealias BackoffStrategy = @Sendable (_ retry: Int, _ error: any Error, _ job: Job) -> Int?
 
@@ -71,7 +76,8 @@ public struct WorkerOptions: Sendable {
         onEvent: (@Sendable (WorkerEvent) -> Void)? = nil,
         name: String? = nil,
         metricsDataPoints: Int? = nil,
-        tracer: any Tracer = NoOpTracer()
+        tracer: any Tracer = NoOpTracer(),
+        replicaWait: RedisReplicaWait? = nil
     ) {
         self.concurrency = max(1, concurrency)
         self.lockDuration = lockDuration
@@ -91,6 +97,7 @@ public struct WorkerOptions: Sendable {
         self.name = name
         self.metricsDataPoints = metricsDataPoints.map { max(1, $0) }
         self.tracer = tracer
+        self.replicaWait = replicaWait
     }
 }
 

@@ -108,7 +108,7 @@ struct EventStreamBenchmark: AsyncParsableCommand {
 
     /// The API's threads, and the Redis clients that are not this bench's.
     func measure(_ pool: RedisConnectionPool) async throws -> (threads: Int, clients: Int) {
-        let list = try await pool.command(["CLIENT", "LIST"]).string ?? ""
+        let list = try await pool.commandOnEveryServer(["CLIENT", "LIST"]).compactMap(\.string).joined(separator: "\n")
         let clients = list.split(separator: "\n").filter { !$0.contains("name=\(Self.benchClientName) ") }.count
         let status = (try? String(contentsOfFile: "/proc/\(serverPid)/status", encoding: .utf8)) ?? ""
         let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?

@@ -11,7 +11,8 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
         abstract: "Pipelined SET/GET/PING throughput of the Redis client (compare: redis-benchmark -P 16)."
     )
 
-    @Option(help: "Redis to measure against.") var url = "redis://127.0.0.1:6379/0"
+    @Option(name: [.customLong("redis"), .customLong("url")], help: "Redis to measure against (redis:// or redis+cluster://).") var url = "redis://127.0.0.1:6379/0"
+    @Option(help: "Key prefix of the SET/GET key (<prefix>:__rand_int__, as redis-benchmark names it).") var prefix = "key"
     @Option(help: "Commands to send in total, per command type.") var requests = 1_000_000
     @Option(help: "Concurrent connections (redis-benchmark's -c).") var clients = 50
     @Option(help: "Commands per pipeline (redis-benchmark's -P).") var pipeline = 16
@@ -30,33 +31,45 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
         let configuration = try RedisConfiguration(url: url)
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
+        if configuration.isCluster {
+            // A pool routes each command to its slot's node; one connection per client and node.
+            let pool = RedisConnectionPool(configuration: configuration, options: .init(maxConnections: clients), logger: logger)
+            for type in commandTypes {
+                let rate = try await measure(type, clients: clients) { batch in try await pool.pipeline(batch.commands) }
+                print(String(format: "%@: %.0f requests per second (%d requests, %d clients, pipeline %d, cluster)", type.uppercased(), rate, requests, clients, pipeline))
+            }
+            await pool.close()
+            return
+        }
         let connections = (0..<clients).map { _ in RedisConnection(configuration: configuration, logger: logger) }
         for connection in connections { try await connection.connect() }
         for type in commandTypes {
-            let rate = try await measure(type, on: connections)
+            let rate = try await measure(type, clients: connections.count) { [connections] batch in
+                try await connections[batch.client].pipeline(batch.commands)
+            }
             print(String(format: "%@: %.0f requests per second (%d requests, %d clients, pipeline %d)", type.uppercased(), rate, requests, clients, pipeline))
         }
         for connection in connections { await connection.close() }
     }
 
-    private func measure(_ type: String, on connections: [RedisConnection]) async throws -> Double {
+    private func measure(_ type: String, clients: Int, send: @escaping @Sendable ((client: Int, commands: [[RedisArgument]])) async throws -> [RESPValue]) async throws -> Double {
         let batches = (requests + pipeline - 1) / pipeline
         let value = RedisArgument(bytes: [UInt8](repeating: UInt8(ascii: "x"), count: 3))  // redis-benchmark's default -d 3
         let batch: [[RedisArgument]] = (0..<pipeline).map { _ in
             switch type {
-            case "set": return ["SET", "key:__rand_int__", value]
-            case "get": return ["GET", "key:__rand_int__"]
+            case "set": return ["SET", RedisArgument(prefix + ":__rand_int__"), value]
+            case "get": return ["GET", RedisArgument(prefix + ":__rand_int__")]
             default: return ["PING"]
             }
         }
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, connection) in connections.enumerated() {
-                let share = batches / connections.count + (index < batches % connections.count ? 1 : 0)
+            for client in 0..<clients {
+                let share = batches / clients + (client < batches % clients ? 1 : 0)
                 group.addTask {
                     for _ in 0..<share {
-                        let replies = try await connection.pipeline(batch)
+                        let replies = try await send((client, batch))
                         if case .error(let message) = replies.first { throw RedisError(.serverError, message) }
                     }
                 }

@@ -54,7 +54,7 @@ struct WorkerCommand: AsyncParsableCommand {
             services.append(.init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        print("worker ready on \(prefix):\(queue)")
+        print("worker ready on \(target.keys.queueKey)")
         try await group.run()
     }
 }

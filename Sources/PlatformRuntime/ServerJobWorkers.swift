@@ -3,6 +3,7 @@ import JobQueue
 import Logging
 import Notifications
 import Records
+import RedisClient
 import Scheduling
 import ServerJobs
 import ServiceLifecycle
@@ -32,7 +33,10 @@ enum ServerJobWorkers {
             return Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: lock,
                                                                stalledInterval: min(.seconds(30), lock),
                                                                shutdownGracePeriod: configuration.shutdownGrace, onEvent: { recorder.record($0) },
-                                                               tracer: tracer),
+                                                               tracer: tracer,
+                                                               // On a cluster a failover must not lose a job's start or end
+                                                               // (a server job run twice is a second backup or update).
+                                                               replicaWait: resources.redis.isCluster ? RedisReplicaWait() : nil),
                           logger: logger, processor: { try await processor.process($0) })
         }
     }

@@ -53,7 +53,13 @@ public enum RESPValue: Sendable, Equatable {
 
     /// Throws a `serverError` for an error reply, else returns the value unchanged.
     public func throwingServerError() throws(RedisError) -> RESPValue {
-        if case .error(let message) = self { throw RedisError(.serverError, message) }
+        if case .error(let message) = self {
+            // A plain redis:// URL pointing at a cluster node gets redirects it cannot follow.
+            if message.hasPrefix("MOVED ") || message.hasPrefix("ASK ") {
+                throw RedisError(.serverError, message + " (the server is a Redis Cluster node: configure a redis+cluster:// URL)")
+            }
+            throw RedisError(.serverError, message)
+        }
         return self
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Where and how to reach Redis.
 ///
-/// Built from `REDIS_URL` (`redis://[:password@]host:port[/db]`) or from `REDIS_HOST`, `REDIS_PORT`,
-/// `REDIS_PASSWORD` and `REDIS_DB`; every field has a default so a local Redis needs no settings.
+/// Built from `REDIS_URL` (`redis://[:password@]host:port[/db]`, or
+/// `redis+cluster://[[user]:password@]host:port[,host:port…]` for a Redis Cluster) or from `REDIS_HOST`,
+/// `REDIS_PORT`, `REDIS_PASSWORD` and `REDIS_DB`; every field has a default so a local Redis needs no settings.
 public struct RedisConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -16,6 +17,11 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var commandTimeout: Duration
     /// Set with CLIENT SETNAME on every (re)connect; BullMQ finds a queue's workers by it.
     public var clientName: String?
+    /// The cluster nodes to learn the slot map from; empty for a standalone server. When set,
+    /// `host`/`port` are the first of them.
+    public var clusterNodes: [RedisEndpoint] = []
+
+    public var isCluster: Bool { !clusterNodes.isEmpty }
 
     public init(
         host: String = "127.0.0.1",
@@ -37,6 +43,10 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// Parses `redis://[[user]:password@]host[:port][/db]`.
     public init(url: String) throws(RedisError) {
+        if url.hasPrefix(Self.clusterScheme) {
+            try self.init(clusterURL: url)
+            return
+        }
         guard let components = URLComponents(string: url), components.scheme == "redis" else {
             throw RedisError(.invalidConfiguration, "REDIS_URL must look like redis://[:password@]host:port[/db], got a value that does not")
         }
@@ -90,6 +100,9 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// `host:port/db` with the password left out, for logs and error messages.
     public var redactedDescription: String {
-        "redis://\(password == nil ? "" : "***@")\(host):\(port)/\(database)"
+        if isCluster {
+            return Self.clusterScheme + (password == nil ? "" : "***@") + clusterNodes.map(\.description).joined(separator: ",")
+        }
+        return "redis://\(password == nil ? "" : "***@")\(host):\(port)/\(database)"
     }
 }

@@ -17,6 +17,8 @@ public actor RedisConnection {
     let logger: Logger
     private let executor: DedicatedThreadExecutor
     private var context: UnsafeMutablePointer<redisContext>?
+    /// The server this connection talks to: the configuration's, or the cluster node it was pointed at.
+    public private(set) var endpoint: RedisEndpoint
     /// Interrupts a blocking wait (BZPOPMIN) from another thread.
     let interrupter = SocketInterrupter()
 
@@ -26,6 +28,7 @@ public actor RedisConnection {
 
     public init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
+        self.endpoint = RedisEndpoint(host: configuration.host, port: configuration.port)
         self.logger = logger
         self.executor = DedicatedThreadExecutor(name: "redis")
     }
@@ -41,6 +44,14 @@ public actor RedisConnection {
     /// Opens the connection now instead of on the first command.
     public func connect() throws(RedisError) {
         _ = try connectedContext()
+    }
+
+    /// Points the connection at another server (a cluster node); an open connection to a
+    /// different one is closed and the next command connects to `endpoint`.
+    public func retarget(to endpoint: RedisEndpoint) {
+        guard endpoint != self.endpoint else { return }
+        dropContext()
+        self.endpoint = endpoint
     }
 
     /// Closes the connection; the next command opens a new one.
@@ -114,13 +125,13 @@ public actor RedisConnection {
     func connectedContext() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
         let config = configuration
-        guard let context = redisConnectWithTimeout(config.host, Int32(config.port), Self.timeval(config.connectTimeout)) else {
-            throw RedisError(.connectionFailed, "could not allocate a connection to \(config.redactedDescription)")
+        guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), Self.timeval(config.connectTimeout)) else {
+            throw RedisError(.connectionFailed, "could not allocate a connection to \(serverDescription)")
         }
         if context.pointee.err != 0 {
             let message = Self.errorText(context)
             redisFree(context)
-            throw RedisError(.connectionFailed, "cannot connect to \(config.redactedDescription): \(message)")
+            throw RedisError(.connectionFailed, "cannot connect to \(serverDescription): \(message)")
         }
         _ = redisSetTimeout(context, Self.timeval(config.commandTimeout))
         _ = redisEnableKeepAlive(context)
@@ -129,9 +140,9 @@ public actor RedisConnection {
             try authenticateAndSelect()
         } catch {
             dropContext()
-            throw RedisError(.connectionFailed, "\(config.redactedDescription): \(error.message)")
+            throw RedisError(.connectionFailed, "\(serverDescription): \(error.message)")
         }
-        logger.debug("redis connected", metadata: ["redis.server": "\(config.host):\(config.port)"])
+        logger.debug("redis connected", metadata: ["redis.server": "\(endpoint)"])
         return context
     }
 
@@ -153,6 +164,11 @@ public actor RedisConnection {
         }
     }
 
+    /// The server for messages, the password left out.
+    var serverDescription: String {
+        configuration.isCluster ? "redis cluster node \(endpoint)" : configuration.redactedDescription
+    }
+
     func dropContext() {
         interrupter.disarm()
         if let context { redisFree(context) }
@@ -172,9 +188,9 @@ public actor RedisConnection {
         }
         switch code {
         case REDIS_ERR_IO where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || message.contains("temporarily unavailable"):
-            return RedisError(.timedOut, "\(commandName) got no reply within \(configuration.commandTimeout) from \(configuration.redactedDescription)")
+            return RedisError(.timedOut, "\(commandName) got no reply within \(configuration.commandTimeout) from \(serverDescription)")
         case REDIS_ERR_IO, REDIS_ERR_EOF:
-            return RedisError(.connectionLost, "connection to \(configuration.redactedDescription) lost during \(commandName): \(message); the next command reconnects")
+            return RedisError(.connectionLost, "connection to \(serverDescription) lost during \(commandName): \(message); the next command reconnects")
         case REDIS_ERR_PROTOCOL:
             return RedisError(.protocolError, "protocol error during \(commandName): \(message)")
         default:

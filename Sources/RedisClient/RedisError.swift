@@ -4,7 +4,7 @@
 /// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply }
+        private enum Value: String { case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply, clusterRouting }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -24,6 +24,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let protocolError = Code(.protocolError)
         /// The reply had a type or shape the caller did not expect.
         public static let unexpectedReply = Code(.unexpectedReply)
+        /// A cluster command could not be routed: too many MOVED/ASK redirects, or one to a node
+        /// that is not part of the cluster.
+        public static let clusterRouting = Code(.clusterRouting)
 
         public var description: String { value.rawValue }
     }

@@ -51,7 +51,7 @@ public final class RedisScriptBatcher: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let replies = try await pool.withConnection { try await $0.pipelineScripts(batch.map(\.call)) }
+                let replies = try await pool.pipelineScripts(batch.map(\.call))
                 for (pending, reply) in zip(batch, replies) { pending.continuation.resume(returning: reply) }
             } catch {
                 for pending in batch { pending.continuation.resume(throwing: error) }

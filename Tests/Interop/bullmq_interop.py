@@ -1,6 +1,7 @@
 """Drives the Python `bullmq` package (3.4.4) for the interoperability tests.
 
 Usage: python bullmq_interop.py REDIS_URL PREFIX QUEUE COMMAND [ARG...]
+  (REDIS_URL may be redis+cluster://host:port[,…]: then a redis-py RedisCluster client)
   add SPEC_JSON        SPEC: [{"name":..,"data":..,"opts":..}]; prints the ids as JSON
   jobs IDS_JSON        prints {id: {state, data, returnvalue, attemptsMade, attemptsStarted,
                        failedReason, progress, stacktrace, processedOn, finishedOn, opts}}
@@ -37,6 +38,11 @@ from bullmq.redis_connection import loadScript
 
 
 def connection(url):
+    if url.startswith("redis+cluster://"):
+        # Our cluster URL: any node will do for redis-py to learn the others.
+        from redis.asyncio.cluster import RedisCluster
+        parsed = urlparse("redis://" + url[len("redis+cluster://"):].split(",")[0])
+        return RedisCluster(host=parsed.hostname, port=parsed.port, password=parsed.password, decode_responses=True)
     parsed = urlparse(url)
     db = int(parsed.path.strip("/") or 0)
     return {"host": parsed.hostname, "port": parsed.port or 6379, "db": db, "socket_timeout": None}

@@ -108,7 +108,7 @@ import Testing
     /// Starts `medicineman-bench worker` on the fixture's queue with a slow processor.
     private func startCrashableWorker(_ fixture: QueueFixture) throws -> ChildProcess {
         try ChildProcess(try TestEnvironment.require("MM_TEST_BENCH"), [
-            "worker", "--redis", try TestEnvironment.require("MM_TEST_REDIS_URL"), "--queue", fixture.queue.name,
+            "worker", "--redis", try TestEnvironment.require(QueueFixture.redisURLVariable), "--queue", fixture.queue.name,
             "--prefix", fixture.queue.keys.prefix, "--behavior", "sleep:30000", "--lock-duration", "1000", "--stalled-interval", "500",
         ])
     }

@@ -18,9 +18,15 @@ struct QueueFixture: Sendable {
 
     init(prefix: String = "bull") throws {
         redis = RedisConnectionPool(
-            configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+            configuration: try RedisConfiguration(url: TestEnvironment.require(Self.redisURLVariable)),
             options: .init(maxConnections: 24), logger: testLogger())
         queue = try Queue(name: TestEnvironment.uniqueName("q"), prefix: prefix, redis: redis)
+    }
+
+    /// `MM_TEST_QUEUE_REDIS=cluster` runs the queue suites (and the Python interop) against the
+    /// test Redis Cluster instead of the single Redis.
+    static var redisURLVariable: String {
+        ProcessInfo.processInfo.environment["MM_TEST_QUEUE_REDIS"] == "cluster" ? "MM_TEST_REDIS_CLUSTER_URL" : "MM_TEST_REDIS_URL"
     }
 
     func key(_ suffix: String) -> RedisArgument { RedisArgument(queue.keys.key(suffix)) }

@@ -62,7 +62,7 @@ import Testing
 
     /// The fetch script with a worker limiter of 5 per 800 ms under a queue limit of 1 per minute.
     private func fetchUnderLimits(_ fixture: QueueFixture) async throws -> Int {
-        _ = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: [], arguments: [
+        _ = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys, arguments: [
             RedisArgument(fixture.queue.keys.base), "w:1", 30_000, RedisArgument(JobClock.system.nowMilliseconds()), 5, 800,
         ]).throwingServerError()
         return try await fixture.redis.command(["PTTL", fixture.key("limiter")]).int ?? -2

@@ -10,9 +10,10 @@ struct PythonBullMQ: Sendable {
     let queue: String
 
     init(_ fixture: QueueFixture) throws {
-        redisURL = try TestEnvironment.require("MM_TEST_REDIS_URL")
+        redisURL = try TestEnvironment.require(QueueFixture.redisURLVariable)
         prefix = fixture.queue.keys.prefix
-        queue = fixture.queue.name
+        // On a cluster our keys carry the name as a hash tag; BullMQ gets the same keys by that name.
+        queue = fixture.queue.keys.keyName
     }
 
     private func call(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> JSONValue {

@@ -7,7 +7,7 @@ import Testing
 @Suite struct StalledAndLockTests {
     /// Takes a job the way a worker does, then "crashes": the lock is never renewed.
     private func fetchAndAbandon(_ fixture: QueueFixture, lock: Int) async throws -> String {
-        let reply = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: [], arguments: [
+        let reply = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys, arguments: [
             RedisArgument(fixture.queue.keys.base), "crashed:1", RedisArgument(lock), RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
         ])
         return try #require(reply.array?[1].string)
@@ -21,13 +21,13 @@ import Testing
         let ttl = try await fixture.redis.command(["PTTL", RedisArgument(fixture.queue.keys.job(id) + ":lock")]).int ?? 0
         #expect(ttl > 0 && ttl <= 30_000)
         func finish(token: String) async throws -> Int? {
-            try await fixture.redis.evalScript(QueueScript.moveToFinished, keys: [], arguments: [
+            try await fixture.redis.evalScript(QueueScript.moveToFinished, keys: fixture.queue.keys.scriptKeys, arguments: [
                 RedisArgument(fixture.queue.keys.base), RedisArgument(id), RedisArgument(token), "completed", "null", "", 1,
                 -1, 0, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
             ]).int
         }
         #expect(try await finish(token: "someone-else") == -6)
-        let lost = try await fixture.redis.evalScript(QueueScript.extendLocks, keys: [], arguments: [
+        let lost = try await fixture.redis.evalScript(QueueScript.extendLocks, keys: fixture.queue.keys.scriptKeys, arguments: [
             RedisArgument(fixture.queue.keys.base), 5000, RedisArgument(id), "wrong-token",
         ]).array?.compactMap(\.string)
         #expect(lost == [id])

@@ -128,7 +128,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 }
             }
             // Make one job active (locked by a worker) and another failed.
-            let active = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: [], arguments: [
+            let active = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: queue.keys.scriptKeys, arguments: [
                 RedisArgument(queue.keys.base), "worker:1", 60_000, RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
             ]).array?[1].string
             let activeId = try #require(active)
