@@ -54,6 +54,13 @@ struct BackupRequestBody: Decodable, Sendable {
     var paths: [String]
     var exclusions: [String]?
     var compression: String?
+    var type: String?
+
+    /// `type`: full (default) or incremental.
+    func requestedType() throws -> BackupType {
+        guard let type = BackupType(rawValue: self.type ?? "full") else { throw APIError.validation("type", "type must be full or incremental") }
+        return type
+    }
 
     func validated() throws -> (paths: [String], exclusions: [String], compression: Compression) {
         guard (1...100).contains(paths.count) else { throw APIError.validation("paths", "give 1 to 100 absolute paths") }

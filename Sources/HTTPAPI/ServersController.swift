@@ -94,9 +94,10 @@ struct ServersController: Sendable {
     @Sendable func backup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
         let identity = try context.require(.operator)
         let server = try await server(context)
-        let body = try await request.decodeJSON(as: BackupRequestBody.self, context: context).validated()
+        let request = try await request.decodeJSON(as: BackupRequestBody.self, context: context)
+        let body = try request.validated()
         let (record, jobId) = try await domain.launcher.startBackup(serverId: server.id, paths: body.paths, exclusions: body.exclusions,
-                                                                   compression: body.compression)
+                                                                   compression: body.compression, type: try request.requestedType())
         try await domain.audit.record(identity, "backup.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
         return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }

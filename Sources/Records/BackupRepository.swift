@@ -11,13 +11,14 @@ public struct BackupRepository: Sendable {
     }
 
     public func create(id: UUID = UUID(), serverId: UUID, kind: BackupKind, paths: [String], exclusions: [String] = [],
-                       compression: Compression = .gzip, scheduleId: UUID? = nil, jobId: String? = nil) async throws(RecordError) -> Backup {
+                       compression: Compression = .gzip, scheduleId: UUID? = nil, jobId: String? = nil,
+                       metadata: JSONValue = .object([:])) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
-                INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, job_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(Backup.columns)
-                """, [id, serverId, kind.rawValue, paths, exclusions, compression.rawValue, scheduleId, jobId]).first
+                INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, job_id, metadata)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING \(Backup.columns)
+                """, [id, serverId, kind.rawValue, paths, exclusions, compression.rawValue, scheduleId, jobId, PostgresJSON(metadata)]).first
             return try Backup(row: try row.orNotFound("backup"))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSupport
 import Records
 
 /// Starts work the one safe way: commit the record, enqueue its job (id = record id), then mark
@@ -17,8 +18,11 @@ public struct ServerJobLauncher: Sendable {
         self.updates = updates
     }
 
-    public func startBackup(serverId: UUID, paths: [String], exclusions: [String], compression: Compression) async throws -> (record: Backup, jobId: String) {
-        let record = try await backups.create(serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression)
+    /// `type` incremental asks for a backup of what changed since the chain's newest backup.
+    public func startBackup(serverId: UUID, paths: [String], exclusions: [String], compression: Compression,
+                            type: BackupType = .full) async throws -> (record: Backup, jobId: String) {
+        let record = try await backups.create(serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression,
+                                              metadata: ["requestedType": .string(type.rawValue)])
         let jobId = try await dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: serverId)
         try await backups.markEnqueued(id: record.id)
         return (record, jobId)

@@ -24,6 +24,7 @@ struct FlowFixture: Sendable {
     var attempts: JobAttemptRepository { JobAttemptRepository(database: database) }
     var schedules: BackupScheduleRepository { BackupScheduleRepository(database: database) }
     var launcher: ServerJobLauncher { ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates) }
+    func archiveKeys(encrypt: Bool = false) -> ArchiveKeys { ArchiveKeys(vault: vault, sealNewArchives: encrypt, settings: nil) }
 
     static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
         try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
@@ -50,12 +51,14 @@ struct FlowFixture: Sendable {
     }
 
     /// Runs the workers of all three queues while `body` runs; outcomes are reported to `notifier`.
-    func withWorkers(notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, _ body: () async throws -> Void) async throws {
+    /// `encrypt` seals new archives; sealed ones open either way.
+    func withWorkers(notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, encrypt: Bool = false,
+                     _ body: () async throws -> Void) async throws {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
             lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: archives ?? BackupStorage(root: storage),
             connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200),
-            schedules: schedules, notifier: notifier)
+            schedules: schedules, notifier: notifier, archiveKeys: archiveKeys(encrypt: encrypt))
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")
         var workers: [Worker] = []
         for definition in ServerJobQueue.all {
