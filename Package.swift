@@ -227,6 +227,7 @@ let package = Package(
             name: "MedicineManBench",
             dependencies: [
                 "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

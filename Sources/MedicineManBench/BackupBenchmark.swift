@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import Logging
 import Records
@@ -30,6 +31,7 @@ struct BackupBenchmark: AsyncParsableCommand {
     @Option(help: "gzip | zstd | none: what the remote tar compresses with (both tools).") var compression = "gzip"
     @Option(help: "Cipher both tools use, e.g. aes128-ctr (default: each tool's own choice).") var cipher: String?
     @Option(help: "MAC both tools use, e.g. hmac-sha2-256 (default: each tool's own choice).") var mac: String?
+    @Flag(help: "Seal our archives as they stream (AES-256-GCM, a fresh data key per archive), as ENCRYPT_BACKUPS does.") var encrypt = false
 
     func validate() throws {
         guard ["dir", "s3"].contains(storage) else { throw ValidationError("--storage must be dir or s3") }
@@ -55,7 +57,8 @@ struct BackupBenchmark: AsyncParsableCommand {
         var ours = 0.0
         var size: Int64 = 0
         for _ in 0..<runs {
-            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: compression)
+            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: compression,
+                                        dataKey: encrypt ? SymmetricKey(size: .bits256) : nil)
             let started = ContinuousClock.now
             let outcome = try await BackupRunner(storage: archives, logger: logger).run(request, on: session) { _ in }
             ours = max(ours, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
