@@ -25,7 +25,7 @@ public struct ArchiveSealer: Sendable {
     }
 
     /// Takes the next plaintext bytes; hands every completed piece of output to `emit`.
-    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try writeHeaderOnce(emit)
         var offset = 0
         while offset < plaintext.count {
@@ -37,25 +37,22 @@ public struct ArchiveSealer: Sendable {
     }
 
     /// Seals the last chunk (shorter than a full one, possibly empty). Call once, at the end.
-    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try writeHeaderOnce(emit)
         try sealPending(final: true, emit)
     }
 
-    private mutating func writeHeaderOnce(_ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    private mutating func writeHeaderOnce(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard !headerWritten else { return }
         headerWritten = true
         try additionalData.withUnsafeBytes { try emit($0) }
     }
 
-    private mutating func sealPending(final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        // Sealing with a valid key and a 12-byte nonce cannot fail; were it ever to, writing
-        // nothing makes the archive fail to open instead of passing unencrypted bytes on.
-        guard let nonce = SealedArchiveHeader.nonce(chunk: chunkIndex, final: final),
-              let box = try? AES.GCM.seal(pending, using: key, nonce: nonce, authenticating: additionalData) else {
-            pending.removeAll(keepingCapacity: true)
-            return
+    private mutating func sealPending(final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let nonce = SealedArchiveHeader.nonce(chunk: chunkIndex, final: final) else {
+            throw ArchiveFormatError(.badKey, "chunk \(chunkIndex) has no nonce")
         }
+        let box = try AES.GCM.seal(pending, using: key, nonce: nonce, authenticating: additionalData)
         chunkIndex += 1
         pending.removeAll(keepingCapacity: true)
         try box.ciphertext.withUnsafeBytes { try emit($0) }

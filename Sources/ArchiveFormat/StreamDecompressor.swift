@@ -41,6 +41,8 @@ public struct GzipDecompressor: StreamDecompressor {
     }
 
     public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try? decompressor.finishStream()
+        do { try decompressor.finishStream() } catch {
+            throw ArchiveFormatError(.malformedTar, "the archive's gzip stream is truncated or corrupt")
+        }
     }
 }

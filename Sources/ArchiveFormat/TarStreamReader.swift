@@ -7,6 +7,11 @@ import Crypto
 public struct TarStreamReader: Sendable {
     /// Bounds the long-name and pax data kept in memory.
     static let metadataLimit = 1 << 20
+    /// Longer names are cut in the manifest (Linux's PATH_MAX is 4096), so a crafted archive
+    /// cannot grow the manifest by megabytes per entry.
+    static let maxPathBytes = 4096
+    /// Members a manifest holds at most; beyond, the archive is refused as malformed.
+    public static let maxEntries = 20_000_000
 
     private enum Member: Sendable {
         case content(TarEntry, hasher: SHA256?)
@@ -74,7 +79,9 @@ public struct TarStreamReader: Sendable {
             throw ArchiveFormatError(.malformedTar, "tar header \(entries + 1) is corrupt (checksum or size)")
         }
         let flag = block.typeFlag
-        let dataSize = Int64(pax["size"].flatMap { Int64($0) } ?? size)
+        let dataSize = pax["size"].flatMap { Int64($0) } ?? size
+        guard dataSize >= 0 else { throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) has a negative size") }
+        guard entries < Self.maxEntries else { throw ArchiveFormatError(.malformedTar, "the archive has more than \(Self.maxEntries) members") }
         remaining = flag == UInt8(ascii: "5") || flag == UInt8(ascii: "1") || flag == UInt8(ascii: "2") ? 0 : dataSize
         if flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") || flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") {
             guard size <= Self.metadataLimit else { throw ArchiveFormatError(.malformedTar, "a tar extended header of \(size) bytes is too large") }
@@ -98,11 +105,11 @@ public struct TarStreamReader: Sendable {
         case UInt8(ascii: "1"): kind = .hardlink
         default: kind = .other
         }
-        var path = pax["path"] ?? longName ?? block.path
+        var path = String((pax["path"] ?? longName ?? block.path).prefix(Self.maxPathBytes))
         if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
-        let mtime = pax["mtime"].flatMap { Double($0) }.map { Int64($0) } ?? block.mtime
+        let mtime = pax["mtime"].flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
         let entry = TarEntry(path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
-                             linkTarget: pax["linkpath"] ?? longLink ?? block.linkName)
+                             linkTarget: String((pax["linkpath"] ?? longLink ?? block.linkName).prefix(Self.maxPathBytes)))
         longName = nil
         longLink = nil
         pax = [:]
@@ -143,8 +150,11 @@ public struct TarStreamReader: Sendable {
         var records: [String: String] = [:]
         var index = 0
         while index < data.count {
-            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)), length > 0, index + length <= data.count else { break }
+            // The length counts its own digits, the space and the newline: anything shorter, or
+            // running past the data, ends the records (never a trap on a crafted header).
+            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")), space - index <= 20,
+                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
+                  length >= space - index + 2, length <= data.count - index else { break }
             let record = data[(space + 1)..<(index + length - 1)]
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
                 records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] =

@@ -17,6 +17,8 @@ struct ScheduleBody: Decodable, Sendable {
     var paths: [String]?
     var exclusions: [String]?
     var compression: String?
+    var backupType: String?
+    var fullEveryDays: Int?
     var retention: Retention?
     var enabled: Bool?
 
@@ -32,9 +34,14 @@ struct ScheduleBody: Decodable, Sendable {
         let backup = try BackupRequestBody(paths: paths, exclusions: exclusions ?? current?.exclusions,
                                            compression: compression ?? current?.compression.rawValue).validated()
         let retention = try self.retention.map(Self.validated) ?? current?.retention ?? RetentionPolicy()
+        guard let type = BackupType(rawValue: backupType ?? current?.backupType.rawValue ?? "full") else {
+            throw APIError.validation("backupType", "backupType must be full or incremental")
+        }
+        let fullEvery = fullEveryDays ?? current?.fullEveryDays
+        if let fullEvery, !(1...366).contains(fullEvery) { throw APIError.validation("fullEveryDays", "fullEveryDays must be 1 to 366") }
         let definition = ScheduleDefinition(serverId: server, cron: timing.expression, timezone: timezone,
                                             paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
-                                            retention: retention, enabled: enabled ?? current?.enabled ?? true)
+                                            backupType: type, fullEveryDays: fullEvery, retention: retention, enabled: enabled ?? current?.enabled ?? true)
         return (definition, timing)
     }
 
@@ -49,7 +56,8 @@ struct ScheduleBody: Decodable, Sendable {
 extension ScheduleDefinition {
     init(_ schedule: BackupSchedule) {
         self.init(serverId: schedule.serverId, cron: schedule.cron, timezone: schedule.timezone, paths: schedule.paths,
-                  exclusions: schedule.exclusions, compression: schedule.compression, retention: schedule.retention, enabled: schedule.enabled)
+                  exclusions: schedule.exclusions, compression: schedule.compression, backupType: schedule.backupType,
+                  fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, enabled: schedule.enabled)
     }
 }
 

@@ -26,7 +26,13 @@ public struct BackupRepository: Sendable {
     /// The backup of one schedule occurrence: created once, whoever asks first; later callers get
     /// the existing row and `created == false`.
     public func createScheduled(id: UUID, schedule: BackupSchedule, dueAt: Date, metadata: JSONValue) async throws(RecordError) -> (backup: Backup, created: Bool) {
-        try await recording {
+        var metadata = metadata
+        if case .object(var fields) = metadata {
+            fields["requestedType"] = .string(schedule.backupType.rawValue)
+            if let days = schedule.fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
+            metadata = .object(fields)
+        }
+        return try await recording {
             if let row = try await database.query(
                 """
                 INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, due_at, metadata)

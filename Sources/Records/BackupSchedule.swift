@@ -25,6 +25,9 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    /// full, or incremental with a full backup every `fullEveryDays` days (or when the chain breaks).
+    public var backupType: BackupType
+    public var fullEveryDays: Int?
     public var retention: RetentionPolicy
     public var enabled: Bool
     public var lastRunAt: Date?
@@ -38,7 +41,7 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
     public var updatedAt: Date
 
     static let columns = """
-        id, server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily, keep_weekly, keep_monthly,
+        id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days, keep_last, keep_daily, keep_weekly, keep_monthly,
         enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
         """
 
@@ -50,6 +53,8 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         paths = try row.decode("paths")
         exclusions = try row.decode("exclusions")
         compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
+        backupType = BackupType(rawValue: try row.decode("backup_type")) ?? .full
+        fullEveryDays = try row.decodeIfPresent("full_every_days")
         retention = RetentionPolicy(keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
                                     weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
         enabled = try row.decode("enabled")
@@ -72,11 +77,16 @@ public struct ScheduleDefinition: Sendable, Equatable {
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    public var backupType: BackupType
+    public var fullEveryDays: Int?
     public var retention: RetentionPolicy
     public var enabled: Bool
 
     public init(serverId: UUID, cron: String, timezone: String = "UTC", paths: [String], exclusions: [String] = [],
-                compression: Compression = .gzip, retention: RetentionPolicy = RetentionPolicy(), enabled: Bool = true) {
+                compression: Compression = .gzip, backupType: BackupType = .full, fullEveryDays: Int? = nil,
+                retention: RetentionPolicy = RetentionPolicy(), enabled: Bool = true) {
+        self.backupType = backupType
+        self.fullEveryDays = fullEveryDays
         self.serverId = serverId
         self.cron = cron
         self.timezone = timezone

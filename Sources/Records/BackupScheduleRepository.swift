@@ -13,8 +13,8 @@ public struct BackupScheduleRepository: Sendable {
             let row = try await database.query(
                 """
                 INSERT INTO backup_schedules (server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily,
-                                              keep_weekly, keep_monthly, enabled, next_run_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING \(BackupSchedule.columns)
+                                              keep_weekly, keep_monthly, enabled, backup_type, full_every_days, next_run_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING \(BackupSchedule.columns)
                 """, Self.values(definition) + [nextRunAt]).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
@@ -25,9 +25,9 @@ public struct BackupScheduleRepository: Sendable {
             let row = try await database.query(
                 """
                 UPDATE backup_schedules SET server_id = $1, cron = $2, timezone = $3, paths = $4, exclusions = $5, compression = $6,
-                    keep_last = $7, keep_daily = $8, keep_weekly = $9, keep_monthly = $10, enabled = $11, next_run_at = $12,
-                    updated_at = now()
-                WHERE id = $13 RETURNING \(BackupSchedule.columns)
+                    keep_last = $7, keep_daily = $8, keep_weekly = $9, keep_monthly = $10, enabled = $11, backup_type = $12,
+                    full_every_days = $13, next_run_at = $14, updated_at = now()
+                WHERE id = $15 RETURNING \(BackupSchedule.columns)
                 """, Self.values(definition) + [nextRunAt, id]).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
@@ -36,7 +36,7 @@ public struct BackupScheduleRepository: Sendable {
     private static func values(_ definition: ScheduleDefinition) -> [(any PostgresEncodable)?] {
         [definition.serverId, definition.cron, definition.timezone, definition.paths, definition.exclusions, definition.compression.rawValue,
          definition.retention.keepLast, definition.retention.daily, definition.retention.weekly, definition.retention.monthly,
-         definition.enabled]
+         definition.enabled, definition.backupType.rawValue, definition.fullEveryDays]
     }
 
     public func find(id: UUID) async throws(RecordError) -> BackupSchedule? {

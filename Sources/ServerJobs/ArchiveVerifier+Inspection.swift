@@ -14,7 +14,7 @@ enum ArchiveDecompressor: StreamDecompressor {
         switch compression {
         case .none: self = .plain(PassthroughDecompressor())
         case .gzip: self = .gzip(try GzipDecompressor())
-        case .zstd: self = .external(try ExternalDecompressor(arguments: ["zstd", "-dc"]))
+        case .zstd: self = .external(try ExternalDecompressor(arguments: [ExternalDecompressor.zstdPath, "-dc"]))
         }
     }
 

@@ -12,6 +12,15 @@ public enum ProcessProbe {
         return nil
     }
 
+    /// This process's resident memory in bytes (`VmRSS:` in /proc/self/status), 0 when unreadable.
+    public static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first ?? 0) * 1024
+        }
+        return 0
+    }
+
     /// Established TCP connections the process holds to `port` (any address): its sockets'
     /// inodes from /proc/<pid>/fd, matched with /proc/<pid>/net/tcp and tcp6.
     public static func connections(of pid: Int32, toPort port: Int) -> Int {

@@ -12,10 +12,10 @@ import Testing
         var offset = 0
         while offset < plaintext.count {
             let end = min(offset + piece, plaintext.count)
-            plaintext[offset..<end].withUnsafeBytes { sealer.seal($0) { out.append(contentsOf: $0) } }
+            try plaintext[offset..<end].withUnsafeBytes { try sealer.seal($0) { out.append(contentsOf: $0) } }
             offset = end
         }
-        sealer.finish { out.append(contentsOf: $0) }
+        try sealer.finish { out.append(contentsOf: $0) }
         return out
     }
 

@@ -1,6 +1,7 @@
 import ArchiveFormat
 import Crypto
 import Foundation
+import JSONSupport
 import PostgresClient
 import Records
 @testable import ServerJobs
@@ -106,6 +107,25 @@ import Testing
             // Deleting from the newest down is allowed.
             for link in chain.reversed() { #expect(try await fixture.backups.delete(id: link.id)) }
             _ = try await Self.remote("rm -rf \(quoted)")
+        }
+    }
+
+    @Test func schedulesAskForIncrementalsAndAFullOneEveryNDays() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("scheduled-chain")
+            let source = try await sourceTree()
+            let schedule = try await fixture.schedules.create(ScheduleDefinition(serverId: server.id, cron: "@daily", paths: [source],
+                                                                                  backupType: .incremental, fullEveryDays: 7), nextRunAt: nil)
+            #expect(schedule.backupType == .incremental && schedule.fullEveryDays == 7)
+            let (record, _) = try await fixture.backups.createScheduled(id: UUID(), schedule: schedule, dueAt: Date(), metadata: [:])
+            #expect(record.requestedType == .incremental && record.fullEveryDays == 7)
+            let full = try await Self.backUp(fixture, server, source, type: .full)
+            let planner = BackupPlanner(backups: fixture.backups)
+            let soon = try await planner.plan(record, requested: .incremental, fullEveryDays: 7)
+            #expect(soon.type == .incremental && soon.base == full.id && soon.chainPosition == 1 && !soon.tarSnapshot.isEmpty)
+            let later = try await planner.plan(record, requested: .incremental, fullEveryDays: 7, now: Date().addingTimeInterval(8 * 86_400))
+            #expect(later.type == .full && later.fullBecause?.contains("every 7 day") == true)
+            _ = try await Self.remote("rm -rf \(ShellArgument.quote(source))")
         }
     }
 
