@@ -34,7 +34,8 @@ public struct ArchiveManifest: Sendable, Equatable {
 
     public init(decoding bytes: [UInt8]) throws {
         var buffer = ByteBuffer(bytes: bytes)
-        guard let plain = try? buffer.decompress(with: .gzip()) else {
+        // Bounded: a manifest of 20M members stays far below; a gzip bomb does not get further.
+        guard let plain = try? buffer.decompress(with: .gzip(), maxSize: 4 << 30) else {
             throw ArchiveFormatError(.malformedTar, "the manifest is not gzip data")
         }
         let text = String(buffer: plain)

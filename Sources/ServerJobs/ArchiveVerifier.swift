@@ -94,8 +94,8 @@ public enum ArchiveVerifier {
             return Result(verified: false, reason: "the archive does not read back: \((error as? ArchiveFormatError)?.message ?? "\(error)")")
         }
         switch source {
-        case .file(let path): await storage.storeManifest(manifest, at: .file(BackupStorage.manifestPath(ofArchive: path)))
-        case .object(_, let key, let store): await storage.storeManifest(manifest, at: .object(BackupStorage.manifestPath(ofArchive: key), store))
+        case .file(let path): await storage.storeManifest(manifest, at: .file(BackupStorage.manifestPath(ofArchive: path)), dataKey: dataKey)
+        case .object(_, let key, let store): await storage.storeManifest(manifest, at: .object(BackupStorage.manifestPath(ofArchive: key), store), dataKey: dataKey)
         }
         return Result(verified: true, reason: nil)
     }

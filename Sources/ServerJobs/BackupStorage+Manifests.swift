@@ -1,5 +1,6 @@
 import ArchiveFormat
 import BlockingIO
+import Crypto
 import Foundation
 import NIOCore
 import Records
@@ -13,6 +14,8 @@ extension BackupStorage {
     }
 
     static func manifestPath(ofArchive archive: String) -> String { archive + ".manifest.gz" }
+    /// Compressed manifests beyond this are not read (a 20M-member archive stays well under it).
+    static let maxManifestBytes = 256 << 20
 
     /// Where `backup`'s manifest is (or would be).
     func manifestLocation(of backup: Backup) throws(ServerJobError) -> ManifestLocation {
@@ -23,8 +26,9 @@ extension BackupStorage {
     }
 
     /// Best effort: a manifest that could not be written is written by the next verification.
-    func storeManifest(_ manifest: ArchiveManifest, at location: ManifestLocation) async {
-        guard let bytes = try? manifest.encoded() else { return }
+    /// Sealed, under a key derived from the archive's, when the archive is sealed.
+    func storeManifest(_ manifest: ArchiveManifest, at location: ManifestLocation, dataKey: SymmetricKey?) async {
+        guard let bytes = try? (dataKey.map { try manifest.sealed(with: $0) } ?? manifest.encoded()) else { return }
         switch location {
         case .file(let path):
             await BlockingWork.run {
@@ -41,19 +45,26 @@ extension BackupStorage {
     }
 
     /// The manifest of `backup`, or nil when none was written yet (verify the backup to write it).
-    public func manifest(of backup: Backup) async throws(ServerJobError) -> ArchiveManifest? {
+    /// `dataKey` opens the manifest of a sealed archive.
+    public func manifest(of backup: Backup, dataKey: SymmetricKey?) async throws(ServerJobError) -> ArchiveManifest? {
         let bytes: [UInt8]?
         switch try manifestLocation(of: backup) {
         case .file(let path):
-            bytes = await BlockingWork.run { FileManager.default.contents(atPath: path).map(Array.init) }
+            bytes = await BlockingWork.run {
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                      let size = attributes[.size] as? Int, size <= Self.maxManifestBytes else { return nil }
+                return FileManager.default.contents(atPath: path).map(Array.init)
+            }
         case .object(let key, let store):
             guard let size = try await store.size(of: key) else { return nil }
-            guard size <= 512 << 20 else { throw ServerJobError(.storage, "the manifest of backup \(backup.id) is larger than 512 MiB") }
+            guard size <= Self.maxManifestBytes else { throw ServerJobError(.storage, "the manifest of backup \(backup.id) is too large") }
             var buffer = try await store.read(key, offset: 0, length: Int(size))
             bytes = buffer.readBytes(length: buffer.readableBytes)
         }
         guard let bytes else { return nil }
-        let decoded = await BlockingWork.run { Swift.Result { try ArchiveManifest(decoding: bytes) } }
+        let decoded = await BlockingWork.run {
+            Swift.Result { try dataKey.map { try ArchiveManifest(sealed: bytes, dataKey: $0) } ?? ArchiveManifest(decoding: bytes) }
+        }
         switch decoded {
         case .success(let manifest): return manifest
         case .failure(let error): throw ServerJobError(.storage, "the manifest of backup \(backup.id) does not read: \(error)")

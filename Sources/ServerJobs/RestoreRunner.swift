@@ -59,25 +59,54 @@ public struct RestoreRunner: Sendable {
 
     static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
         if let target = step.target { try ShellArgument.validatePath(target, field: "target") }
-        // Hashing a large archive blocks: on a thread of its own, not the cooperative pool.
-        guard let actual = await BlockingWork.run({ try? ArchiveVerifier.sha256(of: localPath) }) else {
+        guard let handle = FileHandle(forReadingAtPath: localPath) else {
             throw ServerJobError(.storage, "the archive \(localPath) cannot be read", retryable: false)
         }
-        guard actual == step.sha256 else {
+        let source: @Sendable () throws -> [UInt8]? = {
+            guard let data = try handle.read(upToCount: 256 * 1024), !data.isEmpty else { return nil }
+            return Array(data)
+        }
+        defer { try? handle.close() }
+        return try await restore(from: source, reopen: { () throws(ServerJobError) in
+            do { try handle.seek(toOffset: 0) } catch { throw ServerJobError(.storage, "the archive \(localPath) cannot be read again") }
+            return source
+        }, step: step, on: session)
+    }
+
+    /// Checks the stored bytes against the row, then unpacks them: a plain archive from a private
+    /// copy made while hashing (`RestoreSpool`), a sealed one straight from storage (a second
+    /// read, each chunk authenticated on the way, so a swapped archive cannot unpack).
+    static func restore(from source: @escaping @Sendable () throws -> [UInt8]?, reopen: (@Sendable () async throws(ServerJobError) -> @Sendable () throws -> [UInt8]?)? = nil,
+                        step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
+        // Hashing (and copying) a large archive blocks: on a thread of its own, not the cooperative pool.
+        if step.dataKey == nil {
+            let spooled = await BlockingWork.run { Result { () throws(ServerJobError) -> RestoreSpool in try RestoreSpool.make(from: source) } }
+            let spool = try spooled.get()
+            defer { spool.remove() }
+            guard spool.sha256 == step.sha256 else {
+                throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
+            }
+            let directory = try await step.directory(on: session)
+            guard let copy = FileHandle(forReadingAtPath: spool.path) else { throw ServerJobError(.storage, "the restore's private copy vanished") }
+            defer { try? copy.close() }
+            try await unpack(into: directory, step: step, on: session) {
+                guard let data = try copy.read(upToCount: 256 * 1024), !data.isEmpty else { return nil }
+                return Array(data)
+            }
+            return directory
+        }
+        let digest = await BlockingWork.run { () -> String? in
+            var hasher = SHA256()
+            do { while let chunk = try source() { hasher.update(data: chunk) } } catch { return nil }
+            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        }
+        guard let digest else { throw ServerJobError(.storage, "the archive cannot be read", retryable: false) }
+        guard digest == step.sha256 else {
             throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         }
         let directory = try await step.directory(on: session)
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: localPath)) } catch {
-            throw ServerJobError(.storage, "cannot open \(localPath): \(error.localizedDescription)", retryable: false)
-        }
-        let reader = try ChunkReader(dataKey: step.dataKey) {
-            guard let data = try handle.read(upToCount: 256 * 1024), !data.isEmpty else {
-                try? handle.close()
-                return nil
-            }
-            return Array(data)
-        }
+        let again = try await reopen?() ?? source
+        let reader = try ChunkReader(dataKey: step.dataKey, source: again)
         try await unpack(into: directory, step: step, on: session) { try reader.next() }
         return directory
     }

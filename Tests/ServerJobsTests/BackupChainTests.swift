@@ -64,7 +64,9 @@ import Testing
             #expect(listing.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "tar must not read a sealed archive")
             let stored = try Data(contentsOf: URL(fileURLWithPath: archive))
             #expect(stored.prefix(6) == Data("MMARCH".utf8))
-            let manifest = try #require(try await BackupStorage(root: fixture.storage).manifest(of: backup))
+            let dataKey = try await fixture.archiveKeys().dataKey(for: backup, in: fixture.backups)
+            await #expect(throws: ServerJobError.self) { _ = try await BackupStorage(root: fixture.storage).manifest(of: backup, dataKey: nil) }
+            let manifest = try #require(try await BackupStorage(root: fixture.storage).manifest(of: backup, dataKey: dataKey))
             #expect(manifest.entries.contains { $0.path.hasSuffix("plan.txt") && $0.size == 15 })
             let target = try await Self.restore(fixture, backup)
             let same = try await Self.sameTree(source, restoredUnder: target)
