@@ -45,7 +45,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         let session = try await SSHSession.connect(SSHConfiguration(
             host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse,
             algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }), logger: logger)
-        let compression = Compression(rawValue: compression) ?? .gzip
+        let codec = Compression(rawValue: self.compression) ?? .gzip
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-data"
         let half = megabytes / 2
@@ -57,7 +57,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         var ours = 0.0
         var size: Int64 = 0
         for _ in 0..<runs {
-            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: compression,
+            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: codec,
                                         dataKey: encrypt ? SymmetricKey(size: .bits256) : nil)
             let started = ContinuousClock.now
             let outcome = try await BackupRunner(storage: archives, logger: logger).run(request, on: session) { _ in }
@@ -73,7 +73,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         chmod(copy, 0o600)
         for _ in 0..<runs {
             let archive = output + "/reference.tar"
-            let tarFlags = ["gzip": "czf", "zstd": "--zstd -cf", "none": "cf"][compression.rawValue] ?? "czf"
+            let tarFlags = ["gzip": "czf", "zstd": "--zstd -cf", "none": "cf"][codec.rawValue] ?? "czf"
             let algorithms = cipher.map { "-c \(ShellArgument.quote($0)) -m \(ShellArgument.quote(mac ?? "")) " } ?? ""
             let started = ContinuousClock.now
             let status = try Self.shell("ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(port) " +
