@@ -61,7 +61,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            // Swift 6.3's cross-module optimization serializes a body of this module that its
+            // importers then fail to read back ("circular reference") in release builds.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-disable-cmo"], .when(configuration: .release))]
         ),
         .target(
             name: "PostgresClient",

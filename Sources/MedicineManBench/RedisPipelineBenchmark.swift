@@ -35,7 +35,7 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
             // A pool routes each command to its slot's node; one connection per client and node.
             let pool = RedisConnectionPool(configuration: configuration, options: .init(maxConnections: clients), logger: logger)
             for type in commandTypes {
-                let rate = try await measure(type, clients: clients) { batch in try await pool.pipeline(batch.commands) }
+                let rate = try await measure(type, clients: clients) { _, commands in try await pool.pipeline(commands) }
                 print(String(format: "%@: %.0f requests per second (%d requests, %d clients, pipeline %d, cluster)", type.uppercased(), rate, requests, clients, pipeline))
             }
             await pool.close()
@@ -44,15 +44,15 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
         let connections = (0..<clients).map { _ in RedisConnection(configuration: configuration, logger: logger) }
         for connection in connections { try await connection.connect() }
         for type in commandTypes {
-            let rate = try await measure(type, clients: connections.count) { [connections] batch in
-                try await connections[batch.client].pipeline(batch.commands)
+            let rate = try await measure(type, clients: connections.count) { [connections] client, commands in
+                try await connections[client].pipeline(commands)
             }
             print(String(format: "%@: %.0f requests per second (%d requests, %d clients, pipeline %d)", type.uppercased(), rate, requests, clients, pipeline))
         }
         for connection in connections { await connection.close() }
     }
 
-    private func measure(_ type: String, clients: Int, send: @escaping @Sendable ((client: Int, commands: [[RedisArgument]])) async throws -> [RESPValue]) async throws -> Double {
+    private func measure(_ type: String, clients: Int, send: @escaping @Sendable (_ client: Int, _ commands: [[RedisArgument]]) async throws -> [RESPValue]) async throws -> Double {
         let batches = (requests + pipeline - 1) / pipeline
         let value = RedisArgument(bytes: [UInt8](repeating: UInt8(ascii: "x"), count: 3))  // redis-benchmark's default -d 3
         let batch: [[RedisArgument]] = (0..<pipeline).map { _ in
@@ -69,7 +69,7 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
                 let share = batches / clients + (client < batches % clients ? 1 : 0)
                 group.addTask {
                     for _ in 0..<share {
-                        let replies = try await send((client, batch))
+                        let replies = try await send(client, batch)
                         if case .error(let message) = replies.first { throw RedisError(.serverError, message) }
                     }
                 }

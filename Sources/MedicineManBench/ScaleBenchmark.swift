@@ -31,8 +31,8 @@ struct ScaleBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let pool = try BenchRedis.pool(url: redis, connections: 8)
-        let run = UInt32.random(in: 0...UInt32.max)
-        let targets = try (0..<queues).map { try Queue(name: "scale-\(run)-\($0)", prefix: prefix, redis: pool) }
+        let runTag = UInt32.random(in: 0...UInt32.max)
+        let targets = try (0..<queues).map { try Queue(name: "scale-\(runTag)-\($0)", prefix: prefix, redis: pool) }
         for target in targets { try await Self.fill(target, jobs: jobs) }
 
         let cpuBefore = try await redisCPUSeconds()
