@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "Scheduling", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Scheduling", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

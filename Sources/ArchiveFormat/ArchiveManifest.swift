@@ -5,9 +5,12 @@ import NIOCore
 /// to browse a backup, restore single files and compare two backups.
 ///
 /// Encoding: one line per entry, `kind TAB mode(octal) TAB size TAB mtime TAB sha256|- TAB path
-/// TAB link`, with `\`, TAB and line breaks in paths escaped; the format line `mm-manifest 1` first.
+/// TAB link TAB children`, with `\`, TAB and line breaks in paths escaped; the format line
+/// `mm-manifest 2` first. `children` (a dump directory's names, each after a `/`; empty when
+/// unknown) is new in format 2; format 1 manifests (without it) still read.
 public struct ArchiveManifest: Sendable, Equatable {
-    static let formatLine = "mm-manifest 1"
+    static let formatLine = "mm-manifest 2"
+    static let formatLineWithoutChildren = "mm-manifest 1"
     public private(set) var entries: [TarEntry]
 
     public init(entries: [TarEntry] = []) {
@@ -25,7 +28,9 @@ public struct ArchiveManifest: Sendable, Equatable {
         for entry in entries {
             let sha = entry.sha256 ?? "-"
             text += "\(entry.kind.rawValue)\t\(String(entry.mode, radix: 8))\t\(entry.size)\t\(entry.mtime)\t\(sha)\t"
-            text += Self.escape(entry.path) + "\t" + Self.escape(entry.linkTarget) + "\n"
+            text += Self.escape(entry.path) + "\t" + Self.escape(entry.linkTarget) + "\t"
+            if let children = entry.children { text += children.isEmpty ? "/" : children.map { "/" + Self.escape($0) }.joined() }
+            text += "\n"
         }
         var buffer = ByteBuffer(string: text)
         let compressed = try buffer.compress(with: .gzip())
@@ -40,18 +45,23 @@ public struct ArchiveManifest: Sendable, Equatable {
         }
         let text = String(buffer: plain)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first == Substring(Self.formatLine) else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
+        let hasChildren = lines.first == Substring(Self.formatLine)
+        guard hasChildren || lines.first == Substring(Self.formatLineWithoutChildren) else {
+            throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
+        }
+        let fieldCount = hasChildren ? 8 : 7
         lines = lines.dropFirst()
         var entries: [TarEntry] = []
         entries.reserveCapacity(lines.count)
         for line in lines {
-            let fields = line.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false)
-            guard fields.count == 7, let kind = TarEntry.Kind(rawValue: String(fields[0])), let mode = UInt32(fields[1], radix: 8),
+            let fields = line.split(separator: "\t", maxSplits: fieldCount - 1, omittingEmptySubsequences: false)
+            guard fields.count == fieldCount, let kind = TarEntry.Kind(rawValue: String(fields[0])), let mode = UInt32(fields[1], radix: 8),
                   let size = Int64(fields[2]), let mtime = Int64(fields[3]) else {
                 throw ArchiveFormatError(.malformedTar, "manifest line \(entries.count + 2) does not parse")
             }
             entries.append(TarEntry(path: Self.unescape(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime,
-                                    linkTarget: Self.unescape(fields[6]), sha256: fields[4] == "-" ? nil : String(fields[4])))
+                                    linkTarget: Self.unescape(fields[6]), sha256: fields[4] == "-" ? nil : String(fields[4]),
+                                    children: hasChildren ? Self.children(fields[7]) : nil))
         }
         self.entries = entries
     }
@@ -70,6 +80,12 @@ public struct ArchiveManifest: Sendable, Equatable {
     /// The last entry for each path (a path that appears again in an archive replaces itself).
     public var byPath: [String: TarEntry] {
         Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// `/a/b` → ["a", "b"], `/` → [], empty → unknown (names never hold a `/`).
+    static func children(_ field: Substring) -> [String]? {
+        guard !field.isEmpty else { return nil }
+        return field.split(separator: "/", omittingEmptySubsequences: true).map { unescape($0) }
     }
 
     static func escape(_ text: String) -> String {

@@ -13,8 +13,12 @@ public struct TarEntry: Sendable, Equatable {
     public var linkTarget: String
     /// Lowercase hex SHA-256 of a regular file's content; nil for other kinds and sparse files.
     public var sha256: String?
+    /// For a GNU incremental dump directory (`D`): the names the directory held when the archive
+    /// was made, so a later archive of a chain says what was deleted. Nil when unknown.
+    public var children: [String]?
 
-    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil) {
+    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil,
+                children: [String]? = nil) {
         self.path = path
         self.kind = kind
         self.mode = mode
@@ -22,6 +26,7 @@ public struct TarEntry: Sendable, Equatable {
         self.mtime = mtime
         self.linkTarget = linkTarget
         self.sha256 = sha256
+        self.children = children
     }
 
     /// Whether the content or metadata differ (what a diff of two backups reports as changed).

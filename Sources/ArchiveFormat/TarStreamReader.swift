@@ -16,6 +16,8 @@ public struct TarStreamReader: Sendable {
     private enum Member: Sendable {
         case content(TarEntry, hasher: SHA256?)
         case metadata(UInt8, [UInt8])
+        /// A GNU dump directory: its data lists the names the directory held.
+        case dumpDirectory(TarEntry, [UInt8]?)
         case skipped
     }
 
@@ -35,11 +37,18 @@ public struct TarStreamReader: Sendable {
     public var isComplete: Bool { zeroBlocks >= 2 }
 
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void) throws {
+        try consume(bytes, onEntry: onEntry, onContent: { _, _ in })
+    }
+
+    /// Like `consume(_:onEntry:)`, and hands each regular file's content to `onContent` as it
+    /// streams past (the entry has no SHA-256 yet; `onEntry` follows with it).
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void,
+                                 onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
         var offset = 0
         while offset < bytes.count {
             if remaining > 0 {
                 let take = Int(min(remaining, Int64(bytes.count - offset)))
-                try feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                try feed(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]), onContent)
                 remaining -= Int64(take)
                 offset += take
                 if remaining == 0 { try endMember(onEntry) }
@@ -90,7 +99,11 @@ public struct TarStreamReader: Sendable {
         } else {
             let entry = makeEntry(block, size: dataSize)
             let hashed = entry.kind == .file && flag != UInt8(ascii: "S")
-            member = .content(entry, hasher: hashed ? SHA256() : nil)
+            if flag == UInt8(ascii: "D") {
+                member = .dumpDirectory(entry, dataSize <= Self.metadataLimit ? [] : nil)
+            } else {
+                member = .content(entry, hasher: hashed ? SHA256() : nil)
+            }
         }
         padding = Int((TarHeader.blockSize - Int(remaining % Int64(TarHeader.blockSize))) % TarHeader.blockSize)
         if remaining == 0 { try endMember(onEntry) }
@@ -116,12 +129,17 @@ public struct TarStreamReader: Sendable {
         return entry
     }
 
-    private mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+    private mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
         switch member {
         case .content(let entry, var hasher?):
             member = .skipped  // hand the hasher over without a copy of its state
             hasher.update(bufferPointer: bytes)
             member = .content(entry, hasher: hasher)
+            try onContent(entry, bytes)
+        case .dumpDirectory(let entry, var data?):
+            member = .skipped
+            data.append(contentsOf: bytes)
+            member = .dumpDirectory(entry, data)
         case .metadata(let flag, var data):
             member = .skipped
             data.append(contentsOf: bytes)
@@ -138,10 +156,25 @@ public struct TarStreamReader: Sendable {
             if let hasher { entry.sha256 = hasher.finalize().map { String(byte: $0) }.joined() }
             entries += 1
             try onEntry(entry)
+        case .dumpDirectory(var entry, let data):
+            entry.children = data.map(Self.dumpDirectoryNames)
+            entries += 1
+            try onEntry(entry)
         case .metadata(UInt8(ascii: "L"), let data): longName = TarHeader.text(data[...])
         case .metadata(UInt8(ascii: "K"), let data): longLink = TarHeader.text(data[...])
         case .metadata(UInt8(ascii: "x"), let data): pax = Self.paxRecords(data)
         default: break
+        }
+    }
+
+    /// GNU tar's dump-directory data: NUL-terminated records, a flag letter then a name; `Y`
+    /// (in this archive), `N` (unchanged, in an earlier one) and `D` (a directory) are what the
+    /// directory holds; rename records (`R`, `T`) and others are not names.
+    static func dumpDirectoryNames(_ data: [UInt8]) -> [String] {
+        data.split(separator: 0, omittingEmptySubsequences: true).compactMap { record in
+            guard let flag = record.first, flag == UInt8(ascii: "Y") || flag == UInt8(ascii: "N") || flag == UInt8(ascii: "D"),
+                  record.count > 1 else { return nil }
+            return String(decoding: record.dropFirst(), as: UTF8.self)
         }
     }
 

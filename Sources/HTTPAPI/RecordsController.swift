@@ -42,6 +42,8 @@ struct RecordsController: Sendable {
     struct RestoreBody: Decodable, Sendable {
         var target: String?
         var allowRootTarget: Bool?
+        /// Only these member paths (1-1000, as `GET /api/backups/:id/files` lists them).
+        var paths: [String]?
     }
 
     /// Recomputes the stored archive's SHA-256 and lists it; records the verdict.
@@ -69,11 +71,12 @@ struct RecordsController: Sendable {
                 throw APIError.validation("target", "restoring over / needs allowRootTarget: true")
             }
         }
+        if let paths = body.paths { try await BackupFilesController(domain: domain).checkSelection(paths, of: backup) }
         let payload = ServerJobPayload(recordId: backup.id.uuidString.lowercased(), serverId: backup.serverId.uuidString.lowercased(),
-                                       target: body.target, allowRootTarget: body.allowRootTarget)
+                                       target: body.target, allowRootTarget: body.allowRootTarget, paths: body.paths)
         let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().uuidString.lowercased(), payload: payload)
         try await domain.audit.record(identity, "backup.restore", resource: backup.id.uuidString.lowercased(),
-                                      ["target": body.target.map(JSONValue.string) ?? .null])
+                                      ["target": body.target.map(JSONValue.string) ?? .null, "paths": .int(Int64(body.paths?.count ?? 0))])
         return EditedResponse(status: .accepted, response: APISuccess("restore queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
 

@@ -18,21 +18,26 @@ public struct RestoreRunner: Sendable {
     /// asked for, in order), each archive read where its row says (the backup directory, never a
     /// file outside it, or the object store) and opened with its key from `dataKeys` when sealed,
     /// into `target`, or into a fresh private directory when `target` is nil. Returns the canonical
-    /// directory the archives were unpacked into.
+    /// directory the archives were unpacked into. With `paths` (member paths as the file listing
+    /// shows them), only those entries are restored, each from the archive of the chain holding
+    /// its latest version (`RestoreRunner+Selection.swift`); nothing is deleted.
     @discardableResult
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
-                    on session: SSHSession) async throws(ServerJobError) -> String {
+                    paths: [String]? = nil, on session: SSHSession) async throws(ServerJobError) -> String {
         guard let last = chain.last else { throw ServerJobError(.invalidRequest, "nothing to restore", retryable: false) }
+        var selection: [[String]]?
+        if let paths { selection = try await members(paths, of: chain) }
         var directory: String?
-        for backup in chain {
+        for (index, backup) in chain.enumerated() {
+            if let selection, selection[index].isEmpty { continue }
             guard backup.status == .completed, backup.filePath != nil, let sha256 = backup.sha256 else {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) has no completed archive to restore", retryable: false)
             }
             if backup.isEncrypted, dataKeys[backup.id] == nil {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) is encrypted and this process has no key that opens it", retryable: false)
             }
-            let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id], incremental: chain.count > 1,
-                                   target: directory ?? target, prepared: directory != nil, allowRoot: allowRoot, label: last.id.uuidString.lowercased())
+            let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
+                                   incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil, allowRoot: allowRoot, label: last.id.uuidString.lowercased())
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
             } else {
@@ -54,7 +59,7 @@ public struct RestoreRunner: Sendable {
     public static func extract(archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
                                target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
         try await extract(archive: localPath, step: RestoreStep(sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
-                                                                target: target, prepared: false, allowRoot: allowRoot, label: label), on: session)
+                                                                members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label), on: session)
     }
 
     static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
@@ -114,7 +119,8 @@ public struct RestoreRunner: Sendable {
     /// Streams `next`'s chunks (called on the SSH session's thread) into `tar --extract` in `directory`.
     static func unpack(into directory: String, step: RestoreStep, on session: SSHSession,
                        next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
-        let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental)
+        let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental,
+                                                       members: step.members)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in
@@ -145,6 +151,8 @@ struct RestoreStep: Sendable {
     var dataKey: SymmetricKey?
     /// Replays an archive of a chain (`--listed-incremental`), so deletions are applied too.
     var incremental: Bool
+    /// Only these entries (a selective restore); nil for the whole archive.
+    var members: [String]?
     var target: String?
     /// `target` is the directory an earlier archive of the same chain was unpacked into.
     var prepared: Bool

@@ -96,7 +96,9 @@ enum RestoreTarget {
     }
 
     /// `incremental` replays an archive of a chain (GNU tar removes what the backup saw deleted).
-    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false) throws(ServerJobError) -> String {
+    /// `members` extracts exactly those entries (no recursion into a named directory, no wildcards).
+    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false,
+                               members: [String]? = nil) throws(ServerJobError) -> String {
         try ShellArgument.validatePath(directory, field: "target")
         var options: [String] = []
         switch compression {
@@ -105,6 +107,7 @@ enum RestoreTarget {
         case .none: break
         }
         if incremental { options.append("--listed-incremental=/dev/null") }
+        if let members { options += ["--no-recursion", "--no-wildcards", "--"] + members }
         return command(extractScript, [directory] + options)
     }
 

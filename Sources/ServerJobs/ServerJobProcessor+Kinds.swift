@@ -69,7 +69,8 @@ extension ServerJobProcessor {
                 }
                 dataKeys[link.id] = try await keys.dataKey(for: link, in: dependencies.backups)
             }
-            let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false, on: session)
+            let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
+                                           paths: payload.paths, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "target": .string(used)]
         }

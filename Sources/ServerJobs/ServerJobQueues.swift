@@ -46,11 +46,14 @@ public struct ServerJobPayload: Sendable, Codable, Equatable {
     /// `~/.medicineman-restore`).
     public var target: String?
     public var allowRootTarget: Bool?
+    /// Restore only: just these member paths (as the file listing shows them); nil for all.
+    public var paths: [String]?
 
-    public init(recordId: String, serverId: String? = nil, target: String? = nil, allowRootTarget: Bool? = nil) {
+    public init(recordId: String, serverId: String? = nil, target: String? = nil, allowRootTarget: Bool? = nil, paths: [String]? = nil) {
         self.recordId = recordId
         self.serverId = serverId
         self.target = target
         self.allowRootTarget = allowRootTarget
+        self.paths = paths
     }
 }

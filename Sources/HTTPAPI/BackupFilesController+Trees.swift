@@ -1,0 +1,51 @@
+import ArchiveFormat
+import BlockingIO
+import Foundation
+import Hummingbird
+import Records
+import ServerJobs
+
+extension BackupFilesController {
+    func completedBackup(_ context: APIRequestContext) async throws -> Backup {
+        let id = try Paging.uuid(context, "id")
+        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(Self.text(id))") }
+        guard backup.status == .completed, backup.filePath != nil, backup.sha256 != nil else {
+            throw APIError(.conflict, code: "backup_not_completed", "backup \(Self.text(id)) has no completed archive yet")
+        }
+        return backup
+    }
+
+    /// `backup`'s files as its chain (full first) composes them, and that chain; 409 when a
+    /// link has no manifest yet.
+    func tree(of backup: Backup) async throws -> (tree: BackupTree, chain: [Backup]) {
+        let chain = try await domain.backups.chain(endingAt: backup.id)
+        var manifests: [ArchiveManifest] = []
+        for link in chain {
+            let manifest: ArchiveManifest?
+            do { manifest = try await domain.storage.manifest(of: link) } catch {
+                throw APIError(.conflict, code: "manifest_unreadable", "the file list of backup \(Self.text(link.id)) cannot be read: \(error.message)")
+            }
+            guard let manifest else {
+                let which = link.id == backup.id ? "backup \(Self.text(link.id))" : "backup \(Self.text(link.id)) (in the chain of \(Self.text(backup.id)))"
+                throw APIError(.conflict, code: "manifest_missing", "\(which) has no file list yet: verify the backup to build it (POST /api/backups/\(Self.text(link.id))/verify)")
+            }
+            manifests.append(manifest)
+        }
+        let composed = manifests
+        let tree = await BlockingWork.run { BackupTree(chain: composed) }
+        return (tree, chain)
+    }
+
+    /// The `paths` of a selective restore: 1-1000 member paths, each valid and in the backup.
+    func checkSelection(_ paths: [String], of backup: Backup) async throws {
+        guard (1...1000).contains(paths.count) else { throw APIError.validation("paths", "paths must hold 1 to 1000 member paths") }
+        guard paths.reduce(0, { $0 + $1.utf8.count + 1 }) <= RestoreRunner.selectionBytesLimit else {
+            throw APIError.validation("paths", "paths exceed \(RestoreRunner.selectionBytesLimit) bytes in all")
+        }
+        for path in paths { try Self.checkMemberPath(path, field: "paths") }
+        let tree = try await tree(of: backup).tree
+        if let missing = paths.first(where: { tree.entry(at: $0) == nil }) {
+            throw APIError.notFound("\(missing) in backup \(Self.text(backup.id))")
+        }
+    }
+}
