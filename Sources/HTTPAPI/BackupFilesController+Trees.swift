@@ -22,7 +22,7 @@ extension BackupFilesController {
         var manifests: [ArchiveManifest] = []
         for link in chain {
             let manifest: ArchiveManifest?
-            do { manifest = try await domain.storage.manifest(of: link) } catch {
+            do { manifest = try await domain.storage.manifest(of: link, dataKey: try await domain.dataKey(for: link)) } catch let error as ServerJobError {
                 throw APIError(.conflict, code: "manifest_unreadable", "the file list of backup \(Self.text(link.id)) cannot be read: \(error.message)")
             }
             guard let manifest else {

@@ -1,4 +1,5 @@
 import ArchiveFormat
+import Crypto
 import Foundation
 import Records
 
@@ -9,14 +10,14 @@ extension RestoreRunner {
     /// For each archive of `chain`, the entries of `paths` whose latest version it holds (from
     /// the composed manifests, see `BackupTree`): GNU tar exits 2 when a named member is missing,
     /// so an archive is only ever given names it has.
-    func members(_ paths: [String], of chain: [Backup]) async throws(ServerJobError) -> [[String]] {
+    func members(_ paths: [String], of chain: [Backup], dataKeys: [UUID: SymmetricKey]) async throws(ServerJobError) -> [[String]] {
         guard !paths.isEmpty else { throw ServerJobError(.invalidRequest, "no paths to restore", retryable: false) }
         guard paths.reduce(0, { $0 + $1.utf8.count + 1 }) <= Self.selectionBytesLimit else {
             throw ServerJobError(.invalidRequest, "the paths to restore exceed \(Self.selectionBytesLimit) bytes", retryable: false)
         }
         var manifests: [ArchiveManifest] = []
         for backup in chain {
-            guard let manifest = try await storage.manifest(of: backup) else {
+            guard let manifest = try await storage.manifest(of: backup, dataKey: dataKeys[backup.id]) else {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id.uuidString.lowercased()) has no file list yet: verify it first", retryable: false)
             }
             manifests.append(manifest)

@@ -26,7 +26,7 @@ public struct RestoreRunner: Sendable {
                     paths: [String]? = nil, on session: SSHSession) async throws(ServerJobError) -> String {
         guard let last = chain.last else { throw ServerJobError(.invalidRequest, "nothing to restore", retryable: false) }
         var selection: [[String]]?
-        if let paths { selection = try await members(paths, of: chain) }
+        if let paths { selection = try await members(paths, of: chain, dataKeys: dataKeys) }
         var directory: String?
         for (index, backup) in chain.enumerated() {
             if let selection, selection[index].isEmpty { continue }

@@ -22,7 +22,9 @@ import Testing
 
     static func tree(of backup: Backup, storage: BackupStorage, fixture: FlowFixture) async throws -> BackupTree {
         var manifests: [ArchiveManifest] = []
-        for link in try await fixture.backups.chain(endingAt: backup.id) { manifests.append(try #require(try await storage.manifest(of: link))) }
+        for link in try await fixture.backups.chain(endingAt: backup.id) {
+            manifests.append(try #require(try await storage.manifest(of: link, dataKey: try await fixture.archiveKeys().dataKey(for: link, in: fixture.backups))))
+        }
         return BackupTree(chain: manifests)
     }
 
@@ -91,7 +93,7 @@ import Testing
             let storage = BackupStorage(root: try temporaryStorage(), objectStore: store)
             let (backup, _) = try await fixture.completedBackupInStore(server: server, store: store)
             #expect(await ArchiveVerifier.verify(backup, in: storage).verified)
-            let tree = BackupTree(chain: [try #require(try await storage.manifest(of: backup))])
+            let tree = BackupTree(chain: [try #require(try await storage.manifest(of: backup, dataKey: nil))])
             let entry = try #require(tree.entry(at: "./file.txt"))
             let bytes = try await Self.download("./file.txt", of: backup, sha256: entry.sha256, storage: storage, fixture: fixture)
             #expect(bytes == Array("archived \(backup.id)\n".utf8))
