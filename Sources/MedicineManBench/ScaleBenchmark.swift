@@ -79,6 +79,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["worker", "--redis", redis, "--queue", queue, "--prefix", prefix, "--concurrency", String(concurrency)]
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         return process
     }
