@@ -144,6 +144,11 @@ public struct BackupRepository: Sendable {
                 WHERE id = $1 RETURNING \(Backup.columns)
                 """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), storage.rawValue, shape.type.rawValue, shape.base,
                       shape.chainPosition, shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId]).first
+            // Only a chain's newest backup needs its snapshot: the base's goes, so snapshots do
+            // not pile up in the table (one per chain, not one per backup).
+            if let base = shape.base {
+                _ = try await database.query("UPDATE backups SET tar_snapshot = NULL WHERE id = $1", [base])
+            }
             return try Backup(row: try row.orNotFound("backup"))
         }
     }

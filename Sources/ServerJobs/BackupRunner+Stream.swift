@@ -25,7 +25,7 @@ extension BackupRunner {
                 received(chunk.count)
             }
             let digest = try sink.finish()
-            let snapshot = try snapshotPath.map { try TarSnapshotTransfer.fetch(from: $0, on: session) }
+            let snapshot = try snapshotPath.flatMap { try TarSnapshotTransfer.fetch(from: $0, on: session) }
             return StreamedArchive(result: result, sha256: digest, storedBytes: sink.storedBytes, tarSnapshot: snapshot)
         } catch {
             if let snapshotPath { TarSnapshotTransfer.remove(snapshotPath, on: session) }

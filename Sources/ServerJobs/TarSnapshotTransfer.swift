@@ -4,8 +4,9 @@ import SSHClient
 /// platform keeps it (in the backup's row), the server holds it only in a private temporary
 /// file for the length of the run, so nothing the server could lose breaks a chain.
 enum TarSnapshotTransfer {
-    /// Snapshots hold a line per directory; far beyond any real tree, small enough to hold in memory.
-    static let maxBytes = 256 * 1024 * 1024
+    /// Snapshots hold a few dozen bytes per directory: 32 MiB is hundreds of thousands of
+    /// directories. A larger one (or a server sending garbage) makes the next backup full.
+    static let maxBytes = 32 * 1024 * 1024
 
     /// Writes `snapshot` (empty for a full backup) into a fresh 0600 file; returns its path.
     static func upload(_ snapshot: [UInt8], on session: isolated SSHSession) throws -> String {
@@ -27,8 +28,9 @@ enum TarSnapshotTransfer {
         return text
     }
 
-    /// Reads the snapshot tar left after the run, then removes the file.
-    static func fetch(from path: String, on session: isolated SSHSession) throws -> [UInt8] {
+    /// Reads the snapshot tar left after the run, then removes the file; nil when it is larger
+    /// than `maxBytes` (the backup stands, the next one is full).
+    static func fetch(from path: String, on session: isolated SSHSession) throws -> [UInt8]? {
         var snapshot: [UInt8] = []
         var tooLarge = false
         let quoted = ShellArgument.quote(path)
@@ -37,11 +39,10 @@ enum TarSnapshotTransfer {
             guard snapshot.count + chunk.count <= maxBytes else { tooLarge = true; return }
             snapshot.append(contentsOf: chunk)
         }
-        guard result.exitStatus == 0, !tooLarge else {
-            throw ServerJobError(.storage, tooLarge ? "the incremental snapshot is larger than \(maxBytes) bytes"
-                                                    : "the incremental snapshot could not be read back: \(result.stderrText.prefix(200))")
+        guard result.exitStatus == 0 else {
+            throw ServerJobError(.storage, "the incremental snapshot could not be read back: \(result.stderrText.prefix(200))")
         }
-        return snapshot
+        return tooLarge ? nil : snapshot
     }
 
     /// Best effort, after a failed run.
