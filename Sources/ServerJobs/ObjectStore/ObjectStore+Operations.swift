@@ -110,6 +110,9 @@ extension ObjectStore {
         _ = try await send(.DELETE, key: key, expected: [200, 204, 404])
     }
 
+    /// Listings stop with an error beyond this many entries.
+    static let listingLimit = 50_000_000
+
     /// Every object under `prefix`, page by page.
     public func list(prefix: String) async throws(ServerJobError) -> [ListedObject] {
         var objects: [ListedObject] = []
@@ -124,7 +127,12 @@ extension ObjectStore {
                 objects.append(ListedObject(key: key, size: XMLText.first("Size", in: block).flatMap(Int64.init) ?? 0,
                                             lastModified: XMLText.first("LastModified", in: block).flatMap(Self.date) ?? Date()))
             }
-            token = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
+            let next = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
+            // A store that repeats its token, or pages past any bucket we could use, ends the listing with an error.
+            guard next == nil || (next != token && objects.count <= Self.listingLimit) else {
+                throw ServerJobError(.storage, "the object store's listing of \(prefix) does not end (a repeated page token, or over \(Self.listingLimit) objects)")
+            }
+            token = next
         } while token != nil
         return objects
     }
@@ -144,6 +152,9 @@ extension ObjectStore {
             }
             if XMLText.first("IsTruncated", in: text) == "true", let key = XMLText.first("NextKeyMarker", in: text),
                let uploadId = XMLText.first("NextUploadIdMarker", in: text) {
+                guard markers.map({ $0.key != key || $0.uploadId != uploadId }) ?? true, uploads.count <= Self.listingLimit else {
+                    throw ServerJobError(.storage, "the object store's list of pending uploads under \(prefix) does not end")
+                }
                 markers = (key, uploadId)
             } else {
                 markers = nil
