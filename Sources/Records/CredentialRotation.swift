@@ -19,33 +19,33 @@ public struct CredentialRotation: Sendable {
         let vault = self.vault
         return try await recording {
             try await database.withTransaction { db in
-                let rows = try db.query("SELECT id, credential_ciphertext, credential_key_id FROM servers ORDER BY id FOR UPDATE").rows
-                for row in rows {
-                    let id: UUID = try row.decode("id")
-                    let sealed = SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id"))
-                    let resealed = try target.seal(try vault.open(sealed, serverId: id), serverId: id)
-                    try db.query("UPDATE servers SET credential_ciphertext = $2, credential_key_id = $3, updated_at = now() WHERE id = $1",
-                                 [id, resealed.ciphertext, resealed.keyId])
+                let servers = try Self.reseal(table: "servers", column: "credential", in: db) { id, sealed in
+                    try target.seal(try vault.open(sealed, serverId: id), serverId: id)
                 }
-                let webhooks = try db.query("SELECT id, secret_ciphertext, secret_key_id FROM webhooks ORDER BY id FOR UPDATE").rows
-                for row in webhooks {
-                    let id: UUID = try row.decode("id")
-                    let sealed = SealedCredential(ciphertext: try row.decode("secret_ciphertext"), keyId: try row.decode("secret_key_id"))
-                    let resealed = try target.sealWebhookSecret(try vault.openWebhookSecret(sealed, webhookId: id), webhookId: id)
-                    try db.query("UPDATE webhooks SET secret_ciphertext = $2, secret_key_id = $3, updated_at = now() WHERE id = $1",
-                                 [id, resealed.ciphertext, resealed.keyId])
+                let webhooks = try Self.reseal(table: "webhooks", column: "secret", in: db) { id, sealed in
+                    try target.sealWebhookSecret(try vault.openWebhookSecret(sealed, webhookId: id), webhookId: id)
                 }
-                let archives = try db.query(
-                    "SELECT id, data_key_ciphertext, data_key_key_id FROM backups WHERE data_key_ciphertext IS NOT NULL ORDER BY id FOR UPDATE").rows
-                for row in archives {
-                    let id: UUID = try row.decode("id")
-                    let sealed = SealedCredential(ciphertext: try row.decode("data_key_ciphertext"), keyId: try row.decode("data_key_key_id"))
-                    let resealed = try target.sealArchiveKey(try vault.openArchiveKey(sealed, backupId: id), backupId: id)
-                    try db.query("UPDATE backups SET data_key_ciphertext = $2, data_key_key_id = $3, updated_at = now() WHERE id = $1",
-                                 [id, resealed.ciphertext, resealed.keyId])
+                let archives = try Self.reseal(table: "backups", column: "data_key", in: db) { id, sealed in
+                    try target.sealArchiveKey(try vault.openArchiveKey(sealed, backupId: id), backupId: id)
                 }
-                return rows.count + webhooks.count + archives.count
+                return servers + webhooks + archives
             }
         }
+    }
+
+    /// Opens and seals again every `<column>_ciphertext`/`<column>_key_id` pair of `table`,
+    /// locking the rows; returns how many. `table` and `column` are fixed names, never input.
+    private static func reseal(table: String, column: String, in db: isolated PostgresConnection,
+                               _ reseal: (UUID, SealedCredential) throws -> SealedCredential) throws -> Int {
+        let rows = try db.query(
+            "SELECT id, \(column)_ciphertext, \(column)_key_id FROM \(table) WHERE \(column)_ciphertext IS NOT NULL ORDER BY id FOR UPDATE").rows
+        for row in rows {
+            let id: UUID = try row.decode("id")
+            let sealed = SealedCredential(ciphertext: try row.decode("\(column)_ciphertext"), keyId: try row.decode("\(column)_key_id"))
+            let resealed = try reseal(id, sealed)
+            try db.query("UPDATE \(table) SET \(column)_ciphertext = $2, \(column)_key_id = $3, updated_at = now() WHERE id = $1",
+                         [id, resealed.ciphertext, resealed.keyId])
+        }
+        return rows.count
     }
 }

@@ -16,24 +16,18 @@ extension BackupRunner {
         let relative = BackupStorage.relativeName(for: backup, at: Date())
         let key = store.settings.prefix + relative
         let upload = try await ObjectUpload.start(store: store, key: key)
-        let received = Atomic<Int64>(0)
-        let reporter = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { break }
-                await progress(received.load(ordering: .relaxed))
-            }
-        }
+        let received = ByteCounter()
+        let reporter = Self.reportEverySecond(received, to: progress)
         defer { reporter.cancel() }
         do {
             let archive = try await session.perform { session in
-                let streamed = try Self.stream(backup, on: session, received: { received.add(Int64($0), ordering: .relaxed) }) { try upload.write($0) }
+                let streamed = try Self.stream(backup, on: session, received: { received.add($0) }) { try upload.write($0) }
                 if (streamed.result.exitStatus ?? 2) <= 1 { try upload.flush() }
                 return streamed
             }
             let warning = try Self.judge(archive.result)
             let parts = try await upload.complete(fence: fence)
-            await progress(received.load(ordering: .relaxed))
+            await progress(received.value)
             logger.debug("archive uploaded", metadata: ["key": "\(key)", "parts": "\(parts)", "peakBytes": "\(upload.peakBytes)"])
             return BackupOutcome(storedPath: relative, localPath: "", size: archive.storedBytes, sha256: archive.sha256, warning: warning,
                                  objectKey: key, peakBufferedBytes: upload.peakBytes, tarSnapshot: archive.tarSnapshot)

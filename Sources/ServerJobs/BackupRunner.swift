@@ -103,19 +103,13 @@ public struct BackupRunner: Sendable {
         let partialPath = storage.partialPath(for: finalPath, attempt: attempt)
         storage.removeOtherPartials(of: finalPath, keeping: partialPath)
         let file = try ArchiveFile(creating: partialPath)
-        let received = Atomic<Int64>(0)
-        let reporter = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { break }
-                await progress(received.load(ordering: .relaxed))
-            }
-        }
+        let received = ByteCounter()
+        let reporter = Self.reportEverySecond(received, to: progress)
         defer { reporter.cancel() }
         let streamed: Result<StreamedArchive, any Error>
         do {
             streamed = .success(try await session.perform { session in
-                try Self.stream(backup, on: session, received: { received.add(Int64($0), ordering: .relaxed) }) { try file.write($0) }
+                try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
             })
         } catch {
             streamed = .failure(error)
@@ -126,7 +120,7 @@ public struct BackupRunner: Sendable {
             try file.finish()
             try await fence()
             try file.move(to: finalPath)
-            await progress(received.load(ordering: .relaxed))
+            await progress(received.value)
             return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: archive.storedBytes, sha256: archive.sha256,
                                  warning: warning, tarSnapshot: archive.tarSnapshot)
         } catch {
@@ -149,6 +143,18 @@ public struct BackupRunner: Sendable {
         }
     }
 
+    /// Calls `progress` with the bytes received about once a second until cancelled. A task of its
+    /// own: the stream runs on the SSH session's thread and must not wait for the call.
+    static func reportEverySecond(_ received: ByteCounter, to progress: @escaping @Sendable (Int64) async -> Void) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                await progress(received.value)
+            }
+        }
+    }
+
     /// tar: 0 fine, 1 "file changed as we read it" (a warning), anything else a failure.
     static func judge(_ result: SSHExecResult) throws(ServerJobError) -> String? {
         let stderr = result.stderrText.split(separator: "\n").filter { !$0.contains("Removing leading") }.joined(separator: "\n")
@@ -164,4 +170,11 @@ public struct BackupRunner: Sendable {
             throw ServerJobError(.remoteCommand, "tar ended without an exit status (signal \(result.exitSignal ?? "?")): \(stderr.prefix(500))", retryable: true)
         }
     }
+}
+
+/// Bytes received so far, written by the SSH session's thread and read by the progress reporter.
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int64>(0)
+    var value: Int64 { count.load(ordering: .relaxed) }
+    func add(_ bytes: Int) { count.add(Int64(bytes), ordering: .relaxed) }
 }
