@@ -131,6 +131,26 @@ import Testing
         }
     }
 
+    @Test func keyRotationReSealsDataKeysWithoutRewritingArchives() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("rotated")
+            let source = try await sourceTree()
+            let backup = try await Self.backUp(fixture, server, source, type: .full, encrypt: true)
+            let archive = try BackupStorage(root: fixture.storage).archivePath(of: backup)
+            let before = try ArchiveVerifier.sha256(of: archive)
+            let newKey = try EncryptionKey(hex: String(repeating: "6b", count: 32))
+            #expect(try await CredentialRotation(database: fixture.database, vault: fixture.vault).rotate(to: newKey) >= 2)
+            let rotated = try #require(try await fixture.backups.find(id: backup.id))
+            #expect(rotated.encryptionKeyId == newKey.id)
+            #expect(try ArchiveVerifier.sha256(of: archive) == before, "the archive itself is not rewritten")
+            let keys = ArchiveKeys(vault: CredentialVault(current: newKey), sealNewArchives: false, settings: nil)
+            let check = await ArchiveVerifier.verify(rotated, in: BackupStorage(root: fixture.storage), dataKey: try await keys.dataKey(for: rotated, in: fixture.backups))
+            #expect(check.verified, "\(check.reason ?? "")")
+            await #expect(throws: RecordError.self) { _ = try await fixture.archiveKeys().dataKey(for: rotated, in: fixture.backups) }
+            _ = try await Self.remote("rm -rf \(ShellArgument.quote(source))")
+        }
+    }
+
     @Test func aBrokenChainMakesTheNextBackupFull() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("broken")
