@@ -71,8 +71,8 @@ import Testing
             try await app.test(.router) { client throws in
                 let server: JSONValue = ["name": "web", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw"]
                 let id = try await post(client, "/api/servers", fixture, server).1["data"]?["id"]?.stringValue ?? ""
-                let (status, answer) = try await post(client, "/api/servers/\(id)/backup", fixture, ["paths": ["/etc"], "type": "incremental"])
-                #expect(status == .badRequest && answer["error"]?["details"]?["fields"] == ["type"])
+                let (status, answer) = try await post(client, "/api/servers/\(id)/backup", fixture, ["paths": ["/etc"], "encryption": "aes-256"])
+                #expect(status == .badRequest && answer["error"]?["details"]?["fields"] == ["encryption"])
                 #expect(answer["message"]?.stringValue?.contains("paths") == true)
                 let schedule: JSONValue = ["serverId": .string(id), "cron": "@daily", "paths": ["/etc"], "retention": ["keepLast": 2, "yearly": 1]]
                 let nested = try await post(client, "/api/schedules", fixture, schedule)
