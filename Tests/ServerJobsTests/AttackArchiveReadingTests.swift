@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func aZstdBombIsReadWithBoundedMemory() async throws {
-        // 1 GiB of zeros in about 40 KB: the reader holds at most a few MiB of it at a time.
+        // 1 GiB of zeros in about 40 KB: the reader holds at most a few MiB of it at a time (run alone:
+        // it measures the whole process).
         let bytes = try await Self.shell("head -c 1024M /dev/zero | zstd -q -19 -c")
         #expect(bytes.count < 1 << 20)
         let before = ProcessProbe.residentBytes()
