@@ -60,7 +60,7 @@ import Testing
             let queue = try #require(fixture.dispatcher.queue(.backup))
             let jobId = backup.id.uuidString.lowercased()
             #expect(try await waitFor { !Self.partialFiles(in: fixture.storage).isEmpty }, "the backup never started streaming")
-            #expect(try await Self.tarRuns(for: source))
+            #expect(try await waitFor(timeout: .seconds(10)) { try await Self.tarRuns(for: source) }, "tar never started")
             // Another worker takes the job over (as after a stall): this attempt must stop.
             try await fixture.redis.command(["SET", RedisArgument(queue.keys.job(jobId) + ":lock"), "someone-else", "PX", "60000"])
             let stolen = ContinuousClock.now
