@@ -407,7 +407,8 @@ def check(platform, chaos, api, redis_prefix="bull"):
     archives = {}
     for directory, _, files in os.walk(platform.backup_dir):
         for name in files:
-            if not name.startswith(".") and len(name) > 36:
+            # An archive's manifest (<archive>.manifest.gz) sits beside it: not a second archive.
+            if not name.startswith(".") and len(name) > 36 and not name.endswith(".manifest.gz"):
                 archives[name[:36]] = archives.get(name[:36], 0) + 1
     verdict("fencing held: at most one completed attempt per job and one archive per backup",
             not doubled and all(count == 1 for count in archives.values()),
