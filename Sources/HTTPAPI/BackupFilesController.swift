@@ -113,6 +113,7 @@ struct BackupFilesController: Sendable {
             throw APIError(.conflict, code: "not_downloadable", "\(path) is a sparse file; restore it instead")
         }
         let holder = chain[source]
+        let slot = try domain.archiveReads.acquire()
         let stream: ArchiveMemberStream
         do {
             stream = try await domain.storage.streamMember(path, sha256: entry.sha256, of: holder, dataKey: try await domain.dataKey(for: holder))
@@ -122,7 +123,10 @@ struct BackupFilesController: Sendable {
         try await domain.audit.record(identity, "backup.download", resource: Self.text(backup.id), ["path": .string(path)])
         let logger = context.logger
         let body = ResponseBody { writer in
-            defer { stream.cancel() }
+            defer {
+                stream.cancel()
+                withExtendedLifetime(slot) {}
+            }
             do {
                 while let chunk = try await stream.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
             } catch {

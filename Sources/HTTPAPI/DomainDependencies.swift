@@ -24,6 +24,8 @@ public struct DomainDependencies: Sendable {
     public var webhooks: WebhookDependencies?
     /// Opens sealed archives for verify, browse and download; nil: such archives are refused.
     public var archiveKeys: ArchiveKeys?
+    /// Bounds the archive reads (verify, download) this process runs at once.
+    public var archiveReads = ArchiveReadSlots()
 
     public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
                 audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,

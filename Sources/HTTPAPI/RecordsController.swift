@@ -50,7 +50,9 @@ struct RecordsController: Sendable {
     @Sendable func verifyBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Backup> {
         let identity = try context.require(.operator)
         let backup = try await completedBackup(context)
+        let slot = try domain.archiveReads.acquire()
         let check = await ArchiveVerifier.verify(backup, in: domain.storage, dataKey: try await domain.dataKey(for: backup))
+        withExtendedLifetime(slot) {}
         try await domain.backups.setVerification(id: backup.id, check.verified ? .verified : .failed, error: check.reason)
         try await domain.audit.record(identity, "backup.verify", resource: backup.id.uuidString.lowercased(), ["verified": .bool(check.verified)])
         guard let updated = try await domain.backups.find(id: backup.id) else { throw APIError.notFound("backup \(backup.id)") }

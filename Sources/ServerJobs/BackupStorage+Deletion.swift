@@ -42,16 +42,7 @@ extension BackupStorage {
             logger.warning("not deleting a backup's archive", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
             return .kept(error.message)
         }
-        let fileName = (path as NSString).lastPathComponent
-        do {
-            let others = try await backups.references(toArchiveNamed: fileName, excluding: backup.id)
-            guard others == 0 else {
-                logger.warning("not deleting an archive another backup row names", metadata: ["backup": "\(backup.id)", "file": "\(fileName)"])
-                return .kept("\(others) other backup row(s) name \(fileName)")
-            }
-        } catch {
-            return .kept("cannot check whether another backup row names \(fileName): \(error.message)")
-        }
+        if let kept = await Self.namedByAnotherRow(path, of: backup, backups: backups, logger: logger) { return kept }
         let removal = await BlockingWork.run { Self.unlinkFile(path, logger: logger) }
         if case .kept = removal { return removal }
         await removeManifest(at: .file(Self.manifestPath(ofArchive: path)))
@@ -77,5 +68,21 @@ extension BackupStorage {
         let reason = String(cString: strerror(code))
         logger.warning("could not delete an archive", metadata: ["path": "\(path)", "error": "\(reason)"])
         return .kept("could not delete \(path): \(reason)")
+    }
+
+    /// `.kept` with the reason when a row other than `backup`'s names the archive `location` (a
+    /// path or an object key) ends in, or when that cannot be checked; nil when it may go.
+    static func namedByAnotherRow(_ location: String, of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval? {
+        let fileName = (location as NSString).lastPathComponent
+        do {
+            let others = try await backups.references(toArchiveNamed: fileName, excluding: backup.id)
+            guard others == 0 else {
+                logger.warning("not deleting an archive another backup row names", metadata: ["backup": "\(backup.id)", "archive": "\(location)"])
+                return .kept("\(others) other backup row(s) name \(fileName)")
+            }
+            return nil
+        } catch {
+            return .kept("cannot check whether another backup row names \(fileName): \(error.message)")
+        }
     }
 }

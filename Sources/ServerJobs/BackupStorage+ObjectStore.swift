@@ -46,16 +46,7 @@ extension BackupStorage {
             logger.warning("not deleting a backup's archive", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
             return .kept(error.message)
         }
-        let fileName = (key as NSString).lastPathComponent
-        do {
-            let others = try await backups.references(toArchiveNamed: fileName, excluding: backup.id)
-            guard others == 0 else {
-                logger.warning("not deleting an archive another backup row names", metadata: ["backup": "\(backup.id)", "key": "\(key)"])
-                return .kept("\(others) other backup row(s) name \(fileName)")
-            }
-        } catch {
-            return .kept("cannot check whether another backup row names \(fileName): \(error.message)")
-        }
+        if let kept = await Self.namedByAnotherRow(key, of: backup, backups: backups, logger: logger) { return kept }
         do {
             guard try await store.size(of: key) != nil else { return .missing }
             try await store.delete(key)

@@ -1,0 +1,34 @@
+import HTTPTypes
+import Synchronization
+
+/// Archive reads the API runs at once (verifies and downloads): each holds a thread and a file
+/// or object-store stream, so the process never spends more than `limit` of them however many
+/// operators ask; beyond, the answer is 503 `busy` with `Retry-After`.
+public final class ArchiveReadSlots: Sendable {
+    private let inUse = Atomic<Int>(0)
+    public let limit: Int
+
+    public init(limit: Int = 8) {
+        self.limit = max(1, limit)
+    }
+
+    /// A slot held until the returned value is released (it frees itself when it goes away, so a
+    /// response never written still gives its slot back).
+    func acquire() throws -> Slot {
+        guard inUse.add(1, ordering: .acquiringAndReleasing).newValue <= limit else {
+            inUse.subtract(1, ordering: .relaxed)
+            var busy = APIError(.serviceUnavailable, code: "busy", "\(limit) archive reads are running; try again shortly")
+            busy.retryAfterSeconds = 1
+            throw busy
+        }
+        return Slot(owner: self)
+    }
+
+    var current: Int { inUse.load(ordering: .relaxed) }
+
+    final class Slot: Sendable {
+        private let owner: ArchiveReadSlots
+        fileprivate init(owner: ArchiveReadSlots) { self.owner = owner }
+        deinit { owner.inUse.subtract(1, ordering: .acquiringAndReleasing) }
+    }
+}
