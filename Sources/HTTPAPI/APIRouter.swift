@@ -63,6 +63,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         ServersController(domain: domain).addRoutes(to: api)
         RecordsController(domain: domain).addRoutes(to: api)
         BackupFilesController(domain: domain).addRoutes(to: api)
+        DrillsController(domain: domain).addRoutes(to: api)
         SchedulesController(domain: domain).addRoutes(to: api)
         if let webhooks = domain.webhooks { WebhooksController(webhooks: webhooks, audit: domain.audit).addRoutes(to: api) }
         UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache,

@@ -8,13 +8,26 @@ extension Request {
     /// fault when the JSON does not fit, when a text holds NUL or control characters, or when the
     /// body has a field the route does not know (a typo would otherwise be ignored silently).
     func decodeJSON<Body: Decodable>(as type: Body.Type, context: APIRequestContext) async throws -> Body {
+        try Self.decode(Body.self, from: try await collectedBody(context), context: context)
+    }
+
+    /// As `decodeJSON`, but an empty body is nil (a route whose fields are all optional).
+    func decodeOptionalJSON<Body: Decodable>(as type: Body.Type, context: APIRequestContext) async throws -> Body? {
+        let data = try await collectedBody(context)
+        return data.isEmpty ? nil : try Self.decode(Body.self, from: data, context: context)
+    }
+
+    private func collectedBody(_ context: APIRequestContext) async throws -> Data {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: context.maxUploadSize)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than \(context.maxUploadSize / 1024) KiB")
         }
-        let data = Data(buffer.readableBytesView)
+        return Data(buffer.readableBytesView)
+    }
+
+    private static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, context: APIRequestContext) throws -> Body {
         guard let document = try? JSONValue(jsonText: String(decoding: data, as: UTF8.self)) else {
             throw APIError(.badRequest, code: "invalid_json", "the body is not valid JSON")
         }

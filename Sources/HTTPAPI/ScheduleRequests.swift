@@ -11,6 +11,14 @@ struct ScheduleBody: Decodable, Sendable {
         var monthly: Int?
     }
 
+    /// Restore drills: every `everyBackups` completed backups and/or every `everyDays` days, on
+    /// the backup's server or on `serverId`. `{}` turns drills off.
+    struct Drill: Decodable, Sendable {
+        var everyBackups: Int?
+        var everyDays: Int?
+        var serverId: String?
+    }
+
     var serverId: String?
     var cron: String?
     var timezone: String?
@@ -20,6 +28,7 @@ struct ScheduleBody: Decodable, Sendable {
     var backupType: String?
     var fullEveryDays: Int?
     var retention: Retention?
+    var drill: Drill?
     var enabled: Bool?
 
     /// The definition this body describes, on top of `current` (PATCH) or from scratch.
@@ -41,8 +50,21 @@ struct ScheduleBody: Decodable, Sendable {
         if let fullEvery, !(1...366).contains(fullEvery) { throw APIError.validation("fullEveryDays", "fullEveryDays must be 1 to 366") }
         let definition = ScheduleDefinition(serverId: server, cron: timing.expression, timezone: timezone,
                                             paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
-                                            backupType: type, fullEveryDays: fullEvery, retention: retention, enabled: enabled ?? current?.enabled ?? true)
+                                            backupType: type, fullEveryDays: fullEvery, retention: retention,
+                                            drill: try drill.map(Self.validated) ?? current?.drill ?? RestoreDrillPolicy(),
+                                            enabled: enabled ?? current?.enabled ?? true)
         return (definition, timing)
+    }
+
+    static func validated(_ drill: Drill) throws -> RestoreDrillPolicy {
+        if let every = drill.everyBackups, !(1...1000).contains(every) { throw APIError.validation("drill.everyBackups", "drill.everyBackups must be 1 to 1000") }
+        if let every = drill.everyDays, !(1...366).contains(every) { throw APIError.validation("drill.everyDays", "drill.everyDays must be 1 to 366") }
+        var host: UUID?
+        if let text = drill.serverId {
+            guard let id = UUID(uuidString: text) else { throw APIError.validation("drill.serverId", "drill.serverId must be a server's UUID") }
+            host = id
+        }
+        return RestoreDrillPolicy(everyBackups: drill.everyBackups, everyDays: drill.everyDays, serverId: host)
     }
 
     static func validated(_ retention: Retention) throws -> RetentionPolicy {
@@ -57,7 +79,7 @@ extension ScheduleDefinition {
     init(_ schedule: BackupSchedule) {
         self.init(serverId: schedule.serverId, cron: schedule.cron, timezone: schedule.timezone, paths: schedule.paths,
                   exclusions: schedule.exclusions, compression: schedule.compression, backupType: schedule.backupType,
-                  fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, enabled: schedule.enabled)
+                  fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, drill: schedule.drill, enabled: schedule.enabled)
     }
 }
 

@@ -35,6 +35,7 @@ struct SchedulesController: Sendable {
         let identity = try context.require(.admin)
         let (definition, timing) = try await request.decodeJSON(as: ScheduleBody.self, context: context).definition(over: nil)
         try await requireServer(definition.serverId)
+        try await requireDrillHost(definition.drill)
         let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
         try await domain.audit.record(identity, "schedule.create", resource: schedule.id.uuidString.lowercased(),
                                       ["cron": .string(schedule.cron), "timezone": .string(schedule.timezone)])
@@ -57,6 +58,7 @@ struct SchedulesController: Sendable {
         let body = try await request.decodeJSON(as: ScheduleBody.self, context: context)
         let (definition, timing) = try body.definition(over: partial ? ScheduleDefinition(current) : nil)
         if definition.serverId != current.serverId { try await requireServer(definition.serverId) }
+        if definition.drill.serverId != current.drill.serverId { try await requireDrillHost(definition.drill) }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
         try await domain.audit.record(identity, "schedule.update", resource: schedule.id.uuidString.lowercased(),
                                       ["cron": .string(schedule.cron), "enabled": .bool(schedule.enabled)])
@@ -93,6 +95,13 @@ struct SchedulesController: Sendable {
 
     private func requireServer(_ id: UUID) async throws {
         guard try await domain.servers.find(id: id) != nil else { throw APIError.validation("serverId", "no server has id \(id.uuidString.lowercased())") }
+    }
+
+    private func requireDrillHost(_ drill: RestoreDrillPolicy) async throws {
+        guard let host = drill.serverId else { return }
+        guard try await domain.servers.find(id: host) != nil else {
+            throw APIError.validation("drill.serverId", "no server has id \(host.uuidString.lowercased())")
+        }
     }
 
     private func resource(_ schedule: BackupSchedule) throws -> ScheduleResource {

@@ -55,6 +55,8 @@ enum ServerJobWorkers {
             BackupScheduler(schedules: BackupScheduleRepository(database: database), backups: backups, launcher: launcher,
                             audit: AuditLogRepository(database: database), options: .init(interval: interval), notifier: notifier, logger: logger),
             RecordReconciler(ledger: RecordLedger(database: database), launcher: launcher, options: .init(interval: interval), logger: logger),
+            RestoreDrillPlanner(drills: backups.drills, dispatcher: dispatcher, options: .init(interval: interval),
+                                logger: logger),
             MaintenanceService(queues: ServerJobQueue.all.compactMap { dispatcher.queue($0) },
                                janitor: StorageJanitor(storage: configuration.backupStorage(), backups: backups, logger: logger),
                                logger: logger),

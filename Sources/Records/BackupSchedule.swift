@@ -17,6 +17,22 @@ public struct RetentionPolicy: Sendable, Codable, Equatable {
     }
 }
 
+/// How often a schedule proves its backups restore: a drill every `everyBackups` completed
+/// backups and/or every `everyDays` days, on the backup's server or on `serverId` (a drill host).
+public struct RestoreDrillPolicy: Sendable, Codable, Equatable {
+    public var everyBackups: Int?
+    public var everyDays: Int?
+    @LowercaseOptionalUUID public var serverId: UUID?
+
+    public init(everyBackups: Int? = nil, everyDays: Int? = nil, serverId: UUID? = nil) {
+        self.everyBackups = everyBackups
+        self.everyDays = everyDays
+        self.serverId = serverId
+    }
+
+    public var isEnabled: Bool { everyBackups != nil || everyDays != nil }
+}
+
 public struct BackupSchedule: Sendable, Codable, Equatable {
     @LowercaseUUID public var id: UUID
     @LowercaseUUID public var serverId: UUID
@@ -29,6 +45,7 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
     public var backupType: BackupType
     public var fullEveryDays: Int?
     public var retention: RetentionPolicy
+    public var drill: RestoreDrillPolicy
     public var enabled: Bool
     public var lastRunAt: Date?
     public var nextRunAt: Date?
@@ -42,7 +59,7 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
 
     static let columns = """
         id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days, keep_last, keep_daily, keep_weekly, keep_monthly,
-        enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
+        drill_every_backups, drill_every_days, drill_server_id, enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
         """
 
     init(row: PostgresRow) throws {
@@ -57,6 +74,8 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         fullEveryDays = try row.decodeIfPresent("full_every_days")
         retention = RetentionPolicy(keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
                                     weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
+        drill = RestoreDrillPolicy(everyBackups: try row.decodeIfPresent("drill_every_backups"), everyDays: try row.decodeIfPresent("drill_every_days"),
+                                   serverId: try row.decodeIfPresent("drill_server_id"))
         enabled = try row.decode("enabled")
         lastRunAt = try row.decodeIfPresent("last_run_at")
         nextRunAt = try row.decodeIfPresent("next_run_at")
@@ -80,11 +99,13 @@ public struct ScheduleDefinition: Sendable, Equatable {
     public var backupType: BackupType
     public var fullEveryDays: Int?
     public var retention: RetentionPolicy
+    public var drill: RestoreDrillPolicy
     public var enabled: Bool
 
     public init(serverId: UUID, cron: String, timezone: String = "UTC", paths: [String], exclusions: [String] = [],
                 compression: Compression = .gzip, backupType: BackupType = .full, fullEveryDays: Int? = nil,
-                retention: RetentionPolicy = RetentionPolicy(), enabled: Bool = true) {
+                retention: RetentionPolicy = RetentionPolicy(), drill: RestoreDrillPolicy = RestoreDrillPolicy(), enabled: Bool = true) {
+        self.drill = drill
         self.backupType = backupType
         self.fullEveryDays = fullEveryDays
         self.serverId = serverId

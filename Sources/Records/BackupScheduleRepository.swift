@@ -13,8 +13,9 @@ public struct BackupScheduleRepository: Sendable {
             let row = try await database.query(
                 """
                 INSERT INTO backup_schedules (server_id, cron, timezone, paths, exclusions, compression, keep_last, keep_daily,
-                                              keep_weekly, keep_monthly, enabled, backup_type, full_every_days, next_run_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING \(BackupSchedule.columns)
+                                              keep_weekly, keep_monthly, enabled, backup_type, full_every_days, drill_every_backups,
+                                              drill_every_days, drill_server_id, next_run_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING \(BackupSchedule.columns)
                 """, Self.values(definition) + [nextRunAt]).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
@@ -26,8 +27,9 @@ public struct BackupScheduleRepository: Sendable {
                 """
                 UPDATE backup_schedules SET server_id = $1, cron = $2, timezone = $3, paths = $4, exclusions = $5, compression = $6,
                     keep_last = $7, keep_daily = $8, keep_weekly = $9, keep_monthly = $10, enabled = $11, backup_type = $12,
-                    full_every_days = $13, next_run_at = $14, updated_at = now()
-                WHERE id = $15 RETURNING \(BackupSchedule.columns)
+                    full_every_days = $13, drill_every_backups = $14, drill_every_days = $15, drill_server_id = $16, next_run_at = $17,
+                    updated_at = now()
+                WHERE id = $18 RETURNING \(BackupSchedule.columns)
                 """, Self.values(definition) + [nextRunAt, id]).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
@@ -36,7 +38,8 @@ public struct BackupScheduleRepository: Sendable {
     private static func values(_ definition: ScheduleDefinition) -> [(any PostgresEncodable)?] {
         [definition.serverId, definition.cron, definition.timezone, definition.paths, definition.exclusions, definition.compression.rawValue,
          definition.retention.keepLast, definition.retention.daily, definition.retention.weekly, definition.retention.monthly,
-         definition.enabled, definition.backupType.rawValue, definition.fullEveryDays]
+         definition.enabled, definition.backupType.rawValue, definition.fullEveryDays, definition.drill.everyBackups, definition.drill.everyDays,
+         definition.drill.serverId]
     }
 
     public func find(id: UUID) async throws(RecordError) -> BackupSchedule? {

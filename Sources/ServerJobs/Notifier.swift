@@ -21,6 +21,8 @@ public enum NotificationEventName: String, Sendable, Codable, CaseIterable {
     case scanCompleted = "scan.completed"
     case updateApplied = "update.applied"
     case updateFailed = "update.failed"
+    /// A restore drill found differences, or could not restore the backup.
+    case drillFailed = "drill.failed"
     /// A queue's health (as `GET /api/metrics/queues` computes it) went from ok to degraded.
     case queueUnhealthy = "queue.unhealthy"
     case queueRecovered = "queue.recovered"

@@ -20,10 +20,11 @@ public struct RestoreRunner: Sendable {
     /// into `target`, or into a fresh private directory when `target` is nil. Returns the canonical
     /// directory the archives were unpacked into. With `paths` (member paths as the file listing
     /// shows them), only those entries are restored, each from the archive of the chain holding
-    /// its latest version (`RestoreRunner+Selection.swift`); nothing is deleted.
+    /// its latest version (`RestoreRunner+Selection.swift`); nothing is deleted. `exactModes` keeps
+    /// the archived permission bits instead of applying the SSH user's umask (a drill compares them).
     @discardableResult
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
-                    paths: [String]? = nil, on session: SSHSession) async throws(ServerJobError) -> String {
+                    paths: [String]? = nil, exactModes: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
         guard let last = chain.last else { throw ServerJobError(.invalidRequest, "nothing to restore", retryable: false) }
         var selection: [[String]]?
         if let paths { selection = try await members(paths, of: chain, dataKeys: dataKeys) }
@@ -37,7 +38,8 @@ public struct RestoreRunner: Sendable {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) is encrypted and this process has no key that opens it", retryable: false)
             }
             let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
-                                   incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil, allowRoot: allowRoot, label: last.id.uuidString.lowercased())
+                                   incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
+                                   allowRoot: allowRoot, label: last.id.uuidString.lowercased(), exactModes: exactModes)
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
             } else {
@@ -59,7 +61,8 @@ public struct RestoreRunner: Sendable {
     public static func extract(archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
                                target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
         try await extract(archive: localPath, step: RestoreStep(sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
-                                                                members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label), on: session)
+                                                                members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label,
+                                                                exactModes: false), on: session)
     }
 
     static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
@@ -120,7 +123,7 @@ public struct RestoreRunner: Sendable {
     static func unpack(into directory: String, step: RestoreStep, on session: SSHSession,
                        next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
         let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental,
-                                                       members: step.members)
+                                                       afterEarlierArchive: step.prepared, members: step.members, exactModes: step.exactModes)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in
@@ -158,6 +161,7 @@ struct RestoreStep: Sendable {
     var prepared: Bool
     var allowRoot: Bool
     var label: String
+    var exactModes: Bool
 
     func directory(on session: SSHSession) async throws(ServerJobError) -> String {
         if prepared, let target { return target }

@@ -21,7 +21,7 @@ enum RestoreTarget {
     /// Exit statuses the scripts use to refuse a target; anything else is a failed command.
     static let refusals: ClosedRange<Int32> = 90...99
 
-    private static let fail = #"fail() { s=$1; shift; printf "medicineman: %s\n" "$*" >&2; exit "$s"; }"#
+    static let fail = #"fail() { s=$1; shift; printf "medicineman: %s\n" "$*" >&2; exit "$s"; }"#
 
     /// `$1`: a label for the directory's name.
     static let freshScript = fail + #"""
@@ -70,14 +70,21 @@ enum RestoreTarget {
         printf "medicineman-target:%s\n" "$(pwd -P)"
         """#
 
-    /// `$1`: the canonical directory; the rest: tar's compression option.
+    /// `$1`: the canonical directory; `$2`: `open` when an earlier archive of a chain was unpacked
+    /// there (its read-only directories are opened to the user, so this archive can delete in
+    /// them; it sets every directory's mode again, since an incremental archive has them all);
+    /// the rest: tar's options.
     static let extractScript = fail + #"""
 
         d=$1
-        shift
+        o=$2
+        shift 2
         cd -- "$d" || fail 95 "cannot enter $d"
         [ "$(pwd -P)" = "$d" ] || fail 93 "$d changed since it was checked"
         [ -O . ] || fail 94 "$d belongs to another user"
+        if [ "$o" = open ]; then
+          find . -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
+        fi
         exec tar --extract --file=- --no-same-owner "$@"
         """#
 
@@ -97,8 +104,9 @@ enum RestoreTarget {
 
     /// `incremental` replays an archive of a chain (GNU tar removes what the backup saw deleted).
     /// `members` extracts exactly those entries (no recursion into a named directory, no wildcards).
-    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false,
-                               members: [String]? = nil) throws(ServerJobError) -> String {
+    /// `exactModes` sets the archived permission bits, not masked by the user's umask.
+    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false, afterEarlierArchive: Bool = false,
+                               members: [String]? = nil, exactModes: Bool = false) throws(ServerJobError) -> String {
         try ShellArgument.validatePath(directory, field: "target")
         var options: [String] = []
         switch compression {
@@ -107,8 +115,9 @@ enum RestoreTarget {
         case .none: break
         }
         if incremental { options.append("--listed-incremental=/dev/null") }
+        if exactModes { options.append("--preserve-permissions") }
         if let members { options += ["--no-recursion", "--no-wildcards", "--"] + members }
-        return command(extractScript, [directory] + options)
+        return command(extractScript, [directory, incremental && afterEarlierArchive ? "open" : "keep"] + options)
     }
 
     /// Without trailing `/` or `/.`, so the symlink check sees the last name itself (`link/`

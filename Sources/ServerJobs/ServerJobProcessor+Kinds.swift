@@ -62,18 +62,24 @@ extension ServerJobProcessor {
             try? await context.updateProgress(["phase": "restore", "percent": 0])
             // Without a target: a fresh private directory on the server; the job's result names it.
             let chain = try await dependencies.backups.chain(endingAt: record.id)
-            var dataKeys: [UUID: SymmetricKey] = [:]
-            for link in chain where link.isEncrypted {
-                guard let keys = dependencies.archiveKeys else {
-                    throw ServerJobError(.invalidRequest, "backup \(link.id) is encrypted and this process has no ENCRYPTION_KEY to open it", retryable: false)
-                }
-                dataKeys[link.id] = try await keys.dataKey(for: link, in: dependencies.backups)
-            }
+            let dataKeys = try await dataKeys(for: chain)
             let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
                                            paths: payload.paths, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
             return ["backupId": .string(id.uuidString.lowercased()), "target": .string(used)]
         }
+    }
+
+    /// The data key of each sealed archive of `chain`.
+    func dataKeys(for chain: [Backup]) async throws -> [UUID: SymmetricKey] {
+        var dataKeys: [UUID: SymmetricKey] = [:]
+        for link in chain where link.isEncrypted {
+            guard let keys = dependencies.archiveKeys else {
+                throw ServerJobError(.invalidRequest, "backup \(link.id) is encrypted and this process has no ENCRYPTION_KEY to open it", retryable: false)
+            }
+            dataKeys[link.id] = try await keys.dataKey(for: link, in: dependencies.backups)
+        }
+        return dataKeys
     }
 
     func scan(_ id: UUID, context: JobContext) async throws -> JSONValue {

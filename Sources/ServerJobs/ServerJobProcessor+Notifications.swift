@@ -60,6 +60,19 @@ extension ServerJobProcessor {
             ]))
     }
 
+    func announceDrillFailed(_ drill: RestoreDrill) async {
+        let server = await serverName(drill.serverId)
+        let why = drill.error ?? drill.counts.map { "\($0.missing) missing, \($0.changed) changed, \($0.extra) extra of \($0.expected)" } ?? "unknown"
+        await dependencies.notifier.notify(NotificationEvent(
+            .drillFailed, summary: "Restore drill of \(server) failed: \(why)", data: [
+                "drillId": .string(drill.id.uuidString.lowercased()), "serverId": .string(drill.serverId.uuidString.lowercased()),
+                "server": .string(server), "backupId": drill.backupId.map { .string($0.uuidString.lowercased()) } ?? .null,
+                "scheduleId": drill.scheduleId.map { .string($0.uuidString.lowercased()) } ?? .null,
+                "missing": .int(Int64(drill.counts?.missing ?? 0)), "changed": .int(Int64(drill.counts?.changed ?? 0)),
+                "extra": .int(Int64(drill.counts?.extra ?? 0)), "error": drill.error.map { .string($0) } ?? .null,
+            ]))
+    }
+
     private func backupData(_ record: Backup, server: String) -> [String: JSONValue] {
         [
             "backupId": .string(record.id.uuidString.lowercased()), "serverId": .string(record.serverId.uuidString.lowercased()),

@@ -73,6 +73,7 @@ public struct ServerJobProcessor: Sendable {
             switch name {
             case .manualBackup, .scheduledBackup: return try await backup(recordId, context: context)
             case .restore: return try await restore(recordId, payload: payload, context: context)
+            case .drill: return try await drill(recordId, context: context)
             case .quickScan, .fullScan: return try await scan(recordId, context: context)
             case .update: return try await update(recordId, context: context)
             }

@@ -23,13 +23,15 @@ public enum ServerJobName: String, Sendable, CaseIterable {
     case manualBackup = "backup:manual"
     case scheduledBackup = "backup:scheduled"
     case restore = "backup:restore"
+    /// A restore drill (the record is a `restore_drills` row).
+    case drill = "backup:drill"
     case quickScan = "scan:quick"
     case fullScan = "scan:full"
     case update = "update:server"
 
     public var queue: ServerJobQueue {
         switch self {
-        case .manualBackup, .scheduledBackup, .restore: return .backup
+        case .manualBackup, .scheduledBackup, .restore, .drill: return .backup
         case .quickScan, .fullScan: return .scan
         case .update: return .update
         }

@@ -5,13 +5,22 @@ import Scheduling
 extension MetricsController {
     /// Per server: when its last backup completed and how large it was, and, for servers with an
     /// enabled schedule, the longest gap the schedule leaves between runs and since when it is
-    /// enabled, so an alert can tell "overdue" from "not due yet".
+    /// enabled, so an alert can tell "overdue" from "not due yet"; and each server's last restore
+    /// drill: when it finished and whether it passed.
     func renderBackups(into text: inout String) async {
         if let backups, let latest = try? await backups.latestCompletedPerServer() {
             family(&text, "medicineman_backup_last_success_timestamp_seconds", "gauge", "When the last backup of a server completed.")
             for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }
             family(&text, "medicineman_backup_last_size_bytes", "gauge", "Size of the last completed backup of a server.")
             for item in latest { text += "medicineman_backup_last_size_bytes{server=\"\(PrometheusText.escape(item.server))\"} \(item.size)\n" }
+        }
+        if let drills = try? await backups?.drills.latestFinishedPerServer() {
+            family(&text, "medicineman_backup_last_restore_drill_timestamp_seconds", "gauge", "When the last restore drill of a server's backups finished.")
+            for item in drills {
+                text += "medicineman_backup_last_restore_drill_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.finishedAt.timeIntervalSince1970))\n"
+            }
+            family(&text, "medicineman_backup_last_restore_drill_passed", "gauge", "1 when the last restore drill of a server's backups passed, 0 when it failed.")
+            for item in drills { text += "medicineman_backup_last_restore_drill_passed{server=\"\(PrometheusText.escape(item.server))\"} \(item.passed ? 1 : 0)\n" }
         }
         guard let schedules, let enabled = try? await schedules.enabledWithServerNames() else { return }
         var period: [String: Double] = [:]

@@ -1,0 +1,78 @@
+import Foundation
+import JobQueue
+import Logging
+import Records
+import ServerJobs
+import ServiceLifecycle
+
+/// Starts the restore drills schedules ask for (`drill.everyBackups`, `drill.everyDays`), once
+/// per schedule and backup however many processes run it (a unique row per pair; the job id is
+/// the drill's id). A drill row whose job never reached Redis is enqueued on a later pass, and
+/// one whose job failed for good is marked failed.
+public struct RestoreDrillPlanner: Service {
+    public struct Options: Sendable {
+        public var interval: Duration
+        /// How old a queued drill without its job must be before it is enqueued again.
+        public var enqueueAfter: Duration
+
+        public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(60)) {
+            self.interval = interval
+            self.enqueueAfter = enqueueAfter
+        }
+    }
+
+    let drills: RestoreDrillRepository
+    let dispatcher: ServerJobDispatcher
+    let options: Options
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    let failures: RepeatingErrorLog
+
+    public init(drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
+                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.drills = drills
+        self.dispatcher = dispatcher
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
+    }
+
+    public func run() async throws {
+        await repeatUntilShutdown(every: options.interval) { _ = await plan(now: clock()) }
+    }
+
+    /// Starts every drill due at `now`; returns the drills it started.
+    @discardableResult
+    public func plan(now: Date) async -> [RestoreDrill] {
+        var started: [RestoreDrill] = []
+        do {
+            for due in try await drills.due(at: now) {
+                guard let drill = try await drills.createScheduled(due) else { continue }
+                _ = try await dispatcher.enqueue(.drill, recordId: drill.id, serverId: drill.serverId)
+                started.append(drill)
+                logger.info("restore drill queued", metadata: ["drill": "\(drill.id)", "schedule": "\(due.scheduleId)", "backup": "\(due.backupId)"])
+            }
+            try await requeueStale(now: now)
+            failures.succeeded("planning restore drills works again")
+        } catch {
+            failures.failed("planning restore drills failed", error: error)
+        }
+        return started
+    }
+
+    private func requeueStale(now: Date) async throws {
+        let cutoff = now.addingTimeInterval(-Double(options.enqueueAfter.components.seconds))
+        let queues = [dispatcher.queue(ServerJobName.drill.queue)].compactMap { $0 }
+        for drill in try await drills.queued(createdBefore: cutoff) {
+            let jobId = drill.id.uuidString.lowercased()
+            if let found = try await Queue.findJob(jobId, in: queues) {
+                guard found.state == .failed else { continue }
+                try await drills.finish(id: drill.id, counts: nil, error: found.job.failedReason ?? "its job failed")
+            } else {
+                _ = try await dispatcher.enqueue(.drill, recordId: drill.id, serverId: drill.serverId)
+                logger.warning("enqueued a restore drill whose job never reached Redis", metadata: ["drill": "\(drill.id)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArchiveFormat
+import Crypto
+import Foundation
+import Records
+import SSHClient
+
+/// A restore drill on one SSH session: the chain restored into a fresh private directory
+/// (`~/.medicineman-restore/drill-<id>.XXXXXXXXXX`, mode 0700), the restored tree listed and
+/// hashed on the server and compared with `expected`, then the directory removed whatever
+/// happened. A failed restore is an error; differences are the check's counts.
+public struct RestoreDrillRunner: Sendable {
+    let storage: BackupStorage
+
+    public init(storage: BackupStorage) {
+        self.storage = storage
+    }
+
+    public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
+                    on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
+        let label = RestoreTarget.drillLabelPrefix + drillId.uuidString.lowercased()
+        let directory = try await RestoreTarget.prepare(target: nil, allowRoot: false, label: label, on: session)
+        let outcome: Result<RestoredTreeCheck, ServerJobError>
+        do {
+            try await RestoreRunner(storage: storage).run(chain, dataKeys: dataKeys, target: directory, exactModes: true, on: session)
+            outcome = .success(try await Self.check(directory, against: expected, on: session))
+        } catch {
+            outcome = .failure(error)
+        }
+        var removal: ServerJobError?
+        do { try await Self.remove(directory, on: session) } catch { removal = error }
+        let check = try outcome.get()
+        if let removal { throw removal }
+        return check
+    }
+
+    static func check(_ directory: String, against expected: BackupTree, on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
+        let command = RestoreTarget.command(RestoreTarget.listScript, [directory])
+        do {
+            return try await session.perform { session in
+                var listing = RestoredTreeListing(check: RestoredTreeCheck(expected: expected, differenceLimit: RestoreDrill.problemLimit))
+                let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300))) { bytes in try listing.consume(bytes) }
+                guard result.exitStatus == 0 else {
+                    throw ServerJobError(.remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))",
+                                         retryable: false)
+                }
+                return try listing.finish()
+            }
+        } catch let error as ServerJobError {
+            throw error
+        } catch let error as SSHError {
+            throw ServerJobError(.unreachable, "listing the restored tree broke off: \(error.message)", retryable: error.isRetryable)
+        } catch {
+            throw ServerJobError(.remoteCommand, "listing the restored tree failed: \(error)", retryable: false)
+        }
+    }
+
+    static func remove(_ directory: String, on session: SSHSession) async throws(ServerJobError) {
+        let command = RestoreTarget.command(RestoreTarget.removeScript, [directory])
+        let output: SSHCommandOutput
+        do {
+            output = try await session.run(command, timeout: .seconds(600), maxOutputBytes: 64 * 1024)
+        } catch let error as SSHError {
+            throw ServerJobError(.unreachable, "removing the drill's directory \(directory) failed: \(error.message)", retryable: error.isRetryable)
+        } catch {
+            throw ServerJobError(.remoteCommand, "removing the drill's directory \(directory) failed: \(error)", retryable: false)
+        }
+        guard output.exitStatus == 0 else {
+            throw ServerJobError(.remoteCommand, "removing the drill's directory \(directory) failed: \(output.stderr.prefix(1000))", retryable: false)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArchiveFormat
+import BlockingIO
+import Foundation
+import JobQueue
+import Records
+
+extension ServerJobProcessor {
+    /// Runs a restore drill: the drilled backup's chain restored on its server (or the drill
+    /// host) and compared with its file list. Differences pass the job and fail the drill; a
+    /// restore that cannot run fails both, after the last attempt.
+    func drill(_ id: UUID, context: JobContext) async throws -> JSONValue {
+        let drills = dependencies.backups.drills
+        guard let drill = try await drills.find(id: id) else { throw UnrecoverableError("restore drill \(id) has no record; nothing to do") }
+        let idText = id.uuidString.lowercased()
+        if drill.status.isFinished { return ["drillId": .string(idText), "alreadyFinished": true, "status": .string(drill.status.rawValue)] }
+        let failDrill: @Sendable (String) async throws -> Void = { message in
+            if let finished = try await drills.finish(id: id, counts: nil, error: message) { await announceDrillFailed(finished) }
+        }
+        guard let backupId = drill.backupId, let backup = try await dependencies.backups.find(id: backupId) else {
+            try await failDrill("the backup to drill no longer exists")
+            throw UnrecoverableError("restore drill \(id): the backup no longer exists")
+        }
+        let chain: [Backup]
+        let expected: BackupTree
+        do {
+            chain = try await dependencies.backups.chain(endingAt: backup.id)
+            expected = try await expectedTree(of: chain)
+        } catch {
+            let message = (error as? ServerJobError)?.message ?? "\(error)"
+            try await failDrill(message)
+            throw UnrecoverableError(message)
+        }
+        let check = try await withServer(drill.drillServerId ?? backup.serverId, context: context, onFinalFailure: failDrill) { _, session in
+            try await drills.markRunning(id: id, jobId: context.job.id)
+            try? await context.updateProgress(["phase": "restore", "percent": 0])
+            let check = try await RestoreDrillRunner(storage: dependencies.storage)
+                .run(chain, dataKeys: try await dataKeys(for: chain), expected: expected, drillId: id, on: session)
+            try await requireLock(context)
+            return check
+        }
+        let counts = RestoreDrillCounts(expected: check.expectedCount, matched: check.matched, missing: check.missing, changed: check.changed,
+                                        extra: check.extra, hashed: check.hashed)
+        let problems = check.differences.map { RestoreDrillProblem(path: $0.path, problem: $0.problem) }
+        let finished = try await drills.finish(id: id, counts: counts, problems: problems)
+        if let finished, finished.status == .failed { await announceDrillFailed(finished) }
+        try? await context.updateProgress(["phase": "done", "percent": 100])
+        return ["drillId": .string(idText), "status": .string(counts.passed ? "passed" : "failed"), "expected": .int(Int64(counts.expected)),
+                "matched": .int(Int64(counts.matched)), "missing": .int(Int64(counts.missing)), "changed": .int(Int64(counts.changed)),
+                "extra": .int(Int64(counts.extra)), "hashed": .int(Int64(counts.hashed))]
+    }
+
+    /// What a restore of `chain` leaves, from the file lists stored beside its archives.
+    func expectedTree(of chain: [Backup]) async throws -> BackupTree {
+        var manifests: [ArchiveManifest] = []
+        for link in chain {
+            guard link.status == .completed else {
+                throw ServerJobError(.invalidRequest, "backup \(link.id.uuidString.lowercased()) has no completed archive to restore", retryable: false)
+            }
+            let dataKey = link.isEncrypted ? try await dataKeys(for: [link])[link.id] : nil
+            guard let manifest = try await dependencies.storage.manifest(of: link, dataKey: dataKey) else {
+                throw ServerJobError(.invalidRequest, """
+                    backup \(link.id.uuidString.lowercased()) has no file list to compare a restore with; verify it to build one \
+                    (POST /api/backups/\(link.id.uuidString.lowercased())/verify)
+                    """, retryable: false)
+            }
+            manifests.append(manifest)
+        }
+        let composed = manifests
+        return await BlockingWork.run { BackupTree(chain: composed) }
+    }
+}
