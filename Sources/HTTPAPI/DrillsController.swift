@@ -47,9 +47,14 @@ struct DrillsController: Sendable {
 
     @Sendable func listDrills(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<RestoreDrill>> {
         _ = try context.require(.viewer)
+        var status: RestoreDrillStatus?
+        if let text = request.uri.queryParameters["status"].map(String.init) {
+            guard let value = RestoreDrillStatus(rawValue: text) else { throw APIError.validation("status", "status must be queued, running, passed or failed") }
+            status = value
+        }
         let page = try await domain.backups.drills.list(try Paging.page(request), serverId: try Paging.queryUUID(request, "serverId"),
                                                         backupId: try Paging.queryUUID(request, "backupId"),
-                                                        scheduleId: try Paging.queryUUID(request, "scheduleId"))
+                                                        scheduleId: try Paging.queryUUID(request, "scheduleId"), status: status)
         return APISuccess("\(page.items.count) restore drill(s)", page)
     }
 

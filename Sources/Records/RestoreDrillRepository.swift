@@ -39,15 +39,17 @@ public struct RestoreDrillRepository: Sendable {
         }
     }
 
-    /// Newest first, optionally of one server, backup or schedule.
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, backupId: UUID? = nil, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<RestoreDrill> {
+    /// Newest first, optionally of one server, backup or schedule, or in one status.
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, backupId: UUID? = nil, scheduleId: UUID? = nil,
+                     status: RestoreDrillStatus? = nil) async throws(RecordError) -> PageOf<RestoreDrill> {
         try await recording {
             let rows = try await database.query(
                 """
                 SELECT \(RestoreDrill.columns), count(*) OVER () AS total FROM restore_drills
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::uuid IS NULL OR backup_id = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
+                  AND ($6::text IS NULL OR status = $6)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, backupId, scheduleId]).rows
+                """, [page.limit, page.offset, serverId, backupId, scheduleId, status?.rawValue]).rows
             return try PageOf(rows: rows, page: page, decode: RestoreDrill.init(row:))
         }
     }

@@ -76,6 +76,12 @@ import Testing
                     let data = try json(response)["data"]
                     #expect(data?["status"] == "failed" && data?["counts"]?["changed"] == 1 && data?["problems"]?.elements?.count == 1)
                 }
+                try await client.execute(uri: "/api/drills?status=failed", method: .get, headers: browse.api.headers(.viewer)) { response throws in
+                    #expect(try json(response)["data"]?["items"]?.elements?.compactMap { $0["id"]?.stringValue } == [firstDrill])
+                }
+                try await client.execute(uri: "/api/drills?status=broken", method: .get, headers: browse.api.headers(.viewer)) { response throws in
+                    #expect(response.status == .badRequest)
+                }
                 try await client.execute(uri: "/metrics", method: .get) { response throws in
                     let text = String(buffer: response.body)
                     #expect(text.contains("medicineman_backup_last_restore_drill_timestamp_seconds{server=\"browse\"} "))

@@ -86,7 +86,7 @@ import Testing
                 try await Self.waitFor(within: .seconds(30)) {
                     let rules = try? await Self.get(api + "/rules")
                     guard case .array(let groups)? = rules?["data"]?["groups"], case .array(let loaded)? = groups.first?["rules"] else { return false }
-                    return loaded.count == 8 && loaded.allSatisfy { $0["health"] == "ok" }
+                    return loaded.count == 9 && loaded.allSatisfy { $0["health"] == "ok" }
                 }
                 // Every dashboard expression parses and evaluates; the core panels have series.
                 let dashboard = try JSONValue(jsonText: String(contentsOfFile: deploy + "/grafana/dashboards/medicineman.json", encoding: .utf8))
