@@ -44,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "CLibCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        // sync_file_range(2), which Glibc's Swift module leaves out.
+        .systemLibrary(name: "CFileSync"),
 
         // Runs blocking C calls on threads of their own, never on NIO or the cooperative pool.
         .target(
@@ -120,7 +122,7 @@ let package = Package(
         .target(
             name: "ServerJobs",
             dependencies: [
-                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat",
+                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat", "CFileSync",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -29,6 +29,13 @@ public struct ArchiveSealer: Sendable {
         try writeHeaderOnce(emit)
         var offset = 0
         while offset < plaintext.count {
+            // A whole chunk in the input is sealed where it lies, without a copy.
+            if pending.isEmpty, plaintext.count - offset >= header.chunkSize {
+                try sealChunk(UnsafeRawBufferPointer(rebasing: plaintext[offset..<offset + header.chunkSize]), index: chunkIndex, final: false, emit)
+                chunkIndex += 1
+                offset += header.chunkSize
+                continue
+            }
             let take = min(header.chunkSize - pending.count, plaintext.count - offset)
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: plaintext[offset..<offset + take]))
             offset += take
@@ -49,12 +56,16 @@ public struct ArchiveSealer: Sendable {
     }
 
     private mutating func sealPending(final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let nonce = SealedArchiveHeader.nonce(chunk: chunkIndex, final: final) else {
-            throw ArchiveFormatError(.badKey, "chunk \(chunkIndex) has no nonce")
-        }
-        let box = try AES.GCM.seal(pending, using: key, nonce: nonce, authenticating: additionalData)
+        try pending.withUnsafeBytes { try sealChunk($0, index: chunkIndex, final: final, emit) }
         chunkIndex += 1
         pending.removeAll(keepingCapacity: true)
+    }
+
+    private func sealChunk(_ plaintext: UnsafeRawBufferPointer, index: UInt64, final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let nonce = SealedArchiveHeader.nonce(chunk: index, final: final) else {
+            throw ArchiveFormatError(.badKey, "chunk \(index) has no nonce")
+        }
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: additionalData)
         try box.ciphertext.withUnsafeBytes { try emit($0) }
         try box.tag.withUnsafeBytes { try emit($0) }
     }

@@ -1,11 +1,16 @@
+import CFileSync
 import Foundation
 
 /// The partial archive being written: plain POSIX writes (no buffering beyond one chunk), then a
-/// sync and an atomic rename, or removal on failure.
+/// sync and an atomic rename, or removal on failure. Write-back starts every `writebackEvery`
+/// bytes, so the final fsync does not write the whole archive while the backup waits.
 final class ArchiveFile: @unchecked Sendable {
-    // @unchecked: used by one SSH session thread at a time (exec's sink), then by its caller.
+    // @unchecked: written by one thread at a time (the stream's writer), then finished by its caller.
     private var descriptor: Int32
     let path: String
+    private var written: Int64 = 0
+    private var writebackFrom: Int64 = 0
+    static let writebackEvery: Int64 = 8 << 20
 
     init(creating path: String) throws(ServerJobError) {
         self.path = path
@@ -32,6 +37,12 @@ final class ArchiveFile: @unchecked Sendable {
             }
             remaining -= written
             base += written
+            self.written += Int64(written)
+        }
+        if self.written - writebackFrom >= Self.writebackEvery {
+            // Best effort: on a filesystem without it, the fsync in `finish` still does the work.
+            _ = mm_start_writeback(descriptor, writebackFrom, self.written - writebackFrom)
+            writebackFrom = self.written
         }
     }
 

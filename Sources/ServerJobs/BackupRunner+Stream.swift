@@ -19,17 +19,36 @@ extension BackupRunner {
         do {
             let command = try tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
                                          listedIncremental: snapshotPath)
-            var sink = try ArchiveStreamSink(dataKey: backup.dataKey, store: store)
-            let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
-                try sink.write(chunk)
-                received(chunk.count)
+            let sink = SinkBox(try ArchiveStreamSink(dataKey: backup.dataKey, store: store))
+            // Sealing, hashing and storing run on a writer thread; this thread only reads.
+            let writer = ArchiveWriterThread { chunk in try sink.sink.write(chunk) }
+            let result: SSHExecResult
+            do {
+                result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
+                    try writer.submit(chunk)
+                    received(chunk.count)
+                }
+                try writer.finish()
+            } catch {
+                writer.abandon()
+                throw error
             }
-            let digest = try sink.finish()
+            let digest = try sink.sink.finish()
             let snapshot = try snapshotPath.flatMap { try TarSnapshotTransfer.fetch(from: $0, on: session) }
-            return StreamedArchive(result: result, sha256: digest, storedBytes: sink.storedBytes, tarSnapshot: snapshot)
+            return StreamedArchive(result: result, sha256: digest, storedBytes: sink.sink.storedBytes, tarSnapshot: snapshot)
         } catch {
             if let snapshotPath { TarSnapshotTransfer.remove(snapshotPath, on: session) }
             throw error
         }
+    }
+}
+
+/// The stream's sink, used by the writer thread while the stream runs and by the session's thread
+/// after the writer finished.
+private final class SinkBox: @unchecked Sendable {
+    var sink: ArchiveStreamSink
+
+    init(_ sink: ArchiveStreamSink) {
+        self.sink = sink
     }
 }

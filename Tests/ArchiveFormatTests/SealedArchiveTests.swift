@@ -48,6 +48,17 @@ import Testing
         #expect(sealed.count == SealedArchiveHeader.size + size + chunks * SealedArchiveHeader.tagSize)
     }
 
+    /// Whole chunks sealed where they lie (input pieces of a chunk or more) give the same bytes
+    /// as chunks gathered from small pieces.
+    @Test(arguments: [1000, 4096, 4096 * 3 + 5, 100_000])
+    func pieceSizesDoNotChangeTheSealedBytes(piece: Int) throws {
+        let key = SymmetricKey(size: .bits256)
+        let plaintext = Self.randomBytes(3 * 4096 + 4096 / 2)
+        let reference = try Self.seal(plaintext, key: key, piece: 1)
+        #expect(try Self.seal(plaintext, key: key, piece: piece) == reference)
+        #expect(try Self.open(reference, key: key) == plaintext)
+    }
+
     @Test func ciphertextShowsNoPlaintext() throws {
         let plaintext = Array(repeating: UInt8(ascii: "A"), count: 20_000) + Array("ustar secret-file-name".utf8)
         let sealed = try Self.seal(plaintext, key: SymmetricKey(size: .bits256))
