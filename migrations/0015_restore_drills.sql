@@ -15,7 +15,8 @@ CREATE TABLE restore_drills (
     server_id uuid NOT NULL CONSTRAINT restore_drills__server_id__fk REFERENCES servers (id) ON DELETE CASCADE,
     backup_id uuid CONSTRAINT restore_drills__backup_id__fk REFERENCES backups (id) ON DELETE SET NULL,
     schedule_id uuid CONSTRAINT restore_drills__schedule_id__fk REFERENCES backup_schedules (id) ON DELETE SET NULL,
-    drill_server_id uuid CONSTRAINT restore_drills__drill_server_id__fk REFERENCES servers (id) ON DELETE SET NULL,
+    -- A drill never falls back to the backup's own server when its drill host is deleted.
+    drill_server_id uuid CONSTRAINT restore_drills__drill_server_id__fk REFERENCES servers (id) ON DELETE CASCADE,
     status text NOT NULL DEFAULT 'queued'
         CONSTRAINT restore_drills__status__valid CHECK (status IN ('queued', 'running', 'passed', 'failed')),
     job_id text,
@@ -36,6 +37,8 @@ CREATE TABLE restore_drills (
 -- A schedule drills each backup at most once (the planner may run in several processes).
 CREATE UNIQUE INDEX restore_drills__schedule_backup__unique ON restore_drills (schedule_id, backup_id)
     WHERE schedule_id IS NOT NULL AND backup_id IS NOT NULL;
+-- One drill of a backup at a time.
+CREATE UNIQUE INDEX restore_drills__backup_active__unique ON restore_drills (backup_id) WHERE status IN ('queued', 'running');
 CREATE INDEX restore_drills__server_created__idx ON restore_drills (server_id, created_at DESC);
 CREATE INDEX restore_drills__schedule_created__idx ON restore_drills (schedule_id, created_at DESC) WHERE schedule_id IS NOT NULL;
-CREATE INDEX restore_drills__queued__idx ON restore_drills (created_at) WHERE status = 'queued';
+CREATE INDEX restore_drills__unfinished__idx ON restore_drills (created_at) WHERE status IN ('queued', 'running');

@@ -26,7 +26,7 @@ public struct BackupTree: Sendable {
         sources = current.mapValues(\.source)
     }
 
-    private static func removeDeleted(from current: inout [String: (entry: TarEntry, source: Int)], by members: [String: TarEntry]) {
+    static func removeDeleted(from current: inout [String: (entry: TarEntry, source: Int)], by members: [String: TarEntry]) {
         var removed = Set<String>()
         for path in current.keys.sorted() {
             guard let slash = path.lastIndex(of: "/") else { continue }

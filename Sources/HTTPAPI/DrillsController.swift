@@ -20,7 +20,9 @@ struct DrillsController: Sendable {
         var serverId: String?
     }
 
-    /// Queues a drill of a completed backup (202); the body is optional.
+    /// Queues a drill of a completed backup (202); the body is optional. Restoring on another
+    /// server (`serverId`) hands it this server's files, so it takes an admin; 409 while a drill of
+    /// the backup is queued or running.
     @Sendable func startDrill(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
         let identity = try context.require(.operator)
         let id = try Paging.uuid(context, "id")
@@ -28,6 +30,9 @@ struct DrillsController: Sendable {
         guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(Self.text(id))") }
         guard backup.status == .completed, backup.filePath != nil, backup.sha256 != nil else {
             throw APIError(.conflict, code: "backup_not_completed", "backup \(Self.text(id)) has no completed archive to drill")
+        }
+        if body?.serverId != nil, identity.role != .admin {
+            throw APIError(.forbidden, code: "forbidden", "restoring a drill on another server (serverId) needs the admin role")
         }
         let host = try await drillHost(body?.serverId, field: "serverId")
         let drill = try await domain.backups.drills.create(serverId: backup.serverId, backupId: backup.id, drillServerId: host)

@@ -61,7 +61,8 @@ struct SchedulesController: Sendable {
         if definition.drill.serverId != current.drill.serverId { try await requireDrillHost(definition.drill) }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
         try await domain.audit.record(identity, "schedule.update", resource: schedule.id.uuidString.lowercased(),
-                                      ["cron": .string(schedule.cron), "enabled": .bool(schedule.enabled)])
+                                      ["cron": .string(schedule.cron), "enabled": .bool(schedule.enabled),
+                                       "drillServerId": schedule.drill.serverId.map { .string($0.uuidString.lowercased()) } ?? .null])
         return APISuccess("schedule updated", try resource(schedule))
     }
 

@@ -17,9 +17,9 @@ extension RestoreDrillRepository {
         try await recording {
             try await database.query(
                 """
-                SELECT s.id AS schedule_id, s.server_id, s.drill_server_id, b.id AS backup_id
+                SELECT s.id AS schedule_id, b.server_id, s.drill_server_id, b.id AS backup_id
                 FROM backup_schedules s
-                JOIN LATERAL (SELECT id FROM backups WHERE schedule_id = s.id AND status = 'completed'
+                JOIN LATERAL (SELECT id, server_id FROM backups WHERE schedule_id = s.id AND status = 'completed'
                               ORDER BY completed_at DESC, id LIMIT 1) b ON true
                 LEFT JOIN LATERAL (SELECT created_at FROM restore_drills WHERE schedule_id = s.id
                                    ORDER BY created_at DESC LIMIT 1) d ON true

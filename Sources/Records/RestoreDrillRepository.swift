@@ -9,7 +9,8 @@ public struct RestoreDrillRepository: Sendable {
         self.database = database
     }
 
-    /// A drill of `backupId` asked for by hand (or by a test).
+    /// A drill of `backupId` asked for by hand (or by a test); a conflict while another drill of
+    /// the same backup is queued or running.
     public func create(serverId: UUID, backupId: UUID, scheduleId: UUID? = nil, drillServerId: UUID? = nil) async throws(RecordError) -> RestoreDrill {
         try await recording {
             let row = try await database.query(
@@ -21,13 +22,14 @@ public struct RestoreDrillRepository: Sendable {
         }
     }
 
-    /// The schedule's drill of `due.backupId`, or nil when another process created it first.
+    /// The schedule's drill of `due.backupId`, or nil when another process created it first or a
+    /// drill of that backup is under way.
     public func createScheduled(_ due: DueRestoreDrill) async throws(RecordError) -> RestoreDrill? {
         try await recording {
             try await database.query(
                 """
                 INSERT INTO restore_drills (server_id, backup_id, schedule_id, drill_server_id) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (schedule_id, backup_id) WHERE schedule_id IS NOT NULL AND backup_id IS NOT NULL DO NOTHING
+                ON CONFLICT DO NOTHING
                 RETURNING \(RestoreDrill.columns)
                 """, [due.serverId, due.backupId, due.scheduleId, due.drillServerId]).first.map(RestoreDrill.init(row:))
         }
@@ -71,22 +73,28 @@ public struct RestoreDrillRepository: Sendable {
     public func finish(id: UUID, counts: RestoreDrillCounts?, problems: [RestoreDrillProblem] = [], error: String? = nil) async throws(RecordError) -> RestoreDrill? {
         let passed = error == nil && counts?.passed == true
         let kept = Array(problems.prefix(RestoreDrill.problemLimit))
+        // A hostile listing cannot overflow the integer columns (and make the outcome unwritable).
+        func stored(_ value: Int?) -> Int? { value.map { min($0, Int(Int32.max)) } }
         return try await recording {
             try await database.query(
                 """
                 UPDATE restore_drills SET status = $2, entries_expected = $3, entries_matched = $4, entries_missing = $5, entries_changed = $6,
                     entries_extra = $7, files_hashed = $8, problems = $9, error = $10, finished_at = now(), updated_at = now()
                 WHERE id = $1 AND status IN ('queued', 'running') RETURNING \(RestoreDrill.columns)
-                """, [id, passed ? "passed" : "failed", counts?.expected, counts?.matched, counts?.missing, counts?.changed, counts?.extra,
-                      counts?.hashed, PostgresJSON(kept), error]).first.map(RestoreDrill.init(row:))
+                """, [id, passed ? "passed" : "failed", stored(counts?.expected), stored(counts?.matched), stored(counts?.missing),
+                      stored(counts?.changed), stored(counts?.extra), stored(counts?.hashed), PostgresJSON(kept), error]).first.map(RestoreDrill.init(row:))
         }
     }
 
-    /// Queued drills older than `cutoff` (their job may never have reached Redis).
-    public func queued(createdBefore cutoff: Date, limit: Int = 100) async throws(RecordError) -> [RestoreDrill] {
+    /// Queued or running drills older than `cutoff` (their job may never have reached Redis, or
+    /// may have failed for good without finishing them).
+    public func unfinished(createdBefore cutoff: Date, limit: Int = 100) async throws(RecordError) -> [RestoreDrill] {
         try await recording {
             try await database.query(
-                "SELECT \(RestoreDrill.columns) FROM restore_drills WHERE status = 'queued' AND created_at < $1 ORDER BY created_at LIMIT $2",
+                """
+                SELECT \(RestoreDrill.columns) FROM restore_drills WHERE status IN ('queued', 'running') AND created_at < $1
+                ORDER BY created_at LIMIT $2
+                """,
                 [cutoff, limit]).rows.map(RestoreDrill.init(row:))
         }
     }

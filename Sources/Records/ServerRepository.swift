@@ -73,7 +73,15 @@ public struct ServerRepository: Sendable {
     }
 
     public func delete(id: UUID) async throws(RecordError) -> Bool {
-        try await recording { try await database.query("DELETE FROM servers WHERE id = $1", [id]).affectedRows > 0 }
+        // Schedules that drilled on this server stop drilling rather than drill somewhere else.
+        try await recording {
+            try await database.query(
+                """
+                WITH host AS (UPDATE backup_schedules SET drill_every_backups = NULL, drill_every_days = NULL, updated_at = now()
+                              WHERE drill_server_id = $1)
+                DELETE FROM servers WHERE id = $1
+                """, [id]).affectedRows > 0
+        }
     }
 
     /// Pins the host key seen on first contact; refuses to replace a different pinned key.

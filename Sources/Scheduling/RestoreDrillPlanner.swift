@@ -7,12 +7,13 @@ import ServiceLifecycle
 
 /// Starts the restore drills schedules ask for (`drill.everyBackups`, `drill.everyDays`), once
 /// per schedule and backup however many processes run it (a unique row per pair; the job id is
-/// the drill's id). A drill row whose job never reached Redis is enqueued on a later pass, and
-/// one whose job failed for good is marked failed.
+/// the drill's id). A queued drill whose job never reached Redis is enqueued on a later pass; an
+/// unfinished one whose job failed for good or vanished is marked failed.
 public struct RestoreDrillPlanner: Service {
     public struct Options: Sendable {
         public var interval: Duration
-        /// How old a queued drill without its job must be before it is enqueued again.
+        /// How old an unfinished drill must be before its job is looked for (and enqueued again, or
+    /// the drill failed when the job failed or vanished).
         public var enqueueAfter: Duration
 
         public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(60)) {
@@ -64,11 +65,13 @@ public struct RestoreDrillPlanner: Service {
     private func requeueStale(now: Date) async throws {
         let cutoff = now.addingTimeInterval(-Double(options.enqueueAfter.components.seconds))
         let queues = [dispatcher.queue(ServerJobName.drill.queue)].compactMap { $0 }
-        for drill in try await drills.queued(createdBefore: cutoff) {
+        for drill in try await drills.unfinished(createdBefore: cutoff) {
             let jobId = drill.id.uuidString.lowercased()
             if let found = try await Queue.findJob(jobId, in: queues) {
                 guard found.state == .failed else { continue }
                 try await drills.finish(id: drill.id, counts: nil, error: found.job.failedReason ?? "its job failed")
+            } else if drill.status == .running {
+                try await drills.finish(id: drill.id, counts: nil, error: "its job no longer exists (removed, or lost with Redis's data)")
             } else {
                 _ = try await dispatcher.enqueue(.drill, recordId: drill.id, serverId: drill.serverId)
                 logger.warning("enqueued a restore drill whose job never reached Redis", metadata: ["drill": "\(drill.id)"])

@@ -7,7 +7,8 @@ import SSHClient
 /// A restore drill on one SSH session: the chain restored into a fresh private directory
 /// (`~/.medicineman-restore/drill-<id>.XXXXXXXXXX`, mode 0700), the restored tree listed and
 /// hashed on the server and compared with `expected`, then the directory removed whatever
-/// happened. A failed restore is an error; differences are the check's counts.
+/// happened. A failed restore is an error; differences are the check's counts. Scratch
+/// directories an interrupted drill left (a day old or more) are removed first.
 public struct RestoreDrillRunner: Sendable {
     let storage: BackupStorage
 
@@ -18,10 +19,11 @@ public struct RestoreDrillRunner: Sendable {
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
                     on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
         let label = RestoreTarget.drillLabelPrefix + drillId.uuidString.lowercased()
+        try await Self.removeLeftovers(on: session)
         let directory = try await RestoreTarget.prepare(target: nil, allowRoot: false, label: label, on: session)
         let outcome: Result<RestoredTreeCheck, ServerJobError>
         do {
-            try await RestoreRunner(storage: storage).run(chain, dataKeys: dataKeys, target: directory, exactModes: true, on: session)
+            try await RestoreRunner(storage: storage).run(chain, dataKeys: dataKeys, target: directory, exactModes: true, scratch: true, on: session)
             outcome = .success(try await Self.check(directory, against: expected, on: session))
         } catch {
             outcome = .failure(error)
@@ -35,10 +37,15 @@ public struct RestoreDrillRunner: Sendable {
 
     static func check(_ directory: String, against expected: BackupTree, on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
         let command = RestoreTarget.command(RestoreTarget.listScript, [directory])
+        // Hashing prints nothing until a file is done: a long idle allowance, and a whole-command
+        // limit from the tree's size (at 10 MB/s, plus 10 minutes), so a trickling server cannot
+        // hold the worker for ever.
+        let bytes = expected.entries.reduce(Int64(0)) { $0 &+ max(0, $1.size) }
+        let options = SSHExecOptions(timeout: .seconds(600 + bytes / 10_000_000), idleTimeout: .seconds(1800))
         do {
             return try await session.perform { session in
                 var listing = RestoredTreeListing(check: RestoredTreeCheck(expected: expected, differenceLimit: RestoreDrill.problemLimit))
-                let result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300))) { bytes in try listing.consume(bytes) }
+                let result = try session.exec(command, options: options) { bytes in try listing.consume(bytes) }
                 guard result.exitStatus == 0 else {
                     throw ServerJobError(.remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))",
                                          retryable: false)
@@ -55,17 +62,25 @@ public struct RestoreDrillRunner: Sendable {
     }
 
     static func remove(_ directory: String, on session: SSHSession) async throws(ServerJobError) {
-        let command = RestoreTarget.command(RestoreTarget.removeScript, [directory])
+        try await runCleanup(RestoreTarget.command(RestoreTarget.removeScript, [directory]), what: "the drill's directory \(directory)", on: session)
+    }
+
+    /// Removes the user's `drill-*` scratch directories a day old or more.
+    static func removeLeftovers(on session: SSHSession) async throws(ServerJobError) {
+        try await runCleanup(RestoreTarget.command(RestoreTarget.leftoversScript, []), what: "earlier drills' directories", on: session)
+    }
+
+    private static func runCleanup(_ command: String, what: String, on session: SSHSession) async throws(ServerJobError) {
         let output: SSHCommandOutput
         do {
             output = try await session.run(command, timeout: .seconds(600), maxOutputBytes: 64 * 1024)
         } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "removing the drill's directory \(directory) failed: \(error.message)", retryable: error.isRetryable)
+            throw ServerJobError(.unreachable, "removing \(what) failed: \(error.message)", retryable: error.isRetryable)
         } catch {
-            throw ServerJobError(.remoteCommand, "removing the drill's directory \(directory) failed: \(error)", retryable: false)
+            throw ServerJobError(.remoteCommand, "removing \(what) failed: \(error)", retryable: false)
         }
         guard output.exitStatus == 0 else {
-            throw ServerJobError(.remoteCommand, "removing the drill's directory \(directory) failed: \(output.stderr.prefix(1000))", retryable: false)
+            throw ServerJobError(.remoteCommand, "removing \(what) failed: \(output.stderr.prefix(1000))", retryable: false)
         }
     }
 }

@@ -22,9 +22,11 @@ public struct RestoreRunner: Sendable {
     /// shows them), only those entries are restored, each from the archive of the chain holding
     /// its latest version (`RestoreRunner+Selection.swift`); nothing is deleted. `exactModes` keeps
     /// the archived permission bits instead of applying the SSH user's umask (a drill compares them).
+    /// `scratch` says `target` is a fresh directory the platform made for this restore: like a
+    /// directory made here, its read-only directories are opened between the archives of a chain.
     @discardableResult
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
-                    paths: [String]? = nil, exactModes: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
+                    paths: [String]? = nil, exactModes: Bool = false, scratch: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
         guard let last = chain.last else { throw ServerJobError(.invalidRequest, "nothing to restore", retryable: false) }
         var selection: [[String]]?
         if let paths { selection = try await members(paths, of: chain, dataKeys: dataKeys) }
@@ -39,7 +41,8 @@ public struct RestoreRunner: Sendable {
             }
             let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
                                    incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
-                                   allowRoot: allowRoot, label: last.id.uuidString.lowercased(), exactModes: exactModes)
+                                   allowRoot: allowRoot, label: last.id.uuidString.lowercased(), exactModes: exactModes,
+                                   ownsDirectory: target == nil || scratch)
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
             } else {
@@ -62,7 +65,7 @@ public struct RestoreRunner: Sendable {
                                target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
         try await extract(archive: localPath, step: RestoreStep(sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
                                                                 members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label,
-                                                                exactModes: false), on: session)
+                                                                exactModes: false, ownsDirectory: target == nil), on: session)
     }
 
     static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
@@ -123,7 +126,8 @@ public struct RestoreRunner: Sendable {
     static func unpack(into directory: String, step: RestoreStep, on session: SSHSession,
                        next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
         let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental,
-                                                       afterEarlierArchive: step.prepared, members: step.members, exactModes: step.exactModes)
+                                                       afterEarlierArchive: step.prepared && step.ownsDirectory, members: step.members,
+                                                       exactModes: step.exactModes)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in
@@ -162,6 +166,9 @@ struct RestoreStep: Sendable {
     var allowRoot: Bool
     var label: String
     var exactModes: Bool
+    /// The directory was made for this restore (never an operator's target, whose modes stay as
+    /// they are).
+    var ownsDirectory: Bool
 
     func directory(on session: SSHSession) async throws(ServerJobError) -> String {
         if prepared, let target { return target }

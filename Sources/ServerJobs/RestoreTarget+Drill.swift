@@ -32,4 +32,14 @@ extension RestoreTarget {
         chmod -R u+rwx -- "$d" 2>/dev/null
         rm -rf -- "$d" || fail 95 "cannot remove $d"
         """#
+
+    /// Removes the user's `drill-*` directories in `~/.medicineman-restore` unchanged for a day
+    /// (left by a drill that was interrupted); none when that directory does not exist.
+    static let leftoversScript = fail + #"""
+
+        case ${HOME:-} in /?*) ;; *) fail 96 "the SSH user has no absolute HOME";; esac
+        [ -d "$HOME/.medicineman-restore" ] || exit 0
+        b=$(cd -- "$HOME/.medicineman-restore" && pwd -P) || fail 96 "cannot enter $HOME/.medicineman-restore"
+        find "$b" -mindepth 1 -maxdepth 1 -type d -name 'drill-*' -user "$(id -u)" -mmin +1440           -exec chmod -R u+rwx -- {} + -exec rm -rf -- {} + || fail 95 "cannot remove old drill directories in $b"
+        """#
 }

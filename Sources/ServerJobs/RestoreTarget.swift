@@ -71,9 +71,10 @@ enum RestoreTarget {
         """#
 
     /// `$1`: the canonical directory; `$2`: `open` when an earlier archive of a chain was unpacked
-    /// there (its read-only directories are opened to the user, so this archive can delete in
-    /// them; it sets every directory's mode again, since an incremental archive has them all);
-    /// the rest: tar's options.
+    /// into a directory the platform made for this restore (its read-only directories are opened
+    /// to the user, on its own filesystem only, so this archive can delete in them; the archive
+    /// sets every directory's mode again, since an incremental archive has them all); the rest:
+    /// tar's options.
     static let extractScript = fail + #"""
 
         d=$1
@@ -83,7 +84,7 @@ enum RestoreTarget {
         [ "$(pwd -P)" = "$d" ] || fail 93 "$d changed since it was checked"
         [ -O . ] || fail 94 "$d belongs to another user"
         if [ "$o" = open ]; then
-          find . -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
+          find . -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
         fi
         exec tar --extract --file=- --no-same-owner "$@"
         """#

@@ -49,15 +49,15 @@ extension ServerJobProcessor {
                 "extra": .int(Int64(counts.extra)), "hashed": .int(Int64(counts.hashed))]
     }
 
-    /// What a restore of `chain` leaves, from the file lists stored beside its archives.
+    /// What a restore of `chain` leaves, from the file lists stored beside its archives; refused
+    /// when a link has none, or when a later archive writes through an earlier one's symlink.
     func expectedTree(of chain: [Backup]) async throws -> BackupTree {
         var manifests: [ArchiveManifest] = []
         for link in chain {
             guard link.status == .completed else {
                 throw ServerJobError(.invalidRequest, "backup \(link.id.uuidString.lowercased()) has no completed archive to restore", retryable: false)
             }
-            let dataKey = link.isEncrypted ? try await dataKeys(for: [link])[link.id] : nil
-            guard let manifest = try await dependencies.storage.manifest(of: link, dataKey: dataKey) else {
+            guard let manifest = try await manifest(of: link) else {
                 throw ServerJobError(.invalidRequest, """
                     backup \(link.id.uuidString.lowercased()) has no file list to compare a restore with; verify it to build one \
                     (POST /api/backups/\(link.id.uuidString.lowercased())/verify)
@@ -66,6 +66,33 @@ extension ServerJobProcessor {
             manifests.append(manifest)
         }
         let composed = manifests
+        try await Self.refuseSymlinkTraversal(in: composed, of: chain)
         return await BlockingWork.run { BackupTree(chain: composed) }
+    }
+
+    /// A restore of a chain checks, where the chain's file lists exist, that no later archive
+    /// writes through a symlink an earlier one left (a crafted incremental could reach outside
+    /// the target). Without every file list the chain restores unchecked, as tar alone would.
+    func checkChainLinks(_ chain: [Backup]) async throws {
+        guard chain.count > 1 else { return }
+        var manifests: [ArchiveManifest] = []
+        for link in chain {
+            guard let manifest = try await manifest(of: link) else { return }
+            manifests.append(manifest)
+        }
+        try await Self.refuseSymlinkTraversal(in: manifests, of: chain)
+    }
+
+    private func manifest(of link: Backup) async throws -> ArchiveManifest? {
+        let dataKey = link.isEncrypted ? try await dataKeys(for: [link])[link.id] : nil
+        return try await dependencies.storage.manifest(of: link, dataKey: dataKey)
+    }
+
+    static func refuseSymlinkTraversal(in manifests: [ArchiveManifest], of chain: [Backup]) async throws(ServerJobError) {
+        guard let found = await BlockingWork.run({ BackupTree.symlinkTraversal(in: manifests) }), found.archive < chain.count else { return }
+        throw ServerJobError(.invalidRequest, """
+            backup \(chain[found.archive].id.uuidString.lowercased()) writes \(found.path) through the symlink \(found.symlink) \
+            (to \(found.linkTarget)) that an earlier backup of its chain left; refusing to restore the chain
+            """, retryable: false)
     }
 }

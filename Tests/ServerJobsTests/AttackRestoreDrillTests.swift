@@ -1,6 +1,7 @@
 import ArchiveFormat
 import Crypto
 import Foundation
+import JobQueue
 import Records
 @testable import ServerJobs
 import SSHClient
@@ -36,6 +37,60 @@ import Testing
         #expect(left.stdout == "keep\nnested\n", "nothing was removed: \(left.stdout)")
         _ = try await session.run("rm -rf \(ShellArgument.quote(victim)) \(ShellArgument.quote(nested)); rm -f \(ShellArgument.quote(link))")
         await session.close()
+    }
+
+    /// Stores a local tar archive as a completed, verified backup of `server` (after `base`).
+    static func store(_ tar: String, _ fixture: FlowFixture, _ server: Server, after base: Backup?) async throws -> Backup {
+        let record = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/src"], compression: .none)
+        let storage = BackupStorage(root: fixture.storage)
+        let location = try storage.location(for: BackupRequest(record))
+        try FileManager.default.createDirectory(atPath: (location.absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: tar, toPath: location.absolute)
+        let size = try FileManager.default.attributesOfItem(atPath: location.absolute)[.size] as? NSNumber
+        let shape = ArchiveShape(type: base == nil ? .full : .incremental, base: base?.id, chainPosition: base.map { $0.chainPosition + 1 } ?? 0)
+        let done = try await fixture.backups.markCompleted(id: record.id, filePath: location.relative, size: size?.int64Value ?? 0,
+                                                           sha256: try ArchiveVerifier.sha256(of: location.absolute), shape: shape)
+        #expect(await ArchiveVerifier.verify(done, in: storage).verified)
+        return done
+    }
+
+    @Test func aCraftedIncrementalThatWritesThroughAnEarlierSymlinkIsRefused() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.makeServer("drill-crafted")
+            let home = try await Self.remote("printf %s \"$HOME\"").stdout
+            let victim = home + "/" + TestEnvironment.uniqueName("drill-victim")
+            _ = try await Self.remote("mkdir -p \(ShellArgument.quote(victim))")
+            // A full backup with src/x -> the victim directory, then an incremental holding
+            // src/x/planted without a directory at src/x (made with Python's tarfile).
+            let work = try temporaryStorage()
+            let script = """
+                import sys, tarfile, io
+                work, victim = sys.argv[1], sys.argv[2]
+                def add(t, name, kind, data=b"", link=""):
+                    info = tarfile.TarInfo(name); info.type = kind; info.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
+                    info.linkname = link; info.size = len(data); t.addfile(info, io.BytesIO(data) if data else None)
+                with tarfile.open(work + "/full.tar", "w", format=tarfile.GNU_FORMAT) as t:
+                    add(t, "src", tarfile.DIRTYPE); add(t, "src/x", tarfile.SYMTYPE, link=victim)
+                with tarfile.open(work + "/crafted.tar", "w", format=tarfile.GNU_FORMAT) as t:
+                    add(t, "src", tarfile.DIRTYPE); add(t, "src/x/planted", tarfile.REGTYPE, b"owned")
+                """
+            _ = try await ChildProcess.run("/usr/bin/python3", ["-c", script, work, victim])
+            let full = try await Self.store(work + "/full.tar", fixture, server, after: nil)
+            let crafted = try await Self.store(work + "/crafted.tar", fixture, server, after: full)
+
+            let drill = try await RestoreDrillTests.drill(fixture, crafted)
+            #expect(drill.status == .failed && drill.error?.contains("through the symlink src/x") == true, "\(drill.error ?? "")")
+            // The restore job refuses the chain too.
+            let jobId = try await fixture.dispatcher.enqueue(.restore, recordId: crafted.id, jobId: "restore-" + UUID().uuidString.lowercased(),
+                                                             payload: ServerJobPayload(recordId: crafted.id.uuidString.lowercased()))
+            try await fixture.withWorkers { () async throws in
+                #expect(try await waitFor(timeout: .seconds(60)) { try await fixture.dispatcher.queue(.backup)?.getJobState(jobId) == .failed })
+            }
+            let failed = try await fixture.dispatcher.queue(.backup)?.getJob(jobId)
+            #expect(failed?.failedReason?.contains("through the symlink") == true, "\(failed?.failedReason ?? "")")
+            #expect(try await Self.remote("ls -A \(ShellArgument.quote(victim))").stdout.isEmpty, "nothing was planted")
+            _ = try await Self.remote("rm -rf \(ShellArgument.quote(victim))")
+        }
     }
 
     @Test func namesLikeTheListingsMarkersOrWithLineBreaksAreComparedAsNames() async throws {

@@ -124,6 +124,13 @@ import Testing
             let job = try await fixture.dispatcher.queue(.backup)?.getJob(drillId.uuidString.lowercased())
             #expect(job?.name == ServerJobName.drill.rawValue)
 
+            // A running drill whose job vanished is failed by a later pass, saying why.
+            try await fixture.backups.drills.markRunning(id: drillId, jobId: drillId.uuidString.lowercased())
+            #expect(try await fixture.dispatcher.queue(.backup)?.remove(drillId.uuidString.lowercased()) == true)
+            _ = await planner.plan(now: Date() + 120)
+            let vanished = try await fixture.backups.drills.find(id: drillId)
+            #expect(vanished?.status == .failed && vanished?.error?.contains("no longer exists") == true)
+
             // Every N days: due when the last drill is that old.
             let changed = ScheduleDefinition(serverId: server.id, cron: "@daily", paths: ["/srv"], drill: RestoreDrillPolicy(everyDays: 1))
             _ = try await fixture.schedules.replace(id: schedule.id, with: changed, nextRunAt: nil)
