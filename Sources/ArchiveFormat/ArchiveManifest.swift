@@ -43,27 +43,21 @@ public struct ArchiveManifest: Sendable, Equatable {
         guard let plain = try? buffer.decompress(with: .gzip(), maxSize: 4 << 30) else {
             throw ArchiveFormatError(.malformedTar, "the manifest is not gzip data")
         }
-        let text = String(buffer: plain)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        let hasChildren = lines.first == Substring(Self.formatLine)
-        guard hasChildren || lines.first == Substring(Self.formatLineWithoutChildren) else {
-            throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
-        }
-        let fieldCount = hasChildren ? 8 : 7
-        lines = lines.dropFirst()
-        var entries: [TarEntry] = []
-        entries.reserveCapacity(lines.count)
-        for line in lines {
-            let fields = line.split(separator: "\t", maxSplits: fieldCount - 1, omittingEmptySubsequences: false)
-            guard fields.count == fieldCount, let kind = TarEntry.Kind(rawValue: String(fields[0])), let mode = UInt32(fields[1], radix: 8),
-                  let size = Int64(fields[2]), let mtime = Int64(fields[3]) else {
-                throw ArchiveFormatError(.malformedTar, "manifest line \(entries.count + 2) does not parse")
+        self.entries = try plain.withUnsafeReadableBytes { bytes throws(ArchiveFormatError) -> [TarEntry] in
+            let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+            guard let first = lines.first else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
+            let hasChildren = first.elementsEqual(Self.formatLine.utf8)
+            guard hasChildren || first.elementsEqual(Self.formatLineWithoutChildren.utf8) else {
+                throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
             }
-            entries.append(TarEntry(path: Self.unescape(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime,
-                                    linkTarget: Self.unescape(fields[6]), sha256: fields[4] == "-" ? nil : String(fields[4]),
-                                    children: hasChildren ? Self.children(fields[7]) : nil))
+            let reader = ManifestLineReader(fieldCount: hasChildren ? 8 : 7)
+            var entries: [TarEntry] = []
+            entries.reserveCapacity(lines.count - 1)
+            for line in lines.dropFirst() {
+                entries.append(try reader.entry(UnsafeRawBufferPointer(rebasing: line), number: entries.count + 2))
+            }
+            return entries
         }
-        self.entries = entries
     }
 
     /// Entries whose path starts with `prefix`, in path order, at most `limit`, after the path `after`.
@@ -80,12 +74,6 @@ public struct ArchiveManifest: Sendable, Equatable {
     /// The last entry for each path (a path that appears again in an archive replaces itself).
     public var byPath: [String: TarEntry] {
         Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
-    }
-
-    /// `/a/b` → ["a", "b"], `/` → [], empty → unknown (names never hold a `/`).
-    static func children(_ field: Substring) -> [String]? {
-        guard !field.isEmpty else { return nil }
-        return field.split(separator: "/", omittingEmptySubsequences: true).map { unescape($0) }
     }
 
     static func escape(_ text: String) -> String {

@@ -12,18 +12,58 @@
 public struct BackupTree: Sendable {
     /// Sorted by path.
     public let entries: [TarEntry]
-    /// For each path, the index (into the chain) of the archive that holds its latest version.
-    public let sources: [String: Int]
+    /// For each of `entries`, the index (into the chain) of the archive that holds its latest version.
+    let entrySources: [Int]
 
     public init(chain: [ArchiveManifest]) {
-        var current: [String: (entry: TarEntry, source: Int)] = [:]
-        for (index, manifest) in chain.enumerated() {
-            let members = manifest.byPath
-            if index > 0 { Self.removeDeleted(from: &current, by: members) }
-            for (path, entry) in members { current[path] = (entry, index) }
+        if chain.count == 1, let only = chain.first {
+            let sorted = Self.latestSorted(only.entries)
+            entries = sorted
+            entrySources = Array(repeating: 0, count: sorted.count)
+            return
         }
-        entries = current.values.map(\.entry).sorted { $0.path < $1.path }
-        sources = current.mapValues(\.source)
+        // Entries are composed as (archive, index) pairs and sorted as indices: a TarEntry (four
+        // strings) moves once, into the result.
+        var current: [String: (source: Int, index: Int)] = [:]
+        current.reserveCapacity(chain.last?.entries.count ?? 0)
+        for (source, manifest) in chain.enumerated() {
+            if source > 0 {
+                let members = manifest.byPath
+                var composed = current.mapValues { (entry: chain[$0.source].entries[$0.index], source: $0.source) }
+                Self.removeDeleted(from: &composed, by: members)
+                current = current.filter { composed[$0.key] != nil }
+            }
+            for (index, entry) in manifest.entries.enumerated() { current[entry.path] = (source, index) }
+        }
+        let picked = Array(current.values)
+        let paths = picked.map { chain[$0.source].entries[$0.index].path }
+        let order = paths.indices.sorted { paths[$0] < paths[$1] }
+        entries = order.map { chain[picked[$0].source].entries[picked[$0].index] }
+        entrySources = order.map { picked[$0].source }
+    }
+
+    /// One archive's entries in path order, the last of each path kept (as tar leaves it), without
+    /// a dictionary: sorted as indices (the sort is stable, so ties stay in archive order).
+    static func latestSorted(_ entries: [TarEntry]) -> [TarEntry] {
+        let paths = entries.map(\.path)
+        var order = Array(paths.indices)
+        if !zip(paths, paths.dropFirst()).allSatisfy({ $0 < $1 }) {
+            order.sort { paths[$0] < paths[$1] }
+        }
+        var result: [TarEntry] = []
+        result.reserveCapacity(order.count)
+        for (position, index) in order.enumerated() {
+            if position + 1 < order.count, paths[order[position + 1]] == paths[index] { continue }
+            result.append(entries[index])
+        }
+        return result
+    }
+
+    /// The index (into the chain) of the archive holding `path`'s latest version.
+    public func source(of path: String) -> Int? {
+        let index = lowerBound(path)
+        guard index < entries.count, entries[index].path == path else { return nil }
+        return entrySources[index]
     }
 
     static func removeDeleted(from current: inout [String: (entry: TarEntry, source: Int)], by members: [String: TarEntry]) {

@@ -103,7 +103,7 @@ struct BackupFilesController: Sendable {
         guard let path = request.uri.queryParameters["path"].map(String.init) else { throw APIError.validation("path", "path is required") }
         try Self.checkMemberPath(path, field: "path")
         let (tree, chain) = try await self.tree(of: backup)
-        guard let entry = tree.entry(at: path), let source = tree.sources[path], chain.indices.contains(source) else {
+        guard let entry = tree.entry(at: path), let source = tree.source(of: path), chain.indices.contains(source) else {
             throw APIError.notFound("\(path) in backup \(Self.text(backup.id))")
         }
         guard entry.kind == .file else {

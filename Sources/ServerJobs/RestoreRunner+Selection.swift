@@ -25,7 +25,7 @@ extension RestoreRunner {
         let tree = BackupTree(chain: manifests)
         var selection = Array(repeating: [String](), count: chain.count)
         for path in Set(paths).sorted() {
-            guard let source = tree.sources[path], selection.indices.contains(source) else {
+            guard let source = tree.source(of: path), selection.indices.contains(source) else {
                 throw ServerJobError(.notFound, "\(path) is not in the backup", retryable: false)
             }
             selection[source].append(path)

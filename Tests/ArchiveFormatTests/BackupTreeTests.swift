@@ -49,13 +49,22 @@ import Testing
             #expect(Dictionary(uniqueKeysWithValues: composed.entries.map { ($0.path, $0.kind) }) == Self.tree(root), "after \(step)")
         }
         let composed = BackupTree(chain: manifests)
-        #expect(composed.sources["src/keep/new"] == 1, "added by the first incremental and unchanged since")
-        #expect(composed.sources["src/changed"] == 2 && composed.entry(at: "src/changed")?.size == 12)
-        #expect(composed.sources["src/fresh/y"] == 3 && composed.entry(at: "src/gone/b") == nil && composed.entry(at: "src/keep/a") == nil)
+        #expect(composed.source(of: "src/keep/new") == 1, "added by the first incremental and unchanged since")
+        #expect(composed.source(of: "src/changed") == 2 && composed.entry(at: "src/changed")?.size == 12)
+        #expect(composed.source(of: "src/fresh/y") == 3 && composed.entry(at: "src/gone/b") == nil && composed.entry(at: "src/keep/a") == nil)
         let changes = ManifestDiff(old: BackupTree(chain: Array(manifests.prefix(1))).manifest, new: composed.manifest)
         #expect(changes.added.map(\.path) == ["src/fresh", "src/fresh/y", "src/keep/new"])
         #expect(changes.removed.map(\.path) == ["src/gone", "src/gone/b", "src/keep/a"])
         #expect(changes.changed.map(\.path).contains("src/changed"))
+    }
+
+    @Test func oneArchiveComposesInPathOrderKeepingTheLastOfAPath() {
+        func entry(_ path: String, size: Int64) -> TarEntry { TarEntry(path: path, kind: .file, mode: 0o644, size: size, mtime: 0) }
+        let manifest = ArchiveManifest(entries: [entry("b", size: 1), entry("a/z", size: 2), entry("b", size: 3), entry("a", size: 4), entry("b", size: 5)])
+        let tree = BackupTree(chain: [manifest])
+        #expect(tree.entries.map(\.path) == ["a", "a/z", "b"])
+        #expect(tree.entry(at: "b")?.size == 5 && tree.source(of: "b") == 0 && tree.source(of: "c") == nil)
+        #expect(BackupTree(chain: [ArchiveManifest(entries: tree.entries)]).entries == tree.entries, "sorted input stays as it is")
     }
 
     @Test func manifestsKeepDumpDirectoryNames() throws {

@@ -48,13 +48,13 @@ import Testing
             let listed = try await BackupChainTests.remote("cd / && find \(ShellArgument.quote(member)) | sort").stdout
             let expected = listed.split(separator: "\n").map(String.init)
             #expect(tree.entries.map(\.path).sorted() == expected.sorted())
-            #expect(tree.sources[member + "/changed"] == 2 && tree.sources[member + "/keep/new"] == 1 && tree.sources[member + "/data"] == 0)
+            #expect(tree.source(of: member + "/changed") == 2 && tree.source(of: member + "/keep/new") == 1 && tree.source(of: member + "/data") == 0)
 
             // Each file's bytes from the archive holding its latest version: sealed full, plain and sealed incrementals.
             for name in ["data", "keep/new", "changed", "fresh/y"] {
                 let path = member + "/" + name
                 let entry = try #require(tree.entry(at: path))
-                let holder = chain[try #require(tree.sources[path])]
+                let holder = chain[try #require(tree.source(of: path))]
                 let bytes = try await Self.download(path, of: holder, sha256: entry.sha256, storage: storage, fixture: fixture)
                 let remote = try await BackupChainTests.remote("sha256sum \(ShellArgument.quote(source + "/" + name)) | cut -c1-64").stdout
                 #expect(sha256Hex(bytes) == remote.trimmingCharacters(in: .whitespacesAndNewlines), "\(name)")
