@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "JobQueue",
             dependencies: [
-                "RedisClient", "JSONSupport",
+                "RedisClient", "JSONSupport", "BlockingIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -186,6 +186,7 @@ let package = Package(
             name: "PlatformRuntime",
             dependencies: [
                 "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
+                "BlockingIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,7 +231,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records",
+                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -25,7 +25,7 @@ struct BackupFreshness {
             }
         }
         return periods.compactMap { serverId, entry -> Warning? in
-            let name = serverNames[serverId] ?? serverId.uuidString.lowercased()
+            let name = serverNames[serverId] ?? serverId.lowercasedString
             let every = Format.duration(entry.period)
             if let last = lastSuccess[serverId] {
                 guard now.timeIntervalSince(last) > entry.period else { return nil }

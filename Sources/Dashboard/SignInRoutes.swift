@@ -89,7 +89,7 @@ struct SignInRoutes: Sendable {
                 guard try await !users.hasActiveAdmin() else { return nil }
                 let user = try await users.create(username: username, email: email, password: password, role: .admin)
                 try await audit.record(userId: user.id, actor: user.username, action: "user.create", resourceType: "user",
-                                       resourceId: user.id.uuidString.lowercased(), outcome: .success, clientAddress: context.clientAddress,
+                                       resourceId: user.id.lowercasedString, outcome: .success, clientAddress: context.clientAddress,
                                        details: ["role": "admin", "via": "first-run setup"])
                 return user
             } ?? nil

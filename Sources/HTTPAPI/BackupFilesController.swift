@@ -169,5 +169,5 @@ struct BackupFilesController: Sendable {
         }
     }
 
-    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func text(_ id: UUID) -> String { id.lowercasedString }
 }

@@ -84,7 +84,7 @@ public struct BrowserSessions: Sendable {
 
     /// The CSRF token of a session: bound to the user and the session id, unguessable without the secret.
     public func csrfToken(userId: UUID, sessionId: String) -> String {
-        mac("session|\(userId.uuidString.lowercased())|\(sessionId)")
+        mac("session|\(userId.lowercasedString)|\(sessionId)")
     }
 
     /// The CSRF token of a form shown before anyone signs in (sign-in, first-run setup): bound to

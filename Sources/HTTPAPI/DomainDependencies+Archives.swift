@@ -10,7 +10,7 @@ extension DomainDependencies {
     func dataKey(for backup: Backup) async throws -> SymmetricKey? {
         guard backup.isEncrypted else { return nil }
         guard let archiveKeys else {
-            throw APIError(.conflict, code: "archive_sealed", "backup \(backup.id.uuidString.lowercased()) is encrypted and this process has no ENCRYPTION_KEY to open it")
+            throw APIError(.conflict, code: "archive_sealed", "backup \(backup.id.lowercasedString) is encrypted and this process has no ENCRYPTION_KEY to open it")
         }
         return try await archiveKeys.dataKey(for: backup, in: backups)
     }

@@ -70,5 +70,5 @@ struct DrillsController: Sendable {
         return APISuccess("restore drill", drill)
     }
 
-    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func text(_ id: UUID) -> String { id.lowercasedString }
 }

@@ -54,7 +54,7 @@ struct RecordsController: Sendable {
         let check = await ArchiveVerifier.verify(backup, in: domain.storage, dataKey: try await domain.dataKey(for: backup))
         withExtendedLifetime(slot) {}
         try await domain.backups.setVerification(id: backup.id, check.verified ? .verified : .failed, error: check.reason)
-        try await domain.audit.record(identity, "backup.verify", resource: backup.id.uuidString.lowercased(), ["verified": .bool(check.verified)])
+        try await domain.audit.record(identity, "backup.verify", resource: backup.id.lowercasedString, ["verified": .bool(check.verified)])
         guard let updated = try await domain.backups.find(id: backup.id) else { throw APIError.notFound("backup \(backup.id)") }
         return APISuccess(check.verified ? "backup verified" : "verification failed: \(check.reason ?? "")", updated)
     }
@@ -74,10 +74,10 @@ struct RecordsController: Sendable {
             }
         }
         if let paths = body.paths { try await BackupFilesController(domain: domain).checkSelection(paths, of: backup) }
-        let payload = ServerJobPayload(recordId: backup.id.uuidString.lowercased(), serverId: backup.serverId.uuidString.lowercased(),
+        let payload = ServerJobPayload(recordId: backup.id.lowercasedString, serverId: backup.serverId.lowercasedString,
                                        target: body.target, allowRootTarget: body.allowRootTarget, paths: body.paths)
-        let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().uuidString.lowercased(), payload: payload)
-        try await domain.audit.record(identity, "backup.restore", resource: backup.id.uuidString.lowercased(),
+        let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().lowercasedString, payload: payload)
+        try await domain.audit.record(identity, "backup.restore", resource: backup.id.lowercasedString,
                                       ["target": body.target.map(JSONValue.string) ?? .null, "paths": .int(Int64(body.paths?.count ?? 0))])
         return EditedResponse(status: .accepted, response: APISuccess("restore queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
@@ -95,8 +95,8 @@ struct RecordsController: Sendable {
         let removal = await domain.storage.removeArchive(of: backup, backups: domain.backups, logger: context.logger)
         var details: [String: JSONValue] = ["fileRemoved": .bool(removal.fileRemoved)]
         if case .kept(let reason) = removal { details["fileKept"] = .string(reason) }
-        try await domain.audit.record(identity, "backup.delete", resource: id.uuidString.lowercased(), .object(details))
-        details["id"] = .string(id.uuidString.lowercased())
+        try await domain.audit.record(identity, "backup.delete", resource: id.lowercasedString, .object(details))
+        details["id"] = .string(id.lowercasedString)
         return APISuccess(removal.fileRemoved || removal == .missing ? "backup deleted" : "backup deleted; its archive was left in place", .object(details))
     }
 

@@ -28,7 +28,7 @@ struct SchedulesController: Sendable {
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<ScheduleResource> {
         _ = try context.require(.viewer)
         let schedule = try await find(context)
-        return APISuccess("schedule \(schedule.id.uuidString.lowercased())", try resource(schedule))
+        return APISuccess("schedule \(schedule.id.lowercasedString)", try resource(schedule))
     }
 
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<ScheduleResource>> {
@@ -37,7 +37,7 @@ struct SchedulesController: Sendable {
         try await requireServer(definition.serverId)
         try await requireDrillHost(definition.drill)
         let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
-        try await domain.audit.record(identity, "schedule.create", resource: schedule.id.uuidString.lowercased(),
+        try await domain.audit.record(identity, "schedule.create", resource: schedule.id.lowercasedString,
                                       ["cron": .string(schedule.cron), "timezone": .string(schedule.timezone)])
         return EditedResponse(status: .created, response: APISuccess("schedule created", try resource(schedule)))
     }
@@ -60,9 +60,9 @@ struct SchedulesController: Sendable {
         if definition.serverId != current.serverId { try await requireServer(definition.serverId) }
         if definition.drill.serverId != current.drill.serverId { try await requireDrillHost(definition.drill) }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
-        try await domain.audit.record(identity, "schedule.update", resource: schedule.id.uuidString.lowercased(),
+        try await domain.audit.record(identity, "schedule.update", resource: schedule.id.lowercasedString,
                                       ["cron": .string(schedule.cron), "enabled": .bool(schedule.enabled),
-                                       "drillServerId": schedule.drill.serverId.map { .string($0.uuidString.lowercased()) } ?? .null])
+                                       "drillServerId": schedule.drill.serverId.map { .string($0.lowercasedString) } ?? .null])
         return APISuccess("schedule updated", try resource(schedule))
     }
 
@@ -70,8 +70,8 @@ struct SchedulesController: Sendable {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
         guard try await domain.schedules.delete(id: id) else { throw APIError.notFound("schedule \(id)") }
-        try await domain.audit.record(identity, "schedule.delete", resource: id.uuidString.lowercased())
-        return APISuccess("schedule deleted; its backups stay", ["id": .string(id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "schedule.delete", resource: id.lowercasedString)
+        return APISuccess("schedule deleted; its backups stay", ["id": .string(id.lowercasedString)])
     }
 
     /// Runs the schedule's backup now, as one of its own (its retention applies).
@@ -83,8 +83,8 @@ struct SchedulesController: Sendable {
             id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: now), schedule: schedule, dueAt: now,
             metadata: ["trigger": "run-now", "requestedBy": .string(identity.username)])
         let jobId = try await domain.launcher.enqueueScheduled(backup)
-        try await domain.audit.record(identity, "schedule.run", resource: schedule.id.uuidString.lowercased(),
-                                      ["backupId": .string(backup.id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "schedule.run", resource: schedule.id.lowercasedString,
+                                      ["backupId": .string(backup.id.lowercasedString)])
         return EditedResponse(status: .accepted, response: APISuccess("scheduled backup queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
 
@@ -95,13 +95,13 @@ struct SchedulesController: Sendable {
     }
 
     private func requireServer(_ id: UUID) async throws {
-        guard try await domain.servers.find(id: id) != nil else { throw APIError.validation("serverId", "no server has id \(id.uuidString.lowercased())") }
+        guard try await domain.servers.find(id: id) != nil else { throw APIError.validation("serverId", "no server has id \(id.lowercasedString)") }
     }
 
     private func requireDrillHost(_ drill: RestoreDrillPolicy) async throws {
         guard let host = drill.serverId else { return }
         guard try await domain.servers.find(id: host) != nil else {
-            throw APIError.validation("drill.serverId", "no server has id \(host.uuidString.lowercased())")
+            throw APIError.validation("drill.serverId", "no server has id \(host.lowercasedString)")
         }
     }
 

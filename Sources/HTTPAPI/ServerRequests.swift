@@ -93,7 +93,7 @@ struct JobAccepted: Encodable, Sendable {
     var jobId: String
 
     init(recordId: UUID, jobId: String) {
-        self.recordId = recordId.uuidString.lowercased()
+        self.recordId = recordId.lowercasedString
         self.jobId = jobId
     }
 }

@@ -34,7 +34,7 @@ struct ServersController: Sendable {
         let identity = try context.require(.admin)
         let body = try await request.decodeJSON(as: CreateServerRequest.self, context: context)
         let server = try await domain.servers.create(try body.validated())
-        try await domain.audit.record(identity, "server.create", resource: server.id.uuidString.lowercased(), ["name": .string(server.name)])
+        try await domain.audit.record(identity, "server.create", resource: server.id.lowercasedString, ["name": .string(server.name)])
         return EditedResponse(status: .created, response: APISuccess("server \(server.name) created", server))
     }
 
@@ -56,7 +56,7 @@ struct ServersController: Sendable {
         let updated = try await domain.servers.update(
             id: id, name: body.name, host: body.host, port: body.port, username: body.username, authType: authType,
             credential: body.credential, tags: body.tags, description: body.description)
-        try await domain.audit.record(identity, "server.update", resource: id.uuidString.lowercased(), ["credentialChanged": .bool(body.credential != nil)])
+        try await domain.audit.record(identity, "server.update", resource: id.lowercasedString, ["credentialChanged": .bool(body.credential != nil)])
         return APISuccess("server \(updated.name) updated", updated)
     }
 
@@ -64,8 +64,8 @@ struct ServersController: Sendable {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
         guard try await domain.servers.delete(id: id) else { throw APIError.notFound("server \(id)") }
-        try await domain.audit.record(identity, "server.delete", resource: id.uuidString.lowercased())
-        return APISuccess("server deleted", ["id": .string(id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "server.delete", resource: id.lowercasedString)
+        return APISuccess("server deleted", ["id": .string(id.lowercasedString)])
     }
 
     @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> APISuccess<ConnectionTestResult> {
@@ -77,7 +77,7 @@ struct ServersController: Sendable {
         } catch {
             // The test ran and has an answer: the server is not reachable with these settings.
             try await domain.servers.recordCheck(id: server.id, online: false, error: error.message)
-            try await domain.audit.record(identity, "server.test", resource: server.id.uuidString.lowercased(), outcome: .failure)
+            try await domain.audit.record(identity, "server.test", resource: server.id.lowercasedString, outcome: .failure)
             let outcome = error.connectionOutcome ?? (error.code == .authentication ? .authFailed : .other)
             return APISuccess("could not connect to \(server.name)", ConnectionTestResult(
                 reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: nil, pinned: false))
@@ -85,7 +85,7 @@ struct ServersController: Sendable {
         let fingerprint = await session.hostKeyFingerprint
         await session.close()
         try await domain.servers.recordCheck(id: server.id, online: true, error: nil)
-        try await domain.audit.record(identity, "server.test", resource: server.id.uuidString.lowercased())
+        try await domain.audit.record(identity, "server.test", resource: server.id.lowercasedString)
         return APISuccess("connected to \(server.name)", ConnectionTestResult(
             reachable: true, outcome: SSHConnectionOutcome.ok.rawValue, message: nil, hostKeyFingerprint: fingerprint,
             pinned: server.hostKeyFingerprint == nil))
@@ -98,7 +98,7 @@ struct ServersController: Sendable {
         let body = try request.validated()
         let (record, jobId) = try await domain.launcher.startBackup(serverId: server.id, paths: body.paths, exclusions: body.exclusions,
                                                                    compression: body.compression, type: try request.requestedType())
-        try await domain.audit.record(identity, "backup.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "backup.start", resource: record.id.lowercasedString, ["serverId": .string(server.id.lowercasedString)])
         return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
@@ -110,7 +110,7 @@ struct ServersController: Sendable {
             throw APIError.validation("scanType", "scanType must be quick, full, services or filesystems")
         }
         let (record, jobId) = try await domain.launcher.startScan(serverId: server.id, type: type)
-        try await domain.audit.record(identity, "scan.start", resource: record.id.uuidString.lowercased(), ["serverId": .string(server.id.uuidString.lowercased())])
+        try await domain.audit.record(identity, "scan.start", resource: record.id.lowercasedString, ["serverId": .string(server.id.lowercasedString)])
         return EditedResponse(status: .accepted, response: APISuccess("scan queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
@@ -120,7 +120,7 @@ struct ServersController: Sendable {
         let body = try await request.decodeJSON(as: UpdateRequestBody.self, context: context)
         guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
         let (record, jobId) = try await domain.launcher.startUpdate(serverId: server.id, mode: mode)
-        try await domain.audit.record(identity, "update.start", resource: record.id.uuidString.lowercased(), ["mode": .string(mode.rawValue)])
+        try await domain.audit.record(identity, "update.start", resource: record.id.lowercasedString, ["mode": .string(mode.rawValue)])
         return EditedResponse(status: .accepted, response: APISuccess("update \(mode.rawValue) queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 

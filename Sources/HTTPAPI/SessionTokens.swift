@@ -53,7 +53,7 @@ public struct SessionTokens: Sendable {
     public func issue(for user: User, sessionId: String? = nil, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expires = issued.addingTimeInterval(Double(lifetime.components.seconds))
-        let claims = Claims(sub: .init(value: user.id.uuidString.lowercased()), usr: user.username, ver: user.sessionVersion, sid: sessionId,
+        let claims = Claims(sub: .init(value: user.id.lowercasedString), usr: user.username, ver: user.sessionVersion, sid: sessionId,
                             iat: .init(value: issued), nbf: .init(value: issued), exp: .init(value: expires))
         return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }

@@ -58,7 +58,7 @@ struct UsersController: Sendable {
         guard let role = UserRole(rawValue: body.role) else { throw APIError.validation("role", "role must be admin, operator or viewer") }
         guard body.password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
         let user = try await users.create(username: body.username, email: body.email, password: body.password, role: role)
-        try await audit.record(identity, "user.create", resource: user.id.uuidString.lowercased(), ["role": .string(role.rawValue)])
+        try await audit.record(identity, "user.create", resource: user.id.lowercasedString, ["role": .string(role.rawValue)])
         return EditedResponse(status: .created, response: APISuccess("user \(user.username) created", user))
     }
 
@@ -84,7 +84,7 @@ struct UsersController: Sendable {
         if let active = body.active { changes["active"] = .bool(active) }
         if body.password != nil { changes["password"] = "changed" }
         identityCache?.invalidateAll()
-        try await audit.record(identity, "user.update", resource: id.uuidString.lowercased(), .object(changes))
+        try await audit.record(identity, "user.update", resource: id.lowercasedString, .object(changes))
         return APISuccess("user \(user.username) updated", user)
     }
 
@@ -94,8 +94,8 @@ struct UsersController: Sendable {
         guard id != identity.userId else { throw APIError(.conflict, code: "self_delete", "you cannot delete your own account") }
         guard try await users.delete(id: id) else { throw APIError.notFound("user \(id)") }
         identityCache?.invalidateAll()
-        try await audit.record(identity, "user.delete", resource: id.uuidString.lowercased())
-        return APISuccess("user deleted", ["id": .string(id.uuidString.lowercased())])
+        try await audit.record(identity, "user.delete", resource: id.lowercasedString)
+        return APISuccess("user deleted", ["id": .string(id.lowercasedString)])
     }
 
     @Sendable func tokens(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[APIToken]> {
@@ -110,7 +110,7 @@ struct UsersController: Sendable {
         if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.validation("expiresInDays", "expiresInDays must be 1 to 3650") }
         guard try await users.find(id: userId) != nil else { throw APIError.notFound("user \(userId)") }
         let created = try await users.createToken(userId: userId, name: body.name, expiresAt: body.expiresInDays.map { Date(timeIntervalSinceNow: Double($0) * 86_400) })
-        try await audit.record(identity, "token.create", resource: created.record.id.uuidString.lowercased(), ["name": .string(body.name)])
+        try await audit.record(identity, "token.create", resource: created.record.id.lowercasedString, ["name": .string(body.name)])
         return EditedResponse(status: .created, response: APISuccess("token created; it is shown only now", CreatedToken(token: created.token, record: created.record)))
     }
 
@@ -119,7 +119,7 @@ struct UsersController: Sendable {
         let id = try Paging.uuid(context, "id")
         guard try await users.revokeToken(id: id) else { throw APIError.notFound("active token \(id)") }
         identityCache?.invalidateAll()
-        try await audit.record(identity, "token.revoke", resource: id.uuidString.lowercased())
-        return APISuccess("token revoked", ["id": .string(id.uuidString.lowercased())])
+        try await audit.record(identity, "token.revoke", resource: id.lowercasedString)
+        return APISuccess("token revoked", ["id": .string(id.lowercasedString)])
     }
 }

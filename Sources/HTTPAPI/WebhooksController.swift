@@ -31,7 +31,7 @@ struct WebhooksController: Sendable {
             .validated(creating: true, addressGuard: webhooks.addressGuard)
         guard let url = body.url, let events = body.events else { throw APIError.validation("url", "url and events are required") }
         let created = try await webhooks.webhooks.create(url: url, events: events, format: body.format ?? .json, enabled: body.enabled ?? true)
-        try await audit.record(identity, "webhook.create", resource: created.webhook.id.uuidString.lowercased(), Self.details(created.webhook))
+        try await audit.record(identity, "webhook.create", resource: created.webhook.id.lowercasedString, Self.details(created.webhook))
         return EditedResponse(status: .created, response: APISuccess(
             "webhook created; keep its secret now, it is not shown again", CreatedWebhookResource(webhook: created.webhook, secret: created.secretHex)))
     }
@@ -47,7 +47,7 @@ struct WebhooksController: Sendable {
         let body = try await request.decodeJSON(as: WebhookRequestBody.self, context: context)
             .validated(creating: false, addressGuard: webhooks.addressGuard)
         let updated = try await webhooks.webhooks.update(id: id, url: body.url, events: body.events, format: body.format, enabled: body.enabled)
-        try await audit.record(identity, "webhook.update", resource: id.uuidString.lowercased(), Self.details(updated))
+        try await audit.record(identity, "webhook.update", resource: id.lowercasedString, Self.details(updated))
         return APISuccess("webhook updated", updated)
     }
 
@@ -55,8 +55,8 @@ struct WebhooksController: Sendable {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
         guard try await webhooks.webhooks.delete(id: id) else { throw APIError.notFound("webhook \(id)") }
-        try await audit.record(identity, "webhook.delete", resource: id.uuidString.lowercased())
-        return APISuccess("webhook deleted with its deliveries", ["id": .string(id.uuidString.lowercased())])
+        try await audit.record(identity, "webhook.delete", resource: id.lowercasedString)
+        return APISuccess("webhook deleted with its deliveries", ["id": .string(id.lowercasedString)])
     }
 
     @Sendable func deliveries(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<WebhookDelivery>> {

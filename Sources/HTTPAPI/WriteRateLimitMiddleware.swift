@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Records
 import RedisClient
 
 /// Limits writes (POST, PUT, PATCH, DELETE) per caller across every instance: a Redis counter per
@@ -20,7 +21,7 @@ public struct WriteRateLimitMiddleware: RouterMiddleware {
         guard [.post, .put, .patch, .delete].contains(request.method), let identity = context.identity else {
             return try await next(request, context)
         }
-        let hits = try await counter.hit("\(prefix):rate:\(identity.userId.uuidString.lowercased())", window: .seconds(60))
+        let hits = try await counter.hit("\(prefix):rate:\(identity.userId.lowercasedString)", window: .seconds(60))
         if hits.count > limitPerMinute {
             throw RedisWindowCounter.tooMany("rate_limited", "more than \(limitPerMinute) writes a minute", retryAfter: hits.retryAfterSeconds)
         }

@@ -1,3 +1,4 @@
+import BlockingIO
 import RedisClient
 
 /// One entry of the queue's event stream (`<prefix>:<queue>:events`).
@@ -40,7 +41,7 @@ public struct QueueEvents: Sendable {
 
     /// Events after `lastId`, waiting up to `timeout` on `connection` (a dedicated one: it blocks).
     public func wait(after lastId: String, on connection: RedisConnection, timeout: Duration, count: Int = 1000) async throws -> [QueueEvent] {
-        let milliseconds = Int(timeout.components.seconds * 1000) + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(timeout.wholeMilliseconds)
         let reply = try await queue.redis.blockingCommand(on: connection, [
             "XREAD", "COUNT", RedisArgument(count), "BLOCK", RedisArgument(max(1, milliseconds)), "STREAMS",
             RedisArgument(queue.keys.key("events")), RedisArgument(lastId),

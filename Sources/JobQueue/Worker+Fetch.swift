@@ -1,3 +1,4 @@
+import BlockingIO
 import Logging
 import RedisClient
 
@@ -82,7 +83,6 @@ extension Worker {
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        Int(duration.wholeMilliseconds)
     }
 }

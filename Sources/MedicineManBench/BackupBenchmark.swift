@@ -1,10 +1,11 @@
 import ArgumentParser
+import BlockingIO
 import Crypto
 import Foundation
 import Logging
 import Records
-import ServerJobs
 import SSHClient
+import ServerJobs
 
 /// Backup throughput over SSH against the OpenSSH client doing the same work in the same run:
 /// `ssh host 'tar czf - DIR' > file`.
@@ -115,7 +116,7 @@ struct BackupBenchmark: AsyncParsableCommand {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.inSeconds
     }
 
     static func shell(_ command: String) throws -> Int32 {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockingIO
 import Foundation
 import JobQueue
 import NIOCore
@@ -136,7 +137,7 @@ struct EventStreamBenchmark: AsyncParsableCommand {
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        duration.inMilliseconds
     }
 
     static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {

@@ -1,9 +1,10 @@
 import ArgumentParser
+import BlockingIO
 import Foundation
 import Logging
 import Records
-import ServerJobs
 import SSHClient
+import ServerJobs
 
 /// An incremental backup of a tree after a small share of it changed, beside a full backup of the
 /// same tree in the same run: seconds and bytes stored.
@@ -43,8 +44,7 @@ struct IncrementalBenchmark: AsyncParsableCommand {
             let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: codec, tarSnapshot: snapshot)
             let started = ContinuousClock.now
             let outcome = try await runner.run(request, on: session) { _ in }
-            let elapsed = ContinuousClock.now - started
-            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, outcome)
+            return ((ContinuousClock.now - started).inSeconds, outcome)
         }
         let full = try await backUp(snapshot: [])
         let changed = max(1, megabytes * changedPercent / 100)

@@ -1,5 +1,6 @@
 import ArchiveFormat
 import ArgumentParser
+import BlockingIO
 import Foundation
 import Records
 import ServerJobs
@@ -17,7 +18,7 @@ struct ManifestListingBenchmark: AsyncParsableCommand {
     @Option(help: "Scratch directory.") var output = NSTemporaryDirectory()
 
     func run() async throws {
-        let root = output + "/manifest-bench-" + UUID().uuidString.lowercased()
+        let root = output + "/manifest-bench-" + UUID().lowercasedString
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let storage = BackupStorage(root: root)
@@ -50,8 +51,7 @@ struct ManifestListingBenchmark: AsyncParsableCommand {
             guard let manifest = try await storage.manifest(of: backup, dataKey: nil) else { throw ValidationError("no manifest was stored") }
             let tree = BackupTree(chain: [manifest])
             listed = tree.listing(prefix: "srv/data/d050/", limit: limit).count
-            let elapsed = ContinuousClock.now - started
-            timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            timings.append((ContinuousClock.now - started).inMilliseconds)
         }
         timings.sort()
         let median = timings[timings.count / 2]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockingIO
 import Foundation
 import JobQueue
 import Synchronization
@@ -77,6 +78,6 @@ struct ThroughputBenchmark: AsyncParsableCommand {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.inSeconds
     }
 }

@@ -27,7 +27,7 @@ struct UserCommand: AsyncParsableCommand {
                 try await UserRepository(database: resources.postgres).create(
                     username: username, email: email, password: secret, role: UserRole(rawValue: role) ?? .viewer)
             }
-            print(user.id.uuidString.lowercased())
+            print(user.id.lowercasedString)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BlockingIO
 import JobQueue
 
 /// `notify-queue`: one job per delivery (job id = delivery id, data = ids only), so deliveries
@@ -44,7 +45,7 @@ public struct WebhookDeliverySettings: Sendable {
 
     /// Completed deliveries' jobs are kept a day (the deliveries table keeps the record), failed ones 7 days.
     public var jobOptions: JobOptions {
-        let milliseconds = Int(backoff.components.seconds) * 1000 + Int(backoff.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(backoff.wholeMilliseconds)
         return JobOptions(attempts: attempts, backoff: .exponential(max(1, milliseconds)),
                           removeOnComplete: .policy(age: 86_400, count: 1000, limit: nil),
                           removeOnFail: .policy(age: 7 * 86_400, count: nil, limit: nil))

@@ -18,7 +18,7 @@ public enum WebhookBody {
             body = ["text": .string("MedicineMan: " + slackEscaped(summary))]
         case .json:
             body = [
-                "id": .string(delivery.id.uuidString.lowercased()), "event": .string(delivery.event),
+                "id": .string(delivery.id.lowercasedString), "event": .string(delivery.event),
                 "occurredAt": delivery.payload["occurredAt"] ?? .null, "summary": .string(summary),
                 "data": delivery.payload["data"] ?? .object([:]),
             ]

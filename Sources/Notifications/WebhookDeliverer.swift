@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BlockingIO
 import Foundation
 import JobQueue
 import Logging
@@ -29,8 +30,7 @@ public struct WebhookDeliverer: Sendable {
         self.onResult = onResult
         self.logger = logger
         addressGuard = WebhookAddressGuard(allowPrivate: settings.allowPrivateTargets)
-        let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout.components.seconds) * 1_000_000_000
-                                                 + settings.requestTimeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount.nanoseconds(settings.requestTimeout.wholeNanoseconds)
         // No redirects: a 3xx is the receiver's answer (a redirect could lead past the address check).
         requestTimeout = timeout
         let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
@@ -88,7 +88,7 @@ public struct WebhookDeliverer: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "MedicineMan-Webhook/1")
         request.headers.add(name: WebhookSignature.eventHeader, value: delivery.event)
-        request.headers.add(name: WebhookSignature.deliveryHeader, value: deliveryId.uuidString.lowercased())
+        request.headers.add(name: WebhookSignature.deliveryHeader, value: deliveryId.lowercasedString)
         request.headers.add(name: WebhookSignature.timestampHeader, value: String(timestamp))
         request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -109,7 +109,7 @@ public struct WebhookDeliverer: Sendable {
         }
         try await deliveries.recordAttempt(id: deliveryId, status: .delivered, responseCode: code, error: nil)
         onResult(delivery.event, .delivered)
-        return ["deliveryId": .string(deliveryId.uuidString.lowercased()), "responseCode": .int(Int64(code))]
+        return ["deliveryId": .string(deliveryId.lowercasedString), "responseCode": .int(Int64(code))]
     }
 
     /// Records a failed attempt and hands it back to the queue (which retries unless it was the last).

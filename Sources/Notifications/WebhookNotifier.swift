@@ -41,8 +41,8 @@ public struct WebhookNotifier: Notifier {
     /// Adds the delivery's job (a second add of the same id is a no-op) and marks the row enqueued.
     func enqueue(_ delivery: WebhookDelivery) async throws {
         var options = settings.jobOptions
-        options.jobId = delivery.id.uuidString.lowercased()
-        let job = WebhookDeliveryJob(deliveryId: delivery.id.uuidString.lowercased(), webhookId: delivery.webhookId.uuidString.lowercased())
+        options.jobId = delivery.id.lowercasedString
+        let job = WebhookDeliveryJob(deliveryId: delivery.id.lowercasedString, webhookId: delivery.webhookId.lowercasedString)
         try await queue.add(NotifyQueue.jobName, data: try JSONValue(encoding: job), options: options)
         try await deliveries.markEnqueued(id: delivery.id)
     }

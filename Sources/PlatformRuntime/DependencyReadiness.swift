@@ -1,3 +1,4 @@
+import BlockingIO
 import HTTPAPI
 import PostgresClient
 import RedisClient
@@ -72,8 +73,7 @@ public struct DependencyReadiness: ReadinessChecking {
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 10).rounded() / 10
+        (duration.inMilliseconds * 10).rounded() / 10
     }
 
     struct ProbeFailure: Error {

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 
 /// Where and how to reach PostgreSQL.
@@ -72,7 +73,6 @@ public struct PostgresConfiguration: Sendable {
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        Int(duration.wholeMilliseconds)
     }
 }

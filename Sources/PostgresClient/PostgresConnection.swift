@@ -13,8 +13,6 @@ public actor PostgresConnection {
     let logger: Logger
     private let executor: DedicatedThreadExecutor
     private var connection: OpaquePointer?
-    /// Open transaction depth; a lost connection resets it.
-    private(set) var inTransaction = false
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -40,7 +38,6 @@ public actor PostgresConnection {
     public func close() {
         if let connection { PQfinish(connection) }
         connection = nil
-        inTransaction = false
     }
 
     /// Runs one parameterised statement (`$1`, `$2`, ...) and returns its rows.
@@ -97,14 +94,11 @@ public actor PostgresConnection {
         _ body: @Sendable (isolated PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try query("BEGIN")
-        inTransaction = true
         do {
             let result = try await body(self)
             try query("COMMIT")
-            inTransaction = false
             return result
         } catch {
-            inTransaction = false
             if isConnected {
                 do { try query("ROLLBACK") } catch { logger.warning("rollback failed", metadata: ["error": "\(error)"]) }
             }

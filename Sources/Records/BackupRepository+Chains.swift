@@ -37,7 +37,7 @@ extension BackupRepository {
         while let current = next {
             guard chain.count <= 10_000 else { throw RecordError(.invalid, field: "backup", "the backup chain of \(id) does not end") }
             guard let backup = try await find(id: current), backup.status == .completed else {
-                throw RecordError(.conflict, field: "backup", "backup \(current.uuidString.lowercased()) in the chain of \(id.uuidString.lowercased()) is missing or not completed; the chain cannot be restored")
+                throw RecordError(.conflict, field: "backup", "backup \(current.lowercasedString) in the chain of \(id.lowercasedString) is missing or not completed; the chain cannot be restored")
             }
             chain.append(backup)
             next = backup.baseBackupId

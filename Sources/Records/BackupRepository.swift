@@ -182,7 +182,7 @@ public struct BackupRepository: Sendable {
         let dependents = try await dependents(of: id)
         if let first = dependents.first {
             throw RecordError(.conflict, field: "backup",
-                              "backup \(id.uuidString.lowercased()) is the base of \(dependents.count) incremental backup(s) (\(first.uuidString.lowercased())\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted")
+                              "backup \(id.lowercasedString) is the base of \(dependents.count) incremental backup(s) (\(first.lowercasedString)\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted")
         }
         return try await lifecycle.delete(id: id)
     }

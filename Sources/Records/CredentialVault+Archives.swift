@@ -16,6 +16,6 @@ extension CredentialVault {
     }
 
     private static func archiveAssociatedData(_ backupId: UUID) -> [UInt8] {
-        Array("medicineman archive data key v1:\(backupId.uuidString.lowercased())".utf8)
+        Array("medicineman archive data key v1:\(backupId.lowercasedString)".utf8)
     }
 }

@@ -19,6 +19,6 @@ extension CredentialVault {
     }
 
     private static func webhookAssociatedData(_ webhookId: UUID) -> [UInt8] {
-        Array("medicineman webhook secret v1:\(webhookId.uuidString.lowercased())".utf8)
+        Array("medicineman webhook secret v1:\(webhookId.lowercasedString)".utf8)
     }
 }

@@ -79,6 +79,6 @@ public struct CredentialVault: Sendable {
     public func isCurrent(_ sealed: SealedCredential) -> Bool { sealed.keyId == currentKey.id }
 
     private static func associatedData(_ serverId: UUID) -> [UInt8] {
-        Array("medicineman server credential v1:\(serverId.uuidString.lowercased())".utf8)
+        Array("medicineman server credential v1:\(serverId.lowercasedString)".utf8)
     }
 }

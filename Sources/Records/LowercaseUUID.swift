@@ -46,3 +46,8 @@ extension KeyedDecodingContainer {
         LowercaseOptionalUUID(wrappedValue: try decodeIfPresent(UUID.self, forKey: key))
     }
 }
+
+extension UUID {
+    /// The canonical lowercase text (RFC 9562), as ids appear in rows' JSON, job ids and keys.
+    public var lowercasedString: String { uuidString.lowercased() }
+}

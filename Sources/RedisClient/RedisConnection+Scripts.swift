@@ -23,14 +23,6 @@ extension RedisConnection {
         return replies
     }
 
-    /// SCRIPT LOAD; checks that Redis computed the same SHA1.
-    public func loadScript(_ script: RedisScript) throws(RedisError) {
-        let reply = try command(["SCRIPT", "LOAD", RedisArgument(script.source)])
-        guard reply.string == script.sha1 else {
-            throw RedisError(.unexpectedReply, "SCRIPT LOAD of \(script.name) returned \(reply.string ?? "nothing"), expected \(script.sha1)")
-        }
-    }
-
     static func evalShaCommand(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument]) -> [RedisArgument] {
         scriptCommand(["EVALSHA", RedisArgument(script.sha1)], keys: keys, arguments: arguments)
     }

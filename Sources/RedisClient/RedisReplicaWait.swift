@@ -1,3 +1,5 @@
+import BlockingIO
+
 /// `WAIT numreplicas timeout` after a write: the call returns once that many replicas have the
 /// write (or the timeout passed). Redis replicates asynchronously, so a master that dies right
 /// after acknowledging a write may take it along; a write a replica confirmed survives that
@@ -12,7 +14,6 @@ public struct RedisReplicaWait: Sendable, Equatable {
     }
 
     var command: [RedisArgument] {
-        let (seconds, attoseconds) = timeout.components
-        return ["WAIT", RedisArgument(replicas), RedisArgument(max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)))]
+        ["WAIT", RedisArgument(replicas), RedisArgument(max(1, Int(timeout.wholeMilliseconds)))]
     }
 }

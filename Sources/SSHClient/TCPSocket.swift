@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import BlockingIO
 import Glibc
 #endif
 
@@ -72,9 +73,7 @@ enum TCPSocket {
     }
 
     static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
-        let (seconds, attoseconds) = (deadline - .now).components
-        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(0, total))
+        Int32(clamping: max(0, (deadline - .now).wholeMilliseconds))
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

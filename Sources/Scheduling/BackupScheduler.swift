@@ -110,14 +110,14 @@ public struct BackupScheduler: Service {
             var details: [String: JSONValue] = [
                 "skipped": .int(Int64(catchUp.skipped)), "firstSkipped": .string(due.ISO8601Format()),
                 "lastSkipped": .string((catchUp.lastSkipped ?? due).ISO8601Format()),
-                "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.uuidString.lowercased()),
+                "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.lowercasedString),
             ]
             _ = try? await audit.record(userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
-                                        resourceId: schedule.id.uuidString.lowercased(), outcome: .success, details: .object(details))
-            details["scheduleId"] = .string(schedule.id.uuidString.lowercased())
-            details["serverId"] = .string(schedule.serverId.uuidString.lowercased())
+                                        resourceId: schedule.id.lowercasedString, outcome: .success, details: .object(details))
+            details["scheduleId"] = .string(schedule.id.lowercasedString)
+            details["serverId"] = .string(schedule.serverId.lowercasedString)
             await notifier.notify(NotificationEvent(
-                .scheduleSkipped, summary: "Backup schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron)) missed \(catchUp.skipped) run(s) "
+                .scheduleSkipped, summary: "Backup schedule \(schedule.id.lowercasedString) (\(schedule.cron)) missed \(catchUp.skipped) run(s) "
                     + "while no scheduler ran; the latest one runs now", data: .object(details)))
         }
         return won

@@ -66,11 +66,11 @@ public struct NotificationWatch: Service {
                 let since = lastSuccess ?? schedule.createdAt
                 guard now.timeIntervalSince(since) > ScheduleTiming.overdueAfter(period: period) else { continue }
                 let episode = String(Int64(since.timeIntervalSince1970 * 1000))
-                let key = "\(options.keyPrefix):notify:backup-overdue:\(schedule.id.uuidString.lowercased())"
+                let key = "\(options.keyPrefix):notify:backup-overdue:\(schedule.id.lowercasedString)"
                 guard try await swap(key, to: episode, expiring: options.episodeMemory) != episode else { continue }
                 let last = lastSuccess.map { "the last success was \($0.ISO8601Format())" } ?? "it never succeeded"
                 await notifier.notify(NotificationEvent(.backupOverdue, summary: "Backups of \(server) are overdue: \(last)", data: [
-                    "scheduleId": .string(schedule.id.uuidString.lowercased()), "serverId": .string(schedule.serverId.uuidString.lowercased()),
+                    "scheduleId": .string(schedule.id.lowercasedString), "serverId": .string(schedule.serverId.lowercasedString),
                     "server": .string(server), "cron": .string(schedule.cron), "timezone": .string(schedule.timezone),
                     "lastSuccessAt": lastSuccess.map { .string($0.ISO8601Format()) } ?? .null,
                     "periodSeconds": .int(Int64(period)), "overdueAfterSeconds": .int(Int64(ScheduleTiming.overdueAfter(period: period))),

@@ -81,7 +81,7 @@ public struct RecordReconciler: Service {
 
     /// Why the record can no longer finish, or nil while its job may still finish it.
     static func failureReason(of entry: RecordLedger.Entry, queues: [Queue]) async throws -> String? {
-        guard let found = try await Queue.findJob(entry.id.uuidString.lowercased(), in: queues) else {
+        guard let found = try await Queue.findJob(entry.id.lowercasedString, in: queues) else {
             return "its job no longer exists (removed, or lost with Redis's data); start it again"
         }
         if found.state == .failed { return found.job.failedReason ?? "its job failed" }

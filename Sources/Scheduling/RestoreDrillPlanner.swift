@@ -66,7 +66,7 @@ public struct RestoreDrillPlanner: Service {
         let cutoff = now.addingTimeInterval(-Double(options.enqueueAfter.components.seconds))
         let queues = [dispatcher.queue(ServerJobName.drill.queue)].compactMap { $0 }
         for drill in try await drills.unfinished(createdBefore: cutoff) {
-            let jobId = drill.id.uuidString.lowercased()
+            let jobId = drill.id.lowercasedString
             if let found = try await Queue.findJob(jobId, in: queues) {
                 guard found.state == .failed else { continue }
                 try await drills.finish(id: drill.id, counts: nil, error: found.job.failedReason ?? "its job failed")

@@ -34,7 +34,7 @@ public struct ArchiveKeys: Sendable {
     public func dataKey(for backup: Backup, in backups: BackupRepository) async throws(RecordError) -> SymmetricKey? {
         guard backup.isEncrypted else { return nil }
         guard let sealed = try await backups.sealedDataKey(id: backup.id) else {
-            throw RecordError(.invalid, field: "backup", "backup \(backup.id.uuidString.lowercased()) is encrypted but its data key is missing")
+            throw RecordError(.invalid, field: "backup", "backup \(backup.id.lowercasedString) is encrypted but its data key is missing")
         }
         return try vault.openArchiveKey(sealed, backupId: backup.id)
     }

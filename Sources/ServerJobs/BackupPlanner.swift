@@ -38,10 +38,10 @@ public struct BackupPlanner: Sendable {
         do {
             chain = try await backups.chain(endingAt: head.backup.id)
         } catch {
-            return full("the chain of \(head.backup.id.uuidString.lowercased()) is broken: \(error.message)")
+            return full("the chain of \(head.backup.id.lowercasedString) is broken: \(error.message)")
         }
         guard let first = chain.first, first.backupType == .full, chain.allSatisfy({ $0.verification != .failed && $0.filePath != nil }) else {
-            return full("a backup in the chain of \(head.backup.id.uuidString.lowercased()) failed verification or lost its archive")
+            return full("a backup in the chain of \(head.backup.id.lowercasedString) failed verification or lost its archive")
         }
         guard chain.count < Self.maxChainLength else { return full("the chain reached \(Self.maxChainLength) backups") }
         if let days = fullEveryDays, let started = first.completedAt, now.timeIntervalSince(started) >= Double(days) * 86_400 {

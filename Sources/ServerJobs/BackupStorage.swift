@@ -40,8 +40,8 @@ public struct BackupStorage: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         let parts = calendar.dateComponents([.year, .month], from: date)
-        let relative = backup.serverId.uuidString.lowercased() + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
-            + backup.id.uuidString.lowercased() + Self.suffix(backup.compression)
+        let relative = backup.serverId.lowercasedString + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
+            + backup.id.lowercasedString + Self.suffix(backup.compression)
         return relative
     }
 

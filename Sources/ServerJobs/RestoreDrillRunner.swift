@@ -18,7 +18,7 @@ public struct RestoreDrillRunner: Sendable {
 
     public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
                     on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
-        let label = RestoreTarget.drillLabelPrefix + drillId.uuidString.lowercased()
+        let label = RestoreTarget.drillLabelPrefix + drillId.lowercasedString
         try await Self.removeLeftovers(on: session)
         let directory = try await RestoreTarget.prepare(target: nil, allowRoot: false, label: label, on: session)
         let outcome: Result<RestoredTreeCheck, ServerJobError>

@@ -18,7 +18,7 @@ extension RestoreRunner {
         var manifests: [ArchiveManifest] = []
         for backup in chain {
             guard let manifest = try await storage.manifest(of: backup, dataKey: dataKeys[backup.id]) else {
-                throw ServerJobError(.invalidRequest, "backup \(backup.id.uuidString.lowercased()) has no file list yet: verify it first", retryable: false)
+                throw ServerJobError(.invalidRequest, "backup \(backup.id.lowercasedString) has no file list yet: verify it first", retryable: false)
             }
             manifests.append(manifest)
         }

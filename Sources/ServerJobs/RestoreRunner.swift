@@ -41,7 +41,7 @@ public struct RestoreRunner: Sendable {
             }
             let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
                                    incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
-                                   allowRoot: allowRoot, label: last.id.uuidString.lowercased(), exactModes: exactModes,
+                                   allowRoot: allowRoot, label: last.id.lowercasedString, exactModes: exactModes,
                                    ownsDirectory: target == nil || scratch)
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)

@@ -33,9 +33,9 @@ public struct ServerJobDispatcher: Sendable {
                         payload: ServerJobPayload? = nil) async throws -> String {
         guard let queue = queues[name.queue.name] else { throw JobQueueError(.invalidOptions, "no queue for \(name.rawValue)") }
         var options = jobOptions
-        options.jobId = jobId ?? recordId.uuidString.lowercased()
+        options.jobId = jobId ?? recordId.lowercasedString
         if options.telemetry == nil { options.telemetry = JobTelemetry.current(using: tracer) }
-        let body = payload ?? ServerJobPayload(recordId: recordId.uuidString.lowercased(), serverId: serverId?.uuidString.lowercased())
+        let body = payload ?? ServerJobPayload(recordId: recordId.lowercasedString, serverId: serverId?.lowercasedString)
         let added = try await queue.add(name.rawValue, data: try JSONValue(encoding: body), options: options)
         if added.outcome == .added { onEnqueued(name) }
         return added.id

@@ -11,7 +11,7 @@ extension ServerJobProcessor {
     func drill(_ id: UUID, context: JobContext) async throws -> JSONValue {
         let drills = dependencies.backups.drills
         guard let drill = try await drills.find(id: id) else { throw UnrecoverableError("restore drill \(id) has no record; nothing to do") }
-        let idText = id.uuidString.lowercased()
+        let idText = id.lowercasedString
         if drill.status.isFinished { return ["drillId": .string(idText), "alreadyFinished": true, "status": .string(drill.status.rawValue)] }
         let failDrill: @Sendable (String) async throws -> Void = { message in
             if let finished = try await drills.finish(id: id, counts: nil, error: message) { await announceDrillFailed(finished) }
@@ -55,12 +55,12 @@ extension ServerJobProcessor {
         var manifests: [ArchiveManifest] = []
         for link in chain {
             guard link.status == .completed else {
-                throw ServerJobError(.invalidRequest, "backup \(link.id.uuidString.lowercased()) has no completed archive to restore", retryable: false)
+                throw ServerJobError(.invalidRequest, "backup \(link.id.lowercasedString) has no completed archive to restore", retryable: false)
             }
             guard let manifest = try await manifest(of: link) else {
                 throw ServerJobError(.invalidRequest, """
-                    backup \(link.id.uuidString.lowercased()) has no file list to compare a restore with; verify it to build one \
-                    (POST /api/backups/\(link.id.uuidString.lowercased())/verify)
+                    backup \(link.id.lowercasedString) has no file list to compare a restore with; verify it to build one \
+                    (POST /api/backups/\(link.id.lowercasedString)/verify)
                     """, retryable: false)
             }
             manifests.append(manifest)
@@ -91,7 +91,7 @@ extension ServerJobProcessor {
     static func refuseSymlinkTraversal(in manifests: [ArchiveManifest], of chain: [Backup]) async throws(ServerJobError) {
         guard let found = await BlockingWork.run({ BackupTree.symlinkTraversal(in: manifests) }), found.archive < chain.count else { return }
         throw ServerJobError(.invalidRequest, """
-            backup \(chain[found.archive].id.uuidString.lowercased()) writes \(found.path) through the symlink \(found.symlink) \
+            backup \(chain[found.archive].id.lowercasedString) writes \(found.path) through the symlink \(found.symlink) \
             (to \(found.linkTarget)) that an earlier backup of its chain left; refusing to restore the chain
             """, retryable: false)
     }

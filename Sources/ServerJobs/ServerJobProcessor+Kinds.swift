@@ -8,7 +8,7 @@ extension ServerJobProcessor {
     func backup(_ id: UUID, context: JobContext) async throws -> JSONValue {
         let backups = dependencies.backups
         guard let record = try await backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record; nothing to do") }
-        if record.status == .completed { return ["backupId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        if record.status == .completed { return ["backupId": .string(id.lowercasedString), "alreadyCompleted": true] }
         let runner = BackupRunner(storage: dependencies.storage, logger: logger)
         do {
             try await requireFreeSpace(for: record)
@@ -47,7 +47,7 @@ extension ServerJobProcessor {
             let check = await ArchiveVerifier.verify(outcome, compression: record.compression, dataKey: dataKey?.key, in: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
-            return ["backupId": .string(id.uuidString.lowercased()), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
+            return ["backupId": .string(id.lowercasedString), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
                     "verified": .bool(check.verified), "type": .string(plan.type.rawValue), "encrypted": .bool(dataKey != nil)] as JSONValue
         }
         await reportScheduled(record, status: "completed", error: nil)
@@ -67,7 +67,7 @@ extension ServerJobProcessor {
             let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
                                            paths: payload.paths, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
-            return ["backupId": .string(id.uuidString.lowercased()), "target": .string(used)]
+            return ["backupId": .string(id.lowercasedString), "target": .string(used)]
         }
     }
 
@@ -86,7 +86,7 @@ extension ServerJobProcessor {
     func scan(_ id: UUID, context: JobContext) async throws -> JSONValue {
         let scans = dependencies.scans
         guard let record = try await scans.find(id: id) else { throw UnrecoverableError("scan \(id) has no record; nothing to do") }
-        if record.status == .completed { return ["scanId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        if record.status == .completed { return ["scanId": .string(id.lowercasedString), "alreadyCompleted": true] }
         let (stored, findings) = try await withServer(record.serverId, context: context,
                                                       onFinalFailure: { try await scans.markFailed(id: id, error: $0) }) { _, session in
             try await scans.markRunning(id: id, jobId: context.job.id)
@@ -97,13 +97,13 @@ extension ServerJobProcessor {
             return (try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings), outcome.findings)
         }
         await announceScanCompleted(stored, findings: findings)
-        return ["scanId": .string(id.uuidString.lowercased()), "durationMs": .int(stored.durationMs ?? 0)]
+        return ["scanId": .string(id.lowercasedString), "durationMs": .int(stored.durationMs ?? 0)]
     }
 
     func update(_ id: UUID, context: JobContext) async throws -> JSONValue {
         let updates = dependencies.updates
         guard let record = try await updates.find(id: id) else { throw UnrecoverableError("update \(id) has no record; nothing to do") }
-        if record.status == .completed { return ["updateId": .string(id.uuidString.lowercased()), "alreadyCompleted": true] }
+        if record.status == .completed { return ["updateId": .string(id.lowercasedString), "alreadyCompleted": true] }
         let outcome = try await withServer(record.serverId, context: context, onFinalFailure: { message in
             try await updates.markFailed(id: id, error: message)
             await announceUpdateFailed(record, error: message)
@@ -119,7 +119,7 @@ extension ServerJobProcessor {
             return outcome
         }
         if record.mode == .apply { await announceUpdateApplied(record, outcome: outcome) }
-        return ["updateId": .string(id.uuidString.lowercased()), "upgradable": .int(Int64(outcome.upgradable.count)),
+        return ["updateId": .string(id.lowercasedString), "upgradable": .int(Int64(outcome.upgradable.count)),
                 "upgraded": .int(Int64(outcome.upgraded.count))]
     }
 }

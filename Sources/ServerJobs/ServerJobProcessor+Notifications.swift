@@ -32,9 +32,9 @@ extension ServerJobProcessor {
         let summary = fresh.isEmpty ? "Scan of \(server) completed: nothing new"
             : "Scan of \(server) completed: \(fresh.count) new finding(s): " + shown.prefix(5).joined(separator: "; ") + (fresh.count > 5 ? "; …" : "")
         await dependencies.notifier.notify(NotificationEvent(.scanCompleted, summary: summary, data: [
-            "scanId": .string(scan.id.uuidString.lowercased()), "serverId": .string(scan.serverId.uuidString.lowercased()),
+            "scanId": .string(scan.id.lowercasedString), "serverId": .string(scan.serverId.lowercasedString),
             "server": .string(server), "scanType": .string(scan.scanType.rawValue),
-            "previousScanId": previous.map { .string($0.id.uuidString.lowercased()) } ?? .null,
+            "previousScanId": previous.map { .string($0.id.lowercasedString) } ?? .null,
             "newFindingCount": .int(Int64(fresh.count)), "newFindings": .array(shown.map { .string($0) }),
         ]))
     }
@@ -44,7 +44,7 @@ extension ServerJobProcessor {
         let reboot = outcome.rebootRequired == true ? "; a reboot is required" : ""
         await dependencies.notifier.notify(NotificationEvent(
             .updateApplied, summary: "Updates applied on \(server): \(outcome.upgraded.count) package(s) upgraded\(reboot)", data: [
-                "updateId": .string(record.id.uuidString.lowercased()), "serverId": .string(record.serverId.uuidString.lowercased()),
+                "updateId": .string(record.id.lowercasedString), "serverId": .string(record.serverId.lowercasedString),
                 "server": .string(server), "packageManager": .string(outcome.packageManager),
                 "upgradedCount": .int(Int64(outcome.upgraded.count)), "upgraded": .array(outcome.upgraded.prefix(100).map { .string($0) }),
                 "rebootRequired": outcome.rebootRequired.map { .bool($0) } ?? .null,
@@ -55,7 +55,7 @@ extension ServerJobProcessor {
         let server = await serverName(record.serverId)
         await dependencies.notifier.notify(NotificationEvent(
             .updateFailed, summary: "Update \(record.mode.rawValue) on \(server) failed: \(error)", data: [
-                "updateId": .string(record.id.uuidString.lowercased()), "serverId": .string(record.serverId.uuidString.lowercased()),
+                "updateId": .string(record.id.lowercasedString), "serverId": .string(record.serverId.lowercasedString),
                 "server": .string(server), "mode": .string(record.mode.rawValue), "error": .string(error),
             ]))
     }
@@ -65,9 +65,9 @@ extension ServerJobProcessor {
         let why = drill.error ?? drill.counts.map { "\($0.missing) missing, \($0.changed) changed, \($0.extra) extra of \($0.expected)" } ?? "unknown"
         await dependencies.notifier.notify(NotificationEvent(
             .drillFailed, summary: "Restore drill of \(server) failed: \(why)", data: [
-                "drillId": .string(drill.id.uuidString.lowercased()), "serverId": .string(drill.serverId.uuidString.lowercased()),
-                "server": .string(server), "backupId": drill.backupId.map { .string($0.uuidString.lowercased()) } ?? .null,
-                "scheduleId": drill.scheduleId.map { .string($0.uuidString.lowercased()) } ?? .null,
+                "drillId": .string(drill.id.lowercasedString), "serverId": .string(drill.serverId.lowercasedString),
+                "server": .string(server), "backupId": drill.backupId.map { .string($0.lowercasedString) } ?? .null,
+                "scheduleId": drill.scheduleId.map { .string($0.lowercasedString) } ?? .null,
                 "missing": .int(Int64(drill.counts?.missing ?? 0)), "changed": .int(Int64(drill.counts?.changed ?? 0)),
                 "extra": .int(Int64(drill.counts?.extra ?? 0)), "error": drill.error.map { .string($0) } ?? .null,
             ]))
@@ -75,14 +75,14 @@ extension ServerJobProcessor {
 
     private func backupData(_ record: Backup, server: String) -> [String: JSONValue] {
         [
-            "backupId": .string(record.id.uuidString.lowercased()), "serverId": .string(record.serverId.uuidString.lowercased()),
+            "backupId": .string(record.id.lowercasedString), "serverId": .string(record.serverId.lowercasedString),
             "server": .string(server), "kind": .string(record.kind.rawValue),
-            "scheduleId": record.scheduleId.map { .string($0.uuidString.lowercased()) } ?? .null,
+            "scheduleId": record.scheduleId.map { .string($0.lowercasedString) } ?? .null,
         ]
     }
 
     /// The server's name, or its id when the row is gone or unreadable.
     private func serverName(_ id: UUID) async -> String {
-        (try? await dependencies.servers.find(id: id))?.name ?? id.uuidString.lowercased()
+        (try? await dependencies.servers.find(id: id))?.name ?? id.lowercasedString
     }
 }

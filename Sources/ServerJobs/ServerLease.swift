@@ -1,4 +1,5 @@
 import Foundation
+import Records
 import RedisClient
 
 /// One job per server at a time, across every queue and process: a Redis key per server holding
@@ -17,7 +18,7 @@ public struct ServerLease: Sendable {
         self.duration = duration
     }
 
-    func key(_ serverId: UUID) -> RedisArgument { RedisArgument("\(prefix):server-lease:\(serverId.uuidString.lowercased())") }
+    func key(_ serverId: UUID) -> RedisArgument { RedisArgument("\(prefix):server-lease:\(serverId.lowercasedString)") }
     private var milliseconds: Int { Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000) }
 
     /// Takes the lease for `token`; false when another job holds it.

@@ -20,7 +20,7 @@ enum BackupPage {
         let page = try await dashboard.domain.backups.list(Page(limit: pageSize, offset: offset), serverId: serverId, status: status)
         let rows: [[String: Any]] = page.items.map { backup in
             var row: [String: Any] = [
-                "id": backup.id.uuidString.lowercased(), "server": names[backup.serverId] ?? "—", "kind": backup.kind.rawValue,
+                "id": backup.id.lowercasedString, "server": names[backup.serverId] ?? "—", "kind": backup.kind.rawValue,
                 "status": backup.status.rawValue, "statusTone": Format.tone(backup.status.rawValue),
                 "verification": backup.verification.rawValue, "verificationTone": Format.tone(backup.verification.rawValue),
                 "size": Format.bytes(backup.size), "created": Format.age(backup.createdAt), "createdFull": Format.time(backup.createdAt),
@@ -32,11 +32,11 @@ enum BackupPage {
                 "canVerify": viewer.canOperate && backup.status == .completed,
                 "canRestore": viewer.canOperate && backup.status == .completed,
                 "canDelete": viewer.canOperate && backup.status != .running,
-                "restoreTarget": "/var/tmp/medicineman-restore/\(backup.id.uuidString.lowercased())",
+                "restoreTarget": "/var/tmp/medicineman-restore/\(backup.id.lowercasedString)",
             ]
             row["sha256"] = backup.sha256
             row["sha256Short"] = backup.sha256.map { String($0.prefix(12)) + "…" }
-            row["jobId"] = backup.id.uuidString.lowercased()  // a backup's job id is its record id
+            row["jobId"] = backup.id.lowercasedString  // a backup's job id is its record id
             row["error"] = backup.error.flatMap { $0.isEmpty ? nil : $0 }
             row["warning"] = backup.warning.flatMap { $0.isEmpty ? nil : $0 }
             return row
@@ -47,10 +47,10 @@ enum BackupPage {
         var data: [String: Any] = [
             "backups": rows, "empty": rows.isEmpty, "total": page.total,
             "warnings": stale.map { ["server": $0.serverName, "message": $0.message] },
-            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
             "statuses": ["pending", "running", "completed", "failed"].map { ["name": $0, "selected": $0 == (status?.rawValue ?? "")] as [String: Any] },
         ]
-        let filters = (serverId.map { "&serverId=\($0.uuidString.lowercased())" } ?? "") + (status.map { "&status=\($0.rawValue)" } ?? "")
+        let filters = (serverId.map { "&serverId=\($0.lowercasedString)" } ?? "") + (status.map { "&status=\($0.rawValue)" } ?? "")
         if offset > 0 { data["previous"] = "/backups?offset=\(max(0, offset - pageSize))" + filters }
         if let next = page.nextOffset { data["next"] = "/backups?offset=\(next)" + filters }
         return PageView(template: "backups", title: "Backups", section: "backups", data: data)

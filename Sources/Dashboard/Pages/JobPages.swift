@@ -18,7 +18,7 @@ enum JobPages {
         let (queue, state, name, serverId) = (filter("queue"), filter("state"), filter("name"), filter("serverId"))
         let list = try await dashboard.jobs.jobs(queue: queue, state: state, name: name, serverId: serverId, limit: pageSize, offset: offset)
         let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
-        let names = Dictionary(servers.map { ($0.id.uuidString.lowercased(), $0.name) }) { first, _ in first }
+        let names = Dictionary(servers.map { ($0.id.lowercasedString, $0.name) }) { first, _ in first }
         let rows: [[String: Any]] = list.jobs.map { job in
             var row = summary(job)
             row["server"] = job.data["serverId"]?.stringValue.flatMap { names[$0.lowercased()] } ?? "—"
@@ -37,7 +37,7 @@ enum JobPages {
             "jobs": rows, "empty": rows.isEmpty, "total": list.total, "from": rows.isEmpty ? 0 : offset + 1, "to": offset + rows.count,
             "queues": dashboard.queues.map { ["name": $0.name, "selected": $0.name == queue] as [String: Any] },
             "states": states.map { ["name": $0, "selected": $0 == state] as [String: Any] },
-            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id.uuidString.lowercased() == serverId?.lowercased()] as [String: Any] },
+            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id.lowercasedString == serverId?.lowercased()] as [String: Any] },
             "name": name ?? "",
         ]
         if offset > 0 { data["previous"] = link(max(0, offset - pageSize)) }
@@ -71,7 +71,7 @@ enum JobPages {
         data["canPromote"] = viewer.canOperate && resource.state == "delayed"
         data["canRemove"] = viewer.canOperate && resource.state != "active"
         if let record = resource.data["recordId"]?.stringValue, let recordId = UUID(uuidString: record) {
-            let id = recordId.uuidString.lowercased()
+            let id = recordId.lowercasedString
             switch queue.name {
             case "scan-queue": data["recordLink"] = "/scans/\(id)"
             case "update-queue": data["recordLink"] = "/updates#update-\(id)"

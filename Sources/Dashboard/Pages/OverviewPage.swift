@@ -41,7 +41,7 @@ enum OverviewPage {
         let stale = BackupFreshness.warnings(schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
                                              serverNames: names)
         for warning in stale {
-            attention.append(["text": "\(warning.serverName): \(warning.message)", "href": "/backups?serverId=\(warning.serverId.uuidString.lowercased())"])
+            attention.append(["text": "\(warning.serverName): \(warning.message)", "href": "/backups?serverId=\(warning.serverId.lowercasedString)"])
         }
         let failedBackups = try await dashboard.domain.backups.list(Page(limit: 1), status: .failed).total
         let offline = servers.items.filter { $0.online == false }.count

@@ -18,11 +18,11 @@ enum ScanPages {
         let page = try await dashboard.domain.scans.list(Page(limit: pageSize, offset: offset), serverId: serverId)
         let rows: [[String: Any]] = page.items.map { scan in
             var row: [String: Any] = [
-                "id": scan.id.uuidString.lowercased(), "server": names[scan.serverId] ?? "—", "type": scan.scanType.rawValue,
+                "id": scan.id.lowercasedString, "server": names[scan.serverId] ?? "—", "type": scan.scanType.rawValue,
                 "status": scan.status.rawValue, "statusTone": Format.tone(scan.status.rawValue), "created": Format.age(scan.createdAt),
                 "os": scan.summary["os"]?.stringValue ?? "—",
                 "services": scan.summary["services"]?.intValue.map(String.init) ?? "—",
-                "live": scan.status == .pending || scan.status == .running, "jobId": scan.id.uuidString.lowercased(),
+                "live": scan.status == .pending || scan.status == .running, "jobId": scan.id.lowercasedString,
             ]
             row["duration"] = scan.durationMs.map { Format.duration(Double($0) / 1000) }
             row["error"] = scan.error.flatMap { $0.isEmpty ? nil : $0 }
@@ -30,9 +30,9 @@ enum ScanPages {
         }
         var data: [String: Any] = [
             "scans": rows, "empty": rows.isEmpty, "total": page.total,
-            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
         ]
-        let filter = serverId.map { "&serverId=\($0.uuidString.lowercased())" } ?? ""
+        let filter = serverId.map { "&serverId=\($0.lowercasedString)" } ?? ""
         if offset > 0 { data["previous"] = "/scans?offset=\(max(0, offset - pageSize))" + filter }
         if let next = page.nextOffset { data["next"] = "/scans?offset=\(next)" + filter }
         return PageView(template: "scans", title: "Scans", section: "scans", data: data)
@@ -44,7 +44,7 @@ enum ScanPages {
         let findings = try await dashboard.domain.scans.findings(scanId: scan.id)
         let server = try await dashboard.domain.servers.find(id: scan.serverId)
         var data: [String: Any] = [
-            "id": scan.id.uuidString.lowercased(), "server": server?.name ?? "—", "serverId": scan.serverId.uuidString.lowercased(),
+            "id": scan.id.lowercasedString, "server": server?.name ?? "—", "serverId": scan.serverId.lowercasedString,
             "type": scan.scanType.rawValue, "status": scan.status.rawValue, "statusTone": Format.tone(scan.status.rawValue),
             "created": Format.time(scan.createdAt), "completed": Format.time(scan.completedAt),
             "facts": facts(scan.summary),
@@ -74,7 +74,7 @@ enum ScanPages {
         data["hasContainers"] = !findings.containers.isEmpty
         if let previous = try await dashboard.domain.scans.previousCompleted(before: scan) {
             let changes = ScanChanges(previous: try await dashboard.domain.scans.findings(scanId: previous.id), current: findings)
-            data["previous"] = ["id": previous.id.uuidString.lowercased(), "when": Format.time(previous.completedAt ?? previous.createdAt)]
+            data["previous"] = ["id": previous.id.lowercasedString, "when": Format.time(previous.completedAt ?? previous.createdAt)]
             data["changes"] = changes.lines.map { ["kind": $0.kind, "text": $0.text] }
             data["noChanges"] = changes.lines.isEmpty
         }

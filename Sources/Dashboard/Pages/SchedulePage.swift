@@ -18,7 +18,7 @@ enum SchedulePage {
             let timing = try? ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone)
             let zone = timing?.timeZone ?? TimeZone(identifier: "UTC") ?? .current
             var row: [String: Any] = [
-                "id": schedule.id.uuidString.lowercased(), "server": names[schedule.serverId] ?? "—", "cron": schedule.cron,
+                "id": schedule.id.lowercasedString, "server": names[schedule.serverId] ?? "—", "cron": schedule.cron,
                 "timezone": schedule.timezone, "paths": schedule.paths.joined(separator: ", "), "enabled": schedule.enabled,
                 "enabledText": schedule.enabled ? "enabled" : "disabled", "enabledTone": Format.tone(schedule.enabled ? "enabled" : "disabled"),
                 "nextRuns": (timing?.nextRuns(after: Date(), count: 3) ?? []).map { ["time": Format.time($0, in: zone)] },
@@ -38,7 +38,7 @@ enum SchedulePage {
         var selectedServer = servers.first?.id
         var compression = Compression.gzip
         if let editing {
-            let id = editing.id.uuidString.lowercased()
+            let id = editing.id.lowercasedString
             form = [
                 "method": "PUT", "action": "/api/schedules/\(id)", "heading": "Edit schedule", "submit": "Save schedule", "editing": true,
                 "cron": editing.cron, "timezone": editing.timezone, "paths": editing.paths.joined(separator: ", "),
@@ -49,7 +49,7 @@ enum SchedulePage {
             selectedServer = editing.serverId
             compression = editing.compression
         }
-        form["servers"] = servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == selectedServer] as [String: Any] }
+        form["servers"] = servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == selectedServer] as [String: Any] }
         form["compressions"] = Compression.allCases.map { ["name": $0.rawValue, "selected": $0 == compression] as [String: Any] }
         return PageView(template: "schedules", title: "Schedules", section: "schedules", data: [
             "schedules": rows, "empty": rows.isEmpty, "form": form, "noServers": servers.isEmpty,

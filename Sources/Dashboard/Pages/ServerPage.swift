@@ -12,7 +12,7 @@ enum ServerPage {
         let backups = try await dashboard.domain.backups.latestPerServer()
         let scans = try await dashboard.domain.scans.latestPerServer()
         let rows: [[String: Any]] = servers.items.map { server in
-            let id = server.id.uuidString.lowercased()
+            let id = server.id.lowercasedString
             let connection = server.online.map { $0 ? "online" : "offline" } ?? "unchecked"
             var row: [String: Any] = [
                 "id": id, "name": server.name, "host": server.host, "port": server.port, "username": server.username,
@@ -31,7 +31,7 @@ enum ServerPage {
                 row["scanStatus"] = scan.status.rawValue
                 row["scanTone"] = Format.tone(scan.status.rawValue)
                 row["scanAge"] = Format.age(scan.completedAt ?? scan.createdAt)
-                row["scanId"] = scan.id.uuidString.lowercased()
+                row["scanId"] = scan.id.lowercasedString
             }
             return row
         }

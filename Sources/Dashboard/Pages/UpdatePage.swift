@@ -19,12 +19,12 @@ enum UpdatePage {
             let upgradable = packages(update.upgradable)
             let upgraded = packages(update.upgraded)
             var row: [String: Any] = [
-                "id": update.id.uuidString.lowercased(), "server": names[update.serverId] ?? "—", "mode": update.mode.rawValue,
+                "id": update.id.lowercasedString, "server": names[update.serverId] ?? "—", "mode": update.mode.rawValue,
                 "status": update.status.rawValue, "statusTone": Format.tone(update.status.rawValue), "manager": update.packageManager ?? "—",
                 "upgradableCount": upgradable.count, "upgradedCount": upgraded.count, "created": Format.age(update.createdAt),
                 "completed": Format.time(update.completedAt), "upgradable": upgradable.map { ["name": $0] }, "upgraded": upgraded.map { ["name": $0] },
                 "reboot": update.rebootRequired == true, "live": update.status == .pending || update.status == .running,
-                "jobId": update.id.uuidString.lowercased(),
+                "jobId": update.id.lowercasedString,
             ]
             row["log"] = update.log.isEmpty ? nil : update.log
             row["error"] = update.error.flatMap { $0.isEmpty ? nil : $0 }
@@ -32,9 +32,9 @@ enum UpdatePage {
         }
         var data: [String: Any] = [
             "updates": rows, "empty": rows.isEmpty, "total": page.total,
-            "servers": servers.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
         ]
-        let filter = serverId.map { "&serverId=\($0.uuidString.lowercased())" } ?? ""
+        let filter = serverId.map { "&serverId=\($0.lowercasedString)" } ?? ""
         if offset > 0 { data["previous"] = "/updates?offset=\(max(0, offset - pageSize))" + filter }
         if let next = page.nextOffset { data["next"] = "/updates?offset=\(next)" + filter }
         return PageView(template: "updates", title: "Updates", section: "updates", data: data)

@@ -15,7 +15,7 @@ enum UserPage {
             let locked = user.lockedUntil.map { $0 > Date() } ?? false
             let state = !user.active ? "disabled" : locked ? "locked" : "active"
             rows.append([
-                "id": user.id.uuidString.lowercased(), "username": user.username, "email": user.email ?? "—", "role": user.role.rawValue,
+                "id": user.id.lowercasedString, "username": user.username, "email": user.email ?? "—", "role": user.role.rawValue,
                 "roles": UserRole.allCases.reversed().map { ["name": $0.rawValue, "selected": $0 == user.role] as [String: Any] },
                 "active": user.active, "state": state, "stateTone": state == "active" ? "ok" : state == "locked" ? "bad" : "warn",
                 "detail": (user.email ?? "no email") + " · " + (user.lastLoginAt.map { "last password sign-in " + Format.age($0) } ?? "no password sign-in yet"),
@@ -23,7 +23,7 @@ enum UserPage {
                 "tokens": tokens.map { token -> [String: Any] in
                     let expired = token.expiresAt.map { $0 < Date() } ?? false
                     let tokenState = token.revokedAt != nil ? "revoked" : expired ? "expired" : "active"
-                    return ["id": token.id.uuidString.lowercased(), "name": token.name, "prefix": token.displayPrefix,
+                    return ["id": token.id.lowercasedString, "name": token.name, "prefix": token.displayPrefix,
                             "state": tokenState, "stateTone": tokenState == "active" ? "ok" : "muted", "revocable": tokenState == "active",
                             "expires": Format.time(token.expiresAt), "lastUsed": Format.age(token.lastUsedAt)]
                 },

@@ -18,7 +18,7 @@ enum WebhookPage {
         for hook in page.items {
             let deliveries = try await webhooks.deliveries.list(webhookId: hook.id, Page(limit: deliveriesShown)).items
             hooks.append([
-                "id": hook.id.uuidString.lowercased(), "target": Self.displayTarget(hook.url), "events": hook.events.map { ["name": $0] },
+                "id": hook.id.lowercasedString, "target": Self.displayTarget(hook.url), "events": hook.events.map { ["name": $0] },
                 "format": hook.format.rawValue, "enabled": hook.enabled, "created": Format.age(hook.createdAt),
                 "deliveries": deliveries.map { delivery -> [String: Any] in
                     var row: [String: Any] = [
