@@ -98,6 +98,12 @@ if [ "${1:-}" = "--services-only" ]; then
   mm_log "services are up; source $STATE/env.sh to use them"; exit 0
 fi
 
+mm_log "checking the format (swift format lint, .swift-format)"
+if ! swift format lint --strict --configuration .swift-format -r Sources Tests Package.swift >"$STATE/format.log" 2>&1; then
+  head -n 40 "$STATE/format.log" >&2
+  mm_log "swift format lint found the above; run: swift format format -i --configuration .swift-format -r Sources Tests Package.swift"; exit 1
+fi
+
 mm_log "building (warnings in our own code fail the build)"
 build_log="$STATE/build.log"
 if ! swift build --build-tests >"$build_log" 2>&1; then

@@ -22,7 +22,8 @@ public struct ClientCredentials: Sendable, Equatable {
 
     public static func load(from path: String) -> ClientCredentials? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), let object = try? JSONValue(jsonText: text),
-              let url = object["url"]?.stringValue, let token = object["token"]?.stringValue else { return nil }
+            let url = object["url"]?.stringValue, let token = object["token"]?.stringValue
+        else { return nil }
         let expiresAt = object["expiresAt"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
         return ClientCredentials(url: url, token: token, expiresAt: expiresAt)
     }

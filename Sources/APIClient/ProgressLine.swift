@@ -19,7 +19,8 @@ public struct ProgressLine: Sendable {
         let barWidth = max(10, min(30, width - text.count - 10))
         if let percent {
             let filled = Int((min(max(percent, 0), 100) / 100 * Double(barWidth)).rounded())
-            text += "  [" + String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled) + "] "
+            text +=
+                "  [" + String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled) + "] "
                 + String(format: "%3.0f%%", percent)
         }
         return text.count > width ? String(text.prefix(width)) : text
@@ -38,7 +39,8 @@ public struct ProgressLine: Sendable {
 
     public static func clock(_ duration: Duration) -> String {
         let seconds = Int(duration.components.seconds)
-        return seconds >= 3600 ? String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        return seconds >= 3600
+            ? String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
             : String(format: "%02d:%02d", seconds / 60, seconds % 60)
     }
 }

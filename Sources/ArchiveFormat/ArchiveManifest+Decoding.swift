@@ -14,12 +14,14 @@ struct ManifestLineReader {
         }
         fields.append(UnsafeRawBufferPointer(rebasing: line[start..<line.count]))
         guard fields.count == fieldCount, let kind = Self.kind(fields[0]), let mode = Self.number(fields[1], radix: 8).flatMap(UInt32.init(exactly:)),
-              let size = Self.number(fields[2], radix: 10), let mtime = Self.number(fields[3], radix: 10) else {
+            let size = Self.number(fields[2], radix: 10), let mtime = Self.number(fields[3], radix: 10)
+        else {
             throw ArchiveFormatError(.malformedTar, "manifest line \(number) does not parse")
         }
         let sha = fields[4].count == 1 && fields[4][0] == UInt8(ascii: "-") ? nil : String(decoding: fields[4], as: UTF8.self)
-        return TarEntry(path: Self.text(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime, linkTarget: Self.text(fields[6]),
-                        sha256: sha, children: fieldCount == 8 ? Self.children(fields[7]) : nil)
+        return TarEntry(
+            path: Self.text(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime, linkTarget: Self.text(fields[6]),
+            sha256: sha, children: fieldCount == 8 ? Self.children(fields[7]) : nil)
     }
 
     static func kind(_ field: UnsafeRawBufferPointer) -> TarEntry.Kind? {

@@ -55,8 +55,9 @@ public struct ArchiveOpener: Sendable {
     private mutating func openChunk(_ chunk: ArraySlice<UInt8>, final: Bool, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         let tagStart = chunk.endIndex - SealedArchiveHeader.tagSize
         guard let nonce = SealedArchiveHeader.nonce(chunk: chunkIndex, final: final),
-              let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: chunk[chunk.startIndex..<tagStart], tag: chunk[tagStart...]),
-              let plaintext = try? AES.GCM.open(box, using: key, authenticating: additionalData) else {
+            let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: chunk[chunk.startIndex..<tagStart], tag: chunk[tagStart...]),
+            let plaintext = try? AES.GCM.open(box, using: key, authenticating: additionalData)
+        else {
             let what = final ? "the final chunk is truncated or altered" : "chunk \(chunkIndex) is altered, missing or out of order"
             throw ArchiveFormatError(final ? .truncated : .tampered, "the archive does not authenticate: \(what) (or the key is wrong)")
         }

@@ -17,8 +17,10 @@ public struct TarEntry: Sendable, Equatable {
     /// was made, so a later archive of a chain says what was deleted. Nil when unknown.
     public var children: [String]?
 
-    public init(path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil,
-                children: [String]? = nil) {
+    public init(
+        path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil,
+        children: [String]? = nil
+    ) {
         self.path = path
         self.kind = kind
         self.mode = mode

@@ -27,19 +27,22 @@ public struct TarMemberExtractor: Sendable {
             self.hasher = hasher
             if done { isDone = true }
         }
-        try reader.consume(bytes, onEntry: { entry in
-            guard !done, entry.path == wanted else { return }
-            guard entry.kind == .file else { throw ArchiveFormatError(.malformedTar, "\(wanted) is not a regular file in the archive") }
-            let digest = hasher.finalize().map { String(byte: $0) }.joined()
-            if let expected, digest != expected {
-                throw ArchiveFormatError(.tampered, "\(wanted) does not match its SHA-256 in the manifest (\(digest.prefix(12))…, expected \(expected.prefix(12))…)")
-            }
-            done = true
-        }, onContent: { entry, chunk in
-            guard !done, entry.path == wanted else { return }
-            hasher.update(bufferPointer: chunk)
-            try emit(chunk)
-        })
+        try reader.consume(
+            bytes,
+            onEntry: { entry in
+                guard !done, entry.path == wanted else { return }
+                guard entry.kind == .file else { throw ArchiveFormatError(.malformedTar, "\(wanted) is not a regular file in the archive") }
+                let digest = hasher.finalize().map { String(byte: $0) }.joined()
+                if let expected, digest != expected {
+                    throw ArchiveFormatError(.tampered, "\(wanted) does not match its SHA-256 in the manifest (\(digest.prefix(12))…, expected \(expected.prefix(12))…)")
+                }
+                done = true
+            },
+            onContent: { entry, chunk in
+                guard !done, entry.path == wanted else { return }
+                hasher.update(bufferPointer: chunk)
+                try emit(chunk)
+            })
     }
 
     /// Throws when the archive ended without the member.

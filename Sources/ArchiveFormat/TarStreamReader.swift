@@ -42,8 +42,10 @@ public struct TarStreamReader: Sendable {
 
     /// Like `consume(_:onEntry:)`, and hands each regular file's content to `onContent` as it
     /// streams past (the entry has no SHA-256 yet; `onEntry` follows with it).
-    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void,
-                                 onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
+    public mutating func consume(
+        _ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void,
+        onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var offset = 0
         while offset < bytes.count {
             if remaining > 0 {
@@ -121,8 +123,9 @@ public struct TarStreamReader: Sendable {
         var path = String((pax["path"] ?? longName ?? block.path).prefix(Self.maxPathBytes))
         if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
         let mtime = pax["mtime"].flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
-        let entry = TarEntry(path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
-                             linkTarget: String((pax["linkpath"] ?? longLink ?? block.linkName).prefix(Self.maxPathBytes)))
+        let entry = TarEntry(
+            path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
+            linkTarget: String((pax["linkpath"] ?? longLink ?? block.linkName).prefix(Self.maxPathBytes)))
         longName = nil
         longLink = nil
         pax = [:]
@@ -173,7 +176,8 @@ public struct TarStreamReader: Sendable {
     static func dumpDirectoryNames(_ data: [UInt8]) -> [String] {
         data.split(separator: 0, omittingEmptySubsequences: true).compactMap { record in
             guard let flag = record.first, flag == UInt8(ascii: "Y") || flag == UInt8(ascii: "N") || flag == UInt8(ascii: "D"),
-                  record.count > 1 else { return nil }
+                record.count > 1
+            else { return nil }
             return String(decoding: record.dropFirst(), as: UTF8.self)
         }
     }
@@ -186,8 +190,9 @@ public struct TarStreamReader: Sendable {
             // The length counts its own digits, the space and the newline: anything shorter, or
             // running past the data, ends the records (never a trap on a crafted header).
             guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")), space - index <= 20,
-                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
-                  length >= space - index + 2, length <= data.count - index else { break }
+                let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
+                length >= space - index + 2, length <= data.count - index
+            else { break }
             let record = data[(space + 1)..<(index + length - 1)]
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
                 records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] =

@@ -29,8 +29,9 @@ struct BackupFreshness {
             let every = Format.duration(entry.period)
             if let last = lastSuccess[serverId] {
                 guard now.timeIntervalSince(last) > entry.period else { return nil }
-                return Warning(serverId: serverId, serverName: name,
-                               message: "last successful backup \(Format.age(last, now: now)); its schedule runs every \(every)")
+                return Warning(
+                    serverId: serverId, serverName: name,
+                    message: "last successful backup \(Format.age(last, now: now)); its schedule runs every \(every)")
             }
             guard now.timeIntervalSince(entry.since) > entry.period else { return nil }
             return Warning(serverId: serverId, serverName: name, message: "no successful backup yet; its schedule runs every \(every)")

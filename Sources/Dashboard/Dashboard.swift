@@ -24,8 +24,10 @@ public struct Dashboard: Sendable {
     let assets: AssetRoutes
     let logger: Logger
 
-    public init(domain: DomainDependencies, queues: [Queue], sessions: BrowserSessions, redis: RedisConnectionPool,
-                version: String, logger: Logger) throws {
+    public init(
+        domain: DomainDependencies, queues: [Queue], sessions: BrowserSessions, redis: RedisConnectionPool,
+        version: String, logger: Logger
+    ) throws {
         self.domain = domain
         self.queues = queues
         self.jobs = JobsController(queues: queues)
@@ -75,8 +77,9 @@ public struct Dashboard: Sendable {
                     response = renderer.error(status: error.status, message: error.message, viewer: viewer)
                 } catch {
                     logger.error("dashboard page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-                    response = renderer.error(status: .internalServerError, message: "The page could not be built; the server log says why.",
-                                              viewer: viewer)
+                    response = renderer.error(
+                        status: .internalServerError, message: "The page could not be built; the server log says why.",
+                        viewer: viewer)
                 }
             }
             if let renewed = current.renewedCookie { response.setCookie(renewed) }

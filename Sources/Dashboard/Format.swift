@@ -77,8 +77,9 @@ enum Format {
     static func pretty(_ value: JSONValue?) -> String {
         guard let value else { return "—" }
         guard let data = value.jsonText.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              let formatted = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed]) else {
+            let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+            let formatted = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
+        else {
             return value.jsonText
         }
         return String(decoding: formatted, as: UTF8.self)

@@ -14,8 +14,11 @@ struct PageRenderer: Sendable {
     let version: String
 
     static let securityHeaders: [(HTTPField.Name, String)] = [
-        (.contentSecurityPolicy, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        (
+            .contentSecurityPolicy,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        ),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
         (HTTPField.Name("X-Frame-Options")!, "DENY"),
         (HTTPField.Name("Referrer-Policy")!, "no-referrer"),
@@ -72,9 +75,11 @@ struct PageRenderer: Sendable {
     }
 
     func error(status: HTTPResponse.Status, message: String, viewer: Viewer) -> Response {
-        render(PageView(template: "error", title: "\(status.code) \(status.reasonPhrase)", section: "",
-                    data: ["status": String(status.code), "reason": status.reasonPhrase, "message": message]),
-               viewer: viewer, status: status)
+        render(
+            PageView(
+                template: "error", title: "\(status.code) \(status.reasonPhrase)", section: "",
+                data: ["status": String(status.code), "reason": status.reasonPhrase, "message": message]),
+            viewer: viewer, status: status)
     }
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -42,7 +42,9 @@ struct SignInRoutes: Sendable {
             response.setCookie(clearedNonce(request))
             return response
         } catch let error as APIError where error.status == .unauthorized || error.status == .tooManyRequests {
-            let message = error.status == .tooManyRequests ? "Too many sign-in attempts; wait a minute and try again."
+            let message =
+                error.status == .tooManyRequests
+                ? "Too many sign-in attempts; wait a minute and try again."
                 : "Invalid username or password."
             return try await loginPage(request, next: next, error: message, username: username, status: error.status)
         }
@@ -74,25 +76,27 @@ struct SignInRoutes: Sendable {
         let email = (form["email"] ?? "").isEmpty ? nil : form["email"]
         let password = form["password"] ?? ""
         if try await dashboard.domain.users.hasActiveAdmin() { return setupDone() }
-        let problem: String? = if !SetupTokens.looksValid(token) { "This setup link is not valid." }
-            else if username.range(of: "^[A-Za-z0-9._-]{3,64}$", options: .regularExpression) == nil {
+        let problem: String? =
+            if !SetupTokens.looksValid(token) { "This setup link is not valid." } else if username.range(of: "^[A-Za-z0-9._-]{3,64}$", options: .regularExpression) == nil {
                 "The username must be 3 to 64 letters, digits, dots, dashes or underscores."
-            } else if password.count < 8 || password.utf8.count > 1024 { "The password must be at least 8 characters." }
-            else if password != form["confirm"] { "The two passwords differ." }
-            else { nil }
+            } else if password.count < 8 || password.utf8.count > 1024 { "The password must be at least 8 characters." } else if password != form["confirm"] { "The two passwords differ." } else {
+                nil
+            }
         if let problem { return try await setupPage(request, token: token, error: problem, username: username, email: email, status: .badRequest) }
         let users = dashboard.domain.users
         let audit = dashboard.domain.audit
         let created: User?
         do {
-            created = try await dashboard.setup.redeem(token) {
-                guard try await !users.hasActiveAdmin() else { return nil }
-                let user = try await users.create(username: username, email: email, password: password, role: .admin)
-                try await audit.record(userId: user.id, actor: user.username, action: "user.create", resourceType: "user",
-                                       resourceId: user.id.lowercasedString, outcome: .success, clientAddress: context.clientAddress,
-                                       details: ["role": "admin", "via": "first-run setup"])
-                return user
-            } ?? nil
+            created =
+                try await dashboard.setup.redeem(token) {
+                    guard try await !users.hasActiveAdmin() else { return nil }
+                    let user = try await users.create(username: username, email: email, password: password, role: .admin)
+                    try await audit.record(
+                        userId: user.id, actor: user.username, action: "user.create", resourceType: "user",
+                        resourceId: user.id.lowercasedString, outcome: .success, clientAddress: context.clientAddress,
+                        details: ["role": "admin", "via": "first-run setup"])
+                    return user
+                } ?? nil
         } catch let error as RecordError {
             return try await setupPage(request, token: token, error: error.message, username: username, email: email, status: .badRequest)
         }
@@ -116,8 +120,10 @@ struct SignInRoutes: Sendable {
         return response
     }
 
-    private func setupPage(_ request: Request, token: String, error: String?, username: String?, email: String?,
-                           status: HTTPResponse.Status) async throws -> Response {
+    private func setupPage(
+        _ request: Request, token: String, error: String?, username: String?, email: String?,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
         let nonce = Self.randomNonce()
         var data: [String: Any] = ["formToken": sessions.preSessionToken(nonce: nonce), "token": token]
         data["error"] = error
@@ -129,26 +135,32 @@ struct SignInRoutes: Sendable {
     }
 
     private func setupDone() -> Response {
-        renderer.renderBare("notice", title: "Setup is done", data: [
-            "heading": "Setup is done", "message": "An admin exists already; sign in with that account.", "link": "/login", "linkText": "Sign in",
-        ], status: .gone)
+        renderer.renderBare(
+            "notice", title: "Setup is done",
+            data: [
+                "heading": "Setup is done", "message": "An admin exists already; sign in with that account.", "link": "/login", "linkText": "Sign in",
+            ], status: .gone)
     }
 
     private func setupInvalid() -> Response {
-        renderer.renderBare("notice", title: "Setup link not valid", data: [
-            "heading": "This setup link is not valid",
-            "message": "It was used, has expired (links last an hour), or was mistyped. Restart medicineman serve to print a new one, "
-                + "or create an admin with: scripts/run.sh user create --username NAME --role admin",
-            "link": "/login", "linkText": "Sign in",
-        ], status: .notFound)
+        renderer.renderBare(
+            "notice", title: "Setup link not valid",
+            data: [
+                "heading": "This setup link is not valid",
+                "message": "It was used, has expired (links last an hour), or was mistyped. Restart medicineman serve to print a new one, "
+                    + "or create an admin with: scripts/run.sh user create --username NAME --role admin",
+                "link": "/login", "linkText": "Sign in",
+            ], status: .notFound)
     }
 
     private func expiredForm(_ request: Request) -> Response {
-        renderer.renderBare("notice", title: "Form expired", data: [
-            "heading": "This form was not accepted",
-            "message": "It expired or was not sent by this dashboard (its security token is missing or wrong). Reload the page and try again.",
-            "link": "/login", "linkText": "Back to sign-in",
-        ], status: .forbidden)
+        renderer.renderBare(
+            "notice", title: "Form expired",
+            data: [
+                "heading": "This form was not accepted",
+                "message": "It expired or was not sent by this dashboard (its security token is missing or wrong). Reload the page and try again.",
+                "link": "/login", "linkText": "Back to sign-in",
+            ], status: .forbidden)
     }
 
     // MARK: - Tokens and cookies
@@ -173,7 +185,8 @@ struct SignInRoutes: Sendable {
     /// Where to go after signing in: a local path only (never `//host` or a scheme), else `/`.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), next.utf8.count <= 512,
-              next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return "/" }
+            next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else { return "/" }
         return next
     }
 

@@ -44,8 +44,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(Body(message: message, error: .init(code: code, details: details)),
-                                                          from: request, context: context)
+        var response = try context.responseEncoder.encode(
+            Body(message: message, error: .init(code: code, details: details)),
+            from: request, context: context)
         response.status = status
         if let retryAfterSeconds { response.headers[.retryAfter] = String(retryAfterSeconds) }
         return response

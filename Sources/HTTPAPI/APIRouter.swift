@@ -27,10 +27,12 @@ public struct APIDependencies: Sendable {
     /// Traces each request; the no-op tracer unless the platform exports traces.
     public var tracer: any Tracer
 
-    public init(readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
-                domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-                writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
-                browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()) {
+    public init(
+        readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
+        domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
+        writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
+        browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()
+    ) {
         self.eventStreams = eventStreams
         self.tracer = tracer
         self.readiness = readiness
@@ -66,8 +68,10 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
         DrillsController(domain: domain).addRoutes(to: api)
         SchedulesController(domain: domain).addRoutes(to: api)
         if let webhooks = domain.webhooks { WebhooksController(webhooks: webhooks, audit: domain.audit).addRoutes(to: api) }
-        UsersController(users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache,
-                        loginThrottle: domain.loginThrottle).addRoutes(to: api)
+        UsersController(
+            users: domain.users, sessions: domain.sessions, audit: domain.audit, identityCache: domain.identityCache,
+            loginThrottle: domain.loginThrottle
+        ).addRoutes(to: api)
     }
     return router
 }
@@ -87,13 +91,18 @@ func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependen
     router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
     let authenticator = dependencies.authenticator
     let metricsToken = dependencies.metricsToken
-    HealthController<APIRequestContext>(readiness: dependencies.readiness, version: dependencies.version, mayReadDetails: { request in
-        await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
-    }).addRoutes(to: router)
+    HealthController<APIRequestContext>(
+        readiness: dependencies.readiness, version: dependencies.version,
+        mayReadDetails: { request in
+            await isAuthenticated(request, authenticator: authenticator, metricsToken: metricsToken)
+        }
+    ).addRoutes(to: router)
     let domain = withDomain ? dependencies.domain : nil
-    MetricsController(registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
-                      backups: domain?.backups, schedules: domain?.schedules, version: dependencies.version,
-                      token: metricsToken, eventStreams: withDomain ? dependencies.eventStreams : nil).addRoutes(to: router)
+    MetricsController(
+        registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
+        backups: domain?.backups, schedules: domain?.schedules, version: dependencies.version,
+        token: metricsToken, eventStreams: withDomain ? dependencies.eventStreams : nil
+    ).addRoutes(to: router)
 }
 
 /// Whether a request outside `/api` carries a valid bearer token (an API or session token, or

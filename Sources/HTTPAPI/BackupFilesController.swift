@@ -70,8 +70,9 @@ struct BackupFilesController: Sendable {
         let tree = try await self.tree(of: backup).tree
         let page = tree.listing(prefix: prefix, after: after, limit: limit + 1)
         let items = page.prefix(limit).map(FileEntry.init)
-        let listing = FileListing(backupId: Self.text(backup.id), prefix: prefix, items: Array(items),
-                                  nextAfter: page.count > limit ? items.last?.path : nil)
+        let listing = FileListing(
+            backupId: Self.text(backup.id), prefix: prefix, items: Array(items),
+            nextAfter: page.count > limit ? items.last?.path : nil)
         return APISuccess("\(items.count) file(s)", listing)
     }
 
@@ -90,8 +91,9 @@ struct BackupFilesController: Sendable {
         let difference = ManifestDiff(old: old.manifest, new: new.manifest)
         let truncated = [difference.added, difference.removed, difference.changed].contains { $0.count > Self.diffCap }
         func capped(_ entries: [TarEntry]) -> [FileEntry] { entries.prefix(Self.diffCap).map(FileEntry.init) }
-        let result = BackupDiff(backupId: Self.text(backup.id), against: Self.text(againstId), added: capped(difference.added),
-                                removed: capped(difference.removed), changed: capped(difference.changed), truncated: truncated)
+        let result = BackupDiff(
+            backupId: Self.text(backup.id), against: Self.text(againstId), added: capped(difference.added),
+            removed: capped(difference.removed), changed: capped(difference.changed), truncated: truncated)
         return APISuccess("\(difference.added.count) added, \(difference.removed.count) removed, \(difference.changed.count) changed", result)
     }
 
@@ -135,8 +137,10 @@ struct BackupFilesController: Sendable {
             }
             try await writer.finish(nil)
         }
-        let headers: HTTPFields = [.contentType: "application/octet-stream", .contentLength: String(entry.size),
-                                   .contentDisposition: Self.contentDisposition(for: path), .cacheControl: "no-store"]
+        let headers: HTTPFields = [
+            .contentType: "application/octet-stream", .contentLength: String(entry.size),
+            .contentDisposition: Self.contentDisposition(for: path), .cacheControl: "no-store",
+        ]
         return Response(status: .ok, headers: headers, body: body)
     }
 
@@ -144,9 +148,10 @@ struct BackupFilesController: Sendable {
     /// base name only, quotes, backslashes and control characters never reach the header.
     static func contentDisposition(for path: String) -> String {
         let name = String(path.split(separator: "/").last ?? "file")
-        let fallback = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7f && scalar != "\"" && scalar != "\\" ? Character(scalar) : "_"
-        })
+        let fallback = String(
+            name.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7f && scalar != "\"" && scalar != "\\" ? Character(scalar) : "_"
+            })
         var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(0x7f)))
         allowed.insert(charactersIn: "-._~")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? fallback

@@ -25,8 +25,10 @@ public struct BrowserSessions: Sendable {
     let alwaysSecure: Bool
 
     /// `secret` is the session signing secret (`SessionTokens.signingSecret`); the CSRF key is derived from it under a label of its own.
-    public init(tokens: SessionTokens, authenticator: any TokenAuthenticating, users: UserRepository, secret: [UInt8],
-                redis: RedisConnectionPool, alwaysSecure: Bool = false) {
+    public init(
+        tokens: SessionTokens, authenticator: any TokenAuthenticating, users: UserRepository, secret: [UInt8],
+        redis: RedisConnectionPool, alwaysSecure: Bool = false
+    ) {
         self.tokens = tokens
         self.authenticator = authenticator
         self.users = users
@@ -49,8 +51,9 @@ public struct BrowserSessions: Sendable {
     /// signed out, or not a dashboard session (an API login token has no `sid`).
     public func current(_ request: Request) async throws -> Current? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.hasPrefix("mm_"),
-              let session = await tokens.verify(token), let sessionId = session.sessionId,
-              let identity = try await authenticator.identity(forBearer: token) else { return nil }
+            let session = await tokens.verify(token), let sessionId = session.sessionId,
+            let identity = try await authenticator.identity(forBearer: token)
+        else { return nil }
         guard try await !isEnded(sessionId) else { return nil }
         var renewed: Cookie?
         // Renewed once a third of its life has passed, so an open dashboard stays signed in.
@@ -58,8 +61,9 @@ public struct BrowserSessions: Sendable {
         if age > Double(tokens.lifetime.components.seconds) / 3, let user = try await users.find(id: identity.userId) {
             renewed = cookie(try await tokens.issue(for: user, sessionId: sessionId).token, request: request)
         }
-        return Current(identity: identity, sessionId: sessionId, csrfToken: csrfToken(userId: identity.userId, sessionId: sessionId),
-                       renewedCookie: renewed)
+        return Current(
+            identity: identity, sessionId: sessionId, csrfToken: csrfToken(userId: identity.userId, sessionId: sessionId),
+            renewedCookie: renewed)
     }
 
     /// Starts a session for a user who just signed in: the cookie to set.
@@ -71,8 +75,10 @@ public struct BrowserSessions: Sendable {
 
     /// Ends a session: its id is refused from now on, and the cookie to set removes it.
     public func end(_ current: Current, request: Request) async throws -> Cookie {
-        _ = try await redis.command(["SET", RedisArgument(Self.endedKey(current.sessionId)), "1", "EX",
-                                     RedisArgument(Int(tokens.lifetime.components.seconds) + 60)])
+        _ = try await redis.command([
+            "SET", RedisArgument(Self.endedKey(current.sessionId)), "1", "EX",
+            RedisArgument(Int(tokens.lifetime.components.seconds) + 60),
+        ])
         return Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
@@ -101,8 +107,9 @@ public struct BrowserSessions: Sendable {
 
     /// The cookie that carries a session token: HttpOnly, SameSite=Strict, whole site, as long as the token lives.
     public func cookie(_ token: String, request: Request) -> Cookie {
-        Cookie(name: Self.cookieName, value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
-               secure: isSecure(request), httpOnly: true, sameSite: .strict)
+        Cookie(
+            name: Self.cookieName, value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
+            secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
     /// Secure when configured, or when the request reached a TLS-terminating proxy first.

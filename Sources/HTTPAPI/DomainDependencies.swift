@@ -27,10 +27,12 @@ public struct DomainDependencies: Sendable {
     /// Bounds the archive reads (verify, download) this process runs at once.
     public var archiveReads = ArchiveReadSlots()
 
-    public init(servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
-                audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
-                sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil,
-                webhooks: WebhookDependencies? = nil, archiveKeys: ArchiveKeys? = nil) {
+    public init(
+        servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
+        audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
+        sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil,
+        webhooks: WebhookDependencies? = nil, archiveKeys: ArchiveKeys? = nil
+    ) {
         self.webhooks = webhooks
         self.archiveKeys = archiveKeys
         self.loginThrottle = loginThrottle

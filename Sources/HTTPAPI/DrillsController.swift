@@ -37,8 +37,9 @@ struct DrillsController: Sendable {
         let host = try await drillHost(body?.serverId, field: "serverId")
         let drill = try await domain.backups.drills.create(serverId: backup.serverId, backupId: backup.id, drillServerId: host)
         let jobId = try await domain.dispatcher.enqueue(.drill, recordId: drill.id, serverId: backup.serverId)
-        try await domain.audit.record(identity, "backup.drill", resource: Self.text(backup.id),
-                                      ["drillId": .string(Self.text(drill.id)), "drillServerId": host.map { .string(Self.text($0)) } ?? .null])
+        try await domain.audit.record(
+            identity, "backup.drill", resource: Self.text(backup.id),
+            ["drillId": .string(Self.text(drill.id)), "drillServerId": host.map { .string(Self.text($0)) } ?? .null])
         return EditedResponse(status: .accepted, response: APISuccess("restore drill queued", JobAccepted(recordId: drill.id, jobId: jobId)))
     }
 
@@ -57,9 +58,10 @@ struct DrillsController: Sendable {
             guard let value = RestoreDrillStatus(rawValue: text) else { throw APIError.validation("status", "status must be queued, running, passed or failed") }
             status = value
         }
-        let page = try await domain.backups.drills.list(try Paging.page(request), serverId: try Paging.queryUUID(request, "serverId"),
-                                                        backupId: try Paging.queryUUID(request, "backupId"),
-                                                        scheduleId: try Paging.queryUUID(request, "scheduleId"), status: status)
+        let page = try await domain.backups.drills.list(
+            try Paging.page(request), serverId: try Paging.queryUUID(request, "serverId"),
+            backupId: try Paging.queryUUID(request, "backupId"),
+            scheduleId: try Paging.queryUUID(request, "scheduleId"), status: status)
         return APISuccess("\(page.items.count) restore drill(s)", page)
     }
 

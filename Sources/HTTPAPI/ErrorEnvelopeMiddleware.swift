@@ -78,7 +78,8 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
             return .validation(field.isEmpty ? "body" : field, "\(field.isEmpty ? "the body" : field) has the wrong type")
         case .dataCorrupted(let context):
             let field = path(context)
-            return field.isEmpty ? APIError(.badRequest, code: "invalid_json", "the body is not valid JSON")
+            return field.isEmpty
+                ? APIError(.badRequest, code: "invalid_json", "the body is not valid JSON")
                 : .validation(field, "\(field) is not valid: \(context.debugDescription)")
         @unknown default:
             return APIError(.badRequest, code: "invalid_json", "the body could not be read")

@@ -67,7 +67,8 @@ public struct BearerAuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer",
-                  let identity = try await authenticator.identity(forBearer: String(parts[1])) else {
+                let identity = try await authenticator.identity(forBearer: String(parts[1]))
+            else {
                 throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
             }
             context.identity = identity

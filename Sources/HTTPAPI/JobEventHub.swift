@@ -23,8 +23,10 @@ public final class JobEventHub: Sendable {
         /// Items a stream may fall behind before it is dropped.
         public var buffer: Int
 
-        public init(perUser: Int = 20, total: Int = 1000, keepAlive: Duration = .seconds(15),
-                    maximumDuration: Duration = .seconds(3600), buffer: Int = 256) {
+        public init(
+            perUser: Int = 20, total: Int = 1000, keepAlive: Duration = .seconds(15),
+            maximumDuration: Duration = .seconds(3600), buffer: Int = 256
+        ) {
             self.perUser = max(1, perUser)
             self.total = max(1, total)
             self.keepAlive = keepAlive
@@ -86,8 +88,9 @@ public final class JobEventHub: Sendable {
             }
             guard state.streamsPerUser[userId, default: 0] < limits.perUser else {
                 state.refused += 1
-                throw Self.tooMany("you hold \(limits.perUser) event streams open, the most allowed per user; close one first",
-                                   scope: "user", limit: limits.perUser)
+                throw Self.tooMany(
+                    "you hold \(limits.perUser) event streams open, the most allowed per user; close one first",
+                    scope: "user", limit: limits.perUser)
             }
             state.open += 1
             state.streamsPerUser[userId, default: 0] += 1
@@ -205,8 +208,9 @@ public final class JobEventHub: Sendable {
     }
 
     private static func tooMany(_ message: String, scope: String, limit: Int) -> APIError {
-        var error = APIError(.tooManyRequests, code: "too_many_streams", message,
-                             details: ["scope": .string(scope), "limit": .int(Int64(limit))])
+        var error = APIError(
+            .tooManyRequests, code: "too_many_streams", message,
+            details: ["scope": .string(scope), "limit": .int(Int64(limit))])
         error.retryAfterSeconds = retryAfterSeconds
         return error
     }

@@ -41,15 +41,18 @@ public struct JobsController: Sendable {
         let parameters = request.uri.queryParameters
         let limit = try Self.integer(parameters["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
         let offset = try Self.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...1_000_000)
-        let list = try await jobs(queue: parameters["queue"].map(String.init), state: parameters["state"].map(String.init),
-                                  name: parameters["name"].map(String.init), serverId: parameters["serverId"].map(String.init),
-                                  limit: limit, offset: offset)
+        let list = try await jobs(
+            queue: parameters["queue"].map(String.init), state: parameters["state"].map(String.init),
+            name: parameters["name"].map(String.init), serverId: parameters["serverId"].map(String.init),
+            limit: limit, offset: offset)
         return APISuccess("\(list.count) job(s)", list)
     }
 
     /// Jobs of the queues, newest first, filtered as `GET /api/jobs` filters them (the dashboard lists them the same way).
-    public func jobs(queue: String?, state: String?, name nameFilter: String?, serverId serverFilter: String?,
-                     limit: Int, offset: Int) async throws -> JobList {
+    public func jobs(
+        queue: String?, state: String?, name nameFilter: String?, serverId serverFilter: String?,
+        limit: Int, offset: Int
+    ) async throws -> JobList {
         var selected = queues
         if let name = queue {
             selected = queues.filter { $0.name == name }
@@ -105,8 +108,9 @@ public struct JobsController: Sendable {
         do {
             try await queue.remove(job.id)
         } catch let error as JobQueueError where error.code == .schedulerIteration {
-            throw APIError(.conflict, code: "job_scheduler_iteration",
-                           "job \(job.id) is the next run of a job scheduler; change or delete its schedule instead")
+            throw APIError(
+                .conflict, code: "job_scheduler_iteration",
+                "job \(job.id) is the next run of a job scheduler; change or delete its schedule instead")
         }
         return APISuccess("job \(job.id) removed", ["id": .string(job.id)])
     }

@@ -23,12 +23,14 @@ public struct PasswordLogin: Sendable {
         }
         try await throttle?.admit(client: client, username: username)
         guard let user = try await users.authenticate(username: username, password: password) else {
-            _ = try? await audit.record(userId: nil, actor: username, action: "auth.login", resourceType: "auth",
-                                        outcome: .failure, clientAddress: client)
+            _ = try? await audit.record(
+                userId: nil, actor: username, action: "auth.login", resourceType: "auth",
+                outcome: .failure, clientAddress: client)
             throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
         }
-        _ = try await audit.record(userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success,
-                                   clientAddress: client)
+        _ = try await audit.record(
+            userId: user.id, actor: user.username, action: "auth.login", resourceType: "auth", outcome: .success,
+            clientAddress: client)
         return user
     }
 }

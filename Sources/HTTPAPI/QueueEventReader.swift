@@ -53,8 +53,9 @@ final class QueueEventReader: Sendable {
                     deliver(self, batch)
                 } catch {
                     if Task.isCancelled { break }
-                    failures.failed("reading the queue's event stream failed; retrying", error: error, level: .warning,
-                                    metadata: ["queue": "\(queue.name)"])
+                    failures.failed(
+                        "reading the queue's event stream failed; retrying", error: error, level: .warning,
+                        metadata: ["queue": "\(queue.name)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -74,11 +74,13 @@ struct RecordsController: Sendable {
             }
         }
         if let paths = body.paths { try await BackupFilesController(domain: domain).checkSelection(paths, of: backup) }
-        let payload = ServerJobPayload(recordId: backup.id.lowercasedString, serverId: backup.serverId.lowercasedString,
-                                       target: body.target, allowRootTarget: body.allowRootTarget, paths: body.paths)
+        let payload = ServerJobPayload(
+            recordId: backup.id.lowercasedString, serverId: backup.serverId.lowercasedString,
+            target: body.target, allowRootTarget: body.allowRootTarget, paths: body.paths)
         let jobId = try await domain.dispatcher.enqueue(.restore, recordId: backup.id, jobId: "restore-" + UUID().lowercasedString, payload: payload)
-        try await domain.audit.record(identity, "backup.restore", resource: backup.id.lowercasedString,
-                                      ["target": body.target.map(JSONValue.string) ?? .null, "paths": .int(Int64(body.paths?.count ?? 0))])
+        try await domain.audit.record(
+            identity, "backup.restore", resource: backup.id.lowercasedString,
+            ["target": body.target.map(JSONValue.string) ?? .null, "paths": .int(Int64(body.paths?.count ?? 0))])
         return EditedResponse(status: .accepted, response: APISuccess("restore queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
 

@@ -6,11 +6,13 @@ import RedisClient
 struct RedisWindowCounter: Sendable {
     let redis: RedisConnectionPool
 
-    static let script = RedisScript(name: "rateLimitWindow", source: """
-        local count = redis.call("INCR", KEYS[1])
-        if count == 1 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
-        return {count, redis.call("PTTL", KEYS[1])}
-        """)
+    static let script = RedisScript(
+        name: "rateLimitWindow",
+        source: """
+            local count = redis.call("INCR", KEYS[1])
+            if count == 1 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
+            return {count, redis.call("PTTL", KEYS[1])}
+            """)
 
     /// Counts one hit on `key`; returns the hits in the current window and the seconds until it ends.
     func hit(_ key: String, window: Duration) async throws -> (count: Int, retryAfterSeconds: Int) {

@@ -40,19 +40,22 @@ struct ScheduleBody: Decodable, Sendable {
         let timing: ScheduleTiming
         do { timing = try ScheduleTiming(cron: cron, timezone: timezone) } catch { throw APIError.validation(error.field, error.message) }
         guard let paths = paths ?? current?.paths else { throw APIError.validation("paths", "paths is required: 1 to 100 absolute paths") }
-        let backup = try BackupRequestBody(paths: paths, exclusions: exclusions ?? current?.exclusions,
-                                           compression: compression ?? current?.compression.rawValue).validated()
+        let backup = try BackupRequestBody(
+            paths: paths, exclusions: exclusions ?? current?.exclusions,
+            compression: compression ?? current?.compression.rawValue
+        ).validated()
         let retention = try self.retention.map(Self.validated) ?? current?.retention ?? RetentionPolicy()
         guard let type = BackupType(rawValue: backupType ?? current?.backupType.rawValue ?? "full") else {
             throw APIError.validation("backupType", "backupType must be full or incremental")
         }
         let fullEvery = fullEveryDays ?? current?.fullEveryDays
         if let fullEvery, !(1...366).contains(fullEvery) { throw APIError.validation("fullEveryDays", "fullEveryDays must be 1 to 366") }
-        let definition = ScheduleDefinition(serverId: server, cron: timing.expression, timezone: timezone,
-                                            paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
-                                            backupType: type, fullEveryDays: fullEvery, retention: retention,
-                                            drill: try drill.map(Self.validated) ?? current?.drill ?? RestoreDrillPolicy(),
-                                            enabled: enabled ?? current?.enabled ?? true)
+        let definition = ScheduleDefinition(
+            serverId: server, cron: timing.expression, timezone: timezone,
+            paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
+            backupType: type, fullEveryDays: fullEvery, retention: retention,
+            drill: try drill.map(Self.validated) ?? current?.drill ?? RestoreDrillPolicy(),
+            enabled: enabled ?? current?.enabled ?? true)
         return (definition, timing)
     }
 
@@ -77,9 +80,10 @@ struct ScheduleBody: Decodable, Sendable {
 
 extension ScheduleDefinition {
     init(_ schedule: BackupSchedule) {
-        self.init(serverId: schedule.serverId, cron: schedule.cron, timezone: schedule.timezone, paths: schedule.paths,
-                  exclusions: schedule.exclusions, compression: schedule.compression, backupType: schedule.backupType,
-                  fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, drill: schedule.drill, enabled: schedule.enabled)
+        self.init(
+            serverId: schedule.serverId, cron: schedule.cron, timezone: schedule.timezone, paths: schedule.paths,
+            exclusions: schedule.exclusions, compression: schedule.compression, backupType: schedule.backupType,
+            fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, drill: schedule.drill, enabled: schedule.enabled)
     }
 }
 

@@ -37,8 +37,9 @@ struct SchedulesController: Sendable {
         try await requireServer(definition.serverId)
         try await requireDrillHost(definition.drill)
         let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
-        try await domain.audit.record(identity, "schedule.create", resource: schedule.id.lowercasedString,
-                                      ["cron": .string(schedule.cron), "timezone": .string(schedule.timezone)])
+        try await domain.audit.record(
+            identity, "schedule.create", resource: schedule.id.lowercasedString,
+            ["cron": .string(schedule.cron), "timezone": .string(schedule.timezone)])
         return EditedResponse(status: .created, response: APISuccess("schedule created", try resource(schedule)))
     }
 
@@ -60,9 +61,12 @@ struct SchedulesController: Sendable {
         if definition.serverId != current.serverId { try await requireServer(definition.serverId) }
         if definition.drill.serverId != current.drill.serverId { try await requireDrillHost(definition.drill) }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
-        try await domain.audit.record(identity, "schedule.update", resource: schedule.id.lowercasedString,
-                                      ["cron": .string(schedule.cron), "enabled": .bool(schedule.enabled),
-                                       "drillServerId": schedule.drill.serverId.map { .string($0.lowercasedString) } ?? .null])
+        try await domain.audit.record(
+            identity, "schedule.update", resource: schedule.id.lowercasedString,
+            [
+                "cron": .string(schedule.cron), "enabled": .bool(schedule.enabled),
+                "drillServerId": schedule.drill.serverId.map { .string($0.lowercasedString) } ?? .null,
+            ])
         return APISuccess("schedule updated", try resource(schedule))
     }
 
@@ -83,8 +87,9 @@ struct SchedulesController: Sendable {
             id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: now), schedule: schedule, dueAt: now,
             metadata: ["trigger": "run-now", "requestedBy": .string(identity.username)])
         let jobId = try await domain.launcher.enqueueScheduled(backup)
-        try await domain.audit.record(identity, "schedule.run", resource: schedule.id.lowercasedString,
-                                      ["backupId": .string(backup.id.lowercasedString)])
+        try await domain.audit.record(
+            identity, "schedule.run", resource: schedule.id.lowercasedString,
+            ["backupId": .string(backup.id.lowercasedString)])
         return EditedResponse(status: .accepted, response: APISuccess("scheduled backup queued", JobAccepted(recordId: backup.id, jobId: jobId)))
     }
 

@@ -32,8 +32,9 @@ struct CreateServerRequest: Decodable, Sendable {
         guard tags.count <= 20, tags.allSatisfy({ !$0.isEmpty && $0.count <= 50 }) else {
             throw APIError.validation("tags", "up to 20 tags of 1 to 50 characters")
         }
-        return NewServer(name: name, host: host, port: port, username: username, authType: auth, credential: credential,
-                         hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize), tags: tags, description: description ?? "")
+        return NewServer(
+            name: name, host: host, port: port, username: username, authType: auth, credential: credential,
+            hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize), tags: tags, description: description ?? "")
     }
 }
 

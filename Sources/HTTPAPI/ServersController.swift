@@ -79,16 +79,20 @@ struct ServersController: Sendable {
             try await domain.servers.recordCheck(id: server.id, online: false, error: error.message)
             try await domain.audit.record(identity, "server.test", resource: server.id.lowercasedString, outcome: .failure)
             let outcome = error.connectionOutcome ?? (error.code == .authentication ? .authFailed : .other)
-            return APISuccess("could not connect to \(server.name)", ConnectionTestResult(
-                reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: nil, pinned: false))
+            return APISuccess(
+                "could not connect to \(server.name)",
+                ConnectionTestResult(
+                    reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: nil, pinned: false))
         }
         let fingerprint = await session.hostKeyFingerprint
         await session.close()
         try await domain.servers.recordCheck(id: server.id, online: true, error: nil)
         try await domain.audit.record(identity, "server.test", resource: server.id.lowercasedString)
-        return APISuccess("connected to \(server.name)", ConnectionTestResult(
-            reachable: true, outcome: SSHConnectionOutcome.ok.rawValue, message: nil, hostKeyFingerprint: fingerprint,
-            pinned: server.hostKeyFingerprint == nil))
+        return APISuccess(
+            "connected to \(server.name)",
+            ConnectionTestResult(
+                reachable: true, outcome: SSHConnectionOutcome.ok.rawValue, message: nil, hostKeyFingerprint: fingerprint,
+                pinned: server.hostKeyFingerprint == nil))
     }
 
     @Sendable func backup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
@@ -96,8 +100,9 @@ struct ServersController: Sendable {
         let server = try await server(context)
         let request = try await request.decodeJSON(as: BackupRequestBody.self, context: context)
         let body = try request.validated()
-        let (record, jobId) = try await domain.launcher.startBackup(serverId: server.id, paths: body.paths, exclusions: body.exclusions,
-                                                                   compression: body.compression, type: try request.requestedType())
+        let (record, jobId) = try await domain.launcher.startBackup(
+            serverId: server.id, paths: body.paths, exclusions: body.exclusions,
+            compression: body.compression, type: try request.requestedType())
         try await domain.audit.record(identity, "backup.start", resource: record.id.lowercasedString, ["serverId": .string(server.id.lowercasedString)])
         return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }

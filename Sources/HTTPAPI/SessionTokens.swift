@@ -53,22 +53,25 @@ public struct SessionTokens: Sendable {
     public func issue(for user: User, sessionId: String? = nil, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expires = issued.addingTimeInterval(Double(lifetime.components.seconds))
-        let claims = Claims(sub: .init(value: user.id.lowercasedString), usr: user.username, ver: user.sessionVersion, sid: sessionId,
-                            iat: .init(value: issued), nbf: .init(value: issued), exp: .init(value: expires))
+        let claims = Claims(
+            sub: .init(value: user.id.lowercasedString), usr: user.username, ver: user.sessionVersion, sid: sessionId,
+            iat: .init(value: issued), nbf: .init(value: issued), exp: .init(value: expires))
         return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }
 
     /// The session of a valid token; nil for anything else.
     public func verify(_ token: String, now: Date = Date()) async -> Session? {
         guard token.utf8.count < 2048, Self.algorithm(of: token) == "HS256",
-              let claims = try? await keys().verify(token, as: Claims.self) else { return nil }
+            let claims = try? await keys().verify(token, as: Claims.self)
+        else { return nil }
         let issuedAt = claims.iat.value.timeIntervalSince1970
         let expiresAt = claims.exp.value.timeIntervalSince1970
         let nowSeconds = now.timeIntervalSince1970
         guard expiresAt > nowSeconds, issuedAt <= nowSeconds + Self.skew,
-              expiresAt - issuedAt <= Double(lifetime.components.seconds),
-              (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
-              let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1 else { return nil }
+            expiresAt - issuedAt <= Double(lifetime.components.seconds),
+            (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
+            let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1
+        else { return nil }
         return Session(userId: userId, version: claims.ver, sessionId: claims.sid, issuedAt: claims.iat.value)
     }
 
@@ -79,8 +82,9 @@ public struct SessionTokens: Sendable {
     /// The `alg` of a token's header, read before any key is chosen so no other algorithm is tried.
     static func algorithm(of token: String) -> String? {
         guard let header = token.split(separator: ".", maxSplits: 1).first,
-              let bytes = Base64URL.decode(String(header)),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+            let bytes = Base64URL.decode(String(header)),
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        else { return nil }
         return object["alg"] as? String
     }
 }

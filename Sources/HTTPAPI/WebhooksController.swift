@@ -32,8 +32,10 @@ struct WebhooksController: Sendable {
         guard let url = body.url, let events = body.events else { throw APIError.validation("url", "url and events are required") }
         let created = try await webhooks.webhooks.create(url: url, events: events, format: body.format ?? .json, enabled: body.enabled ?? true)
         try await audit.record(identity, "webhook.create", resource: created.webhook.id.lowercasedString, Self.details(created.webhook))
-        return EditedResponse(status: .created, response: APISuccess(
-            "webhook created; keep its secret now, it is not shown again", CreatedWebhookResource(webhook: created.webhook, secret: created.secretHex)))
+        return EditedResponse(
+            status: .created,
+            response: APISuccess(
+                "webhook created; keep its secret now, it is not shown again", CreatedWebhookResource(webhook: created.webhook, secret: created.secretHex)))
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Webhook> {
@@ -75,7 +77,9 @@ struct WebhooksController: Sendable {
     /// What the audit log keeps: the target's host (a URL's path may hold a token), the events.
     static func details(_ webhook: Webhook) -> JSONValue {
         let host = (try? WebhookTarget(parsing: webhook.url))?.host ?? "?"
-        return ["host": .string(host), "events": .array(webhook.events.map { .string($0) }), "format": .string(webhook.format.rawValue),
-                "enabled": .bool(webhook.enabled)]
+        return [
+            "host": .string(host), "events": .array(webhook.events.map { .string($0) }), "format": .string(webhook.format.rawValue),
+            "enabled": .bool(webhook.enabled),
+        ]
     }
 }

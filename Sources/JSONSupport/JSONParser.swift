@@ -169,7 +169,8 @@ struct JSONParser {
             if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
                 index += 1
             } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-                        || byte == UInt8(ascii: "+") || (byte == UInt8(ascii: "-") && index > start) {
+                || byte == UInt8(ascii: "+") || (byte == UInt8(ascii: "-") && index > start)
+            {
                 isInteger = false
                 index += 1
             } else {

@@ -21,8 +21,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     public init(_ pattern: String) throws(ParseError) {
         let trimmed = pattern.trimmingCharacters(in: .whitespacesAndNewlines)
-        let macros = ["@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-                      "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"]
+        let macros = [
+            "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+            "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+        ]
         let expanded = macros[trimmed.lowercased()] ?? trimmed
         var fields = expanded.split(whereSeparator: \.isWhitespace).map(String.init)
         guard fields.count == 5 || fields.count == 6 else {
@@ -104,7 +106,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             }
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
             guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day, let weekday = parts.weekday,
-                  matchesDay(day: dayOfMonth, month: month, weekday: weekday - 1) else { continue }
+                matchesDay(day: dayOfMonth, month: month, weekday: weekday - 1)
+            else { continue }
             if let found = firstRun(on: (year, month, dayOfMonth), after: date, startOfSearch: dayIndex == 0 ? start : nil, calendar: calendar) {
                 return found
             }

@@ -14,8 +14,12 @@ public enum JobID {
     public static func isValid(_ id: String) -> Bool {
         let bytes = Array(id.utf8)
         guard (1...200).contains(bytes.count), let first = bytes.first, isAlphanumeric(first) else { return false }
-        guard bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
-            || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@") }) else { return false }
+        guard
+            bytes.allSatisfy({
+                isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+                    || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@")
+            })
+        else { return false }
         let parts = id.split(separator: ":", omittingEmptySubsequences: false)
         guard let head = parts.first, !parts.contains(where: \.isEmpty) else { return false }
         if parts.count == 1 { return !reservedNames.contains(String(head)) }

@@ -21,18 +21,26 @@ extension Queue {
         guard (0...2_097_152).contains(priority) else {
             throw JobQueueError(.invalidOptions, "priority must be 0...2097152, got \(priority)")
         }
-        let code = try await redis.evalScript(QueueScript.changePriority, keys: keys.scriptKeys, arguments: [
-            RedisArgument(keys.base), RedisArgument(id), RedisArgument(priority), lifo ? "1" : "0",
-        ]).throwingServerError().int ?? 0
+        let code =
+            try await redis.evalScript(
+                QueueScript.changePriority, keys: keys.scriptKeys,
+                arguments: [
+                    RedisArgument(keys.base), RedisArgument(id), RedisArgument(priority), lifo ? "1" : "0",
+                ]
+            ).throwingServerError().int ?? 0
         if code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "changePriority") }
     }
 
     /// Gives a delayed job a new delay in ms, counted from now.
     public func changeDelay(_ id: String, delay: Int) async throws {
         guard delay >= 0 else { throw JobQueueError(.invalidOptions, "delay must not be negative, got \(delay)") }
-        let code = try await redis.evalScript(QueueScript.changeDelay, keys: keys.scriptKeys, arguments: [
-            RedisArgument(keys.base), RedisArgument(id), RedisArgument(delay), RedisArgument(clock.nowMilliseconds()),
-        ]).throwingServerError().int ?? 0
+        let code =
+            try await redis.evalScript(
+                QueueScript.changeDelay, keys: keys.scriptKeys,
+                arguments: [
+                    RedisArgument(keys.base), RedisArgument(id), RedisArgument(delay), RedisArgument(clock.nowMilliseconds()),
+                ]
+            ).throwingServerError().int ?? 0
         if code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "changeDelay (delayed jobs only)") }
     }
 
@@ -42,9 +50,12 @@ extension Queue {
         guard state == .completed || state == .failed else {
             throw JobQueueError(.invalidOptions, "metrics exist for completed and failed jobs only")
         }
-        let reply = try await redis.evalScript(QueueScript.getMetrics, keys: keys.scriptKeys, arguments: [
-            RedisArgument(keys.base), RedisArgument(state.rawValue), RedisArgument(start), RedisArgument(end),
-        ]).throwingServerError()
+        let reply = try await redis.evalScript(
+            QueueScript.getMetrics, keys: keys.scriptKeys,
+            arguments: [
+                RedisArgument(keys.base), RedisArgument(state.rawValue), RedisArgument(start), RedisArgument(end),
+            ]
+        ).throwingServerError()
         guard let parts = reply.array, parts.count == 3 else { throw JobQueueError(.unexpectedReply, "getMetrics returned \(reply)") }
         let meta = (parts[0].array ?? []).map { $0.string.flatMap { Int($0) } ?? 0 }
         return JobMetrics(

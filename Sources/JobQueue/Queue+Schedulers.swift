@@ -7,8 +7,10 @@ extension Queue {
     /// slot, so upserting the same settings at every start adds no run; `ic` is kept.
     /// Returns the pending iteration's id, or nil when the scheduler has nothing left to run.
     @discardableResult
-    public func upsertJobScheduler(_ id: String, repeat schedule: RepeatOptions, name: String, data: JSONValue = .object([:]),
-                                   options: JobOptions = JobOptions()) async throws -> String? {
+    public func upsertJobScheduler(
+        _ id: String, repeat schedule: RepeatOptions, name: String, data: JSONValue = .object([:]),
+        options: JobOptions = JobOptions()
+    ) async throws -> String? {
         guard !id.isEmpty, !id.contains(":") else { throw JobQueueError(.invalidOptions, "scheduler id '\(id)' must be non-empty and contain no ':'") }
         try JobScheduling.validate(schedule)
         let now = clock.nowMilliseconds()
@@ -74,10 +76,13 @@ extension Queue {
         let iteration = JobScheduling.iterationOptions(
             schedulerId: schedulerId, schedule: record.repeatOptions, template: record.options, next: max(next, now),
             iteration: record.iterationCount + 1, now: now)
-        let reply = try await redis.evalScript(QueueScript.advanceJobScheduler, keys: keys.scriptKeys, arguments: [
-            RedisArgument(keys.base), RedisArgument(schedulerId), RedisArgument(job.id), RedisArgument(next), RedisArgument(now),
-            RedisArgument(iteration.json.jsonText),
-        ]).throwingServerError()
+        let reply = try await redis.evalScript(
+            QueueScript.advanceJobScheduler, keys: keys.scriptKeys,
+            arguments: [
+                RedisArgument(keys.base), RedisArgument(schedulerId), RedisArgument(job.id), RedisArgument(next), RedisArgument(now),
+                RedisArgument(iteration.json.jsonText),
+            ]
+        ).throwingServerError()
         return reply.string.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -102,7 +102,8 @@ public struct Queue: Sendable {
             }
         }
         guard let parts = reply.array, parts.count == 2, let id = parts[0].string,
-              let code = parts[1].int, let outcome = AddResult.Outcome(rawValue: code) else {
+            let code = parts[1].int, let outcome = AddResult.Outcome(rawValue: code)
+        else {
             throw JobQueueError(.unexpectedReply, "addJob returned \(reply)")
         }
         return AddResult(id: id, outcome: outcome)

@@ -42,10 +42,12 @@ public struct QueueEvents: Sendable {
     /// Events after `lastId`, waiting up to `timeout` on `connection` (a dedicated one: it blocks).
     public func wait(after lastId: String, on connection: RedisConnection, timeout: Duration, count: Int = 1000) async throws -> [QueueEvent] {
         let milliseconds = Int(timeout.wholeMilliseconds)
-        let reply = try await queue.redis.blockingCommand(on: connection, [
-            "XREAD", "COUNT", RedisArgument(count), "BLOCK", RedisArgument(max(1, milliseconds)), "STREAMS",
-            RedisArgument(queue.keys.key("events")), RedisArgument(lastId),
-        ], serverTimeout: timeout)
+        let reply = try await queue.redis.blockingCommand(
+            on: connection,
+            [
+                "XREAD", "COUNT", RedisArgument(count), "BLOCK", RedisArgument(max(1, milliseconds)), "STREAMS",
+                RedisArgument(queue.keys.key("events")), RedisArgument(lastId),
+            ], serverTimeout: timeout)
         // {{streamKey, {entries...}}} or nil on timeout
         guard let stream = reply.array?.first?.array, stream.count == 2 else { return [] }
         return Self.decode(entries: stream[1])

@@ -46,8 +46,9 @@ public struct QueueKeys: Sendable, Hashable {
     /// The non-empty `{tag}` of `text`, if any (Redis Cluster hashes only that part of a key).
     static func hashTag(in text: String) -> Substring? {
         guard let open = text.firstIndex(of: "{"),
-              let close = text[text.index(after: open)...].firstIndex(of: "}"),
-              close > text.index(after: open) else { return nil }
+            let close = text[text.index(after: open)...].firstIndex(of: "}"),
+            close > text.index(after: open)
+        else { return nil }
         return text[text.index(after: open)..<close]
     }
 }

@@ -13,8 +13,10 @@ public struct RepeatOptions: Sendable, Equatable {
     /// `offset`); nil: shifted so that the first run is now (or at the start date).
     public var offset: Int?
 
-    public init(every: Int? = nil, pattern: String? = nil, timeZone: String? = nil, limit: Int? = nil, startDate: Int? = nil,
-                endDate: Int? = nil, offset: Int? = nil) {
+    public init(
+        every: Int? = nil, pattern: String? = nil, timeZone: String? = nil, limit: Int? = nil, startDate: Int? = nil,
+        endDate: Int? = nil, offset: Int? = nil
+    ) {
         self.every = every
         self.pattern = pattern
         self.timeZone = timeZone

@@ -34,8 +34,10 @@ public final class RepeatingErrorLog: Sendable {
     /// Logs `message` with `error` unless the same failure was logged less than `interval` ago.
     /// Returns whether it was logged.
     @discardableResult
-    public func failed(_ message: Logger.Message, error: any Error, level: Logger.Level = .error, metadata: Logger.Metadata = [:],
-                       file: String = #fileID, function: String = #function, line: UInt = #line) -> Bool {
+    public func failed(
+        _ message: Logger.Message, error: any Error, level: Logger.Level = .error, metadata: Logger.Metadata = [:],
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) -> Bool {
         let text = "\(error)"
         let key = "\(message)\u{1F}\(text)"
         let instant = now()
@@ -63,8 +65,10 @@ public final class RepeatingErrorLog: Sendable {
 
     /// The operation works again: forgets the failures (the next one is logged at once) and, when
     /// any was logged, says so once.
-    public func succeeded(_ message: @autoclosure () -> Logger.Message, metadata: Logger.Metadata = [:],
-                          file: String = #fileID, function: String = #function, line: UInt = #line) {
+    public func succeeded(
+        _ message: @autoclosure () -> Logger.Message, metadata: Logger.Metadata = [:],
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
         let wasFailing = state.withLock { state -> Bool in
             guard state.failing else { return false }
             state.failing = false

@@ -25,8 +25,10 @@ extension Worker {
         do {
             let reply = try await redis.evalScript(
                 QueueScript.moveToActive, keys: queue.keys.scriptKeys,
-                arguments: [RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
-                            RedisArgument(queue.clock.nowMilliseconds())] + limiterArguments + [RedisArgument(options.name ?? "")],
+                arguments: [
+                    RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
+                    RedisArgument(queue.clock.nowMilliseconds()),
+                ] + limiterArguments + [RedisArgument(options.name ?? "")],
                 replicaWait: options.replicaWait)
             let result = decodeFetch(try reply.throwingServerError(), token: token)
             failures.succeeded("the worker reaches Redis again", metadata: ["queue": "\(queue.name)"])
@@ -65,7 +67,8 @@ extension Worker {
             let seconds = Double(Self.milliseconds(timeout)) / 1000
             let reply: RESPValue
             do {
-                reply = try await queue.redis.blockingCommand(on: blockingConnection,
+                reply = try await queue.redis.blockingCommand(
+                    on: blockingConnection,
                     ["BZPOPMIN", RedisArgument(queue.keys.key("marker")), RedisArgument(seconds)], serverTimeout: timeout)
             } catch {
                 if !isClosing {

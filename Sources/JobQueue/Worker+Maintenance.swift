@@ -16,7 +16,8 @@ extension Worker {
                 arguments.append(RedisArgument(token))
             }
             do {
-                let lost = try await redis.evalScript(QueueScript.extendLocks, keys: queue.keys.scriptKeys, arguments: arguments)
+                let lost =
+                    try await redis.evalScript(QueueScript.extendLocks, keys: queue.keys.scriptKeys, arguments: arguments)
                     .throwingServerError().array?.compactMap(\.string) ?? []
                 let tokens = Dictionary(held.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
                 for id in lost where active.isHeld(id, token: tokens[id] ?? "") {
@@ -36,10 +37,14 @@ extension Worker {
     func checkStalledUntilClosed() async {
         while !Task.isCancelled {
             do {
-                let moved = try await redis.evalScript(QueueScript.moveStalledJobsToWait, keys: queue.keys.scriptKeys, arguments: [
-                    RedisArgument(queue.keys.base), RedisArgument(options.maxStalledCount),
-                    RedisArgument(Self.milliseconds(options.stalledInterval)), RedisArgument(queue.clock.nowMilliseconds()),
-                ]).throwingServerError().array?.compactMap(\.string) ?? []
+                let moved =
+                    try await redis.evalScript(
+                        QueueScript.moveStalledJobsToWait, keys: queue.keys.scriptKeys,
+                        arguments: [
+                            RedisArgument(queue.keys.base), RedisArgument(options.maxStalledCount),
+                            RedisArgument(Self.milliseconds(options.stalledInterval)), RedisArgument(queue.clock.nowMilliseconds()),
+                        ]
+                    ).throwingServerError().array?.compactMap(\.string) ?? []
                 if !moved.isEmpty {
                     logger.warning("recovered stalled jobs", metadata: ["queue": "\(queue.name)", "jobs": "\(moved.joined(separator: ","))"])
                     emit(.stalled(jobIds: moved))

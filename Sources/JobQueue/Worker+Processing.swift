@@ -100,10 +100,12 @@ extension Worker {
             logger.debug("job postponed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
             emit(.postponed(jobId: job.id, reason: reason))
             await runFinishing(job, "postpone") {
-                try await self.redis.evalScript(QueueScript.postpone, keys: self.queue.keys.scriptKeys, arguments: [
-                    RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),
-                    RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(max(1, Self.milliseconds(delay))),
-                ], replicaWait: self.options.replicaWait)
+                try await self.redis.evalScript(
+                    QueueScript.postpone, keys: self.queue.keys.scriptKeys,
+                    arguments: [
+                        RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),
+                        RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(max(1, Self.milliseconds(delay))),
+                    ], replicaWait: self.options.replicaWait)
             }
             return nil
         case .completed(let value):
@@ -117,10 +119,12 @@ extension Worker {
             if let backoff {
                 emit(.failed(jobId: job.id, reason: reason, willRetry: true))
                 await runFinishing(job, "retry") {
-                    try await self.redis.evalScript(QueueScript.retryLater, keys: self.queue.keys.scriptKeys, arguments: [
-                        RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(reason),
-                        RedisArgument(stacktrace), RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(backoff),
-                    ], replicaWait: self.options.replicaWait)
+                    try await self.redis.evalScript(
+                        QueueScript.retryLater, keys: self.queue.keys.scriptKeys,
+                        arguments: [
+                            RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(reason),
+                            RedisArgument(stacktrace), RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(backoff),
+                        ], replicaWait: self.options.replicaWait)
                 }
                 return nil
             }
@@ -131,19 +135,23 @@ extension Worker {
         }
     }
 
-    private func finishScript(_ job: Job, token: String, target: String, value: String, stacktrace: String,
-                              keep: (count: Int, age: Int, limit: Int)) async -> (RESPValue, String)? {
+    private func finishScript(
+        _ job: Job, token: String, target: String, value: String, stacktrace: String,
+        keep: (count: Int, age: Int, limit: Int)
+    ) async -> (RESPValue, String)? {
         let fetchNext = !isClosing
         let nextToken = fetchNext ? self.nextToken() : "0"
         let reply = await runFinishing(job, "moveToFinished") {
-            try await self.redis.evalScript(QueueScript.moveToFinished, keys: self.queue.keys.scriptKeys, arguments: [
-                RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(target),
-                RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
-                RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
-                RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
-            ] + self.limiterArguments + [
-                RedisArgument(nextToken), RedisArgument(self.options.name ?? ""), RedisArgument(self.options.metricsDataPoints ?? 0),
-            ], replicaWait: self.options.replicaWait)
+            try await self.redis.evalScript(
+                QueueScript.moveToFinished, keys: self.queue.keys.scriptKeys,
+                arguments: [
+                    RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(target),
+                    RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
+                    RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
+                    RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
+                ] + self.limiterArguments + [
+                    RedisArgument(nextToken), RedisArgument(self.options.name ?? ""), RedisArgument(self.options.metricsDataPoints ?? 0),
+                ], replicaWait: self.options.replicaWait)
         }
         return reply.map { ($0, nextToken) }
     }

@@ -43,23 +43,25 @@ struct BackupBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = BenchRedis.logger()
         let pem = try String(contentsOfFile: key, encoding: .utf8)
-        let session = try await SSHSession.connect(SSHConfiguration(
-            host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse,
-            algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }), logger: logger)
+        let session = try await SSHSession.connect(
+            SSHConfiguration(
+                host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse,
+                algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }), logger: logger)
         let codec = Compression(rawValue: self.compression) ?? .gzip
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-data"
         let half = megabytes / 2
         _ = try await session.run(
-            "mkdir -p \(ShellArgument.quote(source)) && head -c \(half)M /dev/urandom > \(ShellArgument.quote(source + "/random")) && " +
-            "seq 1 100000000 | head -c \(half)M > \(ShellArgument.quote(source + "/text"))", timeout: .seconds(600))
+            "mkdir -p \(ShellArgument.quote(source)) && head -c \(half)M /dev/urandom > \(ShellArgument.quote(source + "/random")) && "
+                + "seq 1 100000000 | head -c \(half)M > \(ShellArgument.quote(source + "/text"))", timeout: .seconds(600))
 
         let archives = try await archiveStorage()
         var ours = 0.0
         var size: Int64 = 0
         for _ in 0..<runs {
-            let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: codec,
-                                        dataKey: encrypt ? SymmetricKey(size: .bits256) : nil)
+            let request = BackupRequest(
+                id: UUID(), serverId: UUID(), paths: [source], compression: codec,
+                dataKey: encrypt ? SymmetricKey(size: .bits256) : nil)
             let started = ContinuousClock.now
             let outcome = try await BackupRunner(storage: archives, logger: logger).run(request, on: session) { _ in }
             ours = max(ours, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
@@ -77,8 +79,9 @@ struct BackupBenchmark: AsyncParsableCommand {
             let tarFlags = ["gzip": "czf", "zstd": "--zstd -cf", "none": "cf"][codec.rawValue] ?? "czf"
             let algorithms = cipher.map { "-c \(ShellArgument.quote($0)) -m \(ShellArgument.quote(mac ?? "")) " } ?? ""
             let started = ContinuousClock.now
-            let status = try Self.shell("ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(port) " +
-                                        "\(ShellArgument.quote(user + "@" + host)) \(ShellArgument.quote("tar \(tarFlags) - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
+            let status = try Self.shell(
+                "ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(port) "
+                    + "\(ShellArgument.quote(user + "@" + host)) \(ShellArgument.quote("tar \(tarFlags) - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
             guard status == 0 else { throw ValidationError("ssh reference run failed (exit \(status))") }
             reference = max(reference, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
             try? FileManager.default.removeItem(atPath: archive)
@@ -89,10 +92,14 @@ struct BackupBenchmark: AsyncParsableCommand {
         let scanSeconds = Self.seconds(ContinuousClock.now - scanStart)
         _ = try await session.run("rm -rf -- \(ShellArgument.quote(source))")
         await session.close()
-        print(String(format: "backup of %d MB (archive %.1f MB): ours %.1f MB/s, ssh+tar %.1f MB/s (%.0f%%); full scan %.2f s",
-                     megabytes, Double(size) / 1_048_576, ours, reference, 100 * ours / reference, scanSeconds))
-        print(String(format: #"{"megabytes":%d,"ours_mb_per_sec":%.1f,"ssh_tar_mb_per_sec":%.1f,"ratio":%.2f,"full_scan_seconds":%.2f}"#,
-                     megabytes, ours, reference, ours / reference, scanSeconds))
+        print(
+            String(
+                format: "backup of %d MB (archive %.1f MB): ours %.1f MB/s, ssh+tar %.1f MB/s (%.0f%%); full scan %.2f s",
+                megabytes, Double(size) / 1_048_576, ours, reference, 100 * ours / reference, scanSeconds))
+        print(
+            String(
+                format: #"{"megabytes":%d,"ours_mb_per_sec":%.1f,"ssh_tar_mb_per_sec":%.1f,"ratio":%.2f,"full_scan_seconds":%.2f}"#,
+                megabytes, ours, reference, ours / reference, scanSeconds))
     }
 
     /// The directory, or the object store named by the `--s3-*` options (secret from
@@ -103,12 +110,15 @@ struct BackupBenchmark: AsyncParsableCommand {
         case "s3":
             let environment = ProcessInfo.processInfo.environment
             guard let endpoint = s3Endpoint, let keyId = s3AccessKeyId ?? environment["S3_ACCESS_KEY_ID"],
-                  let secret = environment["S3_SECRET_ACCESS_KEY"] else {
+                let secret = environment["S3_SECRET_ACCESS_KEY"]
+            else {
                 throw ValidationError("--storage s3 needs --s3-endpoint, --s3-access-key-id (or S3_ACCESS_KEY_ID) and S3_SECRET_ACCESS_KEY")
             }
-            let store = ObjectStore(settings: try ObjectStoreSettings(endpoint: endpoint, bucket: s3Bucket, region: s3Region, accessKeyId: keyId,
-                                                                      secretAccessKey: secret, prefix: "medicineman-bench/",
-                                                                      partSize: s3PartMegabytes << 20, partsInFlight: s3PartsInFlight))
+            let store = ObjectStore(
+                settings: try ObjectStoreSettings(
+                    endpoint: endpoint, bucket: s3Bucket, region: s3Region, accessKeyId: keyId,
+                    secretAccessKey: secret, prefix: "medicineman-bench/",
+                    partSize: s3PartMegabytes << 20, partsInFlight: s3PartsInFlight))
             try await store.createBucket()
             return BackupStorage(root: output, objectStore: store)
         default: throw ValidationError("--storage is dir or s3")

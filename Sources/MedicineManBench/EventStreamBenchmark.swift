@@ -55,11 +55,12 @@ struct EventStreamBenchmark: AsyncParsableCommand {
             for index in wave..<min(wave + 100, streams) {
                 let path = "/api/jobs/\(jobIds[index % jobs])/events"
                 let (host, port, token) = (self.host, self.port, self.token)
-                futures.append(ClientBootstrap(group: group).channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SSEBenchClient(host: host, port: port, path: path, token: token, record: record))
-                    }
-                }.connect(host: host, port: port))
+                futures.append(
+                    ClientBootstrap(group: group).channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(SSEBenchClient(host: host, port: port, path: path, token: token, record: record))
+                        }
+                    }.connect(host: host, port: port))
             }
             for future in futures { channels.append(try await future.get()) }
         }
@@ -86,8 +87,10 @@ struct EventStreamBenchmark: AsyncParsableCommand {
         while record.arrivalCount < expected, ContinuousClock.now < arrivalDeadline { try await Task.sleep(for: .milliseconds(20)) }
         let deliveryTime = sending.duration(to: .now)
         let cpu = (server: serverCPUSeconds() - cpuBefore.server, bench: Self.ownCPUSeconds() - cpuBefore.bench)
-        print(String(format: "delivery phase: %.2f s wall; CPU %.2f s in the API, %.2f s in this bench; ",
-                     Self.milliseconds(deliveryTime) / 1000, cpu.server, cpu.bench) + "load average \(Self.loadAverage())")
+        print(
+            String(
+                format: "delivery phase: %.2f s wall; CPU %.2f s in the API, %.2f s in this bench; ",
+                Self.milliseconds(deliveryTime) / 1000, cpu.server, cpu.bench) + "load average \(Self.loadAverage())")
         let latencies = record.arrivals.compactMap { arrival in sent[arrival.seq].map { Self.milliseconds($0.duration(to: arrival.at)) } }.sorted()
 
         for channel in channels { channel.close(promise: nil) }
@@ -99,12 +102,14 @@ struct EventStreamBenchmark: AsyncParsableCommand {
         await pool.close()
 
         let median = Self.percentile(latencies, 0.5), p99 = Self.percentile(latencies, 0.99)
-        print(String(format: "latency over %d deliveries (%d expected): median %.2f ms, p99 %.2f ms, max %.2f ms",
-                     latencies.count, expected, median, p99, latencies.last ?? 0))
-        print(#"{"streams":\#(streams),"jobs":\#(jobs),"events":\#(events),"threads_before":\#(before.threads),"threads_with":\#(with.threads),"# +
-              #""threads_after":\#(after.threads),"redis_before":\#(before.clients),"redis_with":\#(with.clients),"redis_after":\#(after.clients),"# +
-              #""deliveries":\#(latencies.count),"expected":\#(expected),"# +
-              String(format: #""median_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}"#, median, p99, latencies.last ?? 0))
+        print(
+            String(
+                format: "latency over %d deliveries (%d expected): median %.2f ms, p99 %.2f ms, max %.2f ms",
+                latencies.count, expected, median, p99, latencies.last ?? 0))
+        print(
+            #"{"streams":\#(streams),"jobs":\#(jobs),"events":\#(events),"threads_before":\#(before.threads),"threads_with":\#(with.threads),"#
+                + #""threads_after":\#(after.threads),"redis_before":\#(before.clients),"redis_with":\#(with.clients),"redis_after":\#(after.clients),"#
+                + #""deliveries":\#(latencies.count),"expected":\#(expected),"# + String(format: #""median_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}"#, median, p99, latencies.last ?? 0))
     }
 
     /// The API's threads, and the Redis clients that are not this bench's.
@@ -112,7 +117,8 @@ struct EventStreamBenchmark: AsyncParsableCommand {
         let list = try await pool.commandOnEveryServer(["CLIENT", "LIST"]).compactMap(\.string).joined(separator: "\n")
         let clients = list.split(separator: "\n").filter { !$0.contains("name=\(Self.benchClientName) ") }.count
         let status = (try? String(contentsOfFile: "/proc/\(serverPid)/status", encoding: .utf8)) ?? ""
-        let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?
+        let threads =
+            status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?
             .split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first ?? -1
         return (threads, clients)
     }

@@ -30,13 +30,13 @@ struct IncrementalBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = BenchRedis.logger()
         let pem = try String(contentsOfFile: key, encoding: .utf8)
-        let session = try await SSHSession.connect(SSHConfiguration(
-            host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse), logger: logger)
+        let session = try await SSHSession.connect(
+            SSHConfiguration(
+                host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse), logger: logger)
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-incremental"
         let quoted = ShellArgument.quote(source)
-        _ = try await session.run("rm -rf \(quoted) && mkdir -p \(quoted) && cd \(quoted) && for i in $(seq 1 \(megabytes)); do " +
-                                  "head -c 1048576 /dev/urandom > f$i; done", timeout: .seconds(900))
+        _ = try await session.run("rm -rf \(quoted) && mkdir -p \(quoted) && cd \(quoted) && for i in $(seq 1 \(megabytes)); do " + "head -c 1048576 /dev/urandom > f$i; done", timeout: .seconds(900))
         let storage = BackupStorage(root: output)
         let runner = BackupRunner(storage: storage, logger: logger)
         let codec = Compression(rawValue: compression) ?? .none
@@ -48,15 +48,20 @@ struct IncrementalBenchmark: AsyncParsableCommand {
         }
         let full = try await backUp(snapshot: [])
         let changed = max(1, megabytes * changedPercent / 100)
-        _ = try await session.run("cd \(quoted) && sleep 1 && for i in $(seq 1 \(changed)); do head -c 1048576 /dev/urandom > f$i; done",
-                                  timeout: .seconds(300))
+        _ = try await session.run(
+            "cd \(quoted) && sleep 1 && for i in $(seq 1 \(changed)); do head -c 1048576 /dev/urandom > f$i; done",
+            timeout: .seconds(300))
         let incremental = try await backUp(snapshot: full.outcome.tarSnapshot ?? [])
         for outcome in [full.outcome, incremental.outcome] { try? FileManager.default.removeItem(atPath: outcome.localPath) }
         _ = try await session.run("rm -rf \(quoted)")
         await session.close()
-        print(String(format: "tree %d MB, %d files changed: full %.2f s, %.1f MB; incremental %.2f s, %.1f MB",
-                     megabytes, changed, full.seconds, Double(full.outcome.size) / 1e6, incremental.seconds, Double(incremental.outcome.size) / 1e6))
-        print(String(format: #"{"megabytes":%d,"changed_files":%d,"full_seconds":%.2f,"full_bytes":%d,"incremental_seconds":%.2f,"incremental_bytes":%d}"#,
-                     megabytes, changed, full.seconds, full.outcome.size, incremental.seconds, incremental.outcome.size))
+        print(
+            String(
+                format: "tree %d MB, %d files changed: full %.2f s, %.1f MB; incremental %.2f s, %.1f MB",
+                megabytes, changed, full.seconds, Double(full.outcome.size) / 1e6, incremental.seconds, Double(incremental.outcome.size) / 1e6))
+        print(
+            String(
+                format: #"{"megabytes":%d,"changed_files":%d,"full_seconds":%.2f,"full_bytes":%d,"incremental_seconds":%.2f,"incremental_bytes":%d}"#,
+                megabytes, changed, full.seconds, full.outcome.size, incremental.seconds, incremental.outcome.size))
     }
 }

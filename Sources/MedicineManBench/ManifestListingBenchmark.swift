@@ -40,8 +40,9 @@ struct ManifestListingBenchmark: AsyncParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw ValidationError("python3 could not write the archive") }
         let sha256 = try ArchiveVerifier.sha256(of: location.absolute)
-        let backup = Backup(id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: ["/srv"], compression: .none,
-                            filePath: relative, sha256: sha256)
+        let backup = Backup(
+            id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: ["/srv"], compression: .none,
+            filePath: relative, sha256: sha256)
         let check = await ArchiveVerifier.verify(backup, in: storage)
         guard check.verified else { throw ValidationError("verification failed: \(check.reason ?? "")") }
         var timings: [Double] = []
@@ -55,8 +56,10 @@ struct ManifestListingBenchmark: AsyncParsableCommand {
         }
         timings.sort()
         let median = timings[timings.count / 2]
-        print(String(format: "%d files: manifest read + tree + page of %d in %.1f ms (median of %d), %.1f ms slowest",
-                     files, listed, median, runs, timings.last ?? 0))
+        print(
+            String(
+                format: "%d files: manifest read + tree + page of %d in %.1f ms (median of %d), %.1f ms slowest",
+                files, listed, median, runs, timings.last ?? 0))
         print(String(format: #"{"files":%d,"listed":%d,"median_ms":%.1f,"max_ms":%.1f}"#, files, listed, median, timings.last ?? 0))
     }
 }

@@ -6,6 +6,9 @@ struct MedicineManBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medicineman-bench",
         abstract: "Measure the platform's building blocks against real services.",
-        subcommands: [RedisPipelineBenchmark.self, ThroughputBenchmark.self, ScaleBenchmark.self, WorkerCommand.self, AddCommand.self, BackupBenchmark.self, IncrementalBenchmark.self, ManifestListingBenchmark.self, HelloServer.self, EventStreamBenchmark.self]
+        subcommands: [
+            RedisPipelineBenchmark.self, ThroughputBenchmark.self, ScaleBenchmark.self, WorkerCommand.self, AddCommand.self, BackupBenchmark.self, IncrementalBenchmark.self,
+            ManifestListingBenchmark.self, HelloServer.self, EventStreamBenchmark.self,
+        ]
     )
 }

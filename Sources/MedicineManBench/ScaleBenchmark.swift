@@ -54,8 +54,10 @@ struct ScaleBenchmark: AsyncParsableCommand {
 
         let cpuPerJob = cpuNodes.isEmpty ? -1 : (cpuAfter - cpuBefore) / Double(total) * 1e6
         print(String(format: "%d queue(s) × %d process(es), %d jobs in %.2f s", queues, processes, total, seconds))
-        print(String(format: #"{"queues":%d,"processes":%d,"jobs":%d,"seconds":%.2f,"jobs_per_sec":%.0f,"redis_cpu_us_per_job":%.1f}"#,
-                     queues, processes, total, seconds, Double(total) / seconds, cpuPerJob))
+        print(
+            String(
+                format: #"{"queues":%d,"processes":%d,"jobs":%d,"seconds":%.2f,"jobs_per_sec":%.0f,"redis_cpu_us_per_job":%.1f}"#,
+                queues, processes, total, seconds, Double(total) / seconds, cpuPerJob))
     }
 
     private static func fill(_ target: Queue, jobs: Int) async throws {

@@ -43,13 +43,15 @@ struct ThroughputBenchmark: AsyncParsableCommand {
         let done = Atomic<Int>(0)
         let finished = AsyncStream<Void>.makeStream()
         let total = jobs
-        let options = WorkerOptions(concurrency: concurrency, onEvent: { event in
-            switch event {
-            case .completed, .failed(_, _, false):
-                if done.add(1, ordering: .relaxed).newValue == total { finished.continuation.finish() }
-            default: break
-            }
-        })
+        let options = WorkerOptions(
+            concurrency: concurrency,
+            onEvent: { event in
+                switch event {
+                case .completed, .failed(_, _, false):
+                    if done.add(1, ordering: .relaxed).newValue == total { finished.continuation.finish() }
+                default: break
+                }
+            })
         let worker = Worker(queue: target, options: options, logger: BenchRedis.logger()) { _ in nil }
         let processStart = clock.now
         let rssStart = ResidentMemory.bytes()
@@ -71,10 +73,14 @@ struct ThroughputBenchmark: AsyncParsableCommand {
         if queue == nil { try await target.obliterate(force: true) }
 
         print(String(format: "added %d jobs in %.2f s; processed them in %.2f s (concurrency %d)", jobs, addSeconds, processSeconds, concurrency))
-        print(String(format: "resident memory: %.1f MiB when processing started, %.1f MiB at peak",
-                     Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
-        print(String(format: #"{"jobs":%d,"add_per_sec":%.0f,"process_per_sec":%.0f,"rss_start_mib":%.1f,"rss_peak_mib":%.1f}"#,
-                     jobs, Double(jobs) / addSeconds, Double(jobs) / processSeconds, Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
+        print(
+            String(
+                format: "resident memory: %.1f MiB when processing started, %.1f MiB at peak",
+                Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
+        print(
+            String(
+                format: #"{"jobs":%d,"add_per_sec":%.0f,"process_per_sec":%.0f,"rss_start_mib":%.1f,"rss_peak_mib":%.1f}"#,
+                jobs, Double(jobs) / addSeconds, Double(jobs) / processSeconds, Double(rssStart) / 1_048_576, Double(rssPeak) / 1_048_576))
     }
 
     static func seconds(_ duration: Duration) -> Double {

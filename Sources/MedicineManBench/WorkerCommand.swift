@@ -49,8 +49,9 @@ struct WorkerCommand: AsyncParsableCommand {
         // The worker ends when it is closed (SIGTERM or --idle-exit); that ends the whole group.
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)]
         if let idleExit {
-            let watcher = IdleExit(limit: .milliseconds(Int(idleExit * 1000)), worker: worker, running: { running.load(ordering: .relaxed) },
-                                   lastActivity: { lastActivity.withLock { $0 } })
+            let watcher = IdleExit(
+                limit: .milliseconds(Int(idleExit * 1000)), worker: worker, running: { running.load(ordering: .relaxed) },
+                lastActivity: { lastActivity.withLock { $0 } })
             services.append(.init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

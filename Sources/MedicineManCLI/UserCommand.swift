@@ -61,8 +61,9 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 struct CredentialsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "credentials", abstract: "Manage stored server credentials and webhook secrets.",
-                                                    subcommands: [RotateKey.self])
+    static let configuration = CommandConfiguration(
+        commandName: "credentials", abstract: "Manage stored server credentials and webhook secrets.",
+        subcommands: [RotateKey.self])
 
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

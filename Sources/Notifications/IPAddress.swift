@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An IPv4 or IPv6 address as bytes, and whether a webhook may be sent to it.
@@ -25,7 +25,8 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         var bytes: [UInt8] = []
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  part == "0" || !part.hasPrefix("0"), let value = UInt8(part) else { return nil }
+                part == "0" || !part.hasPrefix("0"), let value = UInt8(part)
+            else { return nil }
             bytes.append(value)
         }
         self = .v4(bytes)

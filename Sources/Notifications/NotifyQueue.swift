@@ -33,8 +33,10 @@ public struct WebhookDeliverySettings: Sendable {
     public var allowPrivateTargets: Bool
     public var lockDuration: Duration
 
-    public init(attempts: Int = 12, backoff: Duration = .seconds(42), requestTimeout: Duration = .seconds(10), concurrency: Int = 8,
-                allowPrivateTargets: Bool = false, lockDuration: Duration = .seconds(60)) {
+    public init(
+        attempts: Int = 12, backoff: Duration = .seconds(42), requestTimeout: Duration = .seconds(10), concurrency: Int = 8,
+        allowPrivateTargets: Bool = false, lockDuration: Duration = .seconds(60)
+    ) {
         self.attempts = attempts
         self.backoff = backoff
         self.requestTimeout = requestTimeout
@@ -46,9 +48,10 @@ public struct WebhookDeliverySettings: Sendable {
     /// Completed deliveries' jobs are kept a day (the deliveries table keeps the record), failed ones 7 days.
     public var jobOptions: JobOptions {
         let milliseconds = Int(backoff.wholeMilliseconds)
-        return JobOptions(attempts: attempts, backoff: .exponential(max(1, milliseconds)),
-                          removeOnComplete: .policy(age: 86_400, count: 1000, limit: nil),
-                          removeOnFail: .policy(age: 7 * 86_400, count: nil, limit: nil))
+        return JobOptions(
+            attempts: attempts, backoff: .exponential(max(1, milliseconds)),
+            removeOnComplete: .policy(age: 86_400, count: 1000, limit: nil),
+            removeOnFail: .policy(age: 7 * 86_400, count: nil, limit: nil))
     }
 }
 

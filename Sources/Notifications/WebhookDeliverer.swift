@@ -22,8 +22,10 @@ public struct WebhookDeliverer: Sendable {
     let onResult: @Sendable (String, WebhookDeliveryResult) -> Void
     let logger: Logger
 
-    public init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, settings: WebhookDeliverySettings,
-                onResult: @escaping @Sendable (String, WebhookDeliveryResult) -> Void = { _, _ in }, logger: Logger) {
+    public init(
+        webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, settings: WebhookDeliverySettings,
+        onResult: @escaping @Sendable (String, WebhookDeliveryResult) -> Void = { _, _ in }, logger: Logger
+    ) {
         self.webhooks = webhooks
         self.deliveries = deliveries
         self.settings = settings
@@ -44,7 +46,8 @@ public struct WebhookDeliverer: Sendable {
 
     public func process(_ context: JobContext) async throws -> JSONValue {
         guard let job = try? context.job.data?.decode(as: WebhookDeliveryJob.self), let deliveryId = UUID(uuidString: job.deliveryId),
-              let webhookId = UUID(uuidString: job.webhookId) else {
+            let webhookId = UUID(uuidString: job.webhookId)
+        else {
             throw UnrecoverableError("job data must be {\"deliveryId\", \"webhookId\"}")
         }
         guard let delivery = try await deliveries.find(id: deliveryId), let webhook = try await webhooks.find(id: webhookId) else {
@@ -98,8 +101,9 @@ public struct WebhookDeliverer: Sendable {
             code = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return try await failed(delivery, final: final, code: nil,
-                                    "\(target.host) did not answer within \(settings.requestTimeout)")
+            return try await failed(
+                delivery, final: final, code: nil,
+                "\(target.host) did not answer within \(settings.requestTimeout)")
         } catch {
             return try await failed(delivery, final: final, code: nil, "could not reach \(target.host): \(error)")
         }
@@ -116,9 +120,11 @@ public struct WebhookDeliverer: Sendable {
     private func failed(_ delivery: WebhookDelivery, final: Bool, code: Int?, _ message: String) async throws -> JSONValue {
         try await deliveries.recordAttempt(id: delivery.id, status: final ? .failed : .retrying, responseCode: code, error: message)
         onResult(delivery.event, final ? .failed : .retried)
-        logger.notice("webhook delivery attempt failed", metadata: [
-            "delivery": "\(delivery.id)", "webhook": "\(delivery.webhookId)", "retry": "\(!final)", "error": "\(message)",
-        ])
+        logger.notice(
+            "webhook delivery attempt failed",
+            metadata: [
+                "delivery": "\(delivery.id)", "webhook": "\(delivery.webhookId)", "retry": "\(!final)", "error": "\(message)",
+            ])
         throw WebhookDeliveryFailure(message: message)
     }
 }

@@ -11,14 +11,19 @@ public struct WebhookDeliveryService: Service {
     let notifier: WebhookNotifier
     let interval: Duration
 
-    public init(notifier: WebhookNotifier, deliverer: WebhookDeliverer, settings: WebhookDeliverySettings, interval: Duration = .seconds(15),
-                onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger) {
+    public init(
+        notifier: WebhookNotifier, deliverer: WebhookDeliverer, settings: WebhookDeliverySettings, interval: Duration = .seconds(15),
+        onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger
+    ) {
         self.notifier = notifier
         self.deliverer = deliverer
         self.interval = interval
-        worker = Worker(queue: notifier.queue, options: WorkerOptions(concurrency: settings.concurrency, lockDuration: settings.lockDuration,
-                                                                     stalledInterval: min(.seconds(30), settings.lockDuration), onEvent: onEvent),
-                        logger: logger, processor: { [deliverer] in try await deliverer.process($0) })
+        worker = Worker(
+            queue: notifier.queue,
+            options: WorkerOptions(
+                concurrency: settings.concurrency, lockDuration: settings.lockDuration,
+                stalledInterval: min(.seconds(30), settings.lockDuration), onEvent: onEvent),
+            logger: logger, processor: { [deliverer] in try await deliverer.process($0) })
     }
 
     public func run() async throws {

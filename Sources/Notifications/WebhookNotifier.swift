@@ -15,8 +15,10 @@ public struct WebhookNotifier: Notifier {
     let settings: WebhookDeliverySettings
     let logger: Logger
 
-    public init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, redis: RedisConnectionPool, prefix: String = "bull",
-                settings: WebhookDeliverySettings = WebhookDeliverySettings(), logger: Logger) throws {
+    public init(
+        webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, redis: RedisConnectionPool, prefix: String = "bull",
+        settings: WebhookDeliverySettings = WebhookDeliverySettings(), logger: Logger
+    ) throws {
         self.webhooks = webhooks
         self.deliveries = deliveries
         queue = try Queue(name: NotifyQueue.name, prefix: prefix, redis: redis)

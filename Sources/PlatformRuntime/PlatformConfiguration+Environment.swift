@@ -143,11 +143,13 @@ extension PlatformConfiguration {
         var pathStyle = endpoint != nil
         if let text = value("S3_PATH_STYLE") { pathStyle = try boolean(text, variable: "S3_PATH_STYLE") }
         do {
-            return try ObjectStoreSettings(endpoint: endpoint ?? "https://s3.\(region).amazonaws.com", bucket: bucket, region: region,
-                                           accessKeyId: keyId, secretAccessKey: secret, pathStyle: pathStyle,
-                                           prefix: environment["S3_PREFIX"] ?? "medicineman/")
+            return try ObjectStoreSettings(
+                endpoint: endpoint ?? "https://s3.\(region).amazonaws.com", bucket: bucket, region: region,
+                accessKeyId: keyId, secretAccessKey: secret, pathStyle: pathStyle,
+                prefix: environment["S3_PREFIX"] ?? "medicineman/")
         } catch {
-            let variable = ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PREFIX"]
+            let variable =
+                ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PREFIX"]
                 .first { error.message.hasPrefix($0) } ?? "BACKUP_STORAGE"
             throw ConfigurationError(variable: variable, error.message)
         }

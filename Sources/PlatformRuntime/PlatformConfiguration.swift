@@ -118,8 +118,9 @@ public struct PlatformConfiguration: Sendable {
     /// The vault, or the start-up error that says how to provide the key.
     public func requireVault() throws(ConfigurationError) -> CredentialVault {
         guard let vault else {
-            throw ConfigurationError(variable: "ENCRYPTION_KEY",
-                                     "not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one into .local/run/encryption.key")
+            throw ConfigurationError(
+                variable: "ENCRYPTION_KEY",
+                "not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one into .local/run/encryption.key")
         }
         return vault
     }

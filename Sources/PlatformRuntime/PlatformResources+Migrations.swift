@@ -13,14 +13,18 @@ extension PlatformResources {
         while true {
             do {
                 let applied = try await postgres.withConnection { try await migrations.migrate(on: $0) }
-                logger.info("database schema is current", metadata: [
-                    "migrations.applied": "\(applied.count)", "migrations.total": "\(migrations.migrations.count)",
-                ])
+                logger.info(
+                    "database schema is current",
+                    metadata: [
+                        "migrations.applied": "\(applied.count)", "migrations.total": "\(migrations.migrations.count)",
+                    ])
                 return applied
             } catch let error as PostgresError where Self.isWorthWaiting(error) && clock.now + delay < deadline {
-                logger.warning("PostgreSQL is not reachable yet; retrying", metadata: [
-                    "postgres": "\(configuration.postgres.redactedDescription)", "error": "\(error.message)",
-                ])
+                logger.warning(
+                    "PostgreSQL is not reachable yet; retrying",
+                    metadata: [
+                        "postgres": "\(configuration.postgres.redactedDescription)", "error": "\(error.message)",
+                    ])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }

@@ -82,13 +82,14 @@ public struct PlatformServer: Sendable {
         }
         // A service that fails (the HTTP port is taken, say) shuts the whole group down in order and
         // its error ends `run`; one that returns early does too, as an error.
-        let group = ServiceGroup(configuration: .init(
-            services: (services + workers).map {
-                .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-            },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: (services + workers).map {
+                    .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
         try await group.run()
         logger.notice("medicineman stopped cleanly")
     }
@@ -99,8 +100,10 @@ public struct PlatformServer: Sendable {
     }
 
     /// The HTTP application on its own, for tests that drive it without sockets.
-    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(), jobMetrics: ServerJobMetrics? = nil,
-                                eventStreams: JobEventHub? = nil) throws -> some ApplicationProtocol {
+    public func makeApplication(
+        resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(), jobMetrics: ServerJobMetrics? = nil,
+        eventStreams: JobEventHub? = nil
+    ) throws -> some ApplicationProtocol {
         let jobMetrics = jobMetrics ?? ServerJobMetrics(factory: metrics.factory)
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let users = UserRepository(database: resources.postgres)
@@ -116,29 +119,34 @@ public struct PlatformServer: Sendable {
                 servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
                 scans: ScanRepository(database: resources.postgres),
                 updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
-                dispatcher: try ServerJobDispatcher(redis: resources.redis, prefix: configuration.queuePrefix,
-                                                    onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer),
+                dispatcher: try ServerJobDispatcher(
+                    redis: resources.redis, prefix: configuration.queuePrefix,
+                    onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer),
                 connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
                 storage: configuration.backupStorage(), users: users, sessions: sessions, identityCache: identityCache,
                 loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
-                webhooks: WebhookDependencies(webhooks: WebhookRepository(database: resources.postgres, vault: vault),
-                                              deliveries: WebhookDeliveryRepository(database: resources.postgres),
-                                              addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)),
-                archiveKeys: ArchiveKeys(vault: vault, sealNewArchives: configuration.encryptBackups,
-                                         settings: PlatformSettingsRepository(database: resources.postgres)))
+                webhooks: WebhookDependencies(
+                    webhooks: WebhookRepository(database: resources.postgres, vault: vault),
+                    deliveries: WebhookDeliveryRepository(database: resources.postgres),
+                    addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)),
+                archiveKeys: ArchiveKeys(
+                    vault: vault, sealNewArchives: configuration.encryptBackups,
+                    settings: PlatformSettingsRepository(database: resources.postgres)))
         }
         let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
         let browserSessions = sessions.map {
-            BrowserSessions(tokens: $0, authenticator: authenticator, users: users, secret: signingSecret, redis: resources.redis,
-                            alwaysSecure: configuration.secureCookies)
+            BrowserSessions(
+                tokens: $0, authenticator: authenticator, users: users, secret: signingSecret, redis: resources.redis,
+                alwaysSecure: configuration.secureCookies)
         }
-        let router = try buildRouter(APIDependencies(
-            readiness: DependencyReadiness(resources: resources), version: Self.version,
-            authenticator: authenticator, queues: queues, domain: domain,
-            metrics: metrics, metricsToken: configuration.metricsToken,
-            writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
-            eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
+        let router = try buildRouter(
+            APIDependencies(
+                readiness: DependencyReadiness(resources: resources), version: Self.version,
+                authenticator: authenticator, queues: queues, domain: domain,
+                metrics: metrics, metricsToken: configuration.metricsToken,
+                writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
+                eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
         if let domain, let browserSessions {
             try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
                 .addRoutes(to: router)
@@ -150,9 +158,11 @@ public struct PlatformServer: Sendable {
     public func makeProbeApplication(resources: PlatformResources, metrics: MetricsRegistry) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let authenticator = PlatformAuthenticator(users: UserRepository(database: resources.postgres), sessions: nil)
-        return serve(buildProbeRouter(APIDependencies(
-            readiness: DependencyReadiness(resources: resources), version: Self.version, authenticator: authenticator, queues: queues,
-            metrics: metrics, metricsToken: configuration.metricsToken)))
+        return serve(
+            buildProbeRouter(
+                APIDependencies(
+                    readiness: DependencyReadiness(resources: resources), version: Self.version, authenticator: authenticator, queues: queues,
+                    metrics: metrics, metricsToken: configuration.metricsToken)))
     }
 
     /// The HTTP server around a router: listening address, idle and read timeouts.
@@ -161,14 +171,17 @@ public struct PlatformServer: Sendable {
         let readTimeout = TimeAmount.seconds(configuration.httpReadTimeout.components.seconds)
         return Application(
             router: router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
-                idleTimeout: .seconds(configuration.httpIdleTimeout.components.seconds))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
+                    idleTimeout: .seconds(configuration.httpIdleTimeout.components.seconds))),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "medicineman"),
             onServerRunning: { channel in
-                logger.notice("medicineman is listening", metadata: [
-                    "address": "http://\(channel.localAddress?.ipAddress ?? "?"):\(channel.localAddress?.port ?? 0)",
-                ])
+                logger.notice(
+                    "medicineman is listening",
+                    metadata: [
+                        "address": "http://\(channel.localAddress?.ipAddress ?? "?"):\(channel.localAddress?.port ?? 0)"
+                    ])
             },
             logger: logger
         )
@@ -180,18 +193,23 @@ public struct PlatformServer: Sendable {
         let host = ["0.0.0.0", "::", ""].contains(configuration.http.host) ? "127.0.0.1" : configuration.http.host
         let base = configuration.publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.http.port)"
         do {
-            guard let link = try await Dashboard.setupLinkIfNeeded(users: UserRepository(database: resources.postgres), redis: resources.redis,
-                                                                   baseURL: base) else { return }
-            FileHandle.standardOutput.write(Data("""
+            guard
+                let link = try await Dashboard.setupLinkIfNeeded(
+                    users: UserRepository(database: resources.postgres), redis: resources.redis,
+                    baseURL: base)
+            else { return }
+            FileHandle.standardOutput.write(
+                Data(
+                    """
 
-                No admin account exists yet. Open this one-time link (valid for 1 hour) to create the first admin:
+                    No admin account exists yet. Open this one-time link (valid for 1 hour) to create the first admin:
 
-                    \(link)
+                        \(link)
 
-                (or create one with: medicineman user create --username NAME --role admin)
+                    (or create one with: medicineman user create --username NAME --role admin)
 
 
-                """.utf8))
+                    """.utf8))
         } catch {
             logger.warning("could not prepare the first-run setup link", metadata: ["error": "\(error)"])
         }

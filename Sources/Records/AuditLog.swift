@@ -41,14 +41,17 @@ public struct AuditLogRepository: Sendable {
     }
 
     @discardableResult
-    public func record(userId: UUID?, actor: String, action: String, resourceType: String, resourceId: String? = nil,
-                       outcome: AuditEntry.Outcome, clientAddress: String? = nil, details: JSONValue = .object([:])) async throws(RecordError) -> AuditEntry {
+    public func record(
+        userId: UUID?, actor: String, action: String, resourceType: String, resourceId: String? = nil,
+        outcome: AuditEntry.Outcome, clientAddress: String? = nil, details: JSONValue = .object([:])
+    ) async throws(RecordError) -> AuditEntry {
         try await recording {
             let row = try await database.query(
                 """
                 INSERT INTO audit_log (user_id, actor, action, resource_type, resource_id, outcome, client_address, details)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(AuditEntry.columns)
-                """, [userId, actor, action, resourceType, resourceId, outcome.rawValue, clientAddress, PostgresJSON(details)]).first
+                """, [userId, actor, action, resourceType, resourceId, outcome.rawValue, clientAddress, PostgresJSON(details)]
+            ).first
             return try AuditEntry(row: try row.orNotFound("audit entry"))
         }
     }
@@ -60,7 +63,8 @@ public struct AuditLogRepository: Sendable {
                 SELECT \(AuditEntry.columns), count(*) OVER () AS total FROM audit_log
                 WHERE ($3::text IS NULL OR resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) AND ($5::uuid IS NULL OR user_id = $5)
                 ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, resourceType, resourceId, userId]).rows
+                """, [page.limit, page.offset, resourceType, resourceId, userId]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: AuditEntry.init(row:))
         }
     }

@@ -53,13 +53,15 @@ public struct Backup: Sendable, Codable, Equatable {
     public var dueAt: Date?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), serverId: UUID, scheduleId: UUID? = nil, kind: BackupKind, status: RecordStatus = .pending,
-                verification: BackupVerification = .pending, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
-                backupType: BackupType = .full, baseBackupId: UUID? = nil, chainPosition: Int = 0, encryptionKeyId: String? = nil,
-                filePath: String? = nil, storage: ArchiveLocation = .directory, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil,
-                attempts: Int = 0,
-                startedAt: Date? = nil, completedAt: Date? = nil, verifiedAt: Date? = nil, error: String? = nil, warning: String? = nil,
-                metadata: JSONValue = .object([:]), dueAt: Date? = nil, createdAt: Date = Date()) {
+    public init(
+        id: UUID = UUID(), serverId: UUID, scheduleId: UUID? = nil, kind: BackupKind, status: RecordStatus = .pending,
+        verification: BackupVerification = .pending, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
+        backupType: BackupType = .full, baseBackupId: UUID? = nil, chainPosition: Int = 0, encryptionKeyId: String? = nil,
+        filePath: String? = nil, storage: ArchiveLocation = .directory, size: Int64? = nil, sha256: String? = nil, jobId: String? = nil,
+        attempts: Int = 0,
+        startedAt: Date? = nil, completedAt: Date? = nil, verifiedAt: Date? = nil, error: String? = nil, warning: String? = nil,
+        metadata: JSONValue = .object([:]), dueAt: Date? = nil, createdAt: Date = Date()
+    ) {
         self.id = id
         self.serverId = serverId
         self.scheduleId = scheduleId

@@ -8,13 +8,16 @@ extension BackupRepository {
     /// whose tar snapshot is stored. nil means the chain is broken or absent: back up in full.
     public func chainHead(serverId: UUID, paths: [String], exclusions: [String], compression: Compression) async throws(RecordError) -> (backup: Backup, snapshot: [UInt8])? {
         try await recording {
-            guard let row = try await database.query(
-                """
-                SELECT \(Backup.columns), tar_snapshot FROM backups
-                WHERE server_id = $1 AND paths = $2 AND exclusions = $3 AND compression = $4 AND status = 'completed'
-                    AND verification <> 'failed' AND tar_snapshot IS NOT NULL AND file_path IS NOT NULL
-                ORDER BY completed_at DESC, id LIMIT 1
-                """, [serverId, paths, exclusions, compression.rawValue]).first else { return nil }
+            guard
+                let row = try await database.query(
+                    """
+                    SELECT \(Backup.columns), tar_snapshot FROM backups
+                    WHERE server_id = $1 AND paths = $2 AND exclusions = $3 AND compression = $4 AND status = 'completed'
+                        AND verification <> 'failed' AND tar_snapshot IS NOT NULL AND file_path IS NOT NULL
+                    ORDER BY completed_at DESC, id LIMIT 1
+                    """, [serverId, paths, exclusions, compression.rawValue]
+                ).first
+            else { return nil }
             return (try Backup(row: row), try row.decode("tar_snapshot", as: PostgresBytes.self).bytes)
         }
     }
@@ -23,8 +26,9 @@ extension BackupRepository {
     public func sealedDataKey(id: UUID) async throws(RecordError) -> SealedCredential? {
         try await recording {
             guard let row = try await database.query("SELECT data_key_ciphertext, data_key_key_id FROM backups WHERE id = $1", [id]).first,
-                  let ciphertext: String = try row.decodeIfPresent("data_key_ciphertext"),
-                  let keyId: String = try row.decodeIfPresent("data_key_key_id") else { return nil }
+                let ciphertext: String = try row.decodeIfPresent("data_key_ciphertext"),
+                let keyId: String = try row.decodeIfPresent("data_key_key_id")
+            else { return nil }
             return SealedCredential(ciphertext: ciphertext, keyId: keyId)
         }
     }

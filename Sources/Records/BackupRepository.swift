@@ -10,15 +10,18 @@ public struct BackupRepository: Sendable {
         self.database = database
     }
 
-    public func create(id: UUID = UUID(), serverId: UUID, kind: BackupKind, paths: [String], exclusions: [String] = [],
-                       compression: Compression = .gzip, scheduleId: UUID? = nil, jobId: String? = nil,
-                       metadata: JSONValue = .object([:])) async throws(RecordError) -> Backup {
+    public func create(
+        id: UUID = UUID(), serverId: UUID, kind: BackupKind, paths: [String], exclusions: [String] = [],
+        compression: Compression = .gzip, scheduleId: UUID? = nil, jobId: String? = nil,
+        metadata: JSONValue = .object([:])
+    ) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
                 INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, job_id, metadata)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING \(Backup.columns)
-                """, [id, serverId, kind.rawValue, paths, exclusions, compression.rawValue, scheduleId, jobId, PostgresJSON(metadata)]).first
+                """, [id, serverId, kind.rawValue, paths, exclusions, compression.rawValue, scheduleId, jobId, PostgresJSON(metadata)]
+            ).first
             return try Backup(row: try row.orNotFound("backup"))
         }
     }
@@ -37,12 +40,17 @@ public struct BackupRepository: Sendable {
                 """
                 INSERT INTO backups (id, server_id, kind, paths, exclusions, compression, schedule_id, due_at, metadata)
                 VALUES ($1, $2, 'scheduled', $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING \(Backup.columns)
-                """, [id, schedule.serverId, schedule.paths, schedule.exclusions, schedule.compression.rawValue, schedule.id, dueAt,
-                      PostgresJSON(metadata)]).first {
+                """,
+                [
+                    id, schedule.serverId, schedule.paths, schedule.exclusions, schedule.compression.rawValue, schedule.id, dueAt,
+                    PostgresJSON(metadata),
+                ]
+            ).first {
                 return (try Backup(row: row), true)
             }
             let existing = try await database.query(
-                "SELECT \(Backup.columns) FROM backups WHERE id = $1 OR (schedule_id = $2 AND due_at = $3) LIMIT 1", [id, schedule.id, dueAt]).first
+                "SELECT \(Backup.columns) FROM backups WHERE id = $1 OR (schedule_id = $2 AND due_at = $3) LIMIT 1", [id, schedule.id, dueAt]
+            ).first
             return (try Backup(row: try existing.orNotFound("backup")), false)
         }
     }
@@ -52,7 +60,8 @@ public struct BackupRepository: Sendable {
         try await recording {
             try await database.query(
                 "SELECT \(Backup.columns) FROM backups WHERE schedule_id = $1 AND status = 'completed' ORDER BY completed_at DESC, id",
-                [scheduleId]).rows.map(Backup.init(row:))
+                [scheduleId]
+            ).rows.map(Backup.init(row:))
         }
     }
 
@@ -64,7 +73,8 @@ public struct BackupRepository: Sendable {
                 """
                 SELECT size_bytes FROM backups WHERE server_id = $1 AND paths = $2 AND status = 'completed' AND size_bytes IS NOT NULL
                 ORDER BY completed_at DESC LIMIT 1
-                """, [serverId, paths]).first?.decode("size_bytes", as: Int64.self)
+                """, [serverId, paths]
+            ).first?.decode("size_bytes", as: Int64.self)
         }
     }
 
@@ -117,7 +127,8 @@ public struct BackupRepository: Sendable {
                 SELECT \(Backup.columns), count(*) OVER () AS total FROM backups
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue, scheduleId]).rows
+                """, [page.limit, page.offset, serverId, status?.rawValue, scheduleId]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: Backup.init(row:))
         }
     }
@@ -131,9 +142,11 @@ public struct BackupRepository: Sendable {
     }
 
     /// Completes a backup in one write: where the archive is, what it is (`shape`) and its result.
-    public func markCompleted(id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
-                              metadata: JSONValue = .object([:]), storage: ArchiveLocation = .directory,
-                              shape: ArchiveShape = ArchiveShape()) async throws(RecordError) -> Backup {
+    public func markCompleted(
+        id: UUID, filePath: String, size: Int64, sha256: String, warning: String? = nil,
+        metadata: JSONValue = .object([:]), storage: ArchiveLocation = .directory,
+        shape: ArchiveShape = ArchiveShape()
+    ) async throws(RecordError) -> Backup {
         try await recording {
             let row = try await database.query(
                 """
@@ -142,8 +155,12 @@ public struct BackupRepository: Sendable {
                     storage = $7, backup_type = $8, base_backup_id = $9, chain_position = $10, tar_snapshot = $11,
                     data_key_ciphertext = $12, data_key_key_id = $13, updated_at = now()
                 WHERE id = $1 RETURNING \(Backup.columns)
-                """, [id, filePath, size, sha256, warning, PostgresJSON(metadata), storage.rawValue, shape.type.rawValue, shape.base,
-                      shape.chainPosition, shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId]).first
+                """,
+                [
+                    id, filePath, size, sha256, warning, PostgresJSON(metadata), storage.rawValue, shape.type.rawValue, shape.base,
+                    shape.chainPosition, shape.tarSnapshot.map(PostgresBytes.init), shape.dataKey?.ciphertext, shape.dataKey?.keyId,
+                ]
+            ).first
             // Only a chain's newest backup needs its snapshot: the base's goes, so snapshots do
             // not pile up in the table (one per chain, not one per backup).
             if let base = shape.base {
@@ -172,7 +189,8 @@ public struct BackupRepository: Sendable {
                 FROM backups b JOIN servers s ON s.id = b.server_id
                 WHERE b.status = 'completed' AND b.completed_at IS NOT NULL
                 ORDER BY b.server_id, b.completed_at DESC
-                """).rows.map { (try $0.decode("name", as: String.self), try $0.decode("completed_at", as: Date.self), try $0.decode("size_bytes", as: Int64.self)) }
+                """
+            ).rows.map { (try $0.decode("name", as: String.self), try $0.decode("completed_at", as: Date.self), try $0.decode("size_bytes", as: Int64.self)) }
         }
     }
 
@@ -181,8 +199,10 @@ public struct BackupRepository: Sendable {
     public func delete(id: UUID) async throws(RecordError) -> Bool {
         let dependents = try await dependents(of: id)
         if let first = dependents.first {
-            throw RecordError(.conflict, field: "backup",
-                              "backup \(id.lowercasedString) is the base of \(dependents.count) incremental backup(s) (\(first.lowercasedString)\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted")
+            throw RecordError(
+                .conflict, field: "backup",
+                "backup \(id.lowercasedString) is the base of \(dependents.count) incremental backup(s) (\(first.lowercasedString)\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted"
+            )
         }
         return try await lifecycle.delete(id: id)
     }

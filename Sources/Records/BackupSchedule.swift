@@ -72,10 +72,12 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
         backupType = BackupType(rawValue: try row.decode("backup_type")) ?? .full
         fullEveryDays = try row.decodeIfPresent("full_every_days")
-        retention = RetentionPolicy(keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
-                                    weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
-        drill = RestoreDrillPolicy(everyBackups: try row.decodeIfPresent("drill_every_backups"), everyDays: try row.decodeIfPresent("drill_every_days"),
-                                   serverId: try row.decodeIfPresent("drill_server_id"))
+        retention = RetentionPolicy(
+            keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
+            weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
+        drill = RestoreDrillPolicy(
+            everyBackups: try row.decodeIfPresent("drill_every_backups"), everyDays: try row.decodeIfPresent("drill_every_days"),
+            serverId: try row.decodeIfPresent("drill_server_id"))
         enabled = try row.decode("enabled")
         lastRunAt = try row.decodeIfPresent("last_run_at")
         nextRunAt = try row.decodeIfPresent("next_run_at")
@@ -102,9 +104,11 @@ public struct ScheduleDefinition: Sendable, Equatable {
     public var drill: RestoreDrillPolicy
     public var enabled: Bool
 
-    public init(serverId: UUID, cron: String, timezone: String = "UTC", paths: [String], exclusions: [String] = [],
-                compression: Compression = .gzip, backupType: BackupType = .full, fullEveryDays: Int? = nil,
-                retention: RetentionPolicy = RetentionPolicy(), drill: RestoreDrillPolicy = RestoreDrillPolicy(), enabled: Bool = true) {
+    public init(
+        serverId: UUID, cron: String, timezone: String = "UTC", paths: [String], exclusions: [String] = [],
+        compression: Compression = .gzip, backupType: BackupType = .full, fullEveryDays: Int? = nil,
+        retention: RetentionPolicy = RetentionPolicy(), drill: RestoreDrillPolicy = RestoreDrillPolicy(), enabled: Bool = true
+    ) {
         self.drill = drill
         self.backupType = backupType
         self.fullEveryDays = fullEveryDays

@@ -16,7 +16,8 @@ public struct BackupScheduleRepository: Sendable {
                                               keep_weekly, keep_monthly, enabled, backup_type, full_every_days, drill_every_backups,
                                               drill_every_days, drill_server_id, next_run_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING \(BackupSchedule.columns)
-                """, Self.values(definition) + [nextRunAt]).first
+                """, Self.values(definition) + [nextRunAt]
+            ).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
     }
@@ -30,16 +31,19 @@ public struct BackupScheduleRepository: Sendable {
                     full_every_days = $13, drill_every_backups = $14, drill_every_days = $15, drill_server_id = $16, next_run_at = $17,
                     updated_at = now()
                 WHERE id = $18 RETURNING \(BackupSchedule.columns)
-                """, Self.values(definition) + [nextRunAt, id]).first
+                """, Self.values(definition) + [nextRunAt, id]
+            ).first
             return try BackupSchedule(row: try row.orNotFound("schedule"))
         }
     }
 
     private static func values(_ definition: ScheduleDefinition) -> [(any PostgresEncodable)?] {
-        [definition.serverId, definition.cron, definition.timezone, definition.paths, definition.exclusions, definition.compression.rawValue,
-         definition.retention.keepLast, definition.retention.daily, definition.retention.weekly, definition.retention.monthly,
-         definition.enabled, definition.backupType.rawValue, definition.fullEveryDays, definition.drill.everyBackups, definition.drill.everyDays,
-         definition.drill.serverId]
+        [
+            definition.serverId, definition.cron, definition.timezone, definition.paths, definition.exclusions, definition.compression.rawValue,
+            definition.retention.keepLast, definition.retention.daily, definition.retention.weekly, definition.retention.monthly,
+            definition.enabled, definition.backupType.rawValue, definition.fullEveryDays, definition.drill.everyBackups, definition.drill.everyDays,
+            definition.drill.serverId,
+        ]
     }
 
     public func find(id: UUID) async throws(RecordError) -> BackupSchedule? {
@@ -54,7 +58,8 @@ public struct BackupScheduleRepository: Sendable {
                 """
                 SELECT \(BackupSchedule.columns), count(*) OVER () AS total FROM backup_schedules
                 WHERE $3::uuid IS NULL OR server_id = $3 ORDER BY created_at, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId]).rows
+                """, [page.limit, page.offset, serverId]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: BackupSchedule.init(row:))
         }
     }
@@ -67,7 +72,8 @@ public struct BackupScheduleRepository: Sendable {
                 SELECT \(BackupSchedule.columns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
                        s.name AS server_name
                 FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
-                """).rows.map { (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0)) }
+                """
+            ).rows.map { (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0)) }
         }
     }
 
@@ -81,7 +87,8 @@ public struct BackupScheduleRepository: Sendable {
                        s.name AS server_name,
                        (SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed') AS last_success_at
                 FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
-                """).rows.map {
+                """
+            ).rows.map {
                 (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0), try $0.decodeIfPresent("last_success_at", as: Date.self))
             }
         }
@@ -94,7 +101,8 @@ public struct BackupScheduleRepository: Sendable {
                 """
                 SELECT \(BackupSchedule.columns) FROM backup_schedules
                 WHERE enabled AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2
-                """, [now, limit]).rows.map(BackupSchedule.init(row:))
+                """, [now, limit]
+            ).rows.map(BackupSchedule.init(row:))
         }
     }
 
@@ -102,15 +110,18 @@ public struct BackupScheduleRepository: Sendable {
     /// schedulers agree on who enqueues a run. `ran` is the occurrence that ran; `skipped`
     /// counts the earlier ones of the same gap that did not, the latest of them `lastSkipped`.
     /// Returns whether this caller won.
-    public func advance(id: UUID, from expected: Date, to next: Date?, ran: Date? = nil, skipped: Int = 0,
-                        lastSkipped: Date? = nil) async throws(RecordError) -> Bool {
+    public func advance(
+        id: UUID, from expected: Date, to next: Date?, ran: Date? = nil, skipped: Int = 0,
+        lastSkipped: Date? = nil
+    ) async throws(RecordError) -> Bool {
         try await recording {
             try await database.query(
                 """
                 UPDATE backup_schedules SET next_run_at = $3, last_run_at = coalesce($4, $2), skipped_runs = skipped_runs + $5,
                     last_skipped_at = coalesce($6, last_skipped_at), updated_at = now()
                 WHERE id = $1 AND next_run_at = $2
-                """, [id, expected, next, ran, skipped, lastSkipped]).affectedRows == 1
+                """, [id, expected, next, ran, skipped, lastSkipped]
+            ).affectedRows == 1
         }
     }
 

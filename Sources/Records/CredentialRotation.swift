@@ -35,16 +35,20 @@ public struct CredentialRotation: Sendable {
 
     /// Opens and seals again every `<column>_ciphertext`/`<column>_key_id` pair of `table`,
     /// locking the rows; returns how many. `table` and `column` are fixed names, never input.
-    private static func reseal(table: String, column: String, in db: isolated PostgresConnection,
-                               _ reseal: (UUID, SealedCredential) throws -> SealedCredential) throws -> Int {
+    private static func reseal(
+        table: String, column: String, in db: isolated PostgresConnection,
+        _ reseal: (UUID, SealedCredential) throws -> SealedCredential
+    ) throws -> Int {
         let rows = try db.query(
-            "SELECT id, \(column)_ciphertext, \(column)_key_id FROM \(table) WHERE \(column)_ciphertext IS NOT NULL ORDER BY id FOR UPDATE").rows
+            "SELECT id, \(column)_ciphertext, \(column)_key_id FROM \(table) WHERE \(column)_ciphertext IS NOT NULL ORDER BY id FOR UPDATE"
+        ).rows
         for row in rows {
             let id: UUID = try row.decode("id")
             let sealed = SealedCredential(ciphertext: try row.decode("\(column)_ciphertext"), keyId: try row.decode("\(column)_key_id"))
             let resealed = try reseal(id, sealed)
-            try db.query("UPDATE \(table) SET \(column)_ciphertext = $2, \(column)_key_id = $3, updated_at = now() WHERE id = $1",
-                         [id, resealed.ciphertext, resealed.keyId])
+            try db.query(
+                "UPDATE \(table) SET \(column)_ciphertext = $2, \(column)_key_id = $3, updated_at = now() WHERE id = $1",
+                [id, resealed.ciphertext, resealed.keyId])
         }
         return rows.count
     }

@@ -9,8 +9,9 @@ extension CredentialVault {
     }
 
     public func openArchiveKey(_ sealed: SealedCredential, backupId: UUID) throws(RecordError) -> SymmetricKey {
-        let bytes = try open(bytes: sealed, associatedData: Self.archiveAssociatedData(backupId), field: "archive",
-                             what: "the archive's data key does not decrypt: it was altered, copied from another backup, or sealed under another key")
+        let bytes = try open(
+            bytes: sealed, associatedData: Self.archiveAssociatedData(backupId), field: "archive",
+            what: "the archive's data key does not decrypt: it was altered, copied from another backup, or sealed under another key")
         guard bytes.count == 32 else { throw RecordError(.invalid, field: "archive", "the archive's data key has the wrong length") }
         return SymmetricKey(data: bytes)
     }

@@ -9,8 +9,9 @@ extension CredentialVault {
     }
 
     public func openWebhookSecret(_ sealed: SealedCredential, webhookId: UUID) throws(RecordError) -> [UInt8] {
-        try open(bytes: sealed, associatedData: Self.webhookAssociatedData(webhookId), field: "secret",
-                 what: "the webhook's secret does not decrypt: it was altered, copied from another webhook, or sealed under another key")
+        try open(
+            bytes: sealed, associatedData: Self.webhookAssociatedData(webhookId), field: "secret",
+            what: "the webhook's secret does not decrypt: it was altered, copied from another webhook, or sealed under another key")
     }
 
     /// A fresh 32-byte signing secret from the system's CSPRNG.

@@ -41,9 +41,11 @@ public struct CredentialVault: Sendable {
     }
 
     public func open(_ sealed: SealedCredential, serverId: UUID) throws(RecordError) -> String {
-        String(decoding: try open(bytes: sealed, associatedData: Self.associatedData(serverId), field: "credential",
-                                  what: "the credential does not decrypt for this server: it was altered, copied from another server, or sealed under another key"),
-               as: UTF8.self)
+        String(
+            decoding: try open(
+                bytes: sealed, associatedData: Self.associatedData(serverId), field: "credential",
+                what: "the credential does not decrypt for this server: it was altered, copied from another server, or sealed under another key"),
+            as: UTF8.self)
     }
 
     /// Seals any secret; `associatedData` binds it to its row (and its kind of row).
@@ -62,8 +64,10 @@ public struct CredentialVault: Sendable {
     /// Opens what `seal(bytes:associatedData:)` sealed; errors name `field` and say `what` went wrong.
     func open(bytes sealed: SealedCredential, associatedData: [UInt8], field: String, what: String) throws(RecordError) -> [UInt8] {
         guard let key = keys[sealed.keyId] else {
-            throw RecordError(.invalid, field: field,
-                              "the \(field) is sealed under a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS; add the key it was sealed under to ENCRYPTION_KEY_PREVIOUS, or set the \(field) again")
+            throw RecordError(
+                .invalid, field: field,
+                "the \(field) is sealed under a key that is neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS; add the key it was sealed under to ENCRYPTION_KEY_PREVIOUS, or set the \(field) again"
+            )
         }
         guard sealed.ciphertext.hasPrefix("v1."), let combined = Data(base64Encoded: String(sealed.ciphertext.dropFirst(3))) else {
             throw RecordError(.invalid, field: field, "the stored \(field) is not in the vault's format")

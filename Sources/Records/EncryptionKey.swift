@@ -12,8 +12,9 @@ public struct EncryptionKey: Sendable {
 
     public init(hex: String, variable: String = "ENCRYPTION_KEY") throws(RecordError) {
         guard let bytes = Self.decodeHex(hex.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-            throw RecordError(.invalid, field: variable,
-                              "\(variable) must be exactly 64 hex digits (0-9, a-f; 32 bytes), e.g. from `openssl rand -hex 32`")
+            throw RecordError(
+                .invalid, field: variable,
+                "\(variable) must be exactly 64 hex digits (0-9, a-f; 32 bytes), e.g. from `openssl rand -hex 32`")
         }
         self.bytes = bytes
         let digest = SHA256.hash(data: Array("medicineman key id v1:".utf8) + bytes)

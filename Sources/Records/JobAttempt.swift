@@ -50,7 +50,8 @@ public struct JobAttemptRepository: Sendable {
                     state = 'running', worker = excluded.worker, started_at = now(), finished_at = NULL,
                     error = CASE WHEN job_attempts.state = 'running' THEN 'abandoned by ' || job_attempts.worker ELSE job_attempts.error END
                 RETURNING \(JobAttempt.columns)
-                """, [queue, jobId, jobName, attempt, worker]).first
+                """, [queue, jobId, jobName, attempt, worker]
+            ).first
             return try JobAttempt(row: try row.orNotFound("attempt"))
         }
     }

@@ -60,8 +60,9 @@ public struct PasswordHasher: Sendable {
         var output = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
         let made = random.withUnsafeBufferPointer { bytes in
             output.withUnsafeMutableBufferPointer { buffer in
-                crypt_gensalt_rn("$2b$", UInt(cost), UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) },
-                                 Int32(bytes.count), buffer.baseAddress, Int32(buffer.count))
+                crypt_gensalt_rn(
+                    "$2b$", UInt(cost), UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) },
+                    Int32(bytes.count), buffer.baseAddress, Int32(buffer.count))
             }
         }
         guard made != nil else { return nil }

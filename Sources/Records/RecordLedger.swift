@@ -63,11 +63,13 @@ public struct RecordLedger: Sendable {
                 UNION ALL
                 SELECT 'updates', id, server_id, status, mode, created_at, enqueued_at FROM updates WHERE \(condition)
                 ORDER BY created_at LIMIT \(limit)
-                """, parameters).rows
+                """, parameters
+            ).rows
             return try rows.map { row in
-                Entry(table: Table(rawValue: try row.decode("source")) ?? .backups, id: try row.decode("id"), serverId: try row.decode("server_id"),
-                      status: RecordStatus(rawValue: try row.decode("status")) ?? .pending, variant: try row.decode("variant"),
-                      createdAt: try row.decode("created_at"), enqueuedAt: try row.decodeIfPresent("enqueued_at"))
+                Entry(
+                    table: Table(rawValue: try row.decode("source")) ?? .backups, id: try row.decode("id"), serverId: try row.decode("server_id"),
+                    status: RecordStatus(rawValue: try row.decode("status")) ?? .pending, variant: try row.decode("variant"),
+                    createdAt: try row.decode("created_at"), enqueuedAt: try row.decodeIfPresent("enqueued_at"))
             }
         }
     }

@@ -6,8 +6,13 @@ extension BackupRepository {
     public func latestPerServer() async throws(RecordError) -> [UUID: Backup] {
         try await recording {
             let rows = try await database.query(
-                "SELECT DISTINCT ON (server_id) \(Backup.columns) FROM backups ORDER BY server_id, created_at DESC, id").rows
-            return Dictionary(try rows.map { row in let backup = try Backup(row: row); return (backup.serverId, backup) }) { first, _ in first }
+                "SELECT DISTINCT ON (server_id) \(Backup.columns) FROM backups ORDER BY server_id, created_at DESC, id"
+            ).rows
+            return Dictionary(
+                try rows.map { row in
+                    let backup = try Backup(row: row); return (backup.serverId, backup)
+                }
+            ) { first, _ in first }
         }
     }
 
@@ -18,7 +23,8 @@ extension BackupRepository {
                 """
                 SELECT server_id, max(completed_at) AS completed_at FROM backups
                 WHERE status = 'completed' AND completed_at IS NOT NULL GROUP BY server_id
-                """).rows
+                """
+            ).rows
             return Dictionary(try rows.map { (try $0.decode("server_id", as: UUID.self), try $0.decode("completed_at", as: Date.self)) }) { first, _ in first }
         }
     }
@@ -29,8 +35,13 @@ extension ScanRepository {
     public func latestPerServer() async throws(RecordError) -> [UUID: Scan] {
         try await recording {
             let rows = try await database.query(
-                "SELECT DISTINCT ON (server_id) \(Scan.columns) FROM scans ORDER BY server_id, created_at DESC, id").rows
-            return Dictionary(try rows.map { row in let scan = try Scan(row: row); return (scan.serverId, scan) }) { first, _ in first }
+                "SELECT DISTINCT ON (server_id) \(Scan.columns) FROM scans ORDER BY server_id, created_at DESC, id"
+            ).rows
+            return Dictionary(
+                try rows.map { row in
+                    let scan = try Scan(row: row); return (scan.serverId, scan)
+                }
+            ) { first, _ in first }
         }
     }
 }

@@ -22,7 +22,8 @@ struct RecordLifecycle: Sendable {
                 UPDATE \(table) SET status = 'running', job_id = coalesce($2, job_id), attempts = attempts + 1,
                     started_at = now(), completed_at = NULL, error = NULL, updated_at = now()
                 WHERE id = $1 AND status <> 'completed'
-                """, [id, jobId]).affectedRows
+                """, [id, jobId]
+            ).affectedRows
         }
         if changed == 0 { throw RecordError(.conflict, field: "status", "the \(table) record is missing or already completed") }
     }

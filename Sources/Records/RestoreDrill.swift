@@ -81,10 +81,11 @@ public struct RestoreDrill: Sendable, Codable, Equatable {
         status = RestoreDrillStatus(rawValue: try row.decode("status")) ?? .failed
         jobId = try row.decodeIfPresent("job_id")
         if let expected: Int = try row.decodeIfPresent("entries_expected") {
-            counts = RestoreDrillCounts(expected: expected, matched: try row.decodeIfPresent("entries_matched") ?? 0,
-                                        missing: try row.decodeIfPresent("entries_missing") ?? 0,
-                                        changed: try row.decodeIfPresent("entries_changed") ?? 0,
-                                        extra: try row.decodeIfPresent("entries_extra") ?? 0, hashed: try row.decodeIfPresent("files_hashed") ?? 0)
+            counts = RestoreDrillCounts(
+                expected: expected, matched: try row.decodeIfPresent("entries_matched") ?? 0,
+                missing: try row.decodeIfPresent("entries_missing") ?? 0,
+                changed: try row.decodeIfPresent("entries_changed") ?? 0,
+                extra: try row.decodeIfPresent("entries_extra") ?? 0, hashed: try row.decodeIfPresent("files_hashed") ?? 0)
         }
         problems = try row.decode("problems", as: PostgresJSON<[RestoreDrillProblem]>.self).value
         error = try row.decodeIfPresent("error")

@@ -31,9 +31,11 @@ extension RestoreDrillRepository {
                        OR (s.drill_every_days IS NOT NULL
                            AND (d.created_at IS NULL OR d.created_at <= $1::timestamptz - make_interval(days => s.drill_every_days))))
                 ORDER BY s.id LIMIT $2
-                """, [now, limit]).rows.map {
-                DueRestoreDrill(scheduleId: try $0.decode("schedule_id"), serverId: try $0.decode("server_id"), backupId: try $0.decode("backup_id"),
-                                drillServerId: try $0.decodeIfPresent("drill_server_id"))
+                """, [now, limit]
+            ).rows.map {
+                DueRestoreDrill(
+                    scheduleId: try $0.decode("schedule_id"), serverId: try $0.decode("server_id"), backupId: try $0.decode("backup_id"),
+                    drillServerId: try $0.decodeIfPresent("drill_server_id"))
             }
         }
     }

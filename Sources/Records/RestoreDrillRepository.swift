@@ -17,7 +17,8 @@ public struct RestoreDrillRepository: Sendable {
                 """
                 INSERT INTO restore_drills (server_id, backup_id, schedule_id, drill_server_id) VALUES ($1, $2, $3, $4)
                 RETURNING \(RestoreDrill.columns)
-                """, [serverId, backupId, scheduleId, drillServerId]).first
+                """, [serverId, backupId, scheduleId, drillServerId]
+            ).first
             return try RestoreDrill(row: try row.orNotFound("restore drill"))
         }
     }
@@ -31,7 +32,8 @@ public struct RestoreDrillRepository: Sendable {
                 INSERT INTO restore_drills (server_id, backup_id, schedule_id, drill_server_id) VALUES ($1, $2, $3, $4)
                 ON CONFLICT DO NOTHING
                 RETURNING \(RestoreDrill.columns)
-                """, [due.serverId, due.backupId, due.scheduleId, due.drillServerId]).first.map(RestoreDrill.init(row:))
+                """, [due.serverId, due.backupId, due.scheduleId, due.drillServerId]
+            ).first.map(RestoreDrill.init(row:))
         }
     }
 
@@ -42,8 +44,10 @@ public struct RestoreDrillRepository: Sendable {
     }
 
     /// Newest first, optionally of one server, backup or schedule, or in one status.
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, backupId: UUID? = nil, scheduleId: UUID? = nil,
-                     status: RestoreDrillStatus? = nil) async throws(RecordError) -> PageOf<RestoreDrill> {
+    public func list(
+        _ page: Page = Page(), serverId: UUID? = nil, backupId: UUID? = nil, scheduleId: UUID? = nil,
+        status: RestoreDrillStatus? = nil
+    ) async throws(RecordError) -> PageOf<RestoreDrill> {
         try await recording {
             let rows = try await database.query(
                 """
@@ -51,7 +55,8 @@ public struct RestoreDrillRepository: Sendable {
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::uuid IS NULL OR backup_id = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
                   AND ($6::text IS NULL OR status = $6)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, backupId, scheduleId, status?.rawValue]).rows
+                """, [page.limit, page.offset, serverId, backupId, scheduleId, status?.rawValue]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: RestoreDrill.init(row:))
         }
     }
@@ -63,7 +68,8 @@ public struct RestoreDrillRepository: Sendable {
                 """
                 UPDATE restore_drills SET status = 'running', job_id = $2, started_at = now(), error = NULL, updated_at = now()
                 WHERE id = $1 AND status IN ('queued', 'running')
-                """, [id, jobId]).affectedRows
+                """, [id, jobId]
+            ).affectedRows
         }
         if changed == 0 { throw RecordError(.conflict, field: "status", "the restore drill is missing or already finished") }
     }
@@ -81,8 +87,12 @@ public struct RestoreDrillRepository: Sendable {
                 UPDATE restore_drills SET status = $2, entries_expected = $3, entries_matched = $4, entries_missing = $5, entries_changed = $6,
                     entries_extra = $7, files_hashed = $8, problems = $9, error = $10, finished_at = now(), updated_at = now()
                 WHERE id = $1 AND status IN ('queued', 'running') RETURNING \(RestoreDrill.columns)
-                """, [id, passed ? "passed" : "failed", stored(counts?.expected), stored(counts?.matched), stored(counts?.missing),
-                      stored(counts?.changed), stored(counts?.extra), stored(counts?.hashed), PostgresJSON(kept), error]).first.map(RestoreDrill.init(row:))
+                """,
+                [
+                    id, passed ? "passed" : "failed", stored(counts?.expected), stored(counts?.matched), stored(counts?.missing),
+                    stored(counts?.changed), stored(counts?.extra), stored(counts?.hashed), PostgresJSON(kept), error,
+                ]
+            ).first.map(RestoreDrill.init(row:))
         }
     }
 
@@ -95,7 +105,8 @@ public struct RestoreDrillRepository: Sendable {
                 SELECT \(RestoreDrill.columns) FROM restore_drills WHERE status IN ('queued', 'running') AND created_at < $1
                 ORDER BY created_at LIMIT $2
                 """,
-                [cutoff, limit]).rows.map(RestoreDrill.init(row:))
+                [cutoff, limit]
+            ).rows.map(RestoreDrill.init(row:))
         }
     }
 
@@ -107,7 +118,8 @@ public struct RestoreDrillRepository: Sendable {
                 SELECT DISTINCT ON (d.server_id) s.name AS server_name, d.finished_at, d.status
                 FROM restore_drills d JOIN servers s ON s.id = d.server_id
                 WHERE d.finished_at IS NOT NULL ORDER BY d.server_id, d.finished_at DESC, d.id
-                """).rows.map {
+                """
+            ).rows.map {
                 (try $0.decode("server_name", as: String.self), try $0.decode("finished_at", as: Date.self), try $0.decode("status", as: String.self) == "passed")
             }
         }

@@ -50,8 +50,10 @@ public struct ScanFindings: Sendable, Codable, Equatable {
         public var version: String?
         public var backupPriority: Int
 
-        public init(name: String, serviceType: String = "unknown", status: String = "unknown", processId: Int? = nil, ports: [Int] = [],
-                    configPaths: [String] = [], dataPaths: [String] = [], logPaths: [String] = [], version: String? = nil, backupPriority: Int = 5) {
+        public init(
+            name: String, serviceType: String = "unknown", status: String = "unknown", processId: Int? = nil, ports: [Int] = [],
+            configPaths: [String] = [], dataPaths: [String] = [], logPaths: [String] = [], version: String? = nil, backupPriority: Int = 5
+        ) {
             self.name = name
             self.serviceType = serviceType
             self.status = status
@@ -76,8 +78,10 @@ public struct ScanFindings: Sendable, Codable, Equatable {
         public var backupRecommended: Bool
         public var exclusions: [String]
 
-        public init(mountPoint: String, device: String, filesystemType: String, totalBytes: Int64, usedBytes: Int64, availableBytes: Int64,
-                    isSystem: Bool = false, backupRecommended: Bool = false, exclusions: [String] = []) {
+        public init(
+            mountPoint: String, device: String, filesystemType: String, totalBytes: Int64, usedBytes: Int64, availableBytes: Int64,
+            isSystem: Bool = false, backupRecommended: Bool = false, exclusions: [String] = []
+        ) {
             self.mountPoint = mountPoint
             self.device = device
             self.filesystemType = filesystemType
@@ -131,8 +135,10 @@ public struct ScanFindings: Sendable, Codable, Equatable {
         public var exclusions: [String]
         public var estimatedBytes: Int64?
 
-        public init(kind: String, priority: String, title: String, description: String = "", paths: [String] = [],
-                    exclusions: [String] = [], estimatedBytes: Int64? = nil) {
+        public init(
+            kind: String, priority: String, title: String, description: String = "", paths: [String] = [],
+            exclusions: [String] = [], estimatedBytes: Int64? = nil
+        ) {
             self.kind = kind
             self.priority = priority
             self.title = title
@@ -149,8 +155,10 @@ public struct ScanFindings: Sendable, Codable, Equatable {
     public var packages: [Packages]
     public var recommendations: [Recommendation]
 
-    public init(services: [Service] = [], filesystems: [Filesystem] = [], containers: [Container] = [], packages: [Packages] = [],
-                recommendations: [Recommendation] = []) {
+    public init(
+        services: [Service] = [], filesystems: [Filesystem] = [], containers: [Container] = [], packages: [Packages] = [],
+        recommendations: [Recommendation] = []
+    ) {
         self.services = services
         self.filesystems = filesystems
         self.containers = containers

@@ -14,7 +14,8 @@ public struct ScanRepository: Sendable {
         try await recording {
             let row = try await database.query(
                 "INSERT INTO scans (id, server_id, scan_type, job_id) VALUES ($1, $2, $3, $4) RETURNING \(Scan.columns)",
-                [id, serverId, scanType.rawValue, jobId]).first
+                [id, serverId, scanType.rawValue, jobId]
+            ).first
             return try Scan(row: try row.orNotFound("scan"))
         }
     }
@@ -30,7 +31,8 @@ public struct ScanRepository: Sendable {
                 SELECT \(Scan.columns), count(*) OVER () AS total FROM scans
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue]).rows
+                """, [page.limit, page.offset, serverId, status?.rawValue]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: Scan.init(row:))
         }
     }
@@ -61,8 +63,10 @@ public struct ScanRepository: Sendable {
                                                    log_paths, version, backup_priority)
                         VALUES ($1, $2, $3, $4, $5, $6::text[]::integer[], $7, $8, $9, $10, $11)
                         """,
-                        [id, service.name, service.serviceType, service.status, service.processId, service.ports.map(String.init),
-                         service.configPaths, service.dataPaths, service.logPaths, service.version, service.backupPriority])
+                        [
+                            id, service.name, service.serviceType, service.status, service.processId, service.ports.map(String.init),
+                            service.configPaths, service.dataPaths, service.logPaths, service.version, service.backupPriority,
+                        ])
                 }
                 for fs in findings.filesystems {
                     try db.query(
@@ -71,8 +75,10 @@ public struct ScanRepository: Sendable {
                                                       available_bytes, is_system, backup_recommended, exclusions)
                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                         """,
-                        [id, fs.mountPoint, fs.device, fs.filesystemType, fs.totalBytes, fs.usedBytes, fs.availableBytes, fs.isSystem,
-                         fs.backupRecommended, fs.exclusions])
+                        [
+                            id, fs.mountPoint, fs.device, fs.filesystemType, fs.totalBytes, fs.usedBytes, fs.availableBytes, fs.isSystem,
+                            fs.backupRecommended, fs.exclusions,
+                        ])
                 }
                 for container in findings.containers {
                     try db.query(
@@ -80,8 +86,10 @@ public struct ScanRepository: Sendable {
                         INSERT INTO scan_containers (scan_id, container_id, name, image, state, host_ports, volumes)
                         VALUES ($1, $2, $3, $4, $5, $6::text[]::integer[], $7)
                         """,
-                        [id, container.containerId, container.name, container.image, container.state, container.hostPorts.map(String.init),
-                         container.volumes])
+                        [
+                            id, container.containerId, container.name, container.image, container.state, container.hostPorts.map(String.init),
+                            container.volumes,
+                        ])
                 }
                 for packages in findings.packages {
                     try db.query(
@@ -101,7 +109,8 @@ public struct ScanRepository: Sendable {
                         completed_at = greatest(now(), coalesce(started_at, now())),
                         duration_ms = (extract(epoch FROM greatest(now(), coalesce(started_at, now())) - coalesce(started_at, now())) * 1000)::bigint
                     WHERE id = $1 RETURNING \(Scan.columns)
-                    """, [id, PostgresJSON(summary)]).first
+                    """, [id, PostgresJSON(summary)]
+                ).first
                 return try Scan(row: try row.orNotFound("scan"))
             }
         }
@@ -114,7 +123,8 @@ public struct ScanRepository: Sendable {
                     """
                     SELECT name, service_type, status, process_id, ports::text[] AS ports, config_paths, data_paths, log_paths, version,
                            backup_priority FROM scan_services WHERE scan_id = $1 ORDER BY backup_priority DESC, name
-                    """, [scanId]).rows.map { row in
+                    """, [scanId]
+                ).rows.map { row in
                     ScanFindings.Service(
                         name: try row.decode("name"), serviceType: try row.decode("service_type"), status: try row.decode("status"),
                         processId: try row.decodeIfPresent("process_id"), ports: try row.decode("ports", as: [String].self).compactMap { Int($0) },
@@ -122,7 +132,8 @@ public struct ScanRepository: Sendable {
                         version: try row.decodeIfPresent("version"), backupPriority: try row.decode("backup_priority"))
                 }
                 let filesystems = try await db.query(
-                    "SELECT * FROM scan_filesystems WHERE scan_id = $1 ORDER BY mount_point", [scanId]).rows.map { row in
+                    "SELECT * FROM scan_filesystems WHERE scan_id = $1 ORDER BY mount_point", [scanId]
+                ).rows.map { row in
                     ScanFindings.Filesystem(
                         mountPoint: try row.decode("mount_point"), device: try row.decode("device"), filesystemType: try row.decode("filesystem_type"),
                         totalBytes: try row.decode("total_bytes"), usedBytes: try row.decode("used_bytes"), availableBytes: try row.decode("available_bytes"),
@@ -130,7 +141,8 @@ public struct ScanRepository: Sendable {
                 }
                 let containers = try await db.query(
                     "SELECT container_id, name, image, state, host_ports::text[] AS host_ports, volumes FROM scan_containers WHERE scan_id = $1 ORDER BY name",
-                    [scanId]).rows.map { row in
+                    [scanId]
+                ).rows.map { row in
                     ScanFindings.Container(
                         containerId: try row.decode("container_id"), name: try row.decode("name"), image: try row.decode("image"),
                         state: try row.decode("state"), hostPorts: try row.decode("host_ports", as: [String].self).compactMap { Int($0) },
@@ -142,14 +154,16 @@ public struct ScanRepository: Sendable {
                         upgradableCount: try row.decode("upgradable_count"), upgradable: try row.decode("upgradable", as: PostgresJSON<[String]>.self).value)
                 }
                 let recommendations = try await db.query(
-                    "SELECT * FROM backup_recommendations WHERE scan_id = $1 ORDER BY id", [scanId]).rows.map { row in
+                    "SELECT * FROM backup_recommendations WHERE scan_id = $1 ORDER BY id", [scanId]
+                ).rows.map { row in
                     ScanFindings.Recommendation(
                         kind: try row.decode("kind"), priority: try row.decode("priority"), title: try row.decode("title"),
                         description: try row.decode("description"), paths: try row.decode("paths"), exclusions: try row.decode("exclusions"),
                         estimatedBytes: try row.decodeIfPresent("estimated_bytes"))
                 }
-                return ScanFindings(services: services, filesystems: filesystems, containers: containers, packages: packages,
-                                    recommendations: recommendations)
+                return ScanFindings(
+                    services: services, filesystems: filesystems, containers: containers, packages: packages,
+                    recommendations: recommendations)
             }
         }
     }
@@ -161,7 +175,8 @@ public struct ScanRepository: Sendable {
                 """
                 SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2 AND completed_at <= $3
                 ORDER BY completed_at DESC, id LIMIT 1
-                """, [scan.serverId, scan.id, scan.completedAt ?? Date()]).first.map(Scan.init(row:))
+                """, [scan.serverId, scan.id, scan.completedAt ?? Date()]
+            ).first.map(Scan.init(row:))
         }
     }
 

@@ -59,8 +59,10 @@ public struct NewServer: Sendable {
     public var tags: [String]
     public var description: String
 
-    public init(name: String, host: String, port: Int = 22, username: String, authType: ServerAuthType, credential: String,
-                hostKeyFingerprint: String? = nil, tags: [String] = [], description: String = "") {
+    public init(
+        name: String, host: String, port: Int = 22, username: String, authType: ServerAuthType, credential: String,
+        hostKeyFingerprint: String? = nil, tags: [String] = [], description: String = ""
+    ) {
         self.name = name
         self.host = host
         self.port = port

@@ -23,8 +23,11 @@ public struct ServerRepository: Sendable {
                                      host_key_fingerprint, tags, description)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING \(Server.columns)
                 """,
-                [id, server.name, server.host, server.port, server.username, server.authType.rawValue, sealed.ciphertext, sealed.keyId,
-                 server.hostKeyFingerprint, server.tags, server.description]).first
+                [
+                    id, server.name, server.host, server.port, server.username, server.authType.rawValue, sealed.ciphertext, sealed.keyId,
+                    server.hostKeyFingerprint, server.tags, server.description,
+                ]
+            ).first
             return try Server(row: try row.orNotFound("server"))
         }
     }
@@ -41,15 +44,18 @@ public struct ServerRepository: Sendable {
                 """
                 SELECT \(Server.columns), count(*) OVER () AS total FROM servers
                 WHERE $3::text IS NULL OR $3 = ANY (tags) ORDER BY lower(name) LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, tag]).rows
+                """, [page.limit, page.offset, tag]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: Server.init(row:))
         }
     }
 
     /// Changes what is given; a new credential is sealed again.
-    public func update(id: UUID, name: String? = nil, host: String? = nil, port: Int? = nil, username: String? = nil,
-                       authType: ServerAuthType? = nil, credential: String? = nil, tags: [String]? = nil,
-                       description: String? = nil) async throws(RecordError) -> Server {
+    public func update(
+        id: UUID, name: String? = nil, host: String? = nil, port: Int? = nil, username: String? = nil,
+        authType: ServerAuthType? = nil, credential: String? = nil, tags: [String]? = nil,
+        description: String? = nil
+    ) async throws(RecordError) -> Server {
         if let host { try HostAddress.validate(host) }
         let sealed = try credential.map { plaintext throws(RecordError) in
             guard !plaintext.isEmpty else { throw RecordError(.invalid, field: "credential", "the credential must not be empty") }
@@ -67,7 +73,8 @@ public struct ServerRepository: Sendable {
                     updated_at = now()
                 WHERE id = $1 RETURNING \(Server.columns)
                 """,
-                [id, name, host, port, username, authType?.rawValue, sealed?.ciphertext, sealed?.keyId, tags, description]).first
+                [id, name, host, port, username, authType?.rawValue, sealed?.ciphertext, sealed?.keyId, tags, description]
+            ).first
             return try Server(row: try row.orNotFound("server"))
         }
     }
@@ -80,7 +87,8 @@ public struct ServerRepository: Sendable {
                 WITH host AS (UPDATE backup_schedules SET drill_every_backups = NULL, drill_every_days = NULL, updated_at = now()
                               WHERE drill_server_id = $1)
                 DELETE FROM servers WHERE id = $1
-                """, [id]).affectedRows > 0
+                """, [id]
+            ).affectedRows > 0
         }
     }
 
@@ -89,7 +97,8 @@ public struct ServerRepository: Sendable {
         let changed = try await recording {
             try await database.query(
                 "UPDATE servers SET host_key_fingerprint = $2, updated_at = now() WHERE id = $1 AND (host_key_fingerprint IS NULL OR host_key_fingerprint = $2)",
-                [id, fingerprint]).affectedRows
+                [id, fingerprint]
+            ).affectedRows
         }
         if changed == 0 {
             throw RecordError(.conflict, field: "hostKeyFingerprint", "the server is missing or already pinned to a different host key")

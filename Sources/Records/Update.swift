@@ -61,7 +61,8 @@ public struct UpdateRepository: Sendable {
         try await recording {
             let row = try await database.query(
                 "INSERT INTO updates (id, server_id, mode, job_id) VALUES ($1, $2, $3, $4) RETURNING \(Update.columns)",
-                [id, serverId, mode.rawValue, jobId]).first
+                [id, serverId, mode.rawValue, jobId]
+            ).first
             return try Update(row: try row.orNotFound("update"))
         }
     }
@@ -77,7 +78,8 @@ public struct UpdateRepository: Sendable {
                 SELECT \(Update.columns), count(*) OVER () AS total FROM updates
                 WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)
                 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue]).rows
+                """, [page.limit, page.offset, serverId, status?.rawValue]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: Update.init(row:))
         }
     }
@@ -99,16 +101,22 @@ public struct UpdateRepository: Sendable {
         try await lifecycle.markFailed(id: id, error: error)
     }
 
-    public func complete(id: UUID, packageManager: String, upgradable: JSONValue, upgraded: JSONValue, rebootRequired: Bool?,
-                         log: String) async throws(RecordError) -> Update {
+    public func complete(
+        id: UUID, packageManager: String, upgradable: JSONValue, upgraded: JSONValue, rebootRequired: Bool?,
+        log: String
+    ) async throws(RecordError) -> Update {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE updates SET status = 'completed', package_manager = $2, upgradable = $3, upgraded = $4, reboot_required = $5,
                     log = $6, error = NULL, completed_at = greatest(now(), coalesce(started_at, now())), updated_at = now()
                 WHERE id = $1 RETURNING \(Update.columns)
-                """, [id, packageManager, PostgresJSON(upgradable), PostgresJSON(upgraded), rebootRequired,
-                      String(log.suffix(Update.maximumLogLength))]).first
+                """,
+                [
+                    id, packageManager, PostgresJSON(upgradable), PostgresJSON(upgraded), rebootRequired,
+                    String(log.suffix(Update.maximumLogLength)),
+                ]
+            ).first
             return try Update(row: try row.orNotFound("update"))
         }
     }

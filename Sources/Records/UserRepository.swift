@@ -17,7 +17,8 @@ public struct UserRepository: Sendable {
         return try await recording {
             let row = try await database.query(
                 "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING \(User.columns)",
-                [username, email, hash, role.rawValue]).first
+                [username, email, hash, role.rawValue]
+            ).first
             return try User(row: try row.orNotFound("user"))
         }
     }
@@ -37,7 +38,8 @@ public struct UserRepository: Sendable {
     public func list(_ page: Page = Page()) async throws(RecordError) -> PageOf<User> {
         try await recording {
             let rows = try await database.query(
-                "SELECT \(User.columns), count(*) OVER () AS total FROM users ORDER BY username LIMIT $1 OFFSET $2", [page.limit, page.offset]).rows
+                "SELECT \(User.columns), count(*) OVER () AS total FROM users ORDER BY username LIMIT $1 OFFSET $2", [page.limit, page.offset]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: User.init(row:))
         }
     }
@@ -51,7 +53,8 @@ public struct UserRepository: Sendable {
                     email = CASE WHEN $4 THEN $5 ELSE email END, updated_at = now(),
                     session_version = session_version + CASE WHEN $3 = false AND active THEN 1 ELSE 0 END
                 WHERE id = $1 RETURNING \(User.columns)
-                """, [id, role?.rawValue, active, email != nil, email ?? nil]).first
+                """, [id, role?.rawValue, active, email != nil, email ?? nil]
+            ).first
             return try User(row: try row.orNotFound("user"))
         }
     }
@@ -62,7 +65,8 @@ public struct UserRepository: Sendable {
         let changed = try await recording {
             try await database.query(
                 "UPDATE users SET password_hash = $2, session_version = session_version + 1, updated_at = now() WHERE id = $1",
-                [id, hash]).affectedRows
+                [id, hash]
+            ).affectedRows
         }
         if changed == 0 { throw RecordError(.notFound, field: "id", "no user has this id") }
     }
@@ -75,7 +79,8 @@ public struct UserRepository: Sendable {
     public func authenticate(username: String, password: String, maxFailures: Int = 5, lockFor: Duration = .seconds(900)) async throws(RecordError) -> User? {
         let stored = try await recording {
             try await database.query(
-                "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]).first
+                "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]
+            ).first
         }
         guard let stored, let user = try? User(row: stored), let hash = try? stored.decode("password_hash", as: String.self) else {
             _ = try await hasher.verify(password, hash: hasher.unmatchableHash)
@@ -122,7 +127,8 @@ public struct UserRepository: Sendable {
                 """
                 INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, expires_at)
                 VALUES ($1, $2, $3, $4, $5) RETURNING \(APIToken.columns)
-                """, [userId, name, Self.tokenHash(token), String(token.prefix(11)), expiresAt]).first
+                """, [userId, name, Self.tokenHash(token), String(token.prefix(11)), expiresAt]
+            ).first
             return try APIToken(row: try row.orNotFound("token"))
         }
         return (token, record)
@@ -132,14 +138,17 @@ public struct UserRepository: Sendable {
     /// user active). `last_used_at` is written at most once a minute, so reads stay reads.
     public func user(forToken token: String) async throws(RecordError) -> (User, APIToken)? {
         try await recording {
-            guard let row = try await database.query(
-                """
-                SELECT t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
-                          u.username, u.email, u.role, u.active, u.locked_until, u.last_login_at, u.created_at AS user_created_at,
-                          u.updated_at, u.session_version
-                FROM api_tokens t JOIN users u ON u.id = t.user_id
-                WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
-                """, [Self.tokenHash(token)]).first else { return nil }
+            guard
+                let row = try await database.query(
+                    """
+                    SELECT t.id, t.user_id, t.name, t.display_prefix, t.expires_at, t.revoked_at, t.last_used_at, t.created_at,
+                              u.username, u.email, u.role, u.active, u.locked_until, u.last_login_at, u.created_at AS user_created_at,
+                              u.updated_at, u.session_version
+                    FROM api_tokens t JOIN users u ON u.id = t.user_id
+                    WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
+                    """, [Self.tokenHash(token)]
+                ).first
+            else { return nil }
             var record = try APIToken(row: row)
             if record.lastUsedAt.map({ $0 < Date(timeIntervalSinceNow: -60) }) ?? true {
                 try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1", [record.id])

@@ -14,7 +14,8 @@ public struct WebhookDeliveryRepository: Sendable {
         try await recording {
             let row = try await database.query(
                 "INSERT INTO webhook_deliveries (id, webhook_id, event, payload) VALUES ($1, $2, $3, $4) RETURNING \(WebhookDelivery.columns)",
-                [id, webhookId, event, PostgresJSON(payload)]).first
+                [id, webhookId, event, PostgresJSON(payload)]
+            ).first
             return try WebhookDelivery(row: try row.orNotFound("delivery"))
         }
     }
@@ -40,7 +41,8 @@ public struct WebhookDeliveryRepository: Sendable {
                 """
                 SELECT \(WebhookDelivery.columns), count(*) OVER () AS total FROM webhook_deliveries
                 WHERE webhook_id = $3 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, webhookId]).rows
+                """, [page.limit, page.offset, webhookId]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: WebhookDelivery.init(row:))
         }
     }
@@ -56,7 +58,8 @@ public struct WebhookDeliveryRepository: Sendable {
                     last_attempt_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
                     updated_at = now()
                 WHERE id = $1 AND status <> 'delivered'
-                """, [id, status.rawValue, responseCode, error.map { String($0.prefix(2000)) }]).affectedRows == 1
+                """, [id, status.rawValue, responseCode, error.map { String($0.prefix(2000)) }]
+            ).affectedRows == 1
         }
     }
 
@@ -76,7 +79,8 @@ public struct WebhookDeliveryRepository: Sendable {
                 """
                 SELECT \(WebhookDelivery.columns) FROM webhook_deliveries
                 WHERE enqueued_at IS NULL AND status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2
-                """, [cutoff, limit]).rows.map(WebhookDelivery.init(row:))
+                """, [cutoff, limit]
+            ).rows.map(WebhookDelivery.init(row:))
         }
     }
 }

@@ -22,7 +22,8 @@ public struct WebhookRepository: Sendable {
                 """
                 INSERT INTO webhooks (id, url, events, format, enabled, secret_ciphertext, secret_key_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Webhook.columns)
-                """, [id, url, events, format.rawValue, enabled, sealed.ciphertext, sealed.keyId]).first
+                """, [id, url, events, format.rawValue, enabled, sealed.ciphertext, sealed.keyId]
+            ).first
             return try Webhook(row: try row.orNotFound("webhook"))
         }
         return CreatedWebhook(webhook: webhook, secretHex: Hex.encode(secret))
@@ -38,21 +39,25 @@ public struct WebhookRepository: Sendable {
         try await recording {
             let rows = try await database.query(
                 "SELECT \(Webhook.columns), count(*) OVER () AS total FROM webhooks ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-                [page.limit, page.offset]).rows
+                [page.limit, page.offset]
+            ).rows
             return try PageOf(rows: rows, page: page, decode: Webhook.init(row:))
         }
     }
 
     /// Changes what is given; the secret stays.
-    public func update(id: UUID, url: String? = nil, events: [String]? = nil, format: WebhookFormat? = nil,
-                       enabled: Bool? = nil) async throws(RecordError) -> Webhook {
+    public func update(
+        id: UUID, url: String? = nil, events: [String]? = nil, format: WebhookFormat? = nil,
+        enabled: Bool? = nil
+    ) async throws(RecordError) -> Webhook {
         try await recording {
             let row = try await database.query(
                 """
                 UPDATE webhooks SET url = coalesce($2, url), events = coalesce($3, events), format = coalesce($4, format),
                     enabled = coalesce($5, enabled), updated_at = now()
                 WHERE id = $1 RETURNING \(Webhook.columns)
-                """, [id, url, events, format?.rawValue, enabled]).first
+                """, [id, url, events, format?.rawValue, enabled]
+            ).first
             return try Webhook(row: try row.orNotFound("webhook"))
         }
     }

@@ -69,7 +69,8 @@ final class RedisClusterRouter: Sendable {
             if !force, let last = state.lastRefresh, !state.map.nodes.isEmpty, last.duration(to: .now) < Self.refreshInterval {
                 return .fresh(state.map)
             }
-            let candidates = Array(state.map.masters) + configuration.clusterNodes.filter { !state.map.masters.contains($0) }
+            let candidates =
+                Array(state.map.masters) + configuration.clusterNodes.filter { !state.map.masters.contains($0) }
                 + Array(state.map.nodes.subtracting(state.map.masters))
             let task = Task { try await self.readSlotMap(from: candidates) }
             state.refreshing = task

@@ -29,8 +29,9 @@ public struct RedisClusterSlotMap: Sendable, Equatable {
         }
         for range in ranges {
             guard let parts = range.array, parts.count >= 3,
-                  let start = parts[0].int, let end = parts[1].int,
-                  0 <= start, start <= end, end < RedisHashSlot.count else {
+                let start = parts[0].int, let end = parts[1].int,
+                0 <= start, start <= end, end < RedisHashSlot.count
+            else {
                 throw Self.malformed("a slot range is not [start, end, master…] within 0-16383: \(range)")
             }
             var endpoints: [RedisEndpoint] = []
@@ -45,7 +46,8 @@ public struct RedisClusterSlotMap: Sendable, Equatable {
 
     private static func endpoint(of node: RESPValue, queried: RedisEndpoint) throws(RedisError) -> RedisEndpoint {
         guard let fields = node.array, fields.count >= 2, let host = fields[0].string,
-              let port = fields[1].int, (1...65535).contains(port) else {
+            let port = fields[1].int, (1...65535).contains(port)
+        else {
             throw malformed("a node is not [host, port, …] with a port 1-65535: \(node)")
         }
         let unknown = host.isEmpty || host == "?"
@@ -80,7 +82,8 @@ struct RedisClusterRedirect: Sendable, Equatable {
         default: return nil
         }
         guard let slot = Int(words[1]), (0..<RedisHashSlot.count).contains(slot),
-              let endpoint = RedisEndpoint(parsing: words[2]) else { return nil }
+            let endpoint = RedisEndpoint(parsing: words[2])
+        else { return nil }
         self.slot = slot
         self.endpoint = endpoint
     }

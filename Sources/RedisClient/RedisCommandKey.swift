@@ -18,7 +18,8 @@ enum RedisCommandKey {
             return arguments[3].bytes
         case "XREAD", "XREADGROUP":
             guard let streams = arguments.firstIndex(where: { String(decoding: $0.bytes, as: UTF8.self).uppercased() == "STREAMS" }),
-                  streams + 1 < arguments.count else { return nil }
+                streams + 1 < arguments.count
+            else { return nil }
             return arguments[streams + 1].bytes
         case "OBJECT", "MEMORY", "XINFO":
             return arguments.count > 2 ? arguments[2].bytes : nil

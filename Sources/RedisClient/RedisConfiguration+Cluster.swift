@@ -45,7 +45,8 @@ extension RedisConfiguration {
             password = userInfo
         }
         guard let decodedUser = String(user).removingPercentEncoding,
-              let decodedPassword = password.map({ String($0).removingPercentEncoding }) ?? "" else {
+            let decodedPassword = password.map({ String($0).removingPercentEncoding }) ?? ""
+        else {
             throw RedisError(.invalidConfiguration, "redis+cluster:// credentials are not valid percent-encoding")
         }
         if !decodedUser.isEmpty { username = decodedUser }

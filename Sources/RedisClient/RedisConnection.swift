@@ -3,7 +3,7 @@ import CHiredis
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One connection to Redis over hiredis, running on a thread of its own.

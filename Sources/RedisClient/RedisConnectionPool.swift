@@ -146,8 +146,10 @@ extension RedisConnectionPool {
 
     /// Runs a script (EVALSHA, EVAL on NOSCRIPT) on the node of its first key; error replies are
     /// returned. With `replicaWait`, a WAIT follows on the same connection (see `RedisReplicaWait`).
-    public func evalScript(_ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument],
-                           replicaWait: RedisReplicaWait? = nil) async throws -> RESPValue {
+    public func evalScript(
+        _ script: RedisScript, keys: [RedisArgument], arguments: [RedisArgument],
+        replicaWait: RedisReplicaWait? = nil
+    ) async throws -> RESPValue {
         let wait = replicaWait?.command
         guard let cluster else {
             return try await withConnection { connection in

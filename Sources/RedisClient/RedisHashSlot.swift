@@ -12,8 +12,9 @@ public enum RedisHashSlot {
     /// The bytes that decide the slot: the hash tag when there is a non-empty one, else the key.
     static func hashedPart(of key: [UInt8]) -> ArraySlice<UInt8> {
         guard let open = key.firstIndex(of: UInt8(ascii: "{")),
-              let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
-              close > open + 1 else { return key[...] }
+            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
+            close > open + 1
+        else { return key[...] }
         return key[(open + 1)..<close]
     }
 

@@ -28,8 +28,10 @@ public struct SSHExecResult: Sendable {
     public var stdoutByteCount: Int
     public var stdinByteCount: Int
 
-    public init(exitStatus: Int32?, exitSignal: String? = nil, stderr: [UInt8] = [], stderrByteCount: Int? = nil,
-                stdoutByteCount: Int = 0, stdinByteCount: Int = 0) {
+    public init(
+        exitStatus: Int32?, exitSignal: String? = nil, stderr: [UInt8] = [], stderrByteCount: Int? = nil,
+        stdoutByteCount: Int = 0, stdinByteCount: Int = 0
+    ) {
         self.exitStatus = exitStatus
         self.exitSignal = exitSignal
         self.stderr = stderr
@@ -114,7 +116,9 @@ extension SSHSession {
             }
             if inputDone, !eofSent {
                 let status = libssh2_channel_send_eof(channel)
-                if status == 0 { eofSent = true } else if status != LIBSSH2_ERROR_EAGAIN {
+                if status == 0 {
+                    eofSent = true
+                } else if status != LIBSSH2_ERROR_EAGAIN {
                     throw sessionError(status, during: "closing the command's input on \(label)")
                 }
             }
@@ -149,9 +153,11 @@ extension SSHSession {
             var secondsToNext: Int32 = 0
             _ = libssh2_keepalive_send(session, &secondsToNext)
             let waitUntil = [deadline, idleDeadline].compactMap { $0 }.min()
-            try waitForSocket(until: waitUntil, expired: waitUntil == idleDeadline && idleDeadline != nil
-                ? SSHError(.idleTimedOut, "command on \(label) sent and accepted no data for \(options.idleTimeout ?? .zero)")
-                : timedOut)
+            try waitForSocket(
+                until: waitUntil,
+                expired: waitUntil == idleDeadline && idleDeadline != nil
+                    ? SSHError(.idleTimedOut, "command on \(label) sent and accepted no data for \(options.idleTimeout ?? .zero)")
+                    : timedOut)
         }
 
         // The command is done; closing gets a short budget of its own.

@@ -4,7 +4,7 @@ import Logging
 import Tracing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One SSH connection to a server over libssh2, running on a thread of its own.
@@ -132,8 +132,10 @@ public actor SSHSession {
 
     private func preferAlgorithms(_ session: OpaquePointer, label: String) throws(SSHError) {
         guard let algorithms = configuration.algorithms else { return }
-        for (method, names) in [(LIBSSH2_METHOD_CRYPT_CS, algorithms.ciphers), (LIBSSH2_METHOD_CRYPT_SC, algorithms.ciphers),
-                                (LIBSSH2_METHOD_MAC_CS, algorithms.macs), (LIBSSH2_METHOD_MAC_SC, algorithms.macs)] {
+        for (method, names) in [
+            (LIBSSH2_METHOD_CRYPT_CS, algorithms.ciphers), (LIBSSH2_METHOD_CRYPT_SC, algorithms.ciphers),
+            (LIBSSH2_METHOD_MAC_CS, algorithms.macs), (LIBSSH2_METHOD_MAC_SC, algorithms.macs),
+        ] {
             guard libssh2_session_method_pref(session, method, names) == 0 else {
                 throw SSHError(.protocolError, "libssh2 supports none of the algorithms '\(names)' asked for \(label)")
             }

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import BlockingIO
-import Glibc
+    import BlockingIO
+    import Glibc
 #endif
 
 /// Opens a TCP connection with a deadline and classifies why it failed.

@@ -35,9 +35,11 @@ public struct BackupScheduler: Service {
     /// Failures that repeat every tick while a dependency is down are logged once per interval.
     let failures: RepeatingErrorLog
 
-    public init(schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
-                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
-                logger: Logger) {
+    public init(
+        schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
+        options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
+        logger: Logger
+    ) {
         self.notifier = notifier
         self.schedules = schedules
         self.backups = backups
@@ -97,28 +99,35 @@ public struct BackupScheduler: Service {
         let metadata: JSONValue = [
             "occurrence": .string(catchUp.occurrence.ISO8601Format()), "skippedOccurrences": .int(Int64(catchUp.skipped)),
         ]
-        let (backup, _) = try await backups.createScheduled(id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: due), schedule: schedule,
-                                                          dueAt: due, metadata: metadata)
+        let (backup, _) = try await backups.createScheduled(
+            id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: due), schedule: schedule,
+            dueAt: due, metadata: metadata)
         if backup.status == .pending { try await launcher.enqueueScheduled(backup) }
         let next = timing.nextRuns(after: max(now, catchUp.occurrence), count: 1).first
-        let won = try await schedules.advance(id: schedule.id, from: due, to: next, ran: catchUp.occurrence, skipped: catchUp.skipped,
-                                              lastSkipped: catchUp.lastSkipped)
+        let won = try await schedules.advance(
+            id: schedule.id, from: due, to: next, ran: catchUp.occurrence, skipped: catchUp.skipped,
+            lastSkipped: catchUp.lastSkipped)
         if won, catchUp.skipped > 0 {
-            logger.warning("missed schedule occurrences were skipped; the latest one runs", metadata: [
-                "schedule": "\(schedule.id)", "skipped": "\(catchUp.skipped)", "from": "\(due.ISO8601Format())",
-            ])
+            logger.warning(
+                "missed schedule occurrences were skipped; the latest one runs",
+                metadata: [
+                    "schedule": "\(schedule.id)", "skipped": "\(catchUp.skipped)", "from": "\(due.ISO8601Format())",
+                ])
             var details: [String: JSONValue] = [
                 "skipped": .int(Int64(catchUp.skipped)), "firstSkipped": .string(due.ISO8601Format()),
                 "lastSkipped": .string((catchUp.lastSkipped ?? due).ISO8601Format()),
                 "ran": .string(catchUp.occurrence.ISO8601Format()), "backupId": .string(backup.id.lowercasedString),
             ]
-            _ = try? await audit.record(userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
-                                        resourceId: schedule.id.lowercasedString, outcome: .success, details: .object(details))
+            _ = try? await audit.record(
+                userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
+                resourceId: schedule.id.lowercasedString, outcome: .success, details: .object(details))
             details["scheduleId"] = .string(schedule.id.lowercasedString)
             details["serverId"] = .string(schedule.serverId.lowercasedString)
-            await notifier.notify(NotificationEvent(
-                .scheduleSkipped, summary: "Backup schedule \(schedule.id.lowercasedString) (\(schedule.cron)) missed \(catchUp.skipped) run(s) "
-                    + "while no scheduler ran; the latest one runs now", data: .object(details)))
+            await notifier.notify(
+                NotificationEvent(
+                    .scheduleSkipped,
+                    summary: "Backup schedule \(schedule.id.lowercasedString) (\(schedule.cron)) missed \(catchUp.skipped) run(s) "
+                        + "while no scheduler ran; the latest one runs now", data: .object(details)))
         }
         return won
     }

@@ -35,8 +35,10 @@ public struct NotificationWatch: Service {
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(schedules: BackupScheduleRepository, queues: [Queue], redis: RedisConnectionPool, notifier: any Notifier,
-                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        schedules: BackupScheduleRepository, queues: [Queue], redis: RedisConnectionPool, notifier: any Notifier,
+        options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.schedules = schedules
         self.queues = queues
         self.redis = redis
@@ -69,12 +71,15 @@ public struct NotificationWatch: Service {
                 let key = "\(options.keyPrefix):notify:backup-overdue:\(schedule.id.lowercasedString)"
                 guard try await swap(key, to: episode, expiring: options.episodeMemory) != episode else { continue }
                 let last = lastSuccess.map { "the last success was \($0.ISO8601Format())" } ?? "it never succeeded"
-                await notifier.notify(NotificationEvent(.backupOverdue, summary: "Backups of \(server) are overdue: \(last)", data: [
-                    "scheduleId": .string(schedule.id.lowercasedString), "serverId": .string(schedule.serverId.lowercasedString),
-                    "server": .string(server), "cron": .string(schedule.cron), "timezone": .string(schedule.timezone),
-                    "lastSuccessAt": lastSuccess.map { .string($0.ISO8601Format()) } ?? .null,
-                    "periodSeconds": .int(Int64(period)), "overdueAfterSeconds": .int(Int64(ScheduleTiming.overdueAfter(period: period))),
-                ], occurredAt: now))
+                await notifier.notify(
+                    NotificationEvent(
+                        .backupOverdue, summary: "Backups of \(server) are overdue: \(last)",
+                        data: [
+                            "scheduleId": .string(schedule.id.lowercasedString), "serverId": .string(schedule.serverId.lowercasedString),
+                            "server": .string(server), "cron": .string(schedule.cron), "timezone": .string(schedule.timezone),
+                            "lastSuccessAt": lastSuccess.map { .string($0.ISO8601Format()) } ?? .null,
+                            "periodSeconds": .int(Int64(period)), "overdueAfterSeconds": .int(Int64(ScheduleTiming.overdueAfter(period: period))),
+                        ], occurredAt: now))
                 announced += 1
             }
         } catch {
@@ -93,9 +98,11 @@ public struct NotificationWatch: Service {
                 let key = "\(options.keyPrefix):notify:queue-health:\(reading.queue)"
                 // Nothing announced yet counts as healthy: a queue degraded at first sight is news.
                 guard (try await swap(key, to: state, expiring: nil) ?? "ok") != state else { continue }
-                let event = reading.health.isDegraded
-                    ? NotificationEvent(.queueUnhealthy, summary: "Queue \(reading.queue) is unhealthy: " + reading.health.reasons.joined(separator: "; "),
-                                        data: ["queue": .string(reading.queue), "reasons": .array(reading.health.reasons.map { .string($0) })])
+                let event =
+                    reading.health.isDegraded
+                    ? NotificationEvent(
+                        .queueUnhealthy, summary: "Queue \(reading.queue) is unhealthy: " + reading.health.reasons.joined(separator: "; "),
+                        data: ["queue": .string(reading.queue), "reasons": .array(reading.health.reasons.map { .string($0) })])
                     : NotificationEvent(.queueRecovered, summary: "Queue \(reading.queue) has recovered", data: ["queue": .string(reading.queue)])
                 await notifier.notify(event)
                 announced += 1

@@ -10,8 +10,10 @@ public struct QueueHealth: Codable, Sendable, Equatable {
     /// A queue is degraded while paused, while jobs sit in the legacy `paused` list (a BullMQ v5
     /// peer paused it; no worker takes them until it is resumed), while jobs wait with no worker
     /// connected, or when its oldest waiting job has waited longer than `maxWait`.
-    public static func assess(paused: Bool, legacyPaused: Int = 0, waiting: Int, workers: Int, oldestWait: Duration?,
-                              maxWait: Duration = .seconds(600)) -> QueueHealth {
+    public static func assess(
+        paused: Bool, legacyPaused: Int = 0, waiting: Int, workers: Int, oldestWait: Duration?,
+        maxWait: Duration = .seconds(600)
+    ) -> QueueHealth {
         var reasons: [String] = []
         if paused { reasons.append("the queue is paused") }
         if legacyPaused > 0 {

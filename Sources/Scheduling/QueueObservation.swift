@@ -19,9 +19,12 @@ public struct QueueObservation: Sendable {
             let isPaused = try await queue.isPaused()
             let oldest = try await queue.oldestWaitingTimestamp().map { Duration.milliseconds(max(0, queue.clock.nowMilliseconds() - $0)) }
             let waiting = (counts[.waiting] ?? 0) + (counts[.prioritized] ?? 0) + (counts[.paused] ?? 0)
-            result.append(QueueObservation(queue: queue.name, counts: counts, isPaused: isPaused, workers: workers,
-                                           health: .assess(paused: isPaused, legacyPaused: counts[.paused] ?? 0, waiting: waiting,
-                                                           workers: workers, oldestWait: oldest)))
+            result.append(
+                QueueObservation(
+                    queue: queue.name, counts: counts, isPaused: isPaused, workers: workers,
+                    health: .assess(
+                        paused: isPaused, legacyPaused: counts[.paused] ?? 0, waiting: waiting,
+                        workers: workers, oldestWait: oldest)))
         }
         return result
     }

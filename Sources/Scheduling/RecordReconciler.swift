@@ -41,8 +41,10 @@ public struct RecordReconciler: Service {
     /// Failures that repeat every pass while a dependency is down are logged once per interval.
     let failures: RepeatingErrorLog
 
-    public init(ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.ledger = ledger
         self.launcher = launcher
         self.options = options

@@ -13,7 +13,7 @@ public struct RestoreDrillPlanner: Service {
     public struct Options: Sendable {
         public var interval: Duration
         /// How old an unfinished drill must be before its job is looked for (and enqueued again, or
-    /// the drill failed when the job failed or vanished).
+        /// the drill failed when the job failed or vanished).
         public var enqueueAfter: Duration
 
         public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(60)) {
@@ -29,8 +29,10 @@ public struct RestoreDrillPlanner: Service {
     let logger: Logger
     let failures: RepeatingErrorLog
 
-    public init(drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.drills = drills
         self.dispatcher = dispatcher
         self.options = options

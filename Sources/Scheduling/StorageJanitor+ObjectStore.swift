@@ -10,8 +10,10 @@ extension StorageJanitor {
     /// four-part archive name) with no row, once `orphanAge` old; stale uploads are multipart
     /// uploads of backups not running, started before that too. Keys deleted are made again from
     /// the parsed name, never taken from the listing as they are.
-    func sweepObjects(in store: ObjectStore, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
-                      olderThan oldest: Date) async throws -> Report {
+    func sweepObjects(
+        in store: ObjectStore, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
+        olderThan oldest: Date
+    ) async throws -> Report {
         let prefix = store.settings.prefix
         let objects = try await store.list(prefix: prefix)
         let uploads = try await store.pendingUploads(prefix: prefix)
@@ -34,10 +36,12 @@ extension StorageJanitor {
         let place = "\(store.settings.bucket)/\(prefix)"
         var report = Report()
         if references.ids.isEmpty, archives + stale.count > 0 {
-            report.heldBack = "the backups table has no rows, yet \(place) holds \(archives) archive(s) and \(stale.count) unfinished upload(s): "
+            report.heldBack =
+                "the backups table has no rows, yet \(place) holds \(archives) archive(s) and \(stale.count) unfinished upload(s): "
                 + "the database cannot be this store's source of truth; nothing was deleted"
         } else if archives > 0, archivesWithRow == 0 {
-            report.heldBack = "none of the \(archives) archive(s) in \(place) has a backup row: the database does not look like this "
+            report.heldBack =
+                "none of the \(archives) archive(s) in \(place) has a backup row: the database does not look like this "
                 + "store's (check DATABASE_URL, S3_BUCKET and S3_PREFIX); nothing was deleted"
         }
         if let reason = report.heldBack {

@@ -67,8 +67,10 @@ public struct StorageJanitor: Sendable {
         return report
     }
 
-    private static func walk(storage: BackupStorage, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
-                             olderThan oldest: Date, logger: Logger) -> Report {
+    private static func walk(
+        storage: BackupStorage, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
+        olderThan oldest: Date, logger: Logger
+    ) -> Report {
         guard let root = storage.existingCanonicalRoot(), let walker = FileManager.default.enumerator(atPath: root) else { return Report() }
         var partials: [String] = []
         var orphans: [String] = []
@@ -95,12 +97,14 @@ public struct StorageJanitor: Sendable {
             }
         }
         if references.ids.isEmpty, archives + partials.count > 0 {
-            return Report(heldBack: "the backups table has no rows, yet \(root) holds \(archives) archive(s) and \(partials.count) partial file(s): "
-                          + "the database cannot be this directory's source of truth; nothing was deleted")
+            return Report(
+                heldBack: "the backups table has no rows, yet \(root) holds \(archives) archive(s) and \(partials.count) partial file(s): "
+                    + "the database cannot be this directory's source of truth; nothing was deleted")
         }
         if archives > 0, archivesWithRow == 0 {
-            return Report(heldBack: "none of the \(archives) archive(s) in \(root) has a backup row: the database does not look like this "
-                          + "directory's (check DATABASE_URL and BACKUP_DIR); nothing was deleted")
+            return Report(
+                heldBack: "none of the \(archives) archive(s) in \(root) has a backup row: the database does not look like this "
+                    + "directory's (check DATABASE_URL and BACKUP_DIR); nothing was deleted")
         }
         var report = Report()
         for path in partials where storage.removeWalkedFile(path, logger: logger) { report.partials += 1 }

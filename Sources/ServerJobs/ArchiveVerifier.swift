@@ -39,8 +39,9 @@ public enum ArchiveVerifier {
             guard let size = try await store.size(of: key), size == outcome.size else {
                 return Result(verified: false, reason: "the object \(key) is missing or not the \(outcome.size) bytes that were uploaded")
             }
-            return await verify(.object(ObjectRangeReader(store: store, key: key, size: size), key: key, store: store), sha256: outcome.sha256,
-                                compression: compression, dataKey: dataKey, storage: storage)
+            return await verify(
+                .object(ObjectRangeReader(store: store, key: key, size: size), key: key, store: store), sha256: outcome.sha256,
+                compression: compression, dataKey: dataKey, storage: storage)
         } catch {
             return Result(verified: false, reason: error.message)
         }
@@ -57,8 +58,10 @@ public enum ArchiveVerifier {
         case object(ObjectRangeReader, key: String, store: ObjectStore)
     }
 
-    static func verify(_ source: ArchiveSource, sha256 expected: String, compression: Compression, dataKey: SymmetricKey?,
-                       storage: BackupStorage) async -> Result {
+    static func verify(
+        _ source: ArchiveSource, sha256 expected: String, compression: Compression, dataKey: SymmetricKey?,
+        storage: BackupStorage
+    ) async -> Result {
         // Reading, decrypting and parsing block: on a thread of their own, not the cooperative pool.
         @Sendable func reading(_ next: () throws -> [UInt8]?) -> Swift.Result<(sha256: String, manifest: Swift.Result<ArchiveManifest, any Error>), InspectionFailure> {
             do { return .success(try inspect(reading: next, compression: compression, dataKey: dataKey)) } catch {

@@ -30,8 +30,11 @@ public struct BackupPlanner: Sendable {
     public func plan(_ record: Backup, requested: BackupType, fullEveryDays: Int?, now: Date = Date()) async throws(RecordError) -> Plan {
         let full = { (reason: String?) in Plan(type: .full, base: nil, chainPosition: 0, tarSnapshot: [], fullBecause: reason) }
         guard requested == .incremental else { return full(nil) }
-        guard let head = try await backups.chainHead(serverId: record.serverId, paths: record.paths, exclusions: record.exclusions,
-                                                     compression: record.compression) else {
+        guard
+            let head = try await backups.chainHead(
+                serverId: record.serverId, paths: record.paths, exclusions: record.exclusions,
+                compression: record.compression)
+        else {
             return full("no intact earlier backup of these paths to build on")
         }
         let chain: [Backup]
@@ -47,7 +50,8 @@ public struct BackupPlanner: Sendable {
         if let days = fullEveryDays, let started = first.completedAt, now.timeIntervalSince(started) >= Double(days) * 86_400 {
             return full("the schedule takes a full backup every \(days) day(s)")
         }
-        return Plan(type: .incremental, base: head.backup.id, chainPosition: head.backup.chainPosition + 1,
-                    tarSnapshot: head.snapshot, fullBecause: nil)
+        return Plan(
+            type: .incremental, base: head.backup.id, chainPosition: head.backup.chainPosition + 1,
+            tarSnapshot: head.snapshot, fullBecause: nil)
     }
 }

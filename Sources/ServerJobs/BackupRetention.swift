@@ -15,9 +15,24 @@ public enum RetentionPlan {
         calendar.timeZone = timeZone
         var kept = Set(newestFirst.prefix(policy.keepLast ?? 0).map(\.id))
         let buckets: [(count: Int?, key: (Date) -> [Int])] = [
-            (policy.daily, { let parts = calendar.dateComponents([.year, .month, .day], from: $0); return [parts.year ?? 0, parts.month ?? 0, parts.day ?? 0] }),
-            (policy.weekly, { let parts = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0); return [parts.yearForWeekOfYear ?? 0, parts.weekOfYear ?? 0] }),
-            (policy.monthly, { let parts = calendar.dateComponents([.year, .month], from: $0); return [parts.year ?? 0, parts.month ?? 0] }),
+            (
+                policy.daily,
+                {
+                    let parts = calendar.dateComponents([.year, .month, .day], from: $0); return [parts.year ?? 0, parts.month ?? 0, parts.day ?? 0]
+                }
+            ),
+            (
+                policy.weekly,
+                {
+                    let parts = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0); return [parts.yearForWeekOfYear ?? 0, parts.weekOfYear ?? 0]
+                }
+            ),
+            (
+                policy.monthly,
+                {
+                    let parts = calendar.dateComponents([.year, .month], from: $0); return [parts.year ?? 0, parts.month ?? 0]
+                }
+            ),
         ]
         for bucket in buckets {
             guard let count = bucket.count, count > 0 else { continue }

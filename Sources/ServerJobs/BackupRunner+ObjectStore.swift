@@ -10,9 +10,11 @@ extension BackupRunner {
     /// (`stream`) and hands full parts to the uploader (waiting while enough are in flight), nothing is written
     /// locally. The object exists only once `CompleteMultipartUpload` succeeds, after the fence;
     /// any failure or cancellation aborts the upload.
-    func runToObjectStore(_ backup: BackupRequest, store: ObjectStore, session: SSHSession,
-                          fence: @escaping @Sendable () async throws -> Void,
-                          progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
+    func runToObjectStore(
+        _ backup: BackupRequest, store: ObjectStore, session: SSHSession,
+        fence: @escaping @Sendable () async throws -> Void,
+        progress: @escaping @Sendable (Int64) async -> Void
+    ) async throws(ServerJobError) -> BackupOutcome {
         let relative = BackupStorage.relativeName(for: backup, at: Date())
         let key = store.settings.prefix + relative
         let upload = try await ObjectUpload.start(store: store, key: key)
@@ -29,8 +31,9 @@ extension BackupRunner {
             let parts = try await upload.complete(fence: fence)
             await progress(received.value)
             logger.debug("archive uploaded", metadata: ["key": "\(key)", "parts": "\(parts)", "peakBytes": "\(upload.peakBytes)"])
-            return BackupOutcome(storedPath: relative, localPath: "", size: archive.storedBytes, sha256: archive.sha256, warning: warning,
-                                 objectKey: key, peakBufferedBytes: upload.peakBytes, tarSnapshot: archive.tarSnapshot)
+            return BackupOutcome(
+                storedPath: relative, localPath: "", size: archive.storedBytes, sha256: archive.sha256, warning: warning,
+                objectKey: key, peakBufferedBytes: upload.peakBytes, tarSnapshot: archive.tarSnapshot)
         } catch {
             await upload.abort()
             throw Self.classify(error)

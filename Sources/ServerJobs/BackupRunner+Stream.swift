@@ -13,12 +13,15 @@ extension BackupRunner {
     /// Runs `tar` for `backup` on the session's thread and passes what is to be stored to `store`:
     /// sealed when the request carries a data key, with the incremental snapshot uploaded first
     /// and read back after when it carries one. Every storage backend streams through here.
-    static func stream(_ backup: BackupRequest, on session: isolated SSHSession, received: (Int) -> Void,
-                       store: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> StreamedArchive {
+    static func stream(
+        _ backup: BackupRequest, on session: isolated SSHSession, received: (Int) -> Void,
+        store: @escaping (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> StreamedArchive {
         let snapshotPath = try backup.tarSnapshot.map { try TarSnapshotTransfer.upload($0, on: session) }
         do {
-            let command = try tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
-                                         listedIncremental: snapshotPath)
+            let command = try tarCommand(
+                paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression,
+                listedIncremental: snapshotPath)
             let sink = SinkBox(try ArchiveStreamSink(dataKey: backup.dataKey, store: store))
             // Sealing, hashing and storing run on a writer thread; this thread only reads.
             let writer = ArchiveWriterThread { chunk in try sink.sink.write(chunk) }

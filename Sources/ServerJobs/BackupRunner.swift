@@ -37,8 +37,10 @@ public struct BackupRequest: Sendable, Equatable {
     /// chain, the base's snapshot for an incremental; nil runs plain `tar` (no chain).
     public var tarSnapshot: [UInt8]?
 
-    public init(id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
-                dataKey: SymmetricKey? = nil, tarSnapshot: [UInt8]? = nil) {
+    public init(
+        id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
+        dataKey: SymmetricKey? = nil, tarSnapshot: [UInt8]? = nil
+    ) {
         self.id = id
         self.serverId = serverId
         self.paths = paths
@@ -85,8 +87,10 @@ public struct BackupRunner: Sendable {
     /// failure. `progress` is called about once a second with the bytes received so far; `fence`
     /// runs just before the rename and throws when the attempt no longer owns its job, so an
     /// attempt that was taken over never replaces its successor's archive.
-    public func run(_ backup: BackupRequest, on session: SSHSession, attempt: String = "", fence: @escaping @Sendable () async throws -> Void = {},
-                    progress: @escaping @Sendable (Int64) async -> Void) async throws(ServerJobError) -> BackupOutcome {
+    public func run(
+        _ backup: BackupRequest, on session: SSHSession, attempt: String = "", fence: @escaping @Sendable () async throws -> Void = {},
+        progress: @escaping @Sendable (Int64) async -> Void
+    ) async throws(ServerJobError) -> BackupOutcome {
         // Checked before anything is uploaded; the command run carries the snapshot's path.
         _ = try Self.tarCommand(paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
         if backup.compression == .zstd {
@@ -108,9 +112,10 @@ public struct BackupRunner: Sendable {
         defer { reporter.cancel() }
         let streamed: Result<StreamedArchive, any Error>
         do {
-            streamed = .success(try await session.perform { session in
-                try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
-            })
+            streamed = .success(
+                try await session.perform { session in
+                    try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
+                })
         } catch {
             streamed = .failure(error)
         }
@@ -121,8 +126,9 @@ public struct BackupRunner: Sendable {
             try await fence()
             try file.move(to: finalPath)
             await progress(received.value)
-            return BackupOutcome(storedPath: location.relative, localPath: finalPath, size: archive.storedBytes, sha256: archive.sha256,
-                                 warning: warning, tarSnapshot: archive.tarSnapshot)
+            return BackupOutcome(
+                storedPath: location.relative, localPath: finalPath, size: archive.storedBytes, sha256: archive.sha256,
+                warning: warning, tarSnapshot: archive.tarSnapshot)
         } catch {
             file.discard()
             throw Self.classify(error)

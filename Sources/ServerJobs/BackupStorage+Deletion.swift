@@ -53,8 +53,9 @@ extension BackupStorage {
     /// canonical, is still the root or inside it. The name itself is unlinked, not followed.
     public func removeWalkedFile(_ path: String, logger: Logger) -> Bool {
         guard let rootPath = existingCanonicalRoot(),
-              let directory = Self.realPath((path as NSString).deletingLastPathComponent),
-              directory == rootPath || Self.isInside(directory, root: rootPath) else {
+            let directory = Self.realPath((path as NSString).deletingLastPathComponent),
+            directory == rootPath || Self.isInside(directory, root: rootPath)
+        else {
             logger.warning("not deleting a file outside the backup directory", metadata: ["path": "\(path)"])
             return false
         }

@@ -34,7 +34,8 @@ extension BackupStorage {
             await BlockingWork.run {
                 let partial = path + ".partial"
                 guard FileManager.default.createFile(atPath: partial, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
-                      rename(partial, path) == 0 else {
+                    rename(partial, path) == 0
+                else {
                     unlink(partial)
                     return
                 }
@@ -52,7 +53,8 @@ extension BackupStorage {
         case .file(let path):
             bytes = await BlockingWork.run {
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                      let size = attributes[.size] as? Int, size <= Self.maxManifestBytes else { return nil }
+                    let size = attributes[.size] as? Int, size <= Self.maxManifestBytes
+                else { return nil }
                 return FileManager.default.contents(atPath: path).map(Array.init)
             }
         case .object(let key, let store):

@@ -38,8 +38,10 @@ extension BackupStorage {
     /// Thrown inside the pipeline to stop reading: the consumer left.
     private struct StopReading: Error {}
 
-    private static func extract(_ path: String, sha256: String?, from source: ArchiveVerifier.ArchiveSource, compression: Compression,
-                                dataKey: SymmetricKey?, into handOff: ChunkHandOff) {
+    private static func extract(
+        _ path: String, sha256: String?, from source: ArchiveVerifier.ArchiveSource, compression: Compression,
+        dataKey: SymmetricKey?, into handOff: ChunkHandOff
+    ) {
         let nextChunk: () throws -> [UInt8]?
         let cleanup: () -> Void
         switch source {

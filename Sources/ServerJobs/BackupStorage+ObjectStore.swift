@@ -11,8 +11,9 @@ extension BackupStorage {
     public func objectStore(for backup: Backup) throws(ServerJobError) -> ObjectStore? {
         guard backup.storage == .objectStore else { return nil }
         guard let objectStore else {
-            throw ServerJobError(.storage, "backup \(backup.id)'s archive is in the object store, but this process has no BACKUP_STORAGE=s3 settings",
-                                 retryable: false)
+            throw ServerJobError(
+                .storage, "backup \(backup.id)'s archive is in the object store, but this process has no BACKUP_STORAGE=s3 settings",
+                retryable: false)
         }
         return objectStore
     }

@@ -23,7 +23,8 @@ extension BackupStorage {
     public static func archiveName(ofStored stored: String) -> ArchiveName? {
         let parts = stored.split(separator: "/", omittingEmptySubsequences: true).suffix(4).map(String.init)
         guard parts.count == 4, let serverId = UUID(uuidString: parts[0]), let backupId = archiveId(ofName: parts[3]),
-              isDigits(parts[1], count: 4), isDigits(parts[2], count: 2) else { return nil }
+            isDigits(parts[1], count: 4), isDigits(parts[2], count: 2)
+        else { return nil }
         return ArchiveName(serverId: serverId, backupId: backupId, directory: parts[0...2].joined(separator: "/"), fileName: parts[3])
     }
 
@@ -36,8 +37,9 @@ extension BackupStorage {
             throw ServerJobError(.storage, "the archive \(name.relative) is not in the backup directory \(root)", retryable: false)
         }
         guard Self.isInside(canonical, root: rootPath), (canonical as NSString).lastPathComponent == name.fileName else {
-            throw ServerJobError(.storage, "the archive \(name.relative) resolves to \(canonical), outside the backup directory; refusing it",
-                                 retryable: false)
+            throw ServerJobError(
+                .storage, "the archive \(name.relative) resolves to \(canonical), outside the backup directory; refusing it",
+                retryable: false)
         }
         return canonical
     }
@@ -49,8 +51,9 @@ extension BackupStorage {
         let name = try archiveName(of: backup)
         guard let rootPath = existingCanonicalRoot(), let directory = Self.realPath(rootPath + "/" + name.directory) else { return nil }
         guard Self.isInside(directory, root: rootPath) else {
-            throw ServerJobError(.storage, "the archive's directory \(name.directory) resolves to \(directory), outside the backup directory; refusing it",
-                                 retryable: false)
+            throw ServerJobError(
+                .storage, "the archive's directory \(name.directory) resolves to \(directory), outside the backup directory; refusing it",
+                retryable: false)
         }
         return directory + "/" + name.fileName
     }
@@ -62,12 +65,14 @@ extension BackupStorage {
             throw ServerJobError(.notFound, "backup \(backup.id) has no archive", retryable: false)
         }
         guard let name = Self.archiveName(ofStored: stored) else {
-            throw ServerJobError(.storage, "backup \(backup.id)'s file path '\(stored.prefix(200))' names no archive of the backup directory; refusing it",
-                                 retryable: false)
+            throw ServerJobError(
+                .storage, "backup \(backup.id)'s file path '\(stored.prefix(200))' names no archive of the backup directory; refusing it",
+                retryable: false)
         }
         guard name.backupId == backup.id, name.serverId == backup.serverId else {
-            throw ServerJobError(.storage, "backup \(backup.id)'s file path '\(stored.prefix(200))' names another backup's archive; refusing it",
-                                 retryable: false)
+            throw ServerJobError(
+                .storage, "backup \(backup.id)'s file path '\(stored.prefix(200))' names another backup's archive; refusing it",
+                retryable: false)
         }
         return name
     }

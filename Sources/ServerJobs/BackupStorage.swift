@@ -40,7 +40,8 @@ public struct BackupStorage: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         let parts = calendar.dateComponents([.year, .month], from: date)
-        let relative = backup.serverId.lowercasedString + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
+        let relative =
+            backup.serverId.lowercasedString + String(format: "/%04d/%02d/", parts.year ?? 1970, parts.month ?? 1)
             + backup.id.lowercasedString + Self.suffix(backup.compression)
         return relative
     }
@@ -106,7 +107,8 @@ public struct BackupStorage: Sendable {
     /// The backup id an archive's file name carries, if it is a name this storage gives.
     public static func archiveId(ofName name: String) -> UUID? {
         guard let id = UUID(uuidString: String(name.prefix(36))),
-              Compression.allCases.contains(where: { String(name.dropFirst(36)) == suffix($0) }) else { return nil }
+            Compression.allCases.contains(where: { String(name.dropFirst(36)) == suffix($0) })
+        else { return nil }
         return id
     }
 

@@ -16,8 +16,10 @@ public struct RestoreDrillRunner: Sendable {
         self.storage = storage
     }
 
-    public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
-                    on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {
+    public func run(
+        _ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
+        on session: SSHSession
+    ) async throws(ServerJobError) -> RestoredTreeCheck {
         let label = RestoreTarget.drillLabelPrefix + drillId.lowercasedString
         try await Self.removeLeftovers(on: session)
         let directory = try await RestoreTarget.prepare(target: nil, allowRoot: false, label: label, on: session)
@@ -47,8 +49,9 @@ public struct RestoreDrillRunner: Sendable {
                 var listing = RestoredTreeListing(check: RestoredTreeCheck(expected: expected, differenceLimit: RestoreDrill.problemLimit))
                 let result = try session.exec(command, options: options) { bytes in try listing.consume(bytes) }
                 guard result.exitStatus == 0 else {
-                    throw ServerJobError(.remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))",
-                                         retryable: false)
+                    throw ServerJobError(
+                        .remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))",
+                        retryable: false)
                 }
                 return try listing.finish()
             }

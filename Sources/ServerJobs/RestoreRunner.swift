@@ -25,8 +25,10 @@ public struct RestoreRunner: Sendable {
     /// `scratch` says `target` is a fresh directory the platform made for this restore: like a
     /// directory made here, its read-only directories are opened between the archives of a chain.
     @discardableResult
-    public func run(_ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
-                    paths: [String]? = nil, exactModes: Bool = false, scratch: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
+    public func run(
+        _ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
+        paths: [String]? = nil, exactModes: Bool = false, scratch: Bool = false, on session: SSHSession
+    ) async throws(ServerJobError) -> String {
         guard let last = chain.last else { throw ServerJobError(.invalidRequest, "nothing to restore", retryable: false) }
         var selection: [[String]]?
         if let paths { selection = try await members(paths, of: chain, dataKeys: dataKeys) }
@@ -39,10 +41,11 @@ public struct RestoreRunner: Sendable {
             if backup.isEncrypted, dataKeys[backup.id] == nil {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) is encrypted and this process has no key that opens it", retryable: false)
             }
-            let step = RestoreStep(sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
-                                   incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
-                                   allowRoot: allowRoot, label: last.id.lowercasedString, exactModes: exactModes,
-                                   ownsDirectory: target == nil || scratch)
+            let step = RestoreStep(
+                sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
+                incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
+                allowRoot: allowRoot, label: last.id.lowercasedString, exactModes: exactModes,
+                ownsDirectory: target == nil || scratch)
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
             } else {
@@ -61,11 +64,16 @@ public struct RestoreRunner: Sendable {
 
     /// Restores the archive at `localPath` (a file on this machine).
     @discardableResult
-    public static func extract(archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
-                               target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession) async throws(ServerJobError) -> String {
-        try await extract(archive: localPath, step: RestoreStep(sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
-                                                                members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label,
-                                                                exactModes: false, ownsDirectory: target == nil), on: session)
+    public static func extract(
+        archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
+        target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession
+    ) async throws(ServerJobError) -> String {
+        try await extract(
+            archive: localPath,
+            step: RestoreStep(
+                sha256: sha256, compression: compression, dataKey: dataKey, incremental: false,
+                members: nil, target: target, prepared: false, allowRoot: allowRoot, label: label,
+                exactModes: false, ownsDirectory: target == nil), on: session)
     }
 
     static func extract(archive localPath: String, step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
@@ -78,17 +86,21 @@ public struct RestoreRunner: Sendable {
             return Array(data)
         }
         defer { try? handle.close() }
-        return try await restore(from: source, reopen: { () throws(ServerJobError) in
-            do { try handle.seek(toOffset: 0) } catch { throw ServerJobError(.storage, "the archive \(localPath) cannot be read again") }
-            return source
-        }, step: step, on: session)
+        return try await restore(
+            from: source,
+            reopen: { () throws(ServerJobError) in
+                do { try handle.seek(toOffset: 0) } catch { throw ServerJobError(.storage, "the archive \(localPath) cannot be read again") }
+                return source
+            }, step: step, on: session)
     }
 
     /// Checks the stored bytes against the row, then unpacks them: a plain archive from a private
     /// copy made while hashing (`RestoreSpool`), a sealed one straight from storage (a second
     /// read, each chunk authenticated on the way, so a swapped archive cannot unpack).
-    static func restore(from source: @escaping @Sendable () throws -> [UInt8]?, reopen: (@Sendable () async throws(ServerJobError) -> @Sendable () throws -> [UInt8]?)? = nil,
-                        step: RestoreStep, on session: SSHSession) async throws(ServerJobError) -> String {
+    static func restore(
+        from source: @escaping @Sendable () throws -> [UInt8]?, reopen: (@Sendable () async throws(ServerJobError) -> @Sendable () throws -> [UInt8]?)? = nil,
+        step: RestoreStep, on session: SSHSession
+    ) async throws(ServerJobError) -> String {
         // Hashing (and copying) a large archive blocks: on a thread of its own, not the cooperative pool.
         if step.dataKey == nil {
             let spooled = await BlockingWork.run { Result { () throws(ServerJobError) -> RestoreSpool in try RestoreSpool.make(from: source) } }
@@ -123,11 +135,14 @@ public struct RestoreRunner: Sendable {
     }
 
     /// Streams `next`'s chunks (called on the SSH session's thread) into `tar --extract` in `directory`.
-    static func unpack(into directory: String, step: RestoreStep, on session: SSHSession,
-                       next: @escaping @Sendable () throws -> [UInt8]?) async throws(ServerJobError) {
-        let command = try RestoreTarget.extractCommand(directory: directory, compression: step.compression, incremental: step.incremental,
-                                                       afterEarlierArchive: step.prepared && step.ownsDirectory, members: step.members,
-                                                       exactModes: step.exactModes)
+    static func unpack(
+        into directory: String, step: RestoreStep, on session: SSHSession,
+        next: @escaping @Sendable () throws -> [UInt8]?
+    ) async throws(ServerJobError) {
+        let command = try RestoreTarget.extractCommand(
+            directory: directory, compression: step.compression, incremental: step.incremental,
+            afterEarlierArchive: step.prepared && step.ownsDirectory, members: step.members,
+            exactModes: step.exactModes)
         let result: SSHExecResult
         do {
             result = try await session.perform { session in

@@ -24,70 +24,73 @@ enum RestoreTarget {
     static let fail = #"fail() { s=$1; shift; printf "medicineman: %s\n" "$*" >&2; exit "$s"; }"#
 
     /// `$1`: a label for the directory's name.
-    static let freshScript = fail + #"""
+    static let freshScript =
+        fail + #"""
 
-        case ${HOME:-} in /?*) ;; *) fail 96 "the SSH user has no absolute HOME";; esac
-        umask 077
-        b=$HOME/.medicineman-restore
-        [ -L "$b" ] && fail 96 "$b is a symlink"
-        [ -e "$b" ] || mkdir -- "$b" || fail 95 "cannot create $b"
-        [ -d "$b" ] && [ ! -L "$b" ] && [ -O "$b" ] || fail 96 "$b is not a directory of $(id -un)"
-        chmod 700 -- "$b" || fail 95 "cannot make $b private"
-        d=$(mktemp -d "$b/$1.XXXXXXXXXX") || fail 95 "cannot create a directory in $b"
-        cd -- "$d" || fail 95 "cannot enter $d"
-        printf "medicineman-target:%s\n" "$(pwd -P)"
-        """#
+            case ${HOME:-} in /?*) ;; *) fail 96 "the SSH user has no absolute HOME";; esac
+            umask 077
+            b=$HOME/.medicineman-restore
+            [ -L "$b" ] && fail 96 "$b is a symlink"
+            [ -e "$b" ] || mkdir -- "$b" || fail 95 "cannot create $b"
+            [ -d "$b" ] && [ ! -L "$b" ] && [ -O "$b" ] || fail 96 "$b is not a directory of $(id -un)"
+            chmod 700 -- "$b" || fail 95 "cannot make $b private"
+            d=$(mktemp -d "$b/$1.XXXXXXXXXX") || fail 95 "cannot create a directory in $b"
+            cd -- "$d" || fail 95 "cannot enter $d"
+            printf "medicineman-target:%s\n" "$(pwd -P)"
+            """#
 
     /// `$1`: the target as given (trailing `/` and `/.` removed); `$2`: 1 when `/` is allowed.
-    static let givenScript = fail + #"""
+    static let givenScript =
+        fail + #"""
 
-        t=$1
-        r=$(realpath -m -- "$t") || fail 91 "cannot resolve $t"
-        case $r in /*) ;; *) fail 91 "cannot resolve $t";; esac
-        if [ "$r" = / ] && [ "$2" != 1 ]; then fail 92 "$t is / once resolved; restoring over / must be asked for explicitly"; fi
-        me=$(id -u) || fail 99 "cannot tell who I am"
-        p=
-        set -f
-        IFS=/
-        for c in $t; do
-          [ -n "$c" ] || continue
-          p=$p/$c
-          if [ -L "$p" ]; then
-            o=$(stat -c %u -- "$p") || fail 93 "cannot inspect $p"
-            [ "$o" = 0 ] || [ "$o" = "$me" ] || fail 93 "$p is a symlink of another user (uid $o)"
-          fi
-        done
-        unset IFS
-        set +f
-        [ -L "$t" ] && fail 93 "$t is a symlink; give the directory itself"
-        if [ -e "$r" ]; then
-          [ -d "$r" ] || fail 94 "$r exists and is not a directory"
-          [ -O "$r" ] || fail 94 "$r exists and belongs to another user, not $(id -un)"
-        else
-          mkdir -p -- "$r" || fail 95 "cannot create $r"
-        fi
-        cd -- "$r" || fail 95 "cannot enter $r"
-        printf "medicineman-target:%s\n" "$(pwd -P)"
-        """#
+            t=$1
+            r=$(realpath -m -- "$t") || fail 91 "cannot resolve $t"
+            case $r in /*) ;; *) fail 91 "cannot resolve $t";; esac
+            if [ "$r" = / ] && [ "$2" != 1 ]; then fail 92 "$t is / once resolved; restoring over / must be asked for explicitly"; fi
+            me=$(id -u) || fail 99 "cannot tell who I am"
+            p=
+            set -f
+            IFS=/
+            for c in $t; do
+              [ -n "$c" ] || continue
+              p=$p/$c
+              if [ -L "$p" ]; then
+                o=$(stat -c %u -- "$p") || fail 93 "cannot inspect $p"
+                [ "$o" = 0 ] || [ "$o" = "$me" ] || fail 93 "$p is a symlink of another user (uid $o)"
+              fi
+            done
+            unset IFS
+            set +f
+            [ -L "$t" ] && fail 93 "$t is a symlink; give the directory itself"
+            if [ -e "$r" ]; then
+              [ -d "$r" ] || fail 94 "$r exists and is not a directory"
+              [ -O "$r" ] || fail 94 "$r exists and belongs to another user, not $(id -un)"
+            else
+              mkdir -p -- "$r" || fail 95 "cannot create $r"
+            fi
+            cd -- "$r" || fail 95 "cannot enter $r"
+            printf "medicineman-target:%s\n" "$(pwd -P)"
+            """#
 
     /// `$1`: the canonical directory; `$2`: `open` when an earlier archive of a chain was unpacked
     /// into a directory the platform made for this restore (its read-only directories are opened
     /// to the user, on its own filesystem only, so this archive can delete in them; the archive
     /// sets every directory's mode again, since an incremental archive has them all); the rest:
     /// tar's options.
-    static let extractScript = fail + #"""
+    static let extractScript =
+        fail + #"""
 
-        d=$1
-        o=$2
-        shift 2
-        cd -- "$d" || fail 95 "cannot enter $d"
-        [ "$(pwd -P)" = "$d" ] || fail 93 "$d changed since it was checked"
-        [ -O . ] || fail 94 "$d belongs to another user"
-        if [ "$o" = open ]; then
-          find . -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
-        fi
-        exec tar --extract --file=- --no-same-owner "$@"
-        """#
+            d=$1
+            o=$2
+            shift 2
+            cd -- "$d" || fail 95 "cannot enter $d"
+            [ "$(pwd -P)" = "$d" ] || fail 93 "$d changed since it was checked"
+            [ -O . ] || fail 94 "$d belongs to another user"
+            if [ "$o" = open ]; then
+              find . -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
+            fi
+            exec tar --extract --file=- --no-same-owner "$@"
+            """#
 
     static func command(_ script: String, _ arguments: [String]) -> String {
         (["sh", "-c", ShellArgument.quote(script), "medicineman-restore"] + arguments.map(ShellArgument.quote)).joined(separator: " ")
@@ -106,8 +109,10 @@ enum RestoreTarget {
     /// `incremental` replays an archive of a chain (GNU tar removes what the backup saw deleted).
     /// `members` extracts exactly those entries (no recursion into a named directory, no wildcards).
     /// `exactModes` sets the archived permission bits, not masked by the user's umask.
-    static func extractCommand(directory: String, compression: Compression, incremental: Bool = false, afterEarlierArchive: Bool = false,
-                               members: [String]? = nil, exactModes: Bool = false) throws(ServerJobError) -> String {
+    static func extractCommand(
+        directory: String, compression: Compression, incremental: Bool = false, afterEarlierArchive: Bool = false,
+        members: [String]? = nil, exactModes: Bool = false
+    ) throws(ServerJobError) -> String {
         try ShellArgument.validatePath(directory, field: "target")
         var options: [String] = []
         switch compression {
@@ -144,13 +149,16 @@ enum RestoreTarget {
         }
         let stderr = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         if let status = output.exitStatus, refusals.contains(status) {
-            throw ServerJobError(.invalidRequest, "restore target refused: \(stderr.replacingOccurrences(of: "medicineman: ", with: "").prefix(1000))",
-                                 retryable: false)
+            throw ServerJobError(
+                .invalidRequest, "restore target refused: \(stderr.replacingOccurrences(of: "medicineman: ", with: "").prefix(1000))",
+                retryable: false)
         }
         guard output.exitStatus == 0,
-              let line = output.stdout.split(separator: "\n").last(where: { $0.hasPrefix(marker) }) else {
-            throw ServerJobError(.remoteCommand, "preparing the restore target failed with status \(output.exitStatus.map(String.init) ?? "?"): \(stderr.prefix(1000))",
-                                 retryable: false)
+            let line = output.stdout.split(separator: "\n").last(where: { $0.hasPrefix(marker) })
+        else {
+            throw ServerJobError(
+                .remoteCommand, "preparing the restore target failed with status \(output.exitStatus.map(String.init) ?? "?"): \(stderr.prefix(1000))",
+                retryable: false)
         }
         let directory = String(line.dropFirst(marker.count))
         try ShellArgument.validatePath(directory, field: "target")

@@ -45,7 +45,8 @@ struct RestoredTreeListing {
             // `sha256sum -z`: 64 hex digits, a space, ' ' or '*', then the name as given ("./path").
             let characters = Array(text.utf8)
             guard characters.count > 68, characters[64] == UInt8(ascii: " "), characters[66] == UInt8(ascii: "."),
-                  characters[67] == UInt8(ascii: "/") else {
+                characters[67] == UInt8(ascii: "/")
+            else {
                 throw ServerJobError(.remoteCommand, "the restored tree's content listing is not sha256sum's", retryable: false)
             }
             check.seeContent(path: String(decoding: characters[68...], as: UTF8.self), sha256: String(decoding: characters[..<64], as: UTF8.self))
@@ -59,9 +60,11 @@ struct RestoredTreeListing {
         guard record.count == 6 else { return }
         defer { record.removeAll(keepingCapacity: true) }
         guard let type = record[0].first, record[0].count == 1, let size = Int64(record[1]), let mode = UInt32(record[2], radix: 8),
-              let mtime = Int64(record[3].prefix { $0 != "." }) else {
-            throw ServerJobError(.remoteCommand, "the restored tree's listing has an entry it cannot read: \(record.prefix(4).joined(separator: " "))",
-                                 retryable: false)
+            let mtime = Int64(record[3].prefix { $0 != "." })
+        else {
+            throw ServerJobError(
+                .remoteCommand, "the restored tree's listing has an entry it cannot read: \(record.prefix(4).joined(separator: " "))",
+                retryable: false)
         }
         check.see(RestoredTreeCheck.Found(type: type, size: size, mode: mode, mtime: mtime, linkTarget: record[4], path: record[5]))
     }

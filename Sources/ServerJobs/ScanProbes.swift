@@ -31,8 +31,9 @@ enum ScanProbes {
         text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
             guard fields.count == 6, let total = Int64(fields[2]), let used = Int64(fields[3]), let available = Int64(fields[4]) else { return nil }
-            return Filesystem(device: String(fields[0]), type: String(fields[1]), total: total, used: used, available: available,
-                              mountPoint: String(fields[5]))
+            return Filesystem(
+                device: String(fields[0]), type: String(fields[1]), total: total, used: used, available: available,
+                mountPoint: String(fields[5]))
         }
     }
 
@@ -85,7 +86,8 @@ enum ScanProbes {
     static func containers(_ text: String) -> [Container] {
         text.split(separator: "\n").compactMap { line in
             guard let data = line.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return nil }
             let ports = (object["Ports"] as? String ?? "").split(separator: ",").compactMap { binding -> Int? in
                 guard let arrow = binding.range(of: "->") else { return nil }
                 let host = binding[..<arrow.lowerBound]
@@ -93,8 +95,9 @@ enum ScanProbes {
                 return Int(host[host.index(after: colon)...])
             }
             let mounts = (object["Mounts"] as? String ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            return Container(id: object["ID"] as? String ?? "", name: object["Names"] as? String ?? "", image: object["Image"] as? String ?? "",
-                             state: object["State"] as? String ?? "", hostPorts: Array(Set(ports)).sorted(), volumes: mounts.filter { !$0.isEmpty })
+            return Container(
+                id: object["ID"] as? String ?? "", name: object["Names"] as? String ?? "", image: object["Image"] as? String ?? "",
+                state: object["State"] as? String ?? "", hostPorts: Array(Set(ports)).sorted(), volumes: mounts.filter { !$0.isEmpty })
         }
     }
 

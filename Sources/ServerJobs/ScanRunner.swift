@@ -31,9 +31,11 @@ public struct ScanRunner: Sendable {
     private func scan(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws -> ScanOutcome {
         var unavailable: [String] = []
         // systemctl only counts where systemd is running (containers often have the binary alone).
-        let tools = Set(try await session.run(
-            "for t in docker dpkg-query rpm ss ps apt-get dnf yum; do command -v $t >/dev/null 2>&1 && echo $t; done; test -d /run/systemd/system && echo systemctl; true",
-            timeout: .seconds(20)).stdout.split(separator: "\n").map(String.init))
+        let tools = Set(
+            try await session.run(
+                "for t in docker dpkg-query rpm ss ps apt-get dnf yum; do command -v $t >/dev/null 2>&1 && echo $t; done; test -d /run/systemd/system && echo systemctl; true",
+                timeout: .seconds(20)
+            ).stdout.split(separator: "\n").map(String.init))
         func output(_ command: String, needs tool: String? = nil) async throws -> String? {
             if let tool, !tools.contains(tool) {
                 if !unavailable.contains(tool) { unavailable.append(tool) }
@@ -85,8 +87,10 @@ public struct ScanRunner: Sendable {
             if let installed = try await output("dpkg-query -W -f=.\\\\n", needs: "dpkg-query") {
                 // `apt list` reads the cached candidates (~1 s); `apt-get -s upgrade` would solve (~3 s).
                 let upgradable = tools.contains("apt-get") ? ScanProbes.aptListUpgradable(try await output("apt list --upgradable") ?? "") : []
-                findings.packages.append(.init(manager: "apt", installedCount: installed.split(separator: "\n").count,
-                                               upgradableCount: upgradable.count, upgradable: upgradable))
+                findings.packages.append(
+                    .init(
+                        manager: "apt", installedCount: installed.split(separator: "\n").count,
+                        upgradableCount: upgradable.count, upgradable: upgradable))
             } else if let installed = try await output("rpm -qa", needs: "rpm") {
                 findings.packages.append(.init(manager: "rpm", installedCount: installed.split(separator: "\n").count, upgradableCount: 0))
             }
@@ -115,10 +119,11 @@ public struct ScanRunner: Sendable {
                 let result = try await session.run("PATH=\"$PATH:/usr/sbin:/sbin\" " + command + " 2>&1", timeout: .seconds(10))
                 version = result.stdout.split(separator: "\n").first.map { String($0.prefix(120)) }
             }
-            found.append(ScanFindings.Service(
-                name: known.name, serviceType: known.type, status: "running", processId: process?.pid,
-                ports: known.ports.filter(ports.contains), configPaths: known.configPaths, dataPaths: known.dataPaths,
-                logPaths: known.logPaths, version: version, backupPriority: known.priority))
+            found.append(
+                ScanFindings.Service(
+                    name: known.name, serviceType: known.type, status: "running", processId: process?.pid,
+                    ports: known.ports.filter(ports.contains), configPaths: known.configPaths, dataPaths: known.dataPaths,
+                    logPaths: known.logPaths, version: version, backupPriority: known.priority))
         }
         return found
     }

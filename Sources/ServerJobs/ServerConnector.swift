@@ -14,8 +14,10 @@ public struct ServerConnector: Sendable {
     /// Handed to each session, which traces its connect and commands.
     let tracer: any Tracer
 
-    public init(servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10),
-                onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()) {
+    public init(
+        servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10),
+        onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()
+    ) {
         self.servers = servers
         self.tracer = tracer
         self.logger = logger

@@ -14,8 +14,10 @@ public struct ServerJobDispatcher: Sendable {
     /// Serializes the caller's trace context into each job's `telemetry`, as BullMQ does.
     let tracer: any Tracer
 
-    public init(redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions,
-                onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()) throws {
+    public init(
+        redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions,
+        onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()
+    ) throws {
         var queues: [String: Queue] = [:]
         for definition in ServerJobQueue.all {
             queues[definition.name] = try Queue(name: definition.name, prefix: prefix, redis: redis)
@@ -29,8 +31,10 @@ public struct ServerJobDispatcher: Sendable {
     public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
 
     @discardableResult
-    public func enqueue(_ name: ServerJobName, recordId: UUID, serverId: UUID? = nil, jobId: String? = nil,
-                        payload: ServerJobPayload? = nil) async throws -> String {
+    public func enqueue(
+        _ name: ServerJobName, recordId: UUID, serverId: UUID? = nil, jobId: String? = nil,
+        payload: ServerJobPayload? = nil
+    ) async throws -> String {
         guard let queue = queues[name.queue.name] else { throw JobQueueError(.invalidOptions, "no queue for \(name.rawValue)") }
         var options = jobOptions
         options.jobId = jobId ?? recordId.lowercasedString

@@ -19,10 +19,13 @@ public struct ServerJobLauncher: Sendable {
     }
 
     /// `type` incremental asks for a backup of what changed since the chain's newest backup.
-    public func startBackup(serverId: UUID, paths: [String], exclusions: [String], compression: Compression,
-                            type: BackupType = .full) async throws -> (record: Backup, jobId: String) {
-        let record = try await backups.create(serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression,
-                                              metadata: ["requestedType": .string(type.rawValue)])
+    public func startBackup(
+        serverId: UUID, paths: [String], exclusions: [String], compression: Compression,
+        type: BackupType = .full
+    ) async throws -> (record: Backup, jobId: String) {
+        let record = try await backups.create(
+            serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression,
+            metadata: ["requestedType": .string(type.rawValue)])
         let jobId = try await dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: serverId)
         try await backups.markEnqueued(id: record.id)
         return (record, jobId)

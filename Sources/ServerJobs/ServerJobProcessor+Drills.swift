@@ -38,15 +38,18 @@ extension ServerJobProcessor {
             try await requireLock(context)
             return check
         }
-        let counts = RestoreDrillCounts(expected: check.expectedCount, matched: check.matched, missing: check.missing, changed: check.changed,
-                                        extra: check.extra, hashed: check.hashed)
+        let counts = RestoreDrillCounts(
+            expected: check.expectedCount, matched: check.matched, missing: check.missing, changed: check.changed,
+            extra: check.extra, hashed: check.hashed)
         let problems = check.differences.map { RestoreDrillProblem(path: $0.path, problem: $0.problem) }
         let finished = try await drills.finish(id: id, counts: counts, problems: problems)
         if let finished, finished.status == .failed { await announceDrillFailed(finished) }
         try? await context.updateProgress(["phase": "done", "percent": 100])
-        return ["drillId": .string(idText), "status": .string(counts.passed ? "passed" : "failed"), "expected": .int(Int64(counts.expected)),
-                "matched": .int(Int64(counts.matched)), "missing": .int(Int64(counts.missing)), "changed": .int(Int64(counts.changed)),
-                "extra": .int(Int64(counts.extra)), "hashed": .int(Int64(counts.hashed))]
+        return [
+            "drillId": .string(idText), "status": .string(counts.passed ? "passed" : "failed"), "expected": .int(Int64(counts.expected)),
+            "matched": .int(Int64(counts.matched)), "missing": .int(Int64(counts.missing)), "changed": .int(Int64(counts.changed)),
+            "extra": .int(Int64(counts.extra)), "hashed": .int(Int64(counts.hashed)),
+        ]
     }
 
     /// What a restore of `chain` leaves, from the file lists stored beside its archives; refused
@@ -58,7 +61,9 @@ extension ServerJobProcessor {
                 throw ServerJobError(.invalidRequest, "backup \(link.id.lowercasedString) has no completed archive to restore", retryable: false)
             }
             guard let manifest = try await manifest(of: link) else {
-                throw ServerJobError(.invalidRequest, """
+                throw ServerJobError(
+                    .invalidRequest,
+                    """
                     backup \(link.id.lowercasedString) has no file list to compare a restore with; verify it to build one \
                     (POST /api/backups/\(link.id.lowercasedString)/verify)
                     """, retryable: false)
@@ -90,7 +95,9 @@ extension ServerJobProcessor {
 
     static func refuseSymlinkTraversal(in manifests: [ArchiveManifest], of chain: [Backup]) async throws(ServerJobError) {
         guard let found = await BlockingWork.run({ BackupTree.symlinkTraversal(in: manifests) }), found.archive < chain.count else { return }
-        throw ServerJobError(.invalidRequest, """
+        throw ServerJobError(
+            .invalidRequest,
+            """
             backup \(chain[found.archive].id.lowercasedString) writes \(found.path) through the symlink \(found.symlink) \
             (to \(found.linkTarget)) that an earlier backup of its chain left; refusing to restore the chain
             """, retryable: false)

@@ -12,7 +12,7 @@ extension ServerJobProcessor {
         let runner = BackupRunner(storage: dependencies.storage, logger: logger)
         do {
             try await requireFreeSpace(for: record)
-        } catch where error.isRetryable {
+        } catch  where error.isRetryable {
             throw RetryableJobFailure(message: error.message)
         } catch {
             try await backups.markFailed(id: id, error: error.message)
@@ -20,11 +20,14 @@ extension ServerJobProcessor {
             await announceBackupFailed(record, error: error.message)
             throw UnrecoverableError(error.message)
         }
-        let result = try await withServer(record.serverId, context: context, onFinalFailure: { message in
-            try await backups.markFailed(id: id, error: message)
-            await reportScheduled(record, status: "failed", error: message)
-            await announceBackupFailed(record, error: message)
-        }) { _, session in
+        let result = try await withServer(
+            record.serverId, context: context,
+            onFinalFailure: { message in
+                try await backups.markFailed(id: id, error: message)
+                await reportScheduled(record, status: "failed", error: message)
+                await announceBackupFailed(record, error: message)
+            }
+        ) { _, session in
             try await backups.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "transfer", "bytes": 0])
             let plan = try await BackupPlanner(backups: backups).plan(record, requested: record.requestedType, fullEveryDays: record.fullEveryDays)
@@ -32,23 +35,29 @@ extension ServerJobProcessor {
             var request = BackupRequest(record)
             request.dataKey = dataKey?.key
             request.tarSnapshot = plan.tarSnapshot
-            let outcome = try await runner.run(request, on: session, attempt: Self.attemptTag(context.token),
-                                               fence: { try await self.requireLock(context) }) { bytes in
+            let outcome = try await runner.run(
+                request, on: session, attempt: Self.attemptTag(context.token),
+                fence: { try await self.requireLock(context) }
+            ) { bytes in
                 try? await context.updateProgress(["phase": "transfer", "bytes": .int(bytes)])
             }
             try await requireLock(context)
-            let shape = ArchiveShape(type: plan.type, base: plan.base, chainPosition: plan.chainPosition, tarSnapshot: outcome.tarSnapshot,
-                                     dataKey: dataKey?.sealed)
+            let shape = ArchiveShape(
+                type: plan.type, base: plan.base, chainPosition: plan.chainPosition, tarSnapshot: outcome.tarSnapshot,
+                dataKey: dataKey?.sealed)
             let warning = [outcome.warning, plan.fullBecause.map { "full backup instead of incremental: \($0)" }].compactMap { $0 }.joined(separator: "; ")
-            _ = try await backups.markCompleted(id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256,
-                                                warning: warning.isEmpty ? nil : warning,
-                                                storage: outcome.objectKey == nil ? .directory : .objectStore, shape: shape)
+            _ = try await backups.markCompleted(
+                id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256,
+                warning: warning.isEmpty ? nil : warning,
+                storage: outcome.objectKey == nil ? .directory : .objectStore, shape: shape)
             try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
             let check = await ArchiveVerifier.verify(outcome, compression: record.compression, dataKey: dataKey?.key, in: dependencies.storage)
             try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
             try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
-            return ["backupId": .string(id.lowercasedString), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
-                    "verified": .bool(check.verified), "type": .string(plan.type.rawValue), "encrypted": .bool(dataKey != nil)] as JSONValue
+            return [
+                "backupId": .string(id.lowercasedString), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
+                "verified": .bool(check.verified), "type": .string(plan.type.rawValue), "encrypted": .bool(dataKey != nil),
+            ] as JSONValue
         }
         await reportScheduled(record, status: "completed", error: nil)
         await announceBackupCompleted(record, result: result)
@@ -64,8 +73,9 @@ extension ServerJobProcessor {
             let chain = try await dependencies.backups.chain(endingAt: record.id)
             let dataKeys = try await dataKeys(for: chain)
             try await checkChainLinks(chain)
-            let used = try await runner.run(chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
-                                           paths: payload.paths, on: session)
+            let used = try await runner.run(
+                chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
+                paths: payload.paths, on: session)
             try? await context.updateProgress(["phase": "done", "percent": 100])
             return ["backupId": .string(id.lowercasedString), "target": .string(used)]
         }
@@ -87,8 +97,10 @@ extension ServerJobProcessor {
         let scans = dependencies.scans
         guard let record = try await scans.find(id: id) else { throw UnrecoverableError("scan \(id) has no record; nothing to do") }
         if record.status == .completed { return ["scanId": .string(id.lowercasedString), "alreadyCompleted": true] }
-        let (stored, findings) = try await withServer(record.serverId, context: context,
-                                                      onFinalFailure: { try await scans.markFailed(id: id, error: $0) }) { _, session in
+        let (stored, findings) = try await withServer(
+            record.serverId, context: context,
+            onFinalFailure: { try await scans.markFailed(id: id, error: $0) }
+        ) { _, session in
             try await scans.markRunning(id: id, jobId: context.job.id)
             let outcome = try await ScanRunner().run(record.scanType, on: session) { percent in
                 try? await context.updateProgress(["phase": "scan", "percent": .int(Int64(percent))])
@@ -104,10 +116,13 @@ extension ServerJobProcessor {
         let updates = dependencies.updates
         guard let record = try await updates.find(id: id) else { throw UnrecoverableError("update \(id) has no record; nothing to do") }
         if record.status == .completed { return ["updateId": .string(id.lowercasedString), "alreadyCompleted": true] }
-        let outcome = try await withServer(record.serverId, context: context, onFinalFailure: { message in
-            try await updates.markFailed(id: id, error: message)
-            await announceUpdateFailed(record, error: message)
-        }) { _, session in
+        let outcome = try await withServer(
+            record.serverId, context: context,
+            onFinalFailure: { message in
+                try await updates.markFailed(id: id, error: message)
+                await announceUpdateFailed(record, error: message)
+            }
+        ) { _, session in
             try await updates.markRunning(id: id, jobId: context.job.id)
             let outcome = try await UpdateRunner().run(record.mode, on: session) { percent in
                 try? await context.updateProgress(["phase": .string(record.mode.rawValue), "percent": .int(Int64(percent))])
@@ -119,7 +134,9 @@ extension ServerJobProcessor {
             return outcome
         }
         if record.mode == .apply { await announceUpdateApplied(record, outcome: outcome) }
-        return ["updateId": .string(id.lowercasedString), "upgradable": .int(Int64(outcome.upgradable.count)),
-                "upgraded": .int(Int64(outcome.upgraded.count))]
+        return [
+            "updateId": .string(id.lowercasedString), "upgradable": .int(Int64(outcome.upgradable.count)),
+            "upgraded": .int(Int64(outcome.upgraded.count)),
+        ]
     }
 }

@@ -16,7 +16,9 @@ extension ServerJobProcessor {
         let available = try dependencies.storage.availableBytes()
         let needed = estimate + estimate / 10 + dependencies.reservedFreeBytes
         guard available >= needed else {
-            throw ServerJobError(.storage, """
+            throw ServerJobError(
+                .storage,
+                """
                 the backup directory \(dependencies.storage.root) has \(Self.megabytes(available)) free, but this backup needs about \
                 \(Self.megabytes(needed)) (the last backup of these paths was \(Self.megabytes(estimate))); free space there or set BACKUP_DIR \
                 to a larger volume

@@ -31,10 +31,12 @@ public struct ServerJobProcessor: Sendable {
         /// cannot read sealed ones.
         public var archiveKeys: ArchiveKeys?
 
-        public init(servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
-                    attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
-                    busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
-                    reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier(), archiveKeys: ArchiveKeys? = nil) {
+        public init(
+            servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
+            attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
+            busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
+            reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier(), archiveKeys: ArchiveKeys? = nil
+        ) {
             self.notifier = notifier
             self.archiveKeys = archiveKeys
             self.schedules = schedules
@@ -128,8 +130,9 @@ public struct ServerJobProcessor: Sendable {
                 // The lock was lost or the process is stopping: no outcome is written; the
                 // session is closed (the remote command ends), the lease goes back at once.
                 await Self.uncancelled { [dependencies, logger] in
-                    try? await dependencies.attempts.finish(id: attempt.id, state: .cancelled,
-                                                            error: "cancelled: the job's lock was lost or the process is stopping")
+                    try? await dependencies.attempts.finish(
+                        id: attempt.id, state: .cancelled,
+                        error: "cancelled: the job's lock was lost or the process is stopping")
                     try? await dependencies.lease.release(server.id, token: context.token)
                     logger.notice("job attempt cancelled", metadata: ["job": "\(job.id)", "queue": "\(job.queueName)"])
                 }
@@ -147,9 +150,11 @@ public struct ServerJobProcessor: Sendable {
             if final, (try? await context.holdsLock()) == true {
                 try? await onFinalFailure(failure.message)
             }
-            logger.warning("job attempt failed", metadata: [
-                "job": "\(job.id)", "queue": "\(job.queueName)", "attempt": "\(job.attemptsMade + 1)", "retry": "\(!final)", "error": "\(failure.message)",
-            ])
+            logger.warning(
+                "job attempt failed",
+                metadata: [
+                    "job": "\(job.id)", "queue": "\(job.queueName)", "attempt": "\(job.attemptsMade + 1)", "retry": "\(!final)", "error": "\(failure.message)",
+                ])
             if failure.retryable {
                 throw RetryableJobFailure(message: failure.message)
             }

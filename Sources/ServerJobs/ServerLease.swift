@@ -36,13 +36,17 @@ public struct ServerLease: Sendable {
         _ = try await redis.evalScript(Self.releaseScript, keys: [key(serverId)], arguments: [RedisArgument(token)])
     }
 
-    static let renewScript = RedisScript(name: "renewServerLease", source: """
-        if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end
-        return 0
-        """)
+    static let renewScript = RedisScript(
+        name: "renewServerLease",
+        source: """
+            if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end
+            return 0
+            """)
 
-    static let releaseScript = RedisScript(name: "releaseServerLease", source: """
-        if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
-        return 0
-        """)
+    static let releaseScript = RedisScript(
+        name: "releaseServerLease",
+        source: """
+            if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+            return 0
+            """)
 }

@@ -13,16 +13,20 @@ enum TarSnapshotTransfer {
         var pending: [UInt8]? = snapshot
         var path: [UInt8] = []
         let command = #"umask 077 && f=$(mktemp "${TMPDIR:-/tmp}/medicineman-snapshot.XXXXXXXX") && cat > "$f" && printf '%s' "$f""#
-        let result = try session.exec(command, options: SSHExecOptions(timeout: .seconds(300)), stdin: {
-            defer { pending = nil }
-            return pending
-        }) { chunk in
+        let result = try session.exec(
+            command, options: SSHExecOptions(timeout: .seconds(300)),
+            stdin: {
+                defer { pending = nil }
+                return pending
+            }
+        ) { chunk in
             guard path.count + chunk.count <= 4096 else { return }
             path.append(contentsOf: chunk)
         }
         let text = String(decoding: path, as: UTF8.self)
         guard result.exitStatus == 0, text.hasPrefix("/"), text.contains("/medicineman-snapshot."),
-              !text.unicodeScalars.contains(where: { $0 == "\0" || $0 == "\n" || $0 == "'" }) else {
+            !text.unicodeScalars.contains(where: { $0 == "\0" || $0 == "\n" || $0 == "'" })
+        else {
             throw ServerJobError(.storage, "the server could not hold the incremental snapshot (mktemp or write failed: \(result.stderrText.prefix(200)))")
         }
         return text
@@ -34,8 +38,10 @@ enum TarSnapshotTransfer {
         var snapshot: [UInt8] = []
         var tooLarge = false
         let quoted = ShellArgument.quote(path)
-        let result = try session.exec("cat -- \(quoted); status=$?; rm -f -- \(quoted); exit $status",
-                                      options: SSHExecOptions(timeout: .seconds(300))) { chunk in
+        let result = try session.exec(
+            "cat -- \(quoted); status=$?; rm -f -- \(quoted); exit $status",
+            options: SSHExecOptions(timeout: .seconds(300))
+        ) { chunk in
             guard snapshot.count + chunk.count <= maxBytes else { tooLarge = true; return }
             snapshot.append(contentsOf: chunk)
         }

@@ -39,12 +39,14 @@ public struct UpdateRunner: Sendable {
         let upgradable = try await listUpgradable(manager, on: session)
         await progress(30)
         guard mode == .apply else {
-            return UpdateOutcome(packageManager: manager, upgradable: upgradable, upgraded: [], rebootRequired: try await rebootRequired(manager, on: session),
-                                 log: "")
+            return UpdateOutcome(
+                packageManager: manager, upgradable: upgradable, upgraded: [], rebootRequired: try await rebootRequired(manager, on: session),
+                log: "")
         }
         if !isRoot && !lines.contains("sudo") {
-            throw ServerJobError(.sudoNeedsPassword, "updates need root: connect as root or install sudo with a passwordless rule for the update command",
-                                 retryable: false)
+            throw ServerJobError(
+                .sudoNeedsPassword, "updates need root: connect as root or install sudo with a passwordless rule for the update command",
+                retryable: false)
         }
         let sudo = isRoot ? "" : "sudo -n "
         let command: String
@@ -63,17 +65,20 @@ public struct UpdateRunner: Sendable {
         }
         let log = result.1
         if log.text.contains("a password is required") || log.text.contains("sudo: a terminal is required") {
-            throw ServerJobError(.sudoNeedsPassword, "sudo asked for a password on the server; add a NOPASSWD rule for the update command or connect as root",
-                                 retryable: false)
+            throw ServerJobError(
+                .sudoNeedsPassword, "sudo asked for a password on the server; add a NOPASSWD rule for the update command or connect as root",
+                retryable: false)
         }
         guard result.0.exitStatus == 0 else {
-            throw ServerJobError(.remoteCommand, "\(manager) exited with status \(result.0.exitStatus.map(String.init) ?? "?"): \(log.text.suffix(800))",
-                                 retryable: false)
+            throw ServerJobError(
+                .remoteCommand, "\(manager) exited with status \(result.0.exitStatus.map(String.init) ?? "?"): \(log.text.suffix(800))",
+                retryable: false)
         }
         await progress(90)
         let remaining = Set(try await listUpgradable(manager, on: session))
-        return UpdateOutcome(packageManager: manager, upgradable: upgradable, upgraded: upgradable.filter { !remaining.contains($0) },
-                             rebootRequired: try await rebootRequired(manager, on: session), log: log.text)
+        return UpdateOutcome(
+            packageManager: manager, upgradable: upgradable, upgraded: upgradable.filter { !remaining.contains($0) },
+            rebootRequired: try await rebootRequired(manager, on: session), log: log.text)
     }
 
     private func listUpgradable(_ manager: String, on session: SSHSession) async throws -> [String] {

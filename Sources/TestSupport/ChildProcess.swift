@@ -52,8 +52,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns stdout; a non-zero exit is an error carrying stderr.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           timeout: Duration = .seconds(60)) async throws -> String {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
+    ) async throws -> String {
         let child = try ChildProcess(executable, arguments, environment: environment)
         let status = try await child.wait(timeout: timeout)
         guard status == 0 else {

@@ -9,8 +9,10 @@ public final class PlatformProcess: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Settings for a process; start several with the same settings to run them side by side.
-    public static func environment(databaseURL: String, queuePrefix: String = TestEnvironment.uniqueName("mmproc"),
-                                   backupDirectory: String? = nil) throws -> [String: String] {
+    public static func environment(
+        databaseURL: String, queuePrefix: String = TestEnvironment.uniqueName("mmproc"),
+        backupDirectory: String? = nil
+    ) throws -> [String: String] {
         let backups = backupDirectory ?? NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("backups")
         try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
         return [

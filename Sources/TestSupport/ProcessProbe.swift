@@ -29,7 +29,8 @@ public enum ProcessProbe {
         var inodes = Set<String>()
         for descriptor in descriptors {
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + descriptor),
-                  target.hasPrefix("socket:[") else { continue }
+                target.hasPrefix("socket:[")
+            else { continue }
             inodes.insert(String(target.dropFirst("socket:[".count).dropLast()))
         }
         let portHex = String(format: "%04X", port)

@@ -21,13 +21,17 @@ import Testing
     @Test func honestChainsPass() {
         let full = ArchiveManifest(entries: [Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .symlink, link: "/root")])
         // The symlink became a directory: the archive has the directory, tar replaces the link.
-        let replaced = ArchiveManifest(entries: [Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .directory, children: ["f"]),
-                                                 Self.entry("src/x/f", .file)])
+        let replaced = ArchiveManifest(entries: [
+            Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .directory, children: ["f"]),
+            Self.entry("src/x/f", .file),
+        ])
         #expect(BackupTree.symlinkTraversal(in: [full, replaced]) == nil)
         // The symlink was deleted (its directory no longer names it), then a directory made there.
         let deleted = ArchiveManifest(entries: [Self.entry("src", .directory, children: [])])
-        let remade = ArchiveManifest(entries: [Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .directory, children: ["f"]),
-                                               Self.entry("src/x/f", .file)])
+        let remade = ArchiveManifest(entries: [
+            Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .directory, children: ["f"]),
+            Self.entry("src/x/f", .file),
+        ])
         #expect(BackupTree.symlinkTraversal(in: [full, deleted, remade]) == nil)
         // Within one archive GNU tar defers symlinks itself; a full backup alone is not checked.
         let single = ArchiveManifest(entries: [Self.entry("src/x", .symlink, link: "/root"), Self.entry("src/x/f", .file)])

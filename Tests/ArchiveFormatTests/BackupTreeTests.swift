@@ -70,12 +70,16 @@ import Testing
     @Test func manifestsKeepDumpDirectoryNames() throws {
         let plain = try ArchiveManifest(entries: [TarEntry(path: "src/a", kind: .file, mode: 0o644, size: 3, mtime: 1)]).encoded()
         #expect(try ArchiveManifest(decoding: plain).entries.first?.children == nil)
-        let withChildren = ArchiveManifest(entries: [TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 1, children: ["a", "tab\there"]),
-                                                     TarEntry(path: "empty", kind: .directory, mode: 0o755, size: 0, mtime: 1, children: [])])
+        let withChildren = ArchiveManifest(entries: [
+            TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 1, children: ["a", "tab\there"]),
+            TarEntry(path: "empty", kind: .directory, mode: 0o755, size: 0, mtime: 1, children: []),
+        ])
         #expect(try ArchiveManifest(decoding: try withChildren.encoded()) == withChildren)
         // Unknown names remove nothing; a later archive without the file's directory removes it.
-        let full = ArchiveManifest(entries: [TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 1),
-                                             TarEntry(path: "src/a", kind: .file, mode: 0o644, size: 3, mtime: 1)])
+        let full = ArchiveManifest(entries: [
+            TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 1),
+            TarEntry(path: "src/a", kind: .file, mode: 0o644, size: 3, mtime: 1),
+        ])
         let unknown = ArchiveManifest(entries: [TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 2)])
         #expect(BackupTree(chain: [full, unknown]).entry(at: "src/a") != nil)
         let known = ArchiveManifest(entries: [TarEntry(path: "src", kind: .directory, mode: 0o755, size: 0, mtime: 2, children: [])])
@@ -83,7 +87,8 @@ import Testing
     }
 
     @Test func listingPagesInPathOrderUnderAPrefix() {
-        let entries = (0..<25).map { TarEntry(path: String(format: "root/d%02d", $0), kind: .file, mode: 0o644, size: 1, mtime: 1) }
+        let entries =
+            (0..<25).map { TarEntry(path: String(format: "root/d%02d", $0), kind: .file, mode: 0o644, size: 1, mtime: 1) }
             + [TarEntry(path: "root", kind: .directory, mode: 0o755, size: 0, mtime: 1), TarEntry(path: "other/x", kind: .file, mode: 0o644, size: 1, mtime: 1)]
         let tree = BackupTree(chain: [ArchiveManifest(entries: entries.reversed())])
         let first = tree.listing(prefix: "root/", limit: 10)

@@ -13,9 +13,14 @@ import Testing
     @Test func cancellingTheTaskThatRunsAWorkerStopsIt() async throws {
         let fixture = try QueueFixture()
         let errors = Recorder<String>()
-        let worker = Worker(queue: fixture.queue, options: WorkerOptions(drainDelay: .seconds(5), onEvent: { event in
-            if case .error(let text) = event { errors.append(text) }
-        }), logger: testLogger()) { _ in .null }
+        let worker = Worker(
+            queue: fixture.queue,
+            options: WorkerOptions(
+                drainDelay: .seconds(5),
+                onEvent: { event in
+                    if case .error(let text) = event { errors.append(text) }
+                }), logger: testLogger()
+        ) { _ in .null }
         let finished = Mutex(false)
         let running = Task {
             try? await worker.run()

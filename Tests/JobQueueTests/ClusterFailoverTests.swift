@@ -17,8 +17,9 @@ import Testing
         let runs = Mutex<[String: Int]>([:])
         // Replica acknowledgements: a job taken or finished just before the kill is not lost with
         // the master's unreplicated writes (which would run it twice).
-        let options = WorkerOptions(concurrency: 4, lockDuration: .seconds(10), stalledInterval: .seconds(5), drainDelay: .seconds(1),
-                                    replicaWait: RedisReplicaWait())
+        let options = WorkerOptions(
+            concurrency: 4, lockDuration: .seconds(10), stalledInterval: .seconds(5), drainDelay: .seconds(1),
+            replicaWait: RedisReplicaWait())
         let workers = fixture.queues.map { queue in
             Worker(queue: queue, options: options, logger: testLogger()) { context in
                 runs.withLock { $0[queue.name + "/" + context.job.id, default: 0] += 1 }
@@ -59,9 +60,10 @@ import Testing
         let expected = Set((0..<total).map { fixture.queues[$0 % fixture.queues.count].name + "/j\($0)" })
         #expect(try await eventually(timeout: .seconds(90)) { runs.withLock { Set($0.keys) } == expected })
         for queue in fixture.queues {
-            #expect(try await eventually(timeout: .seconds(60)) {
-                try await queue.getJobCounts([.completed])[.completed] == total / fixture.queues.count
-            })
+            #expect(
+                try await eventually(timeout: .seconds(60)) {
+                    try await queue.getJobCounts([.completed])[.completed] == total / fixture.queues.count
+                })
         }
         #expect(try await fixture.master(of: fixture.queues[0]) != victim, "the replica took over")
         let repeated = runs.withLock { $0.filter { $0.value > 1 } }
@@ -72,9 +74,10 @@ import Testing
         // The killed node comes back and rejoins as a replica.
         try TestEnvironment.services(["start", "redis-cluster-node", state, String(victim.port)])
         let returned = RedisConnection(configuration: RedisConfiguration(host: victim.host, port: victim.port), logger: testLogger())
-        #expect(try await eventually(timeout: .seconds(30)) {
-            (try? await returned.command(["ROLE"]).array?.first?.string) == "slave"
-        })
+        #expect(
+            try await eventually(timeout: .seconds(30)) {
+                (try? await returned.command(["ROLE"]).array?.first?.string) == "slave"
+            })
         await returned.close()
         try await fixture.close()
     }

@@ -56,9 +56,12 @@ import Testing
         let tag = "{" + TestEnvironment.uniqueName("flow") + "}"
         let parentQueue = try Queue(name: tag + "-parent", redis: fixture.redis)
         let childQueue = try Queue(name: tag + "-child", redis: fixture.redis)
-        let flow = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "parent", queueName: parentQueue.name, children: [
-            FlowNode(name: "child", queueName: childQueue.name),
-        ]))
+        let flow = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "parent", queueName: parentQueue.name,
+                children: [
+                    FlowNode(name: "child", queueName: childQueue.name)
+                ]))
         let workers = [parentQueue, childQueue].map { queue in
             Worker(queue: queue, logger: testLogger()) { _ in .string(queue.name) }
         }

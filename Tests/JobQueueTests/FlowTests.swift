@@ -9,10 +9,13 @@ import Testing
         let parents = try QueueFixture()
         let children = try Queue(name: TestEnvironment.uniqueName("kids"), redis: parents.redis)
         let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(FlowNode(name: "report", queueName: parents.queue.name, data: ["server": "web-1"], children: [
-            FlowNode(name: "scan", queueName: children.name, data: ["part": 1]),
-            FlowNode(name: "scan", queueName: children.name, data: ["part": 2]),
-        ]))
+        let flow = try await flows.add(
+            FlowNode(
+                name: "report", queueName: parents.queue.name, data: ["server": "web-1"],
+                children: [
+                    FlowNode(name: "scan", queueName: children.name, data: ["part": 1]),
+                    FlowNode(name: "scan", queueName: children.name, data: ["part": 2]),
+                ]))
         #expect(try await parents.queue.getJobState(flow.id) == .waitingChildren)
         #expect(try await parents.redis.command(["SCARD", RedisArgument(parents.queue.keys.job(flow.id) + ":dependencies")]).int == 2)
 
@@ -43,9 +46,12 @@ import Testing
     @Test func failingChildFailsTheParentWhenAsked() async throws {
         let parents = try QueueFixture()
         let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
-            FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .failParent)),
-        ]))
+        let flow = try await flows.add(
+            FlowNode(
+                name: "parent", queueName: parents.queue.name,
+                children: [
+                    FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .failParent))
+                ]))
         let parentRan = Recorder<Bool>()
         try await parents.withWorker(processor: { context in
             if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
@@ -63,10 +69,13 @@ import Testing
     @Test func ignoredChildFailureLetsTheParentRun() async throws {
         let parents = try QueueFixture()
         let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
-            FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .ignore)),
-            FlowNode(name: "good-child", queueName: parents.queue.name),
-        ]))
+        let flow = try await flows.add(
+            FlowNode(
+                name: "parent", queueName: parents.queue.name,
+                children: [
+                    FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .ignore)),
+                    FlowNode(name: "good-child", queueName: parents.queue.name),
+                ]))
         let failures = Recorder<[String: String]>()
         try await parents.withWorker(processor: { context in
             if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
@@ -83,9 +92,12 @@ import Testing
         let parents = try QueueFixture()
         let kids = try QueueFixture()
         let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(FlowNode(name: "parent", queueName: parents.queue.name, children: [
-            FlowNode(name: "child", queueName: kids.queue.name, data: ["from": "swift"]),
-        ]))
+        let flow = try await flows.add(
+            FlowNode(
+                name: "parent", queueName: parents.queue.name,
+                children: [
+                    FlowNode(name: "child", queueName: kids.queue.name, data: ["from": "swift"])
+                ]))
         #expect(try await PythonBullMQ(kids).work("echo", count: 1, seconds: 20) == 1)
         #expect(try await parents.queue.getJobState(flow.id) == .waiting)
         let values = try await parents.queue.childrenValues(of: flow.id)

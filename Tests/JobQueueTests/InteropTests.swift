@@ -17,18 +17,22 @@ import Testing
             (name: "later", data: ["x": true], opts: ["delay": 300]),
         ])
         #expect(ids == ["1", "2", "3", "4", "5"])
-        try await fixture.withWorker(WorkerOptions(concurrency: 3), processor: { context in
-            switch context.job.name {
-            case "flaky" where context.job.attemptsMade < 2: throw RetryableFailure(message: "not yet")
-            case "doomed": throw RetryableFailure(message: "never works")
-            case "progress": try await context.updateProgress(100)
-            default: break
+        try await fixture.withWorker(
+            WorkerOptions(concurrency: 3),
+            processor: { context in
+                switch context.job.name {
+                case "flaky" where context.job.attemptsMade < 2: throw RetryableFailure(message: "not yet")
+                case "doomed": throw RetryableFailure(message: "never works")
+                case "progress": try await context.updateProgress(100)
+                default: break
+                }
+                return ["ok": true, "echo": context.job.data ?? .null]
             }
-            return ["ok": true, "echo": context.job.data ?? .null]
-        }) { _ async throws in
-            #expect(try await eventually(timeout: .seconds(15)) {
-                try await fixture.queue.getJobCounts([.completed, .failed]) == [.completed: 4, .failed: 1]
-            })
+        ) { _ async throws in
+            #expect(
+                try await eventually(timeout: .seconds(15)) {
+                    try await fixture.queue.getJobCounts([.completed, .failed]) == [.completed: 4, .failed: 1]
+                })
         }
         let seen = try await python.jobs(ids)
         let std = try #require(seen["1"])
@@ -93,10 +97,13 @@ import Testing
         try await python.pause()
         let added = try await fixture.queue.add("held")
         let ran = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            ran.append(context.job.id)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                ran.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
             try await Task.sleep(for: .milliseconds(500))
             #expect(ran.values.isEmpty)
             try await python.resume()
@@ -107,10 +114,12 @@ import Testing
 
     /// Starts `medicineman-bench worker` on the fixture's queue with a slow processor.
     private func startCrashableWorker(_ fixture: QueueFixture) throws -> ChildProcess {
-        try ChildProcess(try TestEnvironment.require("MM_TEST_BENCH"), [
-            "worker", "--redis", try TestEnvironment.require(QueueFixture.redisURLVariable), "--queue", fixture.queue.name,
-            "--prefix", fixture.queue.keys.prefix, "--behavior", "sleep:30000", "--lock-duration", "1000", "--stalled-interval", "500",
-        ])
+        try ChildProcess(
+            try TestEnvironment.require("MM_TEST_BENCH"),
+            [
+                "worker", "--redis", try TestEnvironment.require(QueueFixture.redisURLVariable), "--queue", fixture.queue.name,
+                "--prefix", fixture.queue.keys.prefix, "--behavior", "sleep:30000", "--lock-duration", "1000", "--stalled-interval", "500",
+            ])
     }
 
     @Test(arguments: ["swift", "python"])

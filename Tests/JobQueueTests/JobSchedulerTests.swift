@@ -12,10 +12,13 @@ import Testing
         let stored = try await fixture.hash(first)
         #expect(stored["rjk"] == "heartbeat")
         let runs = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            runs.append(context.job.id)
-            return context.job.data ?? .null
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                runs.append(context.job.id)
+                return context.job.data ?? .null
+            }
+        ) { _ async throws in
             #expect(try await eventually { runs.values.count >= 3 })
         }
         let record = try #require(try await fixture.queue.getJobScheduler("heartbeat"))
@@ -37,10 +40,13 @@ import Testing
         let schedule = RepeatOptions(pattern: "* * * * * *", timeZone: "Europe/Berlin", limit: 2)
         try await fixture.queue.upsertJobScheduler("every-second", repeat: schedule, name: "tick")
         let runs = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            runs.append(context.job.id)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                runs.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { runs.values.count >= 2 })
             try await Task.sleep(for: .milliseconds(1500))
         }
@@ -52,8 +58,10 @@ import Testing
 
     @Test func badSchedulesAreRefused() async throws {
         let fixture = try QueueFixture()
-        for schedule in [RepeatOptions(), RepeatOptions(every: 10, pattern: "* * * * *"), RepeatOptions(pattern: "99 * * * *"),
-                         RepeatOptions(pattern: "* * * * *", timeZone: "Mars/Olympus"), RepeatOptions(every: 0)] {
+        for schedule in [
+            RepeatOptions(), RepeatOptions(every: 10, pattern: "* * * * *"), RepeatOptions(pattern: "99 * * * *"),
+            RepeatOptions(pattern: "* * * * *", timeZone: "Mars/Olympus"), RepeatOptions(every: 0),
+        ] {
             await #expect(throws: JobQueueError.self) { try await fixture.queue.upsertJobScheduler("bad", repeat: schedule, name: "x") }
         }
         try await fixture.close()
@@ -72,10 +80,13 @@ import Testing
         // Python's, advanced by our worker.
         _ = try await python.schedule("theirs", repeat: ["every": 200], name: "python-made")
         let runs = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            runs.append(context.job.name)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                runs.append(context.job.name)
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { runs.values.count >= 3 })
         }
         #expect(Set(runs.values) == ["python-made"])

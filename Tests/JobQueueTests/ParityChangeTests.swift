@@ -71,10 +71,13 @@ import Testing
         #expect(try await python.changeDelay(ours, delay: 300) == 0)  // the package's own changeDelay script
         #expect(try await fixture.queue.getJob(ours)?.delay == 300)
         let ran = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            ran.append(context.job.id)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                ran.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { ran.values == [ours] })
         }
         #expect(try await fixture.queue.getJobState(theirs) == .completed)

@@ -19,8 +19,10 @@ import Testing
 
     /// Adds `first`, waits until a worker runs it, then adds `later` with the same id; returns the
     /// ids the later adds got back.
-    private func addWhileActive(_ fixture: QueueFixture, first: String, later: [JSONValue],
-                                add: ([JSONValue]) async throws -> [String]) async throws -> [String] {
+    private func addWhileActive(
+        _ fixture: QueueFixture, first: String, later: [JSONValue],
+        add: ([JSONValue]) async throws -> [String]
+    ) async throws -> [String] {
         #expect(try await eventually(timeout: .seconds(30)) { try await fixture.queue.getJobState(first) == .active })
         return try await add(later)
     }
@@ -31,11 +33,14 @@ import Testing
         let first = try await fixture.queue.add("sync", data: ["v": 1], options: options)
         let seen = Recorder<JSONValue>()
         let laterAdded = Gate()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            seen.append(context.job.data?["v"] ?? .null)
-            if context.job.id == first.id { try await laterAdded.wait() }
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                seen.append(context.job.data?["v"] ?? .null)
+                if context.job.id == first.id { try await laterAdded.wait() }
+                return nil
+            }
+        ) { _ async throws in
             let ids = try await addWhileActive(fixture, first: first.id, later: [["v": 2], ["v": 3]]) { later in
                 try await later.asyncMap { try await fixture.queue.add("sync", data: $0, options: options) }.map(\.id)
             }
@@ -79,11 +84,14 @@ import Testing
         let first = try #require(try await python.add([(name: "sync", data: ["v": 1], opts: opts)]).first)
         let seen = Recorder<JSONValue>()
         let laterAdded = Gate()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            seen.append(context.job.data?["v"] ?? .null)
-            if context.job.id == first { try await laterAdded.wait() }
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                seen.append(context.job.data?["v"] ?? .null)
+                if context.job.id == first { try await laterAdded.wait() }
+                return nil
+            }
+        ) { _ async throws in
             let ids = try await addWhileActive(fixture, first: first, later: [["v": 2], ["v": 3]]) { later in
                 try await python.add(later.map { (name: "sync", data: $0, opts: opts) })
             }

@@ -14,19 +14,26 @@ func childIds(_ tree: JSONValue) -> [String] {
 /// point of item 7 (a retried child is one of its parent's dependencies again).
 @Suite struct ParityFlowTests {
     private func dependencies(_ fixture: QueueFixture, of parent: String) async throws -> Set<String> {
-        Set(try await fixture.redis.command(["SMEMBERS", RedisArgument(fixture.queue.keys.job(parent) + ":dependencies")])
-            .array?.compactMap(\.string) ?? [])
+        Set(
+            try await fixture.redis.command(["SMEMBERS", RedisArgument(fixture.queue.keys.job(parent) + ":dependencies")])
+                .array?.compactMap(\.string) ?? [])
     }
 
     @Test func aFailedChildDeletedOnFailureReleasesItsParent() async throws {
         let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "parent", queueName: fixture.queue.name, children: [
-            FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true))),
-        ]))
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            if context.job.name == "child" { throw UnrecoverableError("child broke") }
-            return "parent ran"
-        }) { _ async throws in
+        let flow = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "parent", queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true)))
+                ]))
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                if context.job.name == "child" { throw UnrecoverableError("child broke") }
+                return "parent ran"
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(flow.id) == .completed })
         }
         #expect(try await fixture.queue.getJob(flow.children[0].id) == nil)
@@ -37,14 +44,20 @@ func childIds(_ tree: JSONValue) -> [String] {
     @Test func pythonsFlowIsReleasedWhenOurWorkerDeletesTheFailedChild() async throws {
         let fixture = try QueueFixture()
         let python = try PythonBullMQ(fixture)
-        let flow = try await python.flow(["name": "parent", "queueName": .string(fixture.queue.name), "children": [
-            ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["removeOnFail": true]],
-        ]])
+        let flow = try await python.flow([
+            "name": "parent", "queueName": .string(fixture.queue.name),
+            "children": [
+                ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["removeOnFail": true]]
+            ],
+        ])
         let parent = try #require(flow["id"]?.stringValue)
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            if context.job.name == "child" { throw UnrecoverableError("child broke") }
-            return "parent ran"
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                if context.job.name == "child" { throw UnrecoverableError("child broke") }
+                return "parent ran"
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(parent) == .completed })
         }
         #expect(try await python.jobs([parent])[parent]?["state"] == "completed")
@@ -53,9 +66,12 @@ func childIds(_ tree: JSONValue) -> [String] {
 
     @Test func ourFlowIsReleasedWhenAPythonWorkerDeletesTheFailedChild() async throws {
         let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "parent", queueName: fixture.queue.name, children: [
-            FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true))),
-        ]))
+        let flow = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "parent", queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true)))
+                ]))
         // The Python worker fails both: the child (deleted), then the parent it released.
         #expect(try await PythonBullMQ(fixture).work("fail", count: 2, seconds: 20) == 2)
         #expect(try await fixture.queue.getJobState(flow.id) == .failed)
@@ -65,15 +81,21 @@ func childIds(_ tree: JSONValue) -> [String] {
 
     @Test func aRetriedChildIsItsParentsDependencyAgain() async throws {
         let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "parent", queueName: fixture.queue.name, children: [
-            FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .ignore)),
-        ]))
+        let flow = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "parent", queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .ignore))
+                ]))
         let child = flow.children[0].id
         let childKey = fixture.queue.keys.job(child)
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            if context.job.name == "child" { throw UnrecoverableError("child broke") }
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                if context.job.name == "child" { throw UnrecoverableError("child broke") }
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(flow.id) == .completed })
         }
         #expect(try await fixture.queue.failedChildren(of: flow.id)[childKey] == "child broke")
@@ -87,9 +109,12 @@ func childIds(_ tree: JSONValue) -> [String] {
         let fixture = try QueueFixture()
         let python = try PythonBullMQ(fixture)
         // Python's flow, its child failed by a Python worker, retried by us.
-        let pythonFlow = try await python.flow(["name": "parent", "queueName": .string(fixture.queue.name), "children": [
-            ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["failParentOnFailure": true]],
-        ]])
+        let pythonFlow = try await python.flow([
+            "name": "parent", "queueName": .string(fixture.queue.name),
+            "children": [
+                ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["failParentOnFailure": true]]
+            ],
+        ])
         let parent = try #require(pythonFlow["id"]?.stringValue)
         let child = try #require(childIds(pythonFlow).first)
         #expect(try await python.work("fail", count: 2, seconds: 20) == 2)  // the child, then the parent it failed
@@ -97,13 +122,19 @@ func childIds(_ tree: JSONValue) -> [String] {
         #expect(try await dependencies(fixture, of: parent) == [fixture.queue.keys.job(child)])
         #expect(try await fixture.redis.command(["ZCARD", RedisArgument(fixture.queue.keys.job(parent) + ":unsuccessful")]).int == 0)
         // Our flow, its child failed by our worker, retried by Python.
-        let ours = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "parent2", queueName: fixture.queue.name, children: [
-            FlowNode(name: "child2", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .continueParent)),
-        ]))
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            if context.job.name == "child2" { throw UnrecoverableError("child broke") }
-            return nil
-        }) { _ async throws in
+        let ours = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "parent2", queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "child2", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .continueParent))
+                ]))
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                if context.job.name == "child2" { throw UnrecoverableError("child broke") }
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(ours.id) == .completed })
         }
         try await python.retry(ours.children[0].id)

@@ -30,9 +30,11 @@ import Testing
         let kids = try Queue(name: TestEnvironment.uniqueName("kids"), redis: fixture.redis)
         let flows = FlowProducer(redis: fixture.redis)
         func tree(_ name: String) -> FlowNode {
-            FlowNode(name: name, queueName: fixture.queue.name, children: [
-                FlowNode(name: "a", queueName: kids.name), FlowNode(name: "b", queueName: fixture.queue.name),
-            ])
+            FlowNode(
+                name: name, queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "a", queueName: kids.name), FlowNode(name: "b", queueName: fixture.queue.name),
+                ])
         }
         let flow = try await flows.add(tree("p1"))
         #expect(try await fixture.queue.remove(flow.id))
@@ -67,14 +69,20 @@ import Testing
         #expect(try await python.remove(ourIteration) == -8)
         #expect(try await fixture.queue.getJobState(ourIteration) == .waiting)
         // Children go by default: Python's flow removed by us, ours by Python.
-        let pythonFlow = try await python.flow(["name": "p", "queueName": .string(fixture.queue.name), "children": [
-            ["name": "c", "queueName": .string(fixture.queue.name)],
-        ]])
+        let pythonFlow = try await python.flow([
+            "name": "p", "queueName": .string(fixture.queue.name),
+            "children": [
+                ["name": "c", "queueName": .string(fixture.queue.name)]
+            ],
+        ])
         #expect(try await fixture.queue.remove(try #require(pythonFlow["id"]?.stringValue)))
         #expect(try await python.jobs(childIds(pythonFlow)).values.allSatisfy { $0 == .null })
-        let ourFlow = try await FlowProducer(redis: fixture.redis).add(FlowNode(name: "p", queueName: fixture.queue.name, children: [
-            FlowNode(name: "c", queueName: fixture.queue.name),
-        ]))
+        let ourFlow = try await FlowProducer(redis: fixture.redis).add(
+            FlowNode(
+                name: "p", queueName: fixture.queue.name,
+                children: [
+                    FlowNode(name: "c", queueName: fixture.queue.name)
+                ]))
         #expect(try await python.remove(ourFlow.id) == 1)
         #expect(try await fixture.queue.getJob(ourFlow.children[0].id) == nil)
         // Deduplication keys: Python's job removed by us, ours by Python.
@@ -91,8 +99,9 @@ import Testing
         let fixture = try QueueFixture()
         let now = JobClock.system.nowMilliseconds()
         let soon = try #require(try await fixture.queue.upsertJobScheduler("soon", repeat: .every(milliseconds: 300), name: "soon"))
-        let later = try #require(try await fixture.queue.upsertJobScheduler(
-            "later", repeat: RepeatOptions(every: 60_000, startDate: now + 600_000), name: "later"))
+        let later = try #require(
+            try await fixture.queue.upsertJobScheduler(
+                "later", repeat: RepeatOptions(every: 60_000, startDate: now + 600_000), name: "later"))
         for index in 0..<3 { try await fixture.queue.add("w\(index)") }
         try await fixture.queue.add("p", options: JobOptions(priority: 3))
         try await fixture.queue.add("d", options: JobOptions(delay: 60_000))
@@ -101,10 +110,13 @@ import Testing
         #expect(try await fixture.queue.getJobState(soon) == .waiting)
         #expect(try await fixture.queue.getJobState(later) == .delayed)
         let runs = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            runs.append(context.job.name)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                runs.append(context.job.name)
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { runs.values.count >= 2 })
         }
         #expect(Set(runs.values) == ["soon"])
@@ -119,8 +131,9 @@ import Testing
         try await fixture.queue.drain(includeDelayed: true)
         #expect(try await fixture.queue.getJobCounts([.waiting, .delayed]) == [.waiting: 1, .delayed: 0])
         #expect(try await python.jobs([pythonIteration])[pythonIteration]?["state"] == "waiting")
-        let ourIteration = try #require(try await fixture.queue.upsertJobScheduler(
-            "ours", repeat: RepeatOptions(every: 60_000, startDate: JobClock.system.nowMilliseconds() + 600_000), name: "o"))
+        let ourIteration = try #require(
+            try await fixture.queue.upsertJobScheduler(
+                "ours", repeat: RepeatOptions(every: 60_000, startDate: JobClock.system.nowMilliseconds() + 600_000), name: "o"))
         try await fixture.queue.add("z", options: JobOptions(delay: 60_000))
         try await python.drain(includeDelayed: true)
         #expect(try await fixture.queue.getJobState(ourIteration) == .delayed)

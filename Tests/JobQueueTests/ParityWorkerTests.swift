@@ -18,9 +18,15 @@ import Testing
     @Test func jitterFromPythonIsHonouredAndOursReadsBackInPython() async throws {
         let fixture = try QueueFixture()
         let python = try PythonBullMQ(fixture)
-        let id = try #require(try await python.add([(name: "flaky", data: [:], opts: [
-            "attempts": 2, "backoff": ["type": "fixed", "delay": 60_000, "jitter": 0.5],
-        ])]).first)
+        let id = try #require(
+            try await python.add([
+                (
+                    name: "flaky", data: [:],
+                    opts: [
+                        "attempts": 2, "backoff": ["type": "fixed", "delay": 60_000, "jitter": 0.5],
+                    ]
+                )
+            ]).first)
         try await fixture.withWorker(processor: { _ in throw RetryableFailure(message: "not yet") }) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(id) == .delayed })
         }
@@ -44,10 +50,13 @@ import Testing
         let errors = Recorder<String>()
         let options = WorkerOptions(drainDelay: .milliseconds(100), onEvent: { if case .error(let message) = $0 { errors.append(message) } })
         let runs = Recorder<String>()
-        try await fixture.withWorker(options, processor: { context in
-            runs.append(context.job.id)
-            throw RetryableFailure(message: "broken")
-        }) { _ async throws in
+        try await fixture.withWorker(
+            options,
+            processor: { context in
+                runs.append(context.job.id)
+                throw RetryableFailure(message: "broken")
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobCounts([.failed]) == [.failed: 2] })
         }
         #expect(runs.values.count == 2)
@@ -62,9 +71,12 @@ import Testing
 
     /// The fetch script with a worker limiter of 5 per 800 ms under a queue limit of 1 per minute.
     private func fetchUnderLimits(_ fixture: QueueFixture) async throws -> Int {
-        _ = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys, arguments: [
-            RedisArgument(fixture.queue.keys.base), "w:1", 30_000, RedisArgument(JobClock.system.nowMilliseconds()), 5, 800,
-        ]).throwingServerError()
+        _ = try await fixture.redis.evalScript(
+            QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys,
+            arguments: [
+                RedisArgument(fixture.queue.keys.base), "w:1", 30_000, RedisArgument(JobClock.system.nowMilliseconds()), 5, 800,
+            ]
+        ).throwingServerError()
         return try await fixture.redis.command(["PTTL", fixture.key("limiter")]).int ?? -2
     }
 
@@ -90,8 +102,10 @@ import Testing
         let clock = ManualClock(1_800_000_001_000)
         let queue = try Queue(name: fixture.queue.name, redis: fixture.redis, clock: clock.jobClock)
         let done = Recorder<String>()
-        let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100), name: "swift-1", metricsDataPoints: 10),
-                            logger: testLogger()) { context in
+        let worker = Worker(
+            queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100), name: "swift-1", metricsDataPoints: 10),
+            logger: testLogger()
+        ) { context in
             done.append(context.job.id)
             if context.job.name == "bad" { throw UnrecoverableError("bad") }
             return nil

@@ -11,10 +11,13 @@ import Testing
         #expect(try await fixture.redis.command(["EXISTS", fixture.key("marker")]).int == 0)
         let added = try await fixture.queue.add("held")
         let ran = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .milliseconds(100)), processor: { context in
-            ran.append(context.job.id)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .milliseconds(100)),
+            processor: { context in
+                ran.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
             try await Task.sleep(for: .milliseconds(500))
             #expect(ran.values.isEmpty)
             #expect(try await fixture.queue.getJobState(added.id) == .waiting)
@@ -54,10 +57,13 @@ import Testing
         let fixture = try QueueFixture()
         for index in 0..<3 { try await fixture.queue.add("ok\(index)") }
         for index in 0..<2 { try await fixture.queue.add("bad\(index)") }
-        try await fixture.withWorker(WorkerOptions(concurrency: 2), processor: { context in
-            if context.job.name.hasPrefix("bad") { throw RetryableFailure(message: "nope") }
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(concurrency: 2),
+            processor: { context in
+                if context.job.name.hasPrefix("bad") { throw RetryableFailure(message: "nope") }
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobCounts([.completed, .failed]) == [.completed: 3, .failed: 2] })
         }
         let cleaned = try await fixture.queue.clean(grace: .zero, limit: 0, state: .completed)

@@ -11,8 +11,9 @@ import Testing
         let port = "6398"
         let state = NSTemporaryDirectory() + "/medicineman-queue-redis"
         try TestEnvironment.services(["start", "redis", state, port])
-        let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0"),
-                                        options: .init(maxConnections: 8), logger: testLogger())
+        let redis = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0"),
+            options: .init(maxConnections: 8), logger: testLogger())
         let queue = try Queue(name: TestEnvironment.uniqueName("restart"), redis: redis)
         let done = Recorder<String>()
         let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(200)), logger: testLogger()) { context in
@@ -40,10 +41,12 @@ import Testing
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("custom", options: JobOptions(attempts: 3, backoff: .init(type: "linear-50", delay: 0)))
         let retries = Recorder<Int>()
-        let options = WorkerOptions(backoffStrategies: ["linear-50": { retry, _, _ in
-            retries.append(retry)
-            return retry * 50
-        }])
+        let options = WorkerOptions(backoffStrategies: [
+            "linear-50": { retry, _, _ in
+                retries.append(retry)
+                return retry * 50
+            }
+        ])
         try await fixture.withWorker(options, processor: { _ in throw RetryableFailure(message: "again") }) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .failed })
         }

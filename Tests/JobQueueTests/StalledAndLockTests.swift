@@ -7,9 +7,11 @@ import Testing
 @Suite struct StalledAndLockTests {
     /// Takes a job the way a worker does, then "crashes": the lock is never renewed.
     private func fetchAndAbandon(_ fixture: QueueFixture, lock: Int) async throws -> String {
-        let reply = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys, arguments: [
-            RedisArgument(fixture.queue.keys.base), "crashed:1", RedisArgument(lock), RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
-        ])
+        let reply = try await fixture.redis.evalScript(
+            QueueScript.moveToActive, keys: fixture.queue.keys.scriptKeys,
+            arguments: [
+                RedisArgument(fixture.queue.keys.base), "crashed:1", RedisArgument(lock), RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
+            ])
         return try #require(reply.array?[1].string)
     }
 
@@ -21,15 +23,21 @@ import Testing
         let ttl = try await fixture.redis.command(["PTTL", RedisArgument(fixture.queue.keys.job(id) + ":lock")]).int ?? 0
         #expect(ttl > 0 && ttl <= 30_000)
         func finish(token: String) async throws -> Int? {
-            try await fixture.redis.evalScript(QueueScript.moveToFinished, keys: fixture.queue.keys.scriptKeys, arguments: [
-                RedisArgument(fixture.queue.keys.base), RedisArgument(id), RedisArgument(token), "completed", "null", "", 1,
-                -1, 0, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
-            ]).int
+            try await fixture.redis.evalScript(
+                QueueScript.moveToFinished, keys: fixture.queue.keys.scriptKeys,
+                arguments: [
+                    RedisArgument(fixture.queue.keys.base), RedisArgument(id), RedisArgument(token), "completed", "null", "", 1,
+                    -1, 0, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
+                ]
+            ).int
         }
         #expect(try await finish(token: "someone-else") == -6)
-        let lost = try await fixture.redis.evalScript(QueueScript.extendLocks, keys: fixture.queue.keys.scriptKeys, arguments: [
-            RedisArgument(fixture.queue.keys.base), 5000, RedisArgument(id), "wrong-token",
-        ]).array?.compactMap(\.string)
+        let lost = try await fixture.redis.evalScript(
+            QueueScript.extendLocks, keys: fixture.queue.keys.scriptKeys,
+            arguments: [
+                RedisArgument(fixture.queue.keys.base), 5000, RedisArgument(id), "wrong-token",
+            ]
+        ).array?.compactMap(\.string)
         #expect(lost == [id])
         try await fixture.redis.command(["DEL", RedisArgument(fixture.queue.keys.job(id) + ":lock")])
         #expect(try await finish(token: "crashed:1") == -2)
@@ -43,11 +51,14 @@ import Testing
         // A job longer than its lock: a 6.5 s job under a 5 s lock renewed every second (slack for
         // a loaded machine: the suite runs backups and fuzzing alongside), checked for stalls every half second.
         let options = WorkerOptions(lockDuration: .seconds(5), lockRenewTime: .seconds(1), stalledInterval: .milliseconds(500))
-        try await fixture.withWorker(options, processor: { context in
-            runs.append(context.job.attemptsStarted)
-            try await Task.sleep(for: .milliseconds(6500))
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            options,
+            processor: { context in
+                runs.append(context.job.attemptsStarted)
+                try await Task.sleep(for: .milliseconds(6500))
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually(timeout: .seconds(30)) { try await fixture.queue.getJobState(added.id) == .completed })
         }
         #expect(runs.values == [1])
@@ -76,10 +87,13 @@ import Testing
         try await fixture.redis.command(["HSET", RedisArgument(fixture.queue.keys.job(added.id)), "stc", "1"])
         _ = try await fetchAndAbandon(fixture, lock: 200)
         let ran = Recorder<Bool>()
-        try await fixture.withWorker(WorkerOptions(stalledInterval: .milliseconds(100)), processor: { _ in
-            ran.append(true)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(stalledInterval: .milliseconds(100)),
+            processor: { _ in
+                ran.append(true)
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .failed })
         }
         #expect(ran.values.isEmpty)
@@ -93,12 +107,15 @@ import Testing
         for index in 0..<6 { try await fixture.queue.add("g\(index)") }
         let overlap = Recorder<Int>()
         let running = Recorder<Int>()
-        try await fixture.withWorker(WorkerOptions(concurrency: 4, drainDelay: .milliseconds(50)), processor: { context in
-            running.append(1)
-            overlap.append(try await fixture.queue.getJobCounts([.active])[.active] ?? 0)
-            try await Task.sleep(for: .milliseconds(30))
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(concurrency: 4, drainDelay: .milliseconds(50)),
+            processor: { context in
+                running.append(1)
+                overlap.append(try await fixture.queue.getJobCounts([.active])[.active] ?? 0)
+                try await Task.sleep(for: .milliseconds(30))
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 6 })
         }
         #expect(overlap.values.allSatisfy { $0 <= 1 })
@@ -110,10 +127,13 @@ import Testing
         for index in 0..<6 { try await fixture.queue.add("r\(index)") }
         let times = Recorder<Int>()
         let options = WorkerOptions(concurrency: 3, limiter: .init(max: 2, duration: .milliseconds(400)))
-        try await fixture.withWorker(options, processor: { _ in
-            times.append(JobClock.system.nowMilliseconds())
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            options,
+            processor: { _ in
+                times.append(JobClock.system.nowMilliseconds())
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { times.values.count == 6 })
         }
         // Fetch times as Redis recorded them (processedOn): six jobs at two per 400 ms span at
@@ -129,10 +149,13 @@ import Testing
         try await fixture.redis.command(["HSET", fixture.key("meta"), "max", "2", "duration", "400"])
         for index in 0..<6 { try await fixture.queue.add("g\(index)") }
         let times = Recorder<Int>()
-        try await fixture.withWorker(WorkerOptions(concurrency: 3), processor: { _ in
-            times.append(JobClock.system.nowMilliseconds())
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(concurrency: 3),
+            processor: { _ in
+                times.append(JobClock.system.nowMilliseconds())
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { times.values.count == 6 })
         }
         // Fetch times as Redis recorded them (processedOn): six jobs at two per 400 ms span at

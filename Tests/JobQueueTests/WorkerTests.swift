@@ -27,8 +27,10 @@ import Testing
     @Test func orderIsLifoThenFifoThenPriority() async throws {
         let fixture = try QueueFixture()
         try await fixture.queue.pause()
-        for (name, options) in [("s1", JobOptions()), ("s2", JobOptions()), ("lifo", JobOptions(lifo: true)),
-                                ("p10", JobOptions(priority: 10)), ("p1", JobOptions(priority: 1)), ("p1b", JobOptions(priority: 1))] {
+        for (name, options) in [
+            ("s1", JobOptions()), ("s2", JobOptions()), ("lifo", JobOptions(lifo: true)),
+            ("p10", JobOptions(priority: 10)), ("p1", JobOptions(priority: 1)), ("p1b", JobOptions(priority: 1)),
+        ] {
             try await fixture.queue.add(name, options: options)
         }
         // Not due while the others run (however slow the machine); promoted once they are done.
@@ -51,10 +53,13 @@ import Testing
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("later", options: JobOptions(delay: 800))
         let ranAt = Recorder<Int>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .seconds(5)), processor: { context in
-            ranAt.append(JobClock.system.nowMilliseconds())
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .seconds(5)),
+            processor: { context in
+                ranAt.append(JobClock.system.nowMilliseconds())
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
         }
         let job = try #require(try await fixture.queue.getJob(added.id))
@@ -128,12 +133,15 @@ import Testing
         let options = WorkerOptions(onEvent: { event in
             if case .progress(_, let value) = event { reported.append(value) }
         })
-        try await fixture.withWorker(options, processor: { context in
-            try await context.updateProgress(42)
-            try await context.updateProgress(["pct": 50])
-            try await context.log("halfway")
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            options,
+            processor: { context in
+                try await context.updateProgress(42)
+                try await context.updateProgress(["pct": 50])
+                try await context.log("halfway")
+                return nil
+            }
+        ) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
         }
         #expect(try await fixture.queue.getJob(added.id)?.progress == ["pct": 50])
@@ -180,11 +188,12 @@ import Testing
         try await fixture.redis.command(["LPUSH", fixture.key("wait"), "foreign-bad", "foreign-min"])
         try await fixture.redis.command(["ZADD", fixture.key("marker"), "0", "0"])
         try await fixture.withWorker(processor: { context in context.job.data ?? .null }) { _ async throws in
-            #expect(try await eventually {
-                let bad = try await fixture.queue.getJobState("foreign-bad")
-                let minimal = try await fixture.queue.getJobState("foreign-min")
-                return bad == .failed && minimal == .completed
-            })
+            #expect(
+                try await eventually {
+                    let bad = try await fixture.queue.getJobState("foreign-bad")
+                    let minimal = try await fixture.queue.getJobState("foreign-min")
+                    return bad == .failed && minimal == .completed
+                })
         }
         #expect(try await fixture.queue.getJob("foreign-bad")?.failedReason?.contains("not valid JSON") == true)
         #expect(try await fixture.queue.getJob("foreign-min")?.returnValue == ["k": 1])
@@ -194,10 +203,13 @@ import Testing
     @Test func idleWorkerWakesForNewJobs() async throws {
         let fixture = try QueueFixture()
         let done = Recorder<String>()
-        try await fixture.withWorker(WorkerOptions(drainDelay: .seconds(5)), processor: { context in
-            done.append(context.job.id)
-            return nil
-        }) { _ async throws in
+        try await fixture.withWorker(
+            WorkerOptions(drainDelay: .seconds(5)),
+            processor: { context in
+                done.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
             try await Task.sleep(for: .milliseconds(300))  // the worker is now blocked on the marker
             let added = try await fixture.queue.add("wake")
             #expect(try await eventually(timeout: .seconds(3)) { done.values.contains(added.id) })

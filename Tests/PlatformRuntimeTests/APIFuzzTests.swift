@@ -14,18 +14,21 @@ import Testing
             let environment = try PlatformProcess.environment(databaseURL: databaseURL)
             let server = try await PlatformProcess(["api"], environment: environment)
             do {
-                _ = try await PlatformProcess.command(["user", "create", "--username", "fuzzer", "--password", "fuzzer-password", "--role", "admin"],
-                                                      environment: environment)
+                _ = try await PlatformProcess.command(
+                    ["user", "create", "--username", "fuzzer", "--password", "fuzzer-password", "--role", "admin"],
+                    environment: environment)
                 let token = try await PlatformProcess.command(["token", "create", "--username", "fuzzer", "--name", "schemathesis"], environment: environment)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 // A fixed seed keeps a failure reproducible; run it by hand without --seed to explore more.
                 let report = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("schemathesis")
-                let run = try ChildProcess(schemathesis, [
-                    "run", server.baseURL + "/openapi.json", "--url", server.baseURL, "--header", "Authorization: Bearer \(token)",
-                    "--checks", "not_a_server_error,response_schema_conformance", "--phases", "coverage,fuzzing,stateful",
-                    "--max-examples", "25", "--seed", "20261123", "--generation-database", "none", "--request-timeout", "20",
-                    "--no-color", "--report-dir", report,
-                ])
+                let run = try ChildProcess(
+                    schemathesis,
+                    [
+                        "run", server.baseURL + "/openapi.json", "--url", server.baseURL, "--header", "Authorization: Bearer \(token)",
+                        "--checks", "not_a_server_error,response_schema_conformance", "--phases", "coverage,fuzzing,stateful",
+                        "--max-examples", "25", "--seed", "20261123", "--generation-database", "none", "--request-timeout", "20",
+                        "--no-color", "--report-dir", report,
+                    ])
                 let status = try await run.wait(timeout: .seconds(400))
                 #expect(status == 0, "schemathesis found problems:\n\(run.output.suffix(6000))\nserver log:\n\(server.child.errorOutput.suffix(3000))")
                 #expect(server.child.isRunning, "the server died under fuzzing: \(server.child.errorOutput.suffix(3000))")

@@ -33,8 +33,10 @@ import Testing
                 try await client.execute(uri: "/api/queues/nope/pause", method: .post, headers: fixture.headers(.admin)) { response throws in
                     #expect(response.status == .notFound)
                 }
-                try await client.execute(uri: "/api/queues/backup-queue/clean", method: .post, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"state":"bogus"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/queues/backup-queue/clean", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"state":"bogus"}"#)
+                ) { response throws in
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["state"])
                 }
@@ -57,16 +59,20 @@ import Testing
                     serverId = try json(response)["data"]?["id"]?.stringValue?.lowercased() ?? ""
                 }
                 var backupId = ""
-                try await client.execute(uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
-                                         body: ByteBuffer(string: #"{"paths":["/etc"]}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
+                    body: ByteBuffer(string: #"{"paths":["/etc"]}"#)
+                ) { response throws in
                     backupId = try json(response)["data"]?["recordId"]?.stringValue ?? ""
                 }
                 try await client.execute(uri: "/api/backups/\(backupId)/verify", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .conflict)
                     #expect(try json(response)["error"]?["code"] == "backup_not_completed")
                 }
-                try await client.execute(uri: "/api/backups/\(backupId)/restore", method: .post, headers: fixture.headers(.operator),
-                                         body: ByteBuffer(string: "{}")) { response throws in
+                try await client.execute(
+                    uri: "/api/backups/\(backupId)/restore", method: .post, headers: fixture.headers(.operator),
+                    body: ByteBuffer(string: "{}")
+                ) { response throws in
                     #expect(response.status == .conflict)
                 }
                 try await client.execute(uri: "/api/backups?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in

@@ -14,8 +14,10 @@ import Testing
     @Test func deletingABackupNeverDeletesOutsideTheDirectoryNorAnotherRowsArchive() async throws {
         try await APIFixture.run { fixture in
             let domain = try #require(fixture.dependencies.domain)
-            let server = try await domain.servers.create(NewServer(name: "attack-delete", host: "files.example.com", username: "u",
-                                                                   authType: .password, credential: "pw"))
+            let server = try await domain.servers.create(
+                NewServer(
+                    name: "attack-delete", host: "files.example.com", username: "u",
+                    authType: .password, credential: "pw"))
             let storage = BackupStorage(root: fixture.storage)
             let root = try storage.canonicalRoot()
             let outsideDirectory = try BackupStorage(root: NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("victim")).canonicalRoot()
@@ -27,15 +29,18 @@ import Testing
                 let location = try storage.location(for: BackupRequest(record))
                 try FileManager.default.createDirectory(atPath: (location.absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 _ = FileManager.default.createFile(atPath: location.absolute, contents: Data("archive \(record.id)".utf8))
-                let done = try await domain.backups.markCompleted(id: record.id, filePath: filePath?(location) ?? location.relative, size: 1,
-                                                                 sha256: String(repeating: "0", count: 64))
+                let done = try await domain.backups.markCompleted(
+                    id: record.id, filePath: filePath?(location) ?? location.relative, size: 1,
+                    sha256: String(repeating: "0", count: 64))
                 return (done, location.absolute)
             }
             let legit = try await completed()
             let other = try await completed()
             let otherRelative = try #require(other.backup.filePath)
-            let evilPaths = [victim, "../" + (outsideDirectory as NSString).lastPathComponent + "/victim.txt",
-                             String(repeating: "../", count: 12) + victim.drop { $0 == "/" }, otherRelative, root + "/" + otherRelative]
+            let evilPaths = [
+                victim, "../" + (outsideDirectory as NSString).lastPathComponent + "/victim.txt",
+                String(repeating: "../", count: 12) + victim.drop { $0 == "/" }, otherRelative, root + "/" + otherRelative,
+            ]
             var planted: [Backup] = []
             for path in evilPaths { planted.append(try await completed { _ in path }.backup) }
             let evil = planted

@@ -61,8 +61,9 @@ import Testing
             let proxiedToken = try BrowserClient.hiddenField("csrf", in: String(buffer: try await proxied.send("/login").body))
             var behindTLS = Self.form
             behindTLS[HTTPField.Name("X-Forwarded-Proto")!] = "https"
-            let tls = try await proxied.send("/login", .post, headers: behindTLS,
-                                             body: "csrf=\(proxiedToken)&username=user-viewer&password=password-viewer")
+            let tls = try await proxied.send(
+                "/login", .post, headers: behindTLS,
+                body: "csrf=\(proxiedToken)&username=user-viewer&password=password-viewer")
             #expect(tls.headers[values: .setCookie].contains { $0.hasPrefix("\(BrowserSessions.cookieName)=") && $0.contains("Secure") })
         }
     }
@@ -123,8 +124,9 @@ import Testing
     @Test func webhooksShowTheirDeliveriesButNeverTheirPathsOrSecrets() async throws {
         try await DashboardFixture.run { fixture, client in
             let webhooks = try #require(fixture.api.dependencies.domain?.webhooks)
-            let created = try await webhooks.webhooks.create(url: "https://hooks.example.com/services/T000/B000/XXXXSECRETPATH", events: ["backup.failed"],
-                                                             format: .slack, enabled: true)
+            let created = try await webhooks.webhooks.create(
+                url: "https://hooks.example.com/services/T000/B000/XXXXSECRETPATH", events: ["backup.failed"],
+                format: .slack, enabled: true)
             let delivery = try await webhooks.deliveries.create(webhookId: created.webhook.id, event: "backup.failed", payload: ["server": "web-1"])
             _ = try await webhooks.deliveries.recordAttempt(id: delivery.id, status: .failed, responseCode: 500, error: "the receiver answered 500")
             var admin = BrowserClient(client)
@@ -140,8 +142,10 @@ import Testing
     @Test func storedValuesAreEscaped() async throws {
         try await DashboardFixture.run { fixture, client in
             let domain = try #require(fixture.api.dependencies.domain)
-            _ = try await domain.servers.create(NewServer(name: "<script>alert(1)</script>", host: "127.0.0.1", username: "root",
-                                                          authType: .password, credential: "x", tags: ["\"><img src=x onerror=alert(2)>"]))
+            _ = try await domain.servers.create(
+                NewServer(
+                    name: "<script>alert(1)</script>", host: "127.0.0.1", username: "root",
+                    authType: .password, credential: "x", tags: ["\"><img src=x onerror=alert(2)>"]))
             var admin = BrowserClient(client)
             try await admin.signIn("user-admin", "password-admin")
             for page in ["/servers", "/jobs", "/schedules"] {
@@ -181,13 +185,15 @@ import Testing
             let page = try await browser.send(path)
             #expect(page.status == .ok)
             let html = String(buffer: page.body)
-            let body = "csrf=\(try BrowserClient.hiddenField("csrf", in: html))&token=\(try BrowserClient.hiddenField("token", in: html))"
+            let body =
+                "csrf=\(try BrowserClient.hiddenField("csrf", in: html))&token=\(try BrowserClient.hiddenField("token", in: html))"
                 + "&username=first-admin&password=long-enough-1&confirm=long-enough-1"
             let mismatch = try await browser.send("/setup", .post, headers: Self.form, body: body.replacingOccurrences(of: "confirm=long-enough-1", with: "confirm=other"))
             #expect(mismatch.status == .badRequest)
             // Each form shown carries a new token (bound to a new nonce cookie).
-            let retry = body.replacingOccurrences(of: "csrf=[^&]*", with: "csrf=\(try BrowserClient.hiddenField("csrf", in: String(buffer: mismatch.body)))",
-                                                  options: .regularExpression)
+            let retry = body.replacingOccurrences(
+                of: "csrf=[^&]*", with: "csrf=\(try BrowserClient.hiddenField("csrf", in: String(buffer: mismatch.body)))",
+                options: .regularExpression)
             let stale = try await browser.send("/setup", .post, headers: Self.form, body: body)
             #expect(stale.status == .forbidden, "the token of a form no longer shown")
             let created = try await browser.send("/setup", .post, headers: Self.form, body: retry)
@@ -211,8 +217,9 @@ import Testing
                 let page = try await browser.send("/login")
                 let token = try BrowserClient.hiddenField("csrf", in: String(buffer: page.body))
                 let encoded = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-                let response = try await browser.send("/login", .post, headers: Self.form,
-                                                      body: "csrf=\(token)&next=\(encoded)&username=user-viewer&password=password-viewer")
+                let response = try await browser.send(
+                    "/login", .post, headers: Self.form,
+                    body: "csrf=\(token)&next=\(encoded)&username=user-viewer&password=password-viewer")
                 #expect(response.headers[.location] == expected, "\(next)")
             }
         }

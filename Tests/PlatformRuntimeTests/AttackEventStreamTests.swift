@@ -42,8 +42,9 @@ import Testing
             var curl: ChildProcess?
             var first: ChildProcess?
             do {
-                _ = try await PlatformProcess.command(["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
-                                                      environment: environment)
+                _ = try await PlatformProcess.command(
+                    ["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
+                    environment: environment)
                 let token = try await PlatformProcess.command(["token", "create", "--username", "watcher", "--name", "tabs"], environment: environment)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let job = try await queue.add("scan:quick", options: JobOptions(jobId: TestEnvironment.uniqueName("watched")))
@@ -57,8 +58,12 @@ import Testing
                 let threadsBefore = try #require(ProcessProbe.threads(of: pid))
                 let connectionsBefore = ProcessProbe.connections(of: pid, toPort: redisPort)
 
-                curl = try ChildProcess("/usr/bin/curl", ["-sN", "--parallel", "--parallel-immediate", "--parallel-max", "\(streams)", "--max-time", "60",
-                                                         "-H", "Authorization: Bearer \(token)"] + Array(repeating: url, count: streams))
+                curl = try ChildProcess(
+                    "/usr/bin/curl",
+                    [
+                        "-sN", "--parallel", "--parallel-immediate", "--parallel-max", "\(streams)", "--max-time", "60",
+                        "-H", "Authorization: Bearer \(token)",
+                    ] + Array(repeating: url, count: streams))
                 let allOpen = try await eventually(.seconds(30)) { try await self.metric("medicineman_event_streams_open", server) == streams + 1 }
                 let openCount = try await metric("medicineman_event_streams_open", server) ?? -1
                 #expect(allOpen, "streams open: \(openCount)")

@@ -31,7 +31,9 @@ import Testing
                         await BlockingWork.run {
                             // Half the clients stop inside the head; the others trickle a body forever.
                             let trickle = index.isMultiple(of: 2)
-                            let start = trickle ? "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
+                            let start =
+                                trickle
+                                ? "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
                                 : "GET /health HTTP/1.1\r\nHost: x\r\n"
                             return SlowClient.isClosedByServer(port: port, start: start, trickle: trickle, within: 15)
                         }
@@ -47,8 +49,10 @@ import Testing
     }
 
     @Test func malformedEncryptionKeysAreConfigurationErrors() {
-        for bad in [String(repeating: "+0", count: 32), String(repeating: "é", count: 64), String(repeating: "é", count: 32),
-                    String(repeating: "0", count: 63) + "g", String(repeating: " 0", count: 32), String(repeating: "0", count: 66)] {
+        for bad in [
+            String(repeating: "+0", count: 32), String(repeating: "é", count: 64), String(repeating: "é", count: 32),
+            String(repeating: "0", count: 63) + "g", String(repeating: " 0", count: 32), String(repeating: "0", count: 66),
+        ] {
             #expect(throws: ConfigurationError.self) { try PlatformConfiguration(environment: ["ENCRYPTION_KEY": bad]) }
             #expect(throws: RecordError.self) { try EncryptionKey(hex: bad) }
         }
@@ -64,8 +68,10 @@ import Testing
 
     struct DetailedReadiness: ReadinessChecking {
         func checkReadiness() async -> ReadinessReport {
-            ReadinessReport(checks: ["redis": .init(ok: true, detail: "PING answered at redis://***@10.9.8.7:6379/0"),
-                                     "postgres": .init(ok: false, detail: "cannot connect to postgres://medicine:***@db.internal:5432/mm")])
+            ReadinessReport(checks: [
+                "redis": .init(ok: true, detail: "PING answered at redis://***@10.9.8.7:6379/0"),
+                "postgres": .init(ok: false, detail: "cannot connect to postgres://medicine:***@db.internal:5432/mm"),
+            ])
         }
     }
 
@@ -115,10 +121,14 @@ import Testing
         try await APIFixture.run { fixture in
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client throws in
-                let server: JSONValue = ["name": "gone", "host": "127.0.0.1", "port": .int(Int64(try TestEnvironment.freePort())),
-                                         "username": "x", "authType": "password", "credential": "pw"]
-                let id = try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin),
-                                                  body: ByteBuffer(string: server.jsonText)) { try json($0)["data"]?["id"]?.stringValue ?? "" }
+                let server: JSONValue = [
+                    "name": "gone", "host": "127.0.0.1", "port": .int(Int64(try TestEnvironment.freePort())),
+                    "username": "x", "authType": "password", "credential": "pw",
+                ]
+                let id = try await client.execute(
+                    uri: "/api/servers", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: server.jsonText)
+                ) { try json($0)["data"]?["id"]?.stringValue ?? "" }
                 try await client.execute(uri: "/api/servers/\(id)/test", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .ok)
                     let data = try json(response)["data"]

@@ -15,8 +15,10 @@ import Testing
 /// NUL bytes, control characters and unknown fields: refused with a 400 naming the field, never
 /// cut short, never a 500, never ignored.
 @Suite struct AttackInputTests {
-    func post(_ client: some TestClientProtocol, _ uri: String, _ fixture: APIFixture, _ body: JSONValue,
-              method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, JSONValue) {
+    func post(
+        _ client: some TestClientProtocol, _ uri: String, _ fixture: APIFixture, _ body: JSONValue,
+        method: HTTPRequest.Method = .post
+    ) async throws -> (HTTPResponse.Status, JSONValue) {
         try await client.execute(uri: uri, method: method, headers: fixture.headers(.admin), body: ByteBuffer(string: body.jsonText)) { response throws in
             (response.status, try json(response))
         }
@@ -37,13 +39,17 @@ import Testing
                     #expect(status == .badRequest, "\(body.jsonText) → \(status)")
                     #expect(answer["error"]?["details"]?["fields"] == [.string(field)], "\(answer.jsonText)")
                 }
-                let server: JSONValue = ["name": "n", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw",
-                                         "tags": ["ok", "bad\u{0}tag"]]
+                let server: JSONValue = [
+                    "name": "n", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw",
+                    "tags": ["ok", "bad\u{0}tag"],
+                ]
                 let (status, answer) = try await post(client, "/api/servers", fixture, server)
                 #expect(status == .badRequest && answer["error"]?["details"]?["fields"] == ["tags.1"])
                 // A private key keeps its line breaks: multi-line fields allow them.
-                let keyed: JSONValue = ["name": "k", "host": "127.0.0.1", "username": "u", "authType": "key",
-                                        "credential": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"]
+                let keyed: JSONValue = [
+                    "name": "k", "host": "127.0.0.1", "username": "u", "authType": "key",
+                    "credential": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+                ]
                 #expect(try await post(client, "/api/servers", fixture, keyed).0 == .created)
                 // Nothing was created by the refused requests.
                 let users = try await fixture.database.query("SELECT count(*) AS n FROM users WHERE username LIKE 'eve%' OR username LIKE 'adm%'")

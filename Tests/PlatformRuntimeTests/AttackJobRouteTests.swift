@@ -59,8 +59,10 @@ import Testing
         for good in ["4c3f0a52-1d7e-4a3b-9f1e-2b8d6c5e7a90", "1234", "job-a", "repeat:nightly:1764547200000", "my.job@host"] {
             #expect(JobID.isValid(good), "\(good)")
         }
-        for bad in ["", "meta", "events", "id", "de:x", "repeat:nightly", "../meta", "a b", "a\u{0}b", "a\nb", ":x", "x:", "-x",
-                    String(repeating: "a", count: 201)] {
+        for bad in [
+            "", "meta", "events", "id", "de:x", "repeat:nightly", "../meta", "a b", "a\u{0}b", "a\nb", ":x", "x:", "-x",
+            String(repeating: "a", count: 201),
+        ] {
             #expect(!JobID.isValid(bad), "\(bad)")
         }
     }

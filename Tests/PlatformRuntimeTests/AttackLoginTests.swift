@@ -49,8 +49,10 @@ import Testing
                 // The lock ends; one more wrong password starts the count again instead of locking.
                 try await fixture.database.query("UPDATE users SET locked_until = now() - interval '1 second' WHERE username = 'user-viewer'")
                 _ = try await Self.login(client, "user-viewer", "wrong-password")
-                let row = try #require(try await fixture.database.query(
-                    "SELECT failed_logins, locked_until FROM users WHERE username = 'user-viewer'").first)
+                let row = try #require(
+                    try await fixture.database.query(
+                        "SELECT failed_logins, locked_until FROM users WHERE username = 'user-viewer'"
+                    ).first)
                 #expect(try row.decode("failed_logins", as: Int.self) == 1)
                 #expect(try row.decodeIfPresent("locked_until", as: Date.self) == nil)
                 #expect(try await Self.login(client, "user-viewer", "password-viewer").0 == .ok)
@@ -62,8 +64,9 @@ import Testing
         try await APIFixture.run { fixture in
             var dependencies = fixture.dependencies
             let prefix = TestEnvironment.uniqueName("mmlogin")
-            dependencies.domain?.loginThrottle = LoginThrottle(redis: fixture.redis, limits: .init(perClientPerMinute: 100, perUsernamePerMinute: 3),
-                                                               prefix: prefix)
+            dependencies.domain?.loginThrottle = LoginThrottle(
+                redis: fixture.redis, limits: .init(perClientPerMinute: 100, perUsernamePerMinute: 3),
+                prefix: prefix)
             let app = Application(router: try buildRouter(dependencies))
             try await app.test(.router) { client throws in
                 // Per username, whether or not it exists: the limit tells nothing about who exists.
@@ -73,14 +76,17 @@ import Testing
                     #expect(status == .tooManyRequests && body["error"]?["code"] == "too_many_logins")
                 }
             }
-            dependencies.domain?.loginThrottle = LoginThrottle(redis: fixture.redis, limits: .init(perClientPerMinute: 4, perUsernamePerMinute: 100),
-                                                               prefix: prefix + "b")
+            dependencies.domain?.loginThrottle = LoginThrottle(
+                redis: fixture.redis, limits: .init(perClientPerMinute: 4, perUsernamePerMinute: 100),
+                prefix: prefix + "b")
             let perClient = Application(router: try buildRouter(dependencies))
             try await perClient.test(.router) { client throws in
                 for index in 0..<4 { #expect(try await Self.login(client, "spray-\(index)", "guess").0 == .unauthorized) }
                 #expect(try await Self.login(client, "spray-9", "guess").0 == .tooManyRequests)
-                let retryAfter = try await client.execute(uri: "/api/auth/login", method: .post,
-                                                          body: ByteBuffer(string: #"{"username":"x","password":"y"}"#)) { $0.headers[.retryAfter] }
+                let retryAfter = try await client.execute(
+                    uri: "/api/auth/login", method: .post,
+                    body: ByteBuffer(string: #"{"username":"x","password":"y"}"#)
+                ) { $0.headers[.retryAfter] }
                 #expect(Int(retryAfter ?? "") ?? 0 >= 1)
             }
         }

@@ -27,8 +27,10 @@ import Testing
 
     /// Claims of a session like the fixture's (60-second sessions).
     static func claims(user: String, issued: Date = Date(), lifetime: TimeInterval = 60, version: Int = 1) -> JSONValue {
-        ["sub": .string(user), "usr": "user-admin", "ver": .int(Int64(version)), "iat": .int(Int64(issued.timeIntervalSince1970)),
-         "nbf": .int(Int64(issued.timeIntervalSince1970)), "exp": .int(Int64(issued.timeIntervalSince1970 + lifetime))]
+        [
+            "sub": .string(user), "usr": "user-admin", "ver": .int(Int64(version)), "iat": .int(Int64(issued.timeIntervalSince1970)),
+            "nbf": .int(Int64(issued.timeIntervalSince1970)), "exp": .int(Int64(issued.timeIntervalSince1970 + lifetime)),
+        ]
     }
 
     func me(_ client: some TestClientProtocol, _ token: String) async throws -> HTTPResponse.Status {
@@ -38,11 +40,13 @@ import Testing
     @Test func tokensSignedWithAnythingPublicAreRefused() async throws {
         try await APIFixture.run { fixture in
             let key = try EncryptionKey(hex: Self.fixtureKey)
-            let admin = try #require(try await fixture.database.query("SELECT id FROM users WHERE username = 'user-admin'").first?
-                .decode("id", as: UUID.self))
+            let admin = try #require(
+                try await fixture.database.query("SELECT id FROM users WHERE username = 'user-admin'").first?
+                    .decode("id", as: UUID.self))
             let adminId = admin.uuidString.lowercased()
             // Every value a reader of rows or responses may hold, and the old derivation from the key id.
-            let passwordHash = try await fixture.database.query("SELECT password_hash FROM users WHERE id = $1", [admin]).first?
+            let passwordHash =
+                try await fixture.database.query("SELECT password_hash FROM users WHERE id = $1", [admin]).first?
                 .decode("password_hash", as: String.self) ?? ""
             let tokenHash = try await fixture.database.query("SELECT token_hash FROM api_tokens LIMIT 1").first?.decode("token_hash", as: String.self) ?? ""
             let candidates: [[UInt8]] = [
@@ -73,8 +77,10 @@ import Testing
     @Test func longLivedFutureAndIncompleteTokensAreRefused() async throws {
         try await APIFixture.run { fixture in
             let real = SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: try EncryptionKey(hex: Self.fixtureKey))
-            let admin = try #require(try await fixture.database.query("SELECT id FROM users WHERE username = 'user-admin'").first?
-                .decode("id", as: UUID.self)).uuidString.lowercased()
+            let admin = try #require(
+                try await fixture.database.query("SELECT id FROM users WHERE username = 'user-admin'").first?
+                    .decode("id", as: UUID.self)
+            ).uuidString.lowercased()
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client throws in
                 let tenYears = Self.forge(claims: Self.claims(user: admin, lifetime: 10 * 365 * 86_400), secret: real)
@@ -97,20 +103,28 @@ import Testing
         try await APIFixture.run { fixture in
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client throws in
-                let session = try await client.execute(uri: "/api/auth/login", method: .post,
-                                                       body: ByteBuffer(string: #"{"username":"user-operator","password":"password-operator"}"#)) { response throws in
+                let session = try await client.execute(
+                    uri: "/api/auth/login", method: .post,
+                    body: ByteBuffer(string: #"{"username":"user-operator","password":"password-operator"}"#)
+                ) { response throws in
                     try json(response)["data"]?["token"]?.stringValue ?? ""
                 }
                 #expect(try await me(client, session) == .ok)
-                let operatorId = try #require(try await fixture.database.query("SELECT id FROM users WHERE username = 'user-operator'").first?
-                    .decode("id", as: UUID.self)).uuidString.lowercased()
-                try await client.execute(uri: "/api/users/\(operatorId)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"password":"a-brand-new-password"}"#)) { response throws in
+                let operatorId = try #require(
+                    try await fixture.database.query("SELECT id FROM users WHERE username = 'user-operator'").first?
+                        .decode("id", as: UUID.self)
+                ).uuidString.lowercased()
+                try await client.execute(
+                    uri: "/api/users/\(operatorId)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"password":"a-brand-new-password"}"#)
+                ) { response throws in
                     #expect(response.status == .ok)
                 }
                 #expect(try await me(client, session) == .unauthorized)
-                let fresh = try await client.execute(uri: "/api/auth/login", method: .post,
-                                                     body: ByteBuffer(string: #"{"username":"user-operator","password":"a-brand-new-password"}"#)) { response throws in
+                let fresh = try await client.execute(
+                    uri: "/api/auth/login", method: .post,
+                    body: ByteBuffer(string: #"{"username":"user-operator","password":"a-brand-new-password"}"#)
+                ) { response throws in
                     try json(response)["data"]?["token"]?.stringValue ?? ""
                 }
                 #expect(try await me(client, fresh) == .ok)
@@ -124,8 +138,10 @@ import Testing
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client throws in
                 let server: JSONValue = ["name": "sealed", "host": "127.0.0.1", "port": 1, "username": "x", "authType": "password", "credential": "pw"]
-                let id = try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin),
-                                                  body: ByteBuffer(string: server.jsonText)) { try json($0)["data"]?["id"]?.stringValue ?? "" }
+                let id = try await client.execute(
+                    uri: "/api/servers", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: server.jsonText)
+                ) { try json($0)["data"]?["id"]?.stringValue ?? "" }
                 // As after a key was dropped from ENCRYPTION_KEY_PREVIOUS: the credential's key is unknown.
                 try await fixture.database.query("UPDATE servers SET credential_key_id = 'deadbeefdeadbeef' WHERE id = $1", [UUID(uuidString: id)])
                 let test = try await client.execute(uri: "/api/servers/\(id)/test", method: .post, headers: fixture.headers(.operator)) {

@@ -104,8 +104,10 @@ import Testing
             let app = Application(router: try fixture.router)
             let secret = try await app.test(.router) { client in
                 let body = #"{"url":"https://hooks.example.com/services/T0/B0/pathtoken123","events":["backup.failed"]}"#
-                let (id, secret) = try await client.execute(uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin),
-                                                           body: ByteBuffer(string: body)) { response throws in
+                let (id, secret) = try await client.execute(
+                    uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: body)
+                ) { response throws in
                     let data = try json(response)["data"]
                     return (data?["id"]?.stringValue ?? "", data?["secret"]?.stringValue ?? "")
                 }
@@ -116,8 +118,10 @@ import Testing
                         #expect(response.status == .ok && !text.contains(secret) && !text.contains("\"secret\""), "\(uri)")
                     }
                 }
-                try await client.execute(uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"enabled":false}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"enabled":false}"#)
+                ) { response throws in
                     #expect(!String(buffer: response.body).contains(secret))
                 }
                 return secret

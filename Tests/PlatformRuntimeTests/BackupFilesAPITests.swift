@@ -44,8 +44,9 @@ struct BrowseFixture {
         _ = try await ChildProcess.run("/bin/sh", ["-c", "cd \(ShellArgument.quote(work)) && tar --create --gzip --listed-incremental=snap --file=\(ShellArgument.quote(location.absolute)) src"])
         let attributes = try FileManager.default.attributesOfItem(atPath: location.absolute)
         let shape = ArchiveShape(type: base == nil ? .full : .incremental, base: base?.id, chainPosition: base.map { $0.chainPosition + 1 } ?? 0)
-        let done = try await domain.backups.markCompleted(id: record.id, filePath: location.relative, size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
-                                                          sha256: try ArchiveVerifier.sha256(of: location.absolute), shape: shape)
+        let done = try await domain.backups.markCompleted(
+            id: record.id, filePath: location.relative, size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+            sha256: try ArchiveVerifier.sha256(of: location.absolute), shape: shape)
         if verify { #expect(await ArchiveVerifier.verify(done, in: storage).verified) }
         return done
     }
@@ -138,12 +139,16 @@ func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
                     #expect(response.status == .conflict, "a directory is not downloadable")
                 }
                 let restore = #"{"paths": ["src/added", "src/docs/n01"]}"#
-                try await client.execute(uri: "/api/backups/\(id(incremental))/restore", method: .post, headers: jsonHeaders(browse.api.headers(.operator)),
-                                         body: ByteBuffer(string: restore)) { response throws in
+                try await client.execute(
+                    uri: "/api/backups/\(id(incremental))/restore", method: .post, headers: jsonHeaders(browse.api.headers(.operator)),
+                    body: ByteBuffer(string: restore)
+                ) { response throws in
                     #expect(response.status == .accepted)
                 }
-                try await client.execute(uri: "/api/backups/\(id(incremental))/restore", method: .post, headers: jsonHeaders(browse.api.headers(.operator)),
-                                         body: ByteBuffer(string: #"{"paths": ["src/gone"]}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/backups/\(id(incremental))/restore", method: .post, headers: jsonHeaders(browse.api.headers(.operator)),
+                    body: ByteBuffer(string: #"{"paths": ["src/gone"]}"#)
+                ) { response throws in
                     #expect(response.status == .notFound, "deleted before this backup")
                 }
             }
@@ -190,12 +195,16 @@ func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
                         #expect(response.status == .badRequest, "\(query)")
                     }
                 }
-                let bodies = [#"{"paths": ["../etc/shadow"]}"#, #"{"paths": ["/etc/shadow"]}"#, #"{"paths": ["src/secret\u0000"]}"#,
-                              #"{"paths": ["src/secret\nx"]}"#, #"{"paths": []}"#,
-                              #"{"paths": [\#((0...1000).map { "\"src/\($0)\"" }.joined(separator: ","))]}"#]
+                let bodies = [
+                    #"{"paths": ["../etc/shadow"]}"#, #"{"paths": ["/etc/shadow"]}"#, #"{"paths": ["src/secret\u0000"]}"#,
+                    #"{"paths": ["src/secret\nx"]}"#, #"{"paths": []}"#,
+                    #"{"paths": [\#((0...1000).map { "\"src/\($0)\"" }.joined(separator: ","))]}"#,
+                ]
                 for body in bodies {
-                    try await client.execute(uri: "/api/backups/\(id)/restore", method: .post, headers: jsonHeaders(operatorHeaders),
-                                             body: ByteBuffer(string: body)) { response throws in
+                    try await client.execute(
+                        uri: "/api/backups/\(id)/restore", method: .post, headers: jsonHeaders(operatorHeaders),
+                        body: ByteBuffer(string: body)
+                    ) { response throws in
                         #expect(response.status == .badRequest, "\(body.prefix(60))")
                     }
                 }

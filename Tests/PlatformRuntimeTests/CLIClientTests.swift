@@ -52,8 +52,9 @@ import Testing
 
     static func exercise(server: PlatformProcess, platform: [String: String]) async throws {
         _ = try await PlatformProcess.command(["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"], environment: platform)
-        _ = try await PlatformProcess.command(["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
-                                              environment: platform)
+        _ = try await PlatformProcess.command(
+            ["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
+            environment: platform)
         let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "cli"], environment: platform)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let viewerToken = try await PlatformProcess.command(["token", "create", "--username", "watcher", "--name", "cli"], environment: platform)
@@ -74,9 +75,12 @@ import Testing
 
         // Servers: add with a key file, list, show, test (by name).
         let keyFile = try TestEnvironment.require("MM_TEST_SSH_KEYS") + "/id_ed25519"
-        let added = try await cli(["servers", "add", "--name", "web", "--host", try TestEnvironment.require("MM_TEST_SSH_HOST"),
-                                   "--port", try TestEnvironment.require("MM_TEST_SSH_PORT"), "--user", try TestEnvironment.require("MM_TEST_SSH_USER"),
-                                   "--key-file", keyFile, "--tag", "prod"], bare)
+        let added = try await cli(
+            [
+                "servers", "add", "--name", "web", "--host", try TestEnvironment.require("MM_TEST_SSH_HOST"),
+                "--port", try TestEnvironment.require("MM_TEST_SSH_PORT"), "--user", try TestEnvironment.require("MM_TEST_SSH_USER"),
+                "--key-file", keyFile, "--tag", "prod",
+            ], bare)
         #expect(added.status == 0 && added.output.hasPrefix("added web"), "\(added.error)")
         let listed = try await cli(["servers", "list", "--output", "json"], bare)
         let items = try JSONValue(jsonText: listed.output)["items"]
@@ -96,8 +100,9 @@ import Testing
         let python = try TestEnvironment.require("MM_TEST_PYTHON")
         let script = try TestEnvironment.require("MM_TEST_ROOT") + "/Tests/CLI/follow_in_pty.py"
         let medicineman = try TestEnvironment.require("MM_TEST_MEDICINEMAN")
-        let pty = try await ChildProcess.run(python, [script, medicineman, "backup", "web", "--path", tree, "--compression", "gzip", "--follow"],
-                                             environment: bare, timeout: .seconds(300))
+        let pty = try await ChildProcess.run(
+            python, [script, medicineman, "backup", "web", "--path", tree, "--compression", "gzip", "--follow"],
+            environment: bare, timeout: .seconds(300))
         let report = try JSONValue(jsonText: pty)
         #expect(report["exit"] == 0, "\(pty)")
         #expect(report["final"]?.stringValue?.hasPrefix("completed: job ") == true, "\(pty)")
@@ -133,8 +138,11 @@ import Testing
         #expect(watched.status == 0 && watched.output.contains("completed: job"))
 
         // Schedules: add (next runs shown), list, show, run, remove.
-        let schedule = try await cli(["schedules", "add", "--server", "web", "--cron", "30 2 * * *", "--timezone", "Europe/Berlin",
-                                      "--path", tree, "--keep-last", "2", "--output", "json"], bare)
+        let schedule = try await cli(
+            [
+                "schedules", "add", "--server", "web", "--cron", "30 2 * * *", "--timezone", "Europe/Berlin",
+                "--path", tree, "--keep-last", "2", "--output", "json",
+            ], bare)
         let scheduleJSON = try JSONValue(jsonText: schedule.output)
         guard let scheduleId = scheduleJSON["id"]?.stringValue else { Issue.record("schedules add: \(schedule.output)\(schedule.error)"); return }
         #expect({ if case .array(let runs)? = scheduleJSON["nextRuns"] { return runs.count == 3 } else { return false } }())

@@ -28,8 +28,9 @@ import Testing
             settings["SCHEDULER_INTERVAL_SECONDS"] = "2"
             let server = try await PlatformProcess(["serve"], environment: settings)
             let link = try await setupLink(printedBy: server)
-            _ = try await PlatformProcess.command(["user", "create", "--username", "viewer1", "--password", "viewer-password-1", "--role", "viewer"],
-                                                  environment: server.environment)
+            _ = try await PlatformProcess.command(
+                ["user", "create", "--username", "viewer1", "--password", "viewer-password-1", "--role", "viewer"],
+                environment: server.environment)
             let source = try sourceDirectory()
             var flow = [
                 "MM_DASHBOARD_URL": server.baseURL, "MM_DASHBOARD_SETUP_LINK": link, "MM_DASHBOARD_SOURCE": source,

@@ -15,16 +15,18 @@ import Testing
         decoder.dateDecodingStrategy = .iso8601
         func schedule(_ server: UUID, cron: String, created: Date) throws -> BackupSchedule {
             let json = """
-            {"id":"\(UUID().uuidString)","serverId":"\(server.uuidString)","cron":"\(cron)","timezone":"UTC","paths":["/etc"],"exclusions":[],
-             "compression":"gzip","backupType":"full","retention":{},"enabled":true,"skippedRuns":0,
-             "createdAt":"\(ISO8601DateFormatter().string(from: created))","updatedAt":"\(ISO8601DateFormatter().string(from: created))"}
-            """
+                {"id":"\(UUID().uuidString)","serverId":"\(server.uuidString)","cron":"\(cron)","timezone":"UTC","paths":["/etc"],"exclusions":[],
+                 "compression":"gzip","backupType":"full","retention":{},"enabled":true,"skippedRuns":0,
+                 "createdAt":"\(ISO8601DateFormatter().string(from: created))","updatedAt":"\(ISO8601DateFormatter().string(from: created))"}
+                """
             return try decoder.decode(BackupSchedule.self, from: Data(json.utf8))
         }
         let weekAgo = now.addingTimeInterval(-7 * 86_400)
-        let schedules = [try schedule(fresh, cron: "0 * * * *", created: weekAgo), try schedule(stale, cron: "0 * * * *", created: weekAgo),
-                         try schedule(stale, cron: "0 3 * * *", created: weekAgo), try schedule(never, cron: "@daily", created: weekAgo),
-                         try schedule(young, cron: "@daily", created: now.addingTimeInterval(-600))]
+        let schedules = [
+            try schedule(fresh, cron: "0 * * * *", created: weekAgo), try schedule(stale, cron: "0 * * * *", created: weekAgo),
+            try schedule(stale, cron: "0 3 * * *", created: weekAgo), try schedule(never, cron: "@daily", created: weekAgo),
+            try schedule(young, cron: "@daily", created: now.addingTimeInterval(-600)),
+        ]
         let warnings = BackupFreshness.warnings(
             schedules: schedules, lastSuccess: [fresh: now.addingTimeInterval(-1800), stale: now.addingTimeInterval(-7200)],
             serverNames: [fresh: "fresh", stale: "stale", never: "never", young: "young"], now: now)
@@ -34,20 +36,25 @@ import Testing
     }
 
     @Test func scanChangesNameWhatAppearedWentAndChanged() {
-        let before = ScanFindings(services: [.init(name: "nginx", status: "running", ports: [80], version: "1.22"), .init(name: "redis", ports: [6379])],
-                                  filesystems: [.init(mountPoint: "/", device: "sda1", filesystemType: "ext4", totalBytes: 1, usedBytes: 1, availableBytes: 0)],
-                                  packages: [.init(manager: "apt", installedCount: 400, upgradableCount: 3)])
-        let after = ScanFindings(services: [.init(name: "nginx", status: "running", ports: [80, 443], version: "1.24"), .init(name: "postgresql", ports: [5432])],
-                                 filesystems: [.init(mountPoint: "/", device: "sda1", filesystemType: "ext4", totalBytes: 1, usedBytes: 1, availableBytes: 0),
-                                               .init(mountPoint: "/data", device: "sdb1", filesystemType: "xfs", totalBytes: 1, usedBytes: 0, availableBytes: 1)],
-                                 containers: [.init(containerId: "c1", name: "web", image: "nginx", state: "running", hostPorts: [8080])],
-                                 packages: [.init(manager: "apt", installedCount: 401, upgradableCount: 0)])
+        let before = ScanFindings(
+            services: [.init(name: "nginx", status: "running", ports: [80], version: "1.22"), .init(name: "redis", ports: [6379])],
+            filesystems: [.init(mountPoint: "/", device: "sda1", filesystemType: "ext4", totalBytes: 1, usedBytes: 1, availableBytes: 0)],
+            packages: [.init(manager: "apt", installedCount: 400, upgradableCount: 3)])
+        let after = ScanFindings(
+            services: [.init(name: "nginx", status: "running", ports: [80, 443], version: "1.24"), .init(name: "postgresql", ports: [5432])],
+            filesystems: [
+                .init(mountPoint: "/", device: "sda1", filesystemType: "ext4", totalBytes: 1, usedBytes: 1, availableBytes: 0),
+                .init(mountPoint: "/data", device: "sdb1", filesystemType: "xfs", totalBytes: 1, usedBytes: 0, availableBytes: 1),
+            ],
+            containers: [.init(containerId: "c1", name: "web", image: "nginx", state: "running", hostPorts: [8080])],
+            packages: [.init(manager: "apt", installedCount: 401, upgradableCount: 0)])
         let lines = ScanChanges(previous: before, current: after).lines.map { "\($0.kind): \($0.text)" }
-        #expect(lines == [
-            "added: service postgresql appeared", "removed: service redis is gone", "changed: service nginx: version 1.22 → 1.24",
-            "added: port 443 opened", "added: port 5432 opened", "added: port 8080 opened", "removed: port 6379 closed",
-            "added: container web appeared", "added: filesystem /data mounted", "changed: apt: 3 → 0 upgradable packages",
-        ])
+        #expect(
+            lines == [
+                "added: service postgresql appeared", "removed: service redis is gone", "changed: service nginx: version 1.22 → 1.24",
+                "added: port 443 opened", "added: port 5432 opened", "added: port 8080 opened", "removed: port 6379 closed",
+                "added: container web appeared", "added: filesystem /data mounted", "changed: apt: 3 → 0 upgradable packages",
+            ])
         #expect(ScanChanges(previous: after, current: after).lines.isEmpty)
     }
 

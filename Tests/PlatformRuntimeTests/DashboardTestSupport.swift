@@ -21,8 +21,9 @@ struct DashboardFixture: Sendable {
         try await APIFixture.run { api in
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
             guard let domain = api.dependencies.domain, let tokens = domain.sessions else { throw DashboardTestError("no domain in the API fixture") }
-            let sessions = BrowserSessions(tokens: tokens, authenticator: api.dependencies.authenticator, users: domain.users,
-                                           secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), redis: api.redis)
+            let sessions = BrowserSessions(
+                tokens: tokens, authenticator: api.dependencies.authenticator, users: domain.users,
+                secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), redis: api.redis)
             var dependencies = api.dependencies
             dependencies.browserSessions = sessions
             let router = try buildRouter(dependencies)
@@ -74,8 +75,9 @@ struct BrowserClient {
     mutating func signIn(_ username: String, _ password: String) async throws -> TestResponse {
         let form = try await send("/login")
         let token = try Self.hiddenField("csrf", in: String(buffer: form.body))
-        let response = try await send("/login", .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                      body: "csrf=\(token)&next=%2F&username=\(username)&password=\(password)")
+        let response = try await send(
+            "/login", .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: "csrf=\(token)&next=%2F&username=\(username)&password=\(password)")
         if response.status == .seeOther {
             let page = try await send("/")
             csrf = try Self.meta("csrf-token", in: String(buffer: page.body))
@@ -94,7 +96,8 @@ struct BrowserClient {
     static func match(_ pattern: String, in text: String) throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
         guard let found = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(found.range(at: 1), in: text) else { throw DashboardTestError("no match for \(pattern)") }
+            let range = Range(found.range(at: 1), in: text)
+        else { throw DashboardTestError("no match for \(pattern)") }
         return String(text[range])
     }
 }

@@ -37,13 +37,17 @@ import Testing
                 try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: browse.api.headers(.operator)) { response throws in
                     #expect(response.status == .conflict, "one drill of a backup at a time")
                 }
-                try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: operatorHeaders,
-                                         body: ByteBuffer(string: #"{"serverId": "\#(other)"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/backups/\(id)/drill", method: .post, headers: operatorHeaders,
+                    body: ByteBuffer(string: #"{"serverId": "\#(other)"}"#)
+                ) { response throws in
                     #expect(response.status == .forbidden, "another server receives this one's files: admin only")
                 }
                 let adminHeaders = jsonHeaders(browse.api.headers(.admin))
-                for (body, field) in [(#"{"serverId": "../etc"}"#, "serverId"), (#"{"serverId": "\#(UUID().uuidString)"}"#, "serverId"),
-                                      (#"{"host": "x"}"#, "host"), (#"{"serverId": "a\u0000b"}"#, "serverId")] {
+                for (body, field) in [
+                    (#"{"serverId": "../etc"}"#, "serverId"), (#"{"serverId": "\#(UUID().uuidString)"}"#, "serverId"),
+                    (#"{"host": "x"}"#, "host"), (#"{"serverId": "a\u0000b"}"#, "serverId"),
+                ] {
                     try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: adminHeaders, body: ByteBuffer(string: body)) { response throws in
                         #expect(response.status == .badRequest, "\(body)")
                         #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)], "\(body)")
@@ -68,14 +72,17 @@ import Testing
                 // A finished drill shows its counts, and /metrics its time and outcome.
                 let drillId = try #require(UUID(uuidString: firstDrill))
                 try await domain.backups.drills.markRunning(id: drillId, jobId: firstDrill)
-                try await domain.backups.drills.finish(id: drillId, counts: RestoreDrillCounts(expected: 3, matched: 2, changed: 1, hashed: 1),
-                                                       problems: [RestoreDrillProblem(path: "src/file", problem: "content differs")])
+                try await domain.backups.drills.finish(
+                    id: drillId, counts: RestoreDrillCounts(expected: 3, matched: 2, changed: 1, hashed: 1),
+                    problems: [RestoreDrillProblem(path: "src/file", problem: "content differs")])
                 try await client.execute(uri: "/api/drills/\(firstDrill)", method: .get, headers: browse.api.headers(.viewer)) { response throws in
                     let data = try json(response)["data"]
                     #expect(data?["status"] == "failed" && data?["counts"]?["changed"] == 1 && data?["problems"]?.elements?.count == 1)
                 }
-                try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: adminHeaders,
-                                         body: ByteBuffer(string: #"{"serverId": "\#(other)"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/backups/\(id)/drill", method: .post, headers: adminHeaders,
+                    body: ByteBuffer(string: #"{"serverId": "\#(other)"}"#)
+                ) { response throws in
                     #expect(response.status == .accepted, "the first drill finished; an admin may drill on another server")
                 }
                 try await client.execute(uri: "/api/drills?backupId=\(id)", method: .get, headers: browse.api.headers(.viewer)) { response throws in
@@ -112,16 +119,20 @@ import Testing
                 func schedule(_ drill: String) -> ByteBuffer {
                     ByteBuffer(string: #"{"serverId": "\#(server)", "cron": "@daily", "paths": ["/srv"], "drill": \#(drill)}"#)
                 }
-                for (drill, field) in [(#"{"everyBackups": 0}"#, "drill.everyBackups"), (#"{"everyDays": 367}"#, "drill.everyDays"),
-                                       (#"{"serverId": "nope"}"#, "drill.serverId"), (#"{"serverId": "\#(UUID().uuidString)"}"#, "drill.serverId")] {
+                for (drill, field) in [
+                    (#"{"everyBackups": 0}"#, "drill.everyBackups"), (#"{"everyDays": 367}"#, "drill.everyDays"),
+                    (#"{"serverId": "nope"}"#, "drill.serverId"), (#"{"serverId": "\#(UUID().uuidString)"}"#, "drill.serverId"),
+                ] {
                     try await client.execute(uri: "/api/schedules", method: .post, headers: admin, body: schedule(drill)) { response throws in
                         #expect(response.status == .badRequest, "\(drill)")
                         #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)], "\(drill)")
                     }
                 }
                 var id = ""
-                try await client.execute(uri: "/api/schedules", method: .post, headers: admin,
-                                         body: schedule(#"{"everyBackups": 7, "everyDays": 30, "serverId": "\#(other)"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/schedules", method: .post, headers: admin,
+                    body: schedule(#"{"everyBackups": 7, "everyDays": 30, "serverId": "\#(other)"}"#)
+                ) { response throws in
                     #expect(response.status == .created)
                     let drill = try json(response)["data"]?["drill"]
                     #expect(drill?["everyBackups"] == 7 && drill?["everyDays"] == 30 && drill?["serverId"]?.stringValue == other)

@@ -37,8 +37,9 @@ import Tracing
     @Test func anAttemptContinuesTheTraceThatAddedTheJob() async throws {
         var logger = Logger(label: "test.tracing")
         logger.logLevel = .critical
-        let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                                        options: .init(maxConnections: 4), logger: logger)
+        let redis = RedisConnectionPool(
+            configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+            options: .init(maxConnections: 4), logger: logger)
         let queue = try Queue(name: "trace-queue", prefix: TestEnvironment.uniqueName("mmtrace"), redis: redis)
         let tracer = InMemoryTracer()
         let (jobId, producer) = try await tracer.withAnySpan("POST /api/servers/:id/backup", ofKind: .server) { span in

@@ -39,8 +39,9 @@ struct APIFixture: Sendable {
                 let user = try await users.create(username: "user-\(role.rawValue)", password: "password-\(role.rawValue)", role: role)
                 tokens[role] = try await users.createToken(userId: user.id, name: "test").token
             }
-            let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                                            options: .init(maxConnections: 8), logger: logger)
+            let redis = RedisConnectionPool(
+                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                options: .init(maxConnections: 8), logger: logger)
             let prefix = TestEnvironment.uniqueName("mmapi")
             let storage = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("mmapi-backups")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
@@ -52,10 +53,12 @@ struct APIFixture: Sendable {
                 updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
                 dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
                 storage: BackupStorage(root: storage), users: users, sessions: sessions,
-                webhooks: WebhookDependencies(webhooks: WebhookRepository(database: pool, vault: CredentialVault(current: key)),
-                                              deliveries: WebhookDeliveryRepository(database: pool), addressGuard: WebhookAddressGuard(allowPrivate: false)))
-            let dependencies = APIDependencies(readiness: AlwaysReady(), version: "test",
-                                               authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
+                webhooks: WebhookDependencies(
+                    webhooks: WebhookRepository(database: pool, vault: CredentialVault(current: key)),
+                    deliveries: WebhookDeliveryRepository(database: pool), addressGuard: WebhookAddressGuard(allowPrivate: false)))
+            let dependencies = APIDependencies(
+                readiness: AlwaysReady(), version: "test",
+                authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
             let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool, storage: storage)
             try await body(fixture)
             for queue in queues { try? await queue.obliterate(force: true) }
@@ -128,9 +131,12 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 }
             }
             // Make one job active (locked by a worker) and another failed.
-            let active = try await fixture.redis.evalScript(QueueScript.moveToActive, keys: queue.keys.scriptKeys, arguments: [
-                RedisArgument(queue.keys.base), "worker:1", 60_000, RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
-            ]).array?[1].string
+            let active = try await fixture.redis.evalScript(
+                QueueScript.moveToActive, keys: queue.keys.scriptKeys,
+                arguments: [
+                    RedisArgument(queue.keys.base), "worker:1", 60_000, RedisArgument(JobClock.system.nowMilliseconds()), 0, 0,
+                ]
+            ).array?[1].string
             let activeId = try #require(active)
             let failing = try await fixture.queues[2].add("update:server", options: JobOptions(jobId: "failing-1"))
             let worker = Worker(queue: fixture.queues[2], options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "x")) { _ in

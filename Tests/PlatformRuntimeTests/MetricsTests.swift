@@ -24,21 +24,20 @@ import Testing
                     #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
                     text = String(buffer: response.body)
                 }
-            #expect(text.contains("medicineman_queue_jobs{queue=\"backup-queue\",state=\"waiting\"} 2"))
-            #expect(text.contains("medicineman_queue_oldest_waiting_job_age_seconds{queue=\"backup-queue\"}"))
-            #expect(text.contains("medicineman_http_requests_total{method=\"GET\",route=\"/api/jobs\",status=\"2xx\"} 1"))
-            #expect(text.contains("medicineman_build_info{version=\"test\"} 1"))
-            #expect(text.contains("process_resident_memory_bytes"))
-            // The official client's parser accepts it.
-            let file = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("metrics") + ".txt"
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
-            let script = "import sys; from prometheus_client.parser import text_string_to_metric_families as p; " +
-                "print(len(list(p(open(sys.argv[1]).read()))))"
-            let families = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"), ["-c", script, file])
-            #expect((Int(families.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10)
-            // And Prometheus's own linter finds nothing (names, units, types, help).
-            let lint = try await ChildProcess.run("/bin/sh", ["-c", "promtool check metrics < \"$0\" 2>&1", file])
-            #expect(lint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(lint)")
+                #expect(text.contains("medicineman_queue_jobs{queue=\"backup-queue\",state=\"waiting\"} 2"))
+                #expect(text.contains("medicineman_queue_oldest_waiting_job_age_seconds{queue=\"backup-queue\"}"))
+                #expect(text.contains("medicineman_http_requests_total{method=\"GET\",route=\"/api/jobs\",status=\"2xx\"} 1"))
+                #expect(text.contains("medicineman_build_info{version=\"test\"} 1"))
+                #expect(text.contains("process_resident_memory_bytes"))
+                // The official client's parser accepts it.
+                let file = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("metrics") + ".txt"
+                try text.write(toFile: file, atomically: true, encoding: .utf8)
+                let script = "import sys; from prometheus_client.parser import text_string_to_metric_families as p; " + "print(len(list(p(open(sys.argv[1]).read()))))"
+                let families = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"), ["-c", script, file])
+                #expect((Int(families.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10)
+                // And Prometheus's own linter finds nothing (names, units, types, help).
+                let lint = try await ChildProcess.run("/bin/sh", ["-c", "promtool check metrics < \"$0\" 2>&1", file])
+                #expect(lint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(lint)")
             }
         }
     }

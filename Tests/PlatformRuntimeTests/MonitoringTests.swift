@@ -64,10 +64,12 @@ import Testing
             try "monitoring-test-token-0123456789".write(toFile: directory + "/metrics_token", atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(atPath: deploy + "/prometheus/alerts.yml", toPath: directory + "/alerts.yml")
             let port = try TestEnvironment.freePort()
-            let prometheus = try ChildProcess(Self.prometheus, [
-                "--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ])
+            let prometheus = try ChildProcess(
+                Self.prometheus,
+                [
+                    "--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
+                    "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                ])
             defer { prometheus.signal(SIGKILL) }
             let api = "http://127.0.0.1:\(port)/api/v1"
             do {
@@ -91,8 +93,10 @@ import Testing
                 // Every dashboard expression parses and evaluates; the core panels have series.
                 let dashboard = try JSONValue(jsonText: String(contentsOfFile: deploy + "/grafana/dashboards/medicineman.json", encoding: .utf8))
                 guard case .array(let panels)? = dashboard["panels"] else { Issue.record("the dashboard has no panels"); return }
-                let core: Set<String> = ["Jobs per queue and state", "Workers and oldest waiting job", "HTTP requests by route", "Process memory",
-                                         "Dependencies up"]
+                let core: Set<String> = [
+                    "Jobs per queue and state", "Workers and oldest waiting job", "HTTP requests by route", "Process memory",
+                    "Dependencies up",
+                ]
                 var seen: Set<String> = []
                 for panel in panels {
                     guard let title = panel["title"]?.stringValue, case .array(let targets)? = panel["targets"] else { continue }
@@ -127,9 +131,12 @@ import Testing
 
     /// An instant query's result vector; throws when Prometheus refuses the expression.
     static func query(_ api: String, _ expression: String) async throws -> [JSONValue] {
-        let answer = try JSONValue(jsonText: try await ChildProcess.run("/usr/bin/curl", [
-            "-sS", "--data-urlencode", "query=\(expression)", api + "/query",
-        ]))
+        let answer = try JSONValue(
+            jsonText: try await ChildProcess.run(
+                "/usr/bin/curl",
+                [
+                    "-sS", "--data-urlencode", "query=\(expression)", api + "/query",
+                ]))
         guard answer["status"] == "success" else {
             throw ChildProcess.Failure(description: "Prometheus refused \(expression): \(answer.jsonText)")
         }

@@ -28,8 +28,9 @@ final class EventRecorder: Notifier {
             let schedule = try await schedules.create(ScheduleDefinition(serverId: server.id, cron: "@hourly", paths: ["/etc"]), nextRunAt: nil)
             let recorder = EventRecorder()
             let watches = (0..<2).map { _ in
-                NotificationWatch(schedules: schedules, queues: [], redis: fixture.redis, notifier: recorder,
-                                  options: .init(keyPrefix: fixture.prefix), logger: fixture.logs.logger)
+                NotificationWatch(
+                    schedules: schedules, queues: [], redis: fixture.redis, notifier: recorder,
+                    options: .init(keyPrefix: fixture.prefix), logger: fixture.logs.logger)
             }
             let now = Date()
             #expect(await watches[0].checkOverdueBackups(now: now.addingTimeInterval(3600)) == 0)  // within period + slack
@@ -56,8 +57,9 @@ final class EventRecorder: Notifier {
             let queue = try Queue(name: "backup-queue", prefix: fixture.prefix, redis: fixture.redis)
             let recorder = EventRecorder()
             let watches = (0..<2).map { _ in
-                NotificationWatch(schedules: BackupScheduleRepository(database: fixture.database), queues: [queue], redis: fixture.redis,
-                                  notifier: recorder, options: .init(keyPrefix: fixture.prefix), logger: fixture.logs.logger)
+                NotificationWatch(
+                    schedules: BackupScheduleRepository(database: fixture.database), queues: [queue], redis: fixture.redis,
+                    notifier: recorder, options: .init(keyPrefix: fixture.prefix), logger: fixture.logs.logger)
             }
             #expect(await watches[0].checkQueueHealth() == 0)  // healthy from the start: nothing to say
             try await queue.add("backup:manual", data: ["recordId": "x"])  // waits, and no worker serves the queue

@@ -53,23 +53,27 @@ import Testing
 
     /// Adds the sshd test host and backs up a small directory, the request carrying our traceparent.
     static func backUp(server: PlatformProcess, environment: [String: String]) async throws {
-        _ = try await PlatformProcess.command(["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
-                                              environment: environment)
+        _ = try await PlatformProcess.command(
+            ["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
+            environment: environment)
         let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "otlp"], environment: environment)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let key = try String(contentsOfFile: try TestEnvironment.require("MM_TEST_SSH_KEYS") + "/id_ed25519", encoding: .utf8)
-        let added = try await call("POST", server.baseURL + "/api/servers", token: token, body: [
-            "name": "traced", "host": .string(try TestEnvironment.require("MM_TEST_SSH_HOST")),
-            "port": .int(Int64(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22), "username": .string(try TestEnvironment.require("MM_TEST_SSH_USER")),
-            "authType": "key", "credential": .string(key),
-        ])
+        let added = try await call(
+            "POST", server.baseURL + "/api/servers", token: token,
+            body: [
+                "name": "traced", "host": .string(try TestEnvironment.require("MM_TEST_SSH_HOST")),
+                "port": .int(Int64(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22), "username": .string(try TestEnvironment.require("MM_TEST_SSH_USER")),
+                "authType": "key", "credential": .string(key),
+            ])
         let serverId = try #require(added["data"]?["id"]?.stringValue)
         let tree = "/tmp/" + TestEnvironment.uniqueName("mm-otlp-data")
         try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(atPath: tree) }
         _ = FileManager.default.createFile(atPath: tree + "/hello.txt", contents: Data("traced\n".utf8), attributes: [.posixPermissions: 0o644])
-        let started = try await call("POST", server.baseURL + "/api/servers/\(serverId)/backup", token: token, body: ["paths": [.string(tree)]],
-                                     traceparent: "00-\(traceId)-00f067aa0ba902b7-01")
+        let started = try await call(
+            "POST", server.baseURL + "/api/servers/\(serverId)/backup", token: token, body: ["paths": [.string(tree)]],
+            traceparent: "00-\(traceId)-00f067aa0ba902b7-01")
         let backupId = try #require(started["data"]?["recordId"]?.stringValue)
         let deadline = ContinuousClock.now + .seconds(60)
         var status = ""
@@ -99,8 +103,9 @@ import Testing
         let (listening, announce) = AsyncStream<Void>.makeStream()
         var logger = Logger(label: "test.otlp.collector")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: collectorPort)),
-                              onServerRunning: { _ in announce.yield() }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: collectorPort)),
+            onServerRunning: { _ in announce.yield() }, logger: logger)
         let serving = Task { try await app.runService(gracefulShutdownSignals: []) }
         for await _ in listening { break }
         do {

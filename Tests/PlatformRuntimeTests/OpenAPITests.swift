@@ -39,8 +39,10 @@ import Testing
                     let uri = operation.path.replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
                         .replacingOccurrences(of: "{name}", with: "update-queue")
                     for caller in Self.callers {
-                        try await client.execute(uri: uri, method: HTTPRequest.Method(operation.method.uppercased()) ?? .get,
-                                                 headers: fixture.headers(caller), body: ByteBuffer(string: "{}")) { response throws in
+                        try await client.execute(
+                            uri: uri, method: HTTPRequest.Method(operation.method.uppercased()) ?? .get,
+                            headers: fixture.headers(caller), body: ByteBuffer(string: "{}")
+                        ) { response throws in
                             let place = "\(operation.method.uppercased()) \(uri) as \(caller?.rawValue ?? "anonymous") → \(response.status.code)"
                             switch (required, caller) {
                             case (nil, _):

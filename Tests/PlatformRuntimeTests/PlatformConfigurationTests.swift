@@ -51,9 +51,10 @@ import Testing
         #expect(try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"]).traceExport == nil)
         let base = try #require(try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]).traceExport)
         #expect(base.tracesURL == "http://collector:4318/v1/traces" && base.format == .protobuf && base.serviceName == "medicineman")
-        let set = try #require(try PlatformConfiguration(environment: [
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example/", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_SERVICE_NAME": "mm-eu",
-        ]).traceExport)
+        let set = try #require(
+            try PlatformConfiguration(environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example/", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_SERVICE_NAME": "mm-eu",
+            ]).traceExport)
         #expect(set.tracesURL == "https://otel.example/v1/traces" && set.format == .json && set.serviceName == "mm-eu")
         do {
             _ = try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])

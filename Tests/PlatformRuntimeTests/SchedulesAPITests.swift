@@ -11,8 +11,10 @@ import Testing
     @Test func createValidateRunAndDelete() async throws {
         try await APIFixture.run { fixture in
             let domain = try #require(fixture.dependencies.domain)
-            let server = try await domain.servers.create(NewServer(name: "sched-api", host: "127.0.0.1", username: "root", authType: .password,
-                                                                   credential: "secret"))
+            let server = try await domain.servers.create(
+                NewServer(
+                    name: "sched-api", host: "127.0.0.1", username: "root", authType: .password,
+                    credential: "secret"))
             let serverId = server.id.uuidString.lowercased()
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
@@ -31,8 +33,10 @@ import Testing
                     }
                 }
                 let created = #"{"serverId":"\#(serverId)","cron":"30 2 * * *","timezone":"Europe/Berlin","paths":["/etc"],"retention":{"keepLast":3}}"#
-                let scheduleId = try await client.execute(uri: "/api/schedules", method: .post, headers: fixture.headers(.admin),
-                                                          body: ByteBuffer(string: created)) { response throws in
+                let scheduleId = try await client.execute(
+                    uri: "/api/schedules", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: created)
+                ) { response throws in
                     #expect(response.status == .created)
                     let data = try json(response)["data"]
                     guard case .array(let runs)? = data?["nextRuns"] else { Issue.record("no nextRuns"); return "" }
@@ -41,8 +45,10 @@ import Testing
                     #expect(data?["nextRunAt"] == runs.first)
                     return data?["id"]?.stringValue ?? ""
                 }
-                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"enabled":false}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/schedules/\(scheduleId)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"enabled":false}"#)
+                ) { response throws in
                     #expect(response.status == .ok)
                     #expect(try json(response)["data"]?["enabled"] == false)
                     #expect(try json(response)["data"]?["cron"] == "30 2 * * *")

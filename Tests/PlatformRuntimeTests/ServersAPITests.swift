@@ -16,8 +16,10 @@ import Testing
     @Test func createValidateAndNeverReturnTheCredential() async throws {
         try await APIFixture.run { fixture in
             let app = Application(router: try fixture.router)
-            let good: JSONValue = ["name": "web-1", "host": "::1", "port": 2222, "username": "backup", "authType": "password",
-                                   "credential": "s3cret-value", "tags": ["prod"]]
+            let good: JSONValue = [
+                "name": "web-1", "host": "::1", "port": 2222, "username": "backup", "authType": "password",
+                "credential": "s3cret-value", "tags": ["prod"],
+            ]
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.viewer), body: body(good)) { response throws in
                     #expect(response.status == .forbidden)
@@ -76,18 +78,24 @@ import Testing
                 try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: body(server)) { response throws in
                     serverId = try json(response)["data"]?["id"]?.stringValue?.lowercased() ?? ""
                 }
-                try await client.execute(uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
-                                         body: body(["paths": ["relative/path"]])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
+                    body: body(["paths": ["relative/path"]])
+                ) { response throws in
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["paths"])
                 }
-                try await client.execute(uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.viewer),
-                                         body: body(["paths": ["/etc"]])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.viewer),
+                    body: body(["paths": ["/etc"]])
+                ) { response throws in
                     #expect(response.status == .forbidden)
                 }
                 var backupId = ""
-                try await client.execute(uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
-                                         body: body(["paths": ["/etc", "/srv/it's here"], "exclusions": ["*.log"], "compression": "zstd"])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
+                    body: body(["paths": ["/etc", "/srv/it's here"], "exclusions": ["*.log"], "compression": "zstd"])
+                ) { response throws in
                     #expect(response.status == .accepted)
                     let data = try json(response)["data"]
                     backupId = data?["recordId"]?.stringValue ?? ""
@@ -103,16 +111,22 @@ import Testing
                     let backup = try json(response)["data"]
                     #expect(backup?["status"] == "pending" && backup?["compression"] == "zstd" && backup?["paths"] == ["/etc", "/srv/it's here"])
                 }
-                try await client.execute(uri: "/api/servers/\(serverId)/scan", method: .post, headers: fixture.headers(.operator),
-                                         body: body(["scanType": "deep"])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/scan", method: .post, headers: fixture.headers(.operator),
+                    body: body(["scanType": "deep"])
+                ) { response throws in
                     #expect(response.status == .badRequest)
                 }
-                try await client.execute(uri: "/api/servers/\(serverId)/scan", method: .post, headers: fixture.headers(.operator),
-                                         body: body(["scanType": "full"])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/scan", method: .post, headers: fixture.headers(.operator),
+                    body: body(["scanType": "full"])
+                ) { response throws in
                     #expect(response.status == .accepted)
                 }
-                try await client.execute(uri: "/api/servers/\(serverId)/update", method: .post, headers: fixture.headers(.operator),
-                                         body: body(["mode": "apply"])) { response throws in
+                try await client.execute(
+                    uri: "/api/servers/\(serverId)/update", method: .post, headers: fixture.headers(.operator),
+                    body: body(["mode": "apply"])
+                ) { response throws in
                     #expect(response.status == .accepted)
                 }
                 try await client.execute(uri: "/api/jobs?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in

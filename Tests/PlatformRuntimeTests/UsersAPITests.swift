@@ -12,14 +12,18 @@ import Testing
         try await APIFixture.run { fixture in
             let app = Application(router: try fixture.router)
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/auth/login", method: .post,
-                                         body: ByteBuffer(string: #"{"username":"user-operator","password":"wrong"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/auth/login", method: .post,
+                    body: ByteBuffer(string: #"{"username":"user-operator","password":"wrong"}"#)
+                ) { response throws in
                     #expect(response.status == .unauthorized)
                     #expect(try json(response)["error"]?["code"] == "invalid_credentials")
                 }
                 var session = ""
-                try await client.execute(uri: "/api/auth/login", method: .post,
-                                         body: ByteBuffer(string: #"{"username":"user-operator","password":"password-operator"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/auth/login", method: .post,
+                    body: ByteBuffer(string: #"{"username":"user-operator","password":"password-operator"}"#)
+                ) { response throws in
                     #expect(response.status == .ok)
                     let data = try json(response)["data"]
                     session = data?["token"]?.stringValue ?? ""
@@ -39,8 +43,10 @@ import Testing
                     guard case .array(let users)? = try json(response)["data"]?["items"] else { Issue.record("expected users"); return }
                     operatorId = users.first { $0["username"] == "user-operator" }?["id"]?.stringValue ?? ""
                 }
-                try await client.execute(uri: "/api/users/\(operatorId)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"active":false}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/users/\(operatorId)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"active":false}"#)
+                ) { response throws in
                     #expect(response.status == .ok)
                 }
                 try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(session)"]) { response throws in
@@ -58,8 +64,10 @@ import Testing
                 try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.operator), body: ByteBuffer(string: newUser)) { response throws in
                     #expect(response.status == .forbidden)
                 }
-                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"username":"dave","password":"short","role":"viewer"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/users", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"username":"dave","password":"short","role":"viewer"}"#)
+                ) { response throws in
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["password"])
                 }
@@ -71,8 +79,10 @@ import Testing
                 }
                 var token = ""
                 var tokenId = ""
-                try await client.execute(uri: "/api/users/\(carol)/tokens", method: .post, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"name":"laptop","expiresInDays":7}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/users/\(carol)/tokens", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"name":"laptop","expiresInDays":7}"#)
+                ) { response throws in
                     #expect(response.status == .created)
                     token = try json(response)["data"]?["token"]?.stringValue ?? ""
                     tokenId = try json(response)["data"]?["record"]?["id"]?.stringValue ?? ""
@@ -98,8 +108,10 @@ import Testing
                     try json(response)["data"]?["id"]?.stringValue ?? ""
                 }
                 for change in [#"{"role":"viewer"}"#, #"{"active":false}"#] {
-                    try await client.execute(uri: "/api/users/\(me)", method: .patch, headers: fixture.headers(.admin),
-                                             body: ByteBuffer(string: change)) { response throws in
+                    try await client.execute(
+                        uri: "/api/users/\(me)", method: .patch, headers: fixture.headers(.admin),
+                        body: ByteBuffer(string: change)
+                    ) { response throws in
                         #expect(response.status == .conflict)
                         #expect(try json(response)["error"]?["code"] == "self_lockout")
                     }

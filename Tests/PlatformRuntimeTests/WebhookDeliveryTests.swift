@@ -40,16 +40,18 @@ import Testing
                 let snippet = try readmeVerificationSnippet()
                 let bodyFile = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("webhook-body")
                 try Data(request.body).write(to: URL(fileURLWithPath: bodyFile))
-                let driver = snippet + """
+                let driver =
+                    snippet + """
 
-                    import sys
-                    body = open(sys.argv[4], "rb").read()
-                    headers = {"X-MedicineMan-Timestamp": sys.argv[2], "X-MedicineMan-Signature": sys.argv[3]}
-                    print(verify(sys.argv[1], headers, body), verify(sys.argv[1], headers, body + b" "))
-                    """
+                        import sys
+                        body = open(sys.argv[4], "rb").read()
+                        headers = {"X-MedicineMan-Timestamp": sys.argv[2], "X-MedicineMan-Signature": sys.argv[3]}
+                        print(verify(sys.argv[1], headers, body), verify(sys.argv[1], headers, body + b" "))
+                        """
                 let signature = request.headers["x-medicineman-signature"] ?? ""
-                let answer = try await ChildProcess.run(try TestEnvironment.require("MM_TEST_PYTHON"),
-                                                        ["-c", driver, created.secretHex, timestamp, signature, bodyFile])
+                let answer = try await ChildProcess.run(
+                    try TestEnvironment.require("MM_TEST_PYTHON"),
+                    ["-c", driver, created.secretHex, timestamp, signature, bodyFile])
                 #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "True False")
             }
         }
@@ -111,7 +113,8 @@ import Testing
 func readmeVerificationSnippet() throws -> String {
     let readme = try String(contentsOfFile: try TestEnvironment.require("MM_TEST_ROOT") + "/README.md", encoding: .utf8)
     guard let section = readme.range(of: "## Notifications"), let start = readme.range(of: "```python\n", range: section.upperBound..<readme.endIndex),
-          let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+        let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex)
+    else {
         throw TestEnvironment.Missing(name: "a ```python block in README.md's Notifications section")
     }
     return String(readme[start.upperBound..<end.lowerBound])

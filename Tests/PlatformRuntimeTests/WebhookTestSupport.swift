@@ -74,7 +74,6 @@ final class CapturedLogs: Sendable {
     }
 }
 
-
 /// A migrated scratch database, notify-queue under a prefix of its own on the test Redis, and
 /// the notification parts over them.
 struct WebhookFixture: Sendable {
@@ -88,17 +87,20 @@ struct WebhookFixture: Sendable {
     var deliveries: WebhookDeliveryRepository { WebhookDeliveryRepository(database: database) }
 
     /// Delivers to loopback (the test receivers) quickly: short backoff and timeout, 4 at once.
-    static let testSettings = WebhookDeliverySettings(attempts: 5, backoff: .milliseconds(100), requestTimeout: .seconds(3), concurrency: 4,
-                                                      allowPrivateTargets: true, lockDuration: .seconds(30))
+    static let testSettings = WebhookDeliverySettings(
+        attempts: 5, backoff: .milliseconds(100), requestTimeout: .seconds(3), concurrency: 4,
+        allowPrivateTargets: true, lockDuration: .seconds(30))
 
     static func run(_ body: (WebhookFixture) async throws -> Void) async throws {
         var logger = Logger(label: "test.webhooks.fixture")
         logger.logLevel = .critical
         try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
-            let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                                            options: .init(maxConnections: 8), logger: logger)
-            let fixture = WebhookFixture(database: pool, redis: redis, prefix: TestEnvironment.uniqueName("mmhook"),
-                                         vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))))
+            let redis = RedisConnectionPool(
+                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                options: .init(maxConnections: 8), logger: logger)
+            let fixture = WebhookFixture(
+                database: pool, redis: redis, prefix: TestEnvironment.uniqueName("mmhook"),
+                vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))))
             do {
                 try await body(fixture)
             } catch {
@@ -120,11 +122,15 @@ struct WebhookFixture: Sendable {
     /// Runs `body` while a notify-queue worker delivers with `settings`.
     func withWorker(_ settings: WebhookDeliverySettings = testSettings, _ body: (WebhookNotifier) async throws -> Void) async throws {
         let notifier = try notifier(settings)
-        let deliverer = WebhookDeliverer(webhooks: webhooks, deliveries: deliveries, settings: settings,
-                                         onResult: { [recorder = WebhookMetrics(factory: metrics.factory)] in recorder.recordDelivery(event: $0, result: $1) }, logger: logs.logger)
-        let worker = Worker(queue: notifier.queue, options: WorkerOptions(concurrency: settings.concurrency, lockDuration: settings.lockDuration,
-                                                                         drainDelay: .milliseconds(200)),
-                            logger: logs.logger, processor: { try await deliverer.process($0) })
+        let deliverer = WebhookDeliverer(
+            webhooks: webhooks, deliveries: deliveries, settings: settings,
+            onResult: { [recorder = WebhookMetrics(factory: metrics.factory)] in recorder.recordDelivery(event: $0, result: $1) }, logger: logs.logger)
+        let worker = Worker(
+            queue: notifier.queue,
+            options: WorkerOptions(
+                concurrency: settings.concurrency, lockDuration: settings.lockDuration,
+                drainDelay: .milliseconds(200)),
+            logger: logs.logger, processor: { try await deliverer.process($0) })
         let running = Task { try await worker.runUntilClosed() }
         do {
             try await body(notifier)
@@ -141,8 +147,10 @@ struct WebhookFixture: Sendable {
 
     /// Waits (up to `timeout`) until `condition` holds for the webhook's deliveries; returns them.
     @discardableResult
-    func waitForDeliveries(of webhook: UUID, timeout: Duration = .seconds(30),
-                           until condition: @Sendable ([WebhookDelivery]) -> Bool) async throws -> [WebhookDelivery] {
+    func waitForDeliveries(
+        of webhook: UUID, timeout: Duration = .seconds(30),
+        until condition: @Sendable ([WebhookDelivery]) -> Bool
+    ) async throws -> [WebhookDelivery] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let items = try await deliveries.list(webhookId: webhook).items

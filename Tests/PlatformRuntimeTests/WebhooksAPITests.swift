@@ -30,22 +30,28 @@ import Testing
                     }
                 }
                 let created = #"{"url":"https://hooks.example.com/services/T1/B2/tokenpart","events":["backup.failed","backup.failed","queue.unhealthy"],"format":"slack"}"#
-                let (id, secret) = try await client.execute(uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin),
-                                                           body: ByteBuffer(string: created)) { response throws in
+                let (id, secret) = try await client.execute(
+                    uri: "/api/webhooks", method: .post, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: created)
+                ) { response throws in
                     #expect(response.status == .created)
                     let data = try json(response)["data"]
                     #expect(data?["events"] == ["backup.failed", "queue.unhealthy"] && data?["format"] == "slack" && data?["enabled"] == true)
                     return (data?["id"]?.stringValue ?? "", data?["secret"]?.stringValue ?? "")
                 }
                 #expect(secret.count == 64 && secret.allSatisfy(\.isHexDigit))
-                try await client.execute(uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"enabled":false,"format":"json"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"enabled":false,"format":"json"}"#)
+                ) { response throws in
                     #expect(response.status == .ok)
                     let data = try json(response)["data"]
                     #expect(data?["enabled"] == false && data?["format"] == "json" && data?["url"] == "https://hooks.example.com/services/T1/B2/tokenpart")
                 }
-                try await client.execute(uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
-                                         body: ByteBuffer(string: #"{"url":"http://10.1.2.3/hook"}"#)) { response throws in
+                try await client.execute(
+                    uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"url":"http://10.1.2.3/hook"}"#)
+                ) { response throws in
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["url"])
                 }

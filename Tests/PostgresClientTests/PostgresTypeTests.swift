@@ -12,16 +12,19 @@ import Testing
         let db = try makeConnection()
         let id = UUID()
         let now = Date(timeIntervalSince1970: 1_790_000_000.123456)
-        let row = try #require(try await db.query(
-            """
-            SELECT $1::text AS t, $2::int AS i, $3::bigint AS b, $4::bool AS flag, $5::uuid AS id,
-                   $6::timestamptz AS at, $7::jsonb AS doc, $8::text[] AS list, $9::bytea AS raw,
-                   $10::float8 AS ratio, $11::text AS missing
-            """,
-            ["héllo \"wörld\"", Int32(-42), Int64.max, true, id, now,
-             PostgresJSON(Payload(name: "backup", sizes: [1, 2, 3])), ["a", "b c", "quote\"d", "back\\slash", ""],
-             PostgresBytes([0, 1, 2, 255, 0]), 0.25, nil]
-        ).first)
+        let row = try #require(
+            try await db.query(
+                """
+                SELECT $1::text AS t, $2::int AS i, $3::bigint AS b, $4::bool AS flag, $5::uuid AS id,
+                       $6::timestamptz AS at, $7::jsonb AS doc, $8::text[] AS list, $9::bytea AS raw,
+                       $10::float8 AS ratio, $11::text AS missing
+                """,
+                [
+                    "héllo \"wörld\"", Int32(-42), Int64.max, true, id, now,
+                    PostgresJSON(Payload(name: "backup", sizes: [1, 2, 3])), ["a", "b c", "quote\"d", "back\\slash", ""],
+                    PostgresBytes([0, 1, 2, 255, 0]), 0.25, nil,
+                ]
+            ).first)
         #expect(try row.decode("t", as: String.self) == "héllo \"wörld\"")
         #expect(try row.decode("i", as: Int32.self) == -42)
         #expect(try row.decode("b", as: Int64.self) == Int64.max)

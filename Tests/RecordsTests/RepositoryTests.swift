@@ -45,9 +45,10 @@ import Testing
 
     @Test func serversRoundTripWithoutExposingTheCredential() async throws {
         try await RecordsFixture.run { fixture in
-            let created = try await fixture.servers.create(NewServer(
-                name: "db-1", host: "::1", port: 2222, username: "backup", authType: .key, credential: "-----BEGIN KEY-----",
-                tags: ["prod", "db"], description: "primary"))
+            let created = try await fixture.servers.create(
+                NewServer(
+                    name: "db-1", host: "::1", port: 2222, username: "backup", authType: .key, credential: "-----BEGIN KEY-----",
+                    tags: ["prod", "db"], description: "primary"))
             let found = try #require(try await fixture.servers.find(id: created.id))
             #expect(found == created)
             #expect(found.host == "::1" && found.tags == ["prod", "db"] && found.hostKeyFingerprint == nil)
@@ -69,8 +70,9 @@ import Testing
     @Test func failedAttemptThenSuccessLeavesAConsistentBackup() async throws {
         try await RecordsFixture.run { fixture in
             let server = try await fixture.makeServer()
-            let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc", "/var/www"], exclusions: ["*.tmp"],
-                                                          compression: .zstd, jobId: nil)
+            let backup = try await fixture.backups.create(
+                serverId: server.id, kind: .manual, paths: ["/etc", "/var/www"], exclusions: ["*.tmp"],
+                compression: .zstd, jobId: nil)
             let jobId = backup.id.uuidString.lowercased()
             // Attempt 1 fails (retryable); the row stays running until the job's final outcome.
             try await fixture.backups.markRunning(id: backup.id, jobId: jobId)
@@ -80,8 +82,9 @@ import Testing
             // Attempt 2 starts later and succeeds: no constraint trips.
             try await fixture.backups.markRunning(id: backup.id, jobId: jobId)
             let second = try await fixture.attempts.start(queue: "backup-queue", jobId: jobId, jobName: "backup:manual", attempt: 2, worker: "w2")
-            let done = try await fixture.backups.markCompleted(id: backup.id, filePath: "/backups/x.tar.zst", size: 1234,
-                                                               sha256: String(repeating: "f", count: 64), warning: "file changed as we read it")
+            let done = try await fixture.backups.markCompleted(
+                id: backup.id, filePath: "/backups/x.tar.zst", size: 1234,
+                sha256: String(repeating: "f", count: 64), warning: "file changed as we read it")
             try await fixture.attempts.finish(id: second.id, state: .completed)
             #expect(done.status == .completed && done.attempts == 2 && done.error == nil && done.jobId == jobId)
             #expect((done.completedAt ?? .distantPast) >= (done.startedAt ?? .distantFuture))
@@ -102,9 +105,10 @@ import Testing
         try await RecordsFixture.run { fixture in
             let server = try await fixture.makeServer()
             let due = Date(timeIntervalSince1970: 1_800_000_000)
-            let schedule = try await fixture.schedules.create(ScheduleDefinition(
-                serverId: server.id, cron: "30 2 * * *", timezone: "Europe/Berlin", paths: ["/srv"],
-                retention: RetentionPolicy(keepLast: 3, daily: 7)), nextRunAt: due)
+            let schedule = try await fixture.schedules.create(
+                ScheduleDefinition(
+                    serverId: server.id, cron: "30 2 * * *", timezone: "Europe/Berlin", paths: ["/srv"],
+                    retention: RetentionPolicy(keepLast: 3, daily: 7)), nextRunAt: due)
             #expect(schedule.retention == RetentionPolicy(keepLast: 3, daily: 7) && schedule.timezone == "Europe/Berlin")
             #expect(try await fixture.schedules.due(at: due).map(\.id) == [schedule.id])
             #expect(try await fixture.schedules.advance(id: schedule.id, from: due, to: due.addingTimeInterval(86_400)))
@@ -113,10 +117,16 @@ import Testing
             let scan = try await fixture.scans.create(serverId: server.id, scanType: .full)
             try await fixture.scans.markRunning(id: scan.id, jobId: scan.id.uuidString)
             let findings = ScanFindings(
-                services: [.init(name: "postgresql", serviceType: "database", status: "running", processId: 812, ports: [5432],
-                                 dataPaths: ["/var/lib/postgresql"], backupPriority: 9)],
-                filesystems: [.init(mountPoint: "/", device: "/dev/sda1", filesystemType: "ext4", totalBytes: 50_000_000_000,
-                                    usedBytes: 20_000_000_000, availableBytes: 30_000_000_000, isSystem: true)],
+                services: [
+                    .init(
+                        name: "postgresql", serviceType: "database", status: "running", processId: 812, ports: [5432],
+                        dataPaths: ["/var/lib/postgresql"], backupPriority: 9)
+                ],
+                filesystems: [
+                    .init(
+                        mountPoint: "/", device: "/dev/sda1", filesystemType: "ext4", totalBytes: 50_000_000_000,
+                        usedBytes: 20_000_000_000, availableBytes: 30_000_000_000, isSystem: true)
+                ],
                 containers: [.init(containerId: "abc", name: "web", image: "nginx:1.27", state: "running", hostPorts: [8080], volumes: ["/srv/www"])],
                 packages: [.init(manager: "apt", installedCount: 512, upgradableCount: 2, upgradable: ["openssl", "curl"])],
                 recommendations: [.init(kind: "database", priority: "critical", title: "Dump PostgreSQL", paths: ["/var/lib/postgresql"])])
@@ -126,12 +136,14 @@ import Testing
 
             let update = try await fixture.updates.create(serverId: server.id, mode: .apply)
             try await fixture.updates.markRunning(id: update.id, jobId: nil)
-            let applied = try await fixture.updates.complete(id: update.id, packageManager: "apt", upgradable: ["openssl"],
-                                                            upgraded: ["openssl"], rebootRequired: true, log: String(repeating: "x", count: 300_000))
+            let applied = try await fixture.updates.complete(
+                id: update.id, packageManager: "apt", upgradable: ["openssl"],
+                upgraded: ["openssl"], rebootRequired: true, log: String(repeating: "x", count: 300_000))
             #expect(applied.log.count == Update.maximumLogLength && applied.rebootRequired == true)
 
-            let entry = try await fixture.audit.record(userId: nil, actor: "alice", action: "server.create", resourceType: "server",
-                                                       resourceId: server.id.uuidString, outcome: .success, clientAddress: "127.0.0.1", details: ["name": "web-1"])
+            let entry = try await fixture.audit.record(
+                userId: nil, actor: "alice", action: "server.create", resourceType: "server",
+                resourceId: server.id.uuidString, outcome: .success, clientAddress: "127.0.0.1", details: ["name": "web-1"])
             #expect(try await fixture.audit.list(resourceType: "server").items == [entry])
         }
     }

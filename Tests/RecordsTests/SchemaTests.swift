@@ -10,7 +10,8 @@ import Testing
             let runner = try MigrationRunner(directory: try TestEnvironment.require("MM_TEST_ROOT") + "/migrations", logger: testLogger())
             #expect(try await fixture.database.withConnection { try await runner.migrate(on: $0) }.isEmpty)
             let tables = try await fixture.database.query(
-                "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'").first?.decode("n", as: Int.self)
+                "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            ).first?.decode("n", as: Int.self)
             #expect(tables == 17)  // with webhooks and their deliveries
         }
     }

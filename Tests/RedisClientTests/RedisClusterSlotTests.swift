@@ -25,9 +25,10 @@ import Testing
     @Test func clusterURLListsItsNodesAndCredentials() throws {
         let configuration = try RedisConfiguration(url: "redis+cluster://app:s%40cret@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002")
         #expect(configuration.isCluster)
-        #expect(configuration.clusterNodes == [
-            RedisEndpoint(host: "10.0.0.1", port: 7000), RedisEndpoint(host: "10.0.0.2", port: 7001), RedisEndpoint(host: "::1", port: 7002),
-        ])
+        #expect(
+            configuration.clusterNodes == [
+                RedisEndpoint(host: "10.0.0.1", port: 7000), RedisEndpoint(host: "10.0.0.2", port: 7001), RedisEndpoint(host: "::1", port: 7002),
+            ])
         #expect(configuration.username == "app")
         #expect(configuration.password == "s@cret")
         #expect(configuration.host == "10.0.0.1" && configuration.port == 7000)
@@ -58,8 +59,10 @@ import Testing
 
     @Test func slotMapsAreReadFromClusterSlots() throws {
         let reply = RESPValue.array([
-            .array([.integer(0), .integer(8191), .array([.bulkString(Array("10.0.0.1".utf8)), .integer(7000), .bulkString([])]),
-                    .array([.bulkString(Array("10.0.0.4".utf8)), .integer(7003)])]),
+            .array([
+                .integer(0), .integer(8191), .array([.bulkString(Array("10.0.0.1".utf8)), .integer(7000), .bulkString([])]),
+                .array([.bulkString(Array("10.0.0.4".utf8)), .integer(7003)]),
+            ]),
             .array([.integer(8192), .integer(16383), .array([.bulkString([]), .integer(7001)])]),
         ])
         let queried = RedisEndpoint(host: "10.0.0.9", port: 7009)

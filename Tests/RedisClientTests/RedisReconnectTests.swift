@@ -3,22 +3,22 @@ import TestSupport
 import Testing
 
 extension SpareRedisServerTests {
-@Suite struct Reconnect {
-    @Test func commandInFlightFailsRetryablyAndNextOneReconnects() async throws {
-        let redis = try makeConnection("MM_TEST_REDIS_SPARE_URL")
-        #expect(try await redis.command("PING").string == "PONG")
-        let state = try TestEnvironment.require("MM_TEST_REDIS_SPARE_STATE")
-        let port = try TestEnvironment.require("MM_TEST_REDIS_SPARE_PORT")
-        try TestEnvironment.services(["restart", "redis", state, port])
-        do {
-            try await redis.command("PING")
-            Issue.record("the first command after a restart should fail")
-        } catch {
-            #expect(error.code == .connectionLost)
-            #expect(error.isRetryable)
-            #expect(error.message.contains("reconnects"))
+    @Suite struct Reconnect {
+        @Test func commandInFlightFailsRetryablyAndNextOneReconnects() async throws {
+            let redis = try makeConnection("MM_TEST_REDIS_SPARE_URL")
+            #expect(try await redis.command("PING").string == "PONG")
+            let state = try TestEnvironment.require("MM_TEST_REDIS_SPARE_STATE")
+            let port = try TestEnvironment.require("MM_TEST_REDIS_SPARE_PORT")
+            try TestEnvironment.services(["restart", "redis", state, port])
+            do {
+                try await redis.command("PING")
+                Issue.record("the first command after a restart should fail")
+            } catch {
+                #expect(error.code == .connectionLost)
+                #expect(error.isRetryable)
+                #expect(error.message.contains("reconnects"))
+            }
+            #expect(try await redis.command("PING").string == "PONG")
         }
-        #expect(try await redis.command("PING").string == "PONG")
     }
-}
 }

@@ -62,13 +62,16 @@ import Testing
             var hasher = SHA256()
             var remaining = 8 * 1024 * 1024
             var output: [UInt8] = []
-            let result = try session.exec("sha256sum", stdin: {
-                guard remaining > 0 else { return nil }
-                let chunk = [UInt8](repeating: UInt8(remaining % 251), count: min(remaining, 100_000))
-                remaining -= chunk.count
-                hasher.update(data: chunk)
-                return chunk
-            }) { output.append(contentsOf: $0) }
+            let result = try session.exec(
+                "sha256sum",
+                stdin: {
+                    guard remaining > 0 else { return nil }
+                    let chunk = [UInt8](repeating: UInt8(remaining % 251), count: min(remaining, 100_000))
+                    remaining -= chunk.count
+                    hasher.update(data: chunk)
+                    return chunk
+                }
+            ) { output.append(contentsOf: $0) }
             let expected = hasher.finalize().map { String(format: "%02x", $0) }.joined()
             return (result, String(decoding: output, as: UTF8.self), expected)
         }

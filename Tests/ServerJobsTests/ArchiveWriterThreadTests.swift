@@ -28,7 +28,9 @@ import Testing
     @Test func theWritersFailureStopsTheReaderAndFinish() throws {
         let calls = Mutex(0)
         let writer = ArchiveWriterThread(depth: 1, batchBytes: 1024) { _ in
-            let count = calls.withLock { $0 += 1; return $0 }
+            let count = calls.withLock {
+                $0 += 1; return $0
+            }
             if count == 3 { throw DiskFull() }
         }
         let chunk = [UInt8](repeating: 1, count: 1024)

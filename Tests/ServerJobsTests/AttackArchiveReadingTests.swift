@@ -16,11 +16,12 @@ import Testing
 
     static func inspect(_ bytes: [UInt8], _ compression: Compression) throws -> (sha256: String, manifest: Result<ArchiveManifest, any Error>) {
         var offset = 0
-        return try ArchiveVerifier.inspect(reading: {
-            guard offset < bytes.count else { return nil }
-            defer { offset = min(bytes.count, offset + 65_536) }
-            return Array(bytes[offset..<min(bytes.count, offset + 65_536)])
-        }, compression: compression, dataKey: nil)
+        return try ArchiveVerifier.inspect(
+            reading: {
+                guard offset < bytes.count else { return nil }
+                defer { offset = min(bytes.count, offset + 65_536) }
+                return Array(bytes[offset..<min(bytes.count, offset + 65_536)])
+            }, compression: compression, dataKey: nil)
     }
 
     @Test func zstdArchivesReadBackWithTheirManifest() async throws {
@@ -61,8 +62,10 @@ import Testing
             + header("file", type: UInt8(ascii: "0"), size: 3) + padded(Array("abc".utf8)) + [UInt8](repeating: 0, count: 1024)
     }
 
-    @Test(arguments: ["1 ", "2 x", "3 ab\n", "99999999999999999999 path=x\n", "9223372036854775807 a=b\n", "16 mtime=nan\n", "18 mtime=1e300\n",
-                      "14 size=-5\n", "12 path=\u{0}\n"])
+    @Test(arguments: [
+        "1 ", "2 x", "3 ab\n", "99999999999999999999 path=x\n", "9223372036854775807 a=b\n", "16 mtime=nan\n", "18 mtime=1e300\n",
+        "14 size=-5\n", "12 path=\u{0}\n",
+    ])
     func craftedPaxRecordsNeverCrashTheReader(record: String) throws {
         let archive = Self.paxArchive(Array(record.utf8))
         // Either refused or read; the point is that the process survives.

@@ -64,14 +64,16 @@ import Testing
         #expect(error?.message.contains("refused our credentials") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("S3_SECRET_ACCESS_KEY") == true)
         #expect(error?.isRetryable == false)
-        let wrongKey = ObjectStore(settings: try ObjectStoreSettings(
-            endpoint: try TestEnvironment.require("MM_TEST_S3_ENDPOINT"), bucket: store.settings.bucket, accessKeyId: "AKIANOTAKEY0000000",
-            secretAccessKey: "whatever", prefix: "medicineman/"))
+        let wrongKey = ObjectStore(
+            settings: try ObjectStoreSettings(
+                endpoint: try TestEnvironment.require("MM_TEST_S3_ENDPOINT"), bucket: store.settings.bucket, accessKeyId: "AKIANOTAKEY0000000",
+                secretAccessKey: "whatever", prefix: "medicineman/"))
         let refused = await #expect(throws: ServerJobError.self) { try await wrongKey.list(prefix: "medicineman/") }
         #expect(refused?.message.contains("refused our credentials") == true, "\(refused?.message ?? "")")
         // Verify answers with the reason instead of failing the request.
-        let backup = Backup(id: UUID(), serverId: UUID(), kind: .manual, status: .completed, paths: ["/etc"],
-                            filePath: "\(UUID().uuidString.lowercased())/2026/01/x.tar.gz", storage: .objectStore, size: 1, sha256: "00")
+        let backup = Backup(
+            id: UUID(), serverId: UUID(), kind: .manual, status: .completed, paths: ["/etc"],
+            filePath: "\(UUID().uuidString.lowercased())/2026/01/x.tar.gz", storage: .objectStore, size: 1, sha256: "00")
         let check = await ArchiveVerifier.verify(backup, in: BackupStorage(root: try temporaryStorage(), objectStore: wrongSecret))
         #expect(!check.verified)
     }
@@ -139,8 +141,10 @@ import Testing
         let script = try TestEnvironment.require("MM_TEST_ROOT") + "/Tests/ObjectStore/lying_s3.py"
         let liar = try ChildProcess("/usr/bin/env", ["python3", script, String(port)])
         defer { liar.signal(SIGKILL) }
-        let store = ObjectStore(settings: try ObjectStoreSettings(endpoint: "http://127.0.0.1:\(port)", bucket: "liar", accessKeyId: "AKID",
-                                                                  secretAccessKey: "secret", prefix: "medicineman/"))
+        let store = ObjectStore(
+            settings: try ObjectStoreSettings(
+                endpoint: "http://127.0.0.1:\(port)", bucket: "liar", accessKeyId: "AKID",
+                secretAccessKey: "secret", prefix: "medicineman/"))
         var ready = false
         for _ in 0..<100 where !ready {
             ready = (try? await store.size(of: "medicineman/probe")) != nil
@@ -161,9 +165,10 @@ import Testing
             try await BackupRunner(storage: BackupStorage(root: try temporaryStorage(), objectStore: store), logger: testLogger()).run(request, on: session) { _ in }
         }
         await session.close()
-        let backup = Backup(id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: ["/etc"],
-                            filePath: "\(request.serverId.uuidString.lowercased())/2026/01/\(request.id.uuidString.lowercased()).tar.gz", storage: .objectStore, size: 1000,
-                            sha256: String(repeating: "0", count: 64))
+        let backup = Backup(
+            id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: ["/etc"],
+            filePath: "\(request.serverId.uuidString.lowercased())/2026/01/\(request.id.uuidString.lowercased()).tar.gz", storage: .objectStore, size: 1000,
+            sha256: String(repeating: "0", count: 64))
         let check = await ArchiveVerifier.verify(backup, in: BackupStorage(root: try temporaryStorage(), objectStore: store))
         #expect(!check.verified && check.reason?.contains("truncated") == true, "\(check)")
     }
@@ -174,8 +179,10 @@ extension AttackObjectStoreTests {
     /// with an error a retry may cure, not a crash nor a hang.
     @Test func anUnreachableStoreIsAClearRetryableError() async throws {
         let port = try TestEnvironment.freePort()
-        let store = ObjectStore(settings: try ObjectStoreSettings(endpoint: "http://127.0.0.1:\(port)", bucket: "nobody", accessKeyId: "AKID",
-                                                                  secretAccessKey: "secret"))
+        let store = ObjectStore(
+            settings: try ObjectStoreSettings(
+                endpoint: "http://127.0.0.1:\(port)", bucket: "nobody", accessKeyId: "AKID",
+                secretAccessKey: "secret"))
         let error = await #expect(throws: ServerJobError.self) { _ = try await store.createMultipartUpload(key: "medicineman/x") }
         #expect(error?.isRetryable == true && error?.message.contains("did not answer") == true, "\(String(describing: error))")
     }

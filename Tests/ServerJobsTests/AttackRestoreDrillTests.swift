@@ -21,7 +21,8 @@ import Testing
         let base = home + "/.medicineman-restore"
         let link = base + "/drill-" + TestEnvironment.uniqueName("link")
         let nested = base + "/drill-" + TestEnvironment.uniqueName("outer")
-        _ = try await session.run("""
+        _ = try await session.run(
+            """
             mkdir -p \(ShellArgument.quote(victim)) \(ShellArgument.quote(base)) \(ShellArgument.quote(nested + "/drill-inner")) \
             && echo keep > \(ShellArgument.quote(victim + "/keep")) && ln -s \(ShellArgument.quote(victim)) \(ShellArgument.quote(link))
             """)
@@ -48,8 +49,9 @@ import Testing
         try FileManager.default.copyItem(atPath: tar, toPath: location.absolute)
         let size = try FileManager.default.attributesOfItem(atPath: location.absolute)[.size] as? NSNumber
         let shape = ArchiveShape(type: base == nil ? .full : .incremental, base: base?.id, chainPosition: base.map { $0.chainPosition + 1 } ?? 0)
-        let done = try await fixture.backups.markCompleted(id: record.id, filePath: location.relative, size: size?.int64Value ?? 0,
-                                                           sha256: try ArchiveVerifier.sha256(of: location.absolute), shape: shape)
+        let done = try await fixture.backups.markCompleted(
+            id: record.id, filePath: location.relative, size: size?.int64Value ?? 0,
+            sha256: try ArchiveVerifier.sha256(of: location.absolute), shape: shape)
         #expect(await ArchiveVerifier.verify(done, in: storage).verified)
         return done
     }
@@ -81,8 +83,9 @@ import Testing
             let drill = try await RestoreDrillTests.drill(fixture, crafted)
             #expect(drill.status == .failed && drill.error?.contains("through the symlink src/x") == true, "\(drill.error ?? "")")
             // The restore job refuses the chain too.
-            let jobId = try await fixture.dispatcher.enqueue(.restore, recordId: crafted.id, jobId: "restore-" + UUID().uuidString.lowercased(),
-                                                             payload: ServerJobPayload(recordId: crafted.id.uuidString.lowercased()))
+            let jobId = try await fixture.dispatcher.enqueue(
+                .restore, recordId: crafted.id, jobId: "restore-" + UUID().uuidString.lowercased(),
+                payload: ServerJobPayload(recordId: crafted.id.uuidString.lowercased()))
             try await fixture.withWorkers { () async throws in
                 #expect(try await waitFor(timeout: .seconds(60)) { try await fixture.dispatcher.queue(.backup)?.getJobState(jobId) == .failed })
             }
@@ -103,8 +106,10 @@ import Testing
         _ = try await session.run(script)
         let mtimes = try await session.run("cd \(ShellArgument.quote(prepared + "/top")) && stat -c %Y -- " + names.map(ShellArgument.quote).joined(separator: " ")).stdout
             .split(separator: "\n").compactMap { Int64($0) }
-        var entries = [TarEntry(path: "top", kind: .directory, mode: 0o755, size: 0, mtime: 0),
-                       TarEntry(path: "top/link", kind: .symlink, mode: 0o777, size: 0, mtime: 0, linkTarget: "#content")]
+        var entries = [
+            TarEntry(path: "top", kind: .directory, mode: 0o755, size: 0, mtime: 0),
+            TarEntry(path: "top/link", kind: .symlink, mode: 0o777, size: 0, mtime: 0, linkTarget: "#content"),
+        ]
         for (index, name) in names.enumerated() {
             let sha = SHA256.hash(data: Array(name.utf8)).map { String(format: "%02x", $0) }.joined()
             entries.append(TarEntry(path: "top/" + name, kind: .file, mode: 0o644, size: Int64(name.utf8.count), mtime: mtimes[index], sha256: sha))

@@ -64,7 +64,8 @@ import Testing
         // A symlink planted in place of the private base directory is refused, not followed.
         let tag = TestEnvironment.uniqueName("rbase")
         let elsewhere = "/tmp/\(tag)"
-        _ = try await session.run("mkdir \(ShellArgument.quote(elsewhere)) && mv \"$HOME/.medicineman-restore\" \"$HOME/\(tag)-saved\" && ln -s \(ShellArgument.quote(elsewhere)) \"$HOME/.medicineman-restore\"")
+        _ = try await session.run(
+            "mkdir \(ShellArgument.quote(elsewhere)) && mv \"$HOME/.medicineman-restore\" \"$HOME/\(tag)-saved\" && ln -s \(ShellArgument.quote(elsewhere)) \"$HOME/.medicineman-restore\"")
         do {
             let used = try await restore(archive, into: nil, on: session)
             Issue.record("restored through a planted symlink into \(used)")
@@ -85,8 +86,9 @@ import Testing
             var jobId = ""
             try await fixture.withWorkers { () async throws in
                 #expect(try await waitFor { try await fixture.backups.find(id: record.id)?.status == .completed })
-                jobId = try await fixture.dispatcher.enqueue(.restore, recordId: record.id, jobId: "restore-" + UUID().uuidString.lowercased(),
-                                                             payload: ServerJobPayload(recordId: record.id.uuidString.lowercased()))
+                jobId = try await fixture.dispatcher.enqueue(
+                    .restore, recordId: record.id, jobId: "restore-" + UUID().uuidString.lowercased(),
+                    payload: ServerJobPayload(recordId: record.id.uuidString.lowercased()))
                 #expect(try await waitFor { try await queue.getJobState(jobId) == .completed })
             }
             let target = try #require(try await queue.getJob(jobId)?.returnValue?["target"]?.stringValue)

@@ -9,10 +9,13 @@ import Testing
 extension FlowFixture {
     /// A completed backup whose archive is a real `tar` in `root`. `storedPath` replaces what the
     /// row stores (by default the relative path a backup stores since migration 0009).
-    func completedBackupWithArchive(server: Server, root: String, compression: Compression = .gzip, scheduleId: UUID? = nil,
-                                    storedPath: ((BackupStorage.Location) -> String)? = nil) async throws -> (backup: Backup, file: String) {
-        let record = try await backups.create(serverId: server.id, kind: scheduleId == nil ? .manual : .scheduled, paths: ["/etc/hostname"],
-                                              compression: compression, scheduleId: scheduleId)
+    func completedBackupWithArchive(
+        server: Server, root: String, compression: Compression = .gzip, scheduleId: UUID? = nil,
+        storedPath: ((BackupStorage.Location) -> String)? = nil
+    ) async throws -> (backup: Backup, file: String) {
+        let record = try await backups.create(
+            serverId: server.id, kind: scheduleId == nil ? .manual : .scheduled, paths: ["/etc/hostname"],
+            compression: compression, scheduleId: scheduleId)
         let location = try BackupStorage(root: root).location(for: BackupRequest(record))
         try FileManager.default.createDirectory(atPath: (location.absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let source = try temporaryStorage()
@@ -21,8 +24,9 @@ extension FlowFixture {
         _ = try await ChildProcess.run("/usr/bin/env", ["tar", "--create", "--file=" + location.absolute] + flag + ["-C", source, "."])
         try? FileManager.default.removeItem(atPath: source)
         let size = try FileManager.default.attributesOfItem(atPath: location.absolute)[.size] as? Int64 ?? 0
-        let done = try await backups.markCompleted(id: record.id, filePath: storedPath?(location) ?? location.relative, size: size,
-                                                   sha256: try ArchiveVerifier.sha256(of: location.absolute))
+        let done = try await backups.markCompleted(
+            id: record.id, filePath: storedPath?(location) ?? location.relative, size: size,
+            sha256: try ArchiveVerifier.sha256(of: location.absolute))
         return (done, location.absolute)
     }
 }

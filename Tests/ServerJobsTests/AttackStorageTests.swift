@@ -94,8 +94,9 @@ import Testing
         let partial = (orphan as NSString).deletingLastPathComponent + "/." + UUID().uuidString.lowercased() + ".tar.gz.partial"
         _ = FileManager.default.createFile(atPath: partial, contents: Data("partial".utf8))
         try age(partial)
-        let closed = PostgresPool(configuration: PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/nothing", connectTimeout: .seconds(2)),
-                                  logger: testLogger())
+        let closed = PostgresPool(
+            configuration: PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/nothing", connectTimeout: .seconds(2)),
+            logger: testLogger())
         await #expect(throws: (any Error).self) {
             try await StorageJanitor(storage: BackupStorage(root: root), backups: BackupRepository(database: closed), logger: testLogger()).sweep()
         }
@@ -142,8 +143,10 @@ import Testing
             _ = FileManager.default.createFile(atPath: outside, contents: Data("outside".utf8))
             let other = try await fixture.completedBackupWithArchive(server: server, root: root)
             let schedule = try await fixture.makeSchedule(server: server, cron: "@daily", retention: RetentionPolicy(keepLast: 1), start: Date())
-            let evil = [victim, "../victim.txt", "../../" + String(victim.drop { $0 == "/" }), outside, try #require(other.backup.filePath),
-                        root + "/" + (try #require(other.backup.filePath))]
+            let evil = [
+                victim, "../victim.txt", "../../" + String(victim.drop { $0 == "/" }), outside, try #require(other.backup.filePath),
+                root + "/" + (try #require(other.backup.filePath)),
+            ]
             for path in evil {
                 _ = try await fixture.completedBackupWithArchive(server: server, root: try temporaryStorage(), scheduleId: schedule.id, storedPath: { _ in path })
             }
@@ -178,7 +181,8 @@ import Testing
             var rows: [(id: UUID, relative: String)] = []
             // Rows as that version wrote them (the repository speaks the newest schema).
             func legacyRow(_ filePath: String, id: UUID = UUID()) async throws -> UUID {
-                _ = try await pool.query("""
+                _ = try await pool.query(
+                    """
                     INSERT INTO backups (id, server_id, kind, paths, status, file_path, size_bytes, sha256)
                     VALUES ($1, $2, 'manual', $3, 'completed', $4, 1, $5)
                     """, [id, server.id, ["/etc"], filePath, String(repeating: "0", count: 64)])

@@ -70,8 +70,9 @@ import Testing
                 keys[link.id] = SymmetricKeyBox(try #require(try await fixture.archiveKeys().dataKey(for: link, in: fixture.backups)))
             }
             let session = try await connectTestHost()
-            let target = try await RestoreRunner(storage: storage).run(chain, dataKeys: keys.mapValues(\.key), target: nil,
-                                                                         paths: [member + "/keep/new", member + "/changed"], on: session)
+            let target = try await RestoreRunner(storage: storage).run(
+                chain, dataKeys: keys.mapValues(\.key), target: nil,
+                paths: [member + "/keep/new", member + "/changed"], on: session)
             await session.close()
             let restored = try await BackupChainTests.remote("cd \(ShellArgument.quote(target)) && find . -type f | sort").stdout
             #expect(restored == "./\(member)/changed\n./\(member)/keep/new\n", "\(restored)")

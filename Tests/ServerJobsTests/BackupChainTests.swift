@@ -84,8 +84,8 @@ import Testing
             let full = try await Self.backUp(fixture, server, source, type: .incremental, encrypt: true)
             #expect(full.backupType == .full && full.chainPosition == 0, "no earlier backup: the first is full")
             let steps = [
-                "echo added > keep/new",                        // a file added
-                "sleep 1; echo changed-now > changed",          // a file changed (new mtime)
+                "echo added > keep/new",  // a file added
+                "sleep 1; echo changed-now > changed",  // a file changed (new mtime)
                 "rm -rf gone && rm keep/a && mkdir fresh && echo x > fresh/y",  // files and a directory deleted
             ]
             var previous = full
@@ -116,8 +116,10 @@ import Testing
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("scheduled-chain")
             let source = try await sourceTree()
-            let schedule = try await fixture.schedules.create(ScheduleDefinition(serverId: server.id, cron: "@daily", paths: [source],
-                                                                                  backupType: .incremental, fullEveryDays: 7), nextRunAt: nil)
+            let schedule = try await fixture.schedules.create(
+                ScheduleDefinition(
+                    serverId: server.id, cron: "@daily", paths: [source],
+                    backupType: .incremental, fullEveryDays: 7), nextRunAt: nil)
             #expect(schedule.backupType == .incremental && schedule.fullEveryDays == 7)
             let (record, _) = try await fixture.backups.createScheduled(id: UUID(), schedule: schedule, dueAt: Date(), metadata: [:])
             #expect(record.requestedType == .incremental && record.fullEveryDays == 7)

@@ -52,7 +52,9 @@ import Testing
         let session = try await connectTestHost()
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/\(TestEnvironment.uniqueName("bkw"))"
-        _ = try await session.run("mkdir -p \(ShellArgument.quote(source)) && echo a > \(ShellArgument.quote(source + "/a")) && echo b > \(ShellArgument.quote(source + "/locked")) && chmod 000 \(ShellArgument.quote(source + "/locked"))")
+        _ = try await session.run(
+            "mkdir -p \(ShellArgument.quote(source)) && echo a > \(ShellArgument.quote(source + "/a")) && echo b > \(ShellArgument.quote(source + "/locked")) && chmod 000 \(ShellArgument.quote(source + "/locked"))"
+        )
         let request = BackupRequest(id: UUID(), serverId: UUID(), paths: [source], compression: .gzip)
         let outcome = try await BackupRunner(storage: BackupStorage(root: try temporaryStorage()), logger: testLogger()).run(request, on: session) { _ in }
         #expect(outcome.warning?.contains("Permission denied") == true)

@@ -22,9 +22,12 @@ import Testing
             connector: ServerConnector(servers: fixture.servers, logger: testLogger(), connectTimeout: .seconds(5)))
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "cancel-test")
         let queue = try #require(fixture.dispatcher.queue(.backup))
-        return Worker(queue: queue, options: WorkerOptions(lockDuration: .seconds(3), lockRenewTime: .milliseconds(300),
-                                                           drainDelay: .milliseconds(200), shutdownGracePeriod: grace),
-                      logger: testLogger(), processor: { try await processor.process($0) })
+        return Worker(
+            queue: queue,
+            options: WorkerOptions(
+                lockDuration: .seconds(3), lockRenewTime: .milliseconds(300),
+                drainDelay: .milliseconds(200), shutdownGracePeriod: grace),
+            logger: testLogger(), processor: { try await processor.process($0) })
     }
 
     /// A slow backup (random data through gzip) that is streaming when this returns.
@@ -125,8 +128,9 @@ import Testing
             // The record follows its job: the reconciler's next pass fails it with the job's reason
             // (it looks at records the launcher marked enqueued; this test enqueued by hand).
             try await fixture.database.query("UPDATE backups SET enqueued_at = now() WHERE id = $1", [backup.id])
-            let reconciler = RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher,
-                                              logger: testLogger())
+            let reconciler = RecordReconciler(
+                ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher,
+                logger: testLogger())
             _ = await reconciler.reconcile(now: Date())
             let row = try #require(try await fixture.backups.find(id: backup.id))
             #expect(row.status == .failed && row.error?.contains("time limit") == true, "\(row.status) \(row.error ?? "")")

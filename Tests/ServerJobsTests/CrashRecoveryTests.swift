@@ -22,8 +22,9 @@ import Testing
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("crash")
             let source = try await sourceTree(64)
-            var environment = try PlatformProcess.environment(databaseURL: try #require(fixture.database.configuration.url),
-                                                              queuePrefix: fixture.prefix, backupDirectory: fixture.storage)
+            var environment = try PlatformProcess.environment(
+                databaseURL: try #require(fixture.database.configuration.url),
+                queuePrefix: fixture.prefix, backupDirectory: fixture.storage)
             environment["JOB_LOCK_SECONDS"] = "4"  // a crashed worker's job is recovered after its lock expires
             environment["SCHEDULER_INTERVAL_SECONDS"] = "1"
             let first = try await PlatformProcess(["serve"], environment: environment)

@@ -32,9 +32,10 @@ final class RecordingNotifier: Notifier {
             for backup in [good, bad] { try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id) }
             let notifier = RecordingNotifier()
             try await fixture.withWorkers(notifier: notifier) { () async throws in
-                #expect(try await waitFor {
-                    !notifier.events(.backupCompleted).isEmpty && !notifier.events(.backupFailed).isEmpty
-                })
+                #expect(
+                    try await waitFor {
+                        !notifier.events(.backupCompleted).isEmpty && !notifier.events(.backupFailed).isEmpty
+                    })
             }
             let completed = try #require(notifier.events(.backupCompleted).first)
             #expect(completed.data["backupId"] == .string(good.id.uuidString.lowercased()))
@@ -90,8 +91,9 @@ final class RecordingNotifier: Notifier {
             let start = Date(timeIntervalSince1970: 1_767_600_000)  // 2026-01-05T08:00:00Z
             let schedule = try await fixture.makeSchedule(server: server, cron: "@hourly", start: start)
             let notifier = RecordingNotifier()
-            let scheduler = BackupScheduler(schedules: fixture.schedules, backups: fixture.backups, launcher: fixture.launcher,
-                                            audit: AuditLogRepository(database: fixture.database), notifier: notifier, logger: testLogger())
+            let scheduler = BackupScheduler(
+                schedules: fixture.schedules, backups: fixture.backups, launcher: fixture.launcher,
+                audit: AuditLogRepository(database: fixture.database), notifier: notifier, logger: testLogger())
             // Down for five hours: four occurrences are skipped, the latest runs.
             await scheduler.tick(now: start.addingTimeInterval(5 * 3600 + 60))
             await scheduler.tick(now: start.addingTimeInterval(5 * 3600 + 120))

@@ -26,8 +26,9 @@ import Testing
         #expect(try await store.size(of: try #require(outcome.objectKey)) == outcome.size)
         #expect(await ArchiveVerifier.verify(outcome, compression: .gzip, in: worker).verified)
 
-        let backup = Backup(id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: [source],
-                            filePath: outcome.storedPath, storage: .objectStore, size: outcome.size, sha256: outcome.sha256)
+        let backup = Backup(
+            id: request.id, serverId: request.serverId, kind: .manual, status: .completed, paths: [source],
+            filePath: outcome.storedPath, storage: .objectStore, size: outcome.size, sha256: outcome.sha256)
         let check = await ArchiveVerifier.verify(backup, in: api)
         #expect(check.verified, "\(check.reason ?? "")")
         let home = try await session.run("printf %s \"$HOME\"").stdout
@@ -103,8 +104,9 @@ import Testing
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("s3-retention")
             let source = try await sourceTree()
-            let schedule = try await fixture.makeSchedule(server: server, cron: "* * * * *", paths: [source],
-                                                          retention: RetentionPolicy(keepLast: 1), start: Date().addingTimeInterval(-600))
+            let schedule = try await fixture.makeSchedule(
+                server: server, cron: "* * * * *", paths: [source],
+                retention: RetentionPolicy(keepLast: 1), start: Date().addingTimeInterval(-600))
             let older = try await fixture.completedBackupInStore(server: server, store: store, scheduleId: schedule.id)
             let backup = try await fixture.backups.create(serverId: server.id, kind: .scheduled, paths: [source], compression: .gzip, scheduleId: schedule.id)
             try await fixture.withWorkers(archives: BackupStorage(root: local, objectStore: store)) { () async throws in
@@ -187,8 +189,9 @@ import Testing
         let storage = BackupStorage(root: try temporaryStorage(), objectStore: store)
         let later = Date().addingTimeInterval(5)
         // PostgreSQL unreachable: the sweep throws before listing anything.
-        let closed = PostgresPool(configuration: PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/nothing", connectTimeout: .seconds(2)),
-                                  logger: testLogger())
+        let closed = PostgresPool(
+            configuration: PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/nothing", connectTimeout: .seconds(2)),
+            logger: testLogger())
         await #expect(throws: (any Error).self) {
             try await StorageJanitor(storage: storage, backups: BackupRepository(database: closed), orphanAge: .zero, logger: testLogger()).sweep(now: later)
         }

@@ -46,13 +46,18 @@ import Testing
             let apiEnvironment = try environment(directories[1])
             let api = try await PlatformProcess(["api"], environment: apiEnvironment)
             let restoreWorker = try await PlatformProcess(["worker"], environment: try environment(directories[2]))
-            _ = try await PlatformProcess.command(["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
-                                                  environment: apiEnvironment)
+            _ = try await PlatformProcess.command(
+                ["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
+                environment: apiEnvironment)
             let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "s3"], environment: apiEnvironment)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             func call(_ method: String, _ path: String, _ body: String = "{}") async throws -> String {
-                try await ChildProcess.run("/usr/bin/curl", ["-sS", "-X", method, "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
-                                                             "--data", body, api.baseURL + path], timeout: .seconds(120))
+                try await ChildProcess.run(
+                    "/usr/bin/curl",
+                    [
+                        "-sS", "-X", method, "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
+                        "--data", body, api.baseURL + path,
+                    ], timeout: .seconds(120))
             }
             let id = record.id.uuidString.lowercased()
             try await fixture.backups.setVerification(id: record.id, .failed, error: "reset by the test")

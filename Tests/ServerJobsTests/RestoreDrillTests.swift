@@ -38,7 +38,8 @@ import Testing
             let server = try await fixture.makeServer("drill-chain")
             let source = try await sourceTree()
             let quoted = ShellArgument.quote(source)
-            _ = try await Self.remote("""
+            _ = try await Self.remote(
+                """
                 cd \(quoted) && mkdir -p etc/app locked empty && printf 'secret' > etc/app/key && chmod 600 etc/app/key \
                 && printf 'run' > etc/app/run.sh && chmod 755 etc/app/run.sh && ln -s etc/app/key link && echo gone > locked/old \
                 && chmod 555 locked
@@ -103,15 +104,18 @@ import Testing
     @Test func schedulesAskForADrillEveryNBackupsOrDaysOnce() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("drill-plan")
-            let schedule = try await fixture.schedules.create(ScheduleDefinition(serverId: server.id, cron: "@daily", paths: ["/srv"],
-                                                                                  drill: RestoreDrillPolicy(everyBackups: 2)), nextRunAt: nil)
+            let schedule = try await fixture.schedules.create(
+                ScheduleDefinition(
+                    serverId: server.id, cron: "@daily", paths: ["/srv"],
+                    drill: RestoreDrillPolicy(everyBackups: 2)), nextRunAt: nil)
             let planner = RestoreDrillPlanner(drills: fixture.backups.drills, dispatcher: fixture.dispatcher, logger: testLogger())
             var now = Date()
             func completedBackup() async throws -> Backup {
                 now += 60
                 let (backup, _) = try await fixture.backups.createScheduled(id: UUID(), schedule: schedule, dueAt: now, metadata: [:])
-                _ = try await fixture.backups.markCompleted(id: backup.id, filePath: "\(server.id.uuidString.lowercased())/x/\(backup.id).tar.gz",
-                                                            size: 1, sha256: String(repeating: "0", count: 64))
+                _ = try await fixture.backups.markCompleted(
+                    id: backup.id, filePath: "\(server.id.uuidString.lowercased())/x/\(backup.id).tar.gz",
+                    size: 1, sha256: String(repeating: "0", count: 64))
                 return backup
             }
             _ = try await completedBackup()

@@ -11,8 +11,9 @@ import Testing
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("retention")
             let source = try await sourceTree()
-            let schedule = try await fixture.makeSchedule(server: server, cron: "* * * * *", paths: [source],
-                                                          retention: RetentionPolicy(keepLast: 3), start: Date().addingTimeInterval(-600))
+            let schedule = try await fixture.makeSchedule(
+                server: server, cron: "* * * * *", paths: [source],
+                retention: RetentionPolicy(keepLast: 3), start: Date().addingTimeInterval(-600))
             let scheduler = fixture.scheduler()
             var files: [String] = []
             let storage = BackupStorage(root: fixture.storage)
@@ -21,10 +22,11 @@ import Testing
                     let now = try #require(schedule.nextRunAt).addingTimeInterval(Double(run * 60) + 1)
                     let started = await scheduler.tick(now: now)
                     #expect(started == 1)
-                    #expect(try await waitFor {
-                        let items = try await fixture.backups.list(scheduleId: schedule.id).items
-                        return items.count == min(run + 1, 3) && items.allSatisfy { $0.status == .completed }
-                    })
+                    #expect(
+                        try await waitFor {
+                            let items = try await fixture.backups.list(scheduleId: schedule.id).items
+                            return items.count == min(run + 1, 3) && items.allSatisfy { $0.status == .completed }
+                        })
                     if let newest = try await fixture.scheduledBackups(schedule).last { files.append(try storage.archivePath(of: newest)) }
                 }
             }
@@ -54,12 +56,15 @@ import Testing
         let utcZone = try #require(TimeZone(identifier: "UTC"))
 
         #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(), timeZone: utcZone).count == 20)
-        #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(keepLast: 3), timeZone: utcZone)
+        #expect(
+            RetentionPlan.kept(backups, policy: RetentionPolicy(keepLast: 3), timeZone: utcZone)
                 == [try byDate("2026-03-10T18:00:00Z"), try byDate("2026-03-10T06:00:00Z"), try byDate("2026-03-09T18:00:00Z")])
-        #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 2), timeZone: utcZone)
+        #expect(
+            RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 2), timeZone: utcZone)
                 == [try byDate("2026-03-10T18:00:00Z"), try byDate("2026-03-09T18:00:00Z")])
         // ISO weeks: 9–10 March (week 11), 2–8 March (week 10), 1 March (week 9).
-        #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(weekly: 3), timeZone: utcZone)
+        #expect(
+            RetentionPlan.kept(backups, policy: RetentionPolicy(weekly: 3), timeZone: utcZone)
                 == [try byDate("2026-03-10T18:00:00Z"), try byDate("2026-03-08T18:00:00Z"), try byDate("2026-03-01T18:00:00Z")])
         #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(monthly: 6), timeZone: utcZone) == [try byDate("2026-03-10T18:00:00Z")])
         let union = RetentionPlan.kept(backups, policy: RetentionPolicy(keepLast: 1, daily: 2, weekly: 2), timeZone: utcZone)
@@ -67,7 +72,8 @@ import Testing
         // In Tokyo (UTC+9) the 18:00 UTC backups belong to the next day.
         let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
         #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 1), timeZone: tokyo) == [try byDate("2026-03-10T18:00:00Z")])
-        #expect(RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 2), timeZone: tokyo)
+        #expect(
+            RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 2), timeZone: tokyo)
                 == [try byDate("2026-03-10T18:00:00Z"), try byDate("2026-03-10T06:00:00Z")])
     }
 

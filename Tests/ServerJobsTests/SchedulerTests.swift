@@ -15,11 +15,14 @@ extension FlowFixture {
     }
 
     /// A schedule whose first run is the first occurrence after `start`.
-    func makeSchedule(server: Server, cron: String, timezone: String = "UTC", paths: [String] = ["/etc/hostname"],
-                      retention: RetentionPolicy = RetentionPolicy(), start: Date) async throws -> BackupSchedule {
+    func makeSchedule(
+        server: Server, cron: String, timezone: String = "UTC", paths: [String] = ["/etc/hostname"],
+        retention: RetentionPolicy = RetentionPolicy(), start: Date
+    ) async throws -> BackupSchedule {
         let timing = try ScheduleTiming(cron: cron, timezone: timezone)
-        return try await schedules.create(ScheduleDefinition(serverId: server.id, cron: cron, timezone: timezone, paths: paths, retention: retention),
-                                          nextRunAt: timing.nextRuns(after: start, count: 1).first)
+        return try await schedules.create(
+            ScheduleDefinition(serverId: server.id, cron: cron, timezone: timezone, paths: paths, retention: retention),
+            nextRunAt: timing.nextRuns(after: start, count: 1).first)
     }
 
     func scheduledBackups(_ schedule: BackupSchedule) async throws -> [Backup] {
@@ -42,10 +45,15 @@ func utc(_ text: String) throws -> Date {
             for _ in 0..<3 {
                 let pool = PostgresPool(configuration: fixture.database.configuration, options: .init(maxConnections: 2), logger: testLogger())
                 let backups = BackupRepository(database: pool)
-                let launcher = ServerJobLauncher(dispatcher: fixture.dispatcher, backups: backups, scans: ScanRepository(database: pool),
-                                                 updates: UpdateRepository(database: pool))
-                schedulers.append((BackupScheduler(schedules: BackupScheduleRepository(database: pool), backups: backups, launcher: launcher,
-                                                   audit: AuditLogRepository(database: pool), logger: testLogger()), pool))
+                let launcher = ServerJobLauncher(
+                    dispatcher: fixture.dispatcher, backups: backups, scans: ScanRepository(database: pool),
+                    updates: UpdateRepository(database: pool))
+                schedulers.append(
+                    (
+                        BackupScheduler(
+                            schedules: BackupScheduleRepository(database: pool), backups: backups, launcher: launcher,
+                            audit: AuditLogRepository(database: pool), logger: testLogger()), pool
+                    ))
             }
             for minute in 0..<10 {
                 let now = start.addingTimeInterval(Double(minute * 60) + 5)
@@ -139,7 +147,8 @@ func utc(_ text: String) throws -> Date {
         do { _ = try ScheduleTiming(cron: "61 3 * * *", timezone: "UTC") } catch { #expect(error.field == "cron") }
         let weekly = try ScheduleTiming(cron: "@weekly", timezone: "UTC")
         #expect(weekly.nextRuns(after: try utc("2026-11-23T12:00:00Z")).count == 3)
-        #expect(ScheduleRunID.make(scheduleId: UUID(uuid: (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)), dueAt: try utc("2026-01-01T00:00:00Z"))
+        #expect(
+            ScheduleRunID.make(scheduleId: UUID(uuid: (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)), dueAt: try utc("2026-01-01T00:00:00Z"))
                 == ScheduleRunID.make(scheduleId: UUID(uuid: (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)), dueAt: try utc("2026-01-01T00:00:00Z")))
     }
 }

@@ -28,8 +28,9 @@ struct FlowFixture: Sendable {
 
     static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
         try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
-            let redis = RedisConnectionPool(configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                                            options: .init(maxConnections: 24), logger: testLogger())
+            let redis = RedisConnectionPool(
+                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                options: .init(maxConnections: 24), logger: testLogger())
             let prefix = TestEnvironment.uniqueName("mmflow")
             let fixture = FlowFixture(
                 database: pool, redis: redis, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))),
@@ -43,17 +44,20 @@ struct FlowFixture: Sendable {
 
     func makeServer(_ name: String, password: String? = nil, port: Int? = nil, fingerprint: String? = nil) async throws -> Server {
         let keys = try TestEnvironment.require("MM_TEST_SSH_KEYS")
-        return try await servers.create(NewServer(
-            name: name, host: try TestEnvironment.require("MM_TEST_SSH_HOST"),
-            port: port ?? Int(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22, username: try TestEnvironment.require("MM_TEST_SSH_USER"),
-            authType: password == nil ? .key : .password,
-            credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
+        return try await servers.create(
+            NewServer(
+                name: name, host: try TestEnvironment.require("MM_TEST_SSH_HOST"),
+                port: port ?? Int(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22, username: try TestEnvironment.require("MM_TEST_SSH_USER"),
+                authType: password == nil ? .key : .password,
+                credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
     }
 
     /// Runs the workers of all three queues while `body` runs; outcomes are reported to `notifier`.
     /// `encrypt` seals new archives; sealed ones open either way.
-    func withWorkers(notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, encrypt: Bool = false,
-                     _ body: () async throws -> Void) async throws {
+    func withWorkers(
+        notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, encrypt: Bool = false,
+        _ body: () async throws -> Void
+    ) async throws {
         let dependencies = ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
             lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: archives ?? BackupStorage(root: storage),
@@ -63,9 +67,13 @@ struct FlowFixture: Sendable {
         var workers: [Worker] = []
         for definition in ServerJobQueue.all {
             guard let queue = dispatcher.queue(definition) else { continue }
-            workers.append(Worker(queue: queue, options: WorkerOptions(concurrency: definition.concurrency, lockDuration: definition.lockDuration,
-                                                                       drainDelay: .milliseconds(200)),
-                                  logger: testLogger(), processor: { try await processor.process($0) }))
+            workers.append(
+                Worker(
+                    queue: queue,
+                    options: WorkerOptions(
+                        concurrency: definition.concurrency, lockDuration: definition.lockDuration,
+                        drainDelay: .milliseconds(200)),
+                    logger: testLogger(), processor: { try await processor.process($0) }))
         }
         let running = workers.map { worker in Task { try await worker.runUntilClosed() } }
         do {
@@ -127,11 +135,12 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
                 backups.append((backup.id, expectedAttempts))
             }
             try await fixture.withWorkers { () async throws in
-                #expect(try await waitFor {
-                    var failed = 0
-                    for (id, _) in backups where try await fixture.backups.find(id: id)?.status == .failed { failed += 1 }
-                    return failed == backups.count
-                })
+                #expect(
+                    try await waitFor {
+                        var failed = 0
+                        for (id, _) in backups where try await fixture.backups.find(id: id)?.status == .failed { failed += 1 }
+                        return failed == backups.count
+                    })
             }
             for (id, expected) in backups {
                 let attempts = try await fixture.attempts.attempts(queue: "backup-queue", jobId: id.uuidString.lowercased())
@@ -156,12 +165,13 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
             let scan = try await fixture.scans.create(serverId: shared.id, scanType: .quick)
             try await fixture.dispatcher.enqueue(.quickScan, recordId: scan.id)
             try await fixture.withWorkers { () async throws in
-                #expect(try await waitFor(timeout: .seconds(60)) {
-                    var done = 0
-                    for id in ids where try await fixture.backups.find(id: id)?.status == .completed { done += 1 }
-                    let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
-                    return done == 3 && scanned
-                })
+                #expect(
+                    try await waitFor(timeout: .seconds(60)) {
+                        var done = 0
+                        for id in ids where try await fixture.backups.find(id: id)?.status == .completed { done += 1 }
+                        let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
+                        return done == 3 && scanned
+                    })
             }
             var intervals: [(Date, Date)] = []
             for id in ids.prefix(2) {
@@ -190,11 +200,12 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
             try await fixture.dispatcher.enqueue(.fullScan, recordId: scan.id)
             try await fixture.dispatcher.enqueue(.update, recordId: update.id)
             try await fixture.withWorkers { () async throws in
-                #expect(try await waitFor {
-                    let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
-                    let updated = try await fixture.updates.find(id: update.id)?.status == .completed
-                    return scanned && updated
-                })
+                #expect(
+                    try await waitFor {
+                        let scanned = try await fixture.scans.find(id: scan.id)?.status == .completed
+                        let updated = try await fixture.updates.find(id: update.id)?.status == .completed
+                        return scanned && updated
+                    })
             }
             let findings = try await fixture.scans.findings(scanId: scan.id)
             #expect(findings.services.contains { $0.name == "sshd" })

@@ -42,8 +42,9 @@ enum BackupPage {
             return row
         }
         let schedules = try await dashboard.domain.schedules.list(Page(limit: 200))
-        let stale = BackupFreshness.warnings(schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
-                                             serverNames: names)
+        let stale = BackupFreshness.warnings(
+            schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
+            serverNames: names)
         var data: [String: Any] = [
             "backups": rows, "empty": rows.isEmpty, "total": page.total,
             "warnings": stale.map { ["server": $0.serverName, "message": $0.message] },

@@ -38,18 +38,21 @@ enum OverviewPage {
         let servers = try await dashboard.domain.servers.list(Page(limit: 200))
         let schedules = try await dashboard.domain.schedules.list(Page(limit: 200))
         let names = Dictionary(servers.items.map { ($0.id, $0.name) }) { first, _ in first }
-        let stale = BackupFreshness.warnings(schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
-                                             serverNames: names)
+        let stale = BackupFreshness.warnings(
+            schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
+            serverNames: names)
         for warning in stale {
             attention.append(["text": "\(warning.serverName): \(warning.message)", "href": "/backups?serverId=\(warning.serverId.lowercasedString)"])
         }
         let failedBackups = try await dashboard.domain.backups.list(Page(limit: 1), status: .failed).total
         let offline = servers.items.filter { $0.online == false }.count
-        return PageView(template: "overview", title: "Overview", section: "overview", data: [
-            "queues": queues, "attention": attention, "allClear": attention.isEmpty,
-            "serverCount": servers.total, "offlineCount": offline, "scheduleCount": schedules.total, "failedBackups": failedBackups,
-            "bucketMinutes": bucketMinutes,
-        ])
+        return PageView(
+            template: "overview", title: "Overview", section: "overview",
+            data: [
+                "queues": queues, "attention": attention, "allClear": attention.isEmpty,
+                "serverCount": servers.total, "offlineCount": offline, "scheduleCount": schedules.total, "failedBackups": failedBackups,
+                "bucketMinutes": bucketMinutes,
+            ])
     }
 
     /// SVG bars (viewBox 240×48): completed below, failed stacked on top, scaled to the busiest bucket.

@@ -49,23 +49,33 @@ enum ScanPages {
             "created": Format.time(scan.createdAt), "completed": Format.time(scan.completedAt),
             "facts": facts(scan.summary),
             "services": findings.services.map { service -> [String: Any] in
-                ["name": service.name, "type": service.serviceType, "status": service.status, "statusTone": Format.tone(service.status == "running" ? "ok" : service.status),
-                 "version": service.version ?? "—", "ports": service.ports.map(String.init).joined(separator: ", "),
-                 "dataPaths": service.dataPaths.joined(separator: ", ")]
+                [
+                    "name": service.name, "type": service.serviceType, "status": service.status, "statusTone": Format.tone(service.status == "running" ? "ok" : service.status),
+                    "version": service.version ?? "—", "ports": service.ports.map(String.init).joined(separator: ", "),
+                    "dataPaths": service.dataPaths.joined(separator: ", "),
+                ]
             },
             "ports": ScanChanges.openPorts(findings).sorted().map { ["port": $0] },
             "filesystems": findings.filesystems.map { fs -> [String: Any] in
-                ["mount": fs.mountPoint, "device": fs.device, "type": fs.filesystemType, "size": Format.bytes(fs.totalBytes),
-                 "used": Format.bytes(fs.usedBytes), "free": Format.bytes(fs.availableBytes),
-                 "usedPercent": fs.totalBytes > 0 ? Int(Double(fs.usedBytes) / Double(fs.totalBytes) * 100) : 0]
+                [
+                    "mount": fs.mountPoint, "device": fs.device, "type": fs.filesystemType, "size": Format.bytes(fs.totalBytes),
+                    "used": Format.bytes(fs.usedBytes), "free": Format.bytes(fs.availableBytes),
+                    "usedPercent": fs.totalBytes > 0 ? Int(Double(fs.usedBytes) / Double(fs.totalBytes) * 100) : 0,
+                ]
             },
-            "containers": findings.containers.map { ["name": $0.name, "image": $0.image, "state": $0.state,
-                                                     "ports": $0.hostPorts.map(String.init).joined(separator: ", ")] },
+            "containers": findings.containers.map {
+                [
+                    "name": $0.name, "image": $0.image, "state": $0.state,
+                    "ports": $0.hostPorts.map(String.init).joined(separator: ", "),
+                ]
+            },
             "packages": findings.packages.map { ["manager": $0.manager, "installed": $0.installedCount, "upgradable": $0.upgradableCount] as [String: Any] },
             "recommendations": findings.recommendations.map { rec -> [String: Any] in
-                var item: [String: Any] = ["title": rec.title, "priority": rec.priority, "description": rec.description,
-                                           "priorityTone": ["critical": "bad", "high": "bad", "medium": "warn"][rec.priority] ?? "muted",
-                                           "paths": rec.paths.joined(separator: ", ")]
+                var item: [String: Any] = [
+                    "title": rec.title, "priority": rec.priority, "description": rec.description,
+                    "priorityTone": ["critical": "bad", "high": "bad", "medium": "warn"][rec.priority] ?? "muted",
+                    "paths": rec.paths.joined(separator: ", "),
+                ]
                 item["size"] = rec.estimatedBytes.map { "about " + Format.bytes($0) }
                 return item
             },

@@ -51,10 +51,12 @@ enum SchedulePage {
         }
         form["servers"] = servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == selectedServer] as [String: Any] }
         form["compressions"] = Compression.allCases.map { ["name": $0.rawValue, "selected": $0 == compression] as [String: Any] }
-        return PageView(template: "schedules", title: "Schedules", section: "schedules", data: [
-            "schedules": rows, "empty": rows.isEmpty, "form": form, "noServers": servers.isEmpty,
-            "timezones": TimeZone.knownTimeZoneIdentifiers.sorted().map { ["name": $0] },
-        ])
+        return PageView(
+            template: "schedules", title: "Schedules", section: "schedules",
+            data: [
+                "schedules": rows, "empty": rows.isEmpty, "form": form, "noServers": servers.isEmpty,
+                "timezones": TimeZone.knownTimeZoneIdentifiers.sorted().map { ["name": $0] },
+            ])
     }
 
     static func retentionText(_ retention: RetentionPolicy) -> String {
@@ -79,8 +81,10 @@ enum SchedulePage {
             do {
                 let timing = try ScheduleTiming(cron: cron, timezone: zoneName)
                 let runs = timing.nextRuns(after: Date(), count: 5)
-                answer = ["ok": true, "runs": .array(runs.map { .string(Format.time($0, in: timing.timeZone)) }),
-                          "utc": .array(runs.map { .string(Format.time($0)) })]
+                answer = [
+                    "ok": true, "runs": .array(runs.map { .string(Format.time($0, in: timing.timeZone)) }),
+                    "utc": .array(runs.map { .string(Format.time($0)) }),
+                ]
             } catch let error as ScheduleFieldError {
                 answer = ["ok": false, "field": .string(error.field), "error": .string(error.message)]
             }

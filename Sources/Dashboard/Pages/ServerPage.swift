@@ -35,8 +35,10 @@ enum ServerPage {
             }
             return row
         }
-        return PageView(template: "servers", title: "Servers", section: "servers", data: [
-            "servers": rows, "empty": rows.isEmpty, "total": servers.total,
-        ])
+        return PageView(
+            template: "servers", title: "Servers", section: "servers",
+            data: [
+                "servers": rows, "empty": rows.isEmpty, "total": servers.total,
+            ])
     }
 }

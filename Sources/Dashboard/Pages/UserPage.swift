@@ -23,9 +23,11 @@ enum UserPage {
                 "tokens": tokens.map { token -> [String: Any] in
                     let expired = token.expiresAt.map { $0 < Date() } ?? false
                     let tokenState = token.revokedAt != nil ? "revoked" : expired ? "expired" : "active"
-                    return ["id": token.id.lowercasedString, "name": token.name, "prefix": token.displayPrefix,
-                            "state": tokenState, "stateTone": tokenState == "active" ? "ok" : "muted", "revocable": tokenState == "active",
-                            "expires": Format.time(token.expiresAt), "lastUsed": Format.age(token.lastUsedAt)]
+                    return [
+                        "id": token.id.lowercasedString, "name": token.name, "prefix": token.displayPrefix,
+                        "state": tokenState, "stateTone": tokenState == "active" ? "ok" : "muted", "revocable": tokenState == "active",
+                        "expires": Format.time(token.expiresAt), "lastUsed": Format.age(token.lastUsedAt),
+                    ]
                 },
                 "tokenCount": tokens.filter { $0.revokedAt == nil }.count,
             ])

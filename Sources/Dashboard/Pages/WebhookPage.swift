@@ -32,8 +32,9 @@ enum WebhookPage {
                 "noDeliveries": deliveries.isEmpty,
             ])
         }
-        return PageView(template: "webhooks", title: "Webhooks", section: "webhooks",
-                        data: ["hooks": hooks, "empty": hooks.isEmpty, "total": page.total])
+        return PageView(
+            template: "webhooks", title: "Webhooks", section: "webhooks",
+            data: ["hooks": hooks, "empty": hooks.isEmpty, "total": page.total])
     }
 
     /// Scheme, host and port only: a path or query can itself be a credential (Slack URLs).

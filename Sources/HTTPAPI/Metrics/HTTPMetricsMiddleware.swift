@@ -30,8 +30,10 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(_ method: String, _ route: String?, status: Int, since started: ContinuousClock.Instant) {
         let template = route ?? "unmatched"
-        Counter(label: "medicineman_http_requests_total", dimensions: [("method", method), ("route", template), ("status", "\(status / 100)xx")],
-                factory: factory).increment()
+        Counter(
+            label: "medicineman_http_requests_total", dimensions: [("method", method), ("route", template), ("status", "\(status / 100)xx")],
+            factory: factory
+        ).increment()
         CoreMetrics.Timer(label: "medicineman_http_request_duration_seconds", dimensions: [("method", method), ("route", template)], factory: factory)
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
     }

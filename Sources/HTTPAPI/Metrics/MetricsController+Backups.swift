@@ -32,8 +32,9 @@ extension MetricsController {
             period[server] = min(period[server] ?? .infinity, gap)
             since[server] = min(since[server] ?? .infinity, schedule.createdAt.timeIntervalSince1970)
         }
-        family(&text, "medicineman_backup_schedule_period_seconds", "gauge",
-               "Longest gap between two runs of the server's most frequent enabled backup schedule.")
+        family(
+            &text, "medicineman_backup_schedule_period_seconds", "gauge",
+            "Longest gap between two runs of the server's most frequent enabled backup schedule.")
         for server in period.keys.sorted() { text += "medicineman_backup_schedule_period_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(period[server] ?? 0))\n" }
         family(&text, "medicineman_backup_schedule_since_timestamp_seconds", "gauge", "When the server's oldest enabled backup schedule was created.")
         for server in since.keys.sorted() { text += "medicineman_backup_schedule_since_timestamp_seconds{server=\"\(PrometheusText.escape(server))\"} \(Int(since[server] ?? 0))\n" }

@@ -18,8 +18,10 @@ public struct MetricsController: Sendable {
     let eventStreams: JobEventHub?
     let startedAt = Date()
 
-    public init(registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
-                schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil) {
+    public init(
+        registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
+        schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil
+    ) {
         self.eventStreams = eventStreams
         self.registry = registry
         self.queues = queues

@@ -52,7 +52,7 @@ extension ClientCommand {
     func run() async throws {
         do {
             try await execute(options.client())
-        } catch where error.code == "job_failed" {
+        } catch  where error.code == "job_failed" {
             throw ExitCode(1)  // the follower printed the outcome
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
@@ -72,7 +72,7 @@ extension JSONValue {
     /// Indented JSON with sorted keys, for `--output json`.
     var prettyJSON: String {
         guard let data = jsonText.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+            let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         else { return jsonText }
         return String(decoding: pretty, as: UTF8.self)
     }

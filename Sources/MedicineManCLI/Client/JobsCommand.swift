@@ -11,8 +11,10 @@ struct JobsCommand: AsyncParsableCommand {
 
     static func row(_ job: JSONValue) -> [String] {
         let progress = job["progress"].map { $0["percent"]?.doubleValue.map { "\(Int($0))%" } ?? $0.doubleValue.map { "\(Int($0))%" } ?? "" } ?? ""
-        return [job.cell("id"), job.cell("queue"), job.cell("name"), job.cell("state"), progress,
-                "\(job.cell("attemptsMade"))/\(job.cell("attemptsAllowed"))", job.cell("failedReason")]
+        return [
+            job.cell("id"), job.cell("queue"), job.cell("name"), job.cell("state"), progress,
+            "\(job.cell("attemptsMade"))/\(job.cell("attemptsAllowed"))", job.cell("failedReason"),
+        ]
     }
 
     static let headers = ["ID", "QUEUE", "NAME", "STATE", "PROGRESS", "ATTEMPTS", "FAILED REASON"]
@@ -29,9 +31,12 @@ struct JobsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let serverId: String?
             if let server { serverId = try await ServerName.resolve(server, client: client) } else { serverId = nil }
-            let list = try await client.call(.get, "/api/jobs" + PlatformClient.query([
-                ("queue", queue), ("state", state), ("name", name), ("serverId", serverId), ("limit", String(limit)),
-            ]))
+            let list = try await client.call(
+                .get,
+                "/api/jobs"
+                    + PlatformClient.query([
+                        ("queue", queue), ("state", state), ("name", name), ("serverId", serverId), ("limit", String(limit)),
+                    ]))
             options.show(list) { list in
                 guard case .array(let jobs)? = list["jobs"] else { return TextTable(headers: JobsCommand.headers, rows: []) }
                 return TextTable(headers: JobsCommand.headers, rows: jobs.map(JobsCommand.row))
@@ -47,8 +52,12 @@ struct JobsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let job = try await client.call(.get, "/api/jobs/\(PlatformClient.pathComponent(id))")
             options.show(job) { job in
-                TextTable.fields(job, ["id", "queue", "name", "state", "progress", "attemptsMade", "attemptsAllowed", "priority",
-                                                              "timestamp", "processedOn", "finishedOn", "failedReason", "returnValue", "data"])
+                TextTable.fields(
+                    job,
+                    [
+                        "id", "queue", "name", "state", "progress", "attemptsMade", "attemptsAllowed", "priority",
+                        "timestamp", "processedOn", "finishedOn", "failedReason", "returnValue", "data",
+                    ])
             }
         }
     }
@@ -97,16 +106,20 @@ struct QueuesCommand: ClientCommand {
         let metrics = try await client.call(.get, "/api/metrics/queues")
         options.show(metrics) { metrics in
             guard case .array(let queues) = metrics else { return TextTable(headers: [], rows: []) }
-            return TextTable(headers: ["QUEUE", "WAITING", "ACTIVE", "DELAYED", "FAILED", "COMPLETED", "PAUSED", "WORKERS", "HEALTH"], rows: queues.map { queue in
-                let reasons: String
-                if case .array(let list)? = queue["health"]?["reasons"], !list.isEmpty {
-                    reasons = ": " + list.compactMap(\.stringValue).joined(separator: "; ")
-                } else {
-                    reasons = ""
-                }
-                return [queue.cell("queue"), queue.cell("waiting"), queue.cell("active"), queue.cell("delayed"), queue.cell("failed"),
-                        queue.cell("completed"), queue.cell("isPaused"), queue.cell("workers"), (queue["health"]?.cell("status") ?? "") + reasons]
-            })
+            return TextTable(
+                headers: ["QUEUE", "WAITING", "ACTIVE", "DELAYED", "FAILED", "COMPLETED", "PAUSED", "WORKERS", "HEALTH"],
+                rows: queues.map { queue in
+                    let reasons: String
+                    if case .array(let list)? = queue["health"]?["reasons"], !list.isEmpty {
+                        reasons = ": " + list.compactMap(\.stringValue).joined(separator: "; ")
+                    } else {
+                        reasons = ""
+                    }
+                    return [
+                        queue.cell("queue"), queue.cell("waiting"), queue.cell("active"), queue.cell("delayed"), queue.cell("failed"),
+                        queue.cell("completed"), queue.cell("isPaused"), queue.cell("workers"), (queue["health"]?.cell("status") ?? "") + reasons,
+                    ]
+                })
         }
     }
 }

@@ -10,10 +10,14 @@ struct SchedulesCommand: AsyncParsableCommand {
         subcommands: [List.self, Add.self, Show.self, Run.self, Remove.self], defaultSubcommand: List.self)
 
     static func table(_ schedules: [JSONValue]) -> TextTable {
-        TextTable(headers: ["ID", "SERVER", "CRON", "TIME ZONE", "ENABLED", "NEXT RUN", "LAST", "PATHS"], rows: schedules.map { schedule in
-            [schedule.cell("id"), schedule.cell("serverId"), schedule.cell("cron"), schedule.cell("timezone"), schedule.cell("enabled"),
-             schedule.cell("nextRunAt"), schedule.cell("lastStatus"), schedule.cell("paths")]
-        })
+        TextTable(
+            headers: ["ID", "SERVER", "CRON", "TIME ZONE", "ENABLED", "NEXT RUN", "LAST", "PATHS"],
+            rows: schedules.map { schedule in
+                [
+                    schedule.cell("id"), schedule.cell("serverId"), schedule.cell("cron"), schedule.cell("timezone"), schedule.cell("enabled"),
+                    schedule.cell("nextRunAt"), schedule.cell("lastStatus"), schedule.cell("paths"),
+                ]
+            })
     }
 
     struct List: ClientCommand {
@@ -50,16 +54,19 @@ struct SchedulesCommand: AsyncParsableCommand {
             for (key, value) in [("keepLast", keepLast), ("daily", keepDaily), ("weekly", keepWeekly), ("monthly", keepMonthly)] {
                 if let value { retention[key] = .int(Int64(value)) }
             }
-            var body: [String: JSONValue] = ["serverId": .string(serverId), "cron": .string(cron), "timezone": .string(timezone),
-                                             "paths": .array(paths.map(JSONValue.string)), "exclusions": .array(exclusions.map(JSONValue.string)),
-                                             "enabled": .bool(!disabled)]
+            var body: [String: JSONValue] = [
+                "serverId": .string(serverId), "cron": .string(cron), "timezone": .string(timezone),
+                "paths": .array(paths.map(JSONValue.string)), "exclusions": .array(exclusions.map(JSONValue.string)),
+                "enabled": .bool(!disabled),
+            ]
             if let compression { body["compression"] = .string(compression) }
             if !retention.isEmpty { body["retention"] = .object(retention) }
             let schedule = try await client.call(.post, "/api/schedules", body: .object(body))
-            let next = schedule["nextRuns"].map { value -> String in
-                guard case .array(let runs) = value else { return "" }
-                return runs.compactMap(\.stringValue).joined(separator: ", ")
-            } ?? ""
+            let next =
+                schedule["nextRuns"].map { value -> String in
+                    guard case .array(let runs) = value else { return "" }
+                    return runs.compactMap(\.stringValue).joined(separator: ", ")
+                } ?? ""
             options.show(schedule, line: "schedule \(schedule.cell("id")) added; next runs: \(next)")
         }
     }
@@ -72,8 +79,12 @@ struct SchedulesCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let schedule = try await client.call(.get, "/api/schedules/\(PlatformClient.pathComponent(id))")
             options.show(schedule) { schedule in
-                TextTable.fields(schedule, ["id", "serverId", "cron", "timezone", "enabled", "paths", "exclusions", "compression",
-                                                              "retention", "nextRuns", "lastRunAt", "lastStatus", "lastError", "skippedRuns"])
+                TextTable.fields(
+                    schedule,
+                    [
+                        "id", "serverId", "cron", "timezone", "enabled", "paths", "exclusions", "compression",
+                        "retention", "nextRuns", "lastRunAt", "lastStatus", "lastError", "skippedRuns",
+                    ])
             }
         }
     }

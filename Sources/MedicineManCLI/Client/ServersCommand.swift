@@ -10,10 +10,14 @@ struct ServersCommand: AsyncParsableCommand {
         subcommands: [List.self, Add.self, Show.self, Test.self, Remove.self], defaultSubcommand: List.self)
 
     static func table(_ servers: [JSONValue]) -> TextTable {
-        TextTable(headers: ["NAME", "HOST", "PORT", "USER", "AUTH", "ONLINE", "TAGS", "ID"], rows: servers.map { server in
-            [server.cell("name"), server.cell("host"), server.cell("port"), server.cell("username"), server.cell("authType"),
-             server["online"].map { $0 == .bool(true) ? "yes" : $0 == .bool(false) ? "no" : "?" } ?? "?", server.cell("tags"), server.cell("id")]
-        })
+        TextTable(
+            headers: ["NAME", "HOST", "PORT", "USER", "AUTH", "ONLINE", "TAGS", "ID"],
+            rows: servers.map { server in
+                [
+                    server.cell("name"), server.cell("host"), server.cell("port"), server.cell("username"), server.cell("authType"),
+                    server["online"].map { $0 == .bool(true) ? "yes" : $0 == .bool(false) ? "no" : "?" } ?? "?", server.cell("tags"), server.cell("id"),
+                ]
+            })
     }
 
     struct List: ClientCommand {
@@ -52,8 +56,10 @@ struct ServersCommand: AsyncParsableCommand {
             } else {
                 throw ClientError("give --key-file FILE or --password-stdin")
             }
-            var body: [String: JSONValue] = ["name": .string(name), "host": .string(host), "port": .int(Int64(port)), "username": .string(user),
-                                             "authType": .string(authType), "credential": .string(credential), "tags": .array(tag.map(JSONValue.string))]
+            var body: [String: JSONValue] = [
+                "name": .string(name), "host": .string(host), "port": .int(Int64(port)), "username": .string(user),
+                "authType": .string(authType), "credential": .string(credential), "tags": .array(tag.map(JSONValue.string)),
+            ]
             if let fingerprint { body["hostKeyFingerprint"] = .string(fingerprint) }
             if let description { body["description"] = .string(description) }
             let server = try await client.call(.post, "/api/servers", body: .object(body))
@@ -70,8 +76,12 @@ struct ServersCommand: AsyncParsableCommand {
             let id = try await ServerName.resolve(server, client: client)
             let shown = try await client.call(.get, "/api/servers/\(id)")
             options.show(shown) { server in
-                TextTable.fields(server, ["name", "id", "host", "port", "username", "authType", "hostKeyFingerprint", "tags",
-                                                              "description", "online", "lastCheckedAt", "lastCheckError", "createdAt"])
+                TextTable.fields(
+                    server,
+                    [
+                        "name", "id", "host", "port", "username", "authType", "hostKeyFingerprint", "tags",
+                        "description", "online", "lastCheckedAt", "lastCheckError", "createdAt",
+                    ])
             }
         }
     }
@@ -85,9 +95,11 @@ struct ServersCommand: AsyncParsableCommand {
             let id = try await ServerName.resolve(server, client: client)
             let result = try await client.call(.post, "/api/servers/\(id)/test", timeout: .seconds(120))
             let reachable = result["reachable"] == .bool(true)
-            options.show(result, line: reachable
-                ? "reachable; host key \(result.cell("hostKeyFingerprint"))\(result["pinned"] == .bool(true) ? " (pinned now)" : "")"
-                : "not reachable (\(result.cell("outcome"))): \(result.cell("message"))")
+            options.show(
+                result,
+                line: reachable
+                    ? "reachable; host key \(result.cell("hostKeyFingerprint"))\(result["pinned"] == .bool(true) ? " (pinned now)" : "")"
+                    : "not reachable (\(result.cell("outcome"))): \(result.cell("message"))")
             if !reachable { throw ClientError(code: "job_failed", "not reachable") }
         }
     }

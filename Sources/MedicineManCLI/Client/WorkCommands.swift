@@ -58,10 +58,14 @@ struct BackupsCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Verify.self, Restore.self, Delete.self], defaultSubcommand: List.self)
 
     static func table(_ backups: [JSONValue]) -> TextTable {
-        TextTable(headers: ["ID", "STATUS", "VERIFIED", "SIZE", "COMPLETED", "PATHS", "SERVER"], rows: backups.map { backup in
-            [backup.cell("id"), backup.cell("status"), backup.cell("verification"),
-             backup["size"]?.doubleValue.map(ProgressLine.size) ?? "", backup.cell("completedAt"), backup.cell("paths"), backup.cell("serverId")]
-        })
+        TextTable(
+            headers: ["ID", "STATUS", "VERIFIED", "SIZE", "COMPLETED", "PATHS", "SERVER"],
+            rows: backups.map { backup in
+                [
+                    backup.cell("id"), backup.cell("status"), backup.cell("verification"),
+                    backup["size"]?.doubleValue.map(ProgressLine.size) ?? "", backup.cell("completedAt"), backup.cell("paths"), backup.cell("serverId"),
+                ]
+            })
     }
 
     struct List: ClientCommand {
@@ -74,9 +78,12 @@ struct BackupsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let serverId: String?
             if let server { serverId = try await ServerName.resolve(server, client: client) } else { serverId = nil }
-            let page = try await client.call(.get, "/api/backups" + PlatformClient.query([
-                ("serverId", serverId), ("status", status), ("limit", String(limit)),
-            ]))
+            let page = try await client.call(
+                .get,
+                "/api/backups"
+                    + PlatformClient.query([
+                        ("serverId", serverId), ("status", status), ("limit", String(limit)),
+                    ]))
             options.show(page) { BackupsCommand.table($0.items) }
         }
     }
@@ -89,9 +96,13 @@ struct BackupsCommand: AsyncParsableCommand {
         func execute(_ client: PlatformClient) async throws(ClientError) {
             let backup = try await client.call(.get, "/api/backups/\(PlatformClient.pathComponent(id))")
             options.show(backup) { backup in
-                TextTable.fields(backup, ["id", "serverId", "status", "verification", "kind", "paths", "exclusions", "compression",
-                                                              "filePath", "size", "sha256", "jobId", "attempts", "startedAt", "completedAt",
-                                                              "verifiedAt", "error", "warning"])
+                TextTable.fields(
+                    backup,
+                    [
+                        "id", "serverId", "status", "verification", "kind", "paths", "exclusions", "compression",
+                        "filePath", "size", "sha256", "jobId", "attempts", "startedAt", "completedAt",
+                        "verifiedAt", "error", "warning",
+                    ])
             }
         }
     }

@@ -43,12 +43,14 @@ extension ObjectStore {
     /// the store refuses bytes that changed on the way; a checksum the store reports back must be ours.
     public func uploadPart(key: String, uploadId: String, number: Int, body: ByteBuffer, sha256: SHA256.Digest) async throws(ServerJobError) -> UploadedPart {
         let checksum = Data(sha256).base64EncodedString()
-        let answer = try await send(.PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadId)],
-                                    headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: SigV4Signer.hex(sha256), expected: [200],
-                                    timeout: .seconds(300))
+        let answer = try await send(
+            .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadId)],
+            headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: SigV4Signer.hex(sha256), expected: [200],
+            timeout: .seconds(300))
         if let stored = answer.header("x-amz-checksum-sha256"), stored != checksum {
-            throw ServerJobError(.storage, "the object store reports part \(number) of \(key) with SHA-256 \(stored), but we sent \(checksum); the upload is abandoned",
-                                 retryable: true)
+            throw ServerJobError(
+                .storage, "the object store reports part \(number) of \(key) with SHA-256 \(stored), but we sent \(checksum); the upload is abandoned",
+                retryable: true)
         }
         guard let etag = answer.header("etag"), !etag.isEmpty else {
             throw ServerJobError(.storage, "the object store stored part \(number) of \(key) without an ETag", retryable: true)
@@ -63,8 +65,9 @@ extension ObjectStore {
         }.joined()
         let xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\(list)</CompleteMultipartUpload>"
         let body = ByteBuffer(string: xml)
-        let answer = try await send(.POST, key: key, query: [("uploadId", uploadId)], headers: [("content-type", "application/xml")], body: body,
-                                    payloadHash: SigV4Signer.hex(SHA256.hash(data: Data(xml.utf8))), expected: [200])
+        let answer = try await send(
+            .POST, key: key, query: [("uploadId", uploadId)], headers: [("content-type", "application/xml")], body: body,
+            payloadHash: SigV4Signer.hex(SHA256.hash(data: Data(xml.utf8))), expected: [200])
         let text = String(buffer: answer.body)
         if text.contains("<Error>") { throw Self.failure(Answer(status: 500, headers: answer.headers, body: answer.body), what: "POST \(key) (complete)") }
     }
@@ -87,14 +90,16 @@ extension ObjectStore {
     /// Bytes `offset ..< offset + length` of an object; fewer bytes than asked is an error
     /// (a truncated answer is never taken for the object's end).
     public func read(_ key: String, offset: Int64, length: Int) async throws(ServerJobError) -> ByteBuffer {
-        let answer = try await send(.GET, key: key, headers: [("range", "bytes=\(offset)-\(offset + Int64(length) - 1)")], expected: [200, 206],
-                                    bodyLimit: length + 1, timeout: .seconds(300))
+        let answer = try await send(
+            .GET, key: key, headers: [("range", "bytes=\(offset)-\(offset + Int64(length) - 1)")], expected: [200, 206],
+            bodyLimit: length + 1, timeout: .seconds(300))
         if answer.status == 200, offset != 0 {
             throw ServerJobError(.storage, "the object store ignored the range of \(key) at \(offset)", retryable: true)
         }
         guard answer.body.readableBytes == length else {
-            throw ServerJobError(.storage, "the object store answered \(answer.body.readableBytes) bytes of \(key) at \(offset), not \(length): truncated or changed",
-                                 retryable: true)
+            throw ServerJobError(
+                .storage, "the object store answered \(answer.body.readableBytes) bytes of \(key) at \(offset), not \(length): truncated or changed",
+                retryable: true)
         }
         return answer.body
     }
@@ -102,8 +107,9 @@ extension ObjectStore {
     /// Stores a small object in one request (tests and the benchmark's probes).
     public func put(_ key: String, _ bytes: [UInt8]) async throws(ServerJobError) {
         let digest = SHA256.hash(data: bytes)
-        _ = try await send(.PUT, key: key, headers: [("x-amz-checksum-sha256", Data(digest).base64EncodedString())], body: ByteBuffer(bytes: bytes),
-                           payloadHash: SigV4Signer.hex(digest), expected: [200])
+        _ = try await send(
+            .PUT, key: key, headers: [("x-amz-checksum-sha256", Data(digest).base64EncodedString())], body: ByteBuffer(bytes: bytes),
+            payloadHash: SigV4Signer.hex(digest), expected: [200])
     }
 
     public func delete(_ key: String) async throws(ServerJobError) {
@@ -124,8 +130,10 @@ extension ObjectStore {
             let text = String(buffer: answer.body)
             for block in XMLText.blocks("Contents", in: text) {
                 guard let key = XMLText.first("Key", in: block) else { continue }
-                objects.append(ListedObject(key: key, size: XMLText.first("Size", in: block).flatMap(Int64.init) ?? 0,
-                                            lastModified: XMLText.first("LastModified", in: block).flatMap(Self.date) ?? Date()))
+                objects.append(
+                    ListedObject(
+                        key: key, size: XMLText.first("Size", in: block).flatMap(Int64.init) ?? 0,
+                        lastModified: XMLText.first("LastModified", in: block).flatMap(Self.date) ?? Date()))
             }
             let next = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
             // A store that repeats its token, or pages past any bucket we could use, ends the listing with an error.
@@ -151,7 +159,8 @@ extension ObjectStore {
                 uploads.append(PendingUpload(key: key, uploadId: uploadId, initiated: XMLText.first("Initiated", in: block).flatMap(Self.date) ?? Date()))
             }
             if XMLText.first("IsTruncated", in: text) == "true", let key = XMLText.first("NextKeyMarker", in: text),
-               let uploadId = XMLText.first("NextUploadIdMarker", in: text) {
+                let uploadId = XMLText.first("NextUploadIdMarker", in: text)
+            {
                 guard markers.map({ $0.key != key || $0.uploadId != uploadId }) ?? true, uploads.count <= Self.listingLimit else {
                     throw ServerJobError(.storage, "the object store's list of pending uploads under \(prefix) does not end")
                 }

@@ -36,15 +36,18 @@ public struct ObjectStore: Sendable {
 
     /// Sends one signed request. `key` nil addresses the bucket. A status outside `expected`
     /// becomes an error carrying the store's `<Code>` and `<Message>`.
-    func send(_ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer? = nil,
-              payloadHash: String = emptyPayloadHash, expected: Set<Int>, bodyLimit: Int = 4 << 20,
-              timeout: TimeAmount = .seconds(60)) async throws(ServerJobError) -> Answer {
+    func send(
+        _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer? = nil,
+        payloadHash: String = emptyPayloadHash, expected: Set<Int>, bodyLimit: Int = 4 << 20,
+        timeout: TimeAmount = .seconds(60)
+    ) async throws(ServerJobError) -> Answer {
         let (url, host, path) = address(key: key, query: query)
         let date = Date()
         var allHeaders = headers
         allHeaders.append(("x-amz-content-sha256", payloadHash))
-        let authorization = signer.authorization(method: method.rawValue, host: host, path: path, query: query, headers: allHeaders,
-                                                 payloadHash: payloadHash, date: date)
+        let authorization = signer.authorization(
+            method: method.rawValue, host: host, path: path, query: query, headers: allHeaders,
+            payloadHash: payloadHash, date: date)
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Host", value: host)
@@ -92,13 +95,15 @@ public struct ObjectStore: Sendable {
         let message = XMLText.first("Message", in: text).map { ": " + $0.prefix(300) } ?? ""
         switch (answer.status, code) {
         case (403, "InvalidAccessKeyId"), (403, "SignatureDoesNotMatch"), (401, _):
-            return ServerJobError(.storage, "the object store refused our credentials for \(what) (\(code)\(message)); check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
-                                  retryable: false)
+            return ServerJobError(
+                .storage, "the object store refused our credentials for \(what) (\(code)\(message)); check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
+                retryable: false)
         case (404, "NoSuchBucket"):
             return ServerJobError(.storage, "the object store has no bucket for \(what) (\(code)); check S3_BUCKET", retryable: false)
         default:
-            return ServerJobError(.storage, "the object store answered \(answer.status) to \(what) (\(code)\(message))",
-                                  retryable: answer.status >= 500 || answer.status == 429)
+            return ServerJobError(
+                .storage, "the object store answered \(answer.status) to \(what) (\(code)\(message))",
+                retryable: answer.status >= 500 || answer.status == 429)
         }
     }
 }

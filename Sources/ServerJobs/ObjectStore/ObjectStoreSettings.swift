@@ -18,18 +18,22 @@ public struct ObjectStoreSettings: Sendable, CustomStringConvertible {
     /// Parts uploaded at once while the next one fills; memory is about (this + 1) × partSize.
     public let partsInFlight: Int
 
-    public init(endpoint: String, bucket: String, region: String = "us-east-1", accessKeyId: String, secretAccessKey: String,
-                pathStyle: Bool = true, prefix: String = "medicineman/", partSize: Int = 8 << 20, partsInFlight: Int = 2) throws(ServerJobError) {
+    public init(
+        endpoint: String, bucket: String, region: String = "us-east-1", accessKeyId: String, secretAccessKey: String,
+        pathStyle: Bool = true, prefix: String = "medicineman/", partSize: Int = 8 << 20, partsInFlight: Int = 2
+    ) throws(ServerJobError) {
         guard !region.isEmpty, region.utf8.count <= 64, region.utf8.allSatisfy({ Self.isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }) else {
             throw ServerJobError(.invalidRequest, "S3_REGION must be a region name such as us-east-1", retryable: false)
         }
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.path.isEmpty || url.path == "/" else {
+            let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.path.isEmpty || url.path == "/"
+        else {
             // Not echoed: a mistyped endpoint may hold a credential (`http://key:secret@host`).
             throw ServerJobError(.invalidRequest, "S3_ENDPOINT must be http(s)://host[:port], without a path, user or query", retryable: false)
         }
         guard (3...63).contains(bucket.utf8.count),
-              bucket.utf8.allSatisfy({ Self.isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) else {
+            bucket.utf8.allSatisfy({ Self.isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+        else {
             throw ServerJobError(.invalidRequest, "S3_BUCKET must be 3-63 characters of a-z, 0-9, '-' and '.'", retryable: false)
         }
         guard !accessKeyId.isEmpty, accessKeyId.utf8.count <= 256, accessKeyId.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") }) else {
@@ -68,8 +72,9 @@ public struct ObjectStoreSettings: Sendable, CustomStringConvertible {
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
         guard trimmed.utf8.count <= 200, !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." || !$0.utf8.allSatisfy(allowed) }) else {
-            throw ServerJobError(.invalidRequest, "S3_PREFIX must be segments of letters, digits, '-', '_' and '.' separated by '/', got '\(prefix.prefix(200))'",
-                                 retryable: false)
+            throw ServerJobError(
+                .invalidRequest, "S3_PREFIX must be segments of letters, digits, '-', '_' and '.' separated by '/', got '\(prefix.prefix(200))'",
+                retryable: false)
         }
         return trimmed + "/"
     }

@@ -19,8 +19,10 @@ public struct SigV4Signer: Sendable {
     /// The `Authorization` value for a request. `path` is the canonical URI (each segment already
     /// URI-encoded, as sent); `query` and `headers` as sent (names in any case); `host` and
     /// `x-amz-date` are signed whether or not `headers` has them.
-    public func authorization(method: String, host: String, path: String, query: [(String, String)], headers: [(String, String)],
-                              payloadHash: String, date: Date) -> String {
+    public func authorization(
+        method: String, host: String, path: String, query: [(String, String)], headers: [(String, String)],
+        payloadHash: String, date: Date
+    ) -> String {
         let stamp = Self.timestamp(date)
         let day = String(stamp.prefix(8))
         var signed: [String: String] = ["host": host, "x-amz-date": stamp]
@@ -51,8 +53,9 @@ public struct SigV4Signer: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0,
-                      parts.minute ?? 0, parts.second ?? 0)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0,
+            parts.minute ?? 0, parts.second ?? 0)
     }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters (`/` too, unless
@@ -62,7 +65,7 @@ public struct SigV4Signer: Sendable {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 encoded.append(Character(Unicode.Scalar(byte)))
             case UInt8(ascii: "/") where keepSlash:
                 encoded.append("/")
