@@ -19,13 +19,13 @@ extension BackupRunner {
         let key = store.settings.prefix + relative
         let upload = try await ObjectUpload.start(store: store, key: key)
         let received = ByteCounter()
-        let reporter = Self.reportEverySecond(received, to: progress)
-        defer { reporter.cancel() }
         do {
-            let archive = try await session.perform { session in
-                let streamed = try Self.stream(backup, on: session, received: { received.add($0) }) { try upload.write($0) }
-                if (streamed.result.exitStatus ?? 2) <= 1 { try upload.flush() }
-                return streamed
+            let archive = try await Self.reportingProgress(received, to: progress) {
+                try await session.perform { session in
+                    let streamed = try Self.stream(backup, on: session, received: { received.add($0) }) { try upload.write($0) }
+                    if (streamed.result.exitStatus ?? 2) <= 1 { try upload.flush() }
+                    return streamed
+                }
             }
             let warning = try Self.judge(archive.result)
             let parts = try await upload.complete(fence: fence)

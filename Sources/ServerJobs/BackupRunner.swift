@@ -108,13 +108,13 @@ public struct BackupRunner: Sendable {
         storage.removeOtherPartials(of: finalPath, keeping: partialPath)
         let file = try ArchiveFile(creating: partialPath)
         let received = ByteCounter()
-        let reporter = Self.reportEverySecond(received, to: progress)
-        defer { reporter.cancel() }
         let streamed: Result<StreamedArchive, any Error>
         do {
             streamed = .success(
-                try await session.perform { session in
-                    try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
+                try await Self.reportingProgress(received, to: progress) {
+                    try await session.perform { session in
+                        try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
+                    }
                 })
         } catch {
             streamed = .failure(error)
@@ -149,15 +149,21 @@ public struct BackupRunner: Sendable {
         }
     }
 
-    /// Calls `progress` with the bytes received about once a second until cancelled. A task of its
-    /// own: the stream runs on the SSH session's thread and must not wait for the call.
-    static func reportEverySecond(_ received: ByteCounter, to progress: @escaping @Sendable (Int64) async -> Void) -> Task<Void, Never> {
-        Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { break }
-                await progress(received.value)
+    /// Runs `body` while a child task calls `progress` with the bytes received about once a
+    /// second: the stream runs on the SSH session's thread and must not wait for the call.
+    static func reportingProgress<Result: Sendable>(
+        _ received: ByteCounter, to progress: @escaping @Sendable (Int64) async -> Void, during body: () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if Task.isCancelled { break }
+                    await progress(received.value)
+                }
             }
+            defer { group.cancelAll() }
+            return try await body()
         }
     }
 

@@ -20,7 +20,7 @@ extension ServerJobProcessor {
             await announceBackupFailed(record, error: error.message)
             throw UnrecoverableError(error.message)
         }
-        let result = try await withServer(
+        let stored = try await withServer(
             record.serverId, context: context,
             onFinalFailure: { message in
                 try await backups.markFailed(id: id, error: message)
@@ -50,15 +50,18 @@ extension ServerJobProcessor {
                 id: id, filePath: outcome.storedPath, size: outcome.size, sha256: outcome.sha256,
                 warning: warning.isEmpty ? nil : warning,
                 storage: outcome.objectKey == nil ? .directory : .objectStore, shape: shape)
-            try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
-            let check = await ArchiveVerifier.verify(outcome, compression: record.compression, dataKey: dataKey?.key, in: dependencies.storage)
-            try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
-            try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
-            return [
-                "backupId": .string(id.lowercasedString), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
-                "verified": .bool(check.verified), "type": .string(plan.type.rawValue), "encrypted": .bool(dataKey != nil),
-            ] as JSONValue
+            return StoredArchive(outcome: outcome, type: plan.type, dataKey: dataKey?.key)
         }
+        // The server's lease and SSH session are released: verifying reads only the stored archive.
+        let outcome = stored.outcome
+        try? await context.updateProgress(["phase": "verify", "bytes": .int(outcome.size), "percent": 95])
+        let check = await ArchiveVerifier.verify(outcome, compression: record.compression, dataKey: stored.dataKey, in: dependencies.storage)
+        try await backups.setVerification(id: id, check.verified ? .verified : .failed, error: check.reason)
+        try? await context.updateProgress(["phase": "done", "bytes": .int(outcome.size), "percent": 100])
+        let result: JSONValue = [
+            "backupId": .string(id.lowercasedString), "size": .int(outcome.size), "sha256": .string(outcome.sha256),
+            "verified": .bool(check.verified), "type": .string(stored.type.rawValue), "encrypted": .bool(stored.dataKey != nil),
+        ]
         await reportScheduled(record, status: "completed", error: nil)
         await announceBackupCompleted(record, result: result)
         return result
@@ -139,4 +142,11 @@ extension ServerJobProcessor {
             "upgraded": .int(Int64(outcome.upgraded.count)),
         ]
     }
+}
+
+/// What a backup's transfer left for the steps after the server is released.
+struct StoredArchive: Sendable {
+    var outcome: BackupOutcome
+    var type: BackupType
+    var dataKey: SymmetricKey?
 }
