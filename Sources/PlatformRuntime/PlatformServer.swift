@@ -59,32 +59,32 @@ public struct PlatformServer: Sendable {
         let jobMetrics = ServerJobMetrics(factory: metrics.factory)
         // Which storage the archives go to (the object store's settings print without the secret).
         logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
-        let notifier = try ServerJobWorkers.notifier(resources: resources, vault: vault, logger: logger)
+        let services = try PlatformServices(resources: resources, vault: vault, jobMetrics: jobMetrics, tracer: tracer, logger: logger)
+        let notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
         let workers: [any Service] = try ServerJobWorkers.make(
-            resources: resources, vault: vault, queues: roles.workerQueues, metrics: metrics, jobMetrics: jobMetrics, notifier: notifier,
-            tracer: tracer, logger: logger)
+            services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)
         // The span exporter first, so it is shut down last and sends the final batch.
-        var services: [any Service] = (exporter.map { [$0] } ?? []) + [ResourceCloser(resources: resources)]
+        var running: [any Service] = (exporter.map { [$0] } ?? []) + [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler, cleanup and notifications run too (exactly-once by design).
         if !roles.workerQueues.isEmpty {
-            services += try ServerJobWorkers.duties(resources: resources, jobMetrics: jobMetrics, notifier: notifier, logger: logger)
-            services += try ServerJobWorkers.notifications(resources: resources, vault: vault, notifier: notifier, metrics: metrics, logger: logger)
+            running += ServerJobWorkers.duties(services: services, notifier: notifier, logger: logger)
+            running += try ServerJobWorkers.notifications(services: services, notifier: notifier, metrics: metrics, logger: logger)
         }
         if roles.api {
             let eventStreams = makeEventStreams()
-            services.append(try makeApplication(resources: resources, metrics: metrics, jobMetrics: jobMetrics, eventStreams: eventStreams))
+            running.append(try makeApplication(services: services, metrics: metrics, eventStreams: eventStreams))
             // Listed after the application so it is shut down before it: open streams end, and the
             // HTTP server's graceful shutdown does not wait on them.
-            services.append(EventStreamCloser(hub: eventStreams))
+            running.append(EventStreamCloser(hub: eventStreams))
             await announceSetupLink(resources: resources)
         } else {
-            services.append(try makeProbeApplication(resources: resources, metrics: metrics))
+            running.append(try makeProbeApplication(resources: resources, metrics: metrics))
         }
         // A service that fails (the HTTP port is taken, say) shuts the whole group down in order and
         // its error ends `run`; one that returns early does too, as an error.
         let group = ServiceGroup(
             configuration: .init(
-                services: (services + workers).map {
+                services: (running + workers).map {
                     .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -99,39 +99,33 @@ public struct PlatformServer: Sendable {
         JobEventHub(limits: .init(perUser: configuration.maxEventStreamsPerUser, total: configuration.maxEventStreams), logger: logger)
     }
 
-    /// The HTTP application on its own, for tests that drive it without sockets.
-    public func makeApplication(
-        resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry(), jobMetrics: ServerJobMetrics? = nil,
-        eventStreams: JobEventHub? = nil
+    /// The HTTP application on its own, for tests that drive it without sockets (without
+    /// ENCRYPTION_KEY: the probes, sign-in and metrics only).
+    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry()) throws -> some ApplicationProtocol {
+        let services = try configuration.vault.map {
+            try PlatformServices(resources: resources, vault: $0, jobMetrics: ServerJobMetrics(factory: metrics.factory), tracer: tracer, logger: logger)
+        }
+        return try makeApplication(resources: resources, services: services, metrics: metrics, eventStreams: nil)
+    }
+
+    func makeApplication(services: PlatformServices, metrics: MetricsRegistry, eventStreams: JobEventHub?) throws -> some ApplicationProtocol {
+        try makeApplication(resources: services.resources, services: services, metrics: metrics, eventStreams: eventStreams)
+    }
+
+    private func makeApplication(
+        resources: PlatformResources, services: PlatformServices?, metrics: MetricsRegistry, eventStreams: JobEventHub?
     ) throws -> some ApplicationProtocol {
-        let jobMetrics = jobMetrics ?? ServerJobMetrics(factory: metrics.factory)
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let users = UserRepository(database: resources.postgres)
         var domain: DomainDependencies?
         var sessions: SessionTokens?
         var signingSecret: [UInt8] = []
         let identityCache = IdentityCache(lifetime: configuration.authCacheLifetime)
-        if let vault = configuration.vault {
-            let servers = ServerRepository(database: resources.postgres, vault: vault)
-            signingSecret = SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: vault.currentKey)
-            sessions = SessionTokens(secret: signingSecret)
-            domain = DomainDependencies(
-                servers: servers, backups: BackupRepository(database: resources.postgres), schedules: BackupScheduleRepository(database: resources.postgres),
-                scans: ScanRepository(database: resources.postgres),
-                updates: UpdateRepository(database: resources.postgres), audit: AuditLogRepository(database: resources.postgres),
-                dispatcher: try ServerJobDispatcher(
-                    redis: resources.redis, prefix: configuration.queuePrefix,
-                    onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer),
-                connector: ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer),
-                storage: configuration.backupStorage(), users: users, sessions: sessions, identityCache: identityCache,
-                loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
-                webhooks: WebhookDependencies(
-                    webhooks: WebhookRepository(database: resources.postgres, vault: vault),
-                    deliveries: WebhookDeliveryRepository(database: resources.postgres),
-                    addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)),
-                archiveKeys: ArchiveKeys(
-                    vault: vault, sealNewArchives: configuration.encryptBackups,
-                    settings: PlatformSettingsRepository(database: resources.postgres)))
+        if let services {
+            signingSecret = SessionTokens.signingSecret(sessionSecret: configuration.sessionSecret, encryptionKey: services.vault.currentKey)
+            let tokens = SessionTokens(secret: signingSecret)
+            sessions = tokens
+            domain = services.domain(sessions: tokens, identityCache: identityCache)
         }
         let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
