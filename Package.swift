@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Scheduling", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
+                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,7 +171,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "HTTPAPI", "Records", "JobQueue", "Scheduling", "RedisClient", "JSONSupport",
+                "HTTPAPI", "Records", "JobQueue", "RedisClient", "JSONSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,6 @@
 import Foundation
+import JobQueue
 import Records
-import Scheduling
 
 /// Servers whose last successful backup is older than their schedule's period (the shortest
 /// gap between two runs of their enabled schedules), or that never had one although a period

@@ -1,7 +1,6 @@
 import Foundation
 import JobQueue
 import JSONSupport
-import Scheduling
 
 /// A job as the API shows it (camelCase; times in ms since the epoch, as BullMQ keeps them).
 public struct JobResource: Codable, Sendable, Equatable {

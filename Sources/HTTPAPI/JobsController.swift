@@ -4,7 +4,6 @@ import JobQueue
 import JSONSupport
 import Records
 import RedisClient
-import Scheduling
 
 /// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
 public struct JobsController: Sendable {

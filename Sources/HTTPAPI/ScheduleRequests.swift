@@ -1,6 +1,6 @@
 import Foundation
+import JobQueue
 import Records
-import Scheduling
 
 /// `POST /api/schedules` and `PUT|PATCH /api/schedules/:id` body; for PATCH every field is optional.
 struct ScheduleBody: Decodable, Sendable {

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import JSONSupport
+import JobQueue
 import Records
-import Scheduling
 import ServerJobs
 
 /// `/api/schedules`: durable cron schedules of backups; `POST /api/schedules/:id/run` runs one now.

@@ -31,17 +31,6 @@ public struct PostgresConfiguration: Sendable {
         self.applicationName = applicationName
     }
 
-    /// Reads `DATABASE_URL`; without it libpq falls back to the `PG*` variables.
-    public init(environment: [String: String]) throws(PostgresError) {
-        self.init()
-        if let url = environment["DATABASE_URL"], !url.isEmpty {
-            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-                throw PostgresError(.invalidConfiguration, "DATABASE_URL must start with postgres:// or postgresql://")
-            }
-            self.url = url
-        }
-    }
-
     /// Connection keywords for `PQconnectdbParams`; the URL comes last so what it sets wins.
     var connectionParameters: [(String, String)] {
         var options = "-c DateStyle=ISO -c TimeZone=UTC -c client_min_messages=warning"

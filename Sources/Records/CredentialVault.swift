@@ -24,18 +24,6 @@ public struct CredentialVault: Sendable {
         self.keys = keys
     }
 
-    /// Reads `ENCRYPTION_KEY` and, optionally, `ENCRYPTION_KEY_PREVIOUS` (comma-separated).
-    public init(environment: [String: String]) throws(RecordError) {
-        guard let hex = environment["ENCRYPTION_KEY"], !hex.isEmpty else {
-            throw RecordError(.invalid, field: "ENCRYPTION_KEY", "ENCRYPTION_KEY is not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one")
-        }
-        var previous: [EncryptionKey] = []
-        for part in (environment["ENCRYPTION_KEY_PREVIOUS"] ?? "").split(separator: ",") {
-            previous.append(try EncryptionKey(hex: String(part), variable: "ENCRYPTION_KEY_PREVIOUS"))
-        }
-        self.init(current: try EncryptionKey(hex: hex), previous: previous)
-    }
-
     public func seal(_ plaintext: String, serverId: UUID) throws(RecordError) -> SealedCredential {
         try seal(bytes: Array(plaintext.utf8), associatedData: Self.associatedData(serverId))
     }

@@ -4,6 +4,7 @@ import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
 import JSONSupport
+import JobQueue
 import Logging
 import NIOCore
 import PlatformRuntime

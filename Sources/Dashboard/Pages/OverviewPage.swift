@@ -4,7 +4,6 @@ import JSONSupport
 import Hummingbird
 import JobQueue
 import Records
-import Scheduling
 
 /// `/`: per queue its counts, health with reasons, workers and the last hour's throughput
 /// (twelve five-minute bars from the finished sets); what needs attention. Counts refresh live

@@ -2,8 +2,8 @@ import Foundation
 import HTTPAPI
 import Hummingbird
 import JSONSupport
+import JobQueue
 import Records
-import Scheduling
 
 /// `/schedules`: each schedule with its next runs, retention and last outcome; admins create and
 /// edit them (the form previews the next runs of the cron and time zone as they are typed, from

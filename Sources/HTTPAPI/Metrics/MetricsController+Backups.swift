@@ -1,6 +1,6 @@
 import Foundation
+import JobQueue
 import Records
-import Scheduling
 
 extension MetricsController {
     /// Per server: when its last backup completed and how large it was, and, for servers with an

@@ -1,5 +1,4 @@
 import Foundation
-import JobQueue
 
 /// A schedule's cron expression in its IANA time zone: validation, upcoming runs and catch-up.
 public struct ScheduleTiming: Sendable {

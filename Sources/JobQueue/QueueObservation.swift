@@ -1,5 +1,3 @@
-import JobQueue
-
 /// One reading of a queue: its counts, whether it is paused, its workers and its health. The API
 /// and the notification watch read queues the same way, so they agree on what "unhealthy" is.
 public struct QueueObservation: Sendable {

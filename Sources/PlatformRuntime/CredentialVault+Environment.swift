@@ -1,0 +1,16 @@
+import Records
+
+/// Environment variables are read in PlatformRuntime only; the client takes the values.
+extension CredentialVault {
+    /// Reads `ENCRYPTION_KEY` and, optionally, `ENCRYPTION_KEY_PREVIOUS` (comma-separated).
+    public init(environment: [String: String]) throws(RecordError) {
+        guard let hex = environment["ENCRYPTION_KEY"], !hex.isEmpty else {
+            throw RecordError(.invalid, field: "ENCRYPTION_KEY", "ENCRYPTION_KEY is not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one")
+        }
+        var previous: [EncryptionKey] = []
+        for part in (environment["ENCRYPTION_KEY_PREVIOUS"] ?? "").split(separator: ",") {
+            previous.append(try EncryptionKey(hex: String(part), variable: "ENCRYPTION_KEY_PREVIOUS"))
+        }
+        self.init(current: try EncryptionKey(hex: hex), previous: previous)
+    }
+}
