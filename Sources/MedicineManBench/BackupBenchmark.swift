@@ -14,10 +14,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Stream tar czf of a remote directory with our backup runner (to a directory or an S3 store) and with ssh; compare MB/s. Also times a full scan.")
 
-    @Option(help: "SSH host.") var host = "127.0.0.1"
-    @Option(help: "SSH port.") var port = 22
-    @Option(help: "SSH user.") var user: String
-    @Option(help: "Private key file (OpenSSH format).") var key: String
+    @OptionGroup var target: SSHTargetOptions
     @Option(help: "Megabytes of test data to create on the host (half random, half text).") var megabytes = 512
     @Option(help: "Local directory for the archives.") var output = NSTemporaryDirectory()
     @Option(help: "Runs of each tool (the best is kept).") var runs = 3
@@ -42,11 +39,7 @@ struct BackupBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let logger = BenchRedis.logger()
-        let pem = try String(contentsOfFile: key, encoding: .utf8)
-        let session = try await SSHSession.connect(
-            SSHConfiguration(
-                host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse,
-                algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }), logger: logger)
+        let session = try await target.connect(algorithms: cipher.map { SSHAlgorithms(ciphers: $0, macs: mac ?? "") }, logger: logger)
         let codec = Compression(rawValue: self.compression) ?? .gzip
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-data"
@@ -72,7 +65,7 @@ struct BackupBenchmark: AsyncParsableCommand {
         var reference = 0.0
         let copy = output + "/bench-key"
         try? FileManager.default.removeItem(atPath: copy)
-        try FileManager.default.copyItem(atPath: key, toPath: copy)
+        try FileManager.default.copyItem(atPath: target.key, toPath: copy)
         chmod(copy, 0o600)
         for _ in 0..<runs {
             let archive = output + "/reference.tar"
@@ -80,8 +73,8 @@ struct BackupBenchmark: AsyncParsableCommand {
             let algorithms = cipher.map { "-c \(ShellArgument.quote($0)) -m \(ShellArgument.quote(mac ?? "")) " } ?? ""
             let started = ContinuousClock.now
             let status = try Self.shell(
-                "ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(port) "
-                    + "\(ShellArgument.quote(user + "@" + host)) \(ShellArgument.quote("tar \(tarFlags) - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
+                "ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \(algorithms)-i \(ShellArgument.quote(copy)) -p \(target.port) "
+                    + "\(ShellArgument.quote(target.user + "@" + target.host)) \(ShellArgument.quote("tar \(tarFlags) - " + source)) > \(ShellArgument.quote(archive)) 2>/dev/null")
             guard status == 0 else { throw ValidationError("ssh reference run failed (exit \(status))") }
             reference = max(reference, Double(megabytes) / Self.seconds(ContinuousClock.now - started))
             try? FileManager.default.removeItem(atPath: archive)

@@ -13,10 +13,7 @@ struct IncrementalBenchmark: AsyncParsableCommand {
         commandName: "incremental",
         abstract: "Back up a remote tree in full (starting a chain), change --changed-percent of its files, back up the changes; compare time and bytes.")
 
-    @Option(help: "SSH host.") var host = "127.0.0.1"
-    @Option(help: "SSH port.") var port = 22
-    @Option(help: "SSH user.") var user: String
-    @Option(help: "Private key file (OpenSSH format).") var key: String
+    @OptionGroup var target: SSHTargetOptions
     @Option(help: "Megabytes of test data on the host (files of 1 MiB, random).") var megabytes = 1024
     @Option(help: "Percent of the files rewritten between the two backups.") var changedPercent = 1
     @Option(help: "Local directory for the archives.") var output = NSTemporaryDirectory()
@@ -29,10 +26,7 @@ struct IncrementalBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let logger = BenchRedis.logger()
-        let pem = try String(contentsOfFile: key, encoding: .utf8)
-        let session = try await SSHSession.connect(
-            SSHConfiguration(
-                host: host, port: port, username: user, authentication: .privateKey(pem: pem), hostKey: .trustOnFirstUse), logger: logger)
+        let session = try await target.connect(logger: logger)
         let home = try await session.run("printf %s \"$HOME\"").stdout
         let source = "\(home)/medicineman-bench-incremental"
         let quoted = ShellArgument.quote(source)

@@ -74,14 +74,7 @@ public struct RestoreDrillRunner: Sendable {
     }
 
     private static func runCleanup(_ command: String, what: String, on session: SSHSession) async throws(ServerJobError) {
-        let output: SSHCommandOutput
-        do {
-            output = try await session.run(command, timeout: .seconds(600), maxOutputBytes: 64 * 1024)
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "removing \(what) failed: \(error.message)", retryable: error.isRetryable)
-        } catch {
-            throw ServerJobError(.remoteCommand, "removing \(what) failed: \(error)", retryable: false)
-        }
+        let output = try await RestoreTarget.run(command, timeout: .seconds(600), doing: "removing \(what)", on: session)
         guard output.exitStatus == 0 else {
             throw ServerJobError(.remoteCommand, "removing \(what) failed: \(output.stderr.prefix(1000))", retryable: false)
         }

@@ -136,17 +136,21 @@ enum RestoreTarget {
         return path.isEmpty ? "/" : String(path)
     }
 
+    /// Runs one of these scripts (output capped at 64 KiB); an SSH failure says what was `doing`.
+    static func run(_ command: String, timeout: Duration, doing: String, on session: SSHSession) async throws(ServerJobError) -> SSHCommandOutput {
+        do {
+            return try await session.run(command, timeout: timeout, maxOutputBytes: 64 * 1024)
+        } catch let error as SSHError {
+            throw ServerJobError(.unreachable, "\(doing) failed: \(error.message)", retryable: error.isRetryable)
+        } catch {
+            throw ServerJobError(.remoteCommand, "\(doing) failed: \(error)", retryable: false)
+        }
+    }
+
     /// Runs the preparation on the server; returns the directory to unpack into.
     static func prepare(target: String?, allowRoot: Bool, label: String, on session: SSHSession) async throws(ServerJobError) -> String {
         let command = try prepareCommand(target: target, allowRoot: allowRoot, label: label)
-        let output: SSHCommandOutput
-        do {
-            output = try await session.run(command, timeout: .seconds(60), maxOutputBytes: 64 * 1024)
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "preparing the restore target failed: \(error.message)", retryable: error.isRetryable)
-        } catch {
-            throw ServerJobError(.remoteCommand, "preparing the restore target failed: \(error)", retryable: false)
-        }
+        let output = try await run(command, timeout: .seconds(60), doing: "preparing the restore target", on: session)
         let stderr = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         if let status = output.exitStatus, refusals.contains(status) {
             throw ServerJobError(
