@@ -16,7 +16,7 @@ import Testing
         func schedule(_ server: UUID, cron: String, created: Date) throws -> BackupSchedule {
             let json = """
                 {"id":"\(UUID().uuidString)","serverId":"\(server.uuidString)","cron":"\(cron)","timezone":"UTC","paths":["/etc"],"exclusions":[],
-                 "compression":"gzip","backupType":"full","retention":{},"enabled":true,"skippedRuns":0,
+                 "compression":"gzip","backupType":"full","retention":{},"drill":{},"enabled":true,"skippedRuns":0,
                  "createdAt":"\(ISO8601DateFormatter().string(from: created))","updatedAt":"\(ISO8601DateFormatter().string(from: created))"}
                 """
             return try decoder.decode(BackupSchedule.self, from: Data(json.utf8))

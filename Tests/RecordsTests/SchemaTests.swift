@@ -12,7 +12,7 @@ import Testing
             let tables = try await fixture.database.query(
                 "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
             ).first?.decode("n", as: Int.self)
-            #expect(tables == 17)  // with webhooks and their deliveries
+            #expect(tables == 18)  // with webhooks and their deliveries, and restore drills
         }
     }
 
@@ -43,6 +43,11 @@ import Testing
                     ScheduleDefinition(serverId: server.id, cron: "@daily", paths: ["/"], retention: RetentionPolicy(keepLast: 0)), nextRunAt: nil)
             }
             #expect(badRetention?.field == "keep_last")
+            let badDrill = await recordError {
+                _ = try await fixture.schedules.create(
+                    ScheduleDefinition(serverId: server.id, cron: "@daily", paths: ["/"], drill: RestoreDrillPolicy(everyBackups: 0)), nextRunAt: nil)
+            }
+            #expect(badDrill?.field == "drill_every_backups")
         }
     }
 
