@@ -94,6 +94,7 @@ import Testing
 
     /// 24 logins at once on a pool of 2 threads admitting 8: bcrypt never starts a thread per
     /// attempt, and the attempts past the bound are told "busy" (503), not served by new threads.
+    /// It counts the process's threads, so `scripts/test.sh` runs it with the heavy tests, alone.
     @Test(.exclusive) func bcryptRunsOnABoundedPool() async throws {
         let pool = BlockingPool(threads: 2, maxAdmitted: 8)
         let hasher = PasswordHasher(cost: 10, pool: pool)
