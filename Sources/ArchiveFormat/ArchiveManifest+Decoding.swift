@@ -14,7 +14,7 @@ struct ManifestLineReader {
         }
         fields.append(UnsafeRawBufferPointer(rebasing: line[start..<line.count]))
         guard fields.count == fieldCount, let kind = Self.kind(fields[0]), let mode = Self.number(fields[1], radix: 8).flatMap(UInt32.init(exactly:)),
-            let size = Self.number(fields[2], radix: 10), let mtime = Self.number(fields[3], radix: 10)
+            let size = Self.number(fields[2], radix: 10), size >= 0, let mtime = Self.number(fields[3], radix: 10)
         else {
             throw ArchiveFormatError(.malformedTar, "manifest line \(number) does not parse")
         }

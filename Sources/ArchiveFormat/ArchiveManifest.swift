@@ -44,18 +44,29 @@ public struct ArchiveManifest: Sendable, Equatable {
             throw ArchiveFormatError(.malformedTar, "the manifest is not gzip data")
         }
         self.entries = try plain.withUnsafeReadableBytes { bytes throws(ArchiveFormatError) -> [TarEntry] in
-            let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-            guard let first = lines.first else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
-            let hasChildren = first.elementsEqual(Self.formatLine.utf8)
-            guard hasChildren || first.elementsEqual(Self.formatLineWithoutChildren.utf8) else {
-                throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
-            }
-            let reader = ManifestLineReader(fieldCount: hasChildren ? 8 : 7)
+            // Line by line, without an array of them; no more members than a tar may hold.
+            var reader: ManifestLineReader?
             var entries: [TarEntry] = []
-            entries.reserveCapacity(lines.count - 1)
-            for line in lines.dropFirst() {
-                entries.append(try reader.entry(UnsafeRawBufferPointer(rebasing: line), number: entries.count + 2))
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                guard let lineReader = reader else {
+                    let hasChildren = line.elementsEqual(Self.formatLine.utf8)
+                    guard hasChildren || line.elementsEqual(Self.formatLineWithoutChildren.utf8) else {
+                        throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
+                    }
+                    reader = ManifestLineReader(fieldCount: hasChildren ? 8 : 7)
+                    continue
+                }
+                guard entries.count < TarStreamReader.maxEntries else {
+                    throw ArchiveFormatError(.malformedTar, "the manifest lists more than \(TarStreamReader.maxEntries) members")
+                }
+                entries.append(try lineReader.entry(line, number: entries.count + 2))
             }
+            guard reader != nil else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
             return entries
         }
     }

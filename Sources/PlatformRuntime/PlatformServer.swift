@@ -59,10 +59,18 @@ public struct PlatformServer: Sendable {
         let jobMetrics = ServerJobMetrics(factory: metrics.factory)
         // Which storage the archives go to (the object store's settings print without the secret).
         logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
-        let services = try PlatformServices(resources: resources, vault: vault, jobMetrics: jobMetrics, tracer: tracer, logger: logger)
-        let notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
-        let workers: [any Service] = try ServerJobWorkers.make(
-            services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)
+        let services: PlatformServices
+        let notifier: WebhookNotifier
+        let workers: [any Service]
+        do {
+            services = try PlatformServices(resources: resources, vault: vault, jobMetrics: jobMetrics, tracer: tracer, logger: logger)
+            notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
+            workers = try ServerJobWorkers.make(
+                services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)
+        } catch {
+            await resources.close()
+            throw error
+        }
         // The span exporter first, so it is shut down last and sends the final batch.
         var running: [any Service] = (exporter.map { [$0] } ?? []) + [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler, cleanup and notifications run too (exactly-once by design).

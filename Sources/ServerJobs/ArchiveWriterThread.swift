@@ -72,7 +72,11 @@ final class ArchiveWriterThread: @unchecked Sendable {
     private func enqueueFilling() throws {
         condition.lock()
         defer { condition.unlock() }
-        while pending.count >= depth, failure == nil { condition.wait() }
+        // Woken every half second to notice a cancelled job while storage holds the writer up.
+        while pending.count >= depth, failure == nil {
+            if Task.isCancelled { throw CancellationError() }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.5))
+        }
         if let failure { throw failure }
         pending.append(filling)
         filling = []

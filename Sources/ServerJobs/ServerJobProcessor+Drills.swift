@@ -75,14 +75,21 @@ extension ServerJobProcessor {
         return await BlockingWork.run { BackupTree(chain: composed) }
     }
 
-    /// A restore of a chain checks, where the chain's file lists exist, that no later archive
+    /// A restore of a chain first checks, from the chain's file lists, that no later archive
     /// writes through a symlink an earlier one left (a crafted incremental could reach outside
-    /// the target). Without every file list the chain restores unchecked, as tar alone would.
+    /// the target); a chain with a link whose file list is missing is refused until it is verified.
     func checkChainLinks(_ chain: [Backup]) async throws {
         guard chain.count > 1 else { return }
         var manifests: [ArchiveManifest] = []
         for link in chain {
-            guard let manifest = try await manifest(of: link) else { return }
+            guard let manifest = try await manifest(of: link) else {
+                throw ServerJobError(
+                    .invalidRequest,
+                    """
+                    backup \(link.id.lowercasedString) of the chain has no file list, so the chain cannot be checked before it \
+                    restores; verify it first (POST /api/backups/\(link.id.lowercasedString)/verify)
+                    """, retryable: false)
+            }
             manifests.append(manifest)
         }
         try await Self.refuseSymlinkTraversal(in: manifests, of: chain)

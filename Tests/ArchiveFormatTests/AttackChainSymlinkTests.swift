@@ -37,4 +37,26 @@ import Testing
         let single = ArchiveManifest(entries: [Self.entry("src/x", .symlink, link: "/root"), Self.entry("src/x/f", .file)])
         #expect(BackupTree.symlinkTraversal(in: [single]) == nil)
     }
+
+    /// What tar leaves on disk decides, not what an honest archive would say (the attacker's review).
+    @Test func craftedWaysAroundTheCheckAreFound() {
+        let full = ArchiveManifest(entries: [Self.entry("src", .directory, children: ["x"]), Self.entry("src/x", .symlink, link: "/root")])
+        func traverses(_ entries: [TarEntry], after first: ArchiveManifest = full) -> Bool {
+            BackupTree.symlinkTraversal(in: [first, ArchiveManifest(entries: entries)]) != nil
+        }
+        // No entry for the parent: nothing deletes the link.
+        #expect(traverses([Self.entry("src/x/.ssh/authorized_keys", .file)]))
+        // The parent comes back as a file: tar cannot replace a directory holding the link.
+        #expect(traverses([Self.entry("src", .file), Self.entry("src/x/k", .file)]))
+        // The directory that replaces the link comes after the member.
+        #expect(traverses([Self.entry("src", .directory, children: ["x"]), Self.entry("src/x/k", .file), Self.entry("src/x", .directory)]))
+        // Spellings tar resolves to the same path.
+        for path in ["./src/x/k", "src//x/k", "src/./x/k", "/src/x/k"] { #expect(traverses([Self.entry(path, .file)]), "\(path)") }
+        // A hard link to a symlink is a symlink.
+        let linked = ArchiveManifest(entries: [Self.entry("s", .symlink, link: "/root"), TarEntry(path: "h", kind: .hardlink, mode: 0o777, size: 0, mtime: 0, linkTarget: "s")])
+        #expect(traverses([Self.entry("h/.ssh/k", .file)], after: linked))
+        // A name that was not UTF-8 never counts as replacing a link.
+        let lossy = ArchiveManifest(entries: [Self.entry("a\u{FFFD}", .symlink, link: "/root")])
+        #expect(traverses([Self.entry("a\u{FFFD}", .directory), Self.entry("a\u{FFFD}/k", .file)], after: lossy))
+    }
 }
