@@ -3,24 +3,24 @@ import JSONSupport
 
 /// Where `medicineman login` keeps the platform's URL and a token: `~/.config/medicineman/
 /// credentials` (or `$XDG_CONFIG_HOME/medicineman/credentials`), mode 0600 in a 0700 folder.
-public struct ClientCredentials: Sendable, Equatable {
-    public var url: String
-    public var token: String
+package struct ClientCredentials: Sendable, Equatable {
+    package var url: String
+    package var token: String
     /// When a session token expires; nil for API tokens.
-    public var expiresAt: Date?
+    package var expiresAt: Date?
 
-    public init(url: String, token: String, expiresAt: Date? = nil) {
+    package init(url: String, token: String, expiresAt: Date? = nil) {
         self.url = url
         self.token = token
         self.expiresAt = expiresAt
     }
 
-    public static func path(environment: [String: String]) -> String {
+    package static func path(environment: [String: String]) -> String {
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
         return base + "/medicineman/credentials"
     }
 
-    public static func load(from path: String) -> ClientCredentials? {
+    package static func load(from path: String) -> ClientCredentials? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), let object = try? JSONValue(jsonText: text),
             let url = object["url"]?.stringValue, let token = object["token"]?.stringValue
         else { return nil }
@@ -29,7 +29,7 @@ public struct ClientCredentials: Sendable, Equatable {
     }
 
     /// Writes the file with mode 0600 from the start (never readable by others, not even briefly).
-    public func save(to path: String) throws {
+    package func save(to path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var object: [String: JSONValue] = ["url": .string(url), "token": .string(token)]

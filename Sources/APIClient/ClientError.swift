@@ -1,21 +1,21 @@
 /// A failure a person can act on: one line saying what went wrong and what to do.
-public struct ClientError: Error, Sendable, CustomStringConvertible {
+package struct ClientError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status when the platform answered; nil when it could not be reached.
-    public var status: Int?
+    package var status: Int?
     /// The error envelope's code (`unauthorized`, `validation_failed`, …).
-    public var code: String?
-    public var message: String
+    package var code: String?
+    package var message: String
     /// Fields the platform named at fault.
-    public var fields: [String]
+    package var fields: [String]
 
-    public init(status: Int? = nil, code: String? = nil, _ message: String, fields: [String] = []) {
+    package init(status: Int? = nil, code: String? = nil, _ message: String, fields: [String] = []) {
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
     }
 
-    public var description: String {
+    package var description: String {
         var line = message
         if !fields.isEmpty { line += " (field: \(fields.joined(separator: ", ")))" }
         switch status {

@@ -6,21 +6,21 @@ import NIOHTTP1
 
 /// Calls the platform's HTTP API with a bearer token and unwraps its envelope: `data` on
 /// success, a `ClientError` with the envelope's message and fields otherwise.
-public struct PlatformClient: Sendable {
-    public let baseURL: String
+package struct PlatformClient: Sendable {
+    package let baseURL: String
     let token: String?
     let http: HTTPClient
 
-    public init(baseURL: String, token: String?, http: HTTPClient = .shared) {
+    package init(baseURL: String, token: String?, http: HTTPClient = .shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.http = http
     }
 
-    public enum Method: String, Sendable { case get = "GET", post = "POST", patch = "PATCH", put = "PUT", delete = "DELETE" }
+    package enum Method: String, Sendable { case get = "GET", post = "POST", patch = "PATCH", put = "PUT", delete = "DELETE" }
 
     /// One API call; `path` starts with `/api/`.
-    public func call(_ method: Method, _ path: String, body: JSONValue? = nil, timeout: Duration = .seconds(60)) async throws(ClientError) -> JSONValue {
+    package func call(_ method: Method, _ path: String, body: JSONValue? = nil, timeout: Duration = .seconds(60)) async throws(ClientError) -> JSONValue {
         let request = makeRequest(method, path, body: body)
         let (status, text) = try await perform(request, timeout: timeout)
         let envelope = try? JSONValue(jsonText: text)
@@ -29,7 +29,7 @@ public struct PlatformClient: Sendable {
     }
 
     /// The job's Server-Sent Events as they arrive; ends when the platform closes the stream.
-    public func jobEvents(_ jobId: String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
+    package func jobEvents(_ jobId: String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
         let request = makeRequest(.get, "/api/jobs/\(Self.pathComponent(jobId))/events", body: nil)
         let http = self.http
         let baseURL = self.baseURL
@@ -90,14 +90,14 @@ public struct PlatformClient: Sendable {
     }
 
     /// Percent-encodes one path segment.
-    public static func pathComponent(_ text: String) -> String {
+    package static func pathComponent(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~:@")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     /// `?a=1&b=2` from the given pairs, skipping nil values.
-    public static func query(_ pairs: [(String, String?)]) -> String {
+    package static func query(_ pairs: [(String, String?)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let parts = pairs.compactMap { key, value in value.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" } }

@@ -1,16 +1,16 @@
 import Foundation
 
 /// The one-line live view of a running job: phase, bytes received, rate, elapsed time and a bar.
-public struct ProgressLine: Sendable {
-    public var phase: String = "waiting"
-    public var bytes: Int64?
-    public var percent: Double?
-    public var bytesPerSecond: Double?
-    public var elapsed: Duration = .zero
+package struct ProgressLine: Sendable {
+    package var phase: String = "waiting"
+    package var bytes: Int64?
+    package var percent: Double?
+    package var bytesPerSecond: Double?
+    package var elapsed: Duration = .zero
 
-    public init() {}
+    package init() {}
 
-    public func render(width: Int) -> String {
+    package func render(width: Int) -> String {
         var parts = [phase]
         if let bytes { parts.append(Self.size(Double(bytes))) }
         if let bytesPerSecond, bytesPerSecond > 0 { parts.append(Self.size(bytesPerSecond) + "/s") }
@@ -26,7 +26,7 @@ public struct ProgressLine: Sendable {
         return text.count > width ? String(text.prefix(width)) : text
     }
 
-    public static func size(_ bytes: Double) -> String {
+    package static func size(_ bytes: Double) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
         var value = bytes
         var unit = 0
@@ -37,7 +37,7 @@ public struct ProgressLine: Sendable {
         return unit == 0 ? "\(Int(value)) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    public static func clock(_ duration: Duration) -> String {
+    package static func clock(_ duration: Duration) -> String {
         let seconds = Int(duration.components.seconds)
         return seconds >= 3600
             ? String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)

@@ -2,22 +2,22 @@ import Foundation
 import JSONSupport
 
 /// One Server-Sent Event: its name and its `data` (JSON for the platform's streams).
-public struct ServerSentEvent: Sendable, Equatable {
-    public var name: String
-    public var data: String
+package struct ServerSentEvent: Sendable, Equatable {
+    package var name: String
+    package var data: String
 
-    public var json: JSONValue? { try? JSONValue(jsonText: data) }
+    package var json: JSONValue? { try? JSONValue(jsonText: data) }
 }
 
 /// Splits a `text/event-stream` into events as chunks arrive (comments and keep-alives dropped).
-public struct ServerSentEventParser: Sendable {
+package struct ServerSentEventParser: Sendable {
     private var pending = ""
     private var name = "message"
     private var data: [String] = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func feed(_ chunk: String) -> [ServerSentEvent] {
+    package mutating func feed(_ chunk: String) -> [ServerSentEvent] {
         pending += chunk
         var events: [ServerSentEvent] = []
         while let newline = pending.firstIndex(where: { $0 == "\n" || $0 == "\r\n" }) {

@@ -1,15 +1,15 @@
 /// Rows as aligned columns that fit a terminal's width: the widest columns give way first, and
 /// a cut value ends in "…".
-public struct TextTable: Sendable {
-    public var headers: [String]
-    public var rows: [[String]]
+package struct TextTable: Sendable {
+    package var headers: [String]
+    package var rows: [[String]]
 
-    public init(headers: [String], rows: [[String]]) {
+    package init(headers: [String], rows: [[String]]) {
         self.headers = headers
         self.rows = rows
     }
 
-    public func render(width: Int) -> String {
+    package func render(width: Int) -> String {
         guard !headers.isEmpty else { return "" }
         let cells = ([headers] + rows).map { row in headers.indices.map { index in index < row.count ? Self.oneLine(row[index]) : "" } }
         var widths = headers.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }

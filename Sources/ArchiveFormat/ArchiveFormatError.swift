@@ -1,7 +1,7 @@
 /// Why a sealed archive could not be opened. The message names what happened and where, never
 /// key material.
-public struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+package struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable {
         /// The bytes do not start with the sealed-archive header (e.g. a plain `.tar.gz`).
         case notSealed = "not_sealed"
         /// A header of a version or chunk size this build does not read.
@@ -16,13 +16,13 @@ public struct ArchiveFormatError: Error, Sendable, Equatable, CustomStringConver
         case malformedTar = "malformed_tar"
     }
 
-    public let kind: Kind
-    public let message: String
+    package let kind: Kind
+    package let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

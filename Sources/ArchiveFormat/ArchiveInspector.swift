@@ -3,14 +3,14 @@ import Crypto
 /// Reads a stored archive once, as it streams back from storage: hashes the stored bytes,
 /// decrypts them when the archive is sealed, decompresses, and parses the tar inside into a
 /// manifest. Any tampering, truncation or corruption throws. Memory stays at a chunk or two.
-public struct ArchiveInspection: Sendable {
+package struct ArchiveInspection: Sendable {
     /// SHA-256 of the bytes as stored (what the backup row records).
-    public var sha256: String
-    public var storedBytes: Int64
-    public var manifest: ArchiveManifest
+    package var sha256: String
+    package var storedBytes: Int64
+    package var manifest: ArchiveManifest
 }
 
-public struct ArchiveInspector<Decompressor: StreamDecompressor> {
+package struct ArchiveInspector<Decompressor: StreamDecompressor> {
     private var hasher = SHA256()
     private var storedBytes: Int64 = 0
     private var opener: ArchiveOpener?
@@ -19,12 +19,12 @@ public struct ArchiveInspector<Decompressor: StreamDecompressor> {
     private var manifest = ArchiveManifest()
 
     /// `dataKey` opens a sealed archive; nil reads a plain one.
-    public init(decompressor: Decompressor, dataKey: SymmetricKey?) throws {
+    package init(decompressor: Decompressor, dataKey: SymmetricKey?) throws {
         self.decompressor = decompressor
         opener = try dataKey.map { try ArchiveOpener(dataKey: $0) }
     }
 
-    public mutating func consume(_ stored: UnsafeRawBufferPointer) throws {
+    package mutating func consume(_ stored: UnsafeRawBufferPointer) throws {
         hasher.update(bufferPointer: stored)
         storedBytes += Int64(stored.count)
         if var opener {
@@ -36,7 +36,7 @@ public struct ArchiveInspector<Decompressor: StreamDecompressor> {
         }
     }
 
-    public mutating func finish() throws -> ArchiveInspection {
+    package mutating func finish() throws -> ArchiveInspection {
         if var opener {
             self.opener = nil
             try opener.finish { plain in try decompress(plain) }

@@ -4,7 +4,7 @@ extension ArchiveManifest {
     /// The manifest of a sealed archive is sealed too: its paths, sizes and per-file hashes say a
     /// lot about the data. Under a key derived from the archive's data key (never the data key
     /// itself: its chunk counters would repeat).
-    public func sealed(with dataKey: SymmetricKey) throws -> [UInt8] {
+    package func sealed(with dataKey: SymmetricKey) throws -> [UInt8] {
         var sealer = try ArchiveSealer(dataKey: Self.manifestKey(dataKey))
         var out: [UInt8] = []
         try encoded().withUnsafeBytes { bytes in try sealer.seal(bytes) { out.append(contentsOf: $0) } }
@@ -12,7 +12,7 @@ extension ArchiveManifest {
         return out
     }
 
-    public init(sealed bytes: [UInt8], dataKey: SymmetricKey) throws {
+    package init(sealed bytes: [UInt8], dataKey: SymmetricKey) throws {
         var opener = try ArchiveOpener(dataKey: Self.manifestKey(dataKey))
         var plain: [UInt8] = []
         try bytes.withUnsafeBytes { sealed in try opener.open(sealed) { plain.append(contentsOf: $0) } }

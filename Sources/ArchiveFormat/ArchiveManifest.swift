@@ -8,21 +8,21 @@ import NIOCore
 /// TAB link TAB children`, with `\`, TAB and line breaks in paths escaped; the format line
 /// `mm-manifest 2` first. `children` (a dump directory's names, each after a `/`; empty when
 /// unknown) is new in format 2; format 1 manifests (without it) still read.
-public struct ArchiveManifest: Sendable, Equatable {
+package struct ArchiveManifest: Sendable, Equatable {
     static let formatLine = "mm-manifest 2"
     static let formatLineWithoutChildren = "mm-manifest 1"
-    public private(set) var entries: [TarEntry]
+    package private(set) var entries: [TarEntry]
 
-    public init(entries: [TarEntry] = []) {
+    package init(entries: [TarEntry] = []) {
         self.entries = entries
     }
 
-    public mutating func append(_ entry: TarEntry) {
+    package mutating func append(_ entry: TarEntry) {
         entries.append(entry)
     }
 
     /// The gzip-compressed encoding.
-    public func encoded() throws -> [UInt8] {
+    package func encoded() throws -> [UInt8] {
         var text = Self.formatLine + "\n"
         text.reserveCapacity(entries.count * 96)
         for entry in entries {
@@ -37,7 +37,7 @@ public struct ArchiveManifest: Sendable, Equatable {
         return Array(buffer: compressed)
     }
 
-    public init(decoding bytes: [UInt8]) throws {
+    package init(decoding bytes: [UInt8]) throws {
         var buffer = ByteBuffer(bytes: bytes)
         // Bounded: a manifest of 20M members stays far below; a gzip bomb does not get further.
         guard let plain = try? buffer.decompress(with: .gzip(), maxSize: 4 << 30) else {
@@ -72,7 +72,7 @@ public struct ArchiveManifest: Sendable, Equatable {
     }
 
     /// Entries whose path starts with `prefix`, in path order, at most `limit`, after the path `after`.
-    public func listing(prefix: String, after: String? = nil, limit: Int) -> [TarEntry] {
+    package func listing(prefix: String, after: String? = nil, limit: Int) -> [TarEntry] {
         var result: [TarEntry] = []
         for entry in entries.sorted(by: { $0.path < $1.path }) where entry.path.hasPrefix(prefix) {
             if let after, entry.path <= after { continue }
@@ -83,7 +83,7 @@ public struct ArchiveManifest: Sendable, Equatable {
     }
 
     /// The last entry for each path (a path that appears again in an archive replaces itself).
-    public var byPath: [String: TarEntry] {
+    package var byPath: [String: TarEntry] {
         Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// Decrypts a sealed archive as it streams: the sealed format in, plaintext out. It detects
 /// changed bytes, dropped, repeated or reordered chunks (each chunk's counter is in its nonce)
 /// and truncation (the last chunk carries a final flag and must be short).
-public struct ArchiveOpener: Sendable {
+package struct ArchiveOpener: Sendable {
     private let key: SymmetricKey
     private var header: SealedArchiveHeader?
     private var additionalData: [UInt8] = []
@@ -12,13 +12,13 @@ public struct ArchiveOpener: Sendable {
     private var chunkIndex: UInt64 = 0
     private var finished = false
 
-    public init(dataKey: SymmetricKey) throws(ArchiveFormatError) {
+    package init(dataKey: SymmetricKey) throws(ArchiveFormatError) {
         guard dataKey.bitCount == 256 else { throw ArchiveFormatError(.badKey, "an archive data key must be 256 bits") }
         key = dataKey
     }
 
     /// Takes the next sealed bytes; hands plaintext to `emit` one whole chunk at a time.
-    public mutating func open(_ sealed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func open(_ sealed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         buffer.append(contentsOf: sealed)
         if header == nil {
             guard buffer.count >= SealedArchiveHeader.size else { return }
@@ -39,7 +39,7 @@ public struct ArchiveOpener: Sendable {
     }
 
     /// Opens the final chunk; throws `.truncated` when the stream stopped before it.
-    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard header != nil else {
             throw ArchiveFormatError(buffer.isEmpty ? .truncated : .notSealed, "the archive ends before its encryption header")
         }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Encrypts an archive as it streams: plaintext in, the sealed format out (header first), in
 /// fixed-size AES-256-GCM chunks, so memory stays at one chunk whatever the archive's size.
-public struct ArchiveSealer: Sendable {
+package struct ArchiveSealer: Sendable {
     private let key: SymmetricKey
     private let header: SealedArchiveHeader
     private let additionalData: [UInt8]
@@ -13,7 +13,7 @@ public struct ArchiveSealer: Sendable {
 
     /// `dataKey` must be 32 fresh random bytes used for this archive only: chunk counters restart at
     /// zero in every archive, so a key used twice would repeat nonces.
-    public init(dataKey: SymmetricKey, chunkSize: Int = SealedArchiveHeader.defaultChunkSize) throws(ArchiveFormatError) {
+    package init(dataKey: SymmetricKey, chunkSize: Int = SealedArchiveHeader.defaultChunkSize) throws(ArchiveFormatError) {
         guard dataKey.bitCount == 256 else { throw ArchiveFormatError(.badKey, "an archive data key must be 256 bits") }
         guard SealedArchiveHeader.chunkSizes.contains(chunkSize) else {
             throw ArchiveFormatError(.unsupported, "chunk size \(chunkSize) is outside \(SealedArchiveHeader.chunkSizes)")
@@ -25,7 +25,7 @@ public struct ArchiveSealer: Sendable {
     }
 
     /// Takes the next plaintext bytes; hands every completed piece of output to `emit`.
-    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func seal(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try writeHeaderOnce(emit)
         var offset = 0
         while offset < plaintext.count {
@@ -44,7 +44,7 @@ public struct ArchiveSealer: Sendable {
     }
 
     /// Seals the last chunk (shorter than a full one, possibly empty). Call once, at the end.
-    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try writeHeaderOnce(emit)
         try sealPending(final: true, emit)
     }

@@ -1,13 +1,13 @@
 /// A chain whose later archive writes through a symlink an earlier archive left.
-public struct SymlinkTraversal: Sendable, Equatable {
+package struct SymlinkTraversal: Sendable, Equatable {
     /// The archive of the chain (0 is the full backup) holding the member.
-    public var archive: Int
-    public var path: String
+    package var archive: Int
+    package var path: String
     /// The symlink on its way, as the earlier archive left it.
-    public var symlink: String
-    public var linkTarget: String
+    package var symlink: String
+    package var linkTarget: String
 
-    public init(archive: Int, path: String, symlink: String, linkTarget: String) {
+    package init(archive: Int, path: String, symlink: String, linkTarget: String) {
         self.archive = archive
         self.path = path
         self.symlink = symlink
@@ -27,7 +27,7 @@ extension BackupTree {
     /// compared as tar resolves them (no leading `/`, no empty or `.` components) and byte for
     /// byte; a hard link to a symlink is a symlink. A name that was not valid UTF-8 (decoded with
     /// U+FFFD) never counts as replacing a link, since two such names may be different files.
-    public static func symlinkTraversal(in chain: [ArchiveManifest]) -> SymlinkTraversal? {
+    package static func symlinkTraversal(in chain: [ArchiveManifest]) -> SymlinkTraversal? {
         var links: [[UInt8]: (path: String, target: String)] = [:]
         for (index, manifest) in chain.enumerated() {
             var replaced = Set<[UInt8]>()

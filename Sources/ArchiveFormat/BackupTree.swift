@@ -9,13 +9,13 @@
 /// deleted, or replaced by something else). Paths at the top of the backup (no parent
 /// directory in the tree) stay. A dump directory whose names are unknown (a format 1 manifest,
 /// or a listing above `TarStreamReader.metadataLimit`) removes nothing.
-public struct BackupTree: Sendable {
+package struct BackupTree: Sendable {
     /// Sorted by path.
-    public let entries: [TarEntry]
+    package let entries: [TarEntry]
     /// For each of `entries`, the index (into the chain) of the archive that holds its latest version.
     let entrySources: [Int]
 
-    public init(chain: [ArchiveManifest]) {
+    package init(chain: [ArchiveManifest]) {
         if chain.count == 1, let only = chain.first {
             let sorted = Self.latestSorted(only.entries)
             entries = sorted
@@ -60,7 +60,7 @@ public struct BackupTree: Sendable {
     }
 
     /// The index (into the chain) of the archive holding `path`'s latest version.
-    public func source(of path: String) -> Int? {
+    package func source(of path: String) -> Int? {
         let index = lowerBound(path)
         guard index < entries.count, entries[index].path == path else { return nil }
         return entrySources[index]
@@ -86,14 +86,14 @@ public struct BackupTree: Sendable {
     }
 
     /// The entry at `path`, if the backup has it.
-    public func entry(at path: String) -> TarEntry? {
+    package func entry(at path: String) -> TarEntry? {
         let index = lowerBound(path)
         guard index < entries.count, entries[index].path == path else { return nil }
         return entries[index]
     }
 
     /// Entries whose path starts with `prefix`, in path order, after the path `after`, at most `limit`.
-    public func listing(prefix: String, after: String? = nil, limit: Int) -> [TarEntry] {
+    package func listing(prefix: String, after: String? = nil, limit: Int) -> [TarEntry] {
         let start = after.map { max($0, prefix) } ?? prefix
         var index = lowerBound(start)
         var result: [TarEntry] = []
@@ -108,7 +108,7 @@ public struct BackupTree: Sendable {
     }
 
     /// The tree as one manifest (for `ManifestDiff`).
-    public var manifest: ArchiveManifest { ArchiveManifest(entries: entries) }
+    package var manifest: ArchiveManifest { ArchiveManifest(entries: entries) }
 
     /// The first index whose path is not below `path`.
     private func lowerBound(_ path: String) -> Int {

@@ -1,12 +1,12 @@
 /// What changed between two backups of a server, by path.
-public struct ManifestDiff: Sendable, Equatable {
-    public var added: [TarEntry]
-    public var removed: [TarEntry]
-    public var changed: [TarEntry]
+package struct ManifestDiff: Sendable, Equatable {
+    package var added: [TarEntry]
+    package var removed: [TarEntry]
+    package var changed: [TarEntry]
 
     /// `new` against `old`: paths only in `new` are added, only in `old` removed, in both with a
     /// different kind, size, mode, link or content (SHA-256, else mtime) changed. Sorted by path.
-    public init(old: ArchiveManifest, new: ArchiveManifest) {
+    package init(old: ArchiveManifest, new: ArchiveManifest) {
         let before = old.byPath
         let after = new.byPath
         added = after.values.filter { before[$0.path] == nil }.sorted { $0.path < $1.path }

@@ -4,18 +4,18 @@
 ///
 /// Fed in two passes, as the server streams them: every restored entry (`see`), then the
 /// SHA-256 of every restored regular file (`seeContent`); `finish` then counts what never showed.
-public struct RestoredTreeCheck: Sendable {
+package struct RestoredTreeCheck: Sendable {
     /// One restored entry, as `find -printf '%y %s %m %T@ %l %P'` describes it.
-    public struct Found: Sendable, Equatable {
+    package struct Found: Sendable, Equatable {
         /// `find`'s `%y`: f, d, l, p, s, c, b.
-        public var type: Character
-        public var size: Int64
-        public var mode: UInt32
-        public var mtime: Int64
-        public var linkTarget: String
-        public var path: String
+        package var type: Character
+        package var size: Int64
+        package var mode: UInt32
+        package var mtime: Int64
+        package var linkTarget: String
+        package var path: String
 
-        public init(type: Character, size: Int64, mode: UInt32, mtime: Int64, linkTarget: String, path: String) {
+        package init(type: Character, size: Int64, mode: UInt32, mtime: Int64, linkTarget: String, path: String) {
             self.type = type
             self.size = size
             self.mode = mode
@@ -25,26 +25,26 @@ public struct RestoredTreeCheck: Sendable {
         }
     }
 
-    public struct Difference: Sendable, Equatable {
-        public var path: String
-        public var problem: String
+    package struct Difference: Sendable, Equatable {
+        package var path: String
+        package var problem: String
     }
 
     private var expected: [String: TarEntry]
     /// Directories above the listed paths: tar creates them, the list need not name them.
     private let ancestors: Set<String>
     private var awaitingContent: [String: String] = [:]
-    public private(set) var expectedCount: Int
-    public private(set) var matched = 0
-    public private(set) var missing = 0
-    public private(set) var changed = 0
-    public private(set) var extra = 0
-    public private(set) var hashed = 0
+    package private(set) var expectedCount: Int
+    package private(set) var matched = 0
+    package private(set) var missing = 0
+    package private(set) var changed = 0
+    package private(set) var extra = 0
+    package private(set) var hashed = 0
     /// The first `differenceLimit` differences, in the order found.
-    public private(set) var differences: [Difference] = []
+    package private(set) var differences: [Difference] = []
     let differenceLimit: Int
 
-    public init(expected tree: BackupTree, differenceLimit: Int = 50) {
+    package init(expected tree: BackupTree, differenceLimit: Int = 50) {
         var byPath: [String: TarEntry] = [:]
         var ancestors = Set<String>()
         for entry in tree.entries {
@@ -61,7 +61,7 @@ public struct RestoredTreeCheck: Sendable {
         self.differenceLimit = differenceLimit
     }
 
-    public mutating func see(_ found: Found) {
+    package mutating func see(_ found: Found) {
         guard let entry = expected.removeValue(forKey: found.path) else {
             if found.type == "d", ancestors.contains(found.path) { return }
             extra += 1
@@ -78,7 +78,7 @@ public struct RestoredTreeCheck: Sendable {
         }
     }
 
-    public mutating func seeContent(path: String, sha256: String) {
+    package mutating func seeContent(path: String, sha256: String) {
         guard let want = awaitingContent.removeValue(forKey: path) else { return }
         hashed += 1
         if want == sha256 {
@@ -90,7 +90,7 @@ public struct RestoredTreeCheck: Sendable {
     }
 
     /// Counts what the restore never produced, and content that could not be read back.
-    public mutating func finish() {
+    package mutating func finish() {
         for path in expected.keys.sorted() {
             missing += 1
             differ(path, "in the backup's file list, but not restored")
@@ -103,7 +103,7 @@ public struct RestoredTreeCheck: Sendable {
         awaitingContent = [:]
     }
 
-    public var passed: Bool { missing == 0 && changed == 0 && extra == 0 }
+    package var passed: Bool { missing == 0 && changed == 0 && extra == 0 }
 
     private mutating func differ(_ path: String, _ problem: String) {
         if differences.count < differenceLimit { differences.append(Difference(path: path, problem: problem)) }

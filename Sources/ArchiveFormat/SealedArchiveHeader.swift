@@ -7,27 +7,27 @@ import Crypto
 /// `chunkSize + 16` bytes (AES-256-GCM ciphertext and tag), the last one shorter: it holds the
 /// rest of the plaintext (possibly nothing) and is sealed with the final flag, so a stream cut at
 /// a chunk boundary has no final chunk and is refused.
-public struct SealedArchiveHeader: Sendable, Equatable {
-    public static let size = 16
-    public static let tagSize = 16
+package struct SealedArchiveHeader: Sendable, Equatable {
+    package static let size = 16
+    package static let tagSize = 16
     static let magic: [UInt8] = Array("MMARCH".utf8) + [0, 1]
     /// Large enough that the per-chunk cost vanishes, small enough to bound memory.
-    public static let defaultChunkSize = 1 << 20
+    package static let defaultChunkSize = 1 << 20
     static let chunkSizes = 4096...(16 << 20)
 
-    public let chunkSize: Int
+    package let chunkSize: Int
 
-    public init(chunkSize: Int = Self.defaultChunkSize) {
+    package init(chunkSize: Int = Self.defaultChunkSize) {
         self.chunkSize = chunkSize
     }
 
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         let size = UInt32(chunkSize)
         return Self.magic + [UInt8(size >> 24), UInt8(size >> 16 & 0xff), UInt8(size >> 8 & 0xff), UInt8(size & 0xff), 0, 0, 0, 0]
     }
 
     /// Reads a header from the first 16 bytes.
-    public init(parsing bytes: some Collection<UInt8>) throws(ArchiveFormatError) {
+    package init(parsing bytes: some Collection<UInt8>) throws(ArchiveFormatError) {
         let header = Array(bytes.prefix(Self.size))
         guard header.count == Self.size, Array(header[0..<6]) == Array(Self.magic[0..<6]) else {
             throw ArchiveFormatError(.notSealed, "the archive is not sealed (no MedicineMan encryption header)")

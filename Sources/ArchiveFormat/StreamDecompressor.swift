@@ -3,30 +3,30 @@ import NIOCore
 
 /// Undoes the archive's compression as bytes arrive, so the tar inside can be read without a
 /// temporary file.
-public protocol StreamDecompressor {
+package protocol StreamDecompressor {
     mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws
     mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 /// An uncompressed archive.
-public struct PassthroughDecompressor: StreamDecompressor {
-    public init() {}
-    public mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws { try emit(compressed) }
-    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {}
+package struct PassthroughDecompressor: StreamDecompressor {
+    package init() {}
+    package mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws { try emit(compressed) }
+    package mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {}
 }
 
 /// gzip, through zlib (compress-nio), with a fixed output window: memory stays bounded.
-public struct GzipDecompressor: StreamDecompressor {
+package struct GzipDecompressor: StreamDecompressor {
     private let decompressor: any NIODecompressor
     private var input = ByteBuffer()
 
-    public init() throws {
+    package init() throws {
         decompressor = CompressionAlgorithm.gzip().decompressor
         decompressor.window = ByteBufferAllocator().buffer(capacity: 256 * 1024)
         try decompressor.startStream()
     }
 
-    public mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func push(_ compressed: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         input.clear()
         input.writeBytes(compressed)
         do {
@@ -40,7 +40,7 @@ public struct GzipDecompressor: StreamDecompressor {
         }
     }
 
-    public mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         do { try decompressor.finishStream() } catch {
             throw ArchiveFormatError(.malformedTar, "the archive's gzip stream is truncated or corrupt")
         }

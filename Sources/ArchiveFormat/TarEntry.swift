@@ -1,23 +1,23 @@
 /// One member of a tar archive, as the manifest records it.
-public struct TarEntry: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct TarEntry: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
         case file, directory, symlink, hardlink, other
     }
 
-    public var path: String
-    public var kind: Kind
-    public var mode: UInt32
-    public var size: Int64
+    package var path: String
+    package var kind: Kind
+    package var mode: UInt32
+    package var size: Int64
     /// Seconds since 1970.
-    public var mtime: Int64
-    public var linkTarget: String
+    package var mtime: Int64
+    package var linkTarget: String
     /// Lowercase hex SHA-256 of a regular file's content; nil for other kinds and sparse files.
-    public var sha256: String?
+    package var sha256: String?
     /// For a GNU incremental dump directory (`D`): the names the directory held when the archive
     /// was made, so a later archive of a chain says what was deleted. Nil when unknown.
-    public var children: [String]?
+    package var children: [String]?
 
-    public init(
+    package init(
         path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil,
         children: [String]? = nil
     ) {
@@ -32,7 +32,7 @@ public struct TarEntry: Sendable, Equatable {
     }
 
     /// Whether the content or metadata differ (what a diff of two backups reports as changed).
-    public func differs(from other: TarEntry) -> Bool {
+    package func differs(from other: TarEntry) -> Bool {
         kind != other.kind || size != other.size || mode != other.mode || linkTarget != other.linkTarget
             || (sha256 != nil && other.sha256 != nil ? sha256 != other.sha256 : mtime != other.mtime)
     }

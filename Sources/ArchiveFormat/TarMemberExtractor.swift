@@ -3,21 +3,21 @@ import Crypto
 /// Streams one regular file's content out of a tar stream: the first member at `path`, checked
 /// against the SHA-256 the manifest recorded. Once the member has ended, `isDone` is true and the
 /// rest of the archive need not be read.
-public struct TarMemberExtractor: Sendable {
-    public let path: String
-    public let expectedSHA256: String?
+package struct TarMemberExtractor: Sendable {
+    package let path: String
+    package let expectedSHA256: String?
     private var reader = TarStreamReader()
     private var hasher = SHA256()
-    public private(set) var isDone = false
+    package private(set) var isDone = false
 
-    public init(path: String, expectedSHA256: String?) {
+    package init(path: String, expectedSHA256: String?) {
         self.path = path
         self.expectedSHA256 = expectedSHA256
     }
 
     /// Feeds tar bytes; hands the member's content to `emit`. Throws when the member's content
     /// does not match its SHA-256, or is not a regular file.
-    public mutating func consume(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package mutating func consume(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard !isDone else { return }
         var hasher = self.hasher
         var done = false
@@ -46,7 +46,7 @@ public struct TarMemberExtractor: Sendable {
     }
 
     /// Throws when the archive ended without the member.
-    public func finish() throws {
+    package func finish() throws {
         guard isDone else { throw ArchiveFormatError(.malformedTar, "\(path) is not in the archive") }
     }
 }

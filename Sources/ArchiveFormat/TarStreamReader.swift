@@ -4,14 +4,14 @@ import Crypto
 /// files, the SHA-256 of its content: the archive's manifest, built without a temporary file.
 /// Understands POSIX ustar, pax extended headers and GNU long names, dump directories and sparse
 /// members; every header's checksum is checked.
-public struct TarStreamReader: Sendable {
+package struct TarStreamReader: Sendable {
     /// Bounds the long-name and pax data kept in memory.
     static let metadataLimit = 1 << 20
     /// Longer names are cut in the manifest (Linux's PATH_MAX is 4096), so a crafted archive
     /// cannot grow the manifest by megabytes per entry.
     static let maxPathBytes = 4096
     /// Members a manifest holds at most; beyond, the archive is refused as malformed.
-    public static let maxEntries = 20_000_000
+    package static let maxEntries = 20_000_000
 
     private enum Member: Sendable {
         case content(TarEntry, hasher: SHA256?)
@@ -29,20 +29,20 @@ public struct TarStreamReader: Sendable {
     private var longLink: String?
     private var pax: [String: String] = [:]
     private var zeroBlocks = 0
-    public private(set) var entries = 0
+    package private(set) var entries = 0
 
-    public init() {}
+    package init() {}
 
     /// Whether the end-of-archive marker has been read.
-    public var isComplete: Bool { zeroBlocks >= 2 }
+    package var isComplete: Bool { zeroBlocks >= 2 }
 
-    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void) throws {
+    package mutating func consume(_ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void) throws {
         try consume(bytes, onEntry: onEntry, onContent: { _, _ in })
     }
 
     /// Like `consume(_:onEntry:)`, and hands each regular file's content to `onContent` as it
     /// streams past (the entry has no SHA-256 yet; `onEntry` follows with it).
-    public mutating func consume(
+    package mutating func consume(
         _ bytes: UnsafeRawBufferPointer, onEntry: (TarEntry) throws -> Void,
         onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void
     ) throws {
@@ -74,7 +74,7 @@ public struct TarStreamReader: Sendable {
     }
 
     /// Throws when the stream stopped inside a member or before the end-of-archive marker.
-    public func finish() throws {
+    package func finish() throws {
         guard remaining == 0, header.isEmpty, zeroBlocks >= 1 else {
             throw ArchiveFormatError(.malformedTar, "the tar stream ends early (after \(entries) entries)")
         }

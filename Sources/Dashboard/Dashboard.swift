@@ -13,7 +13,7 @@ import RedisClient
 /// CSRF token, so every write passes the API's own role checks, validation and audit. The
 /// router's `ErrorEnvelopeMiddleware` still wraps these routes, but page handlers answer their
 /// own errors with HTML.
-public struct Dashboard: Sendable {
+package struct Dashboard: Sendable {
     let domain: DomainDependencies
     let jobs: JobsController
     let queues: [Queue]
@@ -24,7 +24,7 @@ public struct Dashboard: Sendable {
     let assets: AssetRoutes
     let logger: Logger
 
-    public init(
+    package init(
         domain: DomainDependencies, queues: [Queue], sessions: BrowserSessions, redis: RedisConnectionPool,
         version: String, logger: Logger
     ) throws {
@@ -39,7 +39,7 @@ public struct Dashboard: Sendable {
         self.logger = logger
     }
 
-    public func addRoutes(to router: Router<APIRequestContext>) {
+    package func addRoutes(to router: Router<APIRequestContext>) {
         assets.addRoutes(to: router)
         SignInRoutes(dashboard: self).addRoutes(to: router)
         router.get("/", use: page(OverviewPage.build))

@@ -54,7 +54,7 @@ struct SetupTokens: Sendable {
 extension Dashboard {
     /// When no active admin exists: a new one-time setup link under `baseURL` (e.g.
     /// `http://127.0.0.1:3000`), valid for an hour; nil once an admin exists.
-    public static func setupLinkIfNeeded(users: UserRepository, redis: RedisConnectionPool, baseURL: String) async throws -> String? {
+    package static func setupLinkIfNeeded(users: UserRepository, redis: RedisConnectionPool, baseURL: String) async throws -> String? {
         guard try await !users.hasActiveAdmin() else { return nil }
         let token = try await SetupTokens(redis: redis).issue()
         return "\(baseURL)/setup?token=\(token)"

@@ -2,12 +2,12 @@ import Hummingbird
 import JSONSupport
 
 /// Every `/api` success: `{success: true, message, data}`.
-public struct APISuccess<Data: Encodable & Sendable>: ResponseEncodable, Sendable {
-    public let success = true
-    public var message: String
-    public var data: Data
+package struct APISuccess<Data: Encodable & Sendable>: ResponseEncodable, Sendable {
+    package let success = true
+    package var message: String
+    package var data: Data
 
-    public init(_ message: String, _ data: Data) {
+    package init(_ message: String, _ data: Data) {
         self.message = message
         self.data = data
     }
@@ -16,15 +16,15 @@ public struct APISuccess<Data: Encodable & Sendable>: ResponseEncodable, Sendabl
 }
 
 /// Every `/api` failure: `{success: false, message, error: {code, details}}` with its status.
-public struct APIError: Error, HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
-    public var details: JSONValue
+package struct APIError: Error, HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var code: String
+    package var message: String
+    package var details: JSONValue
     /// Sent as `Retry-After` (429).
-    public var retryAfterSeconds: Int?
+    package var retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue = .object([:])) {
+    package init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue = .object([:])) {
         self.status = status
         self.code = code
         self.message = message
@@ -43,7 +43,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         enum CodingKeys: String, CodingKey { case success, message, error }
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try context.responseEncoder.encode(
             Body(message: message, error: .init(code: code, details: details)),
             from: request, context: context)
@@ -52,11 +52,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         return response
     }
 
-    public static func validation(_ field: String, _ message: String) -> APIError {
+    package static func validation(_ field: String, _ message: String) -> APIError {
         APIError(.badRequest, code: "validation_failed", message, details: ["fields": [.string(field)]])
     }
 
-    public static func notFound(_ what: String) -> APIError {
+    package static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", "\(what) was not found")
     }
 }

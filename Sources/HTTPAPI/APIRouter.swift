@@ -5,29 +5,29 @@ import Logging
 import Tracing
 
 /// Everything the HTTP layer needs from the rest of the platform.
-public struct APIDependencies: Sendable {
-    public var readiness: any ReadinessChecking
-    public var version: String
+package struct APIDependencies: Sendable {
+    package var readiness: any ReadinessChecking
+    package var version: String
     /// Checks bearer tokens for `/api`.
-    public var authenticator: any TokenAuthenticating
+    package var authenticator: any TokenAuthenticating
     /// The platform's job queues.
-    public var queues: [Queue]
+    package var queues: [Queue]
     /// Records and job dispatch for the domain routes; nil serves only the job routes.
-    public var domain: DomainDependencies?
+    package var domain: DomainDependencies?
     /// Counters and histograms shown on `/metrics` (shared with the process's workers).
-    public var metrics: MetricsRegistry
+    package var metrics: MetricsRegistry
     /// When set, `/metrics` needs this bearer token (`METRICS_TOKEN`).
-    public var metricsToken: String?
+    package var metricsToken: String?
     /// Per-caller write limit shared through Redis; nil: no limit.
-    public var writeRateLimit: WriteRateLimitMiddleware?
+    package var writeRateLimit: WriteRateLimitMiddleware?
     /// The live job event streams; one per process, shared by every request.
-    public var eventStreams: JobEventHub
+    package var eventStreams: JobEventHub
     /// Dashboard sessions: when set, `/api` also accepts the session cookie (with CSRF checks on writes).
-    public var browserSessions: BrowserSessions?
+    package var browserSessions: BrowserSessions?
     /// Traces each request; the no-op tracer unless the platform exports traces.
-    public var tracer: any Tracer
+    package var tracer: any Tracer
 
-    public init(
+    package init(
         readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
         domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
         writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
@@ -49,7 +49,7 @@ public struct APIDependencies: Sendable {
 
 /// Builds the router: `/health`, `/ready`, `/metrics` and `/openapi.json` without a token; `/api` with the error envelope and
 /// bearer authentication.
-public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRequestContext> {
+package func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: HTTPTracingMiddleware<APIRequestContext>(tracer: dependencies.tracer))
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -78,7 +78,7 @@ public func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIReq
 
 /// The router of a process without the API (`medicineman worker`): `/health`, `/ready` and
 /// `/metrics`, so Prometheus scrapes workers' counters too.
-public func buildProbeRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
+package func buildProbeRouter(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     addProbes(to: router, dependencies, withDomain: false)
     return router

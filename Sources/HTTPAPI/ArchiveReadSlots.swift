@@ -4,11 +4,11 @@ import Synchronization
 /// Archive reads the API runs at once (verifies and downloads): each holds a thread and a file
 /// or object-store stream, so the process never spends more than `limit` of them however many
 /// operators ask; beyond, the answer is 503 `busy` with `Retry-After`.
-public final class ArchiveReadSlots: Sendable {
+package final class ArchiveReadSlots: Sendable {
     private let inUse = Atomic<Int>(0)
-    public let limit: Int
+    package let limit: Int
 
-    public init(limit: Int = 8) {
+    package init(limit: Int = 8) {
         self.limit = max(1, limit)
     }
 

@@ -11,10 +11,10 @@ import RedisClient
 /// that changes state and is authenticated by the cookie must carry the session's CSRF token
 /// (HMAC-SHA256 of user and session id under a key derived from the session secret) in the
 /// `X-CSRF-Token` header or a form's `csrf` field. Signing out ends the session id in Redis.
-public struct BrowserSessions: Sendable {
-    public static let cookieName = "mm_session"
-    public static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-    public static let csrfField = "csrf"
+package struct BrowserSessions: Sendable {
+    package static let cookieName = "mm_session"
+    package static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    package static let csrfField = "csrf"
 
     let tokens: SessionTokens
     let authenticator: any TokenAuthenticating
@@ -25,7 +25,7 @@ public struct BrowserSessions: Sendable {
     let alwaysSecure: Bool
 
     /// `secret` is the session signing secret (`SessionTokens.signingSecret`); the CSRF key is derived from it under a label of its own.
-    public init(
+    package init(
         tokens: SessionTokens, authenticator: any TokenAuthenticating, users: UserRepository, secret: [UInt8],
         redis: RedisConnectionPool, alwaysSecure: Bool = false
     ) {
@@ -38,18 +38,18 @@ public struct BrowserSessions: Sendable {
     }
 
     /// A signed-in browser.
-    public struct Current: Sendable {
-        public var identity: Identity
-        public var sessionId: String
+    package struct Current: Sendable {
+        package var identity: Identity
+        package var sessionId: String
         /// What forms and fetches that change state must send back.
-        public var csrfToken: String
+        package var csrfToken: String
         /// A renewed session cookie to send with the response, when the token was getting old.
-        public var renewedCookie: Cookie?
+        package var renewedCookie: Cookie?
     }
 
     /// The session of the request's cookie; nil without one, or when it is invalid, expired,
     /// signed out, or not a dashboard session (an API login token has no `sid`).
-    public func current(_ request: Request) async throws -> Current? {
+    package func current(_ request: Request) async throws -> Current? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.hasPrefix("mm_"),
             let session = await tokens.verify(token), let sessionId = session.sessionId,
             let identity = try await authenticator.identity(forBearer: token)
@@ -67,14 +67,14 @@ public struct BrowserSessions: Sendable {
     }
 
     /// Starts a session for a user who just signed in: the cookie to set.
-    public func start(for user: User, request: Request) async throws -> Cookie {
+    package func start(for user: User, request: Request) async throws -> Cookie {
         var random = SystemRandomNumberGenerator()
         let sessionId = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
         return cookie(try await tokens.issue(for: user, sessionId: sessionId).token, request: request)
     }
 
     /// Ends a session: its id is refused from now on, and the cookie to set removes it.
-    public func end(_ current: Current, request: Request) async throws -> Cookie {
+    package func end(_ current: Current, request: Request) async throws -> Cookie {
         _ = try await redis.command([
             "SET", RedisArgument(Self.endedKey(current.sessionId)), "1", "EX",
             RedisArgument(Int(tokens.lifetime.components.seconds) + 60),
@@ -83,37 +83,37 @@ public struct BrowserSessions: Sendable {
     }
 
     /// Whether the request carries this session's CSRF token (header, or a form field the caller read).
-    public func csrfMatches(_ current: Current, request: Request, formValue: String? = nil) -> Bool {
+    package func csrfMatches(_ current: Current, request: Request, formValue: String? = nil) -> Bool {
         guard let presented = request.headers[Self.csrfHeader] ?? formValue else { return false }
         return ConstantTime.equals(presented, current.csrfToken)
     }
 
     /// The CSRF token of a session: bound to the user and the session id, unguessable without the secret.
-    public func csrfToken(userId: UUID, sessionId: String) -> String {
+    package func csrfToken(userId: UUID, sessionId: String) -> String {
         mac("session|\(userId.lowercasedString)|\(sessionId)")
     }
 
     /// The CSRF token of a form shown before anyone signs in (sign-in, first-run setup): bound to
     /// a random nonce in a cookie of its own (signed double submit).
-    public func preSessionToken(nonce: String) -> String {
+    package func preSessionToken(nonce: String) -> String {
         mac("pre-session|\(nonce)")
     }
 
     /// Whether a pre-session form came back with the token of the nonce in its cookie.
-    public func preSessionTokenMatches(_ presented: String?, nonce: String?) -> Bool {
+    package func preSessionTokenMatches(_ presented: String?, nonce: String?) -> Bool {
         guard let presented, let nonce, !nonce.isEmpty else { return false }
         return ConstantTime.equals(presented, preSessionToken(nonce: nonce))
     }
 
     /// The cookie that carries a session token: HttpOnly, SameSite=Strict, whole site, as long as the token lives.
-    public func cookie(_ token: String, request: Request) -> Cookie {
+    package func cookie(_ token: String, request: Request) -> Cookie {
         Cookie(
             name: Self.cookieName, value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
             secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
     /// Secure when configured, or when the request reached a TLS-terminating proxy first.
-    public func isSecure(_ request: Request) -> Bool {
+    package func isSecure(_ request: Request) -> Bool {
         alwaysSecure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 

@@ -2,32 +2,32 @@ import Records
 import ServerJobs
 
 /// The records, queues and SSH access the domain routes work with.
-public struct DomainDependencies: Sendable {
-    public var servers: ServerRepository
-    public var backups: BackupRepository
-    public var schedules: BackupScheduleRepository
-    public var scans: ScanRepository
-    public var updates: UpdateRepository
-    public var audit: AuditLogRepository
-    public var dispatcher: ServerJobDispatcher
-    public var connector: ServerConnector
+package struct DomainDependencies: Sendable {
+    package var servers: ServerRepository
+    package var backups: BackupRepository
+    package var schedules: BackupScheduleRepository
+    package var scans: ScanRepository
+    package var updates: UpdateRepository
+    package var audit: AuditLogRepository
+    package var dispatcher: ServerJobDispatcher
+    package var connector: ServerConnector
     /// `BACKUP_DIR`: every archive the API reads or deletes is resolved through it.
-    public var storage: BackupStorage
-    public var users: UserRepository
+    package var storage: BackupStorage
+    package var users: UserRepository
     /// Issues login JWTs; nil disables `POST /api/auth/login`.
-    public var sessions: SessionTokens?
+    package var sessions: SessionTokens?
     /// The authenticator's cache; emptied when a user or token changes here.
-    public var identityCache: IdentityCache?
+    package var identityCache: IdentityCache?
     /// Login attempts per client and username; nil: unlimited (tests that log in many times).
-    public var loginThrottle: LoginThrottle?
+    package var loginThrottle: LoginThrottle?
     /// Webhooks and their deliveries; nil serves no `/api/webhooks`.
-    public var webhooks: WebhookDependencies?
+    package var webhooks: WebhookDependencies?
     /// Opens sealed archives for verify, browse and download; nil: such archives are refused.
-    public var archiveKeys: ArchiveKeys?
+    package var archiveKeys: ArchiveKeys?
     /// Bounds the archive reads (verify, download) this process runs at once.
-    public var archiveReads = ArchiveReadSlots()
+    package var archiveReads = ArchiveReadSlots()
 
-    public init(
+    package init(
         servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,
         audit: AuditLogRepository, dispatcher: ServerJobDispatcher, connector: ServerConnector, storage: BackupStorage, users: UserRepository,
         sessions: SessionTokens?, identityCache: IdentityCache? = nil, loginThrottle: LoginThrottle? = nil,
@@ -53,7 +53,7 @@ public struct DomainDependencies: Sendable {
 
 extension DomainDependencies {
     /// Records and their jobs, started together.
-    public var launcher: ServerJobLauncher {
+    package var launcher: ServerJobLauncher {
         ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates)
     }
 }

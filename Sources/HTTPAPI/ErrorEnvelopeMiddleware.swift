@@ -8,10 +8,10 @@ import RedisClient
 
 /// Turns whatever a route throws into the `/api` error envelope with the right status, so no
 /// handler has to, and nothing internal leaks into a response.
-public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+package struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {

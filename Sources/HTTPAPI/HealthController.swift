@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /health` (the process answers) and `GET /ready` (its dependencies answer too).
 ///
 /// Both sit outside `/api` and need no token, so load balancers and orchestrators can probe them.
-public struct HealthController<Context: RequestContext>: Sendable {
+package struct HealthController<Context: RequestContext>: Sendable {
     struct Health: ResponseEncodable {
         var status: String
         var version: String
@@ -18,14 +18,14 @@ public struct HealthController<Context: RequestContext>: Sendable {
     /// which dependency is up.
     let mayReadDetails: @Sendable (Request) async -> Bool
 
-    public init(readiness: any ReadinessChecking, version: String, mayReadDetails: @escaping @Sendable (Request) async -> Bool = { _ in false }) {
+    package init(readiness: any ReadinessChecking, version: String, mayReadDetails: @escaping @Sendable (Request) async -> Bool = { _ in false }) {
         self.readiness = readiness
         self.version = version
         self.startedAt = .now
         self.mayReadDetails = mayReadDetails
     }
 
-    public func addRoutes(to router: Router<Context>) {
+    package func addRoutes(to router: Router<Context>) {
         router.get("/health") { _, _ in
             let uptime = ContinuousClock.now - startedAt
             return Health(status: "ok", version: version, uptimeSeconds: Double(uptime.components.seconds))

@@ -3,12 +3,12 @@ import Hummingbird
 import Records
 
 /// Who is calling: the user behind a bearer token.
-public struct Identity: Sendable, Equatable {
-    public var userId: UUID
-    public var username: String
-    public var role: UserRole
+package struct Identity: Sendable, Equatable {
+    package var userId: UUID
+    package var username: String
+    package var role: UserRole
 
-    public init(userId: UUID, username: String, role: UserRole) {
+    package init(userId: UUID, username: String, role: UserRole) {
         self.userId = userId
         self.username = username
         self.role = role
@@ -16,19 +16,19 @@ public struct Identity: Sendable, Equatable {
 }
 
 /// Turns a presented bearer token into an identity (nil: not a valid token).
-public protocol TokenAuthenticating: Sendable {
+package protocol TokenAuthenticating: Sendable {
     func identity(forBearer token: String) async throws -> Identity?
 }
 
 /// API tokens stored in PostgreSQL.
-public struct APITokenAuthenticator: TokenAuthenticating {
+package struct APITokenAuthenticator: TokenAuthenticating {
     let users: UserRepository
 
-    public init(users: UserRepository) {
+    package init(users: UserRepository) {
         self.users = users
     }
 
-    public func identity(forBearer token: String) async throws -> Identity? {
+    package func identity(forBearer token: String) async throws -> Identity? {
         guard token.hasPrefix("mm_"), token.utf8.count < 200 else { return nil }
         guard let (user, _) = try await users.user(forToken: token) else { return nil }
         return Identity(userId: user.id, username: user.username, role: user.role)
@@ -37,7 +37,7 @@ public struct APITokenAuthenticator: TokenAuthenticating {
 
 extension APIRequestContext {
     /// The caller, who must hold at least `role`: 401 without a valid token, 403 below the role.
-    public func require(_ role: UserRole) throws -> Identity {
+    package func require(_ role: UserRole) throws -> Identity {
         guard let identity else {
             throw APIError(.unauthorized, code: "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
         }
@@ -52,17 +52,17 @@ extension APIRequestContext {
 /// at once, a missing one is left to the route (`require`). Without the header, a dashboard
 /// session cookie may identify the caller (when `browserSessions` is set); a request that changes
 /// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`.
-public struct BearerAuthMiddleware: RouterMiddleware {
-    public typealias Context = APIRequestContext
+package struct BearerAuthMiddleware: RouterMiddleware {
+    package typealias Context = APIRequestContext
     let authenticator: any TokenAuthenticating
     let browserSessions: BrowserSessions?
 
-    public init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil) {
+    package init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil) {
         self.authenticator = authenticator
         self.browserSessions = browserSessions
     }
 
-    public func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)

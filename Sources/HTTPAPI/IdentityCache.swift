@@ -5,18 +5,18 @@ import Synchronization
 /// Recently verified bearer tokens, so reads do not query PostgreSQL on every request. An entry
 /// lives `lifetime`; this process drops them all whenever it changes a user or token, and other
 /// instances see such a change within `lifetime`. Keys are SHA-256 digests, never tokens.
-public final class IdentityCache: Sendable {
-    public let lifetime: Duration
+package final class IdentityCache: Sendable {
+    package let lifetime: Duration
     let capacity: Int
     private let entries = Mutex<[Data: (identity: Identity, expires: ContinuousClock.Instant)]>([:])
 
-    public init(lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
+    package init(lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
         self.lifetime = lifetime
         self.capacity = capacity
     }
 
     /// The identity a token had when last verified, unless that was longer ago than `lifetime`.
-    public func identity(for token: String) -> Identity? {
+    package func identity(for token: String) -> Identity? {
         let key = Self.key(token)
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
@@ -28,7 +28,7 @@ public final class IdentityCache: Sendable {
         }
     }
 
-    public func store(_ identity: Identity, for token: String) {
+    package func store(_ identity: Identity, for token: String) {
         guard lifetime > .zero else { return }
         let key = Self.key(token)
         entries.withLock { entries in
@@ -38,7 +38,7 @@ public final class IdentityCache: Sendable {
     }
 
     /// Forgets every entry (after a user or token changed).
-    public func invalidateAll() {
+    package func invalidateAll() {
         entries.withLock { $0.removeAll() }
     }
 

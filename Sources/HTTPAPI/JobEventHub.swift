@@ -10,20 +10,20 @@ import Synchronization
 /// blocking connection, started with the first stream and stopped with the last; each event goes
 /// to the streams of the job it is about. A stream's buffer is bounded: a client that falls that
 /// far behind is dropped, never slowing the others. Streams are capped per user and in all.
-public final class JobEventHub: Sendable {
-    public struct Limits: Sendable {
+package final class JobEventHub: Sendable {
+    package struct Limits: Sendable {
         /// Streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
-        public var perUser: Int
+        package var perUser: Int
         /// Streams the process holds open in all (`SSE_MAX_STREAMS`).
-        public var total: Int
+        package var total: Int
         /// A comment is sent this often so proxies and clients see the stream is alive.
-        public var keepAlive: Duration
+        package var keepAlive: Duration
         /// A stream ends after this long whatever happens (the client reconnects if it still cares).
-        public var maximumDuration: Duration
+        package var maximumDuration: Duration
         /// Items a stream may fall behind before it is dropped.
-        public var buffer: Int
+        package var buffer: Int
 
-        public init(
+        package init(
             perUser: Int = 20, total: Int = 1000, keepAlive: Duration = .seconds(15),
             maximumDuration: Duration = .seconds(3600), buffer: Int = 256
         ) {
@@ -38,7 +38,7 @@ public final class JobEventHub: Sendable {
     /// Suggested wait before retrying a refused stream (`Retry-After`).
     static let retryAfterSeconds = 15
 
-    public let limits: Limits
+    package let limits: Limits
     let logger: Logger
     private let state = Mutex(State())
 
@@ -54,22 +54,22 @@ public final class JobEventHub: Sendable {
         var isShutDown = false
     }
 
-    public init(limits: Limits = Limits(), logger: Logger = Logger(label: "medicineman.events")) {
+    package init(limits: Limits = Limits(), logger: Logger = Logger(label: "medicineman.events")) {
         self.limits = limits
         self.logger = logger
     }
 
     /// Streams open now.
-    public var openStreams: Int { state.withLock { $0.open } }
+    package var openStreams: Int { state.withLock { $0.open } }
 
     /// Streams `user` holds open now.
-    public func openStreams(of user: UUID) -> Int { state.withLock { $0.streamsPerUser[user] ?? 0 } }
+    package func openStreams(of user: UUID) -> Int { state.withLock { $0.streamsPerUser[user] ?? 0 } }
 
     /// Queue readers running now (each holds one Redis connection and one thread).
-    public var readerCount: Int { state.withLock { $0.readers.count } }
+    package var readerCount: Int { state.withLock { $0.readers.count } }
 
     /// Streams refused by a cap since start.
-    public var refusedStreams: Int { state.withLock { $0.refused } }
+    package var refusedStreams: Int { state.withLock { $0.refused } }
 
     /// Opens a stream of `jobId`'s events for `userId`: 429 beyond a cap, 503 while shutting down.
     /// Once this returns, every later event of the job reaches the stream; release it when done.
@@ -143,7 +143,7 @@ public final class JobEventHub: Sendable {
 
     /// Ends every stream and reader and refuses new streams (graceful shutdown: open streams
     /// would otherwise hold the HTTP server's shutdown for up to their maximum duration).
-    public func shutdown() {
+    package func shutdown() {
         let (subscriptions, readers) = state.withLock { state -> ([JobEventSubscription], [QueueEventReader]) in
             state.isShutDown = true
             let subscriptions = state.streams.values.flatMap { $0.values.flatMap(\.values) }

@@ -3,24 +3,24 @@ import JobQueue
 import JSONSupport
 
 /// A job as the API shows it (camelCase; times in ms since the epoch, as BullMQ keeps them).
-public struct JobResource: Codable, Sendable, Equatable {
-    public var id: String
-    public var queue: String
-    public var name: String
-    public var data: JSONValue
-    public var state: String
-    public var progress: JSONValue?
-    public var attemptsMade: Int
-    public var attemptsAllowed: Int
-    public var priority: Int
-    public var delay: Int
-    public var timestamp: Int
-    public var processedOn: Int?
-    public var finishedOn: Int?
-    public var returnValue: JSONValue?
-    public var failedReason: String?
+package struct JobResource: Codable, Sendable, Equatable {
+    package var id: String
+    package var queue: String
+    package var name: String
+    package var data: JSONValue
+    package var state: String
+    package var progress: JSONValue?
+    package var attemptsMade: Int
+    package var attemptsAllowed: Int
+    package var priority: Int
+    package var delay: Int
+    package var timestamp: Int
+    package var processedOn: Int?
+    package var finishedOn: Int?
+    package var returnValue: JSONValue?
+    package var failedReason: String?
 
-    public init(_ job: Job, state: JobState) {
+    package init(_ job: Job, state: JobState) {
         id = job.id
         queue = job.queueName
         name = job.name
@@ -40,29 +40,29 @@ public struct JobResource: Codable, Sendable, Equatable {
 }
 
 /// One page of jobs.
-public struct JobList: Codable, Sendable {
-    public var jobs: [JobResource]
+package struct JobList: Codable, Sendable {
+    package var jobs: [JobResource]
     /// Jobs on this page.
-    public var count: Int
+    package var count: Int
     /// Jobs matching the queue and state filters (before the name/server filters).
-    public var total: Int
-    public var limit: Int
-    public var offset: Int
+    package var total: Int
+    package var limit: Int
+    package var offset: Int
 }
 
 /// Per-queue counts for dashboards.
-public struct QueueMetrics: Codable, Sendable {
-    public var queue: String
-    public var waiting: Int
-    public var active: Int
-    public var completed: Int
-    public var failed: Int
-    public var delayed: Int
-    public var prioritized: Int
-    public var paused: Int
-    public var total: Int
-    public var isPaused: Bool
+package struct QueueMetrics: Codable, Sendable {
+    package var queue: String
+    package var waiting: Int
+    package var active: Int
+    package var completed: Int
+    package var failed: Int
+    package var delayed: Int
+    package var prioritized: Int
+    package var paused: Int
+    package var total: Int
+    package var isPaused: Bool
     /// Worker connections (ours and BullMQ's) serving the queue now.
-    public var workers: Int
-    public var health: QueueHealth
+    package var workers: Int
+    package var health: QueueHealth
 }

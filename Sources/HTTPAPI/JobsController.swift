@@ -6,20 +6,20 @@ import Records
 import RedisClient
 
 /// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
-public struct JobsController: Sendable {
+package struct JobsController: Sendable {
     let queues: [Queue]
     /// Job lookups arriving together share one pipeline.
     let lookups: RedisScriptBatcher?
     /// The process's live event streams.
     let eventStreams: JobEventHub
 
-    public init(queues: [Queue], eventStreams: JobEventHub = JobEventHub()) {
+    package init(queues: [Queue], eventStreams: JobEventHub = JobEventHub()) {
         self.queues = queues
         self.eventStreams = eventStreams
         lookups = queues.first.map { RedisScriptBatcher(pool: $0.redis) }
     }
 
-    public func addRoutes(to group: RouterGroup<APIRequestContext>) {
+    package func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("jobs", use: list)
         group.get("jobs/stats/all", use: stats)
         group.get("jobs/:id", use: show)
@@ -30,7 +30,7 @@ public struct JobsController: Sendable {
         group.get("metrics/queues", use: metrics)
     }
 
-    public static let listableStates: [String: JobState] = [
+    package static let listableStates: [String: JobState] = [
         "waiting": .waiting, "wait": .waiting, "active": .active, "completed": .completed, "failed": .failed,
         "delayed": .delayed, "prioritized": .prioritized, "paused": .paused, "waiting-children": .waitingChildren,
     ]
@@ -48,7 +48,7 @@ public struct JobsController: Sendable {
     }
 
     /// Jobs of the queues, newest first, filtered as `GET /api/jobs` filters them (the dashboard lists them the same way).
-    public func jobs(
+    package func jobs(
         queue: String?, state: String?, name nameFilter: String?, serverId serverFilter: String?,
         limit: Int, offset: Int
     ) async throws -> JobList {
@@ -146,7 +146,7 @@ public struct JobsController: Sendable {
         return APISuccess("queue metrics", try await queueMetrics())
     }
 
-    public func queueMetrics() async throws -> [QueueMetrics] {
+    package func queueMetrics() async throws -> [QueueMetrics] {
         try await QueueObservation.observe(queues).map { reading in
             let counts = reading.counts
             return QueueMetrics(
@@ -157,7 +157,7 @@ public struct JobsController: Sendable {
     }
 
     /// Job ids are record uuids, unique across the queues.
-    public func find(_ id: String) async throws -> (Queue, Job, JobState) {
+    package func find(_ id: String) async throws -> (Queue, Job, JobState) {
         guard JobID.isValid(id) else {
             throw APIError.validation("id", "id is not a job id: 1 to 200 letters, digits and -_.:@, and not one of the queue's own keys")
         }

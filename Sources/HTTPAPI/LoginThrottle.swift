@@ -6,14 +6,14 @@ import RedisClient
 /// Bounds login attempts per client address and per username across every instance, before any
 /// password is checked, so neither guessing nor a flood of bcrypt work scales with requests.
 /// Unknown usernames are counted like known ones: the limit tells nothing about who exists.
-public struct LoginThrottle: Sendable {
-    public struct Limits: Sendable {
+package struct LoginThrottle: Sendable {
+    package struct Limits: Sendable {
         /// Attempts per client address and minute.
-        public var perClientPerMinute: Int
+        package var perClientPerMinute: Int
         /// Attempts per username (any client) and minute.
-        public var perUsernamePerMinute: Int
+        package var perUsernamePerMinute: Int
 
-        public init(perClientPerMinute: Int = 20, perUsernamePerMinute: Int = 10) {
+        package init(perClientPerMinute: Int = 20, perUsernamePerMinute: Int = 10) {
             self.perClientPerMinute = perClientPerMinute
             self.perUsernamePerMinute = perUsernamePerMinute
         }
@@ -23,7 +23,7 @@ public struct LoginThrottle: Sendable {
     let limits: Limits
     let prefix: String
 
-    public init(redis: RedisConnectionPool, limits: Limits = Limits(), prefix: String = "medicineman") {
+    package init(redis: RedisConnectionPool, limits: Limits = Limits(), prefix: String = "medicineman") {
         self.counter = RedisWindowCounter(redis: redis)
         self.limits = limits
         self.prefix = prefix

@@ -5,19 +5,19 @@ import Records
 /// Checks a username and password the one way every login goes (`POST /api/auth/login` and the
 /// dashboard's sign-in): bounded input, the per-client and per-username throttle, bcrypt through
 /// `UserRepository.authenticate`, and an audit entry either way. Every failure is the same 401.
-public struct PasswordLogin: Sendable {
+package struct PasswordLogin: Sendable {
     let users: UserRepository
     let audit: AuditLogRepository
     let throttle: LoginThrottle?
 
-    public init(users: UserRepository, audit: AuditLogRepository, throttle: LoginThrottle?) {
+    package init(users: UserRepository, audit: AuditLogRepository, throttle: LoginThrottle?) {
         self.users = users
         self.audit = audit
         self.throttle = throttle
     }
 
     /// The user on success; throws `APIError` 401 `invalid_credentials` (or 429/503) otherwise.
-    public func signIn(username: String, password: String, client: String) async throws -> User {
+    package func signIn(username: String, password: String, client: String) async throws -> User {
         guard !username.isEmpty, username.utf8.count <= 64, password.utf8.count <= 1024 else {
             throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
         }

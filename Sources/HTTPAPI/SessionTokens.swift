@@ -7,21 +7,21 @@ import Records
 /// from anything stored or shown. Verification pins the algorithm, requires `exp` and `iat`,
 /// refuses a token that lives longer than `lifetime` or starts in the future, and returns the
 /// user's session version, which the authenticator compares with the user's row.
-public struct SessionTokens: Sendable {
+package struct SessionTokens: Sendable {
     private let secret: [UInt8]
-    public let lifetime: Duration
+    package let lifetime: Duration
     /// Clock difference tolerated between instances for `iat`/`nbf`.
     static let skew: Double = 30
 
     /// `secret` is 32 bytes from `signingSecret(...)`.
-    public init(secret: [UInt8], lifetime: Duration = .seconds(900)) {
+    package init(secret: [UInt8], lifetime: Duration = .seconds(900)) {
         self.secret = secret
         self.lifetime = lifetime
     }
 
     /// The signing secret: HKDF over `SESSION_SECRET` when given, else over the encryption key's
     /// bytes, each with a label of its own.
-    public static func signingSecret(sessionSecret: String?, encryptionKey: EncryptionKey) -> [UInt8] {
+    package static func signingSecret(sessionSecret: String?, encryptionKey: EncryptionKey) -> [UInt8] {
         if let sessionSecret { return EncryptionKey.derive(from: Array(sessionSecret.utf8), label: "medicineman session tokens v2") }
         return encryptionKey.derivedSecret(label: "medicineman session tokens v2")
     }
@@ -42,15 +42,15 @@ public struct SessionTokens: Sendable {
     }
 
     /// What a valid token says.
-    public struct Session: Sendable, Equatable {
-        public var userId: UUID
-        public var version: Int
+    package struct Session: Sendable, Equatable {
+        package var userId: UUID
+        package var version: Int
         /// The dashboard session id (`sid`), if the token has one.
-        public var sessionId: String?
-        public var issuedAt: Date
+        package var sessionId: String?
+        package var issuedAt: Date
     }
 
-    public func issue(for user: User, sessionId: String? = nil, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+    package func issue(for user: User, sessionId: String? = nil, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expires = issued.addingTimeInterval(Double(lifetime.components.seconds))
         let claims = Claims(
@@ -60,7 +60,7 @@ public struct SessionTokens: Sendable {
     }
 
     /// The session of a valid token; nil for anything else.
-    public func verify(_ token: String, now: Date = Date()) async -> Session? {
+    package func verify(_ token: String, now: Date = Date()) async -> Session? {
         guard token.utf8.count < 2048, Self.algorithm(of: token) == "HS256",
             let claims = try? await keys().verify(token, as: Claims.self)
         else { return nil }
@@ -99,18 +99,18 @@ enum Base64URL {
 }
 
 /// Accepts API tokens (`mm_…`) and session JWTs.
-public struct PlatformAuthenticator: TokenAuthenticating {
+package struct PlatformAuthenticator: TokenAuthenticating {
     let users: UserRepository
     let sessions: SessionTokens?
     let cache: IdentityCache?
 
-    public init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil) {
+    package init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil) {
         self.users = users
         self.sessions = sessions
         self.cache = cache
     }
 
-    public func identity(forBearer token: String) async throws -> Identity? {
+    package func identity(forBearer token: String) async throws -> Identity? {
         if let cached = cache?.identity(for: token) { return cached }
         guard let identity = try await verify(token) else { return nil }
         cache?.store(identity, for: token)

@@ -4,13 +4,13 @@ import Records
 import ServerJobs
 
 /// The records and checks `/api/webhooks` works with.
-public struct WebhookDependencies: Sendable {
-    public var webhooks: WebhookRepository
-    public var deliveries: WebhookDeliveryRepository
+package struct WebhookDependencies: Sendable {
+    package var webhooks: WebhookRepository
+    package var deliveries: WebhookDeliveryRepository
     /// Refuses literal addresses in restricted ranges at creation (`WEBHOOK_ALLOW_PRIVATE`).
-    public var addressGuard: WebhookAddressGuard
+    package var addressGuard: WebhookAddressGuard
 
-    public init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, addressGuard: WebhookAddressGuard) {
+    package init(webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, addressGuard: WebhookAddressGuard) {
         self.webhooks = webhooks
         self.deliveries = deliveries
         self.addressGuard = addressGuard

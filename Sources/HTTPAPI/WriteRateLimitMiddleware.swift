@@ -5,19 +5,19 @@ import RedisClient
 
 /// Limits writes (POST, PUT, PATCH, DELETE) per caller across every instance: a Redis counter per
 /// caller and minute, in one script. Over the limit is a 429 with `Retry-After`.
-public struct WriteRateLimitMiddleware: RouterMiddleware {
-    public typealias Context = APIRequestContext
+package struct WriteRateLimitMiddleware: RouterMiddleware {
+    package typealias Context = APIRequestContext
     let counter: RedisWindowCounter
     let limitPerMinute: Int
     let prefix: String
 
-    public init(redis: RedisConnectionPool, limitPerMinute: Int = 120, prefix: String = "medicineman") {
+    package init(redis: RedisConnectionPool, limitPerMinute: Int = 120, prefix: String = "medicineman") {
         self.counter = RedisWindowCounter(redis: redis)
         self.limitPerMinute = limitPerMinute
         self.prefix = prefix
     }
 
-    public func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         guard [.post, .put, .patch, .delete].contains(request.method), let identity = context.identity else {
             return try await next(request, context)
         }

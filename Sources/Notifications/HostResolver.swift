@@ -7,10 +7,10 @@ import BlockingIO
 
 /// Resolves a host name with `getaddrinfo`, on a thread of its own (it blocks, for as long as DNS
 /// takes, and must not hold a cooperative-pool thread or an event loop meanwhile).
-public struct HostResolver: Sendable {
-    public init() {}
+package struct HostResolver: Sendable {
+    package init() {}
 
-    public func addresses(of host: String) async throws(HostResolutionError) -> [IPAddress] {
+    package func addresses(of host: String) async throws(HostResolutionError) -> [IPAddress] {
         let result = await BlockingWork.run { Self.lookUp(host) }
         return try result.get()
     }
@@ -58,7 +58,7 @@ public struct HostResolver: Sendable {
 }
 
 /// A name that did not resolve; worth another attempt later.
-public struct HostResolutionError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct HostResolutionError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

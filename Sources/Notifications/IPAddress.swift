@@ -5,14 +5,14 @@
 #endif
 
 /// An IPv4 or IPv6 address as bytes, and whether a webhook may be sent to it.
-public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
+package enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     case v4([UInt8])
     case v6([UInt8])
 
     /// Strict literal forms only: dotted-decimal IPv4 with four parts and no leading zeros, or
     /// IPv6 as `inet_pton` reads it (no zone id). `127.1`, `0x7f.0.0.1` and `2130706433` are not
     /// addresses here, though `getaddrinfo` would read them as 127.0.0.1.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         if text.contains(":") {
             guard !text.contains("%") else { return nil }
             var raw = in6_addr()
@@ -32,7 +32,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         self = .v4(bytes)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .v4(let bytes): return bytes.map(String.init).joined(separator: ".")
         case .v6(let bytes):
@@ -47,7 +47,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Why a webhook may not call this address (loopback, private, link-local, …), or nil when it
     /// is a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible,
     /// NAT64, 6to4) are judged by that address.
-    public var restriction: String? {
+    package var restriction: String? {
         switch self {
         case .v4(let b):
             switch (b[0], b[1]) {

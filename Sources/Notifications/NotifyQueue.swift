@@ -3,17 +3,17 @@ import JobQueue
 
 /// `notify-queue`: one job per delivery (job id = delivery id, data = ids only), so deliveries
 /// survive restarts and retry with exponential backoff.
-public enum NotifyQueue {
-    public static let name = "notify-queue"
-    public static let jobName = "webhook:deliver"
+package enum NotifyQueue {
+    package static let name = "notify-queue"
+    package static let jobName = "webhook:deliver"
 }
 
 /// What a delivery job carries: ids, never the secret or the body.
-public struct WebhookDeliveryJob: Sendable, Codable, Equatable {
-    public var deliveryId: String
-    public var webhookId: String
+package struct WebhookDeliveryJob: Sendable, Codable, Equatable {
+    package var deliveryId: String
+    package var webhookId: String
 
-    public init(deliveryId: String, webhookId: String) {
+    package init(deliveryId: String, webhookId: String) {
         self.deliveryId = deliveryId
         self.webhookId = webhookId
     }
@@ -21,19 +21,19 @@ public struct WebhookDeliveryJob: Sendable, Codable, Equatable {
 
 /// How deliveries are attempted. The defaults retry for about a day: 12 attempts, the waits
 /// doubling from 42 s (42 s, 84 s, … 11.9 h; 23.9 h in all).
-public struct WebhookDeliverySettings: Sendable {
-    public var attempts: Int
+package struct WebhookDeliverySettings: Sendable {
+    package var attempts: Int
     /// The first wait; each further one doubles.
-    public var backoff: Duration
+    package var backoff: Duration
     /// One request, connection to last byte of the answer.
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// Deliveries this process sends at once (a receiver that never answers holds one slot).
-    public var concurrency: Int
+    package var concurrency: Int
     /// `WEBHOOK_ALLOW_PRIVATE`: let webhooks call loopback, private and link-local addresses.
-    public var allowPrivateTargets: Bool
-    public var lockDuration: Duration
+    package var allowPrivateTargets: Bool
+    package var lockDuration: Duration
 
-    public init(
+    package init(
         attempts: Int = 12, backoff: Duration = .seconds(42), requestTimeout: Duration = .seconds(10), concurrency: Int = 8,
         allowPrivateTargets: Bool = false, lockDuration: Duration = .seconds(60)
     ) {
@@ -46,7 +46,7 @@ public struct WebhookDeliverySettings: Sendable {
     }
 
     /// Completed deliveries' jobs are kept a day (the deliveries table keeps the record), failed ones 7 days.
-    public var jobOptions: JobOptions {
+    package var jobOptions: JobOptions {
         let milliseconds = Int(backoff.wholeMilliseconds)
         return JobOptions(
             attempts: attempts, backoff: .exponential(max(1, milliseconds)),
@@ -56,7 +56,7 @@ public struct WebhookDeliverySettings: Sendable {
 }
 
 /// How one delivery attempt ended, as the metric `medicineman_webhook_deliveries_total` counts it.
-public enum WebhookDeliveryResult: String, Sendable, CaseIterable {
+package enum WebhookDeliveryResult: String, Sendable, CaseIterable {
     case delivered
     /// Failed; the queue tries again.
     case retried

@@ -1,24 +1,24 @@
 /// Server-side request forgery guard: a webhook may call only public addresses unless
 /// `WEBHOOK_ALLOW_PRIVATE=true`. Names are checked after resolution, every address they resolve
 /// to, so a name with one public and one private record is refused as a whole.
-public struct WebhookAddressGuard: Sendable {
-    public let allowPrivate: Bool
+package struct WebhookAddressGuard: Sendable {
+    package let allowPrivate: Bool
     let resolver: HostResolver
 
-    public init(allowPrivate: Bool, resolver: HostResolver = HostResolver()) {
+    package init(allowPrivate: Bool, resolver: HostResolver = HostResolver()) {
         self.allowPrivate = allowPrivate
         self.resolver = resolver
     }
 
     /// At creation: a literal address in a restricted range is refused at once (names are
     /// resolved only when delivering, since their records may change).
-    public func checkLiteral(_ target: WebhookTarget) throws(WebhookRefusal) {
+    package func checkLiteral(_ target: WebhookTarget) throws(WebhookRefusal) {
         guard !allowPrivate, let address = target.literalAddress, let restriction = address.restriction else { return }
         throw WebhookRefusal(address: address, restriction: restriction)
     }
 
     /// At delivery: the address to connect to, after every resolved address passed.
-    public func checkedAddress(of target: WebhookTarget) async throws -> IPAddress {
+    package func checkedAddress(of target: WebhookTarget) async throws -> IPAddress {
         if let literal = target.literalAddress {
             try checkLiteral(target)
             return literal
@@ -38,11 +38,11 @@ public struct WebhookAddressGuard: Sendable {
 }
 
 /// The target is, or resolves to, an address a webhook may not call.
-public struct WebhookRefusal: Error, Sendable, CustomStringConvertible {
-    public let address: IPAddress
-    public let restriction: String
+package struct WebhookRefusal: Error, Sendable, CustomStringConvertible {
+    package let address: IPAddress
+    package let restriction: String
 
-    public var description: String {
+    package var description: String {
         "the target address \(address) is \(restriction); webhooks may call only public addresses unless WEBHOOK_ALLOW_PRIVATE=true"
     }
 }

@@ -4,13 +4,13 @@ import Records
 
 /// What a delivery sends: the event as JSON (`{id, event, occurredAt, summary, data}`) or, for
 /// Slack-compatible receivers, `{"text": summary}`.
-public enum WebhookBody {
+package enum WebhookBody {
     /// What the deliveries table keeps of an event (the body is rendered from it at each attempt).
-    public static func storedPayload(summary: String, data: JSONValue, occurredAt: Date) -> JSONValue {
+    package static func storedPayload(summary: String, data: JSONValue, occurredAt: Date) -> JSONValue {
         ["summary": .string(summary), "data": data, "occurredAt": .string(occurredAt.ISO8601Format())]
     }
 
-    public static func render(_ delivery: WebhookDelivery, format: WebhookFormat) -> [UInt8] {
+    package static func render(_ delivery: WebhookDelivery, format: WebhookFormat) -> [UInt8] {
         let summary = delivery.payload["summary"]?.stringValue ?? delivery.event
         let body: JSONValue
         switch format {

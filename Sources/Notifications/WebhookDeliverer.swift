@@ -11,7 +11,7 @@ import Records
 /// (after DNS), signs the body and POSTs it once, without following redirects, and records the
 /// attempt. A failure goes back to the queue for its backoff; a refused target does not.
 /// Deliveries are at least once: a receiver deduplicates by `X-MedicineMan-Delivery`.
-public struct WebhookDeliverer: Sendable {
+package struct WebhookDeliverer: Sendable {
     let webhooks: WebhookRepository
     let deliveries: WebhookDeliveryRepository
     let addressGuard: WebhookAddressGuard
@@ -22,7 +22,7 @@ public struct WebhookDeliverer: Sendable {
     let onResult: @Sendable (String, WebhookDeliveryResult) -> Void
     let logger: Logger
 
-    public init(
+    package init(
         webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, settings: WebhookDeliverySettings,
         onResult: @escaping @Sendable (String, WebhookDeliveryResult) -> Void = { _, _ in }, logger: Logger
     ) {
@@ -40,11 +40,11 @@ public struct WebhookDeliverer: Sendable {
     }
 
     /// Closes the HTTP client's connections; call once the worker has stopped.
-    public func shutdown() async {
+    package func shutdown() async {
         try? await client.shutdown()
     }
 
-    public func process(_ context: JobContext) async throws -> JSONValue {
+    package func process(_ context: JobContext) async throws -> JSONValue {
         guard let job = try? context.job.data?.decode(as: WebhookDeliveryJob.self), let deliveryId = UUID(uuidString: job.deliveryId),
             let webhookId = UUID(uuidString: job.webhookId)
         else {
@@ -130,7 +130,7 @@ public struct WebhookDeliverer: Sendable {
 }
 
 /// One attempt that did not deliver; the queue's backoff applies.
-public struct WebhookDeliveryFailure: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct WebhookDeliveryFailure: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

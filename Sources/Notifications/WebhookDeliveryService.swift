@@ -5,13 +5,13 @@ import ServiceLifecycle
 
 /// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of
 /// deliveries whose job never reached Redis. Closes the HTTP client once the worker has drained.
-public struct WebhookDeliveryService: Service {
+package struct WebhookDeliveryService: Service {
     let worker: Worker
     let deliverer: WebhookDeliverer
     let notifier: WebhookNotifier
     let interval: Duration
 
-    public init(
+    package init(
         notifier: WebhookNotifier, deliverer: WebhookDeliverer, settings: WebhookDeliverySettings, interval: Duration = .seconds(15),
         onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger
     ) {
@@ -26,7 +26,7 @@ public struct WebhookDeliveryService: Service {
             logger: logger, processor: { [deliverer] in try await deliverer.process($0) })
     }
 
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [notifier, interval] in

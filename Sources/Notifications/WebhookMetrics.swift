@@ -2,10 +2,10 @@ import CoreMetrics
 import ServerJobs
 
 /// Webhook delivery attempts by event and result; every event × result starts at zero.
-public struct WebhookMetrics: Sendable {
+package struct WebhookMetrics: Sendable {
     let factory: any MetricsFactory
 
-    public init(factory: any MetricsFactory) {
+    package init(factory: any MetricsFactory) {
         self.factory = factory
         for event in NotificationEventName.allCases {
             for result in WebhookDeliveryResult.allCases { deliveries(event.rawValue, result).increment(by: 0) }
@@ -13,7 +13,7 @@ public struct WebhookMetrics: Sendable {
     }
 
     /// Counts one webhook delivery attempt's result.
-    public func recordDelivery(event: String, result: WebhookDeliveryResult) {
+    package func recordDelivery(event: String, result: WebhookDeliveryResult) {
         deliveries(event, result).increment()
     }
 

@@ -8,14 +8,14 @@ import ServerJobs
 /// The platform's `Notifier`: for each enabled webhook that wants the event, a deliveries row
 /// (the event's payload) and a `notify-queue` job with the row's id as its id. The row is written
 /// first; a crash before the job is added leaves a row `enqueueStranded` picks up.
-public struct WebhookNotifier: Notifier {
+package struct WebhookNotifier: Notifier {
     let webhooks: WebhookRepository
     let deliveries: WebhookDeliveryRepository
-    public let queue: Queue
+    package let queue: Queue
     let settings: WebhookDeliverySettings
     let logger: Logger
 
-    public init(
+    package init(
         webhooks: WebhookRepository, deliveries: WebhookDeliveryRepository, redis: RedisConnectionPool, prefix: String = "bull",
         settings: WebhookDeliverySettings = WebhookDeliverySettings(), logger: Logger
     ) throws {
@@ -26,7 +26,7 @@ public struct WebhookNotifier: Notifier {
         self.logger = logger
     }
 
-    public func notify(_ event: NotificationEvent) async {
+    package func notify(_ event: NotificationEvent) async {
         do {
             let subscribers = try await webhooks.subscribers(to: event.name.rawValue)
             guard !subscribers.isEmpty else { return }
@@ -51,7 +51,7 @@ public struct WebhookNotifier: Notifier {
 
     /// Enqueues deliveries whose job never reached Redis, once `olderThan` old; returns how many.
     @discardableResult
-    public func enqueueStranded(now: Date = Date(), olderThan age: Duration = .seconds(30)) async -> Int {
+    package func enqueueStranded(now: Date = Date(), olderThan age: Duration = .seconds(30)) async -> Int {
         do {
             let stranded = try await deliveries.notEnqueued(createdBefore: now.addingTimeInterval(-Double(age.components.seconds)))
             for delivery in stranded { try await enqueue(delivery) }

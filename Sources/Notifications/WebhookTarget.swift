@@ -3,21 +3,21 @@ import Foundation
 /// A webhook's URL, taken apart by our own strict parser: `http` or `https`, no credentials, a
 /// DNS name or a literal address, an optional port, printable ASCII only. What reaches the HTTP
 /// client is rebuilt from these parts, so no parser disagreement can change where a request goes.
-public struct WebhookTarget: Sendable, Equatable {
-    public enum Scheme: String, Sendable { case http, https }
+package struct WebhookTarget: Sendable, Equatable {
+    package enum Scheme: String, Sendable { case http, https }
 
-    public let scheme: Scheme
+    package let scheme: Scheme
     /// Lowercased; an IPv6 literal without its brackets.
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     /// The path and query, at least `/`.
-    public let pathAndQuery: String
+    package let pathAndQuery: String
     /// Set when the host is a literal address.
-    public let literalAddress: IPAddress?
+    package let literalAddress: IPAddress?
 
-    public static let maxLength = 2048
+    package static let maxLength = 2048
 
-    public init(parsing text: String) throws(WebhookTargetError) {
+    package init(parsing text: String) throws(WebhookTargetError) {
         guard (10...Self.maxLength).contains(text.utf8.count) else {
             throw WebhookTargetError("url must be 10 to \(Self.maxLength) characters")
         }
@@ -58,17 +58,17 @@ public struct WebhookTarget: Sendable, Equatable {
     }
 
     /// Whether the host is refused before any lookup (a literal address in a restricted range).
-    public func literalRestriction() -> String? { literalAddress?.restriction }
+    package func literalRestriction() -> String? { literalAddress?.restriction }
 
     /// `Host` header value: the host, and the port when it is not the scheme's default.
-    public var hostHeader: String {
+    package var hostHeader: String {
         var name = host
         if case .v6? = literalAddress { name = "[\(host)]" }
         return port == (scheme == .https ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// The URL the client is given: the checked `address` instead of the name when given.
-    public func url(connectingTo address: IPAddress? = nil) -> String {
+    package func url(connectingTo address: IPAddress? = nil) -> String {
         let hostPart: String
         switch address ?? literalAddress {
         case .v6(let bytes)?: hostPart = "[\(IPAddress.v6(bytes).description)]"
@@ -112,8 +112,8 @@ public struct WebhookTarget: Sendable, Equatable {
 }
 
 /// Why a URL is not a valid webhook target; the API answers 400 naming `url`.
-public struct WebhookTargetError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct WebhookTargetError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -1,12 +1,12 @@
 /// A setting is missing or malformed; the message names the variable and what it expects.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let variable: String
-    public let message: String
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    package let variable: String
+    package let message: String
 
-    public init(variable: String, _ message: String) {
+    package init(variable: String, _ message: String) {
         self.variable = variable
         self.message = message
     }
 
-    public var description: String { "configuration error in \(variable): \(message)" }
+    package var description: String { "configuration error in \(variable): \(message)" }
 }

@@ -3,7 +3,7 @@ import Records
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension CredentialVault {
     /// Reads `ENCRYPTION_KEY` and, optionally, `ENCRYPTION_KEY_PREVIOUS` (comma-separated).
-    public init(environment: [String: String]) throws(RecordError) {
+    package init(environment: [String: String]) throws(RecordError) {
         guard let hex = environment["ENCRYPTION_KEY"], !hex.isEmpty else {
             throw RecordError(.invalid, field: "ENCRYPTION_KEY", "ENCRYPTION_KEY is not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one")
         }

@@ -5,14 +5,14 @@ import RedisClient
 
 /// Answers `GET /ready`: Redis answers PING, PostgreSQL answers a query, and every migration file
 /// is applied. Each probe is bounded by the readiness timeout so a hung dependency cannot hang it.
-public struct DependencyReadiness: ReadinessChecking {
+package struct DependencyReadiness: ReadinessChecking {
     let resources: PlatformResources
 
-    public init(resources: PlatformResources) {
+    package init(resources: PlatformResources) {
         self.resources = resources
     }
 
-    public func checkReadiness() async -> ReadinessReport {
+    package func checkReadiness() async -> ReadinessReport {
         async let redis = probe("redis") { try await pingRedis() }
         async let postgres = probe("postgres") { try await checkPostgres() }
         async let migrations = probe("migrations") { try await checkMigrations() }

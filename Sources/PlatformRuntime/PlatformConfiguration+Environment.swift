@@ -10,7 +10,7 @@ extension PlatformConfiguration {
     /// `DATABASE_URL` (or the `PG*` variables), `MIGRATIONS_DIR`, `STARTUP_TIMEOUT_SECONDS`,
     /// `LOG_LEVEL`, `REDIS_POOL_SIZE`, `DATABASE_POOL_SIZE`, `SSE_MAX_STREAMS_PER_USER`, `SSE_MAX_STREAMS`,
     /// `ENCRYPTION_KEY` and `ENCRYPTION_KEY_PREVIOUS`.
-    public init(environment: [String: String]) throws(ConfigurationError) {
+    package init(environment: [String: String]) throws(ConfigurationError) {
         self.init()
         if let host = environment["HOST"], !host.isEmpty { http.host = host }
         if let port = environment["PORT"], !port.isEmpty {

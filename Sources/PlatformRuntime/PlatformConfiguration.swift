@@ -7,81 +7,81 @@ import ServerJobs
 
 /// Everything a `medicineman` process is configured with; every field has a default that runs
 /// against a local Redis and PostgreSQL.
-public struct PlatformConfiguration: Sendable {
-    public struct HTTP: Sendable {
-        public var host: String
-        public var port: Int
-        public init(host: String = "127.0.0.1", port: Int = 3000) {
+package struct PlatformConfiguration: Sendable {
+    package struct HTTP: Sendable {
+        package var host: String
+        package var port: Int
+        package init(host: String = "127.0.0.1", port: Int = 3000) {
             self.host = host
             self.port = port
         }
     }
 
-    public var http: HTTP
-    public var redis: RedisConfiguration
-    public var postgres: PostgresConfiguration
+    package var http: HTTP
+    package var redis: RedisConfiguration
+    package var postgres: PostgresConfiguration
     /// Where the numbered SQL migrations live.
-    public var migrationsDirectory: String
+    package var migrationsDirectory: String
     /// How long start-up waits for PostgreSQL to accept the migrations before giving up.
-    public var startupTimeout: Duration
+    package var startupTimeout: Duration
     /// Longest time one readiness probe may take before it counts as failed.
-    public var readinessTimeout: Duration
-    public var logLevel: Logger.Level
-    public var redisPoolSize: Int
-    public var postgresPoolSize: Int
+    package var readinessTimeout: Duration
+    package var logLevel: Logger.Level
+    package var redisPoolSize: Int
+    package var postgresPoolSize: Int
     /// Opens server credentials; from `ENCRYPTION_KEY` (+ `ENCRYPTION_KEY_PREVIOUS`). `serve`
     /// refuses to start without it; `migrate` does not need it.
-    public var vault: CredentialVault?
+    package var vault: CredentialVault?
     /// Where backup archives are stored (`BACKUP_DIR`).
-    public var backupDirectory: String
+    package var backupDirectory: String
     /// Archives go to this object store instead (`BACKUP_STORAGE=s3`, `S3_*`).
-    public var objectStore: ObjectStoreSettings?
+    package var objectStore: ObjectStoreSettings?
     /// BullMQ key prefix of the job queues (`QUEUE_PREFIX`).
-    public var queuePrefix: String
+    package var queuePrefix: String
     /// Bearer token `/metrics` requires (`METRICS_TOKEN`); nil leaves it open.
-    public var metricsToken: String?
+    package var metricsToken: String?
     /// Where spans are exported over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`); nil: tracing is off.
-    public var traceExport: TraceExportSettings?
+    package var traceExport: TraceExportSettings?
     /// Writes per caller and minute across all instances (`WRITE_LIMIT_PER_MINUTE`).
-    public var writeLimitPerMinute: Int = 120
+    package var writeLimitPerMinute: Int = 120
     /// How long a verified bearer token is trusted without asking PostgreSQL again
     /// (`AUTH_CACHE_SECONDS`; 0 checks every request).
-    public var authCacheLifetime: Duration = .seconds(5)
+    package var authCacheLifetime: Duration = .seconds(5)
     /// Replaces every queue's job lock duration (`JOB_LOCK_SECONDS`); for tests and tuning, since
     /// a crashed worker's job is recovered only after its lock expires.
-    public var jobLockOverride: Duration?
+    package var jobLockOverride: Duration?
     /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
-    public var schedulerInterval: Duration = .seconds(15)
+    package var schedulerInterval: Duration = .seconds(15)
     /// On SIGTERM, running jobs may finish for this long; then they are cancelled (their SSH
     /// sessions closed) and handed back to their queue at once (`SHUTDOWN_GRACE_SECONDS`).
-    public var shutdownGrace: Duration = .seconds(30)
+    package var shutdownGrace: Duration = .seconds(30)
     /// Signs login sessions when set (`SESSION_SECRET`, at least 32 characters); otherwise the
     /// signing secret is derived from `ENCRYPTION_KEY`'s bytes.
-    public var sessionSecret: String?
+    package var sessionSecret: String?
     /// Login attempts per client address and per username a minute (`LOGIN_LIMIT_PER_MINUTE`,
     /// `LOGIN_LIMIT_PER_USERNAME_PER_MINUTE`).
-    public var loginLimits = LoginThrottle.Limits()
+    package var loginLimits = LoginThrottle.Limits()
     /// An HTTP connection with no request arriving for this long is closed (`HTTP_IDLE_TIMEOUT_SECONDS`).
-    public var httpIdleTimeout: Duration = .seconds(30)
+    package var httpIdleTimeout: Duration = .seconds(30)
     /// A request's head and body must arrive within this time (`HTTP_READ_TIMEOUT_SECONDS`).
-    public var httpReadTimeout: Duration = .seconds(30)
+    package var httpReadTimeout: Duration = .seconds(30)
     /// Lets webhooks call loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE`);
     /// off, such targets are refused (server-side request forgery).
-    public var webhookAllowPrivate = false
+    package var webhookAllowPrivate = false
     /// Seal new archives at rest (`ENCRYPT_BACKUPS`); nil leaves it to the `encrypt_backups`
     /// platform setting, which migration 0014 turns on for new installs.
-    public var encryptBackups: Bool?
+    package var encryptBackups: Bool?
     /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
-    public var maxEventStreamsPerUser: Int = 20
+    package var maxEventStreamsPerUser: Int = 20
     /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).
-    public var maxEventStreams: Int = 1000
+    package var maxEventStreams: Int = 1000
     /// Dashboard cookies are always marked Secure (`SECURE_COOKIES=true`, TLS in front); otherwise
     /// only when a proxy says the request came over https (`X-Forwarded-Proto: https`).
-    public var secureCookies = false
+    package var secureCookies = false
     /// The address the first-run setup link names (`PUBLIC_URL`); default `http://HOST:PORT`.
-    public var publicURL: String?
+    package var publicURL: String?
 
-    public init(
+    package init(
         http: HTTP = HTTP(),
         redis: RedisConfiguration = RedisConfiguration(),
         postgres: PostgresConfiguration = PostgresConfiguration(),
@@ -111,12 +111,12 @@ public struct PlatformConfiguration: Sendable {
 
     /// The archive storage every part of the process shares: the object store when configured,
     /// the backup directory otherwise.
-    public func backupStorage() -> BackupStorage {
+    package func backupStorage() -> BackupStorage {
         BackupStorage(root: backupDirectory, objectStore: objectStore.map { ObjectStore(settings: $0) })
     }
 
     /// The vault, or the start-up error that says how to provide the key.
-    public func requireVault() throws(ConfigurationError) -> CredentialVault {
+    package func requireVault() throws(ConfigurationError) -> CredentialVault {
         guard let vault else {
             throw ConfigurationError(
                 variable: "ENCRYPTION_KEY",

@@ -6,7 +6,7 @@ extension PlatformResources {
     /// timeout; errors that waiting cannot fix (an edited migration, bad SQL, bad credentials)
     /// fail at once.
     @discardableResult
-    public func migrate(logger: Logger) async throws -> [MigrationRunner.Migration] {
+    package func migrate(logger: Logger) async throws -> [MigrationRunner.Migration] {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.startupTimeout
         var delay = Duration.milliseconds(250)

@@ -3,13 +3,13 @@ import PostgresClient
 import RedisClient
 
 /// The shared connections of one process: a Redis pool, a PostgreSQL pool and the migrations.
-public struct PlatformResources: Sendable {
-    public let configuration: PlatformConfiguration
-    public let redis: RedisConnectionPool
-    public let postgres: PostgresPool
-    public let migrations: MigrationRunner
+package struct PlatformResources: Sendable {
+    package let configuration: PlatformConfiguration
+    package let redis: RedisConnectionPool
+    package let postgres: PostgresPool
+    package let migrations: MigrationRunner
 
-    public init(configuration: PlatformConfiguration, logger: Logger) throws {
+    package init(configuration: PlatformConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.redis = RedisConnectionPool(
             configuration: configuration.redis, options: .init(maxConnections: configuration.redisPoolSize), logger: logger)
@@ -18,7 +18,7 @@ public struct PlatformResources: Sendable {
         self.migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
     }
 
-    public func close() async {
+    package func close() async {
         await redis.close()
         await postgres.close()
     }

@@ -14,33 +14,33 @@ import UnixSignals
 
 /// `medicineman serve`: migrates, then runs the HTTP API and the backup, scan and update workers
 /// as services of one group that drains on SIGTERM or SIGINT.
-public struct PlatformServer: Sendable {
-    public static let version = "0.1.0"
+package struct PlatformServer: Sendable {
+    package static let version = "0.1.0"
 
-    public let configuration: PlatformConfiguration
+    package let configuration: PlatformConfiguration
     let logger: Logger
     /// Traces requests, job attempts and SSH steps; `run` replaces it with the OTLP exporter's
     /// when `configuration.traceExport` is set. Tests inject their own.
     let tracer: any Tracer
 
-    public init(configuration: PlatformConfiguration, logger: Logger, tracer: any Tracer = NoOpTracer()) {
+    package init(configuration: PlatformConfiguration, logger: Logger, tracer: any Tracer = NoOpTracer()) {
         self.configuration = configuration
         self.logger = logger
         self.tracer = tracer
     }
 
     /// What a process runs: the HTTP API, workers for some queues, or both (`serve`).
-    public struct Roles: Sendable {
-        public var api: Bool
-        public var workerQueues: [ServerJobQueue]
+    package struct Roles: Sendable {
+        package var api: Bool
+        package var workerQueues: [ServerJobQueue]
 
-        public init(api: Bool = true, workerQueues: [ServerJobQueue] = ServerJobQueue.all) {
+        package init(api: Bool = true, workerQueues: [ServerJobQueue] = ServerJobQueue.all) {
             self.api = api
             self.workerQueues = workerQueues
         }
     }
 
-    public func run(_ roles: Roles = Roles()) async throws {
+    package func run(_ roles: Roles = Roles()) async throws {
         let tracing = try PlatformTracing.make(configuration.traceExport)
         guard let exporter = tracing.exporter else { return try await run(roles, exporter: nil) }
         try await PlatformServer(configuration: configuration, logger: logger, tracer: tracing.tracer).run(roles, exporter: exporter)
@@ -103,13 +103,13 @@ public struct PlatformServer: Sendable {
     }
 
     /// The process's live event stream hub, with the configured caps.
-    public func makeEventStreams() -> JobEventHub {
+    package func makeEventStreams() -> JobEventHub {
         JobEventHub(limits: .init(perUser: configuration.maxEventStreamsPerUser, total: configuration.maxEventStreams), logger: logger)
     }
 
     /// The HTTP application on its own, for tests that drive it without sockets (without
     /// ENCRYPTION_KEY: the probes, sign-in and metrics only).
-    public func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry()) throws -> some ApplicationProtocol {
+    package func makeApplication(resources: PlatformResources, metrics: MetricsRegistry = MetricsRegistry()) throws -> some ApplicationProtocol {
         let services = try configuration.vault.map {
             try PlatformServices(resources: resources, vault: $0, jobMetrics: ServerJobMetrics(factory: metrics.factory), tracer: tracer, logger: logger)
         }
@@ -157,7 +157,7 @@ public struct PlatformServer: Sendable {
     }
 
     /// `/health`, `/ready` and `/metrics` of a process without the API (`medicineman worker`).
-    public func makeProbeApplication(resources: PlatformResources, metrics: MetricsRegistry) throws -> some ApplicationProtocol {
+    package func makeProbeApplication(resources: PlatformResources, metrics: MetricsRegistry) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
         let authenticator = PlatformAuthenticator(users: UserRepository(database: resources.postgres), sessions: nil)
         return serve(

@@ -9,29 +9,29 @@ import Tracing
 /// SSH connector, built once per process from its resources. The HTTP layer's
 /// `DomainDependencies` and the job processor's `Dependencies` are views of it, so each part is
 /// wired in one place.
-public struct PlatformServices: Sendable {
-    public let resources: PlatformResources
-    public let vault: CredentialVault
-    public let servers: ServerRepository
-    public let backups: BackupRepository
-    public let schedules: BackupScheduleRepository
-    public let scans: ScanRepository
-    public let updates: UpdateRepository
-    public let attempts: JobAttemptRepository
-    public let audit: AuditLogRepository
-    public let users: UserRepository
-    public let ledger: RecordLedger
-    public let webhooks: WebhookRepository
-    public let deliveries: WebhookDeliveryRepository
-    public let storage: BackupStorage
-    public let archiveKeys: ArchiveKeys
-    public let dispatcher: ServerJobDispatcher
-    public let connector: ServerConnector
+package struct PlatformServices: Sendable {
+    package let resources: PlatformResources
+    package let vault: CredentialVault
+    package let servers: ServerRepository
+    package let backups: BackupRepository
+    package let schedules: BackupScheduleRepository
+    package let scans: ScanRepository
+    package let updates: UpdateRepository
+    package let attempts: JobAttemptRepository
+    package let audit: AuditLogRepository
+    package let users: UserRepository
+    package let ledger: RecordLedger
+    package let webhooks: WebhookRepository
+    package let deliveries: WebhookDeliveryRepository
+    package let storage: BackupStorage
+    package let archiveKeys: ArchiveKeys
+    package let dispatcher: ServerJobDispatcher
+    package let connector: ServerConnector
 
-    public var configuration: PlatformConfiguration { resources.configuration }
-    public var launcher: ServerJobLauncher { ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates) }
+    package var configuration: PlatformConfiguration { resources.configuration }
+    package var launcher: ServerJobLauncher { ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates) }
 
-    public init(resources: PlatformResources, vault: CredentialVault, jobMetrics: ServerJobMetrics, tracer: any Tracer, logger: Logger) throws {
+    package init(resources: PlatformResources, vault: CredentialVault, jobMetrics: ServerJobMetrics, tracer: any Tracer, logger: Logger) throws {
         let database = resources.postgres
         let configuration = resources.configuration
         self.resources = resources

@@ -3,7 +3,7 @@ import PostgresClient
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension PostgresConfiguration {
     /// Reads `DATABASE_URL`; without it libpq falls back to the `PG*` variables.
-    public init(environment: [String: String]) throws(PostgresError) {
+    package init(environment: [String: String]) throws(PostgresError) {
         self.init()
         if let url = environment["DATABASE_URL"], !url.isEmpty {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {

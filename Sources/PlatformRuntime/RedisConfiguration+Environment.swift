@@ -3,7 +3,7 @@ import RedisClient
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension RedisConfiguration {
     /// Reads `REDIS_URL`, or else the `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB` variables.
-    public init(environment: [String: String]) throws(RedisError) {
+    package init(environment: [String: String]) throws(RedisError) {
         if let url = environment["REDIS_URL"], !url.isEmpty {
             try self.init(url: url)
             return

@@ -1,25 +1,25 @@
 /// OTLP trace export, from the standard OpenTelemetry variables: `OTEL_EXPORTER_OTLP_ENDPOINT`
 /// (the collector's base address; spans go to `<endpoint>/v1/traces`), `OTEL_EXPORTER_OTLP_PROTOCOL`
 /// (`http/protobuf`, the default, or `http/json`) and `OTEL_SERVICE_NAME` (`medicineman`).
-public struct TraceExportSettings: Sendable, Equatable {
-    public enum WireFormat: String, Sendable {
+package struct TraceExportSettings: Sendable, Equatable {
+    package enum WireFormat: String, Sendable {
         case protobuf = "http/protobuf"
         case json = "http/json"
     }
 
     /// The collector's base address, without the signal path.
-    public var endpoint: String
-    public var format: WireFormat
-    public var serviceName: String
+    package var endpoint: String
+    package var format: WireFormat
+    package var serviceName: String
 
-    public init(endpoint: String, format: WireFormat = .protobuf, serviceName: String = "medicineman") {
+    package init(endpoint: String, format: WireFormat = .protobuf, serviceName: String = "medicineman") {
         self.endpoint = endpoint
         self.format = format
         self.serviceName = serviceName
     }
 
     /// Where spans are posted: OTLP/HTTP's signal path under the base address.
-    public var tracesURL: String {
+    package var tracesURL: String {
         endpoint.hasSuffix("/") ? endpoint + "v1/traces" : endpoint + "/v1/traces"
     }
 

@@ -10,14 +10,14 @@ import ServiceLifecycle
 /// it: the occurrence's backup id is derived from the schedule and due time (the row and the job
 /// are created once), and moving `next_run_at` is a compare-and-set. After downtime only the
 /// latest missed occurrence runs; the skipped ones are counted on the schedule and audited.
-public struct BackupScheduler: Service {
-    public struct Options: Sendable {
+package struct BackupScheduler: Service {
+    package struct Options: Sendable {
         /// How often due schedules are looked for.
-        public var interval: Duration
+        package var interval: Duration
         /// Most schedules started per tick.
-        public var batch: Int
+        package var batch: Int
 
-        public init(interval: Duration = .seconds(15), batch: Int = 100) {
+        package init(interval: Duration = .seconds(15), batch: Int = 100) {
             self.interval = interval
             self.batch = batch
         }
@@ -35,7 +35,7 @@ public struct BackupScheduler: Service {
     /// Failures that repeat every tick while a dependency is down are logged once per interval.
     let failures: RepeatingErrorLog
 
-    public init(
+    package init(
         schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
         options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
         logger: Logger
@@ -51,7 +51,7 @@ public struct BackupScheduler: Service {
         self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info("backup scheduler started", metadata: ["interval": "\(options.interval)"])
         await repeatUntilShutdown(every: options.interval) { await tick(now: clock()) }
         logger.info("backup scheduler stopped")
@@ -59,7 +59,7 @@ public struct BackupScheduler: Service {
 
     /// Starts every schedule due at `now`; returns the occurrences it handled.
     @discardableResult
-    public func tick(now: Date) async -> Int {
+    package func tick(now: Date) async -> Int {
         let due: [BackupSchedule]
         do {
             due = try await schedules.due(at: now, limit: options.batch)

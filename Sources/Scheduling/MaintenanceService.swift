@@ -6,13 +6,13 @@ import ServiceLifecycle
 /// The cleanup duty, hourly by default: finished jobs older than the retention are removed from
 /// every queue (producers that set no removeOnComplete/removeOnFail included), and the janitor
 /// sweeps the backup directory. Several processes may run it; every step is idempotent.
-public struct MaintenanceService: Service {
-    public struct Options: Sendable {
-        public var interval: Duration
+package struct MaintenanceService: Service {
+    package struct Options: Sendable {
+        package var interval: Duration
         /// Completed and failed jobs are kept this long.
-        public var finishedJobRetention: Duration
+        package var finishedJobRetention: Duration
 
-        public init(interval: Duration = .seconds(3600), finishedJobRetention: Duration = .seconds(7 * 86_400)) {
+        package init(interval: Duration = .seconds(3600), finishedJobRetention: Duration = .seconds(7 * 86_400)) {
             self.interval = interval
             self.finishedJobRetention = finishedJobRetention
         }
@@ -25,7 +25,7 @@ public struct MaintenanceService: Service {
     /// The same failure in every queue (Redis is down) is one line, not six.
     let failures: RepeatingErrorLog
 
-    public init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
+    package init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
         self.queues = queues
         self.janitor = janitor
         self.options = options
@@ -33,13 +33,13 @@ public struct MaintenanceService: Service {
         self.failures = RepeatingErrorLog(logger: logger, interval: min(options.interval, .seconds(600)))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await repeatUntilShutdown(every: options.interval) { await cleanUp() }
     }
 
     /// One pass; returns how many jobs were removed.
     @discardableResult
-    public func cleanUp() async -> Int {
+    package func cleanUp() async -> Int {
         var removed = 0
         for queue in queues {
             for state in [JobState.completed, .failed] {

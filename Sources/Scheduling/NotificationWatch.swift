@@ -12,15 +12,15 @@ import ServiceLifecycle
 /// `queue.recovered` (transitions of the health `GET /api/metrics/queues` shows). What was last
 /// announced lives in Redis and is swapped atomically (`SET … GET`), so however many processes
 /// run this duty, each episode and each transition is announced once.
-public struct NotificationWatch: Service {
-    public struct Options: Sendable {
-        public var interval: Duration
+package struct NotificationWatch: Service {
+    package struct Options: Sendable {
+        package var interval: Duration
         /// Redis key prefix of the announced states.
-        public var keyPrefix: String
+        package var keyPrefix: String
         /// How long an overdue episode is remembered; still overdue after that, it is announced again.
-        public var episodeMemory: Duration
+        package var episodeMemory: Duration
 
-        public init(interval: Duration = .seconds(15), keyPrefix: String = "medicineman", episodeMemory: Duration = .seconds(30 * 86_400)) {
+        package init(interval: Duration = .seconds(15), keyPrefix: String = "medicineman", episodeMemory: Duration = .seconds(30 * 86_400)) {
             self.interval = interval
             self.keyPrefix = keyPrefix
             self.episodeMemory = episodeMemory
@@ -35,7 +35,7 @@ public struct NotificationWatch: Service {
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(
+    package init(
         schedules: BackupScheduleRepository, queues: [Queue], redis: RedisConnectionPool, notifier: any Notifier,
         options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -48,7 +48,7 @@ public struct NotificationWatch: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await repeatUntilShutdown(every: options.interval) {
             let now = clock()
             await checkOverdueBackups(now: now)
@@ -58,7 +58,7 @@ public struct NotificationWatch: Service {
 
     /// Announces every schedule that became overdue since it was last announced; returns how many.
     @discardableResult
-    public func checkOverdueBackups(now: Date) async -> Int {
+    package func checkOverdueBackups(now: Date) async -> Int {
         var announced = 0
         do {
             for (server, schedule, lastSuccess) in try await schedules.enabledWithLastSuccess() {
@@ -90,7 +90,7 @@ public struct NotificationWatch: Service {
 
     /// Announces queues whose health changed since it was last announced; returns how many.
     @discardableResult
-    public func checkQueueHealth() async -> Int {
+    package func checkQueueHealth() async -> Int {
         var announced = 0
         do {
             for reading in try await QueueObservation.observe(queues) {

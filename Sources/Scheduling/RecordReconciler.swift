@@ -10,24 +10,24 @@ import ServiceLifecycle
 ///   enqueued once it is `enqueueAfter` old;
 /// - a pending or running record whose job is gone or failed for good is marked failed, with why.
 /// Jobs left active by a dead process come back through the workers' stalled check.
-public struct RecordReconciler: Service {
-    public struct Options: Sendable {
-        public var interval: Duration
+package struct RecordReconciler: Service {
+    package struct Options: Sendable {
+        package var interval: Duration
         /// How old a record without its job must be before it is enqueued (its creator may still
         /// be about to enqueue it).
-        public var enqueueAfter: Duration
+        package var enqueueAfter: Duration
 
-        public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(30)) {
+        package init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(30)) {
             self.interval = interval
             self.enqueueAfter = enqueueAfter
         }
     }
 
-    public struct Report: Sendable, Equatable {
-        public var enqueued: Int
-        public var failed: Int
+    package struct Report: Sendable, Equatable {
+        package var enqueued: Int
+        package var failed: Int
 
-        public init(enqueued: Int = 0, failed: Int = 0) {
+        package init(enqueued: Int = 0, failed: Int = 0) {
             self.enqueued = enqueued
             self.failed = failed
         }
@@ -41,7 +41,7 @@ public struct RecordReconciler: Service {
     /// Failures that repeat every pass while a dependency is down are logged once per interval.
     let failures: RepeatingErrorLog
 
-    public init(
+    package init(
         ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
         clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -53,12 +53,12 @@ public struct RecordReconciler: Service {
         self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await repeatUntilShutdown(every: options.interval) { _ = await reconcile(now: clock()) }
     }
 
     @discardableResult
-    public func reconcile(now: Date) async -> Report {
+    package func reconcile(now: Date) async -> Report {
         var report = Report()
         let queues = ServerJobQueue.all.compactMap { launcher.dispatcher.queue($0) }
         do {

@@ -9,14 +9,14 @@ import ServiceLifecycle
 /// per schedule and backup however many processes run it (a unique row per pair; the job id is
 /// the drill's id). A queued drill whose job never reached Redis is enqueued on a later pass; an
 /// unfinished one whose job failed for good or vanished is marked failed.
-public struct RestoreDrillPlanner: Service {
-    public struct Options: Sendable {
-        public var interval: Duration
+package struct RestoreDrillPlanner: Service {
+    package struct Options: Sendable {
+        package var interval: Duration
         /// How old an unfinished drill must be before its job is looked for (and enqueued again, or
         /// the drill failed when the job failed or vanished).
-        public var enqueueAfter: Duration
+        package var enqueueAfter: Duration
 
-        public init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(60)) {
+        package init(interval: Duration = .seconds(15), enqueueAfter: Duration = .seconds(60)) {
             self.interval = interval
             self.enqueueAfter = enqueueAfter
         }
@@ -29,7 +29,7 @@ public struct RestoreDrillPlanner: Service {
     let logger: Logger
     let failures: RepeatingErrorLog
 
-    public init(
+    package init(
         drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
         clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -41,13 +41,13 @@ public struct RestoreDrillPlanner: Service {
         self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await repeatUntilShutdown(every: options.interval) { _ = await plan(now: clock()) }
     }
 
     /// Starts every drill due at `now`; returns the drills it started.
     @discardableResult
-    public func plan(now: Date) async -> [RestoreDrill] {
+    package func plan(now: Date) async -> [RestoreDrill] {
         var started: [RestoreDrill] = []
         do {
             for due in try await drills.due(at: now) {

@@ -12,27 +12,27 @@ import ServerJobs
 /// `BACKUP_DIR` is spelled does not matter. PostgreSQL is the source of truth: when it cannot be
 /// read, or it looks like another directory's (no rows at all, or none for any archive here),
 /// nothing is deleted.
-public struct StorageJanitor: Sendable {
+package struct StorageJanitor: Sendable {
     let storage: BackupStorage
     let backups: BackupRepository
     let orphanAge: Duration
     let logger: Logger
 
-    public init(storage: BackupStorage, backups: BackupRepository, orphanAge: Duration = .seconds(3600), logger: Logger) {
+    package init(storage: BackupStorage, backups: BackupRepository, orphanAge: Duration = .seconds(3600), logger: Logger) {
         self.storage = storage
         self.backups = backups
         self.orphanAge = orphanAge
         self.logger = logger
     }
 
-    public struct Report: Sendable, Equatable {
+    package struct Report: Sendable, Equatable {
         /// Partial files removed (directory), or stale multipart uploads aborted (object store).
-        public var partials: Int
-        public var orphans: Int
+        package var partials: Int
+        package var orphans: Int
         /// Why nothing was deleted this time, when the rows did not look trustworthy.
-        public var heldBack: String?
+        package var heldBack: String?
 
-        public init(partials: Int = 0, orphans: Int = 0, heldBack: String? = nil) {
+        package init(partials: Int = 0, orphans: Int = 0, heldBack: String? = nil) {
             self.partials = partials
             self.orphans = orphans
             self.heldBack = heldBack
@@ -43,7 +43,7 @@ public struct StorageJanitor: Sendable {
     /// walks the directory on a thread of its own (a large backup tree would otherwise hold a
     /// cooperative-pool thread for the whole walk).
     @discardableResult
-    public func sweep(now: Date = Date()) async throws -> Report {
+    package func sweep(now: Date = Date()) async throws -> Report {
         let running = Set(try await backups.running().map(\.id))
         let references = try await backups.archiveReferences()
         let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))

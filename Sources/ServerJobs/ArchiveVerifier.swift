@@ -7,15 +7,15 @@ import Records
 /// Checks a stored archive by reading it back once, wherever it is stored: its SHA-256 against
 /// the row, then every layer inside (decryption when sealed, decompression, each tar header and
 /// member). The manifest this yields is stored beside the archive for browsing and diffs.
-public enum ArchiveVerifier {
-    public struct Result: Sendable, Equatable {
-        public var verified: Bool
+package enum ArchiveVerifier {
+    package struct Result: Sendable, Equatable {
+        package var verified: Bool
         /// Why verification failed.
-        public var reason: String?
+        package var reason: String?
     }
 
     /// Verifies a backup's stored archive, found through `storage` (never a file outside it).
-    public static func verify(_ backup: Backup, in storage: BackupStorage, dataKey: SymmetricKey? = nil) async -> Result {
+    package static func verify(_ backup: Backup, in storage: BackupStorage, dataKey: SymmetricKey? = nil) async -> Result {
         let source: ArchiveSource
         do {
             if let store = try storage.objectStore(for: backup) {
@@ -31,7 +31,7 @@ public enum ArchiveVerifier {
     }
 
     /// A just-made archive, where it was stored.
-    public static func verify(_ outcome: BackupOutcome, compression: Compression, dataKey: SymmetricKey? = nil, in storage: BackupStorage) async -> Result {
+    package static func verify(_ outcome: BackupOutcome, compression: Compression, dataKey: SymmetricKey? = nil, in storage: BackupStorage) async -> Result {
         guard let store = storage.objectStore, let key = outcome.objectKey else {
             return await verify(.file(outcome.localPath), sha256: outcome.sha256, compression: compression, dataKey: dataKey, storage: storage)
         }
@@ -48,7 +48,7 @@ public enum ArchiveVerifier {
     }
 
     /// An archive file on this machine (its manifest goes beside it).
-    public static func verify(path: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil) async -> Result {
+    package static func verify(path: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil) async -> Result {
         await verify(.file(path), sha256: sha256, compression: compression, dataKey: dataKey, storage: BackupStorage(root: (path as NSString).deletingLastPathComponent))
     }
 
@@ -109,7 +109,7 @@ public enum ArchiveVerifier {
     }
 
     /// Streams the file through SHA-256 in 1 MiB reads.
-    public static func sha256(of path: String) throws -> String {
+    package static func sha256(of path: String) throws -> String {
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var hasher = SHA256()

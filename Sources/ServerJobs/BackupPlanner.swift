@@ -4,30 +4,30 @@ import Records
 /// Decides what kind of archive a backup attempt writes: incremental on top of the newest intact
 /// backup of the same paths when one was asked for and the chain can continue, full otherwise.
 /// A full backup starts a new chain (an empty snapshot), so a later incremental can build on it.
-public struct BackupPlanner: Sendable {
+package struct BackupPlanner: Sendable {
     /// What the attempt writes and what its row records at completion.
-    public struct Plan: Sendable, Equatable {
-        public var type: BackupType
-        public var base: UUID?
-        public var chainPosition: Int
+    package struct Plan: Sendable, Equatable {
+        package var type: BackupType
+        package var base: UUID?
+        package var chainPosition: Int
         /// The snapshot tar starts from (empty for a full backup).
-        public var tarSnapshot: [UInt8]
+        package var tarSnapshot: [UInt8]
         /// Why an incremental that was asked for became full; nil otherwise.
-        public var fullBecause: String?
+        package var fullBecause: String?
     }
 
     /// Chains longer than this restart with a full backup: every restore applies the whole chain.
-    public static let maxChainLength = 400
+    package static let maxChainLength = 400
 
     let backups: BackupRepository
 
-    public init(backups: BackupRepository) {
+    package init(backups: BackupRepository) {
         self.backups = backups
     }
 
     /// `requested` comes from the request or schedule (`metadata.requestedType`); `fullEveryDays`
     /// from the schedule.
-    public func plan(_ record: Backup, requested: BackupType, fullEveryDays: Int?, now: Date = Date()) async throws(RecordError) -> Plan {
+    package func plan(_ record: Backup, requested: BackupType, fullEveryDays: Int?, now: Date = Date()) async throws(RecordError) -> Plan {
         let full = { (reason: String?) in Plan(type: .full, base: nil, chainPosition: 0, tarSnapshot: [], fullBecause: reason) }
         guard requested == .incremental else { return full(nil) }
         guard

@@ -5,8 +5,8 @@ import Records
 /// Which of a schedule's completed backups to keep: the newest `keepLast`, plus the newest backup
 /// of each of the latest `daily` days, `weekly` ISO weeks and `monthly` months that have one
 /// (calendar in the schedule's time zone). The union is kept; a policy with no counts keeps all.
-public enum RetentionPlan {
-    public static func kept(_ backups: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {
+package enum RetentionPlan {
+    package static func kept(_ backups: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {
         let newestFirst = backups.sorted { ($0.completedAt ?? $0.createdAt) > ($1.completedAt ?? $1.createdAt) }
         guard policy.keepLast != nil || policy.daily != nil || policy.weekly != nil || policy.monthly != nil else {
             return Set(newestFirst.map(\.id))
@@ -48,12 +48,12 @@ public enum RetentionPlan {
 /// Applies a schedule's retention after one of its backups succeeded: rows first, then files, so
 /// no row ever points at a missing file (a file left behind is the janitor's). Files go through
 /// `BackupStorage.removeArchive(of:)`, like the API's deletions.
-public struct BackupRetention: Sendable {
+package struct BackupRetention: Sendable {
     let backups: BackupRepository
     let storage: BackupStorage
     let logger: Logger
 
-    public init(backups: BackupRepository, storage: BackupStorage, logger: Logger) {
+    package init(backups: BackupRepository, storage: BackupStorage, logger: Logger) {
         self.backups = backups
         self.storage = storage
         self.logger = logger
@@ -61,7 +61,7 @@ public struct BackupRetention: Sendable {
 
     /// Deletes what the schedule's policy does not keep; returns the deleted backups' ids.
     @discardableResult
-    public func apply(to schedule: BackupSchedule) async throws -> [UUID] {
+    package func apply(to schedule: BackupSchedule) async throws -> [UUID] {
         let completed = try await backups.completed(scheduleId: schedule.id)
         let kept = RetentionPlan.kept(completed, policy: schedule.retention, timeZone: TimeZone(identifier: schedule.timezone) ?? .gmt)
         var deleted: [UUID] = []

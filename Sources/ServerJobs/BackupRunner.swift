@@ -7,37 +7,37 @@ import SSHClient
 import Synchronization
 
 /// What a finished backup stream produced.
-public struct BackupOutcome: Sendable, Equatable {
+package struct BackupOutcome: Sendable, Equatable {
     /// What the row stores: the archive's path relative to `BACKUP_DIR`.
-    public var storedPath: String
+    package var storedPath: String
     /// The archive on this machine (under the canonical root).
-    public var localPath: String
-    public var size: Int64
-    public var sha256: String
+    package var localPath: String
+    package var size: Int64
+    package var sha256: String
     /// Set when tar reported files that changed while read (exit 1).
-    public var warning: String?
+    package var warning: String?
     /// The object's key when the archive went to an object store (`localPath` is then empty).
-    public var objectKey: String?
+    package var objectKey: String?
     /// Most archive bytes held in memory at once while uploading to an object store.
-    public var peakBufferedBytes: Int?
+    package var peakBufferedBytes: Int?
     /// GNU tar's incremental state after this run, when the request carried one.
-    public var tarSnapshot: [UInt8]? = nil
+    package var tarSnapshot: [UInt8]? = nil
 }
 
 /// What to back up: taken from the backup record.
-public struct BackupRequest: Sendable, Equatable {
-    public var id: UUID
-    public var serverId: UUID
-    public var paths: [String]
-    public var exclusions: [String]
-    public var compression: Compression
+package struct BackupRequest: Sendable, Equatable {
+    package var id: UUID
+    package var serverId: UUID
+    package var paths: [String]
+    package var exclusions: [String]
+    package var compression: Compression
     /// Seals the archive as it streams (AES-256-GCM chunks); nil stores it plain.
-    public var dataKey: SymmetricKey?
+    package var dataKey: SymmetricKey?
     /// GNU tar `--listed-incremental` state to start from: empty for a full backup that starts a
     /// chain, the base's snapshot for an incremental; nil runs plain `tar` (no chain).
-    public var tarSnapshot: [UInt8]?
+    package var tarSnapshot: [UInt8]?
 
-    public init(
+    package init(
         id: UUID, serverId: UUID, paths: [String], exclusions: [String] = [], compression: Compression = .gzip,
         dataKey: SymmetricKey? = nil, tarSnapshot: [UInt8]? = nil
     ) {
@@ -50,17 +50,17 @@ public struct BackupRequest: Sendable, Equatable {
         self.tarSnapshot = tarSnapshot
     }
 
-    public init(_ backup: Backup) {
+    package init(_ backup: Backup) {
         self.init(id: backup.id, serverId: backup.serverId, paths: backup.paths, exclusions: backup.exclusions, compression: backup.compression)
     }
 }
 
 /// Streams `tar` of a server's paths over SSH into local storage, hashing as it writes.
-public struct BackupRunner: Sendable {
+package struct BackupRunner: Sendable {
     let storage: BackupStorage
     let logger: Logger
 
-    public init(storage: BackupStorage, logger: Logger) {
+    package init(storage: BackupStorage, logger: Logger) {
         self.storage = storage
         self.logger = logger
     }
@@ -87,7 +87,7 @@ public struct BackupRunner: Sendable {
     /// failure. `progress` is called about once a second with the bytes received so far; `fence`
     /// runs just before the rename and throws when the attempt no longer owns its job, so an
     /// attempt that was taken over never replaces its successor's archive.
-    public func run(
+    package func run(
         _ backup: BackupRequest, on session: SSHSession, attempt: String = "", fence: @escaping @Sendable () async throws -> Void = {},
         progress: @escaping @Sendable (Int64) async -> Void
     ) async throws(ServerJobError) -> BackupOutcome {

@@ -4,7 +4,7 @@ import Logging
 import Records
 
 /// What became of a deleted backup's archive.
-public enum ArchiveRemoval: Sendable, Equatable {
+package enum ArchiveRemoval: Sendable, Equatable {
     case removed
     /// Nothing was there (already gone, or the backup never had an archive).
     case missing
@@ -12,7 +12,7 @@ public enum ArchiveRemoval: Sendable, Equatable {
     /// system refused.
     case kept(String)
 
-    public var fileRemoved: Bool { self == .removed }
+    package var fileRemoved: Bool { self == .removed }
 }
 
 extension BackupStorage {
@@ -20,7 +20,7 @@ extension BackupStorage {
     /// stored path is resolved inside the canonical root (`deletionPath`), and a file another row
     /// still names is left alone.
     @discardableResult
-    public func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
+    package func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
         guard backup.filePath != nil else { return .missing }
         do {
             if let store = try objectStore(for: backup) {
@@ -51,7 +51,7 @@ extension BackupStorage {
 
     /// Deletes a file the janitor found while walking the canonical root, when its directory,
     /// canonical, is still the root or inside it. The name itself is unlinked, not followed.
-    public func removeWalkedFile(_ path: String, logger: Logger) -> Bool {
+    package func removeWalkedFile(_ path: String, logger: Logger) -> Bool {
         guard let rootPath = existingCanonicalRoot(),
             let directory = Self.realPath((path as NSString).deletingLastPathComponent),
             directory == rootPath || Self.isInside(directory, root: rootPath)

@@ -47,7 +47,7 @@ extension BackupStorage {
 
     /// The manifest of `backup`, or nil when none was written yet (verify the backup to write it).
     /// `dataKey` opens the manifest of a sealed archive.
-    public func manifest(of backup: Backup, dataKey: SymmetricKey?) async throws(ServerJobError) -> ArchiveManifest? {
+    package func manifest(of backup: Backup, dataKey: SymmetricKey?) async throws(ServerJobError) -> ArchiveManifest? {
         let bytes: [UInt8]?
         switch try manifestLocation(of: backup) {
         case .file(let path):

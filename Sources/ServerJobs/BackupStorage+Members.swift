@@ -5,20 +5,20 @@ import Records
 
 /// One regular file's bytes as they come out of a stored archive (`BackupStorage.streamMember`).
 /// Call `cancel()` when giving up early, so the reading thread stops.
-public struct ArchiveMemberStream: Sendable {
+package struct ArchiveMemberStream: Sendable {
     fileprivate let handOff: ChunkHandOff
 
     /// The next bytes, nil at the end; throws when the archive is damaged or the file's content
     /// does not match its SHA-256 (after the bytes before the damage were handed out).
-    public func next() async throws -> [UInt8]? { try await handOff.next() }
+    package func next() async throws -> [UInt8]? { try await handOff.next() }
 
-    public func cancel() { handOff.cancel() }
+    package func cancel() { handOff.cancel() }
 }
 
 extension BackupStorage {
     /// Streams the member `path` of `backup`'s archive (decrypted with `dataKey` when sealed,
     /// decompressed, its tar read) on a thread of its own; stops reading once the member ended.
-    public func streamMember(_ path: String, sha256: String?, of backup: Backup, dataKey: SymmetricKey?) async throws(ServerJobError) -> ArchiveMemberStream {
+    package func streamMember(_ path: String, sha256: String?, of backup: Backup, dataKey: SymmetricKey?) async throws(ServerJobError) -> ArchiveMemberStream {
         let source: ArchiveVerifier.ArchiveSource
         if let store = try objectStore(for: backup) {
             source = .object(try await objectReader(of: backup, in: store), key: try objectKey(of: backup, in: store), store: store)

@@ -8,7 +8,7 @@ import Records
 extension BackupStorage {
     /// The object store holding `backup`'s archive, or nil when its row says it is in the
     /// directory (rows made before `BACKUP_STORAGE=s3`, still read from `BACKUP_DIR`).
-    public func objectStore(for backup: Backup) throws(ServerJobError) -> ObjectStore? {
+    package func objectStore(for backup: Backup) throws(ServerJobError) -> ObjectStore? {
         guard backup.storage == .objectStore else { return nil }
         guard let objectStore else {
             throw ServerJobError(
@@ -24,13 +24,13 @@ extension BackupStorage {
     }
 
     /// `backup`'s object key and recorded size, refusing rows whose path names another backup.
-    public func objectKey(of backup: Backup, in store: ObjectStore) throws(ServerJobError) -> String {
+    package func objectKey(of backup: Backup, in store: ObjectStore) throws(ServerJobError) -> String {
         objectKey(try archiveName(of: backup), in: store)
     }
 
     /// The archive name a listed key carries when it is one of ours (`<prefix><relative>`,
     /// exactly four parts); nil for anything else under the prefix.
-    public static func archiveName(ofKey key: String, prefix: String) -> ArchiveName? {
+    package static func archiveName(ofKey key: String, prefix: String) -> ArchiveName? {
         guard key.hasPrefix(prefix) else { return nil }
         let relative = String(key.dropFirst(prefix.count))
         guard let name = archiveName(ofStored: relative), name.relative == relative else { return nil }

@@ -5,14 +5,14 @@ import Records
 /// path may be read or deleted.
 extension BackupStorage {
     /// What a stored path names: `<server id>/<yyyy>/<mm>/<backup id>.tar.gz`.
-    public struct ArchiveName: Sendable, Equatable {
-        public var serverId: UUID
-        public var backupId: UUID
+    package struct ArchiveName: Sendable, Equatable {
+        package var serverId: UUID
+        package var backupId: UUID
         /// `<server id>/<yyyy>/<mm>`
-        public var directory: String
+        package var directory: String
         /// `<backup id>.tar.gz`
-        public var fileName: String
-        public var relative: String { directory + "/" + fileName }
+        package var fileName: String
+        package var relative: String { directory + "/" + fileName }
     }
 
     /// Parses a stored path. Relative paths (written since migration 0009) are exactly the
@@ -20,7 +20,7 @@ extension BackupStorage {
     /// during an upgrade) count only by that tail, looked for under *this* root: a moved volume
     /// still works, and a row can never point outside. Anything else (`/etc/passwd`,
     /// `../../etc/passwd`) names no archive.
-    public static func archiveName(ofStored stored: String) -> ArchiveName? {
+    package static func archiveName(ofStored stored: String) -> ArchiveName? {
         let parts = stored.split(separator: "/", omittingEmptySubsequences: true).suffix(4).map(String.init)
         guard parts.count == 4, let serverId = UUID(uuidString: parts[0]), let backupId = archiveId(ofName: parts[3]),
             isDigits(parts[1], count: 4), isDigits(parts[2], count: 2)
@@ -30,7 +30,7 @@ extension BackupStorage {
 
     /// The canonical path of `backup`'s archive, for reading: it must exist, lie inside the
     /// canonical root with every symlink resolved, and still carry this backup's name.
-    public func archivePath(of backup: Backup) throws(ServerJobError) -> String {
+    package func archivePath(of backup: Backup) throws(ServerJobError) -> String {
         let name = try archiveName(of: backup)
         let rootPath = try canonicalRoot()
         guard let canonical = Self.realPath(rootPath + "/" + name.relative) else {
@@ -78,7 +78,7 @@ extension BackupStorage {
     }
 
     /// Whether `path`, made canonical, lies inside the canonical root (false when the root is missing).
-    public func contains(_ path: String) -> Bool {
+    package func contains(_ path: String) -> Bool {
         guard let rootPath = existingCanonicalRoot(), let canonical = Self.canonicalPath(path) else { return false }
         return Self.isInside(canonical, root: rootPath)
     }

@@ -10,27 +10,27 @@ import Records
 /// `BACKUP_DIR` is spelled (trailing slash, `./`, relative, through a symlink) and after the
 /// volume moves. Paths are compared only once canonical (`realpath`: symlinks resolved) against
 /// the canonical root; see `BackupStorage+Resolution.swift`.
-public struct BackupStorage: Sendable {
+package struct BackupStorage: Sendable {
     /// `BACKUP_DIR` as configured; never compared as text.
-    public let root: String
+    package let root: String
     /// When set (`BACKUP_STORAGE=s3`), archives live in this object store under
     /// `<prefix><server id>/<yyyy>/<mm>/<backup id>.tar.gz`, reachable from every process;
     /// `root` is then not used for archives. See `BackupStorage+ObjectStore.swift`.
-    public let objectStore: ObjectStore?
+    package let objectStore: ObjectStore?
 
-    public init(root: String, objectStore: ObjectStore? = nil) {
+    package init(root: String, objectStore: ObjectStore? = nil) {
         self.root = root
         self.objectStore = objectStore
     }
 
     /// Where a new archive goes: `relative` is what the row stores, `absolute` what this process
     /// writes (under the canonical root).
-    public struct Location: Sendable, Equatable {
-        public var relative: String
-        public var absolute: String
+    package struct Location: Sendable, Equatable {
+        package var relative: String
+        package var absolute: String
     }
 
-    public func location(for backup: BackupRequest, at date: Date = Date()) throws(ServerJobError) -> Location {
+    package func location(for backup: BackupRequest, at date: Date = Date()) throws(ServerJobError) -> Location {
         let relative = Self.relativeName(for: backup, at: date)
         return Location(relative: relative, absolute: try canonicalRoot() + "/" + relative)
     }
@@ -49,7 +49,7 @@ public struct BackupStorage: Sendable {
     /// The file one attempt writes while streaming (`.<archive>.<attempt>.partial`); renamed to the
     /// final path only on success. Each attempt has its own, so two attempts of one backup that
     /// overlap (a stalled worker and its successor) never write into the same file.
-    public func partialPath(for finalPath: String, attempt: String = "") -> String {
+    package func partialPath(for finalPath: String, attempt: String = "") -> String {
         let url = URL(fileURLWithPath: finalPath)
         let tag = String(attempt.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }.map(Character.init).suffix(16))
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + (tag.isEmpty ? "" : "." + tag) + ".partial").path
@@ -58,7 +58,7 @@ public struct BackupStorage: Sendable {
     /// Removes what earlier attempts of this archive left (`.<archive>[.<attempt>].partial`), but
     /// not `keeping`. An attempt that is still writing one of them has lost its job (it is fenced
     /// off at its rename); its writes go to a file no name points at any more.
-    public func removeOtherPartials(of finalPath: String, keeping: String) {
+    package func removeOtherPartials(of finalPath: String, keeping: String) {
         let url = URL(fileURLWithPath: finalPath)
         let directory = url.deletingLastPathComponent().path
         let stem = "." + url.lastPathComponent
@@ -70,7 +70,7 @@ public struct BackupStorage: Sendable {
     }
 
     /// The root with symlinks resolved, created first when missing.
-    public func canonicalRoot() throws(ServerJobError) -> String {
+    package func canonicalRoot() throws(ServerJobError) -> String {
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } catch {
@@ -83,12 +83,12 @@ public struct BackupStorage: Sendable {
     }
 
     /// The canonical root if it exists (the janitor has nothing to do otherwise).
-    public func existingCanonicalRoot() -> String? {
+    package func existingCanonicalRoot() -> String? {
         Self.realPath(root)
     }
 
     /// Free bytes on the volume holding `root` (created if missing); unlimited for an object store.
-    public func availableBytes() throws(ServerJobError) -> Int64 {
+    package func availableBytes() throws(ServerJobError) -> Int64 {
         if objectStore != nil { return .max }  // an object store has no free space to read
         let canonical = try canonicalRoot()
         do {
@@ -100,12 +100,12 @@ public struct BackupStorage: Sendable {
     }
 
     /// `<uuid>.tar`, `.tar.gz` or `.tar.zst`: a name this storage gives archives.
-    public static func isArchiveName(_ name: String) -> Bool {
+    package static func isArchiveName(_ name: String) -> Bool {
         archiveId(ofName: name) != nil
     }
 
     /// The backup id an archive's file name carries, if it is a name this storage gives.
-    public static func archiveId(ofName name: String) -> UUID? {
+    package static func archiveId(ofName name: String) -> UUID? {
         guard let id = UUID(uuidString: String(name.prefix(36))),
             Compression.allCases.contains(where: { String(name.dropFirst(36)) == suffix($0) })
         else { return nil }
@@ -113,7 +113,7 @@ public struct BackupStorage: Sendable {
     }
 
     /// The backup id of a partial file (`.<uuid>.tar.gz.partial`).
-    public static func partialId(ofName name: String) -> UUID? {
+    package static func partialId(ofName name: String) -> UUID? {
         guard name.hasPrefix("."), name.hasSuffix(".partial") else { return nil }
         let stem = String(name.dropFirst().dropLast(".partial".count))
         if let id = archiveId(ofName: stem) { return id }

@@ -3,14 +3,14 @@ import JSONSupport
 
 /// Where the code that writes an outcome reports it, so people hear about it (webhooks). The
 /// emitting code only says what happened; who wants it and how it travels is the notifier's.
-public protocol Notifier: Sendable {
+package protocol Notifier: Sendable {
     /// Hands the event over for delivery. Never throws: a notification must not fail the work it
     /// reports on; a notifier logs its own failures.
     func notify(_ event: NotificationEvent) async
 }
 
 /// The events a webhook may subscribe to.
-public enum NotificationEventName: String, Sendable, Codable, CaseIterable {
+package enum NotificationEventName: String, Sendable, Codable, CaseIterable {
     case backupCompleted = "backup.completed"
     case backupFailed = "backup.failed"
     /// A schedule has had no successful backup within its period plus slack (once per episode).
@@ -30,13 +30,13 @@ public enum NotificationEventName: String, Sendable, Codable, CaseIterable {
 
 /// Something that happened: a one-line summary for people (a Slack message) and data for programs
 /// (ids, names, figures; never a secret).
-public struct NotificationEvent: Sendable, Equatable {
-    public var name: NotificationEventName
-    public var summary: String
-    public var data: JSONValue
-    public var occurredAt: Date
+package struct NotificationEvent: Sendable, Equatable {
+    package var name: NotificationEventName
+    package var summary: String
+    package var data: JSONValue
+    package var occurredAt: Date
 
-    public init(_ name: NotificationEventName, summary: String, data: JSONValue, occurredAt: Date = Date()) {
+    package init(_ name: NotificationEventName, summary: String, data: JSONValue, occurredAt: Date = Date()) {
         self.name = name
         self.summary = summary
         self.data = data
@@ -45,7 +45,7 @@ public struct NotificationEvent: Sendable, Equatable {
 }
 
 /// Drops every event: for processes and tests without notifications.
-public struct SilentNotifier: Notifier {
-    public init() {}
-    public func notify(_ event: NotificationEvent) async {}
+package struct SilentNotifier: Notifier {
+    package init() {}
+    package func notify(_ event: NotificationEvent) async {}
 }

@@ -9,14 +9,14 @@ import SSHClient
 /// hashed on the server and compared with `expected`, then the directory removed whatever
 /// happened. A failed restore is an error; differences are the check's counts. Scratch
 /// directories an interrupted drill left (a day old or more) are removed first.
-public struct RestoreDrillRunner: Sendable {
+package struct RestoreDrillRunner: Sendable {
     let storage: BackupStorage
 
-    public init(storage: BackupStorage) {
+    package init(storage: BackupStorage) {
         self.storage = storage
     }
 
-    public func run(
+    package func run(
         _ chain: [Backup], dataKeys: [UUID: SymmetricKey], expected: BackupTree, drillId: UUID,
         on session: SSHSession
     ) async throws(ServerJobError) -> RestoredTreeCheck {

@@ -5,7 +5,7 @@ import Records
 
 extension RestoreRunner {
     /// At most this many bytes of member names in one restore (they travel on tar's command line).
-    public static let selectionBytesLimit = 256 << 10
+    package static let selectionBytesLimit = 256 << 10
 
     /// For each archive of `chain`, the entries of `paths` whose latest version it holds (from
     /// the composed manifests, see `BackupTree`): GNU tar exits 2 when a named member is missing,

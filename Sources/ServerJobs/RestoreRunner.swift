@@ -7,10 +7,10 @@ import SSHClient
 
 /// Streams stored archives back into a directory on a server, after checking their SHA-256. Where
 /// they unpack is decided on the server (`RestoreTarget`); the directory used is returned.
-public struct RestoreRunner: Sendable {
+package struct RestoreRunner: Sendable {
     let storage: BackupStorage
 
-    public init(storage: BackupStorage) {
+    package init(storage: BackupStorage) {
         self.storage = storage
     }
 
@@ -25,7 +25,7 @@ public struct RestoreRunner: Sendable {
     /// `scratch` says `target` is a fresh directory the platform made for this restore: like a
     /// directory made here, its read-only directories are opened between the archives of a chain.
     @discardableResult
-    public func run(
+    package func run(
         _ chain: [Backup], dataKeys: [UUID: SymmetricKey] = [:], target: String?, allowRoot: Bool = false,
         paths: [String]? = nil, exactModes: Bool = false, scratch: Bool = false, on session: SSHSession
     ) async throws(ServerJobError) -> String {
@@ -58,13 +58,13 @@ public struct RestoreRunner: Sendable {
 
     /// Restores one plain backup (no chain, not sealed).
     @discardableResult
-    public func run(_ backup: Backup, target: String?, allowRoot: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
+    package func run(_ backup: Backup, target: String?, allowRoot: Bool = false, on session: SSHSession) async throws(ServerJobError) -> String {
         try await run([backup], target: target, allowRoot: allowRoot, on: session)
     }
 
     /// Restores the archive at `localPath` (a file on this machine).
     @discardableResult
-    public static func extract(
+    package static func extract(
         archive localPath: String, sha256: String, compression: Compression, dataKey: SymmetricKey? = nil,
         target: String?, allowRoot: Bool = false, label: String = "restore", on session: SSHSession
     ) async throws(ServerJobError) -> String {

@@ -1,7 +1,7 @@
 import SSHClient
 
 /// How an SSH connection attempt ended, in the few classes operators alert on.
-public enum SSHConnectionOutcome: String, Sendable, CaseIterable {
+package enum SSHConnectionOutcome: String, Sendable, CaseIterable {
     case ok
     case authFailed = "auth_failed"
     case hostKeyMismatch = "host_key_mismatch"

@@ -4,19 +4,19 @@ import Records
 import SSHClient
 
 /// What a scan produced: the row's summary and the findings.
-public struct ScanOutcome: Sendable {
-    public var summary: JSONValue
-    public var findings: ScanFindings
+package struct ScanOutcome: Sendable {
+    package var summary: JSONValue
+    package var findings: ScanFindings
 }
 
 /// Inventories a host over one SSH session with fixed commands, parsed here. A probe the host
 /// lacks (no docker, no systemd) is recorded as unavailable and does not fail the scan.
-public struct ScanRunner: Sendable {
-    public init() {}
+package struct ScanRunner: Sendable {
+    package init() {}
 
     static let skippedFilesystems = ["tmpfs", "devtmpfs", "overlay", "squashfs", "proc", "sysfs", "cgroup", "cgroup2", "efivarfs", "nsfs"]
 
-    public func run(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> ScanOutcome {
+    package func run(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> ScanOutcome {
         do {
             return try await scan(type, on: session, progress: progress)
         } catch let error as ServerJobError {

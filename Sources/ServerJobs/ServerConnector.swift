@@ -5,16 +5,16 @@ import Tracing
 
 /// Opens SSH sessions to servers on record: the stored credential, the pinned host key, and the
 /// first contact's key pinned (trust on first use).
-public struct ServerConnector: Sendable {
+package struct ServerConnector: Sendable {
     let servers: ServerRepository
     let logger: Logger
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// Told how each connection attempt ended (for metrics).
     let onOutcome: @Sendable (SSHConnectionOutcome) -> Void
     /// Handed to each session, which traces its connect and commands.
     let tracer: any Tracer
 
-    public init(
+    package init(
         servers: ServerRepository, logger: Logger, connectTimeout: Duration = .seconds(10),
         onOutcome: @escaping @Sendable (SSHConnectionOutcome) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()
     ) {
@@ -25,7 +25,7 @@ public struct ServerConnector: Sendable {
         self.onOutcome = onOutcome
     }
 
-    public func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
+    package func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
         let credential: ServerCredential
         do { credential = try await servers.credential(for: server.id) } catch {
             throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)

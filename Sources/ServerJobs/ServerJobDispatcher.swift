@@ -6,15 +6,15 @@ import Tracing
 
 /// Enqueues the job for a record; the job id is the record's id, so enqueueing the same record
 /// twice creates one job.
-public struct ServerJobDispatcher: Sendable {
+package struct ServerJobDispatcher: Sendable {
     let queues: [String: Queue]
-    public let jobOptions: JobOptions
+    package let jobOptions: JobOptions
     /// Told of each job added (for metrics).
     let onEnqueued: @Sendable (ServerJobName) -> Void
     /// Serializes the caller's trace context into each job's `telemetry`, as BullMQ does.
     let tracer: any Tracer
 
-    public init(
+    package init(
         redis: RedisConnectionPool, prefix: String = "bull", jobOptions: JobOptions = ServerJobQueue.defaultJobOptions,
         onEnqueued: @escaping @Sendable (ServerJobName) -> Void = { _ in }, tracer: any Tracer = NoOpTracer()
     ) throws {
@@ -28,10 +28,10 @@ public struct ServerJobDispatcher: Sendable {
         self.tracer = tracer
     }
 
-    public func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
+    package func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
 
     @discardableResult
-    public func enqueue(
+    package func enqueue(
         _ name: ServerJobName, recordId: UUID, serverId: UUID? = nil, jobId: String? = nil,
         payload: ServerJobPayload? = nil
     ) async throws -> String {

@@ -5,13 +5,13 @@ import Records
 /// Starts work the one safe way: commit the record, enqueue its job (id = record id), then mark
 /// the record enqueued. A crash between the first two leaves a record the reconciler enqueues;
 /// enqueueing twice is a no-op, because the job id is the record id.
-public struct ServerJobLauncher: Sendable {
-    public let dispatcher: ServerJobDispatcher
+package struct ServerJobLauncher: Sendable {
+    package let dispatcher: ServerJobDispatcher
     let backups: BackupRepository
     let scans: ScanRepository
     let updates: UpdateRepository
 
-    public init(dispatcher: ServerJobDispatcher, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository) {
+    package init(dispatcher: ServerJobDispatcher, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository) {
         self.dispatcher = dispatcher
         self.backups = backups
         self.scans = scans
@@ -19,7 +19,7 @@ public struct ServerJobLauncher: Sendable {
     }
 
     /// `type` incremental asks for a backup of what changed since the chain's newest backup.
-    public func startBackup(
+    package func startBackup(
         serverId: UUID, paths: [String], exclusions: [String], compression: Compression,
         type: BackupType = .full
     ) async throws -> (record: Backup, jobId: String) {
@@ -33,20 +33,20 @@ public struct ServerJobLauncher: Sendable {
 
     /// Enqueues a scheduled backup's job (its row exists already).
     @discardableResult
-    public func enqueueScheduled(_ record: Backup) async throws -> String {
+    package func enqueueScheduled(_ record: Backup) async throws -> String {
         let jobId = try await dispatcher.enqueue(.scheduledBackup, recordId: record.id, serverId: record.serverId)
         try await backups.markEnqueued(id: record.id)
         return jobId
     }
 
-    public func startScan(serverId: UUID, type: ScanType) async throws -> (record: Scan, jobId: String) {
+    package func startScan(serverId: UUID, type: ScanType) async throws -> (record: Scan, jobId: String) {
         let record = try await scans.create(serverId: serverId, scanType: type)
         let jobId = try await dispatcher.enqueue(Self.jobName(scanType: type.rawValue), recordId: record.id, serverId: serverId)
         try await scans.markEnqueued(id: record.id)
         return (record, jobId)
     }
 
-    public func startUpdate(serverId: UUID, mode: UpdateMode) async throws -> (record: Update, jobId: String) {
+    package func startUpdate(serverId: UUID, mode: UpdateMode) async throws -> (record: Update, jobId: String) {
         let record = try await updates.create(serverId: serverId, mode: mode)
         let jobId = try await dispatcher.enqueue(.update, recordId: record.id, serverId: serverId)
         try await updates.markEnqueued(id: record.id)
@@ -55,7 +55,7 @@ public struct ServerJobLauncher: Sendable {
 
     /// Enqueues the job of a record found without one (see `RecordLedger.notEnqueued`).
     @discardableResult
-    public func enqueue(_ entry: RecordLedger.Entry, ledger: RecordLedger) async throws -> String {
+    package func enqueue(_ entry: RecordLedger.Entry, ledger: RecordLedger) async throws -> String {
         let name: ServerJobName
         switch entry.table {
         case .backups: name = entry.variant == BackupKind.scheduled.rawValue ? .scheduledBackup : .manualBackup

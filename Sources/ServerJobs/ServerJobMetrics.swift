@@ -2,22 +2,22 @@ import CoreMetrics
 
 /// The server-job counters outside the workers: SSH connection outcomes and jobs added. Every
 /// known label value starts at zero, so a rate() over them never sees a missing series.
-public struct ServerJobMetrics: Sendable {
+package struct ServerJobMetrics: Sendable {
     let factory: any MetricsFactory
 
-    public init(factory: any MetricsFactory) {
+    package init(factory: any MetricsFactory) {
         self.factory = factory
         for outcome in SSHConnectionOutcome.allCases { sshConnections(outcome).increment(by: 0) }
         for name in ServerJobName.allCases { enqueued(name).increment(by: 0) }
     }
 
     /// Counts an SSH connection attempt's outcome.
-    public func recordSSHConnection(_ outcome: SSHConnectionOutcome) {
+    package func recordSSHConnection(_ outcome: SSHConnectionOutcome) {
         sshConnections(outcome).increment()
     }
 
     /// Counts a job this process added.
-    public func recordEnqueued(_ name: ServerJobName) {
+    package func recordEnqueued(_ name: ServerJobName) {
         enqueued(name).increment()
     }
 

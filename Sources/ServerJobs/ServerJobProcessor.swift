@@ -9,29 +9,29 @@ import SSHClient
 /// attempt, connects, does the work, and writes the outcome only while it still holds the job's
 /// lock. Retryable failures are rethrown for the queue's backoff; the record is marked failed once,
 /// after the last attempt.
-public struct ServerJobProcessor: Sendable {
-    public struct Dependencies: Sendable {
-        public var servers: ServerRepository
-        public var backups: BackupRepository
-        public var scans: ScanRepository
-        public var updates: UpdateRepository
-        public var attempts: JobAttemptRepository
-        public var lease: ServerLease
-        public var storage: BackupStorage
-        public var connector: ServerConnector
+package struct ServerJobProcessor: Sendable {
+    package struct Dependencies: Sendable {
+        package var servers: ServerRepository
+        package var backups: BackupRepository
+        package var scans: ScanRepository
+        package var updates: UpdateRepository
+        package var attempts: JobAttemptRepository
+        package var lease: ServerLease
+        package var storage: BackupStorage
+        package var connector: ServerConnector
         /// How long a job whose server is busy waits before it tries again (no attempt used).
-        public var busyRetryDelay: Duration
+        package var busyRetryDelay: Duration
         /// Scheduled backups report their outcome here and apply the schedule's retention.
-        public var schedules: BackupScheduleRepository?
+        package var schedules: BackupScheduleRepository?
         /// Space a backup must leave free on the backup volume, beyond its estimated size.
-        public var reservedFreeBytes: Int64
+        package var reservedFreeBytes: Int64
         /// Told of finished backups, scans and updates (webhooks).
-        public var notifier: any Notifier
+        package var notifier: any Notifier
         /// Seals new archives' data keys and opens stored ones; nil stores archives plain and
         /// cannot read sealed ones.
-        public var archiveKeys: ArchiveKeys?
+        package var archiveKeys: ArchiveKeys?
 
-        public init(
+        package init(
             servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
             attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
             busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
@@ -57,14 +57,14 @@ public struct ServerJobProcessor: Sendable {
     let logger: Logger
     let workerName: String
 
-    public init(dependencies: Dependencies, logger: Logger, workerName: String = ProcessInfo.processInfo.hostName) {
+    package init(dependencies: Dependencies, logger: Logger, workerName: String = ProcessInfo.processInfo.hostName) {
         self.dependencies = dependencies
         self.logger = logger
         self.workerName = workerName
     }
 
     /// The `JobProcessor` for a worker of any of the three queues.
-    public func process(_ context: JobContext) async throws -> JSONValue {
+    package func process(_ context: JobContext) async throws -> JSONValue {
         guard let name = ServerJobName(rawValue: context.job.name) else {
             throw UnrecoverableError("unknown job name '\(context.job.name)'")
         }
@@ -221,7 +221,7 @@ public struct ServerJobProcessor: Sendable {
 }
 
 /// A failure worth another attempt; the queue's backoff applies.
-public struct RetryableJobFailure: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct RetryableJobFailure: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

@@ -1,25 +1,25 @@
 import JobQueue
 
 /// The platform's three queues, their job names and default options.
-public struct ServerJobQueue: Sendable, Equatable {
-    public let name: String
-    public let concurrency: Int
-    public let lockDuration: Duration
+package struct ServerJobQueue: Sendable, Equatable {
+    package let name: String
+    package let concurrency: Int
+    package let lockDuration: Duration
 
-    public static let backup = ServerJobQueue(name: "backup-queue", concurrency: 2, lockDuration: .seconds(300))
-    public static let scan = ServerJobQueue(name: "scan-queue", concurrency: 5, lockDuration: .seconds(120))
-    public static let update = ServerJobQueue(name: "update-queue", concurrency: 1, lockDuration: .seconds(600))
-    public static let all = [backup, scan, update]
+    package static let backup = ServerJobQueue(name: "backup-queue", concurrency: 2, lockDuration: .seconds(300))
+    package static let scan = ServerJobQueue(name: "scan-queue", concurrency: 5, lockDuration: .seconds(120))
+    package static let update = ServerJobQueue(name: "update-queue", concurrency: 1, lockDuration: .seconds(600))
+    package static let all = [backup, scan, update]
 
     /// 3 attempts, exponential backoff from 5 s; completed jobs kept 7 days or the last 1000,
     /// failed jobs 7 days.
-    public static let defaultJobOptions = JobOptions(
+    package static let defaultJobOptions = JobOptions(
         attempts: 3, backoff: .exponential(5000),
         removeOnComplete: .policy(age: 7 * 86_400, count: 1000, limit: nil), removeOnFail: .policy(age: 7 * 86_400, count: nil, limit: nil))
 }
 
 /// Job names, as the reference system names them.
-public enum ServerJobName: String, Sendable, CaseIterable {
+package enum ServerJobName: String, Sendable, CaseIterable {
     case manualBackup = "backup:manual"
     case scheduledBackup = "backup:scheduled"
     case restore = "backup:restore"
@@ -29,7 +29,7 @@ public enum ServerJobName: String, Sendable, CaseIterable {
     case fullScan = "scan:full"
     case update = "update:server"
 
-    public var queue: ServerJobQueue {
+    package var queue: ServerJobQueue {
         switch self {
         case .manualBackup, .scheduledBackup, .restore, .drill: return .backup
         case .quickScan, .fullScan: return .scan
@@ -39,19 +39,19 @@ public enum ServerJobName: String, Sendable, CaseIterable {
 }
 
 /// What a job carries: ids and options, never credentials.
-public struct ServerJobPayload: Sendable, Codable, Equatable {
+package struct ServerJobPayload: Sendable, Codable, Equatable {
     /// The backup, scan or update record this job works for.
-    public var recordId: String
+    package var recordId: String
     /// The server it works on (lets the API filter jobs by server).
-    public var serverId: String?
+    package var serverId: String?
     /// Restore only: where to unpack (default: a fresh 0700 directory under the SSH user's
     /// `~/.medicineman-restore`).
-    public var target: String?
-    public var allowRootTarget: Bool?
+    package var target: String?
+    package var allowRootTarget: Bool?
     /// Restore only: just these member paths (as the file listing shows them); nil for all.
-    public var paths: [String]?
+    package var paths: [String]?
 
-    public init(recordId: String, serverId: String? = nil, target: String? = nil, allowRootTarget: Bool? = nil, paths: [String]? = nil) {
+    package init(recordId: String, serverId: String? = nil, target: String? = nil, allowRootTarget: Bool? = nil, paths: [String]? = nil) {
         self.recordId = recordId
         self.serverId = serverId
         self.target = target

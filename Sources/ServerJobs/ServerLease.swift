@@ -4,15 +4,15 @@ import RedisClient
 
 /// One job per server at a time, across every queue and process: a Redis key per server holding
 /// the owner's token, with an expiry renewed while the job runs (a crashed owner frees it).
-public struct ServerLease: Sendable {
+package struct ServerLease: Sendable {
     let redis: RedisConnectionPool
     let prefix: String
-    public let duration: Duration
+    package let duration: Duration
 
     /// A renewal found the lease gone or held by another token.
-    public struct Lost: Error, Sendable {}
+    package struct Lost: Error, Sendable {}
 
-    public init(redis: RedisConnectionPool, prefix: String = "medicineman", duration: Duration = .seconds(60)) {
+    package init(redis: RedisConnectionPool, prefix: String = "medicineman", duration: Duration = .seconds(60)) {
         self.redis = redis
         self.prefix = prefix
         self.duration = duration
@@ -22,17 +22,17 @@ public struct ServerLease: Sendable {
     private var milliseconds: Int { Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000) }
 
     /// Takes the lease for `token`; false when another job holds it.
-    public func acquire(_ serverId: UUID, token: String) async throws -> Bool {
+    package func acquire(_ serverId: UUID, token: String) async throws -> Bool {
         let reply = try await redis.command(["SET", key(serverId), RedisArgument(token), "NX", "PX", RedisArgument(milliseconds)])
         return reply.string == "OK"
     }
 
     /// Extends the lease if `token` still holds it.
-    public func renew(_ serverId: UUID, token: String) async throws -> Bool {
+    package func renew(_ serverId: UUID, token: String) async throws -> Bool {
         try await redis.evalScript(Self.renewScript, keys: [key(serverId)], arguments: [RedisArgument(token), RedisArgument(milliseconds)]).int == 1
     }
 
-    public func release(_ serverId: UUID, token: String) async throws {
+    package func release(_ serverId: UUID, token: String) async throws {
         _ = try await redis.evalScript(Self.releaseScript, keys: [key(serverId)], arguments: [RedisArgument(token)])
     }
 

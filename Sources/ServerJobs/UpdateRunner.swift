@@ -4,20 +4,20 @@ import Records
 import SSHClient
 
 /// What an update run found or did.
-public struct UpdateOutcome: Sendable {
-    public var packageManager: String
-    public var upgradable: [String]
-    public var upgraded: [String]
-    public var rebootRequired: Bool?
-    public var log: String
+package struct UpdateOutcome: Sendable {
+    package var packageManager: String
+    package var upgradable: [String]
+    package var upgraded: [String]
+    package var rebootRequired: Bool?
+    package var log: String
 }
 
 /// Lists or applies OS package updates with apt, dnf or yum. Applying uses `sudo -n` when not
 /// root, so a password prompt is an immediate, clear failure instead of a hang.
-public struct UpdateRunner: Sendable {
-    public init() {}
+package struct UpdateRunner: Sendable {
+    package init() {}
 
-    public func run(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> UpdateOutcome {
+    package func run(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> UpdateOutcome {
         do {
             return try await update(mode, on: session, progress: progress)
         } catch let error as ServerJobError {

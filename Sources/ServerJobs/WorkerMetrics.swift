@@ -4,14 +4,14 @@ import Synchronization
 
 /// Feeds a worker's events into swift-metrics: finished jobs by result, run and wait times,
 /// stalls, the jobs running now and the worker's concurrency.
-public final class WorkerMetrics: Sendable {
+package final class WorkerMetrics: Sendable {
     let factory: any MetricsFactory
     let queue: String
     private let activeJobs: Meter
     private let stalledJobs: Counter
     private let started = Mutex<[String: (name: String, at: ContinuousClock.Instant)]>([:])
 
-    public init(factory: any MetricsFactory, queue: String, concurrency: Int) {
+    package init(factory: any MetricsFactory, queue: String, concurrency: Int) {
         self.factory = factory
         self.queue = queue
         Gauge(label: "medicineman_worker_concurrency", dimensions: [("queue", queue)], factory: factory).record(concurrency)
@@ -19,7 +19,7 @@ public final class WorkerMetrics: Sendable {
         stalledJobs = Counter(label: "medicineman_stalled_jobs_total", dimensions: [("queue", queue)], factory: factory)
     }
 
-    public func record(_ event: WorkerEvent) {
+    package func record(_ event: WorkerEvent) {
         switch event {
         case .active(let jobId, let name, let waited):
             started.withLock { $0[jobId] = (name, .now) }
@@ -59,7 +59,7 @@ public final class WorkerMetrics: Sendable {
 
 extension Duration {
     /// Whole nanoseconds, as swift-metrics timers take them.
-    public var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -2,18 +2,18 @@ import Foundation
 
 /// A helper process of a test (the Python bullmq client, our bench worker), with its output in
 /// temporary files so nothing holds the test runner's pipes.
-public final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: @unchecked Sendable {
     // @unchecked: Process is not Sendable; this wrapper only starts, polls and signals it.
     private let process = Process()
-    public let outputPath: String
-    public let errorPath: String
+    package let outputPath: String
+    package let errorPath: String
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(description: String) { self.description = description }
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(description: String) { self.description = description }
     }
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    package init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let directory = NSTemporaryDirectory()
         let stem = TestEnvironment.uniqueName("child")
         outputPath = directory + "/" + stem + ".out"
@@ -29,16 +29,16 @@ public final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
-    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-    public var errorOutput: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+    package var pid: Int32 { process.processIdentifier }
+    package var isRunning: Bool { process.isRunning }
+    package var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    package var errorOutput: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    package func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the exit (polling, so a stuck child cannot hang the suite) and returns the status.
     @discardableResult
-    public func wait(timeout: Duration) async throws -> Int32 {
+    package func wait(timeout: Duration) async throws -> Int32 {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while process.isRunning {
@@ -52,7 +52,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns stdout; a non-zero exit is an error carrying stderr.
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:],
         timeout: Duration = .seconds(60)
     ) async throws -> String {

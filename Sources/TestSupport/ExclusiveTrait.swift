@@ -3,8 +3,8 @@ import Testing
 /// `@Test(.exclusive)`: the test runs while no other exclusive test runs, in any suite or module.
 /// For the heavy tests (fuzzing, multi-hundred-megabyte streams, a killed process) and the ones
 /// whose timing they would starve on a 2-vCPU machine (lock renewal).
-public struct ExclusiveTrait: TestTrait, TestScoping {
-    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+package struct ExclusiveTrait: TestTrait, TestScoping {
+    package func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         await ExclusiveGate.shared.acquire()
         do {
             try await function()
@@ -17,7 +17,7 @@ public struct ExclusiveTrait: TestTrait, TestScoping {
 }
 
 extension Trait where Self == ExclusiveTrait {
-    public static var exclusive: Self { ExclusiveTrait() }
+    package static var exclusive: Self { ExclusiveTrait() }
 }
 
 /// One exclusive test at a time, first come first served.

@@ -2,14 +2,14 @@ import Foundation
 
 /// A `medicineman` process of a test, on the test services, its own scratch database (given by
 /// the caller), its own queue prefix and backup directory, and a free port.
-public final class PlatformProcess: Sendable {
-    public let port: Int
-    public let environment: [String: String]
-    public let child: ChildProcess
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+package final class PlatformProcess: Sendable {
+    package let port: Int
+    package let environment: [String: String]
+    package let child: ChildProcess
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Settings for a process; start several with the same settings to run them side by side.
-    public static func environment(
+    package static func environment(
         databaseURL: String, queuePrefix: String = TestEnvironment.uniqueName("mmproc"),
         backupDirectory: String? = nil
     ) throws -> [String: String] {
@@ -25,7 +25,7 @@ public final class PlatformProcess: Sendable {
     }
 
     /// Starts `medicineman <arguments>` and waits until `/ready` answers 200.
-    public init(_ arguments: [String] = ["serve"], environment: [String: String], readyWithin: Duration = .seconds(60)) async throws {
+    package init(_ arguments: [String] = ["serve"], environment: [String: String], readyWithin: Duration = .seconds(60)) async throws {
         port = try TestEnvironment.freePort()
         var environment = environment
         environment["PORT"] = String(port)
@@ -42,19 +42,19 @@ public final class PlatformProcess: Sendable {
     }
 
     /// Runs a one-off `medicineman` command (e.g. `token create`) with this process's settings.
-    public static func command(_ arguments: [String], environment: [String: String]) async throws -> String {
+    package static func command(_ arguments: [String], environment: [String: String]) async throws -> String {
         try await ChildProcess.run(try TestEnvironment.require("MM_TEST_MEDICINEMAN"), arguments, environment: environment)
     }
 
     /// SIGTERM, then waits for the graceful exit.
     @discardableResult
-    public func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    package func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
         child.signal(SIGTERM)
         return try await child.wait(timeout: timeout)
     }
 
     /// SIGKILL: the process dies mid-whatever, as in a crash.
-    public func kill() async throws {
+    package func kill() async throws {
         child.signal(SIGKILL)
         _ = try await child.wait(timeout: .seconds(10))
     }
@@ -62,7 +62,7 @@ public final class PlatformProcess: Sendable {
 
 extension TestEnvironment {
     /// A TCP port nothing listens on right now (the kernel's pick).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ChildProcess.Failure(description: "no socket for finding a free port") }
         defer { close(descriptor) }

@@ -2,9 +2,9 @@ import Foundation
 
 /// What a process holds, read from /proc: its threads and its TCP connections to a port. For
 /// tests that check a resource does not grow with the load (a thread or a connection per client).
-public enum ProcessProbe {
+package enum ProcessProbe {
     /// The process's thread count (`Threads:` in /proc/<pid>/status), nil when it is gone.
-    public static func threads(of pid: Int32) -> Int? {
+    package static func threads(of pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
             return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first
@@ -13,7 +13,7 @@ public enum ProcessProbe {
     }
 
     /// This process's resident memory in bytes (`VmRSS:` in /proc/self/status), 0 when unreadable.
-    public static func residentBytes() -> Int {
+    package static func residentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return (line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first ?? 0) * 1024
@@ -23,7 +23,7 @@ public enum ProcessProbe {
 
     /// Established TCP connections the process holds to `port` (any address): its sockets'
     /// inodes from /proc/<pid>/fd, matched with /proc/<pid>/net/tcp and tcp6.
-    public static func connections(of pid: Int32, toPort port: Int) -> Int {
+    package static func connections(of pid: Int32, toPort port: Int) -> Int {
         let directory = "/proc/\(pid)/fd"
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var inodes = Set<String>()

@@ -1,13 +1,13 @@
 import Glibc
 
 /// A TCP listener on loopback that accepts (via the backlog) but never answers.
-public final class SilentListener: Sendable {
-    public let port: Int
+package final class SilentListener: Sendable {
+    package let port: Int
     private let socket: Int32
 
-    public struct Failure: Error { public let step: String }
+    package struct Failure: Error { public let step: String }
 
-    public init() throws {
+    package init() throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(step: "socket") }
         var address = sockaddr_in()
@@ -27,5 +27,5 @@ public final class SilentListener: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    public func close() { Glibc.close(socket) }
+    package func close() { Glibc.close(socket) }
 }

@@ -3,7 +3,7 @@ import PostgresClient
 
 extension TestEnvironment {
     /// Runs `body` against a new, empty database that is dropped afterwards.
-    public static func withScratchDatabase<Result>(
+    package static func withScratchDatabase<Result>(
         logger: Logger,
         _ body: (PostgresConfiguration) async throws -> Result
     ) async throws -> Result {
@@ -11,7 +11,7 @@ extension TestEnvironment {
     }
 
     /// Like `withScratchDatabase`, giving the database's URL (for a child process).
-    public static func withScratchDatabaseURL<Result>(
+    package static func withScratchDatabaseURL<Result>(
         logger: Logger,
         _ body: (String) async throws -> Result
     ) async throws -> Result {
@@ -35,7 +35,7 @@ extension TestEnvironment {
 
 extension TestEnvironment {
     /// Like `withScratchDatabase`, with the project's migrations applied and a pool over it.
-    public static func withMigratedDatabase<Result>(logger: Logger, _ body: (PostgresPool) async throws -> Result) async throws -> Result {
+    package static func withMigratedDatabase<Result>(logger: Logger, _ body: (PostgresPool) async throws -> Result) async throws -> Result {
         try await withScratchDatabase(logger: logger) { configuration in
             let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 6), logger: logger)
             let runner = try MigrationRunner(directory: try require("MM_TEST_ROOT") + "/migrations", logger: logger)

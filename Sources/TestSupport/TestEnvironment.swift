@@ -4,16 +4,16 @@ import Foundation
 ///
 /// A missing setting is a failure with instructions, never a skip: the suite runs against real
 /// servers or not at all.
-public enum TestEnvironment {
-    public struct Missing: Error, CustomStringConvertible {
-        public let name: String
-        public init(name: String) { self.name = name }
-        public var description: String {
+package enum TestEnvironment {
+    package struct Missing: Error, CustomStringConvertible {
+        package let name: String
+        package init(name: String) { self.name = name }
+        package var description: String {
             "\(name) is not set: these tests need the Redis, PostgreSQL and sshd that scripts/test.sh starts. Run scripts/test.sh (or source .local/test/env.sh after scripts/test.sh --services-only)."
         }
     }
 
-    public static func require(_ name: String) throws -> String {
+    package static func require(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw Missing(name: name)
         }
@@ -21,12 +21,12 @@ public enum TestEnvironment {
     }
 
     /// A name no other test uses, for keys, queues and databases.
-    public static func uniqueName(_ prefix: String) -> String {
+    package static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff_ffff)"
     }
 
     /// Runs `scripts/services.sh` (to stop or restart a spare server) and waits for it.
-    public static func services(_ arguments: [String]) throws {
+    package static func services(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [try require("MM_TEST_SERVICES")] + arguments
@@ -47,7 +47,7 @@ public enum TestEnvironment {
     }
 
     /// Resident memory of this process, from /proc.
-    public static func residentBytes() -> Int {
+    package static func residentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let digits = line.split(separator: " ").compactMap { Int($0) }.first ?? 0

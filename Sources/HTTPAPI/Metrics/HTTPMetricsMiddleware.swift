@@ -5,14 +5,14 @@ import ServerJobs
 /// Counts requests and times them by route template (never the raw path: no ids in labels).
 /// Hummingbird's own MetricsMiddleware names its series `hb_*` with other labels; alerts and
 /// dashboards are built on these.
-public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let factory: any MetricsFactory
 
-    public init(factory: any MetricsFactory) {
+    package init(factory: any MetricsFactory) {
         self.factory = factory
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         let method = request.method.rawValue
         do {

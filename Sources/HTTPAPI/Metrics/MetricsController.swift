@@ -6,7 +6,7 @@ import Records
 
 /// `GET /metrics`: Prometheus text format. Queue figures are O(1) Redis reads (LLEN/ZCARD and the
 /// oldest waiting job), never scans; counters and histograms come from this process.
-public struct MetricsController: Sendable {
+package struct MetricsController: Sendable {
     let registry: MetricsRegistry
     let queues: [Queue]
     let readiness: any ReadinessChecking
@@ -18,7 +18,7 @@ public struct MetricsController: Sendable {
     let eventStreams: JobEventHub?
     let startedAt = Date()
 
-    public init(
+    package init(
         registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
         schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil
     ) {
@@ -32,7 +32,7 @@ public struct MetricsController: Sendable {
         self.token = token
     }
 
-    public func addRoutes(to router: Router<APIRequestContext>) {
+    package func addRoutes(to router: Router<APIRequestContext>) {
         router.get("/metrics", use: render)
     }
 

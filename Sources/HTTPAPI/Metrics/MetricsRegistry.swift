@@ -7,30 +7,30 @@ import Prometheus
 /// global bootstrap, so every app a test builds keeps its own figures); `/metrics` renders the
 /// registry. The catalogue below names every metric's help text and histogram buckets once, so
 /// the exposition keeps the `# HELP` lines promtool wants and the buckets dashboards were built on.
-public final class MetricsRegistry: Sendable {
+package final class MetricsRegistry: Sendable {
     /// From a tenth of a second up to four hours, to fit backups as well as quick scans.
-    public static let jobBuckets: [Duration] = [
+    package static let jobBuckets: [Duration] = [
         .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300),
         .seconds(900), .seconds(1800), .seconds(3600), .seconds(7200), .seconds(14400),
     ]
     /// The usual buckets of a network service, for HTTP requests.
-    public static let requestBuckets: [Duration] = [
+    package static let requestBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
         .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
     /// Help text and (for histograms) buckets of one metric.
-    public struct Definition: Sendable {
-        public var help: String
-        public var buckets: [Duration]
+    package struct Definition: Sendable {
+        package var help: String
+        package var buckets: [Duration]
 
-        public init(_ help: String, buckets: [Duration] = MetricsRegistry.jobBuckets) {
+        package init(_ help: String, buckets: [Duration] = MetricsRegistry.jobBuckets) {
             self.help = help
             self.buckets = buckets
         }
     }
 
-    public static let catalogue: [String: Definition] = [
+    package static let catalogue: [String: Definition] = [
         "medicineman_jobs_finished_total": Definition("Jobs this process finished, by queue, job name and result."),
         "medicineman_stalled_jobs_total": Definition("Jobs this process's stalled checks moved back to wait."),
         "medicineman_job_run_duration_seconds": Definition("Run time of job attempts in this process."),
@@ -44,17 +44,17 @@ public final class MetricsRegistry: Sendable {
         "medicineman_http_request_duration_seconds": Definition("HTTP request duration by method and route template.", buckets: requestBuckets),
     ]
 
-    public let prometheus: PrometheusCollectorRegistry
+    package let prometheus: PrometheusCollectorRegistry
     /// Hand this to the components that count and time things.
-    public let factory: any MetricsFactory
+    package let factory: any MetricsFactory
 
-    public init(prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.prometheus = prometheus
         self.factory = CataloguedPrometheusFactory(registry: prometheus, catalogue: Self.catalogue)
     }
 
     /// Every series created so far, in the Prometheus text format.
-    public func render(into output: inout String) {
+    package func render(into output: inout String) {
         output += prometheus.emitToString()
     }
 }

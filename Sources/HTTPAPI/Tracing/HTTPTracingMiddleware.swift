@@ -5,14 +5,14 @@ import Tracing
 /// A server span per request, named by method and route template, continuing the caller's trace
 /// (W3C `traceparent` under OpenTelemetry). Hummingbird's TracingMiddleware does the same with
 /// the global tracer only; this one takes the tracer it is given, so each app keeps its own.
-public struct HTTPTracingMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct HTTPTracingMiddleware<Context: RequestContext>: RouterMiddleware {
     let tracer: any Tracer
 
-    public init(tracer: any Tracer) {
+    package init(tracer: any Tracer) {
         self.tracer = tracer
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
         tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
         let method = request.method.rawValue

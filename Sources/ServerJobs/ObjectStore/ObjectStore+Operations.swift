@@ -6,32 +6,32 @@ import NIOHTTP1
 
 /// The S3 calls archive storage uses.
 extension ObjectStore {
-    public struct UploadedPart: Sendable, Equatable {
-        public var number: Int
-        public var etag: String
+    package struct UploadedPart: Sendable, Equatable {
+        package var number: Int
+        package var etag: String
         /// Base64 SHA-256 of the part, as sent in `x-amz-checksum-sha256`.
-        public var checksum: String
+        package var checksum: String
     }
 
-    public struct ListedObject: Sendable, Equatable {
-        public var key: String
-        public var size: Int64
-        public var lastModified: Date
+    package struct ListedObject: Sendable, Equatable {
+        package var key: String
+        package var size: Int64
+        package var lastModified: Date
     }
 
-    public struct PendingUpload: Sendable, Equatable {
-        public var key: String
-        public var uploadId: String
-        public var initiated: Date
+    package struct PendingUpload: Sendable, Equatable {
+        package var key: String
+        package var uploadId: String
+        package var initiated: Date
     }
 
     /// Creates the bucket (tests and first set-up); an existing bucket of ours is fine.
-    public func createBucket() async throws(ServerJobError) {
+    package func createBucket() async throws(ServerJobError) {
         _ = try await send(.PUT, key: nil, expected: [200, 409])
     }
 
     /// Starts a multipart upload whose parts carry SHA-256 checksums.
-    public func createMultipartUpload(key: String) async throws(ServerJobError) -> String {
+    package func createMultipartUpload(key: String) async throws(ServerJobError) -> String {
         let answer = try await send(.POST, key: key, query: [("uploads", "")], headers: [("x-amz-checksum-algorithm", "SHA256")], expected: [200])
         guard let uploadId = XMLText.first("UploadId", in: String(buffer: answer.body)), !uploadId.isEmpty else {
             throw ServerJobError(.storage, "the object store started an upload of \(key) without naming it (no UploadId)", retryable: true)
@@ -41,7 +41,7 @@ extension ObjectStore {
 
     /// Uploads one part, signed over its SHA-256 and carrying it as `x-amz-checksum-sha256`, so
     /// the store refuses bytes that changed on the way; a checksum the store reports back must be ours.
-    public func uploadPart(key: String, uploadId: String, number: Int, body: ByteBuffer, sha256: SHA256.Digest) async throws(ServerJobError) -> UploadedPart {
+    package func uploadPart(key: String, uploadId: String, number: Int, body: ByteBuffer, sha256: SHA256.Digest) async throws(ServerJobError) -> UploadedPart {
         let checksum = Data(sha256).base64EncodedString()
         let answer = try await send(
             .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadId)],
@@ -59,7 +59,7 @@ extension ObjectStore {
     }
 
     /// Joins the parts into the object. S3 may answer 200 with an error body; that is a failure.
-    public func completeMultipartUpload(key: String, uploadId: String, parts: [UploadedPart]) async throws(ServerJobError) {
+    package func completeMultipartUpload(key: String, uploadId: String, parts: [UploadedPart]) async throws(ServerJobError) {
         let list = parts.sorted { $0.number < $1.number }.map {
             "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(XMLText.escape($0.etag))</ETag><ChecksumSHA256>\($0.checksum)</ChecksumSHA256></Part>"
         }.joined()
@@ -73,12 +73,12 @@ extension ObjectStore {
     }
 
     /// Abandons an upload and frees its parts; one already gone is fine.
-    public func abortMultipartUpload(key: String, uploadId: String) async throws(ServerJobError) {
+    package func abortMultipartUpload(key: String, uploadId: String) async throws(ServerJobError) {
         _ = try await send(.DELETE, key: key, query: [("uploadId", uploadId)], expected: [200, 204, 404])
     }
 
     /// The object's size, or nil when there is none.
-    public func size(of key: String) async throws(ServerJobError) -> Int64? {
+    package func size(of key: String) async throws(ServerJobError) -> Int64? {
         let answer = try await send(.HEAD, key: key, expected: [200, 404])
         guard answer.status == 200 else { return nil }
         guard let length = answer.header("content-length").flatMap(Int64.init) else {
@@ -89,7 +89,7 @@ extension ObjectStore {
 
     /// Bytes `offset ..< offset + length` of an object; fewer bytes than asked is an error
     /// (a truncated answer is never taken for the object's end).
-    public func read(_ key: String, offset: Int64, length: Int) async throws(ServerJobError) -> ByteBuffer {
+    package func read(_ key: String, offset: Int64, length: Int) async throws(ServerJobError) -> ByteBuffer {
         let answer = try await send(
             .GET, key: key, headers: [("range", "bytes=\(offset)-\(offset + Int64(length) - 1)")], expected: [200, 206],
             bodyLimit: length + 1, timeout: .seconds(300))
@@ -105,14 +105,14 @@ extension ObjectStore {
     }
 
     /// Stores a small object in one request (tests and the benchmark's probes).
-    public func put(_ key: String, _ bytes: [UInt8]) async throws(ServerJobError) {
+    package func put(_ key: String, _ bytes: [UInt8]) async throws(ServerJobError) {
         let digest = SHA256.hash(data: bytes)
         _ = try await send(
             .PUT, key: key, headers: [("x-amz-checksum-sha256", Data(digest).base64EncodedString())], body: ByteBuffer(bytes: bytes),
             payloadHash: SigV4Signer.hex(digest), expected: [200])
     }
 
-    public func delete(_ key: String) async throws(ServerJobError) {
+    package func delete(_ key: String) async throws(ServerJobError) {
         _ = try await send(.DELETE, key: key, expected: [200, 204, 404])
     }
 
@@ -120,7 +120,7 @@ extension ObjectStore {
     static let listingLimit = 50_000_000
 
     /// Every object under `prefix`, page by page.
-    public func list(prefix: String) async throws(ServerJobError) -> [ListedObject] {
+    package func list(prefix: String) async throws(ServerJobError) -> [ListedObject] {
         var objects: [ListedObject] = []
         var token: String?
         repeat {
@@ -146,7 +146,7 @@ extension ObjectStore {
     }
 
     /// Multipart uploads under `prefix` that were neither completed nor aborted.
-    public func pendingUploads(prefix: String) async throws(ServerJobError) -> [PendingUpload] {
+    package func pendingUploads(prefix: String) async throws(ServerJobError) -> [PendingUpload] {
         var uploads: [PendingUpload] = []
         var markers: (key: String, uploadId: String)?
         repeat {

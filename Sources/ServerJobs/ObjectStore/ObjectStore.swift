@@ -7,18 +7,18 @@ import NIOHTTP1
 /// A small S3 client over async-http-client: the calls archive storage needs, signed with
 /// SigV4. Keys are made by `BackupStorage` from validated ids only; every failure is a
 /// `ServerJobError(.storage)` that names the call and the store's error code, never a credential.
-public struct ObjectStore: Sendable {
-    public let settings: ObjectStoreSettings
+package struct ObjectStore: Sendable {
+    package let settings: ObjectStoreSettings
     let signer: SigV4Signer
     let http: HTTPClient
 
     /// One client for the process, never shut down: no redirects (a 3xx could carry our signed
     /// request to another host), connections given up after 10 s, a read stalled for 60 s fails.
-    public static let client = HTTPClient(
+    package static let client = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
         configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
 
-    public init(settings: ObjectStoreSettings, http: HTTPClient = ObjectStore.client) {
+    package init(settings: ObjectStoreSettings, http: HTTPClient = ObjectStore.client) {
         self.settings = settings
         self.signer = SigV4Signer(accessKeyId: settings.accessKeyId, secret: settings.secretAccessKey, region: settings.region)
         self.http = http

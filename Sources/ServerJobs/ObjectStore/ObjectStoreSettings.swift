@@ -2,23 +2,23 @@ import Foundation
 
 /// Where an S3-compatible object store keeps archives (`BACKUP_STORAGE=s3`): AWS S3, MinIO, Ceph
 /// RGW, Garage. Validated once, so every key and URL built from it is well formed.
-public struct ObjectStoreSettings: Sendable, CustomStringConvertible {
+package struct ObjectStoreSettings: Sendable, CustomStringConvertible {
     /// `scheme://host[:port]`, no path (`S3_ENDPOINT`).
-    public let endpoint: URL
-    public let bucket: String
-    public let region: String
-    public let accessKeyId: String
-    public let secretAccessKey: ObjectStoreSecret
+    package let endpoint: URL
+    package let bucket: String
+    package let region: String
+    package let accessKeyId: String
+    package let secretAccessKey: ObjectStoreSecret
     /// `endpoint/bucket/key` when true, `bucket.endpoint/key` otherwise (`S3_PATH_STYLE`).
-    public let pathStyle: Bool
+    package let pathStyle: Bool
     /// Every key starts with it (`S3_PREFIX`, default `medicineman/`); empty or ends with `/`.
-    public let prefix: String
+    package let prefix: String
     /// Bytes per multipart part (S3's minimum is 5 MiB for all but the last part).
-    public let partSize: Int
+    package let partSize: Int
     /// Parts uploaded at once while the next one fills; memory is about (this + 1) × partSize.
-    public let partsInFlight: Int
+    package let partsInFlight: Int
 
-    public init(
+    package init(
         endpoint: String, bucket: String, region: String = "us-east-1", accessKeyId: String, secretAccessKey: String,
         pathStyle: Bool = true, prefix: String = "medicineman/", partSize: Int = 8 << 20, partsInFlight: Int = 2
     ) throws(ServerJobError) {
@@ -57,7 +57,7 @@ public struct ObjectStoreSettings: Sendable, CustomStringConvertible {
     }
 
     /// Without the secret.
-    public var description: String {
+    package var description: String {
         "s3 \(endpoint.absoluteString) bucket \(bucket) region \(region) prefix '\(prefix)' key id \(accessKeyId)\(pathStyle ? " (path-style)" : "")"
     }
 

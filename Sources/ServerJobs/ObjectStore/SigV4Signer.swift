@@ -3,13 +3,13 @@ import Foundation
 
 /// AWS Signature Version 4 over headers (the `Authorization` header form), as S3 and its
 /// compatibles expect. Checked against AWS's published examples (`SigV4Tests`).
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     let accessKeyId: String
     let secret: ObjectStoreSecret
     let region: String
     let service: String
 
-    public init(accessKeyId: String, secret: ObjectStoreSecret, region: String, service: String = "s3") {
+    package init(accessKeyId: String, secret: ObjectStoreSecret, region: String, service: String = "s3") {
         self.accessKeyId = accessKeyId
         self.secret = secret
         self.region = region
@@ -19,7 +19,7 @@ public struct SigV4Signer: Sendable {
     /// The `Authorization` value for a request. `path` is the canonical URI (each segment already
     /// URI-encoded, as sent); `query` and `headers` as sent (names in any case); `host` and
     /// `x-amz-date` are signed whether or not `headers` has them.
-    public func authorization(
+    package func authorization(
         method: String, host: String, path: String, query: [(String, String)], headers: [(String, String)],
         payloadHash: String, date: Date
     ) -> String {
@@ -49,7 +49,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -60,7 +60,7 @@ public struct SigV4Signer: Sendable {
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters (`/` too, unless
     /// `keepSlash`, for paths).
-    public static func encode(_ text: String, keepSlash: Bool = false) -> String {
+    package static func encode(_ text: String, keepSlash: Bool = false) -> String {
         var encoded = ""
         for byte in text.utf8 {
             switch byte {
@@ -76,7 +76,7 @@ public struct SigV4Signer: Sendable {
         return encoded
     }
 
-    public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 
