@@ -68,17 +68,6 @@ struct QueueFixture: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// A thread-safe list the processors append to, to check order and counts.
 final class Recorder<Element: Sendable>: Sendable {
     private let storage = Mutex<[Element]>([])

@@ -1,6 +1,7 @@
 import Foundation
 @testable import JobQueue
 import RedisClient
+import TestSupport
 import Testing
 
 @Suite struct WorkerTests {

@@ -15,16 +15,6 @@ import Testing
 /// they must share one Redis reader per queue, hold no thread each, stop at the caps with a 429,
 /// and give their slot back as soon as the client goes away.
 @Suite struct AttackEventStreamTests {
-    /// Polls `condition` every 50 ms for up to `timeout`.
-    func eventually(_ timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
-
     @Test(.exclusive) func sixtyStreamsShareOneRedisReaderAndAddNoThreadEach() async throws {
         var logger = Logger(label: "test.sse")
         logger.logLevel = .critical
@@ -64,7 +54,7 @@ import Testing
                         "-sN", "--parallel", "--parallel-immediate", "--parallel-max", "\(streams)", "--max-time", "60",
                         "-H", "Authorization: Bearer \(token)",
                     ] + Array(repeating: url, count: streams))
-                let allOpen = try await eventually(.seconds(30)) { try await self.metric("medicineman_event_streams_open", server) == streams + 1 }
+                let allOpen = try await eventually(timeout: .seconds(30)) { try await self.metric("medicineman_event_streams_open", server) == streams + 1 }
                 let openCount = try await metric("medicineman_event_streams_open", server) ?? -1
                 #expect(allOpen, "streams open: \(openCount)")
                 let threadsWith = try #require(ProcessProbe.threads(of: pid))
@@ -77,7 +67,7 @@ import Testing
 
                 // Every stream still gets the job's events.
                 try await queue.updateProgress(job.id, ["step": 1])
-                let delivered = await eventually(.seconds(15)) {
+                let delivered = try await eventually(timeout: .seconds(15)) {
                     curl?.output.components(separatedBy: "event: progress").count == streams + 1
                 }
                 #expect(delivered, "progress reached \((curl?.output.components(separatedBy: "event: progress").count ?? 1) - 1) of \(streams) streams")
@@ -130,7 +120,7 @@ import Testing
                             try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { String(buffer: $0.body) }
                         }
                     }
-                    #expect(await eventually { hub.openStreams == 2 })
+                    #expect(try await eventually { hub.openStreams == 2 })
                     try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { response throws in
                         #expect(response.status == .tooManyRequests)
                         #expect(response.headers[.retryAfter] != nil)
@@ -142,7 +132,7 @@ import Testing
                     group.addTask {
                         try await client.execute(uri: uri, method: .get, headers: fixture.headers(.operator)) { String(buffer: $0.body) }
                     }
-                    #expect(await eventually { hub.openStreams == 3 })
+                    #expect(try await eventually { hub.openStreams == 3 })
                     #expect(hub.refusedStreams == 1)
                     hub.shutdown()
                     for try await text in group {
@@ -166,7 +156,7 @@ import Testing
                     for role in [UserRole.viewer, .viewer, .operator] {
                         group.addTask { try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { _ in } }
                     }
-                    #expect(await eventually { hub.openStreams == 3 })
+                    #expect(try await eventually { hub.openStreams == 3 })
                     for role in [UserRole.admin, .viewer] {
                         try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { response throws in
                             #expect(response.status == .tooManyRequests)
@@ -199,7 +189,7 @@ import Testing
             }
             for step in 1...20 {
                 try await queue.updateProgress(job.id, .int(Int64(step)))
-                #expect(await eventually { received.withLock { $0 } == step }, "the reading stream got event \(step)")
+                #expect(try await eventually { received.withLock { $0 } == step }, "the reading stream got event \(step)")
             }
             #expect(stalled.end == .lagged, "the stream nobody reads overflowed its buffer and was dropped")
             #expect(hub.openStreams == 1 && hub.openStreams(of: user) == 1)
@@ -224,7 +214,7 @@ import Testing
                     try ChildProcess("/usr/bin/curl", ["-sN", "-w", "\nstatus=%{http_code}", "--max-time", "\(seconds)", "-H", "Authorization: Bearer \(token)", url])
                 }
                 let first = try curl(60)
-                #expect(await eventually { hub.openStreams == 1 })
+                #expect(try await eventually { hub.openStreams == 1 })
                 let refused = try curl(5)
                 _ = try await refused.wait(timeout: .seconds(10))
                 #expect(refused.output.contains("too_many_streams") && refused.output.hasSuffix("status=429"))
@@ -232,15 +222,15 @@ import Testing
                 first.signal(SIGKILL)  // the client dies; the kernel closes its socket
                 _ = try await first.wait(timeout: .seconds(10))
                 #expect(first.output.hasPrefix("event: state\n"))
-                let freed = await eventually(.seconds(5)) { hub.openStreams == 0 }
+                let freed = try await eventually(timeout: .seconds(5)) { hub.openStreams == 0 }
                 #expect(freed, "the slot is freed when the client goes away, not at the next keep-alive")
                 #expect(hub.readerCount == 0)
 
                 let again = try curl(3)
-                #expect(await eventually { hub.openStreams == 1 }, "a new stream fits the freed slot")
+                #expect(try await eventually { hub.openStreams == 1 }, "a new stream fits the freed slot")
                 _ = try await again.wait(timeout: .seconds(10))
                 #expect(again.output.hasPrefix("event: state\n"), "got: \(again.output.prefix(300))")
-                #expect(await eventually { hub.openStreams == 0 })
+                #expect(try await eventually { hub.openStreams == 0 })
             }
         }
     }

@@ -36,9 +36,12 @@ struct FlowFixture: Sendable {
                 database: pool, redis: redis, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))),
                 storage: try temporaryStorage(), prefix: prefix,
                 dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix, jobOptions: jobOptions))
-            try await body(fixture)
+            // Cleaned up whether the body passes or throws.
+            let outcome: Result<Void, any Error>
+            do { outcome = .success(try await body(fixture)) } catch { outcome = .failure(error) }
             for definition in ServerJobQueue.all { try? await fixture.dispatcher.queue(definition)?.obliterate(force: true) }
             await redis.close()
+            try outcome.get()
         }
     }
 
@@ -88,14 +91,9 @@ struct FlowFixture: Sendable {
     }
 }
 
+/// Polls every 50 ms for up to 30 s: the flow tests' default.
 func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
+    try await eventually(timeout: timeout, every: .milliseconds(50), condition)
 }
 
 @Suite struct ServerJobFlowTests {
