@@ -9,10 +9,13 @@ package final class IdentityCache: Sendable {
     package let lifetime: Duration
     let capacity: Int
     private let entries = Mutex<[Data: (identity: Identity, expires: ContinuousClock.Instant)]>([:])
+    /// The time now: the clock's, or a test's.
+    let now: @Sendable () -> ContinuousClock.Instant
 
-    package init(lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
+    package init(lifetime: Duration = .seconds(5), capacity: Int = 10_000, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.now = now
     }
 
     /// The identity a token had when last verified, unless that was longer ago than `lifetime`.
@@ -20,7 +23,7 @@ package final class IdentityCache: Sendable {
         let key = Self.key(token)
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
-            guard entry.expires > .now else {
+            guard entry.expires > now() else {
                 entries[key] = nil
                 return nil
             }
@@ -33,7 +36,7 @@ package final class IdentityCache: Sendable {
         let key = Self.key(token)
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (identity, .now + lifetime)
+            entries[key] = (identity, now() + lifetime)
         }
     }
 
