@@ -55,12 +55,8 @@ package struct RestoreDrillRunner: Sendable {
                 }
                 return try listing.finish()
             }
-        } catch let error as ServerJobError {
-            throw error
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "listing the restored tree broke off: \(error.message)", retryable: error.isRetryable)
         } catch {
-            throw ServerJobError(.remoteCommand, "listing the restored tree failed: \(error)", retryable: false)
+            throw ServerJobError.from(error, doing: "listing the restored tree")
         }
     }
 

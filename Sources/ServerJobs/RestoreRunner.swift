@@ -148,14 +148,10 @@ package struct RestoreRunner: Sendable {
             result = try await session.perform { session in
                 try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300)), stdin: next) { _ in }
             }
-        } catch let error as ServerJobError {
-            throw error
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "the restore stream broke: \(error.message)", retryable: error.isRetryable)
         } catch let error as ArchiveFormatError {
             throw ServerJobError(.storage, "the archive does not decrypt: \(error.message); the restore was stopped", retryable: false)
         } catch {
-            throw ServerJobError(.storage, "reading the archive failed: \(error)")
+            throw ServerJobError.from(error, doing: "the restore stream", otherwise: .storage)
         }
         if let status = result.exitStatus, RestoreTarget.refusals.contains(status) {
             throw ServerJobError(.invalidRequest, "restore target refused: \(result.stderrText.prefix(1000))", retryable: false)

@@ -140,10 +140,8 @@ enum RestoreTarget {
     static func run(_ command: String, timeout: Duration, doing: String, on session: SSHSession) async throws(ServerJobError) -> SSHCommandOutput {
         do {
             return try await session.run(command, timeout: timeout, maxOutputBytes: 64 * 1024)
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "\(doing) failed: \(error.message)", retryable: error.isRetryable)
         } catch {
-            throw ServerJobError(.remoteCommand, "\(doing) failed: \(error)", retryable: false)
+            throw ServerJobError.from(error, doing: doing)
         }
     }
 

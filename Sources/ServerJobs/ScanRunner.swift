@@ -19,12 +19,8 @@ package struct ScanRunner: Sendable {
     package func run(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> ScanOutcome {
         do {
             return try await scan(type, on: session, progress: progress)
-        } catch let error as ServerJobError {
-            throw error
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "the scan lost its connection: \(error.message)", retryable: error.isRetryable)
         } catch {
-            throw ServerJobError(.remoteCommand, "the scan failed: \(error)")
+            throw ServerJobError.from(error, doing: "the scan")
         }
     }
 

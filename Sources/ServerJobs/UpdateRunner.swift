@@ -20,12 +20,8 @@ package struct UpdateRunner: Sendable {
     package func run(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> UpdateOutcome {
         do {
             return try await update(mode, on: session, progress: progress)
-        } catch let error as ServerJobError {
-            throw error
-        } catch let error as SSHError {
-            throw ServerJobError(.unreachable, "the update lost its connection: \(error.message)", retryable: error.isRetryable)
         } catch {
-            throw ServerJobError(.remoteCommand, "the update failed: \(error)")
+            throw ServerJobError.from(error, doing: "the update")
         }
     }
 
