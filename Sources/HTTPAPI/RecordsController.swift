@@ -26,17 +26,30 @@ struct RecordsController: Sendable {
     }
 
     @Sendable func listBackups(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<Backup>> {
-        _ = try context.require(.viewer)
-        let (serverId, status) = try filters(request)
-        let page = try await domain.backups.list(try Paging.page(request), serverId: serverId, status: status)
-        return APISuccess("\(page.items.count) backup(s)", page)
+        try await list("backup", request, context) { try await domain.backups.list($0, serverId: $1, status: $2) }
     }
 
     @Sendable func showBackup(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Backup> {
+        APISuccess("backup", try await show("backup", context) { try await domain.backups.find(id: $0) })
+    }
+
+    /// One page of records, filtered by `serverId` and `status` (viewer).
+    private func list<Record: Sendable & Codable>(
+        _ noun: String, _ request: Request, _ context: APIRequestContext,
+        _ fetch: (Page, UUID?, RecordStatus?) async throws -> PageOf<Record>
+    ) async throws -> APISuccess<PageOf<Record>> {
+        _ = try context.require(.viewer)
+        let (serverId, status) = try filters(request)
+        let page = try await fetch(try Paging.page(request), serverId, status)
+        return APISuccess("\(page.items.count) \(noun)(s)", page)
+    }
+
+    /// The record the path's `:id` names (viewer); 404 when there is none.
+    private func show<Record>(_ noun: String, _ context: APIRequestContext, _ find: (UUID) async throws -> Record?) async throws -> Record {
         _ = try context.require(.viewer)
         let id = try Paging.uuid(context, "id")
-        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id)") }
-        return APISuccess("backup", backup)
+        guard let record = try await find(id) else { throw APIError.notFound("\(noun) \(id)") }
+        return record
     }
 
     struct RestoreBody: Decodable, Sendable {
@@ -112,31 +125,20 @@ struct RecordsController: Sendable {
     }
 
     @Sendable func listScans(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<Scan>> {
-        _ = try context.require(.viewer)
-        let (serverId, status) = try filters(request)
-        let page = try await domain.scans.list(try Paging.page(request), serverId: serverId, status: status)
-        return APISuccess("\(page.items.count) scan(s)", page)
+        try await list("scan", request, context) { try await domain.scans.list($0, serverId: $1, status: $2) }
     }
 
     @Sendable func showScan(_ request: Request, context: APIRequestContext) async throws -> APISuccess<ScanDetail> {
-        _ = try context.require(.viewer)
-        let id = try Paging.uuid(context, "id")
-        guard let scan = try await domain.scans.find(id: id) else { throw APIError.notFound("scan \(id)") }
-        return APISuccess("scan", ScanDetail(scan: scan, findings: try await domain.scans.findings(scanId: id)))
+        let scan = try await show("scan", context) { try await domain.scans.find(id: $0) }
+        return APISuccess("scan", ScanDetail(scan: scan, findings: try await domain.scans.findings(scanId: scan.id)))
     }
 
     @Sendable func listUpdates(_ request: Request, context: APIRequestContext) async throws -> APISuccess<PageOf<Update>> {
-        _ = try context.require(.viewer)
-        let (serverId, status) = try filters(request)
-        let page = try await domain.updates.list(try Paging.page(request), serverId: serverId, status: status)
-        return APISuccess("\(page.items.count) update(s)", page)
+        try await list("update", request, context) { try await domain.updates.list($0, serverId: $1, status: $2) }
     }
 
     @Sendable func showUpdate(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Update> {
-        _ = try context.require(.viewer)
-        let id = try Paging.uuid(context, "id")
-        guard let update = try await domain.updates.find(id: id) else { throw APIError.notFound("update \(id)") }
-        return APISuccess("update", update)
+        APISuccess("update", try await show("update", context) { try await domain.updates.find(id: $0) })
     }
 
     private func filters(_ request: Request) throws -> (UUID?, RecordStatus?) {
