@@ -18,6 +18,14 @@ package struct PlatformResources: Sendable {
         self.migrations = try MigrationRunner(directory: configuration.migrationsDirectory, logger: logger)
     }
 
+    /// Over pools made elsewhere (a test fixture's).
+    package init(configuration: PlatformConfiguration, redis: RedisConnectionPool, postgres: PostgresPool, migrations: MigrationRunner) {
+        self.configuration = configuration
+        self.redis = redis
+        self.postgres = postgres
+        self.migrations = migrations
+    }
+
     package func close() async {
         await redis.close()
         await postgres.close()

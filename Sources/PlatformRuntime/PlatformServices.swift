@@ -55,12 +55,14 @@ package struct PlatformServices: Sendable {
         connector = ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer)
     }
 
-    /// The HTTP layer's view.
-    func domain(sessions: SessionTokens, identityCache: IdentityCache) -> DomainDependencies {
+    /// The HTTP layer's view; `throttlingLogins` false leaves sign-in unthrottled (tests that
+    /// sign in many times).
+    package func domain(sessions: SessionTokens, identityCache: IdentityCache?, throttlingLogins: Bool = true) -> DomainDependencies {
         DomainDependencies(
             servers: servers, backups: backups, schedules: schedules, scans: scans, updates: updates, audit: audit,
             dispatcher: dispatcher, connector: connector, storage: storage, users: users, sessions: sessions,
-            identityCache: identityCache, loginThrottle: LoginThrottle(redis: resources.redis, limits: configuration.loginLimits),
+            identityCache: identityCache,
+            loginThrottle: throttlingLogins ? LoginThrottle(redis: resources.redis, limits: configuration.loginLimits) : nil,
             webhooks: WebhookDependencies(
                 webhooks: webhooks, deliveries: deliveries, addressGuard: WebhookAddressGuard(allowPrivate: configuration.webhookAllowPrivate)),
             archiveKeys: archiveKeys)

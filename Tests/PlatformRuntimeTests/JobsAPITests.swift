@@ -2,16 +2,18 @@ import Foundation
 import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
-@testable import JobQueue
 import JSONSupport
+@testable import JobQueue
 import Logging
 import Notifications
+import PlatformRuntime
 import PostgresClient
 import Records
 import RedisClient
 import ServerJobs
 import TestSupport
 import Testing
+import Tracing
 
 struct AlwaysReady: ReadinessChecking {
     func checkReadiness() async -> ReadinessReport { ReadinessReport(checks: ["test": .init(ok: true, detail: "ok")]) }
@@ -46,16 +48,15 @@ struct APIFixture: Sendable {
             let storage = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("mmapi-backups")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
-            let servers = ServerRepository(database: pool, vault: CredentialVault(current: key))
+            // Wired as the platform wires itself: through PlatformServices.
+            let configuration = PlatformConfiguration(vault: CredentialVault(current: key), backupDirectory: storage, queuePrefix: prefix)
+            let resources = PlatformResources(
+                configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: logger))
+            let services = try PlatformServices(
+                resources: resources, vault: CredentialVault(current: key), jobMetrics: ServerJobMetrics(factory: MetricsRegistry().factory),
+                tracer: NoOpTracer(), logger: logger)
             let sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), lifetime: .seconds(60))
-            let domain = DomainDependencies(
-                servers: servers, backups: BackupRepository(database: pool), schedules: BackupScheduleRepository(database: pool), scans: ScanRepository(database: pool),
-                updates: UpdateRepository(database: pool), audit: AuditLogRepository(database: pool),
-                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix), connector: ServerConnector(servers: servers, logger: logger),
-                storage: BackupStorage(root: storage), users: users, sessions: sessions,
-                webhooks: WebhookDependencies(
-                    webhooks: WebhookRepository(database: pool, vault: CredentialVault(current: key)),
-                    deliveries: WebhookDeliveryRepository(database: pool), addressGuard: WebhookAddressGuard(allowPrivate: false)))
+            let domain = services.domain(sessions: sessions, identityCache: nil, throttlingLogins: false)
             let dependencies = APIDependencies(
                 readiness: AlwaysReady(), version: "test",
                 authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
