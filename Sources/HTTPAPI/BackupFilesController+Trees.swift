@@ -8,9 +8,9 @@ import ServerJobs
 extension BackupFilesController {
     func completedBackup(_ context: APIRequestContext) async throws -> Backup {
         let id = try Paging.uuid(context, "id")
-        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(Self.text(id))") }
+        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id.lowercasedString)") }
         guard backup.status == .completed, backup.filePath != nil, backup.sha256 != nil else {
-            throw APIError(.conflict, code: "backup_not_completed", "backup \(Self.text(id)) has no completed archive yet")
+            throw APIError(.conflict, code: "backup_not_completed", "backup \(id.lowercasedString) has no completed archive yet")
         }
         return backup
     }
@@ -23,11 +23,11 @@ extension BackupFilesController {
         for link in chain {
             let manifest: ArchiveManifest?
             do { manifest = try await domain.storage.manifest(of: link, dataKey: try await domain.dataKey(for: link)) } catch let error as ServerJobError {
-                throw APIError(.conflict, code: "manifest_unreadable", "the file list of backup \(Self.text(link.id)) cannot be read: \(error.message)")
+                throw APIError(.conflict, code: "manifest_unreadable", "the file list of backup \(link.id.lowercasedString) cannot be read: \(error.message)")
             }
             guard let manifest else {
-                let which = link.id == backup.id ? "backup \(Self.text(link.id))" : "backup \(Self.text(link.id)) (in the chain of \(Self.text(backup.id)))"
-                throw APIError(.conflict, code: "manifest_missing", "\(which) has no file list yet: verify the backup to build it (POST /api/backups/\(Self.text(link.id))/verify)")
+                let which = link.id == backup.id ? "backup \(link.id.lowercasedString)" : "backup \(link.id.lowercasedString) (in the chain of \(backup.id.lowercasedString))"
+                throw APIError(.conflict, code: "manifest_missing", "\(which) has no file list yet: verify the backup to build it (POST /api/backups/\(link.id.lowercasedString)/verify)")
             }
             manifests.append(manifest)
         }
@@ -45,7 +45,7 @@ extension BackupFilesController {
         for path in paths { try Self.checkMemberPath(path, field: "paths") }
         let tree = try await tree(of: backup).tree
         if let missing = paths.first(where: { tree.entry(at: $0) == nil }) {
-            throw APIError.notFound("\(missing) in backup \(Self.text(backup.id))")
+            throw APIError.notFound("\(missing) in backup \(backup.id.lowercasedString)")
         }
     }
 }

@@ -71,7 +71,7 @@ struct BackupFilesController: Sendable {
         let page = tree.listing(prefix: prefix, after: after, limit: limit + 1)
         let items = page.prefix(limit).map(FileEntry.init)
         let listing = FileListing(
-            backupId: Self.text(backup.id), prefix: prefix, items: Array(items),
+            backupId: backup.id.lowercasedString, prefix: prefix, items: Array(items),
             nextAfter: page.count > limit ? items.last?.path : nil)
         return APISuccess("\(items.count) file(s)", listing)
     }
@@ -81,10 +81,10 @@ struct BackupFilesController: Sendable {
         let backup = try await completedBackup(context)
         guard let againstId = try Paging.queryUUID(request, "against") else { throw APIError.validation("against", "against (a backup id) is required") }
         guard let against = try await domain.backups.find(id: againstId), against.status == .completed else {
-            throw APIError.notFound("backup \(Self.text(againstId))")
+            throw APIError.notFound("backup \(againstId.lowercasedString)")
         }
         guard against.serverId == backup.serverId else {
-            throw APIError.validation("against", "backup \(Self.text(againstId)) is of another server; a diff compares backups of one server")
+            throw APIError.validation("against", "backup \(againstId.lowercasedString) is of another server; a diff compares backups of one server")
         }
         let old = try await tree(of: against).tree
         let new = try await tree(of: backup).tree
@@ -92,7 +92,7 @@ struct BackupFilesController: Sendable {
         let truncated = [difference.added, difference.removed, difference.changed].contains { $0.count > Self.diffCap }
         func capped(_ entries: [TarEntry]) -> [FileEntry] { entries.prefix(Self.diffCap).map(FileEntry.init) }
         let result = BackupDiff(
-            backupId: Self.text(backup.id), against: Self.text(againstId), added: capped(difference.added),
+            backupId: backup.id.lowercasedString, against: againstId.lowercasedString, added: capped(difference.added),
             removed: capped(difference.removed), changed: capped(difference.changed), truncated: truncated)
         return APISuccess("\(difference.added.count) added, \(difference.removed.count) removed, \(difference.changed.count) changed", result)
     }
@@ -106,7 +106,7 @@ struct BackupFilesController: Sendable {
         try Self.checkMemberPath(path, field: "path")
         let (tree, chain) = try await self.tree(of: backup)
         guard let entry = tree.entry(at: path), let source = tree.source(of: path), chain.indices.contains(source) else {
-            throw APIError.notFound("\(path) in backup \(Self.text(backup.id))")
+            throw APIError.notFound("\(path) in backup \(backup.id.lowercasedString)")
         }
         guard entry.kind == .file else {
             throw APIError(.conflict, code: "not_a_file", "\(path) is a \(entry.kind.rawValue), not a regular file")
@@ -120,9 +120,9 @@ struct BackupFilesController: Sendable {
         do {
             stream = try await domain.storage.streamMember(path, sha256: entry.sha256, of: holder, dataKey: try await domain.dataKey(for: holder))
         } catch let error as ServerJobError {
-            throw APIError(.conflict, code: "archive_unreadable", "the archive of backup \(Self.text(holder.id)) cannot be read: \(error.message)")
+            throw APIError(.conflict, code: "archive_unreadable", "the archive of backup \(holder.id.lowercasedString) cannot be read: \(error.message)")
         }
-        try await domain.audit.record(identity, "backup.download", resource: Self.text(backup.id), ["path": .string(path)])
+        try await domain.audit.record(identity, "backup.download", resource: backup.id.lowercasedString, ["path": .string(path)])
         let logger = context.logger
         let body = ResponseBody { writer in
             defer {
@@ -132,7 +132,7 @@ struct BackupFilesController: Sendable {
             do {
                 while let chunk = try await stream.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
             } catch {
-                logger.error("download aborted", metadata: ["backup": "\(Self.text(backup.id))", "path": "\(path)", "error": "\(error)"])
+                logger.error("download aborted", metadata: ["backup": "\(backup.id.lowercasedString)", "path": "\(path)", "error": "\(error)"])
                 throw error
             }
             try await writer.finish(nil)
@@ -174,5 +174,4 @@ struct BackupFilesController: Sendable {
         }
     }
 
-    static func text(_ id: UUID) -> String { id.lowercasedString }
 }

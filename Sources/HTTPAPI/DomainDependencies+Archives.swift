@@ -15,3 +15,10 @@ extension DomainDependencies {
         return try await archiveKeys.dataKey(for: backup, in: backups)
     }
 }
+
+extension DomainDependencies {
+    /// A server a request names in `field` must exist (400 naming the field otherwise).
+    func requireServer(_ id: UUID, field: String) async throws {
+        guard try await servers.find(id: id) != nil else { throw APIError.validation(field, "\(field): no server has id \(id.lowercasedString)") }
+    }
+}

@@ -27,9 +27,9 @@ struct DrillsController: Sendable {
         let identity = try context.require(.operator)
         let id = try Paging.uuid(context, "id")
         let body = try await request.decodeOptionalJSON(as: DrillBody.self, context: context)
-        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(Self.text(id))") }
+        guard let backup = try await domain.backups.find(id: id) else { throw APIError.notFound("backup \(id.lowercasedString)") }
         guard backup.status == .completed, backup.filePath != nil, backup.sha256 != nil else {
-            throw APIError(.conflict, code: "backup_not_completed", "backup \(Self.text(id)) has no completed archive to drill")
+            throw APIError(.conflict, code: "backup_not_completed", "backup \(id.lowercasedString) has no completed archive to drill")
         }
         if body?.serverId != nil, identity.role != .admin {
             throw APIError(.forbidden, code: "forbidden", "restoring a drill on another server (serverId) needs the admin role")
@@ -38,8 +38,8 @@ struct DrillsController: Sendable {
         let drill = try await domain.backups.drills.create(serverId: backup.serverId, backupId: backup.id, drillServerId: host)
         let jobId = try await domain.dispatcher.enqueue(.drill, recordId: drill.id, serverId: backup.serverId)
         try await domain.audit.record(
-            identity, "backup.drill", resource: Self.text(backup.id),
-            ["drillId": .string(Self.text(drill.id)), "drillServerId": host.map { .string(Self.text($0)) } ?? .null])
+            identity, "backup.drill", resource: backup.id.lowercasedString,
+            ["drillId": .string(drill.id.lowercasedString), "drillServerId": host.map { .string($0.lowercasedString) } ?? .null])
         return EditedResponse(status: .accepted, response: APISuccess("restore drill queued", JobAccepted(recordId: drill.id, jobId: jobId)))
     }
 
@@ -47,7 +47,7 @@ struct DrillsController: Sendable {
     func drillHost(_ text: String?, field: String) async throws -> UUID? {
         guard let text else { return nil }
         guard let id = UUID(uuidString: text) else { throw APIError.validation(field, "\(field) must be a server's UUID") }
-        guard try await domain.servers.find(id: id) != nil else { throw APIError.validation(field, "\(field): no server \(Self.text(id))") }
+        try await domain.requireServer(id, field: field)
         return id
     }
 
@@ -68,9 +68,8 @@ struct DrillsController: Sendable {
     @Sendable func showDrill(_ request: Request, context: APIRequestContext) async throws -> APISuccess<RestoreDrill> {
         _ = try context.require(.viewer)
         let id = try Paging.uuid(context, "id")
-        guard let drill = try await domain.backups.drills.find(id: id) else { throw APIError.notFound("restore drill \(Self.text(id))") }
+        guard let drill = try await domain.backups.drills.find(id: id) else { throw APIError.notFound("restore drill \(id.lowercasedString)") }
         return APISuccess("restore drill", drill)
     }
 
-    static func text(_ id: UUID) -> String { id.lowercasedString }
 }

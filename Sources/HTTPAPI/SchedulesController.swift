@@ -34,8 +34,8 @@ struct SchedulesController: Sendable {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<ScheduleResource>> {
         let identity = try context.require(.admin)
         let (definition, timing) = try await request.decodeJSON(as: ScheduleBody.self, context: context).definition(over: nil)
-        try await requireServer(definition.serverId)
-        try await requireDrillHost(definition.drill)
+        try await domain.requireServer(definition.serverId, field: "serverId")
+        if let host = definition.drill.serverId { try await domain.requireServer(host, field: "drill.serverId") }
         let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
         try await domain.audit.record(
             identity, "schedule.create", resource: schedule.id.lowercasedString,
@@ -58,8 +58,8 @@ struct SchedulesController: Sendable {
         let current = try await find(context)
         let body = try await request.decodeJSON(as: ScheduleBody.self, context: context)
         let (definition, timing) = try body.definition(over: partial ? ScheduleDefinition(current) : nil)
-        if definition.serverId != current.serverId { try await requireServer(definition.serverId) }
-        if definition.drill.serverId != current.drill.serverId { try await requireDrillHost(definition.drill) }
+        if definition.serverId != current.serverId { try await domain.requireServer(definition.serverId, field: "serverId") }
+        if let host = definition.drill.serverId, host != current.drill.serverId { try await domain.requireServer(host, field: "drill.serverId") }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
         try await domain.audit.record(
             identity, "schedule.update", resource: schedule.id.lowercasedString,
@@ -97,17 +97,6 @@ struct SchedulesController: Sendable {
         let id = try Paging.uuid(context, "id")
         guard let schedule = try await domain.schedules.find(id: id) else { throw APIError.notFound("schedule \(id)") }
         return schedule
-    }
-
-    private func requireServer(_ id: UUID) async throws {
-        guard try await domain.servers.find(id: id) != nil else { throw APIError.validation("serverId", "no server has id \(id.lowercasedString)") }
-    }
-
-    private func requireDrillHost(_ drill: RestoreDrillPolicy) async throws {
-        guard let host = drill.serverId else { return }
-        guard try await domain.servers.find(id: host) != nil else {
-            throw APIError.validation("drill.serverId", "no server has id \(host.lowercasedString)")
-        }
     }
 
     private func resource(_ schedule: BackupSchedule) throws -> ScheduleResource {

@@ -25,9 +25,8 @@ struct RestoredTreeListing {
                 field.append(byte)
                 continue
             }
-            let text = String(decoding: field, as: UTF8.self)
-            field.removeAll(keepingCapacity: true)
-            try take(text)
+            defer { field.removeAll(keepingCapacity: true) }
+            if inContent { try takeContent(field) } else { try take(String(decoding: field, as: UTF8.self)) }
         }
     }
 
@@ -40,18 +39,15 @@ struct RestoredTreeListing {
         return check
     }
 
-    private mutating func take(_ text: String) throws(ServerJobError) {
-        if inContent {
-            // `sha256sum -z`: 64 hex digits, a space, ' ' or '*', then the name as given ("./path").
-            let characters = Array(text.utf8)
-            guard characters.count > 68, characters[64] == UInt8(ascii: " "), characters[66] == UInt8(ascii: "."),
-                characters[67] == UInt8(ascii: "/")
-            else {
-                throw ServerJobError(.remoteCommand, "the restored tree's content listing is not sha256sum's", retryable: false)
-            }
-            check.seeContent(path: String(decoding: characters[68...], as: UTF8.self), sha256: String(decoding: characters[..<64], as: UTF8.self))
-            return
+    /// `sha256sum -z`: 64 hex digits, a space, ' ' or '*', then the name as given ("./path").
+    private mutating func takeContent(_ line: [UInt8]) throws(ServerJobError) {
+        guard line.count > 68, line[64] == UInt8(ascii: " "), line[66] == UInt8(ascii: "."), line[67] == UInt8(ascii: "/") else {
+            throw ServerJobError(.remoteCommand, "the restored tree's content listing is not sha256sum's", retryable: false)
         }
+        check.seeContent(path: String(decoding: line[68...], as: UTF8.self), sha256: String(decoding: line[..<64], as: UTF8.self))
+    }
+
+    private mutating func take(_ text: String) throws(ServerJobError) {
         if record.isEmpty, text == Self.contentMarker {
             inContent = true
             return

@@ -1,5 +1,6 @@
 import ArchiveFormat
 import BlockingIO
+import Crypto
 import Foundation
 import JobQueue
 import Records
@@ -21,10 +22,12 @@ extension ServerJobProcessor {
             throw UnrecoverableError("restore drill \(id): the backup no longer exists")
         }
         let chain: [Backup]
+        let keys: [UUID: SymmetricKey]
         let expected: BackupTree
         do {
             chain = try await dependencies.backups.chain(endingAt: backup.id)
-            expected = try await expectedTree(of: chain)
+            keys = try await dataKeys(for: chain)
+            expected = try await expectedTree(of: chain, dataKeys: keys)
         } catch {
             let message = (error as? ServerJobError)?.message ?? "\(error)"
             try await failDrill(message)
@@ -34,7 +37,7 @@ extension ServerJobProcessor {
             try await drills.markRunning(id: id, jobId: context.job.id)
             try? await context.updateProgress(["phase": "restore", "percent": 0])
             let check = try await RestoreDrillRunner(storage: dependencies.storage)
-                .run(chain, dataKeys: try await dataKeys(for: chain), expected: expected, drillId: id, on: session)
+                .run(chain, dataKeys: keys, expected: expected, drillId: id, on: session)
             try await requireLock(context)
             return check
         }
@@ -52,52 +55,31 @@ extension ServerJobProcessor {
         ]
     }
 
-    /// What a restore of `chain` leaves, from the file lists stored beside its archives; refused
-    /// when a link has none, or when a later archive writes through an earlier one's symlink.
-    func expectedTree(of chain: [Backup]) async throws -> BackupTree {
-        var manifests: [ArchiveManifest] = []
-        for link in chain {
-            guard link.status == .completed else {
-                throw ServerJobError(.invalidRequest, "backup \(link.id.lowercasedString) has no completed archive to restore", retryable: false)
-            }
-            guard let manifest = try await manifest(of: link) else {
-                throw ServerJobError(
-                    .invalidRequest,
-                    """
-                    backup \(link.id.lowercasedString) has no file list to compare a restore with; verify it to build one \
-                    (POST /api/backups/\(link.id.lowercasedString)/verify)
-                    """, retryable: false)
-            }
-            manifests.append(manifest)
-        }
-        let composed = manifests
-        try await Self.refuseSymlinkTraversal(in: composed, of: chain)
-        return await BlockingWork.run { BackupTree(chain: composed) }
+    /// What a restore of `chain` leaves, from the file lists stored beside its archives.
+    func expectedTree(of chain: [Backup], dataKeys: [UUID: SymmetricKey]) async throws -> BackupTree {
+        let manifests = try await checkedManifests(of: chain, dataKeys: dataKeys)
+        return await BlockingWork.run { BackupTree(chain: manifests) }
     }
 
-    /// A restore of a chain first checks, from the chain's file lists, that no later archive
-    /// writes through a symlink an earlier one left (a crafted incremental could reach outside
-    /// the target); a chain with a link whose file list is missing is refused until it is verified.
-    func checkChainLinks(_ chain: [Backup]) async throws {
-        guard chain.count > 1 else { return }
+    /// The chain's file lists, after checking from them that no later archive writes through a
+    /// symlink an earlier one left (a crafted incremental could reach outside the target). A
+    /// chain with a link that is not completed or has no file list is refused until it is verified.
+    func checkedManifests(of chain: [Backup], dataKeys: [UUID: SymmetricKey]) async throws -> [ArchiveManifest] {
         var manifests: [ArchiveManifest] = []
         for link in chain {
-            guard let manifest = try await manifest(of: link) else {
+            let id = link.id.lowercasedString
+            guard link.status == .completed else {
+                throw ServerJobError(.invalidRequest, "backup \(id) has no completed archive to restore", retryable: false)
+            }
+            guard let manifest = try await dependencies.storage.manifest(of: link, dataKey: dataKeys[link.id]) else {
                 throw ServerJobError(
-                    .invalidRequest,
-                    """
-                    backup \(link.id.lowercasedString) of the chain has no file list, so the chain cannot be checked before it \
-                    restores; verify it first (POST /api/backups/\(link.id.lowercasedString)/verify)
-                    """, retryable: false)
+                    .invalidRequest, "backup \(id) has no file list yet, which restoring its chain needs; verify it first (POST /api/backups/\(id)/verify)",
+                    retryable: false)
             }
             manifests.append(manifest)
         }
         try await Self.refuseSymlinkTraversal(in: manifests, of: chain)
-    }
-
-    private func manifest(of link: Backup) async throws -> ArchiveManifest? {
-        let dataKey = link.isEncrypted ? try await dataKeys(for: [link])[link.id] : nil
-        return try await dependencies.storage.manifest(of: link, dataKey: dataKey)
+        return manifests
     }
 
     static func refuseSymlinkTraversal(in manifests: [ArchiveManifest], of chain: [Backup]) async throws(ServerJobError) {

@@ -75,7 +75,7 @@ extension ServerJobProcessor {
             // Without a target: a fresh private directory on the server; the job's result names it.
             let chain = try await dependencies.backups.chain(endingAt: record.id)
             let dataKeys = try await dataKeys(for: chain)
-            try await checkChainLinks(chain)
+            if chain.count > 1 { _ = try await checkedManifests(of: chain, dataKeys: dataKeys) }
             let used = try await runner.run(
                 chain, dataKeys: dataKeys, target: payload.target, allowRoot: payload.allowRootTarget ?? false,
                 paths: payload.paths, on: session)
