@@ -217,6 +217,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // In-memory record stores, dispatcher, lease and connector: the fast test tier's parts.
+        .target(
+            name: "InMemoryStores",
+            dependencies: ["Records", "ServerJobs", "JSONSupport"],
+            swiftSettings: swiftSettings
+        ),
         // Schedules, the reconciler and storage housekeeping: the platform's background duties.
         .target(
             name: "Scheduling",
@@ -251,6 +257,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The fast tier: the job frame, launcher, scheduler, retention and the API's request
+        // validation over in-memory stores; no service needed, runs in seconds (`scripts/test.sh --fast`).
+        .testTarget(
+            name: "FastTests",
+            dependencies: [
+                "InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"],

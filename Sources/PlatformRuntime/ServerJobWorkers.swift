@@ -44,14 +44,15 @@ enum ServerJobWorkers {
     static func duties(services: PlatformServices, notifier: any Notifier, logger: Logger) -> [any Service] {
         let interval = services.configuration.schedulerInterval
         let launcher = services.launcher
+        let queues = services.dispatcher.allQueues
         return [
             BackupScheduler(
                 schedules: services.schedules, backups: services.backups, launcher: launcher, audit: services.audit,
                 options: .init(interval: interval), notifier: notifier, logger: logger),
-            RecordReconciler(ledger: services.ledger, launcher: launcher, options: .init(interval: interval), logger: logger),
+            RecordReconciler(ledger: services.ledger, launcher: launcher, queues: queues, options: .init(interval: interval), logger: logger),
             RestoreDrillPlanner(drills: services.backups.drills, dispatcher: services.dispatcher, options: .init(interval: interval), logger: logger),
             MaintenanceService(
-                queues: ServerJobQueue.all.compactMap { services.dispatcher.queue($0) },
+                queues: queues,
                 janitor: StorageJanitor(storage: services.storage, backups: services.backups, logger: logger),
                 logger: logger),
         ]
@@ -73,7 +74,7 @@ enum ServerJobWorkers {
             webhooks: services.webhooks, deliveries: services.deliveries, settings: settings,
             onResult: { webhookMetrics.recordDelivery(event: $0, result: $1) }, logger: logger)
         let recorder = WorkerMetrics(factory: metrics.factory, queue: NotifyQueue.name, concurrency: settings.concurrency)
-        let queues = ServerJobQueue.all.compactMap { services.dispatcher.queue($0) }
+        let queues = services.dispatcher.allQueues
         return [
             WebhookDeliveryService(
                 notifier: notifier, deliverer: deliverer, settings: settings, interval: configuration.schedulerInterval,

@@ -19,6 +19,22 @@ public struct AuditEntry: Sendable, Codable, Equatable {
 
     static let columns = "id, user_id, actor, action, resource_type, resource_id, outcome, client_address, details, created_at"
 
+    public init(
+        id: Int64, userId: UUID?, actor: String, action: String, resourceType: String, resourceId: String?, outcome: Outcome,
+        clientAddress: String?, details: JSONValue, at date: Date = Date()
+    ) {
+        self.id = id
+        self.userId = userId
+        self.actor = actor
+        self.action = action
+        self.resourceType = resourceType
+        self.resourceId = resourceId
+        self.outcome = outcome
+        self.clientAddress = clientAddress
+        self.details = details
+        createdAt = date
+    }
+
     init(row: PostgresRow) throws {
         id = try row.decode("id")
         userId = try row.decodeIfPresent("user_id")

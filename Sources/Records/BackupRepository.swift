@@ -29,12 +29,7 @@ public struct BackupRepository: Sendable {
     /// The backup of one schedule occurrence: created once, whoever asks first; later callers get
     /// the existing row and `created == false`.
     public func createScheduled(id: UUID, schedule: BackupSchedule, dueAt: Date, metadata: JSONValue) async throws(RecordError) -> (backup: Backup, created: Bool) {
-        var metadata = metadata
-        if case .object(var fields) = metadata {
-            fields["requestedType"] = .string(schedule.backupType.rawValue)
-            if let days = schedule.fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
-            metadata = .object(fields)
-        }
+        let metadata = schedule.backupMetadata(metadata)
         return try await recording {
             if let row = try await database.query(
                 """

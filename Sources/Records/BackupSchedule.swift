@@ -1,4 +1,5 @@
 import Foundation
+import JSONSupport
 import PostgresClient
 
 /// How many backups a schedule keeps: the newest `keepLast`, plus the newest of each of the last
@@ -61,6 +62,34 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days, keep_last, keep_daily, keep_weekly, keep_monthly,
         drill_every_backups, drill_every_days, drill_server_id, enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
         """
+
+    /// A new schedule as its row starts out (the fast test tier's stores make them).
+    public init(id: UUID = UUID(), _ definition: ScheduleDefinition, nextRunAt: Date?, at date: Date = Date()) {
+        self.id = id
+        serverId = definition.serverId
+        cron = definition.cron
+        timezone = definition.timezone
+        paths = definition.paths
+        exclusions = definition.exclusions
+        compression = definition.compression
+        backupType = definition.backupType
+        fullEveryDays = definition.fullEveryDays
+        retention = definition.retention
+        drill = definition.drill
+        enabled = definition.enabled
+        self.nextRunAt = nextRunAt
+        skippedRuns = 0
+        createdAt = date
+        updatedAt = date
+    }
+
+    /// The metadata a backup of this schedule starts with: the occurrence's, plus what the schedule asks for.
+    public func backupMetadata(_ occurrence: JSONValue) -> JSONValue {
+        guard case .object(var fields) = occurrence else { return occurrence }
+        fields["requestedType"] = .string(backupType.rawValue)
+        if let days = fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
+        return .object(fields)
+    }
 
     init(row: PostgresRow) throws {
         id = try row.decode("id")

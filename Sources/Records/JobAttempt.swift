@@ -18,6 +18,18 @@ public struct JobAttempt: Sendable, Codable, Equatable {
 
     static let columns = "id, queue, job_id, job_name, attempt, state, worker, started_at, finished_at, error"
 
+    /// An attempt as its row starts out (the fast test tier's stores make them).
+    public init(id: Int64, queue: String, jobId: String, jobName: String, attempt: Int, worker: String, at date: Date = Date()) {
+        self.id = id
+        self.queue = queue
+        self.jobId = jobId
+        self.jobName = jobName
+        self.attempt = attempt
+        self.worker = worker
+        state = .running
+        startedAt = date
+    }
+
     init(row: PostgresRow) throws {
         id = try row.decode("id")
         queue = try row.decode("queue")

@@ -20,6 +20,18 @@ public struct Scan: Sendable, Codable, Equatable {
 
     static let columns = "id, server_id, scan_type, status, job_id, attempts, started_at, completed_at, duration_ms, summary, error, created_at"
 
+    /// A new scan as its row starts out (the fast test tier's stores make them).
+    public init(id: UUID = UUID(), serverId: UUID, scanType: ScanType, jobId: String? = nil, at date: Date = Date()) {
+        self.id = id
+        self.serverId = serverId
+        self.scanType = scanType
+        self.jobId = jobId
+        status = .pending
+        attempts = 0
+        summary = .object([:])
+        createdAt = date
+    }
+
     init(row: PostgresRow) throws {
         id = try row.decode("id")
         serverId = try row.decode("server_id")

@@ -28,6 +28,21 @@ public struct Server: Sendable, Codable, Equatable {
         last_check_error, created_at, updated_at
         """
 
+    /// A new server as its row starts out (the fast test tier's stores make them); the credential stays out.
+    public init(id: UUID = UUID(), _ new: NewServer, at date: Date = Date()) {
+        self.id = id
+        name = new.name
+        host = new.host
+        port = new.port
+        username = new.username
+        authType = new.authType
+        hostKeyFingerprint = new.hostKeyFingerprint
+        tags = new.tags
+        description = new.description
+        createdAt = date
+        updatedAt = date
+    }
+
     init(row: PostgresRow) throws {
         id = try row.decode("id")
         name = try row.decode("name")

@@ -30,6 +30,20 @@ public struct Update: Sendable, Codable, Equatable {
     /// The most log kept per update; older output is cut from the front.
     public static let maximumLogLength = 262_144
 
+    /// A new update as its row starts out (the fast test tier's stores make them).
+    public init(id: UUID = UUID(), serverId: UUID, mode: UpdateMode, jobId: String? = nil, at date: Date = Date()) {
+        self.id = id
+        self.serverId = serverId
+        self.mode = mode
+        self.jobId = jobId
+        status = .pending
+        upgradable = .array([])
+        upgraded = .array([])
+        log = ""
+        attempts = 0
+        createdAt = date
+    }
+
     init(row: PostgresRow) throws {
         id = try row.decode("id")
         serverId = try row.decode("server_id")

@@ -23,10 +23,10 @@ package struct BackupScheduler: Service {
         }
     }
 
-    let schedules: BackupScheduleRepository
-    let backups: BackupRepository
+    let schedules: any BackupScheduleStore
+    let backups: any BackupStore
     let launcher: ServerJobLauncher
-    let audit: AuditLogRepository
+    let audit: any AuditLogStore
     let options: Options
     let clock: @Sendable () -> Date
     /// Told of skipped occurrences (`schedule.skipped`).
@@ -36,7 +36,7 @@ package struct BackupScheduler: Service {
     let failures: RepeatingErrorLog
 
     package init(
-        schedules: BackupScheduleRepository, backups: BackupRepository, launcher: ServerJobLauncher, audit: AuditLogRepository,
+        schedules: any BackupScheduleStore, backups: any BackupStore, launcher: ServerJobLauncher, audit: any AuditLogStore,
         options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, notifier: any Notifier = SilentNotifier(),
         logger: Logger
     ) {
@@ -90,7 +90,7 @@ package struct BackupScheduler: Service {
             timing = try ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone)
         } catch {
             // Stored before validation got stricter: stop it rather than fail every tick.
-            if try await schedules.advance(id: schedule.id, from: due, to: nil) {
+            if try await schedules.advance(id: schedule.id, from: due, to: nil, ran: nil, skipped: 0, lastSkipped: nil) {
                 try await schedules.recordOutcome(id: schedule.id, status: "failed", error: "the schedule stopped: \(error.message)")
             }
             return false
@@ -120,7 +120,7 @@ package struct BackupScheduler: Service {
             ]
             _ = try? await audit.record(
                 userId: nil, actor: "scheduler", action: "schedule.skipped", resourceType: "schedule",
-                resourceId: schedule.id.lowercasedString, outcome: .success, details: .object(details))
+                resourceId: schedule.id.lowercasedString, outcome: .success, clientAddress: nil, details: .object(details))
             details["scheduleId"] = .string(schedule.id.lowercasedString)
             details["serverId"] = .string(schedule.serverId.lowercasedString)
             await notifier.notify(

@@ -35,6 +35,8 @@ package struct RecordReconciler: Service {
 
     let ledger: RecordLedger
     let launcher: ServerJobLauncher
+    /// Where the records' jobs are looked for.
+    let queues: [Queue]
     let options: Options
     let clock: @Sendable () -> Date
     let logger: Logger
@@ -42,11 +44,12 @@ package struct RecordReconciler: Service {
     let failures: RepeatingErrorLog
 
     package init(
-        ledger: RecordLedger, launcher: ServerJobLauncher, options: Options = Options(),
+        ledger: RecordLedger, launcher: ServerJobLauncher, queues: [Queue], options: Options = Options(),
         clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.ledger = ledger
         self.launcher = launcher
+        self.queues = queues
         self.options = options
         self.clock = clock
         self.logger = logger
@@ -60,7 +63,6 @@ package struct RecordReconciler: Service {
     @discardableResult
     package func reconcile(now: Date) async -> Report {
         var report = Report()
-        let queues = ServerJobQueue.all.compactMap { launcher.dispatcher.queue($0) }
         do {
             let cutoff = now.addingTimeInterval(-Double(options.enqueueAfter.components.seconds))
             for entry in try await ledger.notEnqueued(createdBefore: cutoff) {

@@ -14,11 +14,11 @@ import ServerJobs
 /// nothing is deleted.
 package struct StorageJanitor: Sendable {
     let storage: BackupStorage
-    let backups: BackupRepository
+    let backups: any BackupStore
     let orphanAge: Duration
     let logger: Logger
 
-    package init(storage: BackupStorage, backups: BackupRepository, orphanAge: Duration = .seconds(3600), logger: Logger) {
+    package init(storage: BackupStorage, backups: any BackupStore, orphanAge: Duration = .seconds(3600), logger: Logger) {
         self.storage = storage
         self.backups = backups
         self.orphanAge = orphanAge

@@ -49,11 +49,11 @@ package enum RetentionPlan {
 /// no row ever points at a missing file (a file left behind is the janitor's). Files go through
 /// `BackupStorage.removeArchive(of:)`, like the API's deletions.
 package struct BackupRetention: Sendable {
-    let backups: BackupRepository
+    let backups: any BackupStore
     let storage: BackupStorage
     let logger: Logger
 
-    package init(backups: BackupRepository, storage: BackupStorage, logger: Logger) {
+    package init(backups: any BackupStore, storage: BackupStorage, logger: Logger) {
         self.backups = backups
         self.storage = storage
         self.logger = logger

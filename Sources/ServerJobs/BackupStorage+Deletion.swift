@@ -20,7 +20,7 @@ extension BackupStorage {
     /// stored path is resolved inside the canonical root (`deletionPath`), and a file another row
     /// still names is left alone.
     @discardableResult
-    package func removeArchive(of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
+    package func removeArchive(of backup: Backup, backups: any BackupStore, logger: Logger) async -> ArchiveRemoval {
         guard backup.filePath != nil else { return .missing }
         do {
             if let store = try objectStore(for: backup) {
@@ -73,7 +73,7 @@ extension BackupStorage {
 
     /// `.kept` with the reason when a row other than `backup`'s names the archive `location` (a
     /// path or an object key) ends in, or when that cannot be checked; nil when it may go.
-    static func namedByAnotherRow(_ location: String, of backup: Backup, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval? {
+    static func namedByAnotherRow(_ location: String, of backup: Backup, backups: any BackupStore, logger: Logger) async -> ArchiveRemoval? {
         let fileName = (location as NSString).lastPathComponent
         do {
             let others = try await backups.references(toArchiveNamed: fileName, excluding: backup.id)

@@ -39,7 +39,7 @@ extension BackupStorage {
 
     /// Deletes `backup`'s object after the same checks as a file: the row must name this
     /// backup's own archive and no other row may name it.
-    func removeObject(of backup: Backup, in store: ObjectStore, backups: BackupRepository, logger: Logger) async -> ArchiveRemoval {
+    func removeObject(of backup: Backup, in store: ObjectStore, backups: any BackupStore, logger: Logger) async -> ArchiveRemoval {
         let key: String
         do {
             key = try objectKey(of: backup, in: store)

@@ -30,6 +30,9 @@ package struct ServerJobDispatcher: Sendable {
 
     package func queue(_ definition: ServerJobQueue) -> Queue? { queues[definition.name] }
 
+    /// The three queues, in `ServerJobQueue.all`'s order.
+    package var allQueues: [Queue] { ServerJobQueue.all.compactMap { queues[$0.name] } }
+
     @discardableResult
     package func enqueue(
         _ name: ServerJobName, recordId: UUID, serverId: UUID? = nil, jobId: String? = nil,

@@ -6,12 +6,12 @@ import Records
 /// the record enqueued. A crash between the first two leaves a record the reconciler enqueues;
 /// enqueueing twice is a no-op, because the job id is the record id.
 package struct ServerJobLauncher: Sendable {
-    package let dispatcher: ServerJobDispatcher
-    let backups: BackupRepository
-    let scans: ScanRepository
-    let updates: UpdateRepository
+    let dispatcher: any ServerJobDispatching
+    let backups: any BackupStore
+    let scans: any ScanStore
+    let updates: any UpdateStore
 
-    package init(dispatcher: ServerJobDispatcher, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository) {
+    package init(dispatcher: any ServerJobDispatching, backups: any BackupStore, scans: any ScanStore, updates: any UpdateStore) {
         self.dispatcher = dispatcher
         self.backups = backups
         self.scans = scans
@@ -24,8 +24,8 @@ package struct ServerJobLauncher: Sendable {
         type: BackupType = .full
     ) async throws -> (record: Backup, jobId: String) {
         let record = try await backups.create(
-            serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression,
-            metadata: ["requestedType": .string(type.rawValue)])
+            id: UUID(), serverId: serverId, kind: .manual, paths: paths, exclusions: exclusions, compression: compression,
+            scheduleId: nil, jobId: nil, metadata: ["requestedType": .string(type.rawValue)])
         let jobId = try await dispatcher.enqueue(.manualBackup, recordId: record.id, serverId: serverId)
         try await backups.markEnqueued(id: record.id)
         return (record, jobId)
@@ -40,14 +40,14 @@ package struct ServerJobLauncher: Sendable {
     }
 
     package func startScan(serverId: UUID, type: ScanType) async throws -> (record: Scan, jobId: String) {
-        let record = try await scans.create(serverId: serverId, scanType: type)
+        let record = try await scans.create(id: UUID(), serverId: serverId, scanType: type, jobId: nil)
         let jobId = try await dispatcher.enqueue(Self.jobName(scanType: type.rawValue), recordId: record.id, serverId: serverId)
         try await scans.markEnqueued(id: record.id)
         return (record, jobId)
     }
 
     package func startUpdate(serverId: UUID, mode: UpdateMode) async throws -> (record: Update, jobId: String) {
-        let record = try await updates.create(serverId: serverId, mode: mode)
+        let record = try await updates.create(id: UUID(), serverId: serverId, mode: mode, jobId: nil)
         let jobId = try await dispatcher.enqueue(.update, recordId: record.id, serverId: serverId)
         try await updates.markEnqueued(id: record.id)
         return (record, jobId)

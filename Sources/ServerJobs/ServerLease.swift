@@ -9,9 +9,6 @@ package struct ServerLease: Sendable {
     let prefix: String
     package let duration: Duration
 
-    /// A renewal found the lease gone or held by another token.
-    package struct Lost: Error, Sendable {}
-
     package init(redis: RedisConnectionPool, prefix: String = "medicineman", duration: Duration = .seconds(60)) {
         self.redis = redis
         self.prefix = prefix

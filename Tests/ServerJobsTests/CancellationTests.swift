@@ -129,7 +129,7 @@ import Testing
             // (it looks at records the launcher marked enqueued; this test enqueued by hand).
             try await fixture.database.query("UPDATE backups SET enqueued_at = now() WHERE id = $1", [backup.id])
             let reconciler = RecordReconciler(
-                ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher,
+                ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher, queues: fixture.dispatcher.allQueues,
                 logger: testLogger())
             _ = await reconciler.reconcile(now: Date())
             let row = try #require(try await fixture.backups.find(id: backup.id))

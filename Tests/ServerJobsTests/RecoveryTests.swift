@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct RecoveryTests {
     func reconciler(_ fixture: FlowFixture) -> RecordReconciler {
-        RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher, logger: testLogger())
+        RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher, queues: fixture.dispatcher.allQueues, logger: testLogger())
     }
 
     @Test func aRecordWhoseJobNeverReachedRedisIsEnqueuedAndCompletesOnce() async throws {

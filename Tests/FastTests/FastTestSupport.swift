@@ -1,0 +1,39 @@
+import Foundation
+import JobQueue
+import Logging
+import Records
+import ServerJobs
+
+/// A job attempt as a worker hands it to the frame: `attemptsMade` earlier attempts of
+/// `maxAttempts`; `holdsLock` says whether the job's lock is still this attempt's.
+struct FakeAttempt: LockedJobAttempt {
+    let job: Job
+    let token: String
+    let lockHeld: Bool
+
+    init(name: ServerJobName = .quickScan, attemptsMade: Int = 0, maxAttempts: Int = 3, lockHeld: Bool = true) {
+        job = Job(
+            id: UUID().lowercasedString, queueName: name.queue.name,
+            fields: ["name": name.rawValue, "opts": "{\"attempts\":\(maxAttempts)}", "atm": "\(attemptsMade)"])
+        token = UUID().lowercasedString
+        self.lockHeld = lockHeld
+    }
+
+    func holdsLock() async throws -> Bool { lockHeld }
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "test.fast")
+    logger.logLevel = .critical
+    return logger
+}
+
+func makeServer(_ name: String = "web-1") -> Server {
+    Server(NewServer(name: name, host: "192.0.2.10", username: "backup", authType: .key, credential: "unused"))
+}
+
+/// Collects the messages a record was failed with.
+actor FinalFailures {
+    private(set) var messages: [String] = []
+    func record(_ message: String) { messages.append(message) }
+}
