@@ -19,7 +19,7 @@ import Testing
                 drainDelay: .seconds(5),
                 onEvent: { event in
                     if case .error(let text) = event { errors.append(text) }
-                }), logger: testLogger()
+                }), logger: queueLogger()
         ) { _ in .null }
         let finished = Mutex(false)
         let running = Task {

@@ -21,7 +21,7 @@ import Testing
             concurrency: 4, lockDuration: .seconds(10), stalledInterval: .seconds(5), drainDelay: .seconds(1),
             replicaWait: RedisReplicaWait())
         let workers = fixture.queues.map { queue in
-            Worker(queue: queue, options: options, logger: testLogger()) { context in
+            Worker(queue: queue, options: options, logger: queueLogger()) { context in
                 runs.withLock { $0[queue.name + "/" + context.job.id, default: 0] += 1 }
                 try await Task.sleep(for: .milliseconds(10))
                 return nil
@@ -73,7 +73,7 @@ import Testing
 
         // The killed node comes back and rejoins as a replica.
         try TestEnvironment.services(["start", "redis-cluster-node", state, String(victim.port)])
-        let returned = RedisConnection(configuration: RedisConfiguration(host: victim.host, port: victim.port), logger: testLogger())
+        let returned = RedisConnection(configuration: RedisConfiguration(host: victim.host, port: victim.port), logger: queueLogger())
         #expect(
             try await eventually(timeout: .seconds(30)) {
                 (try? await returned.command(["ROLE"]).array?.first?.string) == "slave"

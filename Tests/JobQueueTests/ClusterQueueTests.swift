@@ -25,7 +25,7 @@ import Testing
         #expect(masters.count == 3, "one queue per master")
         let done = Mutex<[String: Int]>([:])
         let workers = fixture.queues.map { queue in
-            Worker(queue: queue, options: WorkerOptions(concurrency: 4), logger: testLogger()) { context in
+            Worker(queue: queue, options: WorkerOptions(concurrency: 4), logger: queueLogger()) { context in
                 done.withLock { $0[queue.name + "/" + context.job.id, default: 0] += 1 }
                 return ["queue": .string(queue.name)]
             }
@@ -63,7 +63,7 @@ import Testing
                     FlowNode(name: "child", queueName: childQueue.name)
                 ]))
         let workers = [parentQueue, childQueue].map { queue in
-            Worker(queue: queue, logger: testLogger()) { _ in .string(queue.name) }
+            Worker(queue: queue, logger: queueLogger()) { _ in .string(queue.name) }
         }
         let running = workers.map { worker in Task { try await worker.runUntilClosed() } }
         #expect(try await eventually(timeout: .seconds(20)) { try await parentQueue.getJobState(flow.id) == .completed })

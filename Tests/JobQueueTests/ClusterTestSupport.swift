@@ -12,7 +12,7 @@ struct ClusterFixture: Sendable {
     init(queueCount: Int = 3) async throws {
         redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_CLUSTER_URL")),
-            options: .init(maxConnections: 24), logger: testLogger())
+            options: .init(maxConnections: 24), logger: queueLogger())
         let map = try await Self.slotMap(redis)
         var byMaster: [RedisEndpoint: Queue] = [:]
         while byMaster.count < min(queueCount, map.masters.count) {

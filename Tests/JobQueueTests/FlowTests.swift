@@ -21,7 +21,7 @@ import Testing
 
         let childKeys = flow.children.map { children.keys.job($0.id) }
         let parentSaw = Recorder<[String: JSONValue]>()
-        let childWorker = Worker(queue: children, logger: testLogger()) { context in
+        let childWorker = Worker(queue: children, logger: queueLogger()) { context in
             ["done": context.job.data?["part"] ?? .null]
         }
         let childRun = Task { try await childWorker.runUntilClosed() }

@@ -5,11 +5,8 @@ import RedisClient
 import TestSupport
 import Testing
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "test.queue")
-    logger.logLevel = .critical
-    return logger
-}
+/// The queue suites log only what is critical: their workers fail jobs on purpose.
+func queueLogger() -> Logger { testLogger("test.queue", level: .critical) }
 
 /// A Redis pool for the test Redis, plus a queue of its own name.
 struct QueueFixture: Sendable {
@@ -19,7 +16,7 @@ struct QueueFixture: Sendable {
     init(prefix: String = "bull") throws {
         redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: TestEnvironment.require(Self.redisURLVariable)),
-            options: .init(maxConnections: 24), logger: testLogger())
+            options: .init(maxConnections: 24), logger: queueLogger())
         queue = try Queue(name: TestEnvironment.uniqueName("q"), prefix: prefix, redis: redis)
     }
 
@@ -48,7 +45,7 @@ struct QueueFixture: Sendable {
         processor: @escaping JobProcessor,
         _ body: (Worker) async throws -> Result
     ) async throws -> Result {
-        let worker = Worker(queue: queue, options: options, logger: testLogger(), processor: processor)
+        let worker = Worker(queue: queue, options: options, logger: queueLogger(), processor: processor)
         let running = Task { try await worker.runUntilClosed() }
         do {
             let result = try await body(worker)

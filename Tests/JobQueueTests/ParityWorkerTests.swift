@@ -109,7 +109,7 @@ import Testing
         let done = Recorder<String>()
         let worker = Worker(
             queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100), name: "swift-1", metricsDataPoints: 10),
-            logger: testLogger()
+            logger: queueLogger()
         ) { context in
             done.append(context.job.id)
             if context.job.name == "bad" { throw UnrecoverableError("bad") }

@@ -13,10 +13,10 @@ import Testing
         try TestEnvironment.services(["start", "redis", state, port])
         let redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0"),
-            options: .init(maxConnections: 8), logger: testLogger())
+            options: .init(maxConnections: 8), logger: queueLogger())
         let queue = try Queue(name: TestEnvironment.uniqueName("restart"), redis: redis)
         let done = Recorder<String>()
-        let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(200)), logger: testLogger()) { context in
+        let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(200)), logger: queueLogger()) { context in
             done.append(context.job.name)
             return nil
         }

@@ -2,12 +2,6 @@ import Logging
 import PostgresClient
 import TestSupport
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "test.postgres")
-    logger.logLevel = .warning
-    return logger
-}
-
 func postgresConfiguration(_ variable: String = "MM_TEST_DATABASE_URL") throws -> PostgresConfiguration {
     PostgresConfiguration(url: try TestEnvironment.require(variable))
 }

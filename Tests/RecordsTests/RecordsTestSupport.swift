@@ -4,12 +4,6 @@ import PostgresClient
 @testable import Records
 import TestSupport
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "test.records")
-    logger.logLevel = .warning
-    return logger
-}
-
 let testKeyHex = String(repeating: "ab", count: 32)
 let otherKeyHex = String(repeating: "cd", count: 32)
 

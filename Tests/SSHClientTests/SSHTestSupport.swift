@@ -3,12 +3,6 @@ import Logging
 import SSHClient
 import TestSupport
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "test.ssh")
-    logger.logLevel = .warning
-    return logger
-}
-
 /// The sshd test host from scripts/test.sh, with the given credentials.
 func sshConfiguration(
     _ authentication: SSHAuthentication,

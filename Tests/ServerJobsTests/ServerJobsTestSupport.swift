@@ -4,12 +4,6 @@ import ServerJobs
 import SSHClient
 import TestSupport
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "test.serverjobs")
-    logger.logLevel = .warning
-    return logger
-}
-
 func testSSHConfiguration() throws -> SSHConfiguration {
     let keys = try TestEnvironment.require("MM_TEST_SSH_KEYS")
     return SSHConfiguration(
