@@ -110,6 +110,7 @@ public final class Worker: Service, Sendable {
                     await sleepUnlessClosing(delay)
                 case .empty(let nextDelayed):
                     waitHint = .idle(until: nextDelayed)
+                    emit(.drained)
                 case .failed:
                     await sleepUnlessClosing(.seconds(1))
                 }

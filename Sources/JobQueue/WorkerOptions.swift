@@ -115,4 +115,7 @@ public enum WorkerEvent: Sendable {
     /// The job's lock was lost (taken over after a stall); its result was not written.
     case lockLost(jobId: String)
     case error(String)
+    /// A fetch found nothing to run (or the queue is paused); the worker now waits on the queue's
+    /// marker (BullMQ's `drained`).
+    case drained
 }

@@ -1,13 +1,20 @@
-/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held
-/// (checked once more at the deadline). The one polling helper of the suites.
-package func eventually(
-    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool
-) async throws -> Bool {
+/// Polls `produce` every `interval` until it gives a value or `timeout` passes (asked once more at
+/// the deadline); nil when it never did. The one polling loop of the suites.
+package func eventualValue<Value>(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(20), _ produce: () async throws -> Value?
+) async throws -> Value? {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
-        if try await condition() { return true }
+        if let value = try await produce() { return value }
         try await Task.sleep(for: interval)
     }
-    return try await condition()
+    return try await produce()
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+package func eventually(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool
+) async throws -> Bool {
+    try await eventualValue(timeout: timeout, every: interval) { try await condition() ? true : nil } ?? false
 }

@@ -13,21 +13,23 @@ import Testing
     @Test func cancellingTheTaskThatRunsAWorkerStopsIt() async throws {
         let fixture = try QueueFixture()
         let errors = Recorder<String>()
+        let drained = DrainedSignal()
         let worker = Worker(
             queue: fixture.queue,
-            options: WorkerOptions(
-                drainDelay: .seconds(5),
-                onEvent: { event in
-                    if case .error(let text) = event { errors.append(text) }
-                }), logger: queueLogger()
+            options: drained.options(
+                WorkerOptions(
+                    drainDelay: .seconds(5),
+                    onEvent: { event in
+                        if case .error(let text) = event { errors.append(text) }
+                    })), logger: queueLogger()
         ) { _ in .null }
         let finished = Mutex(false)
         let running = Task {
             try? await worker.run()
             finished.withLock { $0 = true }
         }
-        // Let it block on the queue's marker, then cancel it as a failing service group would.
-        try await Task.sleep(for: .milliseconds(300))
+        // Once it waits on the queue's marker, cancel it as a failing service group would.
+        #expect(try await drained.happened())
         running.cancel()
         let stopped = try await eventually(timeout: .seconds(5)) { finished.withLock { $0 } }
         if !stopped { worker.close() }

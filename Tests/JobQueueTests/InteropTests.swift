@@ -97,14 +97,16 @@ import Testing
         try await python.pause()
         let added = try await fixture.queue.add("held")
         let ran = Recorder<String>()
+        let drained = DrainedSignal()
         try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
+            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
             processor: { context in
                 ran.append(context.job.id)
                 return nil
             }
         ) { _ async throws in
-            try await Task.sleep(for: .milliseconds(500))
+            // The worker looked, found the queue paused, and waits.
+            #expect(try await drained.happened())
             #expect(ran.values.isEmpty)
             try await python.resume()
             #expect(try await eventually { ran.values == [added.id] })

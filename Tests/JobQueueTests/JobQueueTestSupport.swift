@@ -8,6 +8,35 @@ import Testing
 /// The queue suites log only what is critical: their workers fail jobs on purpose.
 func queueLogger() -> Logger { testLogger("test.queue", level: .critical) }
 
+/// Counts a worker's `drained` events, so a test waits until the worker has found nothing to run
+/// (and waits on its queue's marker) instead of sleeping for it.
+final class DrainedSignal: Sendable {
+    private let count = Mutex(0)
+
+    /// `base` with an event handler that also counts `drained`.
+    func options(_ base: WorkerOptions = WorkerOptions()) -> WorkerOptions {
+        var options = base
+        let previous = base.onEvent
+        options.onEvent = { [self] event in
+            previous?(event)
+            if case .drained = event { count.withLock { $0 += 1 } }
+        }
+        return options
+    }
+
+    /// Whether the worker found nothing to run at least once within `timeout`.
+    func happened(within timeout: Duration = .seconds(10)) async throws -> Bool {
+        try await eventually(timeout: timeout) { count.withLock { $0 } > 0 }
+    }
+
+    /// Whether the worker finds nothing to run again, after this call: everything it was going to
+    /// run before now has been fetched.
+    func again(within timeout: Duration = .seconds(10)) async throws -> Bool {
+        let seen = count.withLock { $0 }
+        return try await eventually(timeout: timeout) { count.withLock { $0 } > seen }
+    }
+}
+
 /// A Redis pool for the test Redis, plus a queue of its own name.
 struct QueueFixture: Sendable {
     let redis: RedisConnectionPool
@@ -77,8 +106,7 @@ final class Gate: Sendable {
     private let opened = Mutex(false)
     func open() { opened.withLock { $0 = true } }
     func wait(atMost limit: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while !opened.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        _ = try await eventually(timeout: limit) { opened.withLock { $0 } }
     }
 }
 

@@ -48,7 +48,9 @@ import Testing
             }
         ) { _ async throws in
             #expect(try await eventually { runs.values.count >= 2 })
-            try await Task.sleep(for: .milliseconds(1500))
+            // The limit is reached: no next occurrence was put in delayed or wait.
+            let left = try await fixture.queue.getJobCounts([.delayed, .waiting])
+            #expect(left[.delayed, default: 0] + left[.waiting, default: 0] == 0)
         }
         #expect(runs.values.count == 2)
         let stamps = runs.values.compactMap { Int($0.split(separator: ":").last ?? "") }

@@ -33,8 +33,9 @@ import Testing
         let first = try await fixture.queue.add("sync", data: ["v": 1], options: options)
         let seen = Recorder<JSONValue>()
         let laterAdded = Gate()
+        let drained = DrainedSignal()
         try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
+            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
             processor: { context in
                 seen.append(context.job.data?["v"] ?? .null)
                 if context.job.id == first.id { try await laterAdded.wait() }
@@ -48,7 +49,7 @@ import Testing
             #expect(try await exists(fixture, "dn:sync"))
             laterAdded.open()
             #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 2 })
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await drained.again())  // nothing else was left to run
         }
         #expect(seen.values == [1, 3])  // the newest payload, once; the one in between never runs
         #expect(try await !exists(fixture, "dn:sync"))
@@ -84,8 +85,9 @@ import Testing
         let first = try #require(try await python.add([(name: "sync", data: ["v": 1], opts: opts)]).first)
         let seen = Recorder<JSONValue>()
         let laterAdded = Gate()
+        let drained = DrainedSignal()
         try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
+            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
             processor: { context in
                 seen.append(context.job.data?["v"] ?? .null)
                 if context.job.id == first { try await laterAdded.wait() }
@@ -98,7 +100,7 @@ import Testing
             laterAdded.open()
             #expect(ids == [first, first])
             #expect(try await eventually { seen.values.count == 2 })
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await drained.again())  // nothing else was left to run
         }
         #expect(seen.values == [1, 3])
         #expect(try await !exists(fixture, "dn:sync"))

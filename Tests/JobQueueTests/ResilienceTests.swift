@@ -25,11 +25,7 @@ import Testing
         #expect(try await eventually { done.values == ["before"] })
         try TestEnvironment.services(["restart", "redis", state, port])
         // The first commands after the restart fail and are retried; the job is not lost.
-        var added = false
-        for _ in 0..<20 where !added {
-            do { try await queue.add("after"); added = true } catch { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(added)
+        #expect(try await eventually(timeout: .seconds(2), every: .milliseconds(100)) { (try? await queue.add("after")) != nil })
         #expect(try await eventually(timeout: .seconds(15)) { done.values.contains("after") })
         worker.close()
         try await running.value
@@ -62,10 +58,12 @@ import Testing
         try await fixture.queue.add("one")
         let first = try await events.read(after: start)
         #expect(first.map(\.name) == ["added", "waiting"])
-        let listener = fixture.redis.makeDedicatedConnection()
+        let name = TestEnvironment.uniqueName("listener")
+        let listener = fixture.redis.makeDedicatedConnection(clientName: name)
         let lastSeen = try #require(first.last?.id)
         async let waited = events.wait(after: lastSeen, on: listener, timeout: .seconds(5))
-        try await Task.sleep(for: .milliseconds(100))
+        // The listener is blocked on the stream before the job that ends its wait is added.
+        #expect(try await eventually { RedisClientList.isBlocked(try await fixture.redis.command(["CLIENT", "LIST"]).string ?? "", name: name, in: "xread") })
         try await fixture.queue.add("two")
         let second = try await waited
         #expect(second.first?.name == "added" && second.first?.jobId == "2")

@@ -204,14 +204,16 @@ import Testing
     @Test func idleWorkerWakesForNewJobs() async throws {
         let fixture = try QueueFixture()
         let done = Recorder<String>()
+        let drained = DrainedSignal()
         try await fixture.withWorker(
-            WorkerOptions(drainDelay: .seconds(5)),
+            drained.options(WorkerOptions(drainDelay: .seconds(5))),
             processor: { context in
                 done.append(context.job.id)
                 return nil
             }
         ) { _ async throws in
-            try await Task.sleep(for: .milliseconds(300))  // the worker is now blocked on the marker
+            // The worker found the queue empty and waits on the marker (for up to 5 s).
+            #expect(try await drained.happened())
             let added = try await fixture.queue.add("wake")
             #expect(try await eventually(timeout: .seconds(3)) { done.values.contains(added.id) })
         }

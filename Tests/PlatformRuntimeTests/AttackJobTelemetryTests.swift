@@ -39,9 +39,8 @@ import Tracing
             .null
         }
         let running = Task { try await worker.runUntilClosed() }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while (try await queue.getJobCounts())[.completed, default: 0] < Self.forged.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+            try await queue.getJobCounts()[.completed, default: 0] >= Self.forged.count
         }
         let completed = try await queue.getJobCounts()[.completed, default: 0]
         worker.close()

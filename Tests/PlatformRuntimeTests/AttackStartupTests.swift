@@ -72,9 +72,8 @@ import Testing
             environment["LOG_LEVEL"] = "info"
             environment["PORT"] = String(try TestEnvironment.freePort())  // the worker serves /health, /ready and /metrics
             let child = try ChildProcess(try TestEnvironment.require("MM_TEST_MEDICINEMAN"), ["worker"], environment: environment)
-            let deadline = ContinuousClock.now + .seconds(60)
-            while child.isRunning, ContinuousClock.now < deadline, !child.errorOutput.contains("fetching a job failed") {
-                try await Task.sleep(for: .milliseconds(50))
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(50)) {
+                !child.isRunning || child.errorOutput.contains("fetching a job failed")
             }
             // Each worker retries its fetch every second: five seconds are five attempts per queue.
             try await Task.sleep(for: .seconds(5))

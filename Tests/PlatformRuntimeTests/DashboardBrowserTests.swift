@@ -53,13 +53,10 @@ import Testing
 
     /// The one-time link `serve` prints while no admin exists.
     func setupLink(printedBy server: PlatformProcess) async throws -> String {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let range = server.child.output.range(of: #"http://\S+/setup\?token=[0-9a-f]{64}"#, options: .regularExpression) {
-                return String(server.child.output[range])
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        let link = try await eventualValue(timeout: .seconds(30), every: .milliseconds(100)) {
+            server.child.output.range(of: #"http://\S+/setup\?token=[0-9a-f]{64}"#, options: .regularExpression).map { String(server.child.output[$0]) }
         }
+        if let link { return link }
         throw DashboardTestError("serve printed no setup link: \(server.child.output.suffix(2000))")
     }
 

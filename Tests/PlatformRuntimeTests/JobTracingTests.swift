@@ -57,9 +57,8 @@ import Tracing
             return .null
         }
         let running = Task { try await worker.runUntilClosed() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !tracer.finishedSpans.contains(where: { $0.operationName == "process trace-queue" }), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
+            tracer.finishedSpans.contains { $0.operationName == "process trace-queue" }
         }
         worker.close()
         try await running.value

@@ -147,7 +147,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 throw UnrecoverableError("sudo needs a password")
             }
             let running = Task { try await worker.runUntilClosed() }
-            for _ in 0..<100 where try await fixture.queues[2].getJobState(failing.id) != .failed { try await Task.sleep(for: .milliseconds(20)) }
+            _ = try await eventually { try await fixture.queues[2].getJobState(failing.id) == .failed }
             worker.close()
             try await running.value
             try await app.test(.router) { client in
@@ -241,8 +241,11 @@ extension JobsAPITests {
             let queue = fixture.queues[1]
             let added = try await queue.add("scan:quick", options: JobOptions(jobId: "sse-1"))
             let app = Application(router: try fixture.router)
+            let redis = fixture.redis
+            let reader = "medicineman:events:" + queue.keys.base
             let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in
-                try await Task.sleep(for: .milliseconds(800))  // the stream is open by now
+                // Progress once the stream's reader waits on the queue's events (the stream is open).
+                _ = try await eventually { RedisClientList.isBlocked(try await redis.command(["CLIENT", "LIST"]).string ?? "", name: reader, in: "xread") }
                 try await context.updateProgress(["phase": "scan", "percent": 50])
                 return ["ok": true]
             }

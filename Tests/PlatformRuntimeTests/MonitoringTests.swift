@@ -145,10 +145,8 @@ import Testing
     }
 
     static func waitFor(within limit: Duration, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + limit
-        while !(await condition()) {
-            guard ContinuousClock.now < deadline else { throw ChildProcess.Failure(description: "condition not met within \(limit)") }
-            try await Task.sleep(for: .milliseconds(250))
+        guard try await eventually(timeout: limit, every: .milliseconds(250), condition) else {
+            throw ChildProcess.Failure(description: "condition not met within \(limit)")
         }
     }
 }

@@ -75,12 +75,9 @@ import Testing
             "POST", server.baseURL + "/api/servers/\(serverId)/backup", token: token, body: ["paths": [.string(tree)]],
             traceparent: "00-\(traceId)-00f067aa0ba902b7-01")
         let backupId = try #require(started["data"]?["recordId"]?.stringValue)
-        let deadline = ContinuousClock.now + .seconds(60)
-        var status = ""
-        while ContinuousClock.now < deadline {
-            status = try await call("GET", server.baseURL + "/api/backups/\(backupId)", token: token)["data"]?["status"]?.stringValue ?? ""
-            if status == "completed" || status == "failed" { break }
-            try await Task.sleep(for: .milliseconds(200))
+        let status = try await eventualValue(timeout: .seconds(60), every: .milliseconds(200)) {
+            let status = try await call("GET", server.baseURL + "/api/backups/\(backupId)", token: token)["data"]?["status"]?.stringValue
+            return status == "completed" || status == "failed" ? status : nil
         }
         #expect(status == "completed")
     }

@@ -151,12 +151,12 @@ struct WebhookFixture: Sendable {
         of webhook: UUID, timeout: Duration = .seconds(30),
         until condition: @Sendable ([WebhookDelivery]) -> Bool
     ) async throws -> [WebhookDelivery] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
+        let met = try await eventualValue(timeout: timeout, every: .milliseconds(50)) {
             let items = try await deliveries.list(webhookId: webhook).items
-            if condition(items) || ContinuousClock.now > deadline { return items }
-            try await Task.sleep(for: .milliseconds(50))
+            return condition(items) ? items : nil
         }
+        if let met { return met }
+        return try await deliveries.list(webhookId: webhook).items
     }
 
     /// A webhook row written directly (bypassing the API's checks), as a careless operator or an

@@ -14,11 +14,12 @@ import Testing
     }
 
     @Test func blockingPopReturnsWhenAMemberArrives() async throws {
-        let waiter = try makeConnection()
+        let name = TestEnvironment.uniqueName("waiter")
+        let waiter = try makeConnection(clientName: name)
         let producer = try makeConnection()
         let key = RedisArgument(TestEnvironment.uniqueName("marker"))
         let task = Task { try await waiter.blockingCommand(["BZPOPMIN", key, "5"], serverTimeout: .seconds(5)) }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await blocked(name))
         try await producer.command(["ZADD", key, "0", "0"])
         let reply = try await task.value
         #expect(reply.array?.count == 3)
@@ -26,12 +27,13 @@ import Testing
     }
 
     @Test func cancellingABlockingPopInterruptsItAtOnce() async throws {
-        let redis = try makeConnection()
+        let name = TestEnvironment.uniqueName("waiter")
+        let redis = try makeConnection(clientName: name)
         let key = RedisArgument(TestEnvironment.uniqueName("marker"))
         let clock = ContinuousClock()
         let started = clock.now
         let task = Task { try await redis.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await blocked(name))
         task.cancel()
         do {
             _ = try await task.value
@@ -45,10 +47,11 @@ import Testing
     }
 
     @Test func interruptFromAnotherTaskEndsTheWait() async throws {
-        let redis = try makeConnection()
+        let name = TestEnvironment.uniqueName("waiter")
+        let redis = try makeConnection(clientName: name)
         let key = RedisArgument(TestEnvironment.uniqueName("marker"))
         let task = Task { try await redis.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await blocked(name))
         redis.interrupt()
         await #expect(throws: RedisError.self) { try await task.value }
     }

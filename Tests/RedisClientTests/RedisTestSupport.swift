@@ -6,8 +6,16 @@ func redisConfiguration(_ variable: String = "MM_TEST_REDIS_URL") throws -> Redi
     try RedisConfiguration(url: TestEnvironment.require(variable))
 }
 
-func makeConnection(_ variable: String = "MM_TEST_REDIS_URL") throws -> RedisConnection {
-    RedisConnection(configuration: try redisConfiguration(variable), logger: testLogger())
+func makeConnection(_ variable: String = "MM_TEST_REDIS_URL", clientName: String? = nil) throws -> RedisConnection {
+    var configuration = try redisConfiguration(variable)
+    configuration.clientName = clientName
+    return RedisConnection(configuration: configuration, logger: testLogger())
+}
+
+/// Waits until the connection named `name` is blocked in `command` on the test Redis.
+func blocked(_ name: String, in command: String = "bzpopmin") async throws -> Bool {
+    let observer = try makeConnection()
+    return try await eventually { RedisClientList.isBlocked(try await observer.command("CLIENT", "LIST").string ?? "", name: name, in: command) }
 }
 
 /// A pool on the test Redis Cluster (`MM_TEST_REDIS_CLUSTER_URL`, started by scripts/test.sh).

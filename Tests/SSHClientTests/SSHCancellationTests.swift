@@ -29,8 +29,7 @@ import Testing
                 try session.exec("ln -sf /bin/cat /tmp/\(marker) && exec /tmp/\(marker) /dev/zero") { chunk in received.add(chunk.count) }
             }
         }
-        for _ in 0..<100 where received.total < 1_000_000 { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(received.total >= 1_000_000, "the stream never started")
+        #expect(try await eventually(timeout: .seconds(2)) { received.total >= 1_000_000 }, "the stream never started")
         #expect(try await remoteProcessRuns(marker), "the probe does not see the running command")
         let cancelled = ContinuousClock.now
         streaming.cancel()
@@ -40,19 +39,15 @@ import Testing
         guard case .failure(let error as SSHError) = outcome else { Issue.record("expected SSHError.cancelled, got \(outcome)"); return }
         #expect(error.code == .cancelled && !error.isRetryable)
         #expect(await session.isConnected == false)
-        var gone = false
-        for _ in 0..<40 where !gone {
-            gone = try await !remoteProcessRuns(marker)
-            if !gone { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(gone, "the remote command outlived the session")
+        #expect(try await eventually(timeout: .seconds(4), every: .milliseconds(100)) { try await !remoteProcessRuns(marker) }, "the remote command outlived the session")
     }
 
     @Test func cancellingACommandCalledDirectlyEndsItToo() async throws {
         let session = try await connect()
         let marker = "mm-quiet-\(UUID().uuidString.prefix(8).lowercased())"
-        let quiet = Task { try await session.run("sleep 30 # \(marker)", timeout: .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(500))
+        // The shell stays the parent (two commands), so its arguments carry the marker.
+        let quiet = Task { try await session.run("sleep 30; : \(marker)", timeout: .seconds(60)) }
+        #expect(try await eventually(every: .milliseconds(100)) { try await remoteProcessRuns(marker) }, "the command never started")
         let cancelled = ContinuousClock.now
         quiet.cancel()
         let outcome = await quiet.result

@@ -145,11 +145,7 @@ import Testing
             settings: try ObjectStoreSettings(
                 endpoint: "http://127.0.0.1:\(port)", bucket: "liar", accessKeyId: "AKID",
                 secretAccessKey: "secret", prefix: "medicineman/"))
-        var ready = false
-        for _ in 0..<100 where !ready {
-            ready = (try? await store.size(of: "medicineman/probe")) != nil
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let ready = try await eventually(every: .milliseconds(100)) { (try? await store.size(of: "medicineman/probe")) != nil }
         #expect(ready, "the lying server did not start: \(liar.errorOutput)")
         let bytes = ByteBuffer(bytes: Array("part".utf8))
         let wrongChecksum = await #expect(throws: ServerJobError.self) {
