@@ -22,7 +22,7 @@ package actor ScriptedConnector: ServerConnecting {
     /// Connections to `serverId` fail with `error` (nil: they succeed again).
     package func failing(_ serverId: UUID, with error: ServerJobError?) { failures[serverId] = error }
 
-    package func connect(_ server: Server) async throws(ServerJobError) -> Session {
+    package func connect(_ server: Server, credential: ServerCredential) async throws(ServerJobError) -> Session {
         if let failure = failures[server.id] { throw failure }
         opened += 1
         return Session(server: server, connector: self)

@@ -95,4 +95,20 @@ public struct ServerCredential: Sendable, CustomStringConvertible {
     public let authType: ServerAuthType
     public let secret: String
     public var description: String { "ServerCredential(\(authType.rawValue), ***)" }
+
+    public init(authType: ServerAuthType, secret: String) {
+        self.authType = authType
+        self.secret = secret
+    }
+}
+
+/// A server and its opened credential, read together: what a job attempt connects with.
+public struct ConnectableServer: Sendable {
+    public let server: Server
+    public let credential: ServerCredential
+
+    public init(server: Server, credential: ServerCredential) {
+        self.server = server
+        self.credential = credential
+    }
 }

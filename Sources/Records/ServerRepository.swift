@@ -114,15 +114,22 @@ public struct ServerRepository: Sendable {
 
     /// The opened credential, for the SSH client only.
     public func credential(for id: UUID) async throws(RecordError) -> ServerCredential {
+        guard let found = try await connectable(id: id) else { throw RecordError(.notFound, field: "id", "no server has this id") }
+        return found.credential
+    }
+
+    /// The server and its opened credential in one read: what a job attempt connects with.
+    public func connectable(id: UUID) async throws(RecordError) -> ConnectableServer? {
         let row = try await recording {
-            try await database.query("SELECT auth_type, credential_ciphertext, credential_key_id FROM servers WHERE id = $1", [id]).first
+            try await database.query(
+                "SELECT \(Server.columns), credential_ciphertext, credential_key_id FROM servers WHERE id = $1", [id]
+            ).first
         }
-        guard let row else { throw RecordError(.notFound, field: "id", "no server has this id") }
-        let sealed = try recording {
-            SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id"))
+        guard let row else { return nil }
+        let (server, sealed) = try recording {
+            (try Server(row: row), SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id")))
         }
-        let authType = ServerAuthType(rawValue: (try? row.decode("auth_type", as: String.self)) ?? "") ?? .key
-        return ServerCredential(authType: authType, secret: try vault.open(sealed, serverId: id))
+        return ConnectableServer(server: server, credential: ServerCredential(authType: server.authType, secret: try vault.open(sealed, serverId: id)))
     }
 }
 

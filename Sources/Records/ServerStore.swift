@@ -1,8 +1,9 @@
 import Foundation
 
-/// The server rows a job attempt looks up; `ServerRepository` in PostgreSQL, or in memory for the fast tier.
+/// The server rows a job attempt reads; `ServerRepository` in PostgreSQL, or in memory for the fast tier.
 public protocol ServerStore: Sendable {
-    func find(id: UUID) async throws(RecordError) -> Server?
+    /// The server and its opened credential, in one read; nil when no server has this id.
+    func connectable(id: UUID) async throws(RecordError) -> ConnectableServer?
 }
 
 extension ServerRepository: ServerStore {}

@@ -5,7 +5,7 @@ import SSHClient
 /// Opens a session to a server on record: `ServerConnector` over SSH; the fast test tier scripted.
 package protocol ServerConnecting: Sendable {
     associatedtype Session: ClosableSession
-    func connect(_ server: Server) async throws(ServerJobError) -> Session
+    func connect(_ server: Server, credential: ServerCredential) async throws(ServerJobError) -> Session
 }
 
 /// A session the attempt closes when its work ends, however it ends.

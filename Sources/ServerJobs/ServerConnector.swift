@@ -25,11 +25,16 @@ package struct ServerConnector: Sendable {
         self.onOutcome = onOutcome
     }
 
+    /// Reads the server's credential, then connects; for callers that hold only the server row.
     package func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
         let credential: ServerCredential
         do { credential = try await servers.credential(for: server.id) } catch {
             throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
         }
+        return try await connect(server, credential: credential)
+    }
+
+    package func connect(_ server: Server, credential: ServerCredential) async throws(ServerJobError) -> SSHSession {
         let authentication: SSHAuthentication
         switch credential.authType {
         case .password: authentication = .password(credential.secret)

@@ -37,10 +37,17 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
         _ serverId: UUID, attempt context: some LockedJobAttempt, onFinalFailure: @Sendable (String) async throws -> Void,
         _ work: @escaping @Sendable (Server, Connector.Session) async throws -> Result
     ) async throws -> Result {
-        guard let server = try await servers.find(id: serverId) else {
+        let found: ConnectableServer?
+        do { found = try await servers.connectable(id: serverId) } catch  where error.kind == .unavailable { throw error } catch {
+            // The row is there but its credential does not open (a key that was rotated away).
+            try await onFinalFailure("the server's credential cannot be opened: \(error.message)")
+            throw UnrecoverableError("the credential of server \(serverId) cannot be opened: \(error.message)")
+        }
+        guard let found else {
             try await onFinalFailure("the server no longer exists")
             throw UnrecoverableError("server \(serverId) no longer exists")
         }
+        let server = found.server
         guard try await lease.acquire(server.id, token: context.token) else {
             throw PostponeJob(by: busyRetryDelay, reason: "another job is working on \(server.name)")
         }
@@ -48,7 +55,7 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
         let attempt = try await attempts.start(
             queue: job.queueName, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, worker: workerName)
         do {
-            let session = try await connector.connect(server)
+            let session = try await connector.connect(server, credential: found.credential)
             let result: Result
             do {
                 result = try await whileHoldingLease(server.id, token: context.token) { try await work(server, session) }

@@ -57,6 +57,19 @@ import Testing
         #expect(await attempts.attempts.isEmpty)
     }
 
+    @Test func aCredentialThatNoLongerOpensFailsTheRecordAndAnOutageWaits() async throws {
+        let server = makeServer()
+        await servers.put(server)
+        await servers.failing(RecordError(.invalid, field: "credential", "sealed with a key this process does not have"))
+        await #expect(throws: UnrecoverableError.self) { try await run(server) { _, _ in "never" } }
+        #expect(await failures.messages.first?.contains("does not have") == true)
+        await servers.failing(RecordError(.unavailable, field: nil, "connection refused"))
+        await #expect(throws: RecordError.self) { try await run(server) { _, _ in "never" } }
+        #expect(await failures.messages.count == 1)
+        #expect(await lease.holders.isEmpty)
+        #expect(await attempts.attempts.isEmpty)
+    }
+
     @Test func aBusyServerPostponesTheJobWithoutUsingAnAttempt() async throws {
         let server = makeServer()
         await servers.put(server)
