@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "FastTests",
             dependencies: [
-                "InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport",
+                "InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport", "BlockingIO",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

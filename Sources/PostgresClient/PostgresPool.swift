@@ -1,45 +1,46 @@
-import DequeModule
+import BlockingIO
 import Logging
 
-/// A bounded set of `PostgresConnection`s shared by many tasks.
-public actor PostgresPool {
+/// A bounded set of `PostgresConnection`s shared by many tasks (a `ConnectionPool`): callers
+/// lease a connection for a closure and wait in line, cancellably and at most `acquireTimeout`,
+/// when all are in use.
+public final class PostgresPool: Sendable {
     public struct Options: Sendable {
         public var maxConnections: Int
-        public init(maxConnections: Int = 8) { self.maxConnections = max(1, maxConnections) }
+        /// Longest a statement waits for a connection when all are in use (then `connectionFailed`,
+        /// which callers treat as the database being unavailable).
+        public var acquireTimeout: Duration
+
+        public init(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30)) {
+            self.maxConnections = max(1, maxConnections)
+            self.acquireTimeout = acquireTimeout
+        }
     }
 
-    public nonisolated let configuration: PostgresConfiguration
-    public nonisolated let options: Options
-    private let logger: Logger
-    private var idle: [PostgresConnection] = []
-    private var created = 0
-    private var waiters = Deque<CheckedContinuation<PostgresConnection, Never>>()
+    public let configuration: PostgresConfiguration
+    public let options: Options
+    private let connections: ConnectionPool<PostgresConnection>
 
     public init(configuration: PostgresConfiguration, options: Options = Options(), logger: Logger) {
         self.configuration = configuration
         self.options = options
-        self.logger = logger
+        self.connections = ConnectionPool(
+            options: .init(maxConnections: options.maxConnections, acquireTimeout: options.acquireTimeout),
+            open: { PostgresConnection(configuration: configuration, logger: logger) },
+            timedOut: { PostgresError(.connectionFailed, "no database connection came free within \($0) (all \(options.maxConnections) in use)") })
     }
 
     /// Runs `body` with a connection of its own, returned to the pool afterwards.
-    public nonisolated func withConnection<Result: Sendable>(
+    public func withConnection<Result: Sendable>(
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let connection = await lease()
-        do {
-            let result = try await body(connection)
-            await release(connection)
-            return result
-        } catch {
-            await release(connection)
-            throw error
-        }
+        try await connections.withConnection(body)
     }
 
     /// Runs `body` in a transaction on one pooled connection: committed when it returns,
     /// rolled back when it throws.
     @discardableResult
-    public nonisolated func withTransaction<Result: Sendable>(
+    public func withTransaction<Result: Sendable>(
         _ body: @Sendable (isolated PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection { connection in
@@ -49,31 +50,12 @@ public actor PostgresPool {
 
     /// Runs one statement on a pooled connection.
     @discardableResult
-    public nonisolated func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
+    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
         try await withConnection { try await $0.query(sql, parameters) }
     }
 
-    private func lease() async -> PostgresConnection {
-        if let connection = idle.popLast() { return connection }
-        if created < options.maxConnections {
-            created += 1
-            return PostgresConnection(configuration: configuration, logger: logger)
-        }
-        return await withCheckedContinuation { waiters.append($0) }
-    }
-
-    private func release(_ connection: PostgresConnection) {
-        if let waiter = waiters.popFirst() {
-            waiter.resume(returning: connection)
-        } else {
-            idle.append(connection)
-        }
-    }
-
+    /// Closes the idle connections (leased ones close when released and dropped).
     public func close() async {
-        let connections = idle
-        idle.removeAll()
-        created -= connections.count
-        for connection in connections { await connection.close() }
+        for connection in connections.takeIdle() { await connection.close() }
     }
 }

@@ -1,14 +1,9 @@
-import DequeModule
+import BlockingIO
 import Logging
-import Synchronization
 
-/// A bounded set of `RedisConnection`s shared by many tasks.
-///
-/// Callers lease a connection for the duration of a closure; when all are in use they wait in
-/// FIFO order. Connections reconnect by themselves after a failure, so a broken one is simply
-/// returned and reused.
-/// The pool is a lock, not an actor: leasing and returning a connection costs no task hop, which
-/// matters on the request path where every hop is a thread switch.
+/// A bounded set of `RedisConnection`s shared by many tasks (a `ConnectionPool`): callers lease a
+/// connection for a closure and wait in line, cancellably and at most `acquireTimeout`, when all
+/// are in use.
 ///
 /// With a `redis+cluster://` configuration the pool is cluster-aware: `command`, `pipeline`,
 /// `evalScript` and `blockingCommand` go to the node owning the command's key (a pool per node,
@@ -18,22 +13,19 @@ public final class RedisConnectionPool: Sendable {
     public struct Options: Sendable {
         /// Most connections open at once.
         public var maxConnections: Int
+        /// Longest a command waits for a connection when all are in use (then `timedOut`).
+        public var acquireTimeout: Duration
 
-        public init(maxConnections: Int = 8) {
+        public init(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30)) {
             self.maxConnections = max(1, maxConnections)
+            self.acquireTimeout = acquireTimeout
         }
-    }
-
-    private struct State {
-        var idle: [RedisConnection] = []
-        var created = 0
-        var waiters = Deque<CheckedContinuation<RedisConnection, Never>>()
     }
 
     public let configuration: RedisConfiguration
     public let options: Options
     private let logger: Logger
-    private let state = Mutex(State())
+    private let connections: ConnectionPool<RedisConnection>
     /// Set for a cluster configuration: routes commands to the nodes.
     let cluster: RedisClusterRouter?
 
@@ -41,6 +33,10 @@ public final class RedisConnectionPool: Sendable {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        self.connections = ConnectionPool(
+            options: .init(maxConnections: options.maxConnections, acquireTimeout: options.acquireTimeout),
+            open: { RedisConnection(configuration: configuration, logger: logger) },
+            timedOut: { RedisError(.timedOut, "no Redis connection came free within \($0) (all \(options.maxConnections) in use)") })
         self.cluster = configuration.isCluster ? RedisClusterRouter(configuration: configuration, options: options, logger: logger) : nil
     }
 
@@ -54,15 +50,7 @@ public final class RedisConnectionPool: Sendable {
         if let cluster {
             return try await cluster.pool(for: try await cluster.endpoint(forSlot: nil)).withConnection(body)
         }
-        let connection = await lease()
-        do {
-            let result = try await body(connection)
-            release(connection)
-            return result
-        } catch {
-            release(connection)
-            throw error
-        }
+        return try await connections.withConnection(body)
     }
 
     /// Makes a connection that is not part of the pool, for blocking commands or subscriptions.
@@ -72,54 +60,10 @@ public final class RedisConnectionPool: Sendable {
         return RedisConnection(configuration: configuration, logger: logger)
     }
 
-    private enum Lease {
-        case idle(RedisConnection)
-        case create
-        case wait
-    }
-
-    private func lease() async -> RedisConnection {
-        let decision = state.withLock { state -> Lease in
-            if let connection = state.idle.popLast() { return .idle(connection) }
-            guard state.created < options.maxConnections else { return .wait }
-            state.created += 1
-            return .create
-        }
-        switch decision {
-        case .idle(let connection): return connection
-        case .create: return RedisConnection(configuration: configuration, logger: logger)
-        case .wait:
-            return await withCheckedContinuation { continuation in
-                // A connection may have come back between the two locks.
-                let ready = state.withLock { state -> RedisConnection? in
-                    if let connection = state.idle.popLast() { return connection }
-                    state.waiters.append(continuation)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        }
-    }
-
-    private func release(_ connection: RedisConnection) {
-        let waiter = state.withLock { state -> CheckedContinuation<RedisConnection, Never>? in
-            if let waiter = state.waiters.popFirst() { return waiter }
-            state.idle.append(connection)
-            return nil
-        }
-        waiter?.resume(returning: connection)
-    }
-
     /// Closes the idle connections (leased ones close when released and dropped).
     public func close() async {
         await cluster?.close()
-        let connections = state.withLock { state -> [RedisConnection] in
-            let connections = state.idle
-            state.idle.removeAll()
-            state.created -= connections.count
-            return connections
-        }
-        for connection in connections { await connection.close() }
+        for connection in connections.takeIdle() { await connection.close() }
     }
 }
 

@@ -1,0 +1,101 @@
+import BlockingIO
+import Synchronization
+import Testing
+
+/// The pool both clients lease from, with stand-in connections: bounded, first come first
+/// served, and a wait that ends on cancellation or after its timeout without losing a connection.
+@Suite struct ConnectionPoolTests {
+    /// A count shared with the pool's `open` and the tasks.
+    final class Opened: Sendable {
+        let count = Mutex(0)
+    }
+
+    struct Connection: Sendable, Equatable {
+        let number: Int
+    }
+
+    struct TimedOut: Error {
+        let after: Duration
+    }
+
+    static func pool(max: Int, timeout: Duration = .seconds(30), opened: Opened = Opened()) -> ConnectionPool<Connection> {
+        ConnectionPool(
+            options: .init(maxConnections: max, acquireTimeout: timeout),
+            open: {
+                Connection(
+                    number: opened.count.withLock {
+                        $0 += 1; return $0
+                    })
+            },
+            timedOut: { TimedOut(after: $0) })
+    }
+
+    @Test func connectionsAreReusedAndNeverMoreThanTheLimit() async throws {
+        let opened = Opened()
+        let pool = Self.pool(max: 3, opened: opened)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 { group.addTask { _ = try await pool.withConnection { $0 } } }
+            try await group.waitForAll()
+        }
+        #expect(opened.count.withLock { $0 } <= 3)
+        #expect(pool.takeIdle().count == opened.count.withLock { $0 })
+    }
+
+    @Test func everyWaiterIsServedAsConnectionsComeBack() async throws {
+        let pool = Self.pool(max: 1)
+        let served = Opened()
+        let release = AsyncStream<Void>.makeStream()
+        let holding = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                holding.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in holding.stream { break }
+        let waiters = (0..<5).map { _ in Task { try await pool.withConnection { _ in served.count.withLock { $0 += 1 } } } }
+        release.continuation.yield()
+        try await holder.value
+        for waiter in waiters { try await waiter.value }
+        #expect(served.count.withLock { $0 } == 5)
+    }
+
+    @Test func aCancelledWaiterStopsWaitingAtOnceAndLosesNothing() async throws {
+        let pool = Self.pool(max: 1)
+        let release = AsyncStream<Void>.makeStream()
+        let holding = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                holding.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in holding.stream { break }
+        let waiter = Task { try await pool.withConnection { $0 } }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        release.continuation.yield()
+        try await holder.value
+        // The one connection is back, and the next caller gets it.
+        #expect(try await pool.withConnection { $0 } == Connection(number: 1))
+    }
+
+    @Test func aWaitEndsWithTheTimeoutErrorAndTheConnectionStaysInThePool() async throws {
+        let pool = Self.pool(max: 1, timeout: .milliseconds(20))
+        let release = AsyncStream<Void>.makeStream()
+        let holding = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                holding.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in holding.stream { break }
+        let error = await #expect(throws: TimedOut.self) { try await pool.withConnection { $0 } }
+        #expect(error?.after == .milliseconds(20))
+        release.continuation.yield()
+        try await holder.value
+        #expect(try await pool.withConnection { $0 } == Connection(number: 1))
+        #expect(pool.takeIdle() == [Connection(number: 1)])
+    }
+}
