@@ -62,7 +62,7 @@ public struct FlowProducer: Sendable {
         if let parent {
             options.extra["parent"] = ["id": .string(parent.id), "queue": .string(parent.queueKey)]
         }
-        calls.append((queue.keys.scriptKeys, try queue.addCall(node.name, data: node.data, options: options, parent: parent.map(\.link), hasChildren: !node.children.isEmpty)))
+        calls.append((queue.keys.scriptKeys, try queue.addCall(node.name, data: node.data, options: options, parent: parent.map(\.link), hasChildren: !node.children.isEmpty).argv(for: queue.keys)))
         var link = ParentReference(id: id, queueKey: queue.keys.queueKey, jobKey: queue.keys.job(id))
         var children: [FlowResult] = []
         for child in node.children {

@@ -21,16 +21,11 @@ extension Queue {
             next = first
         }
         let iteration = JobScheduling.iterationOptions(schedulerId: id, schedule: schedule, template: options, next: max(next, now), iteration: 1, now: now)
-        var arguments: [RedisArgument] = [
-            RedisArgument(keys.base), RedisArgument(id), RedisArgument(next), RedisArgument(now), RedisArgument(name),
-            RedisArgument(data.jsonText), RedisArgument(options.json.objectValue?.isEmpty == false ? options.json.jsonText : ""),
-            RedisArgument(iteration.json.jsonText), RedisArgument(schedule.offset.map(String.init) ?? ""),
-        ]
-        for (field, value) in JobScheduling.recordFields(schedule) {
-            arguments.append(RedisArgument(field))
-            arguments.append(RedisArgument(value))
-        }
-        let reply = try await redis.evalScript(QueueScript.upsertJobScheduler, keys: keys.scriptKeys, arguments: arguments).throwingServerError()
+        let call = UpsertJobSchedulerCall(
+            schedulerId: id, next: next, now: now, jobName: name, data: data.jsonText,
+            templateOptions: options.json.objectValue?.isEmpty == false ? options.json.jsonText : "", iterationOptions: iteration.json.jsonText,
+            offset: schedule.offset.map(String.init) ?? "", record: JobScheduling.recordFields(schedule).map { (field: $0.0, value: $0.1) })
+        let reply = try await redis.run(call, on: keys).throwingServerError()
         if let code = reply.int, code < 0 { throw JobQueueError.scriptCode(code, jobId: id, operation: "upsertJobScheduler") }
         return reply.array?.first?.string.flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -76,13 +71,8 @@ extension Queue {
         let iteration = JobScheduling.iterationOptions(
             schedulerId: schedulerId, schedule: record.repeatOptions, template: record.options, next: max(next, now),
             iteration: record.iterationCount + 1, now: now)
-        let reply = try await redis.evalScript(
-            QueueScript.advanceJobScheduler, keys: keys.scriptKeys,
-            arguments: [
-                RedisArgument(keys.base), RedisArgument(schedulerId), RedisArgument(job.id), RedisArgument(next), RedisArgument(now),
-                RedisArgument(iteration.json.jsonText),
-            ]
-        ).throwingServerError()
+        let call = AdvanceJobSchedulerCall(schedulerId: schedulerId, jobId: job.id, next: next, now: now, iterationOptions: iteration.json.jsonText)
+        let reply = try await redis.run(call, on: keys).throwingServerError()
         return reply.string.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

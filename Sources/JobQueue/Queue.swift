@@ -30,8 +30,7 @@ public struct Queue: Sendable {
     /// new is created and the existing job's id comes back.
     @discardableResult
     public func add(_ name: String, data: JSONValue = .object([:]), options: JobOptions = JobOptions()) async throws -> AddResult {
-        let call = try addCall(name, data: data, options: options)
-        return try Self.addResult(try await redis.evalScript(QueueScript.addJob, keys: keys.scriptKeys, arguments: call, replicaWait: replicaWait))
+        return try Self.addResult(try await redis.run(try addCall(name, data: data, options: options), on: keys, replicaWait: replicaWait))
     }
 
     /// Adds many jobs atomically (one MULTI/EXEC around scripts that add up to 1000 jobs each).
@@ -45,7 +44,7 @@ public struct Queue: Sendable {
             var command: [RedisArgument] = ["EVALSHA", RedisArgument(script.sha1), RedisArgument(keys.scriptKeys.count)] + keys.scriptKeys + [RedisArgument(keys.base)]
             command.reserveCapacity(4 + chunk.count * 16)
             for job in chunk {
-                command += try jobArguments(job.name, data: job.data, options: job.options)
+                command += try addCall(job.name, data: job.data, options: job.options).arguments
             }
             commands.append(command)
             start += chunk.count
@@ -73,25 +72,16 @@ public struct Queue: Sendable {
         var json: String
     }
 
-    /// The addJob script's arguments: the key base, then the job's 16 (see `QueueScript.addJobLibrary`).
-    func addCall(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
-        [RedisArgument(keys.base)] + (try jobArguments(name, data: data, options: options, parent: parent, hasChildren: hasChildren))
-    }
-
-    private func jobArguments(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> [RedisArgument] {
+    /// The addJob call for one job (see `QueueScript.addJobLibrary`).
+    func addCall(_ name: String, data: JSONValue, options: JobOptions, parent: ParentLink? = nil, hasChildren: Bool = false) throws -> AddJobCall {
         try options.validate()
         var options = options
         let timestamp = options.timestamp ?? clock.nowMilliseconds()
         options.timestamp = nil  // stored as the hash's `timestamp`, like BullMQ's producers
-        let dedup = options.deduplication
-        return [
-            RedisArgument(name), RedisArgument(data.jsonText), RedisArgument(options.json.jsonText),
-            RedisArgument(timestamp), RedisArgument(options.delay), RedisArgument(options.priority), options.lifo ? "1" : "0",
-            RedisArgument(options.jobId ?? ""), RedisArgument(dedup?.id ?? ""), RedisArgument(dedup?.ttl ?? 0),
-            dedup?.extend == true ? "1" : "0", dedup?.replace == true ? "1" : "0",
-            RedisArgument(parent?.key ?? ""), RedisArgument(parent?.json ?? ""), hasChildren ? "1" : "0",
-            dedup?.keepLastIfActive == true ? "1" : "0",
-        ]
+        return AddJobCall(
+            name: name, data: data.jsonText, options: options.json.jsonText, timestamp: timestamp, delay: options.delay,
+            priority: options.priority, lifo: options.lifo, jobId: options.jobId ?? "", deduplication: options.deduplication,
+            parent: parent, hasChildren: hasChildren)
     }
 
     static func addResult(_ reply: RESPValue) throws -> AddResult {

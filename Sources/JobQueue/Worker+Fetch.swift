@@ -15,21 +15,18 @@ enum FetchResult: Sendable {
 extension Worker {
     var lockMilliseconds: Int { Self.milliseconds(options.lockDuration) }
 
-    /// The limiter arguments the fetch scripts take: (max, duration ms), zeros for none.
-    var limiterArguments: [RedisArgument] {
-        guard let limiter = options.limiter else { return [0, 0] }
-        return [RedisArgument(limiter.max), RedisArgument(Self.milliseconds(limiter.duration))]
+    /// The limiter as the fetching scripts take it.
+    var limiterArguments: LimiterArguments {
+        guard let limiter = options.limiter else { return LimiterArguments() }
+        return LimiterArguments(max: limiter.max, durationMilliseconds: Self.milliseconds(limiter.duration))
     }
 
     func fetch(token: String) async -> FetchResult {
         do {
-            let reply = try await redis.evalScript(
-                QueueScript.moveToActive, keys: queue.keys.scriptKeys,
-                arguments: [
-                    RedisArgument(queue.keys.base), RedisArgument(token), RedisArgument(lockMilliseconds),
-                    RedisArgument(queue.clock.nowMilliseconds()),
-                ] + limiterArguments + [RedisArgument(options.name ?? "")],
-                replicaWait: options.replicaWait)
+            let call = FetchCall(
+                token: token, lockMilliseconds: lockMilliseconds, now: queue.clock.nowMilliseconds(), limiter: limiterArguments,
+                workerName: options.name ?? "")
+            let reply = try await redis.run(call, on: queue.keys, replicaWait: options.replicaWait)
             let result = decodeFetch(try reply.throwingServerError(), token: token)
             failures.succeeded("the worker reaches Redis again", metadata: ["queue": "\(queue.name)"])
             return result

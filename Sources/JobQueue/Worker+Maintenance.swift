@@ -10,15 +10,9 @@ extension Worker {
             do { try await Task.sleep(for: interval) } catch { return }
             let held = active.tokens
             guard !held.isEmpty else { continue }
-            var arguments: [RedisArgument] = [RedisArgument(queue.keys.base), RedisArgument(lockMilliseconds)]
-            for (id, token) in held {
-                arguments.append(RedisArgument(id))
-                arguments.append(RedisArgument(token))
-            }
             do {
-                let lost =
-                    try await redis.evalScript(QueueScript.extendLocks, keys: queue.keys.scriptKeys, arguments: arguments)
-                    .throwingServerError().array?.compactMap(\.string) ?? []
+                let call = ExtendLocksCall(lockMilliseconds: lockMilliseconds, held: held.map { ($0.id, $0.token) })
+                let lost = try await redis.run(call, on: queue.keys).throwingServerError().array?.compactMap(\.string) ?? []
                 let tokens = Dictionary(held.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
                 for id in lost where active.isHeld(id, token: tokens[id] ?? "") {
                     logger.warning("lost the lock of a running job; cancelling it", metadata: ["job": "\(id)"])
@@ -37,14 +31,10 @@ extension Worker {
     func checkStalledUntilClosed() async {
         while !Task.isCancelled {
             do {
-                let moved =
-                    try await redis.evalScript(
-                        QueueScript.moveStalledJobsToWait, keys: queue.keys.scriptKeys,
-                        arguments: [
-                            RedisArgument(queue.keys.base), RedisArgument(options.maxStalledCount),
-                            RedisArgument(Self.milliseconds(options.stalledInterval)), RedisArgument(queue.clock.nowMilliseconds()),
-                        ]
-                    ).throwingServerError().array?.compactMap(\.string) ?? []
+                let call = StalledCheckCall(
+                    maxStalledCount: options.maxStalledCount, intervalMilliseconds: Self.milliseconds(options.stalledInterval),
+                    now: queue.clock.nowMilliseconds())
+                let moved = try await redis.run(call, on: queue.keys).throwingServerError().array?.compactMap(\.string) ?? []
                 if !moved.isEmpty {
                     logger.warning("recovered stalled jobs", metadata: ["queue": "\(queue.name)", "jobs": "\(moved.joined(separator: ","))"])
                     emit(.stalled(jobIds: moved))

@@ -100,12 +100,9 @@ extension Worker {
             logger.debug("job postponed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
             emit(.postponed(jobId: job.id, reason: reason))
             await runFinishing(job, "postpone") {
-                try await self.redis.evalScript(
-                    QueueScript.postpone, keys: self.queue.keys.scriptKeys,
-                    arguments: [
-                        RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token),
-                        RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(max(1, Self.milliseconds(delay))),
-                    ], replicaWait: self.options.replicaWait)
+                let call = PostponeCall(
+                    jobId: job.id, token: token, now: self.queue.clock.nowMilliseconds(), delayMilliseconds: max(1, Self.milliseconds(delay)))
+                return try await self.redis.run(call, on: self.queue.keys, replicaWait: self.options.replicaWait)
             }
             return nil
         case .completed(let value):
@@ -119,12 +116,10 @@ extension Worker {
             if let backoff {
                 emit(.failed(jobId: job.id, reason: reason, willRetry: true))
                 await runFinishing(job, "retry") {
-                    try await self.redis.evalScript(
-                        QueueScript.retryLater, keys: self.queue.keys.scriptKeys,
-                        arguments: [
-                            RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(reason),
-                            RedisArgument(stacktrace), RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(backoff),
-                        ], replicaWait: self.options.replicaWait)
+                    let call = RetryLaterCall(
+                        jobId: job.id, token: token, reason: reason, stacktrace: stacktrace, now: self.queue.clock.nowMilliseconds(),
+                        backoffMilliseconds: backoff)
+                    return try await self.redis.run(call, on: self.queue.keys, replicaWait: self.options.replicaWait)
                 }
                 return nil
             }
@@ -142,16 +137,12 @@ extension Worker {
         let fetchNext = !isClosing
         let nextToken = fetchNext ? self.nextToken() : "0"
         let reply = await runFinishing(job, "moveToFinished") {
-            try await self.redis.evalScript(
-                QueueScript.moveToFinished, keys: self.queue.keys.scriptKeys,
-                arguments: [
-                    RedisArgument(self.queue.keys.base), RedisArgument(job.id), RedisArgument(token), RedisArgument(target),
-                    RedisArgument(value), RedisArgument(stacktrace), RedisArgument(job.options.maxAttempts),
-                    RedisArgument(keep.count), RedisArgument(keep.age), RedisArgument(keep.limit), fetchNext ? "1" : "0",
-                    RedisArgument(self.queue.clock.nowMilliseconds()), RedisArgument(self.lockMilliseconds),
-                ] + self.limiterArguments + [
-                    RedisArgument(nextToken), RedisArgument(self.options.name ?? ""), RedisArgument(self.options.metricsDataPoints ?? 0),
-                ], replicaWait: self.options.replicaWait)
+            let call = FinishCall(
+                jobId: job.id, token: token, target: target, value: value, stacktrace: stacktrace, maxAttempts: job.options.maxAttempts,
+                keep: keep, fetchNext: fetchNext, now: self.queue.clock.nowMilliseconds(), lockMilliseconds: self.lockMilliseconds,
+                limiter: self.limiterArguments, nextToken: nextToken, workerName: self.options.name ?? "",
+                metricsDataPoints: self.options.metricsDataPoints ?? 0)
+            return try await self.redis.run(call, on: self.queue.keys, replicaWait: self.options.replicaWait)
         }
         return reply.map { ($0, nextToken) }
     }

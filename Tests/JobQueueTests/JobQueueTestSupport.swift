@@ -88,6 +88,11 @@ struct QueueFixture: Sendable {
         }
     }
 
+    /// CLIENT LIST of every server (each master of a cluster), one text.
+    func clientList() async throws -> String {
+        try await redis.commandOnEveryServer(["CLIENT", "LIST"]).compactMap(\.string).joined(separator: "\n")
+    }
+
     func close() async throws {
         try await queue.obliterate(force: true)
         await redis.close()

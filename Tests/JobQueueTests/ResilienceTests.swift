@@ -63,7 +63,7 @@ import Testing
         let lastSeen = try #require(first.last?.id)
         async let waited = events.wait(after: lastSeen, on: listener, timeout: .seconds(5))
         // The listener is blocked on the stream before the job that ends its wait is added.
-        #expect(try await eventually { RedisClientList.isBlocked(try await fixture.redis.command(["CLIENT", "LIST"]).string ?? "", name: name, in: "xread") })
+        #expect(try await eventually { RedisClientList.isBlocked(try await fixture.clientList(), name: name, in: "xread") })
         try await fixture.queue.add("two")
         let second = try await waited
         #expect(second.first?.name == "added" && second.first?.jobId == "2")
