@@ -1,3 +1,4 @@
+import BlockingIO
 import ArgumentParser
 import Foundation
 import Logging

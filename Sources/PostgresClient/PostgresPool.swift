@@ -5,17 +5,9 @@ import Logging
 /// lease a connection for a closure and wait in line, cancellably and at most `acquireTimeout`,
 /// when all are in use.
 public final class PostgresPool: Sendable {
-    public struct Options: Sendable {
-        public var maxConnections: Int
-        /// Longest a statement waits for a connection when all are in use (then `connectionFailed`,
-        /// which callers treat as the database being unavailable).
-        public var acquireTimeout: Duration
-
-        public init(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30)) {
-            self.maxConnections = max(1, maxConnections)
-            self.acquireTimeout = acquireTimeout
-        }
-    }
+    /// How many connections, and how long a statement waits for one (then `connectionFailed`,
+    /// which callers treat as the database being unavailable).
+    public typealias Options = ConnectionPool<PostgresConnection>.Options
 
     public let configuration: PostgresConfiguration
     public let options: Options
@@ -25,7 +17,7 @@ public final class PostgresPool: Sendable {
         self.configuration = configuration
         self.options = options
         self.connections = ConnectionPool(
-            options: .init(maxConnections: options.maxConnections, acquireTimeout: options.acquireTimeout),
+            options: options,
             open: { PostgresConnection(configuration: configuration, logger: logger) },
             timedOut: { PostgresError(.connectionFailed, "no database connection came free within \($0) (all \(options.maxConnections) in use)") })
     }

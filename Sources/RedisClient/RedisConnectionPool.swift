@@ -10,17 +10,8 @@ import Logging
 /// see `RedisClusterRouter`); `withConnection` then leases a connection to some master, for
 /// keyless commands only.
 public final class RedisConnectionPool: Sendable {
-    public struct Options: Sendable {
-        /// Most connections open at once.
-        public var maxConnections: Int
-        /// Longest a command waits for a connection when all are in use (then `timedOut`).
-        public var acquireTimeout: Duration
-
-        public init(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30)) {
-            self.maxConnections = max(1, maxConnections)
-            self.acquireTimeout = acquireTimeout
-        }
-    }
+    /// How many connections, and how long a command waits for one (then `timedOut`).
+    public typealias Options = ConnectionPool<RedisConnection>.Options
 
     public let configuration: RedisConfiguration
     public let options: Options
@@ -34,7 +25,7 @@ public final class RedisConnectionPool: Sendable {
         self.options = options
         self.logger = logger
         self.connections = ConnectionPool(
-            options: .init(maxConnections: options.maxConnections, acquireTimeout: options.acquireTimeout),
+            options: options,
             open: { RedisConnection(configuration: configuration, logger: logger) },
             timedOut: { RedisError(.timedOut, "no Redis connection came free within \($0) (all \(options.maxConnections) in use)") })
         self.cluster = configuration.isCluster ? RedisClusterRouter(configuration: configuration, options: options, logger: logger) : nil

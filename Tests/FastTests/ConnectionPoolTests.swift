@@ -18,6 +18,30 @@ import Testing
         let after: Duration
     }
 
+    /// Holds a pool's one connection until `letGo`.
+    struct Holder {
+        let release: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+        let task: Task<Void, any Error>
+
+        init(of pool: ConnectionPool<Connection>) async {
+            let holding = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            self.release = release
+            task = Task {
+                try await pool.withConnection { _ in
+                    holding.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in holding.stream { break }
+        }
+
+        func letGo() async throws {
+            release.continuation.yield()
+            try await task.value
+        }
+    }
+
     static func pool(max: Int, timeout: Duration = .seconds(30), opened: Opened = Opened()) -> ConnectionPool<Connection> {
         ConnectionPool(
             options: .init(maxConnections: max, acquireTimeout: timeout),
@@ -44,57 +68,30 @@ import Testing
     @Test func everyWaiterIsServedAsConnectionsComeBack() async throws {
         let pool = Self.pool(max: 1)
         let served = Opened()
-        let release = AsyncStream<Void>.makeStream()
-        let holding = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await pool.withConnection { _ in
-                holding.continuation.yield()
-                for await _ in release.stream { break }
-            }
-        }
-        for await _ in holding.stream { break }
+        let holder = await Holder(of: pool)
         let waiters = (0..<5).map { _ in Task { try await pool.withConnection { _ in served.count.withLock { $0 += 1 } } } }
-        release.continuation.yield()
-        try await holder.value
+        try await holder.letGo()
         for waiter in waiters { try await waiter.value }
         #expect(served.count.withLock { $0 } == 5)
     }
 
     @Test func aCancelledWaiterStopsWaitingAtOnceAndLosesNothing() async throws {
         let pool = Self.pool(max: 1)
-        let release = AsyncStream<Void>.makeStream()
-        let holding = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await pool.withConnection { _ in
-                holding.continuation.yield()
-                for await _ in release.stream { break }
-            }
-        }
-        for await _ in holding.stream { break }
+        let holder = await Holder(of: pool)
         let waiter = Task { try await pool.withConnection { $0 } }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        release.continuation.yield()
-        try await holder.value
+        try await holder.letGo()
         // The one connection is back, and the next caller gets it.
         #expect(try await pool.withConnection { $0 } == Connection(number: 1))
     }
 
     @Test func aWaitEndsWithTheTimeoutErrorAndTheConnectionStaysInThePool() async throws {
         let pool = Self.pool(max: 1, timeout: .milliseconds(20))
-        let release = AsyncStream<Void>.makeStream()
-        let holding = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await pool.withConnection { _ in
-                holding.continuation.yield()
-                for await _ in release.stream { break }
-            }
-        }
-        for await _ in holding.stream { break }
+        let holder = await Holder(of: pool)
         let error = await #expect(throws: TimedOut.self) { try await pool.withConnection { $0 } }
         #expect(error?.after == .milliseconds(20))
-        release.continuation.yield()
-        try await holder.value
+        try await holder.letGo()
         #expect(try await pool.withConnection { $0 } == Connection(number: 1))
         #expect(pool.takeIdle() == [Connection(number: 1)])
     }

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 @testable import JobQueue
 @testable import RedisClient

@@ -96,21 +96,7 @@ import Testing
         let python = try PythonBullMQ(fixture)
         try await python.pause()
         let added = try await fixture.queue.add("held")
-        let ran = Recorder<String>()
-        let drained = DrainedSignal()
-        try await fixture.withWorker(
-            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
-            processor: { context in
-                ran.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
-            // The worker looked, found the queue paused, and waits.
-            #expect(try await drained.happened())
-            #expect(ran.values.isEmpty)
-            try await python.resume()
-            #expect(try await eventually { ran.values == [added.id] })
-        }
+        try await fixture.expectPausedUntil({ try await python.resume() }, held: added.id)
         try await fixture.close()
     }
 

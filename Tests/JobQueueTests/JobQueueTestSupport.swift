@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 @testable import JobQueue
 import Logging
@@ -85,6 +86,27 @@ struct QueueFixture: Sendable {
             worker.close()
             try? await running.value
             throw error
+        }
+    }
+
+    /// Starts a worker on the paused queue, checks that it runs nothing, then calls `resume`
+    /// and checks that `held` runs.
+    func expectPausedUntil(_ resume: () async throws -> Void, held: String) async throws {
+        let ran = Recorder<String>()
+        let drained = DrainedSignal()
+        try await withWorker(
+            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
+            processor: { context in
+                ran.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in
+            // The worker looked, found the queue paused, and waits.
+            #expect(try await drained.happened())
+            #expect(ran.values.isEmpty)
+            #expect(try await queue.getJobState(held) == .waiting)
+            try await resume()
+            #expect(try await eventually { ran.values == [held] })
         }
     }
 

@@ -11,22 +11,7 @@ import Testing
         #expect(try await fixture.queue.isPaused())
         #expect(try await fixture.redis.command(["EXISTS", fixture.key("marker")]).int == 0)
         let added = try await fixture.queue.add("held")
-        let ran = Recorder<String>()
-        let drained = DrainedSignal()
-        try await fixture.withWorker(
-            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
-            processor: { context in
-                ran.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
-            // The worker looked, found the queue paused, and waits.
-            #expect(try await drained.happened())
-            #expect(ran.values.isEmpty)
-            #expect(try await fixture.queue.getJobState(added.id) == .waiting)
-            try await fixture.queue.resume()
-            #expect(try await eventually { ran.values == [added.id] })
-        }
+        try await fixture.expectPausedUntil({ try await fixture.queue.resume() }, held: added.id)
         let names = try await fixture.events().map(\.name)
         #expect(names.contains("paused") && names.contains("resumed"))
         try await fixture.close()

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 @testable import HTTPAPI
 import Hummingbird

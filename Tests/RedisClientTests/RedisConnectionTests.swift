@@ -1,3 +1,4 @@
+import BlockingIO
 import RedisClient
 import TestSupport
 import Testing
