@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import JSONSupport
 
 /// Where `medicineman login` keeps the platform's URL and a token: `~/.config/medicineman/

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import Foundation
-import JSONSupport
+package import JSONSupport
 import NIOCore
 import NIOHTTP1
 

@@ -1,5 +1,5 @@
 import Foundation
-import JSONSupport
+package import JSONSupport
 
 /// One Server-Sent Event: its name and its `data` (JSON for the platform's streams).
 package struct ServerSentEvent: Sendable, Equatable {

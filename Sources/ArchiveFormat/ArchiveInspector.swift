@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 
 /// Reads a stored archive once, as it streams back from storage: hashes the stored bytes,
 /// decrypts them when the archive is sealed, decompresses, and parses the tar inside into a

@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 
 extension ArchiveManifest {
     /// The manifest of a sealed archive is sealed too: its paths, sizes and per-file hashes say a

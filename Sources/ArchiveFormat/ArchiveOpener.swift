@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 import Foundation
 
 /// Decrypts a sealed archive as it streams: the sealed format in, plaintext out. It detects

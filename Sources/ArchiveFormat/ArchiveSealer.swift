@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto
 import Foundation
 
 /// Encrypts an archive as it streams: plaintext in, the sealed format out (header first), in

@@ -1,12 +1,12 @@
 import Foundation
-import HTTPAPI
+package import HTTPAPI
 import JSONSupport
 import HTTPTypes
-import Hummingbird
-import JobQueue
-import Logging
+package import Hummingbird
+package import JobQueue
+package import Logging
 import Records
-import RedisClient
+package import RedisClient
 
 /// The web dashboard at `/`. Pages are rendered on the server from the same repositories and
 /// queues as `/api`; the little JavaScript it ships calls `/api` with the session cookie and the

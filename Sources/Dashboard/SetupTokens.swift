@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Records
-import RedisClient
+package import Records
+package import RedisClient
 
 /// One-time links that let the first admin be created from the dashboard. A token is 32 random
 /// bytes shown once; Redis keeps only its SHA-256, for an hour. Redeeming one takes a lock so two

@@ -1,5 +1,5 @@
-import Hummingbird
-import JSONSupport
+package import Hummingbird
+package import JSONSupport
 
 /// Every `/api` success: `{success: true, message, data}`.
 package struct APISuccess<Data: Encodable & Sendable>: ResponseEncodable, Sendable {

@@ -1,6 +1,6 @@
-import Foundation
-import Hummingbird
-import NIOCore
+package import Foundation
+package import Hummingbird
+package import NIOCore
 
 /// The request context of every route: JSON in camelCase with ISO 8601 dates, both ways.
 package struct APIRequestContext: RequestContext {

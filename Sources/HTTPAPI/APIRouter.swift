@@ -1,8 +1,8 @@
-import Hummingbird
-import JobQueue
+package import Hummingbird
+package import JobQueue
 import JSONSupport
 import Logging
-import Tracing
+package import Tracing
 
 /// Everything the HTTP layer needs from the rest of the platform.
 package struct APIDependencies: Sendable {

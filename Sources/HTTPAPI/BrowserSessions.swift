@@ -1,9 +1,9 @@
 import Crypto
-import Foundation
-import HTTPTypes
-import Hummingbird
-import Records
-import RedisClient
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Records
+package import RedisClient
 
 /// Dashboard sessions. The session is a login JWT from `SessionTokens` (with a random session id,
 /// `sid`) kept in an HttpOnly, SameSite=Strict cookie — Secure behind TLS — and renewed while it

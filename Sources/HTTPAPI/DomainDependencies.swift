@@ -1,5 +1,5 @@
-import Records
-import ServerJobs
+package import Records
+package import ServerJobs
 
 /// The records, queues and SSH access the domain routes work with.
 package struct DomainDependencies: Sendable {

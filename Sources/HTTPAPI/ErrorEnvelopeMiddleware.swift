@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
 import JobQueue
 import JSONSupport
 import Logging

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
 
 /// `GET /health` (the process answers) and `GET /ready` (its dependencies answer too).
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import Hummingbird
-import Records
+package import Foundation
+package import Hummingbird
+package import Records
 
 /// Who is calling: the user behind a bearer token.
 package struct Identity: Sendable, Equatable {

@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 import Hummingbird
 import JobQueue
-import Logging
+package import Logging
 import Synchronization
 
 /// The process's live job event streams (`GET /api/jobs/:id/events`), shared by every request.

@@ -1,6 +1,6 @@
 import Foundation
-import JobQueue
-import JSONSupport
+package import JobQueue
+package import JSONSupport
 
 /// A job as the API shows it (camelCase; times in ms since the epoch, as BullMQ keeps them).
 package struct JobResource: Codable, Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import JobQueue
+package import Hummingbird
+package import JobQueue
 import JSONSupport
 import Records
 import RedisClient

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Records
-import RedisClient
+package import RedisClient
 
 /// Bounds login attempts per client address and per username across every instance, before any
 /// password is checked, so neither guessing nor a flood of bcrypt work scales with requests.

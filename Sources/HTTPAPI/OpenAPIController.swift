@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
 import NIOCore
 
 /// `GET /openapi.json`: the committed OpenAPI 3.1 document (`Sources/HTTPAPI/Resources/openapi.json`).

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Records
+package import Records
 
 /// Checks a username and password the one way every login goes (`POST /api/auth/login` and the
 /// dashboard's sign-in): bounded input, the per-client and per-username throttle, bcrypt through

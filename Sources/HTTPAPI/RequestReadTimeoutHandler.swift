@@ -1,6 +1,6 @@
 import HummingbirdCore
-import NIOCore
-import NIOHTTPTypes
+package import NIOCore
+package import NIOHTTPTypes
 
 /// Closes a connection whose request, from its head to its end, takes longer than `timeout` to
 /// arrive, so a client that trickles a body cannot hold a connection open. A connection that

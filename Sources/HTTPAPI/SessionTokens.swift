@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import JWTKit
-import Records
+package import Records
 
 /// Short-lived JWTs (HS256) from `POST /api/auth/login`, signed and checked with jwt-kit under a
 /// secret derived from secret bytes only (`ENCRYPTION_KEY`'s bytes or `SESSION_SECRET`), never

@@ -1,6 +1,6 @@
 import Foundation
-import Notifications
-import Records
+package import Notifications
+package import Records
 import ServerJobs
 
 /// The records and checks `/api/webhooks` works with.

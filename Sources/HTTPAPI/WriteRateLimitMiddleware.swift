@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
+package import Hummingbird
 import Records
-import RedisClient
+package import RedisClient
 
 /// Limits writes (POST, PUT, PATCH, DELETE) per caller across every instance: a Redis counter per
 /// caller and minute, in one script. Over the limit is a 429 with `Retry-After`.

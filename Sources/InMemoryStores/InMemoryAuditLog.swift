@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import Records
+package import Foundation
+package import JSONSupport
+package import Records
 
 /// Audit entries in memory, in the order they were written.
 package actor InMemoryAuditLog: AuditLogStore {

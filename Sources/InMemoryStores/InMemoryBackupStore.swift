@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import Records
+package import Foundation
+package import JSONSupport
+package import Records
 
 /// Backup rows in memory, with the same rules as the table: one row per id, one per schedule
 /// occurrence, `completed` newest first. `failing` makes every call fail as a database outage does.

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Records
-import ServerJobs
+package import ServerJobs
 
 /// The jobs enqueued, in memory: one per job id, as BullMQ keeps them (enqueueing again is a no-op).
 package actor InMemoryDispatcher: ServerJobDispatching {

@@ -1,5 +1,5 @@
 import Foundation
-import Records
+package import Records
 
 /// Job attempts in memory, as `job_attempts` keeps them.
 package actor InMemoryJobAttempts: JobAttemptStore {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import ServerJobs
 
 /// Server leases in memory. `revoke` takes a lease away as a Redis restart without its last

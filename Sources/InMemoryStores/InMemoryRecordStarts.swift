@@ -1,5 +1,5 @@
-import Foundation
-import Records
+package import Foundation
+package import Records
 
 /// Scan and update rows in memory, as the launcher creates them.
 package actor InMemoryRecordStarts: ScanStore, UpdateStore {

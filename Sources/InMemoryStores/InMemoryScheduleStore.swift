@@ -1,5 +1,5 @@
-import Foundation
-import Records
+package import Foundation
+package import Records
 
 /// Schedule rows in memory; `advance` is the same compare-and-set as the table's.
 package actor InMemoryScheduleStore: BackupScheduleStore {

@@ -1,5 +1,5 @@
-import Foundation
-import Records
+package import Foundation
+package import Records
 
 /// Server rows in memory, each with its credential.
 package actor InMemoryServerStore: ServerStore {

@@ -1,6 +1,6 @@
-import Foundation
-import Records
-import ServerJobs
+package import Foundation
+package import Records
+package import ServerJobs
 
 /// Connects to servers without a network: each server answers as the test scripted it (a
 /// session, or a connection error). Counts the sessions it opened and closed.

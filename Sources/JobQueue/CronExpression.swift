@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A cron pattern: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds
 /// first, as BullMQ's clients read them; plus `@yearly`, `@monthly`, `@weekly`, `@daily`,

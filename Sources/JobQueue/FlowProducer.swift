@@ -1,5 +1,5 @@
 import Foundation
-import RedisClient
+public import RedisClient
 
 /// A job and the jobs it waits for; children may live on other queues (same prefix).
 public struct FlowNode: Sendable {

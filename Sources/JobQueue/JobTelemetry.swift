@@ -1,4 +1,4 @@
-import Tracing
+public import Tracing
 
 /// BullMQ v6's `opts.telemetry`: the producer's trace context, so the worker's span joins the
 /// trace that added the job. `metadata` is the propagation carrier serialized as a JSON object

@@ -1,5 +1,5 @@
 import Foundation
-import RedisClient
+public import RedisClient
 
 extension Queue {
     /// The connection name BullMQ gives a queue's workers, `<prefix>:<base64 of the queue name>`,

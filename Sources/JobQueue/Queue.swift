@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import RedisClient
+public import RedisClient
 
 /// Producer and administration side of one BullMQ-layout queue.
 public struct Queue: Sendable {

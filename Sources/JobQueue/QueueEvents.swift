@@ -1,5 +1,5 @@
 import BlockingIO
-import RedisClient
+public import RedisClient
 
 /// One entry of the queue's event stream (`<prefix>:<queue>:events`).
 public struct QueueEvent: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import RedisClient
+public import RedisClient
 
 /// The key names of one queue: `<prefix>:<queue>:<suffix>`.
 ///

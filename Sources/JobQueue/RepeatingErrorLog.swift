@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Logs the failures of a retry loop without flooding the log: a failure is logged the first

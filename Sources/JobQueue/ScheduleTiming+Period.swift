@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension ScheduleTiming {
     /// The schedule's period: the longest interval between its next `runs` run times after `date`

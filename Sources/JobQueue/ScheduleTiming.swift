@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A schedule's cron expression in its IANA time zone: validation, upcoming runs and catch-up.
 public struct ScheduleTiming: Sendable {

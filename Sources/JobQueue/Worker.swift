@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+public import Logging
 import RedisClient
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// Processes the jobs of one queue, BullMQ-compatibly: locks renewed while jobs run, a

@@ -1,5 +1,5 @@
-import RedisClient
-import Tracing
+public import RedisClient
+public import Tracing
 
 /// How a `Worker` runs; the defaults are BullMQ's.
 public struct WorkerOptions: Sendable {

@@ -1,5 +1,5 @@
 import BlockingIO
-import JobQueue
+package import JobQueue
 
 /// `notify-queue`: one job per delivery (job id = delivery id, data = ids only), so deliveries
 /// survive restarts and retry with exponential backoff.

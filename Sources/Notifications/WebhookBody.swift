@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import Records
+package import Foundation
+package import JSONSupport
+package import Records
 
 /// What a delivery sends: the event as JSON (`{id, event, occurredAt, summary, data}`) or, for
 /// Slack-compatible receivers, `{"text": summary}`.

@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import BlockingIO
 import Foundation
-import JobQueue
-import Logging
+package import JobQueue
+package import Logging
 import NIOCore
 import NIOHTTP1
-import Records
+package import Records
 
 /// The `notify-queue` processor: loads the delivery and its webhook, checks where the URL leads
 /// (after DNS), signs the body and POSTs it once, without following redirects, and records the

@@ -1,6 +1,6 @@
 import Foundation
-import JobQueue
-import Logging
+package import JobQueue
+package import Logging
 import ServiceLifecycle
 
 /// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of

@@ -1,4 +1,4 @@
-import CoreMetrics
+package import CoreMetrics
 import ServerJobs
 
 /// Webhook delivery attempts by event and result; every event × result starts at zero.

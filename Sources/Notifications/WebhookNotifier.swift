@@ -1,9 +1,9 @@
-import Foundation
-import JobQueue
-import Logging
-import Records
-import RedisClient
-import ServerJobs
+package import Foundation
+package import JobQueue
+package import Logging
+package import Records
+package import RedisClient
+package import ServerJobs
 
 /// The platform's `Notifier`: for each enabled webhook that wants the event, a deliveries row
 /// (the event's payload) and a `notify-queue` job with the row's id as its id. The row is written

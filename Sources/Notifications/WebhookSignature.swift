@@ -1,5 +1,5 @@
 import Crypto
-import Records
+package import Records
 
 /// `X-MedicineMan-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`. The
 /// timestamp is signed with the body, so a receiver that refuses old timestamps refuses replays.

@@ -1,4 +1,4 @@
-import Records
+package import Records
 
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension CredentialVault {

@@ -1,5 +1,5 @@
 import BlockingIO
-import HTTPAPI
+package import HTTPAPI
 import PostgresClient
 import RedisClient
 

@@ -1,9 +1,9 @@
-import HTTPAPI
-import Logging
-import PostgresClient
-import Records
-import RedisClient
-import ServerJobs
+package import HTTPAPI
+package import Logging
+package import PostgresClient
+package import Records
+package import RedisClient
+package import ServerJobs
 
 /// Everything a `medicineman` process is configured with; every field has a default that runs
 /// against a local Redis and PostgreSQL.

@@ -1,5 +1,5 @@
-import Logging
-import PostgresClient
+package import Logging
+package import PostgresClient
 
 extension PlatformResources {
     /// Applies pending migrations, waiting for PostgreSQL to come up for at most the start-up

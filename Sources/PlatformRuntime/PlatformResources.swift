@@ -1,7 +1,7 @@
 import BlockingIO
-import Logging
-import PostgresClient
-import RedisClient
+package import Logging
+package import PostgresClient
+package import RedisClient
 
 /// The shared connections of one process: a Redis pool, a PostgreSQL pool and the migrations.
 package struct PlatformResources: Sendable {

@@ -1,15 +1,15 @@
 import Dashboard
 import Foundation
-import HTTPAPI
-import Hummingbird
+package import HTTPAPI
+package import Hummingbird
 import JobQueue
 import Notifications
 import Records
-import ServerJobs
-import Logging
+package import ServerJobs
+package import Logging
 import NIOCore
 import ServiceLifecycle
-import Tracing
+package import Tracing
 import UnixSignals
 
 /// `medicineman serve`: migrates, then runs the HTTP API and the backup, scan and update workers

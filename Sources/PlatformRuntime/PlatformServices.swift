@@ -1,9 +1,9 @@
-import HTTPAPI
-import Logging
+package import HTTPAPI
+package import Logging
 import Notifications
-import Records
-import ServerJobs
-import Tracing
+package import Records
+package import ServerJobs
+package import Tracing
 
 /// The composition root: every repository, the job dispatcher, archive storage and keys and the
 /// SSH connector, built once per process from its resources. The HTTP layer's

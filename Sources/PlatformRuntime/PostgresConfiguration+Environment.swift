@@ -1,4 +1,4 @@
-import PostgresClient
+package import PostgresClient
 
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension PostgresConfiguration {

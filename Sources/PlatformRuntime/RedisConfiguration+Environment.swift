@@ -1,4 +1,4 @@
-import RedisClient
+package import RedisClient
 
 /// Environment variables are read in PlatformRuntime only; the client takes the values.
 extension RedisConfiguration {

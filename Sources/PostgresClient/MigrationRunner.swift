@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Logging
+public import Logging
 
 /// Applies the numbered SQL files of a directory (`0001_name.sql`, ...) once each, in order.
 ///

@@ -1,7 +1,7 @@
 import BlockingIO
 import Foundation
 import CLibPQ
-import Logging
+public import Logging
 
 /// One libpq connection, running on a thread of its own.
 ///

@@ -1,5 +1,5 @@
-import BlockingIO
-import Logging
+public import BlockingIO
+public import Logging
 
 /// A bounded set of `PostgresConnection`s shared by many tasks (a `ConnectionPool`): callers
 /// lease a connection for a closure and wait in line, cancellably and at most `acquireTimeout`,

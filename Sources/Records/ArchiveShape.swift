@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a completed archive is: full or incremental (and where in its chain), the GNU tar
 /// snapshot the next incremental starts from, and its sealed data key when it is encrypted.

@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import PostgresClient
+public import Foundation
+public import JSONSupport
+public import PostgresClient
 
 /// Who did what to which resource, and how it went.
 public struct AuditEntry: Sendable, Codable, Equatable {

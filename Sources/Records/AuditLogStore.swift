@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+public import Foundation
+public import JSONSupport
 
 /// Where audit entries go; `AuditLogRepository` in PostgreSQL, or in memory for the fast tier.
 public protocol AuditLogStore: Sendable {

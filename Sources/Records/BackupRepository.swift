@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import PostgresClient
+public import Foundation
+public import JSONSupport
+public import PostgresClient
 
 public struct BackupRepository: Sendable {
     let database: PostgresPool

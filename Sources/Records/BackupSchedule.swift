@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+public import Foundation
+public import JSONSupport
 import PostgresClient
 
 /// How many backups a schedule keeps: the newest `keepLast`, plus the newest of each of the last

@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 public struct BackupScheduleRepository: Sendable {
     let database: PostgresPool

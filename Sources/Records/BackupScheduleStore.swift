@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The schedule rows the scheduler reads and advances; `BackupScheduleRepository` in PostgreSQL,
 /// or in memory for the fast tier.

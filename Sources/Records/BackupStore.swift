@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+public import Foundation
+public import JSONSupport
 
 /// The backup rows the launcher, scheduler, retention and janitor work with. `BackupRepository`
 /// keeps them in PostgreSQL; the fast test tier keeps them in memory.

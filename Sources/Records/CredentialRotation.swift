@@ -1,5 +1,5 @@
 import Foundation
-import PostgresClient
+public import PostgresClient
 
 /// Re-encrypts every server credential, webhook secret and archive data key under a new key, in
 /// one transaction: either all of them move to the new key or none does. Archives themselves are

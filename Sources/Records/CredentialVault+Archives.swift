@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 extension CredentialVault {
     /// Seals an archive's data key; the backup's id is the associated data, so a sealed key copied

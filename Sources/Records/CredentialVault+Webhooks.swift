@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 extension CredentialVault {
     /// Seals a webhook's signing secret; the webhook's id (and that it is a webhook secret) is the

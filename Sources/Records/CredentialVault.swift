@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// A server credential as stored: AES-256-GCM ciphertext and the id of the key it is under.
 public struct SealedCredential: Sendable, Equatable {

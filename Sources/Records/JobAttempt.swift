@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// One attempt of one job, on record whatever happened to it.
 public struct JobAttempt: Sendable, Codable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A UUID written in lowercase, the canonical form (RFC 9562) and the one job ids use;
 /// Foundation's own encoding is uppercase. Decoding accepts either case.

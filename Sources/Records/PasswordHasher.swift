@@ -1,4 +1,4 @@
-import BlockingIO
+public import BlockingIO
 import CLibCrypt
 import Foundation
 

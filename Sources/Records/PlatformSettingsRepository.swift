@@ -1,5 +1,5 @@
 import Foundation
-import PostgresClient
+public import PostgresClient
 
 /// The platform's own key/value settings (`platform_settings`), e.g. `encrypt_backups`.
 public struct PlatformSettingsRepository: Sendable {

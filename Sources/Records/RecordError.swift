@@ -1,5 +1,5 @@
 import Foundation
-import PostgresClient
+public import PostgresClient
 
 /// Why a record could not be read or written, naming the field at fault when there is one.
 public struct RecordError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// The backups, scans and updates that are not finished, across the three tables: what the
 /// reconciler looks at after a crash.

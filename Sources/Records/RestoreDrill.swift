@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import PostgresClient
 
 /// Where a restore drill stands: queued, running, then passed or failed.

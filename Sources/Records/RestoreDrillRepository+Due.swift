@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import PostgresClient
 
 /// A drill a schedule asks for: its newest completed backup, not drilled yet.

@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// The `restore_drills` rows: created queued, moved to running by their job, finished once.
 public struct RestoreDrillRepository: Sendable {

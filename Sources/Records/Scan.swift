@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+public import Foundation
+public import JSONSupport
 import PostgresClient
 
 public enum ScanType: String, Sendable, Codable, CaseIterable { case quick, full, services, filesystems }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The scan rows the launcher creates; `ScanRepository` in PostgreSQL, or in memory for the fast tier.
 public protocol ScanStore: Sendable {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// The id of one schedule occurrence's backup (and so of its job): derived from the schedule and
 /// the due time, so every scheduler process computes the same one and a second enqueue is a no-op.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import PostgresClient
 
 public enum ServerAuthType: String, Sendable, Codable {

@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// Servers and their sealed credentials.
 public struct ServerRepository: Sendable {

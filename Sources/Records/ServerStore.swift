@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The server rows a job attempt reads; `ServerRepository` in PostgreSQL, or in memory for the fast tier.
 public protocol ServerStore: Sendable {

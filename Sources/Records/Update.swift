@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import PostgresClient
+public import Foundation
+public import JSONSupport
+public import PostgresClient
 
 public enum UpdateMode: String, Sendable, Codable { case check, apply }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The update rows the launcher creates; `UpdateRepository` in PostgreSQL, or in memory for the fast tier.
 public protocol UpdateStore: Sendable {

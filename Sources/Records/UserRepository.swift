@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// Users and their API tokens.
 public struct UserRepository: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import PostgresClient
 
 /// How a delivery's body looks: the event as JSON, or a Slack-compatible `{"text": …}`.

@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+public import Foundation
+public import JSONSupport
 import PostgresClient
 
 /// One event on its way to one webhook; every attempt updates it.

@@ -1,6 +1,6 @@
-import Foundation
-import JSONSupport
-import PostgresClient
+public import Foundation
+public import JSONSupport
+public import PostgresClient
 
 /// Deliveries of events to webhooks: created when an event is queued, updated by every attempt.
 public struct WebhookDeliveryRepository: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
-import PostgresClient
+public import Foundation
+public import PostgresClient
 
 /// Webhooks and their sealed signing secrets. URLs and events are validated by the caller (the
 /// API); the table's constraints are the last line.

@@ -1,6 +1,6 @@
 import BlockingIO
 import CHiredis
-import Logging
+public import Logging
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
 import BlockingIO
 import CLibSSH2
-import Logging
-import Tracing
+public import Logging
+public import Tracing
 
 #if canImport(Glibc)
     import Glibc

@@ -1,9 +1,9 @@
-import Foundation
+package import Foundation
 import JobQueue
 import JSONSupport
-import Logging
-import Records
-import ServerJobs
+package import Logging
+package import Records
+package import ServerJobs
 import ServiceLifecycle
 
 /// Starts the backups of due schedules, exactly once per occurrence however many processes run

@@ -1,6 +1,6 @@
 import Foundation
-import JobQueue
-import Logging
+package import JobQueue
+package import Logging
 import ServiceLifecycle
 
 /// The cleanup duty, hourly by default: finished jobs older than the retention are removed from

@@ -1,10 +1,10 @@
-import Foundation
-import JobQueue
+package import Foundation
+package import JobQueue
 import JSONSupport
-import Logging
-import Records
-import RedisClient
-import ServerJobs
+package import Logging
+package import Records
+package import RedisClient
+package import ServerJobs
 import ServiceLifecycle
 
 /// The periodic duty behind the notifications no job writes: `backup.overdue` (a schedule with no

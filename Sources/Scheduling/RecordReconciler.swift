@@ -1,8 +1,8 @@
-import Foundation
-import JobQueue
-import Logging
-import Records
-import ServerJobs
+package import Foundation
+package import JobQueue
+package import Logging
+package import Records
+package import ServerJobs
 import ServiceLifecycle
 
 /// Keeps records and jobs in step after crashes, at start and then periodically:

@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 import JobQueue
-import Logging
-import Records
-import ServerJobs
+package import Logging
+package import Records
+package import ServerJobs
 import ServiceLifecycle
 
 /// Starts the restore drills schedules ask for (`drill.everyBackups`, `drill.everyDays`), once

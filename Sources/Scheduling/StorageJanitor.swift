@@ -1,8 +1,8 @@
 import BlockingIO
-import Foundation
-import Logging
-import Records
-import ServerJobs
+package import Foundation
+package import Logging
+package import Records
+package import ServerJobs
 
 /// Removes what interrupted or deleted backups leave in the backup directory: partial files of
 /// backups that are not running, and archives no backup row names (once `orphanAge` old, so an

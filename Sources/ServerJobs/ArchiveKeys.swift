@@ -1,6 +1,6 @@
-import Crypto
-import Foundation
-import Records
+package import Crypto
+package import Foundation
+package import Records
 
 /// Seals new archives' data keys under `ENCRYPTION_KEY` (when encryption at rest is on) and opens
 /// stored ones for verify and restore. The data key is fresh per archive and never leaves memory

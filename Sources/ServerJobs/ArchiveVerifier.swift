@@ -1,8 +1,8 @@
 import ArchiveFormat
 import BlockingIO
-import Crypto
+package import Crypto
 import Foundation
-import Records
+package import Records
 
 /// Checks a stored archive by reading it back once, wherever it is stored: its SHA-256 against
 /// the row, then every layer inside (decryption when sealed, decompression, each tar header and

@@ -1,5 +1,5 @@
-import Foundation
-import Records
+package import Foundation
+package import Records
 
 /// Decides what kind of archive a backup attempt writes: incremental on top of the newest intact
 /// backup of the same paths when one was asked for and the chain can continue, full otherwise.

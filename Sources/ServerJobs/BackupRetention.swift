@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import Records
+package import Foundation
+package import Logging
+package import Records
 
 /// Which of a schedule's completed backups to keep: the newest `keepLast`, plus the newest backup
 /// of each of the latest `daily` days, `weekly` ISO weeks and `monthly` months that have one

@@ -1,9 +1,9 @@
-import Crypto
-import Foundation
+package import Crypto
+package import Foundation
 import JobQueue
-import Logging
-import Records
-import SSHClient
+package import Logging
+package import Records
+package import SSHClient
 import Synchronization
 
 /// What a finished backup stream produced.

@@ -1,7 +1,7 @@
 import BlockingIO
 import Foundation
-import Logging
-import Records
+package import Logging
+package import Records
 
 /// What became of a deleted backup's archive.
 package enum ArchiveRemoval: Sendable, Equatable {

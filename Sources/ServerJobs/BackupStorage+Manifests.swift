@@ -1,9 +1,9 @@
-import ArchiveFormat
+package import ArchiveFormat
 import BlockingIO
-import Crypto
+package import Crypto
 import Foundation
 import NIOCore
-import Records
+package import Records
 
 /// Manifests live beside their archives (`<archive>.manifest.gz`, a file or an object), written
 /// when verification has read the archive, removed with it.

@@ -1,7 +1,7 @@
 import ArchiveFormat
-import Crypto
+package import Crypto
 import Foundation
-import Records
+package import Records
 
 /// One regular file's bytes as they come out of a stored archive (`BackupStorage.streamMember`).
 /// Call `cancel()` when giving up early, so the reading thread stops.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Records
+package import Records
 
 /// Archives in an object store: keys are `<prefix>` plus the same relative name a directory
 /// would use, made only from a row's validated ids (`archiveName(of:)`), so no row, request or

@@ -1,5 +1,5 @@
-import Foundation
-import Records
+package import Foundation
+package import Records
 
 /// From a row's `file_path` to a file on this machine: the one place that decides whether a stored
 /// path may be read or deleted.

@@ -1,5 +1,5 @@
 import ArchiveFormat
-import Foundation
+package import Foundation
 import Logging
 import Records
 

@@ -1,5 +1,5 @@
-import Foundation
-import JSONSupport
+package import Foundation
+package import JSONSupport
 
 /// Where the code that writes an outcome reports it, so people hear about it (webhooks). The
 /// emitting code only says what happened; who wants it and how it travels is the notifier's.

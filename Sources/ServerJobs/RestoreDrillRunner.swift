@@ -1,8 +1,8 @@
-import ArchiveFormat
-import Crypto
-import Foundation
-import Records
-import SSHClient
+package import ArchiveFormat
+package import Crypto
+package import Foundation
+package import Records
+package import SSHClient
 
 /// A restore drill on one SSH session: the chain restored into a fresh private directory
 /// (`~/.medicineman-restore/drill-<id>.XXXXXXXXXX`, mode 0700), the restored tree listed and

@@ -1,9 +1,9 @@
 import ArchiveFormat
 import BlockingIO
-import Crypto
-import Foundation
-import Records
-import SSHClient
+package import Crypto
+package import Foundation
+package import Records
+package import SSHClient
 
 /// Streams stored archives back into a directory on a server, after checking their SHA-256. Where
 /// they unpack is decided on the server (`RestoreTarget`); the directory used is returned.

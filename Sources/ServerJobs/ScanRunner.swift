@@ -1,7 +1,7 @@
 import Foundation
-import JSONSupport
-import Records
-import SSHClient
+package import JSONSupport
+package import Records
+package import SSHClient
 
 /// What a scan produced: the row's summary and the findings.
 package struct ScanOutcome: Sendable {

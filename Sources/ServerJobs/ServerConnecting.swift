@@ -1,5 +1,5 @@
-import JobQueue
-import Records
+package import JobQueue
+package import Records
 import SSHClient
 
 /// Opens a session to a server on record: `ServerConnector` over SSH; the fast test tier scripted.

@@ -1,7 +1,7 @@
-import Logging
-import Records
-import SSHClient
-import Tracing
+package import Logging
+package import Records
+package import SSHClient
+package import Tracing
 
 /// Opens SSH sessions to servers on record: the stored credential, the pinned host key, and the
 /// first contact's key pinned (trust on first use).

@@ -1,8 +1,8 @@
-import Foundation
-import JobQueue
+package import Foundation
+package import JobQueue
 import Records
-import RedisClient
-import Tracing
+package import RedisClient
+package import Tracing
 
 /// Enqueues the job for a record; the job id is the record's id, so enqueueing the same record
 /// twice creates one job.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Enqueues the job for a record (job id = record id unless given): `ServerJobDispatcher` into
 /// the Redis queues; the fast test tier in memory.

@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 import JobQueue
-import Logging
-import Records
+package import Logging
+package import Records
 import SSHClient
 
 /// What every job attempt on a server does around its work: load the server, hold its lease,

@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import JSONSupport
-import Records
+package import Records
 
 /// Starts work the one safe way: commit the record, enqueue its job (id = record id), then mark
 /// the record enqueued. A crash between the first two leaves a record the reconciler enqueues;

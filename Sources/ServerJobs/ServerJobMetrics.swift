@@ -1,4 +1,4 @@
-import CoreMetrics
+package import CoreMetrics
 
 /// The server-job counters outside the workers: SSH connection outcomes and jobs added. Every
 /// known label value starts at zero, so a rate() over them never sees a missing series.

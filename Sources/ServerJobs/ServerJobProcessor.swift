@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import JobQueue
-import Logging
-import Records
+package import JobQueue
+package import Logging
+package import Records
 import SSHClient
 
 /// Runs the platform's jobs: loads the record and server, takes the server's lease, records the

@@ -1,4 +1,4 @@
-import JobQueue
+package import JobQueue
 
 /// The platform's three queues, their job names and default options.
 package struct ServerJobQueue: Sendable, Equatable {

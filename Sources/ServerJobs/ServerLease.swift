@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import Records
-import RedisClient
+package import RedisClient
 
 /// One job per server at a time, across every queue and process: a Redis key per server holding
 /// the owner's token, with an expiry renewed while the job runs (a crashed owner frees it).

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// One job per server at a time: `ServerLease` holds it in Redis; the fast test tier in memory.
 package protocol ServerLeasing: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import JSONSupport
-import Records
-import SSHClient
+package import Records
+package import SSHClient
 
 /// What an update run found or did.
 package struct UpdateOutcome: Sendable {

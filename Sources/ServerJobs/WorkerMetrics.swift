@@ -1,5 +1,5 @@
-import CoreMetrics
-import JobQueue
+package import CoreMetrics
+package import JobQueue
 import Synchronization
 
 /// Feeds a worker's events into swift-metrics: finished jobs by result, run and wait times,

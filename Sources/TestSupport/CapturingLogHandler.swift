@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 
 /// Hands every line a logger writes to `sink`, as "level message key=value …" (metadata sorted),
 /// so tests can check what is logged, how often, and that no secret is.

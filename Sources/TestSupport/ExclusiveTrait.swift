@@ -1,4 +1,4 @@
-import Testing
+package import Testing
 
 /// `@Test(.exclusive)`: the test runs while no other exclusive test runs, in any suite or module.
 /// For the heavy tests (fuzzing, multi-hundred-megabyte streams, a killed process) and the ones

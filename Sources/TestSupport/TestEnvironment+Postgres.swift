@@ -1,6 +1,6 @@
 import BlockingIO
-import Logging
-import PostgresClient
+package import Logging
+package import PostgresClient
 
 extension TestEnvironment {
     /// Runs `body` against a new, empty database that is dropped afterwards.

@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 
 /// The suites' logger: what `level` and worse reaches the test output, so a failing run shows
 /// its warnings and a passing one stays readable.

@@ -1,5 +1,5 @@
-import CoreMetrics
-import Hummingbird
+package import CoreMetrics
+package import Hummingbird
 import ServerJobs
 
 /// Counts requests and times them by route template (never the raw path: no ids in labels).

@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
-import JobQueue
+package import Hummingbird
+package import JobQueue
 import NIOCore
-import Records
+package import Records
 
 /// `GET /metrics`: Prometheus text format. Queue figures are O(1) Redis reads (LLEN/ZCARD and the
 /// oldest waiting job), never scans; counters and histograms come from this process.

@@ -1,6 +1,6 @@
-import CoreMetrics
+package import CoreMetrics
 import Foundation
-import Prometheus
+package import Prometheus
 
 /// The process's metrics: swift-metrics in front, a Prometheus collector registry behind.
 /// Components are given `factory` and make their `Counter`s, `Timer`s and `Meter`s with it (no

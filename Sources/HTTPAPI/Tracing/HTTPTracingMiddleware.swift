@@ -1,6 +1,6 @@
 import HTTPTypes
-import Hummingbird
-import Tracing
+package import Hummingbird
+package import Tracing
 
 /// A server span per request, named by method and route template, continuing the caller's trace
 /// (W3C `traceparent` under OpenTelemetry). Hummingbird's TracingMiddleware does the same with

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import Crypto
-import Foundation
-import NIOCore
+package import Crypto
+package import Foundation
+package import NIOCore
 import NIOHTTP1
 
 /// The S3 calls archive storage uses.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Where an S3-compatible object store keeps archives (`BACKUP_STORAGE=s3`): AWS S3, MinIO, Ceph
 /// RGW, Garage. Validated once, so every key and URL built from it is well formed.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+package import Foundation
 
 /// AWS Signature Version 4 over headers (the `Authorization` header form), as S3 and its
 /// compatibles expect. Checked against AWS's published examples (`SigV4Tests`).
