@@ -3,12 +3,14 @@ import Synchronization
 
 /// A bounded set of connections shared by many tasks: the one pool type of the Redis and
 /// PostgreSQL clients. A caller leases a connection for the length of a closure; when every
-/// connection is in use it waits in FIFO order, for at most `acquireTimeout`, and stops waiting
-/// at once when its task is cancelled. Connections reconnect by themselves after a failure, so a
-/// broken one is simply returned and reused.
+/// connection is in use it waits in line (served in the order the waits were queued; a caller
+/// arriving as a connection comes back may take it first), for at most `acquireTimeout`, and stops
+/// waiting at once when its task is cancelled. Connections reconnect by themselves after a
+/// failure, so a broken one is simply returned and reused.
 ///
-/// A lock, not an actor: leasing and returning a connection costs no task hop, which matters on
-/// the request path where every hop is a thread switch.
+/// A lock, not an actor: when a connection is free, leasing and returning it costs no task hop,
+/// which matters on the request path where every hop is a thread switch. Only a caller that has
+/// to wait pays for a task group (the wait raced against its timeout).
 public final class ConnectionPool<Connection: Sendable>: Sendable {
     public struct Options: Sendable {
         /// Most connections open at once.
@@ -64,8 +66,11 @@ public final class ConnectionPool<Connection: Sendable>: Sendable {
         }
     }
 
+    /// Callers waiting for a connection now.
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Takes the idle connections out of the pool, for the caller to close; leased ones come back
-    /// when released.
+    /// to the pool when released (a later call takes them).
     public func takeIdle() -> [Connection] {
         state.withLock { state in
             let connections = state.idle

@@ -1,3 +1,4 @@
+package import Foundation
 package import Records
 package import ServerJobs
 
@@ -26,6 +27,8 @@ package struct DomainDependencies: Sendable {
     package var archiveKeys: ArchiveKeys?
     /// Bounds the archive reads (verify, download) this process runs at once.
     package var archiveReads = ArchiveReadSlots()
+    /// The time schedules' next runs and "run now" occurrences are counted from; tests fix it.
+    package var clock: @Sendable () -> Date = { Date() }
 
     package init(
         servers: ServerRepository, backups: BackupRepository, schedules: BackupScheduleRepository, scans: ScanRepository, updates: UpdateRepository,

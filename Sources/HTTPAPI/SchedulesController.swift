@@ -36,7 +36,7 @@ struct SchedulesController: Sendable {
         let (definition, timing) = try await request.decodeJSON(as: ScheduleBody.self, context: context).definition(over: nil)
         try await domain.requireServer(definition.serverId, field: "serverId")
         if let host = definition.drill.serverId { try await domain.requireServer(host, field: "drill.serverId") }
-        let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
+        let schedule = try await domain.schedules.create(definition, nextRunAt: timing.nextRuns(after: domain.clock(), count: 1).first)
         try await domain.audit.record(
             identity, "schedule.create", resource: schedule.id.lowercasedString,
             ["cron": .string(schedule.cron), "timezone": .string(schedule.timezone)])
@@ -60,7 +60,7 @@ struct SchedulesController: Sendable {
         let (definition, timing) = try body.definition(over: partial ? ScheduleDefinition(current) : nil)
         if definition.serverId != current.serverId { try await domain.requireServer(definition.serverId, field: "serverId") }
         if let host = definition.drill.serverId, host != current.drill.serverId { try await domain.requireServer(host, field: "drill.serverId") }
-        let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: Date(), count: 1).first)
+        let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: domain.clock(), count: 1).first)
         try await domain.audit.record(
             identity, "schedule.update", resource: schedule.id.lowercasedString,
             [
@@ -82,7 +82,7 @@ struct SchedulesController: Sendable {
     @Sendable func runNow(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
         let identity = try context.require(.operator)
         let schedule = try await find(context)
-        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let now = Date(timeIntervalSince1970: domain.clock().timeIntervalSince1970.rounded(.down))
         let (backup, _) = try await domain.backups.createScheduled(
             id: ScheduleRunID.make(scheduleId: schedule.id, dueAt: now), schedule: schedule, dueAt: now,
             metadata: ["trigger": "run-now", "requestedBy": .string(identity.username)])
@@ -101,6 +101,6 @@ struct SchedulesController: Sendable {
 
     private func resource(_ schedule: BackupSchedule) throws -> ScheduleResource {
         let timing = try? ScheduleTiming(cron: schedule.cron, timezone: schedule.timezone)
-        return ScheduleResource(schedule: schedule, nextRuns: timing?.nextRuns(after: Date(), count: 3) ?? [])
+        return ScheduleResource(schedule: schedule, nextRuns: timing?.nextRuns(after: domain.clock(), count: 3) ?? [])
     }
 }

@@ -157,6 +157,12 @@ extension Worker {
     /// master's failover takes seconds); script codes are logged.
     @discardableResult
     private func runFinishing(_ job: Job, _ operation: String, _ call: @escaping @Sendable () async throws -> RESPValue) async -> RESPValue? {
+        // Written even while the worker's task is being cancelled (its service group stopping):
+        // the work is done, and a cancelled wait for a pooled connection would lose its outcome.
+        await Task { await self.finishWithRetries(job, operation, call) }.value
+    }
+
+    private func finishWithRetries(_ job: Job, _ operation: String, _ call: @escaping @Sendable () async throws -> RESPValue) async -> RESPValue? {
         var delay = Duration.milliseconds(100)
         let deadline = ContinuousClock.now + max(options.lockDuration, .seconds(3))
         for attempt in 1... {

@@ -19,7 +19,7 @@ public final class PostgresPool: Sendable {
         self.connections = ConnectionPool(
             options: options,
             open: { PostgresConnection(configuration: configuration, logger: logger) },
-            timedOut: { PostgresError(.connectionFailed, "no database connection came free within \($0) (all \(options.maxConnections) in use)") })
+            timedOut: { PostgresError(.connectionFailed, "this process is busy: no database connection came free within \($0) (all \(options.maxConnections) in use)") })
     }
 
     /// Runs `body` with a connection of its own, returned to the pool afterwards.
@@ -46,7 +46,7 @@ public final class PostgresPool: Sendable {
         try await withConnection { try await $0.query(sql, parameters) }
     }
 
-    /// Closes the idle connections (leased ones close when released and dropped).
+    /// Closes the idle connections; those in use return to the pool and stay open.
     public func close() async {
         for connection in connections.takeIdle() { await connection.close() }
     }

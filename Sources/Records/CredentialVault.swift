@@ -6,6 +6,11 @@ public struct SealedCredential: Sendable, Equatable {
     /// `v1.` + base64(nonce ‖ ciphertext ‖ tag).
     public var ciphertext: String
     public var keyId: String
+
+    public init(ciphertext: String, keyId: String) {
+        self.ciphertext = ciphertext
+        self.keyId = keyId
+    }
 }
 
 /// Seals and opens server credentials (and webhook secrets: `CredentialVault+Webhooks`). The

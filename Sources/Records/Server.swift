@@ -91,10 +91,12 @@ public struct NewServer: Sendable {
 }
 
 /// A server's credential, opened for the SSH client. Its description never shows the secret.
-public struct ServerCredential: Sendable, CustomStringConvertible {
+public struct ServerCredential: Sendable, CustomStringConvertible, CustomReflectable {
     public let authType: ServerAuthType
     public let secret: String
     public var description: String { "ServerCredential(\(authType.rawValue), ***)" }
+    /// `dump` and debuggers see the description, not the secret.
+    public var customMirror: Mirror { Mirror(self, children: ["authType": authType, "secret": "***"]) }
 
     public init(authType: ServerAuthType, secret: String) {
         self.authType = authType
@@ -102,12 +104,24 @@ public struct ServerCredential: Sendable, CustomStringConvertible {
     }
 }
 
-/// A server and its opened credential, read together: what a job attempt connects with.
+/// A server's credential as its row keeps it, sealed; `ServerStore.open` opens it, for the SSH
+/// client only.
+public struct StoredCredential: Sendable {
+    public let authType: ServerAuthType
+    public let sealed: SealedCredential
+
+    public init(authType: ServerAuthType, sealed: SealedCredential) {
+        self.authType = authType
+        self.sealed = sealed
+    }
+}
+
+/// A server and its sealed credential, read together: what a job attempt connects with.
 public struct ConnectableServer: Sendable {
     public let server: Server
-    public let credential: ServerCredential
+    public let credential: StoredCredential
 
-    public init(server: Server, credential: ServerCredential) {
+    public init(server: Server, credential: StoredCredential) {
         self.server = server
         self.credential = credential
     }

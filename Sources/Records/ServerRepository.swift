@@ -115,10 +115,15 @@ public struct ServerRepository: Sendable {
     /// The opened credential, for the SSH client only.
     public func credential(for id: UUID) async throws(RecordError) -> ServerCredential {
         guard let found = try await connectable(id: id) else { throw RecordError(.notFound, field: "id", "no server has this id") }
-        return found.credential
+        return try open(found.credential, of: id)
     }
 
-    /// The server and its opened credential in one read: what a job attempt connects with.
+    /// Opens a server's stored credential (the server's id is the vault's associated data).
+    public func open(_ credential: StoredCredential, of serverId: UUID) throws(RecordError) -> ServerCredential {
+        ServerCredential(authType: credential.authType, secret: try vault.open(credential.sealed, serverId: serverId))
+    }
+
+    /// The server and its sealed credential in one read: what a job attempt connects with.
     public func connectable(id: UUID) async throws(RecordError) -> ConnectableServer? {
         let row = try await recording {
             try await database.query(
@@ -129,7 +134,7 @@ public struct ServerRepository: Sendable {
         let (server, sealed) = try recording {
             (try Server(row: row), SealedCredential(ciphertext: try row.decode("credential_ciphertext"), keyId: try row.decode("credential_key_id")))
         }
-        return ConnectableServer(server: server, credential: ServerCredential(authType: server.authType, secret: try vault.open(sealed, serverId: id)))
+        return ConnectableServer(server: server, credential: StoredCredential(authType: server.authType, sealed: sealed))
     }
 }
 

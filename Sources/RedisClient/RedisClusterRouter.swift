@@ -143,7 +143,8 @@ final class RedisClusterRouter: Sendable {
 
     /// Notes a connection failure: the node may be gone, so the next command re-reads the map.
     func noteFailure(_ error: any Error) {
-        if let error = error as? RedisError, error.isRetryable { invalidate() }
+        // A busy pool says nothing about the cluster's layout.
+        if let error = error as? RedisError, error.isRetryable, error.code != .poolExhausted { invalidate() }
     }
 
     static func tooManyRedirects(_ arguments: [RedisArgument], last: RESPValue) -> RedisError {

@@ -10,7 +10,7 @@ public import Logging
 /// see `RedisClusterRouter`); `withConnection` then leases a connection to some master, for
 /// keyless commands only.
 public final class RedisConnectionPool: Sendable {
-    /// How many connections, and how long a command waits for one (then `timedOut`).
+    /// How many connections, and how long a command waits for one (then `poolExhausted`).
     public typealias Options = ConnectionPool<RedisConnection>.Options
 
     public let configuration: RedisConfiguration
@@ -27,7 +27,7 @@ public final class RedisConnectionPool: Sendable {
         self.connections = ConnectionPool(
             options: options,
             open: { RedisConnection(configuration: configuration, logger: logger) },
-            timedOut: { RedisError(.timedOut, "no Redis connection came free within \($0) (all \(options.maxConnections) in use)") })
+            timedOut: { RedisError(.poolExhausted, "no Redis connection came free within \($0) (all \(options.maxConnections) in use)") })
         self.cluster = configuration.isCluster ? RedisClusterRouter(configuration: configuration, options: options, logger: logger) : nil
     }
 
@@ -51,7 +51,7 @@ public final class RedisConnectionPool: Sendable {
         return RedisConnection(configuration: configuration, logger: logger)
     }
 
-    /// Closes the idle connections (leased ones close when released and dropped).
+    /// Closes the idle connections; those in use return to the pool and stay open.
     public func close() async {
         await cluster?.close()
         for connection in connections.takeIdle() { await connection.close() }

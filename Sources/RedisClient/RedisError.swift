@@ -4,7 +4,9 @@
 /// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, interrupted, serverError, protocolError, unexpectedReply, clusterRouting }
+        private enum Value: String {
+            case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, poolExhausted, interrupted, serverError, protocolError, unexpectedReply, clusterRouting
+        }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
@@ -17,6 +19,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let connectionLost = Code(.connectionLost)
         /// No reply within the command timeout.
         public static let timedOut = Code(.timedOut)
+        /// Every pooled connection stayed in use for the pool's `acquireTimeout`; this process is
+        /// busy, not Redis unreachable.
+        public static let poolExhausted = Code(.poolExhausted)
         /// A blocking wait was interrupted by shutdown or task cancellation.
         public static let interrupted = Code(.interrupted)
         /// Redis answered with an error reply (`-ERR ...`).
@@ -43,7 +48,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     /// (loading its AOF after a restart, a script running too long, a failover under way).
     public var isRetryable: Bool {
         switch code {
-        case .connectionFailed, .connectionLost, .timedOut: return true
+        case .connectionFailed, .connectionLost, .timedOut, .poolExhausted: return true
         case .serverError: return Self.transientReplies.contains { message.hasPrefix($0) }
         default: return false
         }

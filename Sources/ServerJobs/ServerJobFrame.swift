@@ -37,13 +37,7 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
         _ serverId: UUID, attempt context: some LockedJobAttempt, onFinalFailure: @Sendable (String) async throws -> Void,
         _ work: @escaping @Sendable (Server, Connector.Session) async throws -> Result
     ) async throws -> Result {
-        let found: ConnectableServer?
-        do { found = try await servers.connectable(id: serverId) } catch  where error.kind == .unavailable { throw error } catch {
-            // The row is there but its credential does not open (a key that was rotated away).
-            try await onFinalFailure("the server's credential cannot be opened: \(error.message)")
-            throw UnrecoverableError("the credential of server \(serverId) cannot be opened: \(error.message)")
-        }
-        guard let found else {
+        guard let found = try await servers.connectable(id: serverId) else {
             try await onFinalFailure("the server no longer exists")
             throw UnrecoverableError("server \(serverId) no longer exists")
         }
@@ -52,10 +46,21 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
             throw PostponeJob(by: busyRetryDelay, reason: "another job is working on \(server.name)")
         }
         let job = context.job
-        let attempt = try await attempts.start(
-            queue: job.queueName, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, worker: workerName)
+        let attempt: JobAttempt
         do {
-            let session = try await connector.connect(server, credential: found.credential)
+            attempt = try await attempts.start(
+                queue: job.queueName, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, worker: workerName)
+        } catch {
+            try? await lease.release(server.id, token: context.token)
+            throw error
+        }
+        do {
+            // Opened only now, with the lease held and the attempt on record.
+            let credential: ServerCredential
+            do { credential = try servers.open(found.credential, of: server.id) } catch {
+                throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
+            }
+            let session = try await connector.connect(server, credential: credential)
             let result: Result
             do {
                 result = try await whileHoldingLease(server.id, token: context.token) { try await work(server, session) }

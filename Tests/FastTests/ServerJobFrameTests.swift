@@ -57,15 +57,29 @@ import Testing
         #expect(await attempts.attempts.isEmpty)
     }
 
-    @Test func aCredentialThatNoLongerOpensFailsTheRecordAndAnOutageWaits() async throws {
+    @Test func aCredentialThatNoLongerOpensFailsTheAttemptForGood() async throws {
         let server = makeServer()
         await servers.put(server)
-        await servers.failing(RecordError(.invalid, field: "credential", "sealed with a key this process does not have"))
+        await servers.failingToOpen(RecordError(.invalid, field: "credential", "sealed with a key this process does not have"))
         await #expect(throws: UnrecoverableError.self) { try await run(server) { _, _ in "never" } }
         #expect(await failures.messages.first?.contains("does not have") == true)
-        await servers.failing(RecordError(.unavailable, field: nil, "connection refused"))
-        await #expect(throws: RecordError.self) { try await run(server) { _, _ in "never" } }
+        #expect(await attempts.attempts.map(\.state) == [.failed])
+        #expect(await lease.holders.isEmpty)
+        // Only the attempt that still owns the job fails the record.
+        await #expect(throws: UnrecoverableError.self) { try await run(server, FakeAttempt(lockHeld: false)) { _, _ in "never" } }
         #expect(await failures.messages.count == 1)
+    }
+
+    @Test func aDatabaseErrorReadingTheServerIsNotTakenForABadCredential() async throws {
+        let server = makeServer()
+        await servers.put(server)
+        await servers.failing(RecordError(.unavailable, field: nil, "connection refused"))
+        let outage = await #expect(throws: RecordError.self) { try await run(server) { _, _ in "never" } }
+        #expect(outage?.kind == .unavailable)
+        await servers.failing(RecordError(.internalFailure, field: nil, "canceling statement due to statement timeout"))
+        let failure = await #expect(throws: RecordError.self) { try await run(server) { _, _ in "never" } }
+        #expect(failure?.kind == .internalFailure)
+        #expect(await failures.messages.isEmpty)
         #expect(await lease.holders.isEmpty)
         #expect(await attempts.attempts.isEmpty)
     }

@@ -30,6 +30,7 @@ import Testing
         }
         // Once it waits on the queue's marker, cancel it as a failing service group would.
         #expect(try await drained.happened())
+        #expect(try await fixture.workerIsBlockedOnTheMarker())
         running.cancel()
         let stopped = try await eventually(timeout: .seconds(5)) { finished.withLock { $0 } }
         if !stopped { worker.close() }

@@ -110,6 +110,11 @@ struct QueueFixture: Sendable {
         }
     }
 
+    /// Whether a worker of this queue (no `name` option) is blocked on the queue's marker.
+    func workerIsBlockedOnTheMarker() async throws -> Bool {
+        try await eventually { RedisClientList.isBlocked(try await clientList(), name: queue.clientName, in: "bzpopmin") }
+    }
+
     /// CLIENT LIST of every server (each master of a cluster), one text.
     func clientList() async throws -> String {
         try await redis.commandOnEveryServer(["CLIENT", "LIST"]).compactMap(\.string).joined(separator: "\n")

@@ -26,7 +26,7 @@ import Testing
         #expect(try await eventually { done.values == ["before"] })
         try TestEnvironment.services(["restart", "redis", state, port])
         // The first commands after the restart fail and are retried; the job is not lost.
-        #expect(try await eventually(timeout: .seconds(2), every: .milliseconds(100)) { (try? await queue.add("after")) != nil })
+        #expect(try await eventually(timeout: .seconds(10), every: .milliseconds(100)) { (try? await queue.add("after")) != nil })
         #expect(try await eventually(timeout: .seconds(15)) { done.values.contains("after") })
         worker.close()
         try await running.value

@@ -214,6 +214,7 @@ import Testing
         ) { _ async throws in
             // The worker found the queue empty and waits on the marker (for up to 5 s).
             #expect(try await drained.happened())
+            #expect(try await fixture.workerIsBlockedOnTheMarker())
             let added = try await fixture.queue.add("wake")
             #expect(try await eventually(timeout: .seconds(3)) { done.values.contains(added.id) })
         }

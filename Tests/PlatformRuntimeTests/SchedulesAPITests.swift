@@ -8,6 +8,36 @@ import Records
 import Testing
 
 @Suite struct SchedulesAPITests {
+    /// Next runs and "run now" count from the domain's clock, so a fixed clock gives exact times.
+    @Test func nextRunsAndRunNowCountFromTheInjectedClock() async throws {
+        try await APIFixture.run { fixture in
+            var dependencies = fixture.dependencies
+            let noon = Date(timeIntervalSince1970: 1_796_040_000)  // 2026-11-30 12:00:00 UTC
+            dependencies.domain?.clock = { noon }
+            let domain = try #require(dependencies.domain)
+            let server = try await domain.servers.create(
+                NewServer(name: "sched-clock", host: "127.0.0.1", username: "root", authType: .password, credential: "secret"))
+            let app = Application(router: try buildRouter(dependencies))
+            try await app.test(.router) { client in
+                let body = #"{"serverId":"\#(server.id.lowercasedString)","cron":"30 2 * * *","timezone":"Europe/Berlin","paths":["/etc"]}"#
+                let scheduleId = try await client.execute(
+                    uri: "/api/schedules", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: body)
+                ) { response throws in
+                    let data = try json(response)["data"]
+                    // 02:30 in Berlin is 01:30 UTC in winter: the next three from noon on 30 November.
+                    #expect(data?["nextRuns"] == ["2026-12-01T01:30:00Z", "2026-12-02T01:30:00Z", "2026-12-03T01:30:00Z"])
+                    #expect(data?["nextRunAt"] == "2026-12-01T01:30:00Z")
+                    return data?["id"]?.stringValue ?? ""
+                }
+                try await client.execute(uri: "/api/schedules/\(scheduleId)/run", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    #expect(response.status == .accepted)
+                }
+                let backups = try await domain.backups.list(scheduleId: try #require(UUID(uuidString: scheduleId)))
+                #expect(backups.items.first?.dueAt == noon)
+            }
+        }
+    }
+
     @Test func createValidateRunAndDelete() async throws {
         try await APIFixture.run { fixture in
             let domain = try #require(fixture.dependencies.domain)

@@ -16,7 +16,9 @@ func makeConnection(_ variable: String = "MM_TEST_REDIS_URL", clientName: String
 /// Waits until the connection named `name` is blocked in `command` on the test Redis.
 func blocked(_ name: String, in command: String = "bzpopmin") async throws -> Bool {
     let observer = try makeConnection()
-    return try await eventually { RedisClientList.isBlocked(try await observer.command("CLIENT", "LIST").string ?? "", name: name, in: command) }
+    let seen = try await eventually { RedisClientList.isBlocked(try await observer.command("CLIENT", "LIST").string ?? "", name: name, in: command) }
+    await observer.close()
+    return seen
 }
 
 /// A pool on the test Redis Cluster (`MM_TEST_REDIS_CLUSTER_URL`, started by scripts/test.sh).

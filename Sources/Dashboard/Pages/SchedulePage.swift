@@ -21,7 +21,7 @@ enum SchedulePage {
                 "id": schedule.id.lowercasedString, "server": names[schedule.serverId] ?? "—", "cron": schedule.cron,
                 "timezone": schedule.timezone, "paths": schedule.paths.joined(separator: ", "), "enabled": schedule.enabled,
                 "enabledText": schedule.enabled ? "enabled" : "disabled", "enabledTone": Format.tone(schedule.enabled ? "enabled" : "disabled"),
-                "nextRuns": (timing?.nextRuns(after: Date(), count: 3) ?? []).map { ["time": Format.time($0, in: zone)] },
+                "nextRuns": (timing?.nextRuns(after: dashboard.domain.clock(), count: 3) ?? []).map { ["time": Format.time($0, in: zone)] },
                 "retention": retentionText(schedule.retention), "lastRun": Format.age(schedule.lastRunAt),
             ]
             row["lastStatus"] = schedule.lastStatus
@@ -80,7 +80,7 @@ enum SchedulePage {
             let answer: JSONValue
             do {
                 let timing = try ScheduleTiming(cron: cron, timezone: zoneName)
-                let runs = timing.nextRuns(after: Date(), count: 5)
+                let runs = timing.nextRuns(after: dashboard.domain.clock(), count: 5)
                 answer = [
                     "ok": true, "runs": .array(runs.map { .string(Format.time($0, in: timing.timeZone)) }),
                     "utc": .array(runs.map { .string(Format.time($0)) }),
