@@ -1,4 +1,5 @@
 package import HTTPAPI
+package import JobQueue
 package import Logging
 package import PostgresClient
 package import Records
@@ -71,6 +72,8 @@ package struct PlatformConfiguration: Sendable {
     /// Seal new archives at rest (`ENCRYPT_BACKUPS`); nil leaves it to the `encrypt_backups`
     /// platform setting, which migration 0014 turns on for new installs.
     package var encryptBackups: Bool?
+    /// Attempts, backoff and retention of every job the platform enqueues.
+    package var jobOptions: JobOptions = ServerJobQueue.defaultJobOptions
     /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).
     package var maxEventStreamsPerUser: Int = 20
     /// Live job event streams the process holds open in all (`SSE_MAX_STREAMS`).

@@ -51,7 +51,7 @@ package struct PlatformServices: Sendable {
         archiveKeys = ArchiveKeys(
             vault: vault, sealNewArchives: configuration.encryptBackups, settings: PlatformSettingsRepository(database: database))
         dispatcher = try ServerJobDispatcher(
-            redis: resources.redis, prefix: configuration.queuePrefix, onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer)
+            redis: resources.redis, prefix: configuration.queuePrefix, jobOptions: configuration.jobOptions, onEnqueued: { jobMetrics.recordEnqueued($0) }, tracer: tracer)
         connector = ServerConnector(servers: servers, logger: logger, onOutcome: { jobMetrics.recordSSHConnection($0) }, tracer: tracer)
     }
 
@@ -69,7 +69,7 @@ package struct PlatformServices: Sendable {
     }
 
     /// The job processor's view; `lease` holds one job per server at a time.
-    func processorDependencies(lease: ServerLease, notifier: any Notifier) -> ServerJobProcessor.Dependencies {
+    package func processorDependencies(lease: ServerLease, notifier: any Notifier) -> ServerJobProcessor.Dependencies {
         ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts, lease: lease, storage: storage,
             connector: connector, schedules: schedules, notifier: notifier, archiveKeys: archiveKeys)

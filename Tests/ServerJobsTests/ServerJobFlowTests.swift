@@ -1,7 +1,9 @@
 import BlockingIO
+import CoreMetrics
 import Foundation
 import JobQueue
 import Logging
+import PlatformRuntime
 import PostgresClient
 import Records
 import RedisClient
@@ -9,22 +11,26 @@ import RedisClient
 import SSHClient
 import TestSupport
 import Testing
+import Tracing
 
-/// Records in PostgreSQL, jobs in Redis, work on the sshd test host: the whole path of a job.
+/// Records in PostgreSQL, jobs in Redis, work on the sshd test host: the whole path of a job,
+/// wired through `PlatformServices` as the platform wires itself.
 struct FlowFixture: Sendable {
-    let database: PostgresPool
-    let redis: RedisConnectionPool
-    let vault: CredentialVault
-    let storage: String
-    let prefix: String
-    let dispatcher: ServerJobDispatcher
-    var servers: ServerRepository { ServerRepository(database: database, vault: vault) }
-    var backups: BackupRepository { BackupRepository(database: database) }
-    var scans: ScanRepository { ScanRepository(database: database) }
-    var updates: UpdateRepository { UpdateRepository(database: database) }
-    var attempts: JobAttemptRepository { JobAttemptRepository(database: database) }
-    var schedules: BackupScheduleRepository { BackupScheduleRepository(database: database) }
-    var launcher: ServerJobLauncher { ServerJobLauncher(dispatcher: dispatcher, backups: backups, scans: scans, updates: updates) }
+    let services: PlatformServices
+    var database: PostgresPool { services.resources.postgres }
+    var redis: RedisConnectionPool { services.resources.redis }
+    var vault: CredentialVault { services.vault }
+    /// `BACKUP_DIR`.
+    var storage: String { services.configuration.backupDirectory }
+    var prefix: String { services.configuration.queuePrefix }
+    var dispatcher: ServerJobDispatcher { services.dispatcher }
+    var servers: ServerRepository { services.servers }
+    var backups: BackupRepository { services.backups }
+    var scans: ScanRepository { services.scans }
+    var updates: UpdateRepository { services.updates }
+    var attempts: JobAttemptRepository { services.attempts }
+    var schedules: BackupScheduleRepository { services.schedules }
+    var launcher: ServerJobLauncher { services.launcher }
     func archiveKeys(encrypt: Bool = false) -> ArchiveKeys { ArchiveKeys(vault: vault, sealNewArchives: encrypt, settings: nil) }
 
     static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
@@ -32,15 +38,20 @@ struct FlowFixture: Sendable {
             let redis = RedisConnectionPool(
                 configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
                 options: .init(maxConnections: 24), logger: testLogger())
-            let prefix = TestEnvironment.uniqueName("mmflow")
+            let vault = CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32)))
+            var configuration = PlatformConfiguration(
+                vault: vault, backupDirectory: try temporaryStorage(), queuePrefix: TestEnvironment.uniqueName("mmflow"))
+            configuration.jobOptions = jobOptions
+            let resources = PlatformResources(
+                configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: testLogger()))
             let fixture = FlowFixture(
-                database: pool, redis: redis, vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))),
-                storage: try temporaryStorage(), prefix: prefix,
-                dispatcher: try ServerJobDispatcher(redis: redis, prefix: prefix, jobOptions: jobOptions))
+                services: try PlatformServices(
+                    resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: NOOPMetricsHandler.instance), tracer: NoOpTracer(),
+                    logger: testLogger()))
             // Cleaned up whether the body passes or throws.
             let outcome: Result<Void, any Error>
             do { outcome = .success(try await body(fixture)) } catch { outcome = .failure(error) }
-            for definition in ServerJobQueue.all { try? await fixture.dispatcher.queue(definition)?.obliterate(force: true) }
+            for queue in fixture.dispatcher.allQueues { try? await queue.obliterate(force: true) }
             await redis.close()
             try outcome.get()
         }
@@ -56,17 +67,26 @@ struct FlowFixture: Sendable {
                 credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
     }
 
+    /// The platform's processor dependencies, with the suites' short timeouts: a 5 s connect
+    /// timeout, a busy server retried after 200 ms, a 30 s lease.
+    func processorDependencies(
+        notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, encrypt: Bool = false
+    ) -> ServerJobProcessor.Dependencies {
+        var dependencies = services.processorDependencies(lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), notifier: notifier)
+        dependencies.storage = archives ?? dependencies.storage
+        dependencies.connector.connectTimeout = .seconds(5)
+        dependencies.busyRetryDelay = .milliseconds(200)
+        dependencies.archiveKeys = archiveKeys(encrypt: encrypt)
+        return dependencies
+    }
+
     /// Runs the workers of all three queues while `body` runs; outcomes are reported to `notifier`.
     /// `encrypt` seals new archives; sealed ones open either way.
     func withWorkers(
         notifier: any Notifier = SilentNotifier(), archives: BackupStorage? = nil, encrypt: Bool = false,
         _ body: () async throws -> Void
     ) async throws {
-        let dependencies = ServerJobProcessor.Dependencies(
-            servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts,
-            lease: ServerLease(redis: redis, prefix: prefix, duration: .seconds(30)), storage: archives ?? BackupStorage(root: storage),
-            connector: ServerConnector(servers: servers, logger: testLogger(), connectTimeout: .seconds(5)), busyRetryDelay: .milliseconds(200),
-            schedules: schedules, notifier: notifier, archiveKeys: archiveKeys(encrypt: encrypt))
+        let dependencies = processorDependencies(notifier: notifier, archives: archives, encrypt: encrypt)
         let processor = ServerJobProcessor(dependencies: dependencies, logger: testLogger(), workerName: "test-worker")
         var workers: [Worker] = []
         for definition in ServerJobQueue.all {
