@@ -89,6 +89,25 @@ struct QueueFixture: Sendable {
         }
     }
 
+    /// Runs a worker whose processor records `record(job)` for each job it runs and returns
+    /// nothing, until `done` holds; the recorder keeps what it saw.
+    func runWorker<Value: Sendable>(
+        _ options: WorkerOptions, recording record: @escaping @Sendable (JobContext) -> Value,
+        until done: (Recorder<Value>) async throws -> Bool
+    ) async throws -> Recorder<Value> {
+        let recorder = Recorder<Value>()
+        try await withWorker(
+            options,
+            processor: { context in
+                recorder.append(record(context))
+                return nil
+            }
+        ) { _ async throws in
+            #expect(try await eventually { try await done(recorder) })
+        }
+        return recorder
+    }
+
     /// Starts a worker on the paused queue, checks that it runs nothing, then calls `resume`
     /// and checks that `held` runs.
     func expectPausedUntil(_ resume: () async throws -> Void, held: String) async throws {

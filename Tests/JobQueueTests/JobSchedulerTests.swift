@@ -81,16 +81,7 @@ import Testing
         try await fixture.queue.removeJobScheduler("ours")
         // Python's, advanced by our worker.
         _ = try await python.schedule("theirs", repeat: ["every": 200], name: "python-made")
-        let runs = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                runs.append(context.job.name)
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { runs.values.count >= 3 })
-        }
+        let runs = try await fixture.runWorker(WorkerOptions(drainDelay: .milliseconds(100)), recording: { context in context.job.name }) { recorded in recorded.values.count >= 3 }
         #expect(Set(runs.values) == ["python-made"])
         try await fixture.close()
     }

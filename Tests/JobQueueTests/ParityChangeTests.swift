@@ -70,16 +70,7 @@ import Testing
         let ours = try await fixture.queue.add("o", options: JobOptions(delay: 600_000)).id
         #expect(try await python.changeDelay(ours, delay: 300) == 0)  // the package's own changeDelay script
         #expect(try await fixture.queue.getJob(ours)?.delay == 300)
-        let ran = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                ran.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { ran.values == [ours] })
-        }
+        _ = try await fixture.runWorker(WorkerOptions(drainDelay: .milliseconds(100)), recording: { context in context.job.id }) { recorded in recorded.values == [ours] }
         #expect(try await fixture.queue.getJobState(theirs) == .completed)
         try await fixture.close()
     }

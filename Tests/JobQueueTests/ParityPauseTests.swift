@@ -81,16 +81,7 @@ import Testing
         try await fixture.queue.add("c")
         try await python.resume()
         #expect(try await fixture.queue.getJobCounts([.waiting, .paused]) == [.waiting: 3, .paused: 0])
-        let ran = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                ran.append(context.job.name)
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { ran.values.count == 3 })
-        }
+        let ran = try await fixture.runWorker(WorkerOptions(drainDelay: .milliseconds(100)), recording: { context in context.job.name }) { recorded in recorded.values.count == 3 }
         #expect(ran.values == ["a", "b", "c"])
         try await fixture.close()
     }

@@ -109,16 +109,7 @@ import Testing
         #expect(try await fixture.queue.getJobCounts([.waiting, .prioritized, .delayed]) == [.waiting: 1, .prioritized: 0, .delayed: 1])
         #expect(try await fixture.queue.getJobState(soon) == .waiting)
         #expect(try await fixture.queue.getJobState(later) == .delayed)
-        let runs = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                runs.append(context.job.name)
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { runs.values.count >= 2 })
-        }
+        let runs = try await fixture.runWorker(WorkerOptions(drainDelay: .milliseconds(100)), recording: { context in context.job.name }) { recorded in recorded.values.count >= 2 }
         #expect(Set(runs.values) == ["soon"])
         try await fixture.close()
     }

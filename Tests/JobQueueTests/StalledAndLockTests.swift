@@ -86,16 +86,7 @@ import Testing
         let added = try await fixture.queue.add("cursed")
         try await fixture.redis.command(["HSET", RedisArgument(fixture.queue.keys.job(added.id)), "stc", "1"])
         _ = try await fetchAndAbandon(fixture, lock: 200)
-        let ran = Recorder<Bool>()
-        try await fixture.withWorker(
-            WorkerOptions(stalledInterval: .milliseconds(100)),
-            processor: { _ in
-                ran.append(true)
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .failed })
-        }
+        let ran = try await fixture.runWorker(WorkerOptions(stalledInterval: .milliseconds(100)), recording: { _ in true }) { _ in try await fixture.queue.getJobState(added.id) == .failed }
         #expect(ran.values.isEmpty)
         #expect(try await fixture.queue.getJob(added.id)?.failedReason == "job stalled more than allowable limit")
         try await fixture.close()
@@ -125,22 +116,7 @@ import Testing
     @Test func rateLimiterSpacesJobs() async throws {
         let fixture = try QueueFixture()
         for index in 0..<6 { try await fixture.queue.add("r\(index)") }
-        let times = Recorder<Int>()
-        let options = WorkerOptions(concurrency: 3, limiter: .init(max: 2, duration: .milliseconds(400)))
-        try await fixture.withWorker(
-            options,
-            processor: { _ in
-                times.append(JobClock.system.nowMilliseconds())
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { times.values.count == 6 })
-        }
-        // Fetch times as Redis recorded them (processedOn): six jobs at two per 400 ms span at
-        // least two full windows, however late the processors started.
-        let sorted = try await fixture.queue.getJobs([.completed]).compactMap(\.processedOn).sorted()
-        #expect(sorted.count == 6)
-        #expect(sorted[5] - sorted[0] >= 780)
+        try await Self.expectSixJobsSpreadByTheLimit(fixture, WorkerOptions(concurrency: 3, limiter: .init(max: 2, duration: .milliseconds(400))))
         try await fixture.close()
     }
 
@@ -148,21 +124,17 @@ import Testing
         let fixture = try QueueFixture()
         try await fixture.redis.command(["HSET", fixture.key("meta"), "max", "2", "duration", "400"])
         for index in 0..<6 { try await fixture.queue.add("g\(index)") }
-        let times = Recorder<Int>()
-        try await fixture.withWorker(
-            WorkerOptions(concurrency: 3),
-            processor: { _ in
-                times.append(JobClock.system.nowMilliseconds())
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { times.values.count == 6 })
-        }
-        // Fetch times as Redis recorded them (processedOn): six jobs at two per 400 ms span at
-        // least two full windows, however late the processors started.
+        try await Self.expectSixJobsSpreadByTheLimit(fixture, WorkerOptions(concurrency: 3))
+        try await fixture.close()
+    }
+
+    /// Runs the six queued jobs and checks, from the fetch times Redis recorded (processedOn),
+    /// that two per 400 ms spread them over at least two full windows, however late the
+    /// processors started.
+    static func expectSixJobsSpreadByTheLimit(_ fixture: QueueFixture, _ options: WorkerOptions) async throws {
+        _ = try await fixture.runWorker(options, recording: { _ in true }) { recorded in recorded.values.count == 6 }
         let sorted = try await fixture.queue.getJobs([.completed]).compactMap(\.processedOn).sorted()
         #expect(sorted.count == 6)
         #expect(sorted[5] - sorted[0] >= 780)
-        try await fixture.close()
     }
 }

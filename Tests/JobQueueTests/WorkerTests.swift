@@ -53,15 +53,8 @@ import Testing
     @Test func delayedJobWaitsForItsTime() async throws {
         let fixture = try QueueFixture()
         let added = try await fixture.queue.add("later", options: JobOptions(delay: 800))
-        let ranAt = Recorder<Int>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .seconds(5)),
-            processor: { context in
-                ranAt.append(JobClock.system.nowMilliseconds())
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(added.id) == .completed })
+        let ranAt = try await fixture.runWorker(WorkerOptions(drainDelay: .seconds(5)), recording: { _ in JobClock.system.nowMilliseconds() }) { _ in
+            try await fixture.queue.getJobState(added.id) == .completed
         }
         let job = try #require(try await fixture.queue.getJob(added.id))
         #expect((ranAt.values.first ?? 0) >= job.timestamp + 800)

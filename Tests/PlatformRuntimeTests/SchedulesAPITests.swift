@@ -32,7 +32,8 @@ import Testing
                 try await client.execute(uri: "/api/schedules/\(scheduleId)/run", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .accepted)
                 }
-                let backups = try await domain.backups.list(scheduleId: try #require(UUID(uuidString: scheduleId)))
+                let scheduleUUID: UUID = try #require(UUID(uuidString: scheduleId))
+                let backups = try await domain.backups.list(scheduleId: scheduleUUID)
                 #expect(backups.items.first?.dueAt == noon)
             }
         }
