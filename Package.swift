@@ -7,6 +7,33 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The products of other packages our targets use, named once.
+enum Products {
+    static let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
+    static let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+    static let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+    static let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    static let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+    static let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let compressNIO = Target.Dependency.product(name: "CompressNIO", package: "compress-nio")
+    static let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+    static let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+    static let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+    static let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+    static let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
+    static let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+    static let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+    static let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+    static let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+    static let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
+    static let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+    static let otel = Target.Dependency.product(name: "OTel", package: "swift-otel")
+    static let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+    static let inMemoryTracing = Target.Dependency.product(name: "InMemoryTracing", package: "swift-distributed-tracing")
+}
+
 let package = Package(
     name: "MedicineMan",
     platforms: [.macOS(.v15)],
@@ -51,39 +78,24 @@ let package = Package(
         // Runs blocking C calls on threads of their own, never on NIO or the cooperative pool.
         .target(
             name: "BlockingIO",
-            dependencies: [
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: [Products.dequeModule, Products.nioPosix],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "RedisClient",
-            dependencies: [
-                "CHiredis", "BlockingIO",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["CHiredis", "BlockingIO", Products.crypto, Products.logging],
             // Swift 6.3's cross-module optimization serializes a body of this module that its
             // importers then fail to read back ("circular reference") in release builds.
             swiftSettings: swiftSettings + [.unsafeFlags(["-disable-cmo"], .when(configuration: .release))]
         ),
         .target(
             name: "PostgresClient",
-            dependencies: [
-                "CLibPQ", "BlockingIO",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["CLibPQ", "BlockingIO", Products.crypto, Products.logging],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SSHClient",
-            dependencies: [
-                "CLibSSH2", "BlockingIO",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ],
+            dependencies: ["CLibSSH2", "BlockingIO", Products.logging, Products.tracing],
             swiftSettings: swiftSettings
         ),
         // A JSON value type with a fast parser, shared by the queues, records and API.
@@ -91,46 +103,27 @@ let package = Package(
         // BullMQ v6 wire-compatible queues, workers and events; no HTTP or domain code.
         .target(
             name: "JobQueue",
-            dependencies: [
-                "RedisClient", "JSONSupport", "BlockingIO",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ],
+            dependencies: ["RedisClient", "JSONSupport", "BlockingIO", Products.logging, Products.serviceLifecycle, Products.tracing],
             swiftSettings: swiftSettings
         ),
         // The stored archive's formats: chunked AES-256-GCM encryption at rest, the tar manifest; no I/O, no services.
         .target(
             name: "ArchiveFormat",
-            dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CompressNIO", package: "compress-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: [Products.crypto, Products.compressNIO, Products.nioCore],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL records: schema models, repositories, the credential vault, password hashing.
         .target(
             name: "Records",
-            dependencies: [
-                "PostgresClient", "JSONSupport", "BlockingIO", "CLibCrypt",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["PostgresClient", "JSONSupport", "BlockingIO", "CLibCrypt", Products.crypto, Products.logging],
             swiftSettings: swiftSettings
         ),
         // The jobs that reach servers: backup, restore, scan and update over SSH.
         .target(
             name: "ServerJobs",
             dependencies: [
-                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat", "CFileSync",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat", "CFileSync", Products.crypto, Products.logging, Products.coreMetrics, Products.tracing,
+                Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1,
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,31 +131,16 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: [
-                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1, Products.crypto, Products.logging,
+                Products.coreMetrics,
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Notifications", "SSHClient", "RedisClient", "JSONSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Notifications", "SSHClient", "RedisClient", "JSONSupport", Products.hummingbird, Products.nioCore,
+                Products.logging, Products.jwtKit, Products.hummingbirdCore, Products.nioHTTPTypes, Products.httpTypes, Products.crypto, Products.coreMetrics, Products.prometheus, Products.tracing,
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
@@ -171,14 +149,7 @@ let package = Package(
         // little JavaScript that calls `/api` with the session cookie; templates and assets ship as resources.
         .target(
             name: "Dashboard",
-            dependencies: [
-                "HTTPAPI", "Records", "JobQueue", "RedisClient", "JSONSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["HTTPAPI", "Records", "JobQueue", "RedisClient", "JSONSupport", Products.hummingbird, Products.mustache, Products.httpTypes, Products.crypto, Products.logging],
             resources: [.copy("Resources/templates"), .copy("Resources/assets")],
             swiftSettings: swiftSettings
         ),
@@ -186,36 +157,20 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications",
-                "BlockingIO",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "OTel", package: "swift-otel"),
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications", "BlockingIO", Products.hummingbird,
+                Products.logging, Products.serviceLifecycle, Products.nioCore, Products.unixSignals, Products.tracing, Products.otel,
             ],
             swiftSettings: swiftSettings
         ),
         // The command-line client: talks to a running platform over the HTTP API.
         .target(
             name: "APIClient",
-            dependencies: [
-                "JSONSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["JSONSupport", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "MedicineManCLI",
-            dependencies: [
-                "PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport", Products.logging, Products.argumentParser],
             swiftSettings: swiftSettings
         ),
         // In-memory record stores, dispatcher, lease and connector: the fast test tier's parts.
@@ -227,26 +182,14 @@ let package = Package(
         // Schedules, the reconciler and storage housekeeping: the platform's background duties.
         .target(
             name: "Scheduling",
-            dependencies: [
-                "Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO", "RedisClient",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["Records", "ServerJobs", "JobQueue", "JSONSupport", "BlockingIO", "RedisClient", Products.crypto, Products.logging, Products.serviceLifecycle],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO", Products.crypto, Products.hummingbird, Products.nioCore, Products.nioPosix,
+                Products.logging, Products.serviceLifecycle, Products.unixSignals, Products.argumentParser,
             ],
             swiftSettings: swiftSettings
         ),
@@ -254,7 +197,7 @@ let package = Package(
         // Helpers shared by the test targets (service settings from scripts/test.sh).
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PostgresClient", Products.logging],
             swiftSettings: swiftSettings
         ),
 
@@ -262,10 +205,7 @@ let package = Package(
         // validation over in-memory stores; no service needed, runs in seconds (`scripts/test.sh --fast`).
         .testTarget(
             name: "FastTests",
-            dependencies: [
-                "InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport", "BlockingIO", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport", "BlockingIO", "TestSupport", Products.logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -280,49 +220,38 @@ let package = Package(
         ),
         .testTarget(
             name: "SSHClientTests",
-            dependencies: ["SSHClient", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SSHClient", "TestSupport", Products.crypto],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "JSONSupport", "RedisClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JobQueue", "JSONSupport", "RedisClient", "TestSupport", Products.logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArchiveFormatTests",
-            dependencies: ["ArchiveFormat", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ArchiveFormat", Products.crypto],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["Records", "PostgresClient", "JSONSupport", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Records", "PostgresClient", "JSONSupport", "TestSupport", Products.logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerJobsTests",
             dependencies: [
-                "ServerJobs", "ArchiveFormat", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport",
-                "PlatformRuntime",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ServerJobs", "ArchiveFormat", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport", "PlatformRuntime", Products.crypto, Products.logging,
+                Products.coreMetrics, Products.tracing, Products.nioCore,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PlatformRuntimeTests",
             dependencies: [
-                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport",
-                "BlockingIO", "Scheduling", "Notifications", "Dashboard",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport", "BlockingIO", "Scheduling", "Notifications",
+                "Dashboard", Products.nioCore, Products.hummingbird, Products.hummingbirdTesting, Products.httpTypes, Products.logging, Products.crypto, Products.coreMetrics, Products.tracing,
+                Products.inMemoryTracing,
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,9 +2,9 @@ public import Foundation
 public import JSONSupport
 public import PostgresClient
 
-public struct BackupRepository: Sendable {
+public struct BackupRepository: JobRecordRepository {
     let database: PostgresPool
-    private var lifecycle: RecordLifecycle { RecordLifecycle(table: "backups", database: database) }
+    public var records: RecordTable<Backup> { RecordTable("backups", columns: Backup.columns, database: database, decode: Backup.init(row:)) }
 
     public init(database: PostgresPool) {
         self.database = database
@@ -105,35 +105,9 @@ public struct BackupRepository: Sendable {
         }
     }
 
-    public func markEnqueued(id: UUID) async throws(RecordError) {
-        try await lifecycle.markEnqueued(id: id)
-    }
-
-    public func find(id: UUID) async throws(RecordError) -> Backup? {
-        try await recording {
-            try await database.query("SELECT \(Backup.columns) FROM backups WHERE id = $1", [id]).first.map(Backup.init(row:))
-        }
-    }
-
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<Backup> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(Backup.columns), count(*) OVER () AS total FROM backups
-                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
-                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue, scheduleId]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: Backup.init(row:))
-        }
-    }
-
-    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
-        try await lifecycle.markRunning(id: id, jobId: jobId)
-    }
-
-    public func markFailed(id: UUID, error: String) async throws(RecordError) {
-        try await lifecycle.markFailed(id: id, error: error)
+    /// One schedule's backups, newest first (`list(_:serverId:status:)` for all).
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil, scheduleId: UUID?) async throws(RecordError) -> PageOf<Backup> {
+        try await records.list(page, serverId: serverId, status: status, scheduleId: scheduleId)
     }
 
     /// Completes a backup in one write: where the archive is, what it is (`shape`) and its result.
@@ -199,6 +173,6 @@ public struct BackupRepository: Sendable {
                 "backup \(id.lowercasedString) is the base of \(dependents.count) incremental backup(s) (\(first.lowercasedString)\(dependents.count > 1 ? ", …" : "")); it is kept until they are deleted"
             )
         }
-        return try await lifecycle.delete(id: id)
+        return try await records.lifecycle.delete(id: id)
     }
 }

@@ -2,9 +2,9 @@ public import Foundation
 public import JSONSupport
 public import PostgresClient
 
-public struct ScanRepository: Sendable {
+public struct ScanRepository: JobRecordRepository {
     let database: PostgresPool
-    private var lifecycle: RecordLifecycle { RecordLifecycle(table: "scans", database: database) }
+    public var records: RecordTable<Scan> { RecordTable("scans", columns: Scan.columns, database: database, decode: Scan.init(row:)) }
 
     public init(database: PostgresPool) {
         self.database = database
@@ -18,35 +18,6 @@ public struct ScanRepository: Sendable {
             ).first
             return try Scan(row: try row.orNotFound("scan"))
         }
-    }
-
-    public func find(id: UUID) async throws(RecordError) -> Scan? {
-        try await recording { try await database.query("SELECT \(Scan.columns) FROM scans WHERE id = $1", [id]).first.map(Scan.init(row:)) }
-    }
-
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil) async throws(RecordError) -> PageOf<Scan> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(Scan.columns), count(*) OVER () AS total FROM scans
-                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)
-                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: Scan.init(row:))
-        }
-    }
-
-    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
-        try await lifecycle.markRunning(id: id, jobId: jobId)
-    }
-
-    public func markEnqueued(id: UUID) async throws(RecordError) {
-        try await lifecycle.markEnqueued(id: id)
-    }
-
-    public func markFailed(id: UUID, error: String) async throws(RecordError) {
-        try await lifecycle.markFailed(id: id, error: error)
     }
 
     /// Stores the findings and completes the scan in one transaction (a retry replaces them).
@@ -181,6 +152,6 @@ public struct ScanRepository: Sendable {
     }
 
     public func delete(id: UUID) async throws(RecordError) -> Bool {
-        try await lifecycle.delete(id: id)
+        try await records.lifecycle.delete(id: id)
     }
 }

@@ -63,9 +63,9 @@ public struct Update: Sendable, Codable, Equatable {
     }
 }
 
-public struct UpdateRepository: Sendable {
+public struct UpdateRepository: JobRecordRepository {
     let database: PostgresPool
-    private var lifecycle: RecordLifecycle { RecordLifecycle(table: "updates", database: database) }
+    public var records: RecordTable<Update> { RecordTable("updates", columns: Update.columns, database: database, decode: Update.init(row:)) }
 
     public init(database: PostgresPool) {
         self.database = database
@@ -81,38 +81,14 @@ public struct UpdateRepository: Sendable {
         }
     }
 
-    public func find(id: UUID) async throws(RecordError) -> Update? {
-        try await recording { try await database.query("SELECT \(Update.columns) FROM updates WHERE id = $1", [id]).first.map(Update.init(row:)) }
-    }
-
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil) async throws(RecordError) -> PageOf<Update> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(Update.columns), count(*) OVER () AS total FROM updates
-                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)
-                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, status?.rawValue]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: Update.init(row:))
-        }
-    }
-
-    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
-        try await lifecycle.markRunning(id: id, jobId: jobId)
-    }
-
-    public func markEnqueued(id: UUID) async throws(RecordError) {
-        try await lifecycle.markEnqueued(id: id)
-    }
-
-    public func markFailed(id: UUID, error: String, log: String = "") async throws(RecordError) {
+    /// The final failure, with the output the run left (`markFailed(id:error:)` without one).
+    public func markFailed(id: UUID, error: String, log: String) async throws(RecordError) {
         if !log.isEmpty {
             _ = try await recording {
                 try await database.query("UPDATE updates SET log = $2 WHERE id = $1", [id, String(log.suffix(Update.maximumLogLength))])
             }
         }
-        try await lifecycle.markFailed(id: id, error: error)
+        try await records.lifecycle.markFailed(id: id, error: error)
     }
 
     public func complete(

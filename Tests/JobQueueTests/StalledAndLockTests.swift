@@ -107,7 +107,7 @@ import Testing
                 return nil
             }
         ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 6 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await fixture.queue.getJobCounts([.completed])[.completed] == 6 })
         }
         #expect(overlap.values.allSatisfy { $0 <= 1 })
         try await fixture.close()

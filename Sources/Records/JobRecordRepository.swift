@@ -1,0 +1,75 @@
+public import Foundation
+import PostgresClient
+
+/// The rows the platform runs work for (backups, scans and updates) share one shape: the same
+/// status columns moved the same way (`RecordLifecycle`), found by id, listed newest first by
+/// server and status. A repository names its table in `records` and gets these from here.
+public protocol JobRecordRepository: Sendable {
+    associatedtype Record: Sendable, Codable
+    /// The repository's table (opaque outside Records).
+    var records: RecordTable<Record> { get }
+}
+
+extension JobRecordRepository {
+    public func find(id: UUID) async throws(RecordError) -> Record? {
+        try await records.find(id: id)
+    }
+
+    /// Newest first, optionally of one server and in one status.
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil) async throws(RecordError) -> PageOf<Record> {
+        try await records.list(page, serverId: serverId, status: status)
+    }
+
+    /// A new attempt starts; refused (conflict) once the record is completed.
+    public func markRunning(id: UUID, jobId: String?) async throws(RecordError) {
+        try await records.lifecycle.markRunning(id: id, jobId: jobId)
+    }
+
+    /// The record's job reached Redis.
+    public func markEnqueued(id: UUID) async throws(RecordError) {
+        try await records.lifecycle.markEnqueued(id: id)
+    }
+
+    /// The final failure, written once after the last attempt.
+    public func markFailed(id: UUID, error: String) async throws(RecordError) {
+        try await records.lifecycle.markFailed(id: id, error: error)
+    }
+}
+
+/// One table of job records: its name and columns, and how a row decodes.
+public struct RecordTable<Record: Sendable & Codable>: Sendable {
+    let lifecycle: RecordLifecycle
+    let columns: String
+    let decode: @Sendable (PostgresRow) throws -> Record
+
+    init(_ name: StaticString, columns: String, database: PostgresPool, decode: @escaping @Sendable (PostgresRow) throws -> Record) {
+        lifecycle = RecordLifecycle(table: name, database: database)
+        self.columns = columns
+        self.decode = decode
+    }
+
+    var database: PostgresPool { lifecycle.database }
+
+    func find(id: UUID) async throws(RecordError) -> Record? {
+        try await recording {
+            try await database.query("SELECT \(columns) FROM \(lifecycle.table) WHERE id = $1", [id]).first.map(decode)
+        }
+    }
+
+    /// `scheduleId` narrows to one schedule's records (backups only: the other tables have none).
+    func list(_ page: Page, serverId: UUID?, status: RecordStatus?, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<Record> {
+        var parameters: [(any PostgresEncodable)?] = [page.limit, page.offset, serverId, status?.rawValue]
+        if let scheduleId { parameters.append(scheduleId) }
+        let ofSchedule = scheduleId == nil ? "" : " AND schedule_id = $5"
+        return try await recording {
+            let rows = try await database.query(
+                """
+                SELECT \(columns), count(*) OVER () AS total FROM \(lifecycle.table)
+                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)\(ofSchedule)
+                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
+                """, parameters
+            ).rows
+            return try PageOf(rows: rows, page: page, decode: decode)
+        }
+    }
+}
