@@ -4,7 +4,7 @@ public import PostgresClient
 
 public struct BackupRepository: JobRecordRepository {
     let database: PostgresPool
-    public var records: RecordTable<Backup> { RecordTable("backups", columns: Backup.columns, database: database, decode: Backup.init(row:)) }
+    public var records: RecordTable<Backup> { RecordTable("backups", columns: Backup.columns, hasSchedules: true, database: database, decode: Backup.init(row:)) }
 
     public init(database: PostgresPool) {
         self.database = database
@@ -106,7 +106,7 @@ public struct BackupRepository: JobRecordRepository {
     }
 
     /// One schedule's backups, newest first (`list(_:serverId:status:)` for all).
-    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil, scheduleId: UUID?) async throws(RecordError) -> PageOf<Backup> {
+    public func list(_ page: Page = Page(), serverId: UUID? = nil, status: RecordStatus? = nil, scheduleId: UUID) async throws(RecordError) -> PageOf<Backup> {
         try await records.list(page, serverId: serverId, status: status, scheduleId: scheduleId)
     }
 

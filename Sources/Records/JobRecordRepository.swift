@@ -41,10 +41,16 @@ public struct RecordTable<Record: Sendable & Codable>: Sendable {
     let lifecycle: RecordLifecycle
     let columns: String
     let decode: @Sendable (PostgresRow) throws -> Record
+    /// Whether the table has a `schedule_id` column (backups).
+    let hasSchedules: Bool
 
-    init(_ name: StaticString, columns: String, database: PostgresPool, decode: @escaping @Sendable (PostgresRow) throws -> Record) {
+    init(
+        _ name: StaticString, columns: String, hasSchedules: Bool = false, database: PostgresPool,
+        decode: @escaping @Sendable (PostgresRow) throws -> Record
+    ) {
         lifecycle = RecordLifecycle(table: name, database: database)
         self.columns = columns
+        self.hasSchedules = hasSchedules
         self.decode = decode
     }
 
@@ -58,6 +64,7 @@ public struct RecordTable<Record: Sendable & Codable>: Sendable {
 
     /// `scheduleId` narrows to one schedule's records (backups only: the other tables have none).
     func list(_ page: Page, serverId: UUID?, status: RecordStatus?, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<Record> {
+        if scheduleId != nil, !hasSchedules { throw RecordError(.invalid, field: "scheduleId", "\(lifecycle.table) have no schedules") }
         var parameters: [(any PostgresEncodable)?] = [page.limit, page.offset, serverId, status?.rawValue]
         if let scheduleId { parameters.append(scheduleId) }
         let ofSchedule = scheduleId == nil ? "" : " AND schedule_id = $5"

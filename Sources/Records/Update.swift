@@ -81,16 +81,6 @@ public struct UpdateRepository: JobRecordRepository {
         }
     }
 
-    /// The final failure, with the output the run left (`markFailed(id:error:)` without one).
-    public func markFailed(id: UUID, error: String, log: String) async throws(RecordError) {
-        if !log.isEmpty {
-            _ = try await recording {
-                try await database.query("UPDATE updates SET log = $2 WHERE id = $1", [id, String(log.suffix(Update.maximumLogLength))])
-            }
-        }
-        try await records.lifecycle.markFailed(id: id, error: error)
-    }
-
     public func complete(
         id: UUID, packageManager: String, upgradable: JSONValue, upgraded: JSONValue, rebootRequired: Bool?,
         log: String

@@ -93,7 +93,7 @@ struct QueueFixture: Sendable {
     /// nothing, until `done` holds; the recorder keeps what it saw.
     func runWorker<Value: Sendable>(
         _ options: WorkerOptions, recording record: @escaping @Sendable (JobContext) -> Value,
-        until done: (Recorder<Value>) async throws -> Bool
+        until done: (Recorder<Value>) async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Recorder<Value> {
         let recorder = Recorder<Value>()
         try await withWorker(
@@ -103,7 +103,7 @@ struct QueueFixture: Sendable {
                 return nil
             }
         ) { _ async throws in
-            #expect(try await eventually { try await done(recorder) })
+            #expect(try await eventually { try await done(recorder) }, sourceLocation: sourceLocation)
         }
         return recorder
     }

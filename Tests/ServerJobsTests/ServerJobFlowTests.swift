@@ -35,24 +35,32 @@ struct FlowFixture: Sendable {
 
     static func run(jobOptions: JobOptions = JobOptions(attempts: 3, backoff: .fixed(100)), _ body: (FlowFixture) async throws -> Void) async throws {
         try await TestEnvironment.withMigratedDatabase(logger: testLogger()) { pool in
-            let redis = RedisConnectionPool(
-                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                options: .init(maxConnections: 24), logger: testLogger())
             let vault = CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32)))
             var configuration = PlatformConfiguration(
                 vault: vault, backupDirectory: try temporaryStorage(), queuePrefix: TestEnvironment.uniqueName("mmflow"))
             configuration.jobOptions = jobOptions
-            let resources = PlatformResources(
-                configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: testLogger()))
-            let fixture = FlowFixture(
-                services: try PlatformServices(
-                    resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: NOOPMetricsHandler.instance), tracer: NoOpTracer(),
-                    logger: testLogger()))
-            // Cleaned up whether the body passes or throws.
+            configuration.encryptBackups = false  // `withWorkers(encrypt:)` decides
+            let redis = RedisConnectionPool(
+                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
+                options: .init(maxConnections: 24), logger: testLogger())
+            // Cleaned up whether the setup, or the body, passes or throws.
+            var queues: [Queue] = []
             let outcome: Result<Void, any Error>
-            do { outcome = .success(try await body(fixture)) } catch { outcome = .failure(error) }
-            for queue in fixture.dispatcher.allQueues { try? await queue.obliterate(force: true) }
+            do {
+                let resources = PlatformResources(
+                    configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: testLogger()))
+                let fixture = FlowFixture(
+                    services: try PlatformServices(
+                        resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: NOOPMetricsHandler.instance), tracer: NoOpTracer(),
+                        logger: testLogger()))
+                queues = fixture.dispatcher.allQueues
+                outcome = .success(try await body(fixture))
+            } catch {
+                outcome = .failure(error)
+            }
+            for queue in queues { try? await queue.obliterate(force: true) }
             await redis.close()
+            try? FileManager.default.removeItem(atPath: configuration.backupDirectory)
             try outcome.get()
         }
     }
