@@ -18,7 +18,8 @@ import Testing
         let waiter = try makeConnection(clientName: name)
         let producer = try makeConnection()
         let key = RedisArgument(TestEnvironment.uniqueName("marker"))
-        let task = Task { try await waiter.blockingCommand(["BZPOPMIN", key, "5"], serverTimeout: .seconds(5)) }
+        // A long server timeout: on a loaded machine seeing the wait in CLIENT LIST can take seconds.
+        let task = Task { try await waiter.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
         #expect(try await blocked(name))
         try await producer.command(["ZADD", key, "0", "0"])
         let reply = try await task.value
