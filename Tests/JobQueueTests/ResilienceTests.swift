@@ -62,7 +62,7 @@ import Testing
         let name = TestEnvironment.uniqueName("listener")
         let listener = fixture.redis.makeDedicatedConnection(clientName: name)
         let lastSeen = try #require(first.last?.id)
-        async let waited = events.wait(after: lastSeen, on: listener, timeout: .seconds(5))
+        async let waited = events.wait(after: lastSeen, on: listener, timeout: .seconds(30))
         // The listener is blocked on the stream before the job that ends its wait is added.
         #expect(try await eventually { RedisClientList.isBlocked(try await fixture.clientList(), name: name, in: "xread") })
         try await fixture.queue.add("two")
