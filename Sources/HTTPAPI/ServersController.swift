@@ -70,10 +70,13 @@ struct ServersController: Sendable {
 
     @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> APISuccess<ConnectionTestResult> {
         let identity = try context.require(.operator)
-        let server = try await server(context)
+        let id = try Paging.uuid(context, "id")
+        // The row and its credential in one read; a database outage is the API's 503, not a failed test.
+        guard let found = try await domain.servers.connectable(id: id) else { throw APIError.notFound("server \(id)") }
+        let server = found.server
         let session: SSHSession
         do {
-            session = try await domain.connector.connect(server)
+            session = try await domain.connector.connect(found)
         } catch {
             // The test ran and has an answer: the server is not reachable with these settings.
             try await domain.servers.recordCheck(id: server.id, online: false, error: error.message)

@@ -25,13 +25,9 @@ package struct ServerConnector: Sendable {
         self.onOutcome = onOutcome
     }
 
-    /// Reads the server's credential, then connects; for callers that hold only the server row.
-    package func connect(_ server: Server) async throws(ServerJobError) -> SSHSession {
-        let credential: ServerCredential
-        do { credential = try await servers.credential(for: server.id) } catch {
-            throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
-        }
-        return try await connect(server, credential: credential)
+    /// Opens the credential read with the server, then connects.
+    package func connect(_ found: ConnectableServer) async throws(ServerJobError) -> SSHSession {
+        try await connect(found.server, credential: try servers.openForConnecting(found))
     }
 
     package func connect(_ server: Server, credential: ServerCredential) async throws(ServerJobError) -> SSHSession {

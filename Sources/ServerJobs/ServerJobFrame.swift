@@ -56,10 +56,7 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
         }
         do {
             // Opened only now, with the lease held and the attempt on record.
-            let credential: ServerCredential
-            do { credential = try servers.open(found.credential, of: server.id) } catch {
-                throw ServerJobError(.authentication, "the server's credential cannot be opened: \(error.message)", retryable: false)
-            }
+            let credential = try servers.openForConnecting(found)
             let session = try await connector.connect(server, credential: credential)
             let result: Result
             do {
