@@ -73,14 +73,19 @@ public struct PostgresRow: Sendable {
 
     /// Decodes a column that may be NULL.
     public func decodeIfPresent<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws(PostgresError) -> Value? {
-        guard let index = columns.index(of: column) else {
-            throw PostgresError(.decodingFailed, "result has no column '\(column)' (columns: \(columns.names.joined(separator: ", ")))")
-        }
+        let index = try columnIndex(column)
         guard let text = values[index] else { return nil }
         do {
             return try Value(postgresText: text, type: columns.types[index])
         } catch {
             throw PostgresError(.decodingFailed, "column '\(column)': \(error.message)")
         }
+    }
+
+    func columnIndex(_ column: String) throws(PostgresError) -> Int {
+        guard let index = columns.index(of: column) else {
+            throw PostgresError(.decodingFailed, "result has no column '\(column)' (columns: \(columns.names.joined(separator: ", ")))")
+        }
+        return index
     }
 }

@@ -34,19 +34,6 @@ public struct AuditEntry: Sendable, Codable, Equatable {
         self.details = details
         createdAt = date
     }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        userId = try row.decodeIfPresent("user_id")
-        actor = try row.decode("actor")
-        action = try row.decode("action")
-        resourceType = try row.decode("resource_type")
-        resourceId = try row.decodeIfPresent("resource_id")
-        outcome = Outcome(rawValue: try row.decode("outcome")) ?? .success
-        clientAddress = try row.decodeIfPresent("client_address")
-        details = try row.decode("details", as: PostgresJSON<JSONValue>.self).value
-        createdAt = try row.decode("created_at")
-    }
 }
 
 public struct AuditLogRepository: Sendable {
@@ -85,3 +72,5 @@ public struct AuditLogRepository: Sendable {
         }
     }
 }
+
+extension AuditEntry: RowRecord {}

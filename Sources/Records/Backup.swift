@@ -93,37 +93,9 @@ public struct Backup: Sendable, Codable, Equatable {
 
     static let columns = """
         id, server_id, schedule_id, kind, status, verification, paths, exclusions, compression, backup_type, base_backup_id,
-        chain_position, data_key_key_id, file_path, storage, size_bytes, sha256, job_id, attempts, started_at, completed_at, verified_at,
+        chain_position, data_key_key_id AS encryption_key_id, file_path, storage, size_bytes AS size, sha256, job_id, attempts, started_at, completed_at, verified_at,
         error, warning, metadata, due_at, created_at
         """
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        serverId = try row.decode("server_id")
-        scheduleId = try row.decodeIfPresent("schedule_id")
-        kind = BackupKind(rawValue: try row.decode("kind")) ?? .manual
-        status = RecordStatus(rawValue: try row.decode("status")) ?? .pending
-        verification = BackupVerification(rawValue: try row.decode("verification")) ?? .pending
-        paths = try row.decode("paths")
-        exclusions = try row.decode("exclusions")
-        compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
-        backupType = BackupType(rawValue: try row.decode("backup_type")) ?? .full
-        baseBackupId = try row.decodeIfPresent("base_backup_id")
-        chainPosition = try row.decode("chain_position")
-        encryptionKeyId = try row.decodeIfPresent("data_key_key_id")
-        filePath = try row.decodeIfPresent("file_path")
-        storage = ArchiveLocation(rawValue: try row.decode("storage")) ?? .directory
-        size = try row.decodeIfPresent("size_bytes")
-        sha256 = try row.decodeIfPresent("sha256")
-        jobId = try row.decodeIfPresent("job_id")
-        attempts = try row.decode("attempts")
-        startedAt = try row.decodeIfPresent("started_at")
-        completedAt = try row.decodeIfPresent("completed_at")
-        verifiedAt = try row.decodeIfPresent("verified_at")
-        error = try row.decodeIfPresent("error")
-        warning = try row.decodeIfPresent("warning")
-        metadata = try row.decode("metadata", as: PostgresJSON<JSONValue>.self).value
-        dueAt = try row.decodeIfPresent("due_at")
-        createdAt = try row.decode("created_at")
-    }
 }
+
+extension Backup: RowRecord {}

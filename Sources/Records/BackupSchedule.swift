@@ -59,8 +59,10 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
     public var updatedAt: Date
 
     static let columns = """
-        id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days, keep_last, keep_daily, keep_weekly, keep_monthly,
-        drill_every_backups, drill_every_days, drill_server_id, enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
+        id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days,
+        json_build_object('keepLast', keep_last, 'daily', keep_daily, 'weekly', keep_weekly, 'monthly', keep_monthly) AS retention,
+        json_build_object('everyBackups', drill_every_backups, 'everyDays', drill_every_days, 'serverId', drill_server_id) AS drill,
+        enabled, last_run_at, next_run_at, last_status, last_error, skipped_runs, last_skipped_at, created_at, updated_at
         """
 
     /// A new schedule as its row starts out (the fast test tier's stores make them).
@@ -89,33 +91,6 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
         fields["requestedType"] = .string(backupType.rawValue)
         if let days = fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
         return .object(fields)
-    }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        serverId = try row.decode("server_id")
-        cron = try row.decode("cron")
-        timezone = try row.decode("timezone")
-        paths = try row.decode("paths")
-        exclusions = try row.decode("exclusions")
-        compression = Compression(rawValue: try row.decode("compression")) ?? .gzip
-        backupType = BackupType(rawValue: try row.decode("backup_type")) ?? .full
-        fullEveryDays = try row.decodeIfPresent("full_every_days")
-        retention = RetentionPolicy(
-            keepLast: try row.decodeIfPresent("keep_last"), daily: try row.decodeIfPresent("keep_daily"),
-            weekly: try row.decodeIfPresent("keep_weekly"), monthly: try row.decodeIfPresent("keep_monthly"))
-        drill = RestoreDrillPolicy(
-            everyBackups: try row.decodeIfPresent("drill_every_backups"), everyDays: try row.decodeIfPresent("drill_every_days"),
-            serverId: try row.decodeIfPresent("drill_server_id"))
-        enabled = try row.decode("enabled")
-        lastRunAt = try row.decodeIfPresent("last_run_at")
-        nextRunAt = try row.decodeIfPresent("next_run_at")
-        lastStatus = try row.decodeIfPresent("last_status")
-        lastError = try row.decodeIfPresent("last_error")
-        skippedRuns = try row.decode("skipped_runs")
-        lastSkippedAt = try row.decodeIfPresent("last_skipped_at")
-        createdAt = try row.decode("created_at")
-        updatedAt = try row.decode("updated_at")
     }
 }
 
@@ -151,3 +126,5 @@ public struct ScheduleDefinition: Sendable, Equatable {
         self.enabled = enabled
     }
 }
+
+extension BackupSchedule: RowRecord {}

@@ -66,15 +66,7 @@ public struct BackupScheduleRepository: Sendable {
 
     /// Every enabled schedule with its server's name, for metrics and overdue checks.
     public func enabledWithServerNames() async throws(RecordError) -> [(server: String, schedule: BackupSchedule)] {
-        try await recording {
-            try await database.query(
-                """
-                SELECT \(BackupSchedule.columns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-                       s.name AS server_name
-                FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
-                """
-            ).rows.map { (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0)) }
-        }
+        try await enabledWithLastSuccess().map { ($0.server, $0.schedule) }
     }
 
     /// Every enabled schedule with its server's name and when the schedule's last backup completed
@@ -83,10 +75,11 @@ public struct BackupScheduleRepository: Sendable {
         try await recording {
             try await database.query(
                 """
-                SELECT \(BackupSchedule.columns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-                       s.name AS server_name,
-                       (SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed') AS last_success_at
-                FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled ORDER BY s.name, b.created_at
+                SELECT \(BackupSchedule.columns), server_name, last_success_at FROM (
+                    SELECT b.*, s.name AS server_name,
+                           (SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed') AS last_success_at
+                    FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled
+                ) AS schedule ORDER BY server_name, created_at
                 """
             ).rows.map {
                 (try $0.decode("server_name", as: String.self), try BackupSchedule(row: $0), try $0.decodeIfPresent("last_success_at", as: Date.self))

@@ -29,19 +29,6 @@ public struct JobAttempt: Sendable, Codable, Equatable {
         state = .running
         startedAt = date
     }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        queue = try row.decode("queue")
-        jobId = try row.decode("job_id")
-        jobName = try row.decode("job_name")
-        attempt = try row.decode("attempt")
-        state = State(rawValue: try row.decode("state")) ?? .running
-        worker = try row.decode("worker")
-        startedAt = try row.decode("started_at")
-        finishedAt = try row.decodeIfPresent("finished_at")
-        error = try row.decodeIfPresent("error")
-    }
 }
 
 public struct JobAttemptRepository: Sendable {
@@ -84,3 +71,5 @@ public struct JobAttemptRepository: Sendable {
         }
     }
 }
+
+extension JobAttempt: RowRecord {}

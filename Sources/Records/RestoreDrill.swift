@@ -68,29 +68,12 @@ public struct RestoreDrill: Sendable, Codable, Equatable {
     public static let problemLimit = 50
 
     static let columns = """
-        id, server_id, backup_id, schedule_id, drill_server_id, status, job_id, entries_expected, entries_matched, entries_missing,
-        entries_changed, entries_extra, files_hashed, problems, error, created_at, started_at, finished_at
+        id, server_id, backup_id, schedule_id, drill_server_id, status, job_id,
+        CASE WHEN entries_expected IS NOT NULL THEN json_build_object(
+            'expected', entries_expected, 'matched', coalesce(entries_matched, 0), 'missing', coalesce(entries_missing, 0),
+            'changed', coalesce(entries_changed, 0), 'extra', coalesce(entries_extra, 0), 'hashed', coalesce(files_hashed, 0)) END AS counts,
+        problems, error, created_at, started_at, finished_at
         """
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        serverId = try row.decode("server_id")
-        backupId = try row.decodeIfPresent("backup_id")
-        scheduleId = try row.decodeIfPresent("schedule_id")
-        drillServerId = try row.decodeIfPresent("drill_server_id")
-        status = RestoreDrillStatus(rawValue: try row.decode("status")) ?? .failed
-        jobId = try row.decodeIfPresent("job_id")
-        if let expected: Int = try row.decodeIfPresent("entries_expected") {
-            counts = RestoreDrillCounts(
-                expected: expected, matched: try row.decodeIfPresent("entries_matched") ?? 0,
-                missing: try row.decodeIfPresent("entries_missing") ?? 0,
-                changed: try row.decodeIfPresent("entries_changed") ?? 0,
-                extra: try row.decodeIfPresent("entries_extra") ?? 0, hashed: try row.decodeIfPresent("files_hashed") ?? 0)
-        }
-        problems = try row.decode("problems", as: PostgresJSON<[RestoreDrillProblem]>.self).value
-        error = try row.decodeIfPresent("error")
-        createdAt = try row.decode("created_at")
-        startedAt = try row.decodeIfPresent("started_at")
-        finishedAt = try row.decodeIfPresent("finished_at")
-    }
 }
+
+extension RestoreDrill: RowRecord {}

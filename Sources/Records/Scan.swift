@@ -31,21 +31,6 @@ public struct Scan: Sendable, Codable, Equatable {
         summary = .object([:])
         createdAt = date
     }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        serverId = try row.decode("server_id")
-        scanType = ScanType(rawValue: try row.decode("scan_type")) ?? .quick
-        status = RecordStatus(rawValue: try row.decode("status")) ?? .pending
-        jobId = try row.decodeIfPresent("job_id")
-        attempts = try row.decode("attempts")
-        startedAt = try row.decodeIfPresent("started_at")
-        completedAt = try row.decodeIfPresent("completed_at")
-        durationMs = try row.decodeIfPresent("duration_ms")
-        summary = try row.decode("summary", as: PostgresJSON<JSONValue>.self).value
-        error = try row.decodeIfPresent("error")
-        createdAt = try row.decode("created_at")
-    }
 }
 
 /// What a scan found on a host.
@@ -178,3 +163,5 @@ public struct ScanFindings: Sendable, Codable, Equatable {
         self.recommendations = recommendations
     }
 }
+
+extension Scan: RowRecord {}

@@ -42,23 +42,6 @@ public struct Server: Sendable, Codable, Equatable {
         createdAt = date
         updatedAt = date
     }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        name = try row.decode("name")
-        host = try row.decode("host")
-        port = try row.decode("port")
-        username = try row.decode("username")
-        authType = ServerAuthType(rawValue: try row.decode("auth_type")) ?? .key
-        hostKeyFingerprint = try row.decodeIfPresent("host_key_fingerprint")
-        tags = try row.decode("tags")
-        description = try row.decode("description")
-        online = try row.decodeIfPresent("online")
-        lastCheckedAt = try row.decodeIfPresent("last_checked_at")
-        lastCheckError = try row.decodeIfPresent("last_check_error")
-        createdAt = try row.decode("created_at")
-        updatedAt = try row.decode("updated_at")
-    }
 }
 
 /// What a new server needs; `credential` is the password or the private key (PEM) in plaintext,
@@ -126,3 +109,5 @@ public struct ConnectableServer: Sendable {
         self.credential = credential
     }
 }
+
+extension Server: RowRecord {}

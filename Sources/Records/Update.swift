@@ -43,24 +43,6 @@ public struct Update: Sendable, Codable, Equatable {
         attempts = 0
         createdAt = date
     }
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        serverId = try row.decode("server_id")
-        mode = UpdateMode(rawValue: try row.decode("mode")) ?? .check
-        status = RecordStatus(rawValue: try row.decode("status")) ?? .pending
-        packageManager = try row.decodeIfPresent("package_manager")
-        upgradable = try row.decode("upgradable", as: PostgresJSON<JSONValue>.self).value
-        upgraded = try row.decode("upgraded", as: PostgresJSON<JSONValue>.self).value
-        rebootRequired = try row.decodeIfPresent("reboot_required")
-        log = try row.decode("log")
-        jobId = try row.decodeIfPresent("job_id")
-        attempts = try row.decode("attempts")
-        startedAt = try row.decodeIfPresent("started_at")
-        completedAt = try row.decodeIfPresent("completed_at")
-        error = try row.decodeIfPresent("error")
-        createdAt = try row.decode("created_at")
-    }
 }
 
 public struct UpdateRepository: JobRecordRepository {
@@ -101,3 +83,5 @@ public struct UpdateRepository: JobRecordRepository {
         }
     }
 }
+
+extension Update: RowRecord {}

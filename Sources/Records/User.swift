@@ -32,15 +32,7 @@ public struct User: Sendable, Codable, Equatable {
     }
 
     init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        username = try row.decode("username")
-        email = try row.decodeIfPresent("email")
-        role = UserRole(rawValue: try row.decode("role")) ?? .viewer
-        active = try row.decode("active")
-        lockedUntil = try row.decodeIfPresent("locked_until")
-        lastLoginAt = try row.decodeIfPresent("last_login_at")
-        createdAt = try row.decode("created_at")
-        updatedAt = try row.decode("updated_at")
+        self = try row.decodeRecord(Self.self)
         sessionVersion = try row.decodeIfPresent("session_version") ?? 1
     }
 }
@@ -58,15 +50,8 @@ public struct APIToken: Sendable, Codable, Equatable {
     public var createdAt: Date
 
     static let columns = "id, user_id, name, display_prefix, expires_at, revoked_at, last_used_at, created_at"
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        userId = try row.decode("user_id")
-        name = try row.decode("name")
-        displayPrefix = try row.decode("display_prefix")
-        expiresAt = try row.decodeIfPresent("expires_at")
-        revokedAt = try row.decodeIfPresent("revoked_at")
-        lastUsedAt = try row.decodeIfPresent("last_used_at")
-        createdAt = try row.decode("created_at")
-    }
 }
+
+extension User: RowRecord {}
+
+extension APIToken: RowRecord {}

@@ -15,16 +15,6 @@ public struct Webhook: Sendable, Codable, Equatable {
     public var updatedAt: Date
 
     static let columns = "id, url, events, format, enabled, created_at, updated_at"
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        url = try row.decode("url")
-        events = try row.decode("events")
-        format = WebhookFormat(rawValue: try row.decode("format")) ?? .json
-        enabled = try row.decode("enabled")
-        createdAt = try row.decode("created_at")
-        updatedAt = try row.decode("updated_at")
-    }
 }
 
 /// A webhook just created, with its secret (64 hex digits): the only time the secret is shown.
@@ -42,3 +32,5 @@ public struct WebhookSecret: Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 }
+
+extension Webhook: RowRecord {}

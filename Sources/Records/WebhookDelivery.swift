@@ -34,19 +34,6 @@ public struct WebhookDelivery: Sendable, Codable, Equatable {
     static let columns = """
         id, webhook_id, event, payload, status, attempts, response_code, error, last_attempt_at, delivered_at, created_at, updated_at
         """
-
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        webhookId = try row.decode("webhook_id")
-        event = try row.decode("event")
-        payload = try row.decode("payload", as: PostgresJSON<JSONValue>.self).value
-        status = Status(rawValue: try row.decode("status")) ?? .pending
-        attempts = try row.decode("attempts")
-        responseCode = try row.decodeIfPresent("response_code")
-        error = try row.decodeIfPresent("error")
-        lastAttemptAt = try row.decodeIfPresent("last_attempt_at")
-        deliveredAt = try row.decodeIfPresent("delivered_at")
-        createdAt = try row.decode("created_at")
-        updatedAt = try row.decode("updated_at")
-    }
 }
+
+extension WebhookDelivery: RowRecord {}
