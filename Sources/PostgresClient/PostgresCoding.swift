@@ -40,37 +40,21 @@ extension String: PostgresEncodable, PostgresDecodable {
     public init(postgresText text: String, type: UInt32) { self = text }
 }
 
-extension Int: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String? { String(self) }
+/// A number, sent and read in its decimal text form.
+public protocol PostgresNumber: PostgresEncodable, PostgresDecodable, LosslessStringConvertible {}
+
+extension PostgresNumber {
+    public var postgresText: String? { description }
     public init(postgresText text: String, type: UInt32) throws(PostgresError) {
-        guard let value = Int(text) else { throw decodingError(text, as: Int.self) }
+        guard let value = Self(text) else { throw decodingError(text, as: Self.self) }
         self = value
     }
 }
 
-extension Int32: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String? { String(self) }
-    public init(postgresText text: String, type: UInt32) throws(PostgresError) {
-        guard let value = Int32(text) else { throw decodingError(text, as: Int32.self) }
-        self = value
-    }
-}
-
-extension Int64: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String? { String(self) }
-    public init(postgresText text: String, type: UInt32) throws(PostgresError) {
-        guard let value = Int64(text) else { throw decodingError(text, as: Int64.self) }
-        self = value
-    }
-}
-
-extension Double: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String? { String(self) }
-    public init(postgresText text: String, type: UInt32) throws(PostgresError) {
-        guard let value = Double(text) else { throw decodingError(text, as: Double.self) }
-        self = value
-    }
-}
+extension Int: PostgresNumber {}
+extension Int32: PostgresNumber {}
+extension Int64: PostgresNumber {}
+extension Double: PostgresNumber {}
 
 extension Bool: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? { self ? "true" : "false" }

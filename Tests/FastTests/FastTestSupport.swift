@@ -3,6 +3,7 @@ import JobQueue
 import Logging
 import Records
 import ServerJobs
+import TestSupport
 
 /// A job attempt as a worker hands it to the frame: `attemptsMade` earlier attempts of
 /// `maxAttempts`; `holdsLock` says whether the job's lock is still this attempt's.
@@ -23,8 +24,7 @@ struct FakeAttempt: LockedJobAttempt {
 }
 
 func quietLogger() -> Logger {
-    var logger = Logger(label: "test.fast")
-    logger.logLevel = .critical
+    let logger = testLogger("test.fast", level: .critical)
     return logger
 }
 

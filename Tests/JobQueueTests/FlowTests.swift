@@ -44,48 +44,31 @@ import Testing
     }
 
     @Test func failingChildFailsTheParentWhenAsked() async throws {
-        let parents = try QueueFixture()
-        let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(
-            FlowNode(
-                name: "parent", queueName: parents.queue.name,
-                children: [
-                    FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .failParent))
-                ]))
-        let parentRan = Recorder<Bool>()
-        try await parents.withWorker(processor: { context in
-            if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
-            parentRan.append(true)
-            return nil
-        }) { _ async throws in
-            #expect(try await eventually { try await parents.queue.getJobState(flow.id) == .failed })
+        try await QueueFixture.with { parents in
+            let flow = try await parents.addFlow(children: [parents.node("bad-child", options: JobOptions(onChildFailure: .failParent))])
+            let parentRan = Recorder<Bool>()
+            try await parents.work(until: flow.id, is: .failed, failing: "bad-child") { _ in
+                parentRan.append(true)
+                return nil
+            }
+            #expect(parentRan.values.isEmpty)
+            let childKey = parents.queue.keys.job(flow.children[0].id)
+            #expect(try await parents.queue.getJob(flow.id)?.failedReason == "child \(childKey) failed")
         }
-        #expect(parentRan.values.isEmpty)
-        let childKey = parents.queue.keys.job(flow.children[0].id)
-        #expect(try await parents.queue.getJob(flow.id)?.failedReason == "child \(childKey) failed")
-        try await parents.close()
     }
 
     @Test func ignoredChildFailureLetsTheParentRun() async throws {
-        let parents = try QueueFixture()
-        let flows = FlowProducer(redis: parents.redis)
-        let flow = try await flows.add(
-            FlowNode(
-                name: "parent", queueName: parents.queue.name,
-                children: [
-                    FlowNode(name: "bad-child", queueName: parents.queue.name, options: JobOptions(onChildFailure: .ignore)),
-                    FlowNode(name: "good-child", queueName: parents.queue.name),
-                ]))
-        let failures = Recorder<[String: String]>()
-        try await parents.withWorker(processor: { context in
-            if context.job.name == "bad-child" { throw UnrecoverableError("child broke") }
-            if context.job.name == "parent" { failures.append(try await context.failedChildren()) }
-            return "ok"
-        }) { _ async throws in
-            #expect(try await eventually { try await parents.queue.getJobState(flow.id) == .completed })
+        try await QueueFixture.with { parents in
+            let flow = try await parents.addFlow(children: [
+                parents.node("bad-child", options: JobOptions(onChildFailure: .ignore)), parents.node("good-child"),
+            ])
+            let failures = Recorder<[String: String]>()
+            try await parents.work(until: flow.id, is: .completed, failing: "bad-child") { context in
+                if context.job.name == "parent" { failures.append(try await context.failedChildren()) }
+                return "ok"
+            }
+            #expect(failures.values.first?.values.first == "child broke")
         }
-        #expect(failures.values.first?.values.first == "child broke")
-        try await parents.close()
     }
 
     @Test func aChildPythonProcessedReleasesOurParent() async throws {

@@ -20,126 +20,63 @@ func childIds(_ tree: JSONValue) -> [String] {
     }
 
     @Test func aFailedChildDeletedOnFailureReleasesItsParent() async throws {
-        let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(
-            FlowNode(
-                name: "parent", queueName: fixture.queue.name,
-                children: [
-                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true)))
-                ]))
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                if context.job.name == "child" { throw UnrecoverableError("child broke") }
-                return "parent ran"
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(flow.id) == .completed })
+        try await QueueFixture.with { fixture in
+            let flow = try await fixture.addFlow(children: [fixture.node(options: JobOptions(removeOnFail: .remove(true)))])
+            try await fixture.work(until: flow.id, is: .completed) { _ in "parent ran" }
+            #expect(try await fixture.queue.getJob(flow.children[0].id) == nil)
+            #expect(
+                try await fixture.events().contains { $0.name == "waiting" && $0.jobId == flow.id && $0.fields["prev"] == "waiting-children" })
         }
-        #expect(try await fixture.queue.getJob(flow.children[0].id) == nil)
-        #expect(try await fixture.events().contains { $0.name == "waiting" && $0.jobId == flow.id && $0.fields["prev"] == "waiting-children" })
-        try await fixture.close()
     }
 
     @Test func pythonsFlowIsReleasedWhenOurWorkerDeletesTheFailedChild() async throws {
-        let fixture = try QueueFixture()
-        let python = try PythonBullMQ(fixture)
-        let flow = try await python.flow([
-            "name": "parent", "queueName": .string(fixture.queue.name),
-            "children": [
-                ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["removeOnFail": true]]
-            ],
-        ])
-        let parent = try #require(flow["id"]?.stringValue)
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                if context.job.name == "child" { throw UnrecoverableError("child broke") }
-                return "parent ran"
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(parent) == .completed })
+        try await QueueFixture.with { fixture in
+            let python = try PythonBullMQ(fixture)
+            let flow = try await fixture.addPythonFlow(python, childOptions: ["removeOnFail": true])
+            try await fixture.work(until: flow.parent, is: .completed) { _ in "parent ran" }
+            #expect(try await python.jobs([flow.parent])[flow.parent]?["state"] == "completed")
         }
-        #expect(try await python.jobs([parent])[parent]?["state"] == "completed")
-        try await fixture.close()
     }
 
     @Test func ourFlowIsReleasedWhenAPythonWorkerDeletesTheFailedChild() async throws {
-        let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(
-            FlowNode(
-                name: "parent", queueName: fixture.queue.name,
-                children: [
-                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(removeOnFail: .remove(true)))
-                ]))
-        // The Python worker fails both: the child (deleted), then the parent it released.
-        #expect(try await PythonBullMQ(fixture).work("fail", count: 2, seconds: 20) == 2)
-        #expect(try await fixture.queue.getJobState(flow.id) == .failed)
-        #expect(try await fixture.queue.getJob(flow.children[0].id) == nil)
-        try await fixture.close()
+        try await QueueFixture.with { fixture in
+            let flow = try await fixture.addFlow(children: [fixture.node(options: JobOptions(removeOnFail: .remove(true)))])
+            // The Python worker fails both: the child (deleted), then the parent it released.
+            #expect(try await PythonBullMQ(fixture).work("fail", count: 2, seconds: 20) == 2)
+            #expect(try await fixture.queue.getJobState(flow.id) == .failed)
+            #expect(try await fixture.queue.getJob(flow.children[0].id) == nil)
+        }
     }
 
     @Test func aRetriedChildIsItsParentsDependencyAgain() async throws {
-        let fixture = try QueueFixture()
-        let flow = try await FlowProducer(redis: fixture.redis).add(
-            FlowNode(
-                name: "parent", queueName: fixture.queue.name,
-                children: [
-                    FlowNode(name: "child", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .ignore))
-                ]))
-        let child = flow.children[0].id
-        let childKey = fixture.queue.keys.job(child)
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                if context.job.name == "child" { throw UnrecoverableError("child broke") }
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(flow.id) == .completed })
+        try await QueueFixture.with { fixture in
+            let flow = try await fixture.addFlow(children: [fixture.node(options: JobOptions(onChildFailure: .ignore))])
+            let child = flow.children[0].id
+            let childKey = fixture.queue.keys.job(child)
+            try await fixture.work(until: flow.id, is: .completed)
+            #expect(try await fixture.queue.failedChildren(of: flow.id)[childKey] == "child broke")
+            try await fixture.queue.retryJob(child)
+            #expect(try await dependencies(fixture, of: flow.id) == [childKey])
+            #expect(try await fixture.queue.failedChildren(of: flow.id).isEmpty)
         }
-        #expect(try await fixture.queue.failedChildren(of: flow.id)[childKey] == "child broke")
-        try await fixture.queue.retryJob(child)
-        #expect(try await dependencies(fixture, of: flow.id) == [childKey])
-        #expect(try await fixture.queue.failedChildren(of: flow.id).isEmpty)
-        try await fixture.close()
     }
 
     @Test func retriedChildrenRejoinTheirParentsAcrossPythonAndUs() async throws {
-        let fixture = try QueueFixture()
-        let python = try PythonBullMQ(fixture)
-        // Python's flow, its child failed by a Python worker, retried by us.
-        let pythonFlow = try await python.flow([
-            "name": "parent", "queueName": .string(fixture.queue.name),
-            "children": [
-                ["name": "child", "queueName": .string(fixture.queue.name), "opts": ["failParentOnFailure": true]]
-            ],
-        ])
-        let parent = try #require(pythonFlow["id"]?.stringValue)
-        let child = try #require(childIds(pythonFlow).first)
-        #expect(try await python.work("fail", count: 2, seconds: 20) == 2)  // the child, then the parent it failed
-        try await fixture.queue.retryJob(child)
-        #expect(try await dependencies(fixture, of: parent) == [fixture.queue.keys.job(child)])
-        #expect(try await fixture.redis.command(["ZCARD", RedisArgument(fixture.queue.keys.job(parent) + ":unsuccessful")]).int == 0)
-        // Our flow, its child failed by our worker, retried by Python.
-        let ours = try await FlowProducer(redis: fixture.redis).add(
-            FlowNode(
-                name: "parent2", queueName: fixture.queue.name,
-                children: [
-                    FlowNode(name: "child2", queueName: fixture.queue.name, options: JobOptions(onChildFailure: .continueParent))
-                ]))
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                if context.job.name == "child2" { throw UnrecoverableError("child broke") }
-                return nil
-            }
-        ) { _ async throws in
-            #expect(try await eventually { try await fixture.queue.getJobState(ours.id) == .completed })
+        try await QueueFixture.with { fixture in
+            let python = try PythonBullMQ(fixture)
+            // Python's flow, its child failed by a Python worker, retried by us.
+            let pythonFlow = try await fixture.addPythonFlow(python, childOptions: ["failParentOnFailure": true])
+            #expect(try await python.work("fail", count: 2, seconds: 20) == 2)  // the child, then the parent it failed
+            try await fixture.queue.retryJob(pythonFlow.child)
+            #expect(try await dependencies(fixture, of: pythonFlow.parent) == [fixture.queue.keys.job(pythonFlow.child)])
+            let unsuccessful = RedisArgument(fixture.queue.keys.job(pythonFlow.parent) + ":unsuccessful")
+            #expect(try await fixture.redis.command(["ZCARD", unsuccessful]).int == 0)
+            // Our flow, its child failed by our worker, retried by Python.
+            let ours = try await fixture.addFlow("parent2", children: [fixture.node("child2", options: JobOptions(onChildFailure: .continueParent))])
+            try await fixture.work(until: ours.id, is: .completed, failing: "child2")
+            try await python.retry(ours.children[0].id)
+            #expect(try await dependencies(fixture, of: ours.id) == [fixture.queue.keys.job(ours.children[0].id)])
+            #expect(try await fixture.queue.failedChildren(of: ours.id).isEmpty)
         }
-        try await python.retry(ours.children[0].id)
-        #expect(try await dependencies(fixture, of: ours.id) == [fixture.queue.keys.job(ours.children[0].id)])
-        #expect(try await fixture.queue.failedChildren(of: ours.id).isEmpty)
-        try await fixture.close()
     }
 }

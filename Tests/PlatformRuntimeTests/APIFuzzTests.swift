@@ -7,8 +7,7 @@ import Testing
 /// admin: no response may be a 5xx or break the document's schemas.
 @Suite struct APIFuzzTests {
     @Test(.exclusive) func schemathesisFindsNoServerErrorsAndNoSchemaBreaks() async throws {
-        var logger = Logger(label: "test.fuzz")
-        logger.logLevel = .critical
+        let logger = testLogger("test.fuzz", level: .critical)
         let schemathesis = try TestEnvironment.require("MM_TEST_SCHEMATHESIS")
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             let environment = try PlatformProcess.environment(databaseURL: databaseURL)

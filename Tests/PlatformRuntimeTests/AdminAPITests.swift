@@ -12,7 +12,7 @@ import Testing
     @Test func queueAdministrationIsForAdmins() async throws {
         try await APIFixture.run { fixture in
             for index in 0..<3 { try await fixture.queues[0].add("backup:manual", data: ["recordId": .string("r\(index)")]) }
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 for role in [UserRole.viewer, .operator] {
                     try await client.execute(uri: "/api/queues/backup-queue/pause", method: .post, headers: fixture.headers(role)) { response throws in
@@ -51,7 +51,7 @@ import Testing
 
     @Test func backupsNeedAnArchiveToVerifyOrRestore() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             let server: JSONValue = ["name": "files-1", "host": "files.example.com", "username": "backup", "authType": "password", "credential": "pw"]
             try await app.test(.router) { client in
                 var serverId = ""

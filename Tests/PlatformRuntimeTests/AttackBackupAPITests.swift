@@ -45,7 +45,7 @@ import Testing
             for path in evilPaths { planted.append(try await completed { _ in path }.backup) }
             let evil = planted
 
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/backups/\(other.backup.id.uuidString.lowercased())", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["filePath"]?.stringValue == otherRelative, "filePath is relative to BACKUP_DIR")

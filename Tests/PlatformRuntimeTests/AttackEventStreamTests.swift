@@ -17,8 +17,7 @@ import Testing
 /// and give their slot back as soon as the client goes away.
 @Suite struct AttackEventStreamTests {
     @Test(.exclusive) func sixtyStreamsShareOneRedisReaderAndAddNoThreadEach() async throws {
-        var logger = Logger(label: "test.sse")
-        logger.logLevel = .critical
+        let logger = testLogger("test.sse", level: .critical)
         let streams = 60
         let redisURL = try TestEnvironment.require("MM_TEST_REDIS_URL")
         let redisPort = try RedisConfiguration(url: redisURL).port
@@ -110,9 +109,9 @@ import Testing
         try await APIFixture.run { fixture in
             let job = try await fixture.queues[0].add("backup:manual", options: JobOptions(jobId: "capped-user"))
             let hub = JobEventHub(limits: .init(perUser: 2, total: 100))
-            var dependencies = fixture.dependencies
-            dependencies.eventStreams = hub
-            let app = Application(router: try buildRouter(dependencies))
+            let app = try fixture.app {
+                $0.eventStreams = hub
+            }
             try await app.test(.router) { client in
                 let uri = "/api/jobs/\(job.id)/events"
                 try await withThrowingTaskGroup(of: String.self) { group in
@@ -148,9 +147,9 @@ import Testing
         try await APIFixture.run { fixture in
             let job = try await fixture.queues[1].add("scan:quick", options: JobOptions(jobId: "capped-server"))
             let hub = JobEventHub(limits: .init(perUser: 10, total: 3))
-            var dependencies = fixture.dependencies
-            dependencies.eventStreams = hub
-            let app = Application(router: try buildRouter(dependencies))
+            let app = try fixture.app {
+                $0.eventStreams = hub
+            }
             try await app.test(.router) { client in
                 let uri = "/api/jobs/\(job.id)/events"
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -205,9 +204,9 @@ import Testing
             let job = try await fixture.queues[2].add("update:server", options: JobOptions(jobId: "closed-stream"))
             // One stream per user; a keep-alive (the other way a dead client is noticed) is minutes away.
             let hub = JobEventHub(limits: .init(perUser: 1, total: 100, keepAlive: .seconds(600)))
-            var dependencies = fixture.dependencies
-            dependencies.eventStreams = hub
-            let app = Application(router: try buildRouter(dependencies))
+            let app = try fixture.app {
+                $0.eventStreams = hub
+            }
             let token = try #require(fixture.tokens[.viewer])
             try await app.test(.live) { client in
                 let url = "http://127.0.0.1:\(try #require(client.port))/api/jobs/\(job.id)/events"

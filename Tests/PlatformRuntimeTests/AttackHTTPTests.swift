@@ -18,8 +18,7 @@ import Testing
 @Suite struct AttackHTTPTests {
     /// 20 clients that never finish their requests: the server closes every connection.
     @Test(.exclusive) func halfSentRequestsAreCutOff() async throws {
-        var logger = Logger(label: "test.slow")
-        logger.logLevel = .critical
+        let logger = testLogger("test.slow", level: .critical)
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             var environment = try PlatformProcess.environment(databaseURL: databaseURL)
             environment["HTTP_IDLE_TIMEOUT_SECONDS"] = "2"
@@ -78,10 +77,10 @@ import Testing
 
     @Test func probesShowDetailsOnlyToCallersWithAToken() async throws {
         try await APIFixture.run { fixture in
-            var dependencies = fixture.dependencies
-            dependencies.readiness = DetailedReadiness()
-            dependencies.metricsToken = "scrape-token-0123456789"
-            let app = Application(router: try buildRouter(dependencies))
+            let app = try fixture.app {
+                $0.readiness = DetailedReadiness()
+                $0.metricsToken = "scrape-token-0123456789"
+            }
             try await app.test(.router) { client throws in
                 let anonymous = try await client.execute(uri: "/ready", method: .get) { response throws in
                     #expect(response.status == .serviceUnavailable)
@@ -105,7 +104,7 @@ import Testing
 
     @Test func unknownRoutesAndUnreadablePathsAnswerTheEnvelope() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for uri in ["/nope", "/api/nope", "/api/jobs/a%ZZb", "/api/servers/%E0%A4%A/test", "/api/backups/not-a-uuid"] {
                     try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { response throws in
@@ -120,7 +119,7 @@ import Testing
 
     @Test func testingAnUnreachableServerIsAnAnswerNotAFailure() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let server: JSONValue = [
                     "name": "gone", "host": "127.0.0.1", "port": .int(Int64(try TestEnvironment.freePort())),

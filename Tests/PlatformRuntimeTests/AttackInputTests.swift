@@ -26,7 +26,7 @@ import Testing
 
     @Test func nulAndControlCharactersAreRefusedNamingTheField() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let cases: [(JSONValue, String)] = [
                     (["username": "eve-1", "password": "\u{0}Password", "role": "viewer"], "password"),
@@ -60,7 +60,7 @@ import Testing
 
     @Test func anEmptyPasswordNeverLogsIn() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for password in ["", "\u{0}", "\u{0}password-admin"] {
                     let body: JSONValue = ["username": "user-admin", "password": .string(password)]
@@ -73,7 +73,7 @@ import Testing
 
     @Test func unknownFieldsAreRefusedNamingThem() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let server: JSONValue = ["name": "web", "host": "127.0.0.1", "username": "u", "authType": "password", "credential": "pw"]
                 let id = try await post(client, "/api/servers", fixture, server).1["data"]?["id"]?.stringValue ?? ""

@@ -16,7 +16,7 @@ import Testing
             let queue = fixture.queues[0]
             _ = try await queue.add("backup:manual", data: ["recordId": "x"])  // creates `id`, `events`, `meta`
             try await queue.pause()
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for name in ["meta", "id", "events", "wait", "paused", "repeat", "de:abc", "marker", "stalled-check", "metrics:completed"] {
                     for (method, suffix) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.get, "/events"), (.post, "/retry"), (.post, "/promote")] {
@@ -40,7 +40,7 @@ import Testing
             try await fixture.redis.command(["SET", RedisArgument(queue.keys.job("plain-string")), "x"])
             try await fixture.redis.command(["RPUSH", RedisArgument(queue.keys.job("a-list")), "x"])
             try await fixture.redis.command(["HSET", RedisArgument(queue.keys.job("odd-hash")), "paused", "1"])
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for id in ["plain-string", "a-list", "odd-hash"] {
                     for suffix in ["", "/events"] {

@@ -24,8 +24,7 @@ import Tracing
     ]
 
     @Test func forgedTelemetryNeitherStopsAJobNorJoinsATrace() async throws {
-        var logger = Logger(label: "test.telemetry.attack")
-        logger.logLevel = .critical
+        let logger = testLogger("test.telemetry.attack", level: .critical)
         let redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
             options: .init(maxConnections: 4), logger: logger)

@@ -22,7 +22,7 @@ import Testing
 
     @Test func unknownLockedAndWrongPasswordAnswerAlike() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for _ in 0..<5 { _ = try await Self.login(client, "user-viewer", "wrong-password") }
                 let locked = try await Self.login(client, "user-viewer", "password-viewer")
@@ -36,7 +36,7 @@ import Testing
 
     @Test func oneFailureAfterALockEndsDoesNotLockAgain() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for _ in 0..<5 { _ = try await Self.login(client, "user-viewer", "wrong-password") }
                 // Failures during the lock neither count nor extend it.

@@ -53,7 +53,7 @@ import Testing
                 Array(key.id.utf8), Array(SHA256.hash(data: Array("medicineman session tokens v1:\(key.id)".utf8) + Array(key.id.utf8))),
                 Array(passwordHash.utf8), Array(tokenHash.utf8), Array(adminId.utf8), [], Array("secret".utf8),
             ]
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 for secret in candidates {
                     let forged = Self.forge(claims: Self.claims(user: adminId), secret: secret)
@@ -81,7 +81,7 @@ import Testing
                 try await fixture.database.query("SELECT id FROM users WHERE username = 'user-admin'").first?
                     .decode("id", as: UUID.self)
             ).uuidString.lowercased()
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let tenYears = Self.forge(claims: Self.claims(user: admin, lifetime: 10 * 365 * 86_400), secret: real)
                 #expect(try await me(client, tenYears) == .unauthorized)
@@ -101,7 +101,7 @@ import Testing
 
     @Test func aPasswordChangeEndsEarlierSessions() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let session = try await client.execute(
                     uri: "/api/auth/login", method: .post,
@@ -135,7 +135,7 @@ import Testing
     @Test func keyIdsStayOutOfWhatUsersSee() async throws {
         try await APIFixture.run { fixture in
             let key = try EncryptionKey(hex: Self.fixtureKey)
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client throws in
                 let server: JSONValue = ["name": "sealed", "host": "127.0.0.1", "port": 1, "username": "x", "authType": "password", "credential": "pw"]
                 let id = try await client.execute(

@@ -38,8 +38,7 @@ import Testing
     }
 
     @Test(.exclusive) func servingOnATakenPortStopsAtOnceAndSaysWhyOnce() async throws {
-        var logger = Logger(label: "test.startup")
-        logger.logLevel = .critical
+        let logger = testLogger("test.startup", level: .critical)
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             let taken = try HeldPort()
             var environment = try PlatformProcess.environment(databaseURL: databaseURL)
@@ -64,8 +63,7 @@ import Testing
     }
 
     @Test(.exclusive) func aWorkerWithoutRedisLogsTheErrorRateLimitedAndStopsOnSIGTERM() async throws {
-        var logger = Logger(label: "test.startup")
-        logger.logLevel = .critical
+        let logger = testLogger("test.startup", level: .critical)
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             var environment = try PlatformProcess.environment(databaseURL: databaseURL)
             environment["REDIS_URL"] = "redis://127.0.0.1:\(try TestEnvironment.freePort())/0"  // nothing listens there

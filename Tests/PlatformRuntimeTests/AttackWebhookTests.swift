@@ -31,7 +31,7 @@ import Testing
 
     @Test func privateAndMalformedTargetsAreRefusedAtCreation() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 for url in Self.forbiddenTargets {
                     let body = JSONValue.object(["url": .string(url), "events": ["backup.failed"]]).jsonText
@@ -101,7 +101,7 @@ import Testing
 
     @Test func theSecretIsShownOnceAndNeverAgain() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             let secret = try await app.test(.router) { client in
                 let body = #"{"url":"https://hooks.example.com/services/T0/B0/pathtoken123","events":["backup.failed"]}"#
                 let (id, secret) = try await client.execute(

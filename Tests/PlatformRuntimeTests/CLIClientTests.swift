@@ -35,8 +35,7 @@ import Testing
     }
 
     @Test(.exclusive) func everyCommandAgainstALiveServer() async throws {
-        var logger = Logger(label: "test.cli")
-        logger.logLevel = .critical
+        let logger = testLogger("test.cli", level: .critical)
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             let platform = try PlatformProcess.environment(databaseURL: databaseURL)
             let server = try await PlatformProcess(["serve"], environment: platform)

@@ -36,8 +36,7 @@ import Tracing
     }
 
     @Test func anAttemptContinuesTheTraceThatAddedTheJob() async throws {
-        var logger = Logger(label: "test.tracing")
-        logger.logLevel = .critical
+        let logger = testLogger("test.tracing", level: .critical)
         let redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
             options: .init(maxConnections: 4), logger: logger)

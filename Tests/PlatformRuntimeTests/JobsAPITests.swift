@@ -32,9 +32,15 @@ struct APIFixture: Sendable {
     let storage: String
     var router: Router<APIRequestContext> { get throws { try buildRouter(dependencies) } }
 
+    /// The API over the fixture's dependencies with `change` made to them.
+    func app(changing change: (inout APIDependencies) throws -> Void = { _ in }) throws -> some ApplicationProtocol {
+        var changed = dependencies
+        try change(&changed)
+        return Application(router: try buildRouter(changed))
+    }
+
     static func run(_ body: (APIFixture) async throws -> Void) async throws {
-        var logger = Logger(label: "test.api")
-        logger.logLevel = .critical
+        let logger = testLogger("test.api", level: .critical)
         try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
             let users = UserRepository(database: pool, hasher: PasswordHasher(cost: 4))
             var tokens: [UserRole: String] = [:]
@@ -85,7 +91,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
     @Test func authenticationAndRoles() async throws {
         try await APIFixture.run { fixture in
             let added = try await fixture.queues[0].add("backup:manual", data: ["recordId": "x"], options: JobOptions(jobId: "job-a"))
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs/\(added.id)", method: .get) { response throws in
                     #expect(response.status == .unauthorized)
@@ -121,7 +127,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
             let queue = fixture.queues[1]
             let delayed = try await queue.add("scan:quick", options: JobOptions(jobId: "delayed-1", delay: 60_000))
             let waiting = try await queue.add("scan:quick", options: JobOptions(jobId: "waiting-1"))
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs/\(waiting.id)/retry", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .conflict)
@@ -177,7 +183,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 try await fixture.queues[0].add("backup:manual", data: ["recordId": .string("r\(index)"), "serverId": .string(index < 2 ? server : "other")])
             }
             try await fixture.queues[1].add("scan:full")
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs?limit=2", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     let data = try json(response)["data"]
@@ -218,7 +224,7 @@ extension JobsAPITests {
             let queue = fixture.queues[0]
             let iteration = try #require(try await queue.upsertJobScheduler("nightly", repeat: .every(milliseconds: 86_400_000), name: "backup:scheduled"))
             _ = try await fixture.redis.command(["RPUSH", RedisArgument(queue.keys.key("paused")), "parked-1", "parked-2"])
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/jobs/\(iteration)", method: .delete, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .conflict)
@@ -241,7 +247,7 @@ extension JobsAPITests {
         try await APIFixture.run { fixture in
             let queue = fixture.queues[1]
             let added = try await queue.add("scan:quick", options: JobOptions(jobId: "sse-1"))
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             let redis = fixture.redis
             let reader = "medicineman:events:" + queue.keys.base
             let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in

@@ -15,7 +15,7 @@ import Testing
         try await APIFixture.run { fixture in
             try await fixture.queues[0].add("backup:manual", data: ["recordId": "a"])
             try await fixture.queues[0].add("backup:manual", data: ["recordId": "b"])
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 var text = ""
                 try await client.execute(uri: "/api/jobs?limit=1", method: .get, headers: fixture.headers(.viewer)) { _ in }

@@ -47,8 +47,7 @@ import Testing
 
     @Test(.exclusive) func prometheusScrapesALiveServerAndEveryExpressionEvaluates() async throws {
         try Self.requireTool(Self.prometheus)
-        var logger = Logger(label: "test.monitoring")
-        logger.logLevel = .critical
+        let logger = testLogger("test.monitoring", level: .critical)
         let deploy = try Self.deploy
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             var environment = try PlatformProcess.environment(databaseURL: databaseURL)

@@ -17,8 +17,7 @@ import Testing
     @Test(.exclusive) func oneTraceFromTheBackupRequestToTheArchive() async throws {
         let received = CollectedExports()
         try await Self.withCollector(received) {
-            var logger = Logger(label: "test.otlp")
-            logger.logLevel = .critical
+            let logger = testLogger("test.otlp", level: .critical)
             try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
                 var environment = try PlatformProcess.environment(databaseURL: databaseURL)
                 environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:\(Self.collectorPort)"
@@ -98,8 +97,7 @@ import Testing
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
         let (listening, announce) = AsyncStream<Void>.makeStream()
-        var logger = Logger(label: "test.otlp.collector")
-        logger.logLevel = .critical
+        let logger = testLogger("test.otlp.collector", level: .critical)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: collectorPort)),
             onServerRunning: { _ in announce.yield() }, logger: logger)

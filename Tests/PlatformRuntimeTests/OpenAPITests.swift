@@ -29,7 +29,7 @@ import Testing
 
     @Test func everyRouteEnforcesItsRoleForEveryCaller() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 let operations = Self.operations(try await Self.document(client))
                 #expect(operations.count >= 40)

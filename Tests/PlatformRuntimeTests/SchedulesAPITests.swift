@@ -47,7 +47,7 @@ import Testing
                     name: "sched-api", host: "127.0.0.1", username: "root", authType: .password,
                     credential: "secret"))
             let serverId = server.id.uuidString.lowercased()
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 let invalid: [(String, String)] = [
                     (#"{"serverId":"\#(serverId)","cron":"* * *","paths":["/etc"]}"#, "cron"),

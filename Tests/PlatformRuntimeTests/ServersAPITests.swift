@@ -15,7 +15,7 @@ import Testing
 
     @Test func createValidateAndNeverReturnTheCredential() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             let good: JSONValue = [
                 "name": "web-1", "host": "::1", "port": 2222, "username": "backup", "authType": "password",
                 "credential": "s3cret-value", "tags": ["prod"],
@@ -71,7 +71,7 @@ import Testing
 
     @Test func startingJobsAnswers202AndQueuesThem() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             let server: JSONValue = ["name": "db-1", "host": "10.0.0.9", "username": "backup", "authType": "key", "credential": "PEM"]
             try await app.test(.router) { client in
                 var serverId = ""

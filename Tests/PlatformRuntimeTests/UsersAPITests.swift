@@ -10,7 +10,7 @@ import Testing
 @Suite struct UsersAPITests {
     @Test func loginIssuesASessionTokenThatFollowsTheAccount() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 try await client.execute(
                     uri: "/api/auth/login", method: .post,
@@ -58,7 +58,7 @@ import Testing
 
     @Test func adminsManageUsersAndTokens() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 let newUser = #"{"username":"carol","password":"long-enough-pw","role":"viewer"}"#
                 try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.operator), body: ByteBuffer(string: newUser)) { response throws in
@@ -102,7 +102,7 @@ import Testing
 
     @Test func adminsCannotLockThemselvesOut() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 let me = try await client.execute(uri: "/api/auth/me", method: .get, headers: fixture.headers(.admin)) { response throws in
                     try json(response)["data"]?["id"]?.stringValue ?? ""
@@ -125,9 +125,9 @@ import Testing
 
     @Test func writesAreRateLimitedPerCaller() async throws {
         try await APIFixture.run { fixture in
-            var dependencies = fixture.dependencies
-            dependencies.writeRateLimit = WriteRateLimitMiddleware(redis: fixture.redis, limitPerMinute: 3, prefix: "mmtest-\(UUID().uuidString)")
-            let app = Application(router: try buildRouter(dependencies))
+            let app = try fixture.app {
+                $0.writeRateLimit = WriteRateLimitMiddleware(redis: fixture.redis, limitPerMinute: 3, prefix: "mmtest-\(UUID().uuidString)")
+            }
             try await app.test(.router) { client in
                 for attempt in 1...4 {
                     try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.headers(.admin)) { response throws in

@@ -93,8 +93,7 @@ struct WebhookFixture: Sendable {
         allowPrivateTargets: true, lockDuration: .seconds(30))
 
     static func run(_ body: (WebhookFixture) async throws -> Void) async throws {
-        var logger = Logger(label: "test.webhooks.fixture")
-        logger.logLevel = .critical
+        let logger = testLogger("test.webhooks.fixture", level: .critical)
         try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
             let redis = RedisConnectionPool(
                 configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),

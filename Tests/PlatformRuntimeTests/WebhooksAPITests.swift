@@ -10,7 +10,7 @@ import Testing
 @Suite struct WebhooksAPITests {
     @Test func createShowUpdateListAndDelete() async throws {
         try await APIFixture.run { fixture in
-            let app = Application(router: try fixture.router)
+            let app = try fixture.app()
             try await app.test(.router) { client in
                 let invalid: [(String, String)] = [
                     (#"{"events":["backup.failed"]}"#, "url"),
