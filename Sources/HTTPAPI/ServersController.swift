@@ -99,37 +99,52 @@ struct ServersController: Sendable {
     }
 
     @Sendable func backup(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
-        let identity = try context.require(.operator)
-        let server = try await server(context)
-        let request = try await request.decodeJSON(as: BackupRequestBody.self, context: context)
-        let body = try request.validated()
-        let (record, jobId) = try await domain.launcher.startBackup(
-            serverId: server.id, paths: body.paths, exclusions: body.exclusions,
-            compression: body.compression, type: try request.requestedType())
-        try await domain.audit.record(identity, "backup.start", resource: record.id.lowercasedString, ["serverId": .string(server.id.lowercasedString)])
-        return EditedResponse(status: .accepted, response: APISuccess("backup queued", JobAccepted(recordId: record.id, jobId: jobId)))
+        try await start(request, context, as: BackupRequestBody.self, audit: "backup.start") { server, request in
+            let body = try request.validated()
+            let (record, jobId) = try await domain.launcher.startBackup(
+                serverId: server.id, paths: body.paths, exclusions: body.exclusions,
+                compression: body.compression, type: try request.requestedType())
+            return JobStart(recordId: record.id, jobId: jobId, message: "backup queued", details: ["serverId": .string(server.id.lowercasedString)])
+        }
     }
 
     @Sendable func scan(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
-        let identity = try context.require(.operator)
-        let server = try await server(context)
-        let body = try await request.decodeJSON(as: ScanRequestBody.self, context: context)
-        guard let type = ScanType(rawValue: body.scanType ?? "quick") else {
-            throw APIError.validation("scanType", "scanType must be quick, full, services or filesystems")
+        try await start(request, context, as: ScanRequestBody.self, audit: "scan.start") { server, body in
+            guard let type = ScanType(rawValue: body.scanType ?? "quick") else {
+                throw APIError.validation("scanType", "scanType must be quick, full, services or filesystems")
+            }
+            let (record, jobId) = try await domain.launcher.startScan(serverId: server.id, type: type)
+            return JobStart(recordId: record.id, jobId: jobId, message: "scan queued", details: ["serverId": .string(server.id.lowercasedString)])
         }
-        let (record, jobId) = try await domain.launcher.startScan(serverId: server.id, type: type)
-        try await domain.audit.record(identity, "scan.start", resource: record.id.lowercasedString, ["serverId": .string(server.id.lowercasedString)])
-        return EditedResponse(status: .accepted, response: APISuccess("scan queued", JobAccepted(recordId: record.id, jobId: jobId)))
     }
 
     @Sendable func startUpdate(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<APISuccess<JobAccepted>> {
+        try await start(request, context, as: UpdateRequestBody.self, audit: "update.start") { server, body in
+            guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
+            let (record, jobId) = try await domain.launcher.startUpdate(serverId: server.id, mode: mode)
+            return JobStart(recordId: record.id, jobId: jobId, message: "update \(mode.rawValue) queued", details: ["mode": .string(mode.rawValue)])
+        }
+    }
+
+    /// A job started on a server: its record and job, the answer's message and what the audit entry notes.
+    private struct JobStart {
+        var recordId: UUID
+        var jobId: String
+        var message: String
+        var details: [String: JSONValue]
+    }
+
+    /// Starts a job on the path's server (operators): decodes the body, lets `launch` queue the
+    /// job, audits the start as `action`, and answers 202 with the record and job ids.
+    private func start<Body: Decodable>(
+        _ request: Request, _ context: APIRequestContext, as body: Body.Type, audit action: String,
+        _ launch: (Server, Body) async throws -> JobStart
+    ) async throws -> EditedResponse<APISuccess<JobAccepted>> {
         let identity = try context.require(.operator)
         let server = try await server(context)
-        let body = try await request.decodeJSON(as: UpdateRequestBody.self, context: context)
-        guard let mode = UpdateMode(rawValue: body.mode ?? "check") else { throw APIError.validation("mode", "mode must be check or apply") }
-        let (record, jobId) = try await domain.launcher.startUpdate(serverId: server.id, mode: mode)
-        try await domain.audit.record(identity, "update.start", resource: record.id.lowercasedString, ["mode": .string(mode.rawValue)])
-        return EditedResponse(status: .accepted, response: APISuccess("update \(mode.rawValue) queued", JobAccepted(recordId: record.id, jobId: jobId)))
+        let started = try await launch(server, try await request.decodeJSON(as: Body.self, context: context))
+        try await domain.audit.record(identity, action, resource: started.recordId.lowercasedString, .object(started.details))
+        return EditedResponse(status: .accepted, response: APISuccess(started.message, JobAccepted(recordId: started.recordId, jobId: started.jobId)))
     }
 
     private func server(_ context: APIRequestContext) async throws -> Server {

@@ -62,15 +62,24 @@ public struct RecordError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension RecordError {
+    /// Any error of a database call: a `RecordError` as it is, a PostgreSQL one by its SQLSTATE,
+    /// anything else as an internal failure.
+    init(_ error: any Error) {
+        switch error {
+        case let error as RecordError: self = error
+        case let error as PostgresError: self.init(error)
+        default: self.init(.internalFailure, field: nil, "\(error)")
+        }
+    }
+}
+
 /// Runs a database call, turning its errors into `RecordError`s.
 func recording<Result>(_ body: () async throws -> Result) async throws(RecordError) -> Result {
-    do {
-        return try await body()
-    } catch let error as RecordError {
-        throw error
-    } catch let error as PostgresError {
-        throw RecordError(error)
-    } catch {
-        throw RecordError(.internalFailure, field: nil, "\(error)")
-    }
+    do { return try await body() } catch { throw RecordError(error) }
+}
+
+/// Synchronous variant of `recording` for decoding.
+func recording<Result>(_ body: () throws -> Result) throws(RecordError) -> Result {
+    do { return try body() } catch { throw RecordError(error) }
 }

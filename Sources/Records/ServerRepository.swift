@@ -137,16 +137,3 @@ public struct ServerRepository: Sendable {
         return ConnectableServer(server: server, credential: StoredCredential(authType: server.authType, sealed: sealed))
     }
 }
-
-/// Synchronous variant of `recording` for decoding.
-func recording<Result>(_ body: () throws -> Result) throws(RecordError) -> Result {
-    do {
-        return try body()
-    } catch let error as RecordError {
-        throw error
-    } catch let error as PostgresError {
-        throw RecordError(error)
-    } catch {
-        throw RecordError(.internalFailure, field: nil, "\(error)")
-    }
-}

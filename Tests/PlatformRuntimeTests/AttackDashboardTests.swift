@@ -121,6 +121,26 @@ import Testing
         }
     }
 
+    /// A list page keeps only the filters it accepted in its page links, and clamps the offset.
+    @Test func listLinksCarryOnlyAcceptedFilters() async throws {
+        try await DashboardFixture.run { fixture, client in
+            let audit = try #require(fixture.api.dependencies.domain?.audit)
+            for index in 0..<101 {
+                try await audit.record(userId: nil, actor: "test", action: "server.create", resourceType: "server", resourceId: "\(index)", outcome: .success)
+            }
+            var admin = BrowserClient(client)
+            try await admin.signIn("user-admin", "password-admin")
+            let first = String(buffer: try await admin.send("/audit?type=server&offset=-7").body)
+            #expect(first.contains("href=\"/audit?offset=100&amp;type=server\"") && !first.contains("Newer"))
+            let second = String(buffer: try await admin.send("/audit?type=server&offset=100").body)
+            #expect(second.contains("href=\"/audit?offset=0&amp;type=server\"") && !second.contains("Older"))
+            let hostile = String(buffer: try await admin.send("/audit?type=%22%3E%3Cb%3Ex&offset=99999999999").body)
+            #expect(!hostile.contains("<b>x") && !hostile.contains("type=%22") && hostile.contains("href=\"/audit?offset=9999900\""))
+            let scans = try await admin.send("/scans?serverId=not-an-id")
+            #expect(scans.status == .ok && !String(buffer: scans.body).contains("serverId=not-an-id"))
+        }
+    }
+
     @Test func webhooksShowTheirDeliveriesButNeverTheirPathsOrSecrets() async throws {
         try await DashboardFixture.run { fixture, client in
             let webhooks = try #require(fixture.api.dependencies.domain?.webhooks)

@@ -6,14 +6,12 @@ import Records
 
 /// `/audit` (admin): who did what to which resource, newest first, from `AuditLogRepository.list`.
 enum AuditPage {
-    static let pageSize = 100
     static let resourceTypes = ["auth", "backup", "queue", "scan", "schedule", "server", "token", "update", "user"]
 
     @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        let query = request.uri.queryParameters
-        let type = query["type"].map(String.init).flatMap { resourceTypes.contains($0) ? $0 : nil }
-        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
-        let page = try await dashboard.domain.audit.list(Page(limit: pageSize, offset: offset), resourceType: type)
+        var query = ListQuery(request, path: "/audit", pageSize: 100)
+        let type = query.filter("type", { resourceTypes.contains($0) ? $0 : nil }, as: { $0 })
+        let page = try await dashboard.domain.audit.list(query.page, resourceType: type)
         let rows: [[String: Any]] = page.items.map { entry in
             var row: [String: Any] = [
                 "when": Format.time(entry.createdAt), "age": Format.age(entry.createdAt), "actor": entry.actor, "action": entry.action,
@@ -27,9 +25,7 @@ enum AuditPage {
             "entries": rows, "empty": rows.isEmpty, "total": page.total,
             "types": resourceTypes.map { ["name": $0, "selected": $0 == type] as [String: Any] },
         ]
-        let filter = type.map { "&type=\($0)" } ?? ""
-        if offset > 0 { data["previous"] = "/audit?offset=\(max(0, offset - pageSize))" + filter }
-        if let next = page.nextOffset { data["next"] = "/audit?offset=\(next)" + filter }
+        query.addLinks(for: page, to: &data)
         return PageView(template: "audit", title: "Audit log", section: "audit", data: data)
     }
 }

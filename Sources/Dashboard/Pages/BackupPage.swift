@@ -8,16 +8,12 @@ import Records
 /// progress bar; operators verify, restore and delete; servers whose last success is older than
 /// their schedule's period are flagged.
 enum BackupPage {
-    static let pageSize = 50
-
     @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        let query = request.uri.queryParameters
-        let serverId = query["serverId"].flatMap { UUID(uuidString: String($0)) }
-        let status = query["status"].flatMap { RecordStatus(rawValue: String($0)) }
-        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
-        let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
-        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
-        let page = try await dashboard.domain.backups.list(Page(limit: pageSize, offset: offset), serverId: serverId, status: status)
+        var query = ListQuery(request, path: "/backups")
+        let serverId = query.serverId()
+        let status = query.filter("status", RecordStatus.init(rawValue:), as: \.rawValue)
+        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
+        let page = try await dashboard.domain.backups.list(query.page, serverId: serverId, status: status)
         let rows: [[String: Any]] = page.items.map { backup in
             var row: [String: Any] = [
                 "id": backup.id.lowercasedString, "server": names[backup.serverId] ?? "—", "kind": backup.kind.rawValue,
@@ -48,12 +44,10 @@ enum BackupPage {
         var data: [String: Any] = [
             "backups": rows, "empty": rows.isEmpty, "total": page.total,
             "warnings": stale.map { ["server": $0.serverName, "message": $0.message] },
-            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
+            "servers": picker,
             "statuses": ["pending", "running", "completed", "failed"].map { ["name": $0, "selected": $0 == (status?.rawValue ?? "")] as [String: Any] },
         ]
-        let filters = (serverId.map { "&serverId=\($0.lowercasedString)" } ?? "") + (status.map { "&status=\($0.rawValue)" } ?? "")
-        if offset > 0 { data["previous"] = "/backups?offset=\(max(0, offset - pageSize))" + filters }
-        if let next = page.nextOffset { data["next"] = "/backups?offset=\(next)" + filters }
+        query.addLinks(for: page, to: &data)
         return PageView(template: "backups", title: "Backups", section: "backups", data: data)
     }
 }

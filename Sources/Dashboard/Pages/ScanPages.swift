@@ -7,15 +7,11 @@ import Records
 /// `/scans` and `/scans/:id`: what a scan found (services, open ports, filesystems, containers,
 /// packages, recommendations) and what changed since the server's previous completed scan.
 enum ScanPages {
-    static let pageSize = 50
-
     @Sendable static func list(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        let query = request.uri.queryParameters
-        let serverId = query["serverId"].flatMap { UUID(uuidString: String($0)) }
-        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
-        let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
-        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
-        let page = try await dashboard.domain.scans.list(Page(limit: pageSize, offset: offset), serverId: serverId)
+        var query = ListQuery(request, path: "/scans")
+        let serverId = query.serverId()
+        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
+        let page = try await dashboard.domain.scans.list(query.page, serverId: serverId)
         let rows: [[String: Any]] = page.items.map { scan in
             var row: [String: Any] = [
                 "id": scan.id.lowercasedString, "server": names[scan.serverId] ?? "—", "type": scan.scanType.rawValue,
@@ -28,13 +24,8 @@ enum ScanPages {
             row["error"] = scan.error.flatMap { $0.isEmpty ? nil : $0 }
             return row
         }
-        var data: [String: Any] = [
-            "scans": rows, "empty": rows.isEmpty, "total": page.total,
-            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
-        ]
-        let filter = serverId.map { "&serverId=\($0.lowercasedString)" } ?? ""
-        if offset > 0 { data["previous"] = "/scans?offset=\(max(0, offset - pageSize))" + filter }
-        if let next = page.nextOffset { data["next"] = "/scans?offset=\(next)" + filter }
+        var data: [String: Any] = ["scans": rows, "empty": rows.isEmpty, "total": page.total, "servers": picker]
+        query.addLinks(for: page, to: &data)
         return PageView(template: "scans", title: "Scans", section: "scans", data: data)
     }
 

@@ -6,15 +6,11 @@ import Records
 
 /// `/updates`: package checks and upgrades per server, with their package lists and output.
 enum UpdatePage {
-    static let pageSize = 50
-
     @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        let query = request.uri.queryParameters
-        let serverId = query["serverId"].flatMap { UUID(uuidString: String($0)) }
-        let offset = max(0, min(query["offset"].flatMap { Int(String($0)) } ?? 0, 10_000_000))
-        let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
-        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
-        let page = try await dashboard.domain.updates.list(Page(limit: pageSize, offset: offset), serverId: serverId)
+        var query = ListQuery(request, path: "/updates")
+        let serverId = query.serverId()
+        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
+        let page = try await dashboard.domain.updates.list(query.page, serverId: serverId)
         let rows: [[String: Any]] = page.items.map { update in
             let upgradable = packages(update.upgradable)
             let upgraded = packages(update.upgraded)
@@ -30,13 +26,8 @@ enum UpdatePage {
             row["error"] = update.error.flatMap { $0.isEmpty ? nil : $0 }
             return row
         }
-        var data: [String: Any] = [
-            "updates": rows, "empty": rows.isEmpty, "total": page.total,
-            "servers": servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == serverId] as [String: Any] },
-        ]
-        let filter = serverId.map { "&serverId=\($0.lowercasedString)" } ?? ""
-        if offset > 0 { data["previous"] = "/updates?offset=\(max(0, offset - pageSize))" + filter }
-        if let next = page.nextOffset { data["next"] = "/updates?offset=\(next)" + filter }
+        var data: [String: Any] = ["updates": rows, "empty": rows.isEmpty, "total": page.total, "servers": picker]
+        query.addLinks(for: page, to: &data)
         return PageView(template: "updates", title: "Updates", section: "updates", data: data)
     }
 

@@ -29,8 +29,7 @@ extension LuaLibrary {
           local delay, priority = tonumber(fields[1] or "0") or 0, tonumber(fields[2] or "0") or 0
           local limit = maxEvents(base)
           if delay > 0 then
-            addDelayed(base, id, now + delay)
-            emit(base, limit, "event", "delayed", "jobId", id, "delay", num(now + delay))
+            addDelayed(base, id, now + delay, limit)
             return
           elseif priority > 0 then
             enqueue(base, id, priority, false)

@@ -64,14 +64,15 @@ enum LuaLibrary {
           end
         end
 
-        -- Adds `id` to delayed with FIFO order inside one millisecond.
-        local function addDelayed(P, id, due)
+        -- Adds `id` to delayed with FIFO order inside one millisecond, and says so in the events.
+        local function addDelayed(P, id, due, limit)
           local base = due * 4096
           local last = redis.call("ZREVRANGEBYSCORE", P .. "delayed", num(base + 4095), num(base), "WITHSCORES", "LIMIT", 0, 1)
           local seq = 0
           if last[2] then seq = math.min(tonumber(last[2]) - base + 1, 4095) end
           redis.call("ZADD", P .. "delayed", num(base + seq), id)
           markNextDelayed(P)
+          emit(P, limit, "event", "delayed", "jobId", id, "delay", num(due))
         end
 
         local function jobOptsFlag(P, id, field)
@@ -174,8 +175,7 @@ enum LuaLibrary {
           redis.call("HSET", P .. id, unpack(fields))
           emit(P, limit, "event", "added", "jobId", id, "name", name)
           if delay > 0 then
-            addDelayed(P, id, now + delay)
-            emit(P, limit, "event", "delayed", "jobId", id, "delay", num(now + delay))
+            addDelayed(P, id, now + delay, limit)
           else
             enqueue(P, id, priority, opts.lifo == true)
             markReady(P)

@@ -60,8 +60,7 @@ extension QueueScript {
           emit(P, limit, "event", "waiting-children", "jobId", id)
         elseif delay > 0 then
           local due = timestamp + delay
-          addDelayed(P, id, due)
-          emit(P, limit, "event", "delayed", "jobId", id, "delay", num(due))
+          addDelayed(P, id, due, limit)
         else
           enqueue(P, id, priority, lifo)
           if ready then redis.call("ZADD", P .. "marker", 0, "0") end

@@ -30,8 +30,7 @@ extension QueueScript {
         if redis.call("EXISTS", P .. id) == 0 then return -1 end
         if redis.call("ZREM", P .. "delayed", id) == 0 then return -3 end
         redis.call("HSET", P .. id, "delay", delay)
-        addDelayed(P, id, now + delay)
-        emit(P, maxEvents(P), "event", "delayed", "jobId", id, "delay", num(now + delay))
+        addDelayed(P, id, now + delay, maxEvents(P))
         return 0
         """#)
 

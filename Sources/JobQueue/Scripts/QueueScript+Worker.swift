@@ -96,8 +96,7 @@ extension QueueScript {
         if backoff > 0 then
           redis.call("HSET", jobKey, "delay", backoff)
           local due = now + backoff
-          addDelayed(P, id, due)
-          emit(P, limit, "event", "delayed", "jobId", id, "delay", num(due))
+          addDelayed(P, id, due, limit)
         else
           promoteDue(P, now, limit)
           local priority = tonumber(redis.call("HGET", jobKey, "priority") or "0") or 0
@@ -119,8 +118,7 @@ extension QueueScript {
         if lock ~= 0 then return lock end
         if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
         redis.call("HSET", P .. id, "delay", delay)
-        addDelayed(P, id, now + delay)
-        emit(P, maxEvents(P), "event", "delayed", "jobId", id, "delay", num(now + delay))
+        addDelayed(P, id, now + delay, maxEvents(P))
         return 0
         """#)
 
