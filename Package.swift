@@ -188,7 +188,8 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO", Products.crypto, Products.hummingbird, Products.nioCore, Products.nioPosix,
+                "RedisClient", "PostgresClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO", Products.crypto, Products.hummingbird, Products.nioCore,
+                Products.nioPosix,
                 Products.logging, Products.serviceLifecycle, Products.unixSignals, Products.argumentParser,
             ],
             swiftSettings: swiftSettings

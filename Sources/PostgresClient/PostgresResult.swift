@@ -44,18 +44,34 @@ public final class PostgresColumns: Sendable {
     public let names: [String]
     public let types: [UInt32]
     private let indexByName: [String: Int]
+    /// The same positions by coding key (`server_id` is `serverId`), for `decodeRecord`.
+    private let indexByKey: [String: Int]
 
     init(names: [String], types: [UInt32]) {
         self.names = names
         self.types = types
         var index: [String: Int] = [:]
+        var byKey: [String: Int] = [:]
         for (position, name) in names.enumerated() where index[name] == nil {
             index[name] = position
+            let key = Self.codingKey(forColumn: name)
+            if byKey[key] == nil { byKey[key] = position }
         }
         self.indexByName = index
+        self.indexByKey = byKey
     }
 
     public func index(of name: String) -> Int? { indexByName[name] }
+
+    func index(ofKey key: String) -> Int? { indexByKey[key] }
+
+    /// `last_checked_at` is `lastCheckedAt`.
+    static func codingKey(forColumn name: String) -> String {
+        var parts = name.split(separator: "_", omittingEmptySubsequences: true)
+        guard !parts.isEmpty else { return name }
+        let head = String(parts.removeFirst())
+        return parts.reduce(into: head) { key, part in key += part.prefix(1).uppercased() + part.dropFirst() }
+    }
 }
 
 /// One row; values are PostgreSQL's text form until decoded.
@@ -73,13 +89,23 @@ public struct PostgresRow: Sendable {
 
     /// Decodes a column that may be NULL.
     public func decodeIfPresent<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws(PostgresError) -> Value? {
-        let index = try columnIndex(column)
+        try decodeIfPresent(at: try columnIndex(column), as: type)
+    }
+
+    func decodeIfPresent<Value: PostgresDecodable>(at index: Int, as type: Value.Type) throws(PostgresError) -> Value? {
         guard let text = values[index] else { return nil }
         do {
             return try Value(postgresText: text, type: columns.types[index])
         } catch {
-            throw PostgresError(.decodingFailed, "column '\(column)': \(error.message)")
+            throw PostgresError(.decodingFailed, "column '\(columns.names[index])': \(error.message)")
         }
+    }
+
+    func decode<Value: PostgresDecodable>(at index: Int, as type: Value.Type) throws(PostgresError) -> Value {
+        guard let value = try decodeIfPresent(at: index, as: type) else {
+            throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL, expected \(Value.self)")
+        }
+        return value
     }
 
     func columnIndex(_ column: String) throws(PostgresError) -> Int {

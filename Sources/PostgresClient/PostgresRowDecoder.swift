@@ -1,12 +1,12 @@
 import Foundation
 
 extension PostgresRow {
-    /// Decodes a `Decodable` record whose coding keys name the row's columns in snake_case
-    /// (`serverId` is `server_id`; select `size_bytes AS size` where a column is named otherwise).
-    /// A property reads its column the way `decode(_:as:)` would when its type is
-    /// `PostgresDecodable`, from the column's JSON when the column is `json`/`jsonb`, and through
-    /// its own `init(from:)` otherwise (a `String`-backed enum reads the text). Every key must
-    /// name a column of the result: a missing one throws, as it does for `decode(_:as:)`.
+    /// Decodes a `Decodable` record whose coding keys name the row's columns in snake_case (the
+    /// key `serverId` reads the column `server_id`; select `size_bytes AS size` where a column is
+    /// named otherwise). A property reads its column the way `decode(_:as:)` would when its type
+    /// is `PostgresDecodable`, from the column's JSON when the column is `json`/`jsonb`, and
+    /// through its own `init(from:)` otherwise (a `String`-backed enum reads the text). Every key
+    /// must name a column of the result: a missing one throws, as it does for `decode(_:as:)`.
     public func decodeRecord<Record: Decodable>(_ type: Record.Type = Record.self) throws(PostgresError) -> Record {
         do {
             return try Record(from: PostgresRowDecoder(row: self))
@@ -17,60 +17,36 @@ extension PostgresRow {
         }
     }
 
-    /// One column as `Value`, by the rules of `decodeRecord(_:)`.
-    func decodeColumn<Value: Decodable>(_ column: String, as type: Value.Type) throws -> Value {
+    func columnIndex(forKey key: some CodingKey) throws(PostgresError) -> Int {
+        guard let index = columns.index(ofKey: key.stringValue) else {
+            throw PostgresError(
+                .decodingFailed, "result has no column for '\(key.stringValue)' (columns: \(columns.names.joined(separator: ", ")))")
+        }
+        return index
+    }
+
+    /// The column at `index` as `Value`, by the rules of `decodeRecord(_:)`.
+    func decodeColumn<Value: Decodable>(at index: Int, as type: Value.Type) throws -> Value {
         if let readable = Value.self as? any PostgresDecodable.Type {
-            guard let value = try decodeReadable(column, as: readable) as? Value else {
-                throw PostgresError(.decodingFailed, "column '\(column)' did not decode as \(Value.self)")
-            }
-            return value
+            return try decodeReadable(at: index, as: readable)
         }
-        let (text, columnType) = try nonNullText(column)
+        guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL") }
+        let columnType = columns.types[index]
         if columnType == PostgresType.json || columnType == PostgresType.jsonb {
-            return try PostgresJSON<JSONColumn<Value>>(postgresText: text, type: columnType).value.value
-        }
-        return try Value(from: PostgresColumnDecoder(row: self, column: column))
-    }
-
-    private func decodeReadable<Value: PostgresDecodable>(_ column: String, as type: Value.Type) throws(PostgresError) -> Value {
-        try decode(column, as: type)
-    }
-
-    func isNull(_ column: String) throws(PostgresError) -> Bool {
-        values[try columnIndex(column)] == nil
-    }
-
-    private func nonNullText(_ column: String) throws(PostgresError) -> (String, UInt32) {
-        let index = try columnIndex(column)
-        guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(column)' is NULL") }
-        return (text, columns.types[index])
-    }
-}
-
-/// Lets `PostgresJSON` (which needs `Codable & Sendable`) read any `Decodable` column value.
-private struct JSONColumn<Value: Decodable>: Codable, @unchecked Sendable {
-    // Never sent anywhere: decoded and unwrapped on the calling thread.
-    let value: Value
-    init(from decoder: any Decoder) throws { value = try Value(from: decoder) }
-    func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "read-only"))
-    }
-}
-
-/// Column names from coding keys: `lastCheckedAt` is `last_checked_at`.
-enum ColumnName {
-    static func forKey(_ key: String) -> String {
-        var name = ""
-        name.reserveCapacity(key.utf8.count + 4)
-        for character in key {
-            if character.isUppercase {
-                name.append("_")
-                name.append(contentsOf: character.lowercased())
-            } else {
-                name.append(character)
+            do {
+                return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+            } catch {
+                throw PostgresError(.decodingFailed, "column '\(columns.names[index])': JSON does not match \(Value.self): \(error)")
             }
         }
-        return name
+        return try Value(from: PostgresColumnDecoder(row: self, index: index))
+    }
+
+    private func decodeReadable<Readable: PostgresDecodable, Value>(at index: Int, as type: Readable.Type) throws -> Value {
+        guard let value = try decode(at: index, as: type) as? Value else {
+            throw PostgresError(.decodingFailed, "column '\(columns.names[index])' did not decode as \(Value.self)")
+        }
+        return value
     }
 }
 
@@ -93,6 +69,7 @@ struct PostgresRowDecoder: Decoder {
     }
 }
 
+/// Reads each key's column; the common types skip the generic path's dynamic cast.
 private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let row: PostgresRow
     var codingPath: [any CodingKey] { [] }
@@ -102,11 +79,33 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func contains(_ key: Key) -> Bool { true }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        try row.isNull(ColumnName.forKey(key.stringValue))
+        row.values[try row.columnIndex(forKey: key)] == nil
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try row.decodeColumn(ColumnName.forKey(key.stringValue), as: T.self)
+        try row.decodeColumn(at: try row.columnIndex(forKey: key), as: T.self)
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        let index = try row.columnIndex(forKey: key)
+        return row.values[index] == nil ? nil : try row.decodeColumn(at: index, as: T.self)
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try read(type, key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try readIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try readIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try readIfPresent(type, key) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try readIfPresent(type, key) }
+
+    private func read<T: PostgresDecodable>(_ type: T.Type, _ key: Key) throws(PostgresError) -> T {
+        try row.decode(at: try row.columnIndex(forKey: key), as: type)
+    }
+
+    private func readIfPresent<T: PostgresDecodable>(_ type: T.Type, _ key: Key) throws(PostgresError) -> T? {
+        try row.decodeIfPresent(at: try row.columnIndex(forKey: key), as: type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -124,29 +123,31 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 /// One column, for a type that decodes itself from a single value (an enum, a wrapper).
 private struct PostgresColumnDecoder: Decoder, SingleValueDecodingContainer {
     let row: PostgresRow
-    let column: String
+    let index: Int
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        throw DecodingError.typeMismatch(type, .init(codingPath: [], debugDescription: "column '\(column)' holds one value"))
+        throw DecodingError.typeMismatch(type, .init(codingPath: [], debugDescription: "column '\(row.columns.names[index])' holds one value"))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [], debugDescription: "column '\(column)' holds one value"))
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [], debugDescription: "column '\(row.columns.names[index])' holds one value"))
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func decodeNil() -> Bool { (try? row.isNull(column)) ?? false }
+    func decodeNil() -> Bool { row.values[index] == nil }
+
+    func decode(_ type: String.Type) throws -> String { try row.decode(at: index, as: type) }
 
     /// Only `PostgresDecodable` values come from a plain column (a type asking for a single value
     /// of its own kind would otherwise ask forever).
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         guard T.self is any PostgresDecodable.Type else {
-            throw DecodingError.typeMismatch(type, .init(codingPath: [], debugDescription: "column '\(column)' cannot be read as \(T.self)"))
+            throw DecodingError.typeMismatch(
+                type, .init(codingPath: [], debugDescription: "column '\(row.columns.names[index])' cannot be read as \(T.self)"))
         }
-        return try row.decodeColumn(column, as: T.self)
+        return try row.decodeColumn(at: index, as: T.self)
     }
-
 }
