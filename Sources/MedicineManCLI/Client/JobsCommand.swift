@@ -7,7 +7,7 @@ import JSONSupport
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "List, show, retry, remove and watch jobs.",
-        subcommands: [List.self, Show.self, Retry.self, Remove.self, Watch.self], defaultSubcommand: List.self)
+        subcommands: [List.self, ShowCommand<JobRecords>.self, Retry.self, RemoveCommand<JobRecords>.self, Watch.self], defaultSubcommand: List.self)
 
     static func row(_ job: JSONValue) -> [String] {
         let progress = job["progress"].map { $0["percent"]?.doubleValue.map { "\(Int($0))%" } ?? $0.doubleValue.map { "\(Int($0))%" } ?? "" } ?? ""
@@ -44,24 +44,6 @@ struct JobsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one job.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The job's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let job = try await client.call(.get, "/api/jobs/\(PlatformClient.pathComponent(id))")
-            options.show(job) { job in
-                TextTable.fields(
-                    job,
-                    [
-                        "id", "queue", "name", "state", "progress", "attemptsMade", "attemptsAllowed", "priority",
-                        "timestamp", "processedOn", "finishedOn", "failedReason", "returnValue", "data",
-                    ])
-            }
-        }
-    }
-
     struct Retry: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "Queue a failed job again.")
         @OptionGroup var options: ClientOptions
@@ -72,17 +54,6 @@ struct JobsCommand: AsyncParsableCommand {
             let job = try await client.call(.post, "/api/jobs/\(PlatformClient.pathComponent(id))/retry")
             options.show(job, line: "job \(id) is \(job.cell("state")) again")
             try await followIfAsked(follow, jobId: id, client: client)
-        }
-    }
-
-    struct Remove: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a job that is not running.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The job's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let removed = try await client.call(.delete, "/api/jobs/\(PlatformClient.pathComponent(id))")
-            options.show(removed, line: "removed job \(id)")
         }
     }
 

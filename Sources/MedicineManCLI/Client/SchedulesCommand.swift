@@ -7,7 +7,7 @@ import JSONSupport
 struct SchedulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedules", abstract: "List, add, show, run and remove backup schedules.",
-        subcommands: [List.self, Add.self, Show.self, Run.self, Remove.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Add.self, ShowCommand<ScheduleRecords>.self, Run.self, RemoveCommand<ScheduleRecords>.self], defaultSubcommand: List.self)
 
     static func table(_ schedules: [JSONValue]) -> TextTable {
         TextTable(
@@ -71,24 +71,6 @@ struct SchedulesCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one schedule with its next runs.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The schedule's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let schedule = try await client.call(.get, "/api/schedules/\(PlatformClient.pathComponent(id))")
-            options.show(schedule) { schedule in
-                TextTable.fields(
-                    schedule,
-                    [
-                        "id", "serverId", "cron", "timezone", "enabled", "paths", "exclusions", "compression",
-                        "retention", "nextRuns", "lastRunAt", "lastStatus", "lastError", "skippedRuns",
-                    ])
-            }
-        }
-    }
-
     struct Run: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "Run one of the schedule's backups now.")
         @OptionGroup var options: ClientOptions
@@ -100,14 +82,4 @@ struct SchedulesCommand: AsyncParsableCommand {
         }
     }
 
-    struct Remove: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a schedule (its backups stay).")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The schedule's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let removed = try await client.call(.delete, "/api/schedules/\(PlatformClient.pathComponent(id))")
-            options.show(removed, line: "removed schedule \(id)")
-        }
-    }
 }

@@ -7,7 +7,7 @@ import JSONSupport
 struct ServersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "servers", abstract: "List, add, show, test and remove servers (over the HTTP API).",
-        subcommands: [List.self, Add.self, Show.self, Test.self, Remove.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Add.self, ShowCommand<ServerRecords>.self, Test.self, RemoveCommand<ServerRecords>.self], defaultSubcommand: List.self)
 
     static func table(_ servers: [JSONValue]) -> TextTable {
         TextTable(
@@ -67,25 +67,6 @@ struct ServersCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one server.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The server's name or id.") var server: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let id = try await ServerName.resolve(server, client: client)
-            let shown = try await client.call(.get, "/api/servers/\(id)")
-            options.show(shown) { server in
-                TextTable.fields(
-                    server,
-                    [
-                        "name", "id", "host", "port", "username", "authType", "hostKeyFingerprint", "tags",
-                        "description", "online", "lastCheckedAt", "lastCheckError", "createdAt",
-                    ])
-            }
-        }
-    }
-
     struct Test: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "Connect to a server over SSH; exit status 1 when it is not reachable.")
         @OptionGroup var options: ClientOptions
@@ -104,15 +85,4 @@ struct ServersCommand: AsyncParsableCommand {
         }
     }
 
-    struct Remove: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a server.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The server's name or id.") var server: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let id = try await ServerName.resolve(server, client: client)
-            let removed = try await client.call(.delete, "/api/servers/\(id)")
-            options.show(removed, line: "removed \(server)")
-        }
-    }
 }

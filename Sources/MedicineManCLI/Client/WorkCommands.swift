@@ -55,7 +55,7 @@ struct UpdateCommand: ClientCommand {
 struct BackupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backups", abstract: "List, show, verify, restore and delete backups.",
-        subcommands: [List.self, Show.self, Verify.self, Restore.self, Delete.self], defaultSubcommand: List.self)
+        subcommands: [List.self, ShowCommand<BackupRecords>.self, Verify.self, Restore.self, RemoveCommand<BackupRecords>.self], defaultSubcommand: List.self)
 
     static func table(_ backups: [JSONValue]) -> TextTable {
         TextTable(
@@ -88,25 +88,6 @@ struct BackupsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one backup.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The backup's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let backup = try await client.call(.get, "/api/backups/\(PlatformClient.pathComponent(id))")
-            options.show(backup) { backup in
-                TextTable.fields(
-                    backup,
-                    [
-                        "id", "serverId", "status", "verification", "kind", "paths", "exclusions", "compression",
-                        "filePath", "size", "sha256", "jobId", "attempts", "startedAt", "completedAt",
-                        "verifiedAt", "error", "warning",
-                    ])
-            }
-        }
-    }
-
     struct Verify: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "Re-hash the archive and list it; exit status 1 when it does not verify.")
         @OptionGroup var options: ClientOptions
@@ -135,14 +116,4 @@ struct BackupsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Delete: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a backup and its archive.")
-        @OptionGroup var options: ClientOptions
-        @Argument(help: "The backup's id.") var id: String
-
-        func execute(_ client: PlatformClient) async throws(ClientError) {
-            let deleted = try await client.call(.delete, "/api/backups/\(PlatformClient.pathComponent(id))")
-            options.show(deleted, line: "deleted backup \(id)")
-        }
-    }
 }
