@@ -39,7 +39,11 @@ extension PostgresRow {
                 throw PostgresError(.decodingFailed, "column '\(columns.names[index])': JSON does not match \(Value.self): \(error)")
             }
         }
-        return try Value(from: PostgresColumnDecoder(row: self, index: index))
+        do {
+            return try Value(from: PostgresColumnDecoder(row: self, index: index))
+        } catch {
+            throw PostgresError(.decodingFailed, "column '\(columns.names[index])' cannot be read as \(Value.self): \(error)")
+        }
     }
 
     private func decodeReadable<Readable: PostgresDecodable, Value>(at index: Int, as type: Readable.Type) throws -> Value {

@@ -50,6 +50,7 @@ import Testing
             let error = try #require(throws: PostgresError.self) { try decoding.decodeRecord(Record.self) }
             #expect(error.code == .decodingFailed)
             #expect("\(error)".contains(mentions), "\(error)")
+            #expect("\(error)".contains("column"), "\(error)")
         }
     }
 }
