@@ -4,13 +4,6 @@ import Records
 
 /// `POST /api/schedules` and `PUT|PATCH /api/schedules/:id` body; for PATCH every field is optional.
 struct ScheduleBody: Decodable, Sendable {
-    struct Retention: Decodable, Sendable {
-        var keepLast: Int?
-        var daily: Int?
-        var weekly: Int?
-        var monthly: Int?
-    }
-
     /// Restore drills: every `everyBackups` completed backups and/or every `everyDays` days, on
     /// the backup's server or on `serverId`. `{}` turns drills off.
     struct Drill: Decodable, Sendable {
@@ -27,7 +20,7 @@ struct ScheduleBody: Decodable, Sendable {
     var compression: String?
     var backupType: String?
     var fullEveryDays: Int?
-    var retention: Retention?
+    var retention: RetentionPolicy?
     var drill: Drill?
     var enabled: Bool?
 
@@ -70,11 +63,11 @@ struct ScheduleBody: Decodable, Sendable {
         return RestoreDrillPolicy(everyBackups: drill.everyBackups, everyDays: drill.everyDays, serverId: host)
     }
 
-    static func validated(_ retention: Retention) throws -> RetentionPolicy {
+    static func validated(_ retention: RetentionPolicy) throws -> RetentionPolicy {
         for (name, value) in [("keepLast", retention.keepLast), ("daily", retention.daily), ("weekly", retention.weekly), ("monthly", retention.monthly)] {
             if let value, !(1...1000).contains(value) { throw APIError.validation("retention.\(name)", "retention.\(name) must be 1 to 1000") }
         }
-        return RetentionPolicy(keepLast: retention.keepLast, daily: retention.daily, weekly: retention.weekly, monthly: retention.monthly)
+        return retention
     }
 }
 

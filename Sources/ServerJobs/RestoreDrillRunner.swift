@@ -44,8 +44,8 @@ package struct RestoreDrillRunner: Sendable {
         // hold the worker for ever.
         let bytes = expected.entries.reduce(Int64(0)) { $0 &+ max(0, $1.size) }
         let options = SSHExecOptions(timeout: .seconds(600 + bytes / 10_000_000), idleTimeout: .seconds(1800))
-        do {
-            return try await session.perform { session in
+        return try await ServerJobError.mapping(doing: "listing the restored tree") {
+            try await session.perform { session in
                 var listing = RestoredTreeListing(check: RestoredTreeCheck(expected: expected, differenceLimit: RestoreDrill.problemLimit))
                 let result = try session.exec(command, options: options) { bytes in try listing.consume(bytes) }
                 guard result.exitStatus == 0 else {
@@ -55,8 +55,6 @@ package struct RestoreDrillRunner: Sendable {
                 }
                 return try listing.finish()
             }
-        } catch {
-            throw ServerJobError.from(error, doing: "listing the restored tree")
         }
     }
 

@@ -138,11 +138,7 @@ enum RestoreTarget {
 
     /// Runs one of these scripts (output capped at 64 KiB); an SSH failure says what was `doing`.
     static func run(_ command: String, timeout: Duration, doing: String, on session: SSHSession) async throws(ServerJobError) -> SSHCommandOutput {
-        do {
-            return try await session.run(command, timeout: timeout, maxOutputBytes: 64 * 1024)
-        } catch {
-            throw ServerJobError.from(error, doing: doing)
-        }
+        try await ServerJobError.mapping(doing: doing) { try await session.run(command, timeout: timeout, maxOutputBytes: 64 * 1024) }
     }
 
     /// Runs the preparation on the server; returns the directory to unpack into.

@@ -17,11 +17,7 @@ package struct ScanRunner: Sendable {
     static let skippedFilesystems = ["tmpfs", "devtmpfs", "overlay", "squashfs", "proc", "sysfs", "cgroup", "cgroup2", "efivarfs", "nsfs"]
 
     package func run(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> ScanOutcome {
-        do {
-            return try await scan(type, on: session, progress: progress)
-        } catch {
-            throw ServerJobError.from(error, doing: "the scan")
-        }
+        try await ServerJobError.mapping(doing: "the scan") { try await scan(type, on: session, progress: progress) }
     }
 
     private func scan(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws -> ScanOutcome {

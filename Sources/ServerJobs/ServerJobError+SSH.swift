@@ -11,4 +11,15 @@ extension ServerJobError {
         default: return ServerJobError(otherwise, "\(doing) failed: \(error)")
         }
     }
+
+    /// Runs `step`, mapping whatever it throws with `from(_:doing:otherwise:)`.
+    static func mapping<Result>(
+        doing: String, otherwise: Code = .remoteCommand, _ step: () async throws -> Result
+    ) async throws(ServerJobError) -> Result {
+        do {
+            return try await step()
+        } catch {
+            throw from(error, doing: doing, otherwise: otherwise)
+        }
+    }
 }

@@ -18,11 +18,7 @@ package struct UpdateRunner: Sendable {
     package init() {}
 
     package func run(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> UpdateOutcome {
-        do {
-            return try await update(mode, on: session, progress: progress)
-        } catch {
-            throw ServerJobError.from(error, doing: "the update")
-        }
+        try await ServerJobError.mapping(doing: "the update") { try await update(mode, on: session, progress: progress) }
     }
 
     private func update(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws -> UpdateOutcome {
