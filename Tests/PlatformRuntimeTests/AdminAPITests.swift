@@ -15,24 +15,16 @@ import Testing
             let app = try fixture.app()
             try await app.test(.router) { client in
                 for role in [UserRole.viewer, .operator] {
-                    try await client.execute(uri: "/api/queues/backup-queue/pause", method: .post, headers: fixture.headers(role)) { response throws in
-                        #expect(response.status == .forbidden)
-                    }
+                    try await client.expect(.forbidden, .post, "/api/queues/backup-queue/pause", headers: fixture.headers(role))
                 }
-                try await client.execute(uri: "/api/queues/backup-queue/pause", method: .post, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
+                try await client.expect(.ok, .post, "/api/queues/backup-queue/pause", headers: fixture.headers(.admin))
                 #expect(try await fixture.queues[0].isPaused())
                 try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     guard case .array(let items)? = try json(response)["data"] else { Issue.record("expected a list"); return }
                     #expect(items.first?["isPaused"] == true)
                 }
-                try await client.execute(uri: "/api/queues/backup-queue/resume", method: .post, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/queues/nope/pause", method: .post, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.ok, .post, "/api/queues/backup-queue/resume", headers: fixture.headers(.admin))
+                try await client.expect(.notFound, .post, "/api/queues/nope/pause", headers: fixture.headers(.admin))
                 try await client.execute(
                     uri: "/api/queues/backup-queue/clean", method: .post, headers: fixture.headers(.admin),
                     body: ByteBuffer(string: #"{"state":"bogus"}"#)
@@ -40,9 +32,7 @@ import Testing
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["state"])
                 }
-                try await client.execute(uri: "/api/queues/backup-queue/drain", method: .post, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
+                try await client.expect(.ok, .post, "/api/queues/backup-queue/drain", headers: fixture.headers(.admin))
             }
             #expect(try await fixture.queues[0].getJobCounts([.waiting])[.waiting] == 0)
             #expect(try await AuditLogRepository(database: fixture.database).list(resourceType: "queue").total == 3)
@@ -78,15 +68,9 @@ import Testing
                 try await client.execute(uri: "/api/backups?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["total"] == 1)
                 }
-                try await client.execute(uri: "/api/backups/\(backupId)", method: .delete, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
-                try await client.execute(uri: "/api/backups/\(backupId)", method: .delete, headers: fixture.headers(.operator)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/backups/\(backupId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.forbidden, .delete, "/api/backups/\(backupId)", headers: fixture.headers(.viewer))
+                try await client.expect(.ok, .delete, "/api/backups/\(backupId)", headers: fixture.headers(.operator))
+                try await client.expect(.notFound, .get, "/api/backups/\(backupId)", headers: fixture.headers(.viewer))
             }
         }
     }

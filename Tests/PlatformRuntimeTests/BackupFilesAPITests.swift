@@ -172,20 +172,14 @@ func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
                         #expect(response.status == .badRequest, "\(path)")
                     }
                 }
-                try await client.execute(uri: "/api/backups/\(id)/download?path=src/secret", method: .get, headers: browse.api.headers(.viewer)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
-                try await client.execute(uri: "/api/backups/\(id)/download?path=src/secret", method: .get) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.forbidden, .get, "/api/backups/\(id)/download?path=src/secret", headers: browse.api.headers(.viewer))
+                try await client.expect(.unauthorized, .get, "/api/backups/\(id)/download?path=src/secret")
                 for shape in ["not-a-uuid", "1", "..%2F..%2Fetc", String(repeating: "a", count: 300)] {
                     try await client.execute(uri: "/api/backups/\(shape)/files", method: .get, headers: operatorHeaders) { response throws in
                         #expect(response.status == .badRequest || response.status == .notFound, "\(shape)")
                     }
                 }
-                try await client.execute(uri: "/api/backups/\(UUID().uuidString.lowercased())/files", method: .get, headers: operatorHeaders) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.notFound, .get, "/api/backups/\(UUID().uuidString.lowercased())/files", headers: operatorHeaders)
                 try await client.execute(uri: "/api/backups/\(id)/diff?against=\(foreign.id.uuidString.lowercased())", method: .get, headers: operatorHeaders) { response throws in
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["against"])

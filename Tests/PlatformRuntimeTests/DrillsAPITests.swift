@@ -22,9 +22,7 @@ import Testing
             let operatorHeaders = jsonHeaders(browse.api.headers(.operator))
             let app = Application(router: try browse.api.router)
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: browse.api.headers(.viewer)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
+                try await client.expect(.forbidden, .post, "/api/backups/\(id)/drill", headers: browse.api.headers(.viewer))
                 var firstDrill = ""
                 try await client.execute(uri: "/api/backups/\(id)/drill", method: .post, headers: browse.api.headers(.operator)) { response throws in
                     #expect(response.status == .accepted)
@@ -53,21 +51,11 @@ import Testing
                         #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)], "\(body)")
                     }
                 }
-                try await client.execute(uri: "/api/backups/\(pending.id.uuidString.lowercased())/drill", method: .post, headers: browse.api.headers(.operator)) { response throws in
-                    #expect(response.status == .conflict)
-                }
-                try await client.execute(uri: "/api/backups/not-a-uuid/drill", method: .post, headers: browse.api.headers(.operator)) { response throws in
-                    #expect(response.status == .badRequest)
-                }
-                try await client.execute(uri: "/api/drills?serverId=%2e%2e", method: .get, headers: browse.api.headers(.viewer)) { response throws in
-                    #expect(response.status == .badRequest)
-                }
-                try await client.execute(uri: "/api/drills/\(UUID().uuidString)", method: .get, headers: browse.api.headers(.viewer)) { response throws in
-                    #expect(response.status == .notFound)
-                }
-                try await client.execute(uri: "/api/drills/\(firstDrill)", method: .get, headers: [:]) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.conflict, .post, "/api/backups/\(pending.id.uuidString.lowercased())/drill", headers: browse.api.headers(.operator))
+                try await client.expect(.badRequest, .post, "/api/backups/not-a-uuid/drill", headers: browse.api.headers(.operator))
+                try await client.expect(.badRequest, .get, "/api/drills?serverId=%2e%2e", headers: browse.api.headers(.viewer))
+                try await client.expect(.notFound, .get, "/api/drills/\(UUID().uuidString)", headers: browse.api.headers(.viewer))
+                try await client.expect(.unauthorized, .get, "/api/drills/\(firstDrill)", headers: [:])
 
                 // A finished drill shows its counts, and /metrics its time and outcome.
                 let drillId = try #require(UUID(uuidString: firstDrill))
@@ -93,9 +81,7 @@ import Testing
                 try await client.execute(uri: "/api/drills?status=failed", method: .get, headers: browse.api.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["items"]?.elements?.compactMap { $0["id"]?.stringValue } == [firstDrill])
                 }
-                try await client.execute(uri: "/api/drills?status=broken", method: .get, headers: browse.api.headers(.viewer)) { response throws in
-                    #expect(response.status == .badRequest)
-                }
+                try await client.expect(.badRequest, .get, "/api/drills?status=broken", headers: browse.api.headers(.viewer))
                 try await client.execute(uri: "/metrics", method: .get) { response throws in
                     let text = String(buffer: response.body)
                     #expect(text.contains("medicineman_backup_last_restore_drill_timestamp_seconds{server=\"browse\"} "))

@@ -16,77 +16,6 @@ import TestSupport
 import Testing
 import Tracing
 
-struct AlwaysReady: ReadinessChecking {
-    func checkReadiness() async -> ReadinessReport { ReadinessReport(checks: ["test": .init(ok: true, detail: "ok")]) }
-}
-
-/// A router over a migrated scratch database and queues of their own on the test Redis, with a
-/// token per role.
-struct APIFixture: Sendable {
-    let redis: RedisConnectionPool
-    let queues: [Queue]
-    let tokens: [UserRole: String]
-    let dependencies: APIDependencies
-    let database: PostgresPool
-    /// The API's BACKUP_DIR.
-    let storage: String
-    var router: Router<APIRequestContext> { get throws { try buildRouter(dependencies) } }
-
-    /// The API over the fixture's dependencies with `change` made to them.
-    func app(changing change: (inout APIDependencies) throws -> Void = { _ in }) throws -> some ApplicationProtocol {
-        var changed = dependencies
-        try change(&changed)
-        return Application(router: try buildRouter(changed))
-    }
-
-    static func run(_ body: (APIFixture) async throws -> Void) async throws {
-        let logger = testLogger("test.api", level: .critical)
-        try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
-            let users = UserRepository(database: pool, hasher: PasswordHasher(cost: 4))
-            var tokens: [UserRole: String] = [:]
-            for role in UserRole.allCases {
-                let user = try await users.create(username: "user-\(role.rawValue)", password: "password-\(role.rawValue)", role: role)
-                tokens[role] = try await users.createToken(userId: user.id, name: "test").token
-            }
-            let redis = RedisConnectionPool(
-                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                options: .init(maxConnections: 8), logger: logger)
-            let prefix = TestEnvironment.uniqueName("mmapi")
-            let storage = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("mmapi-backups")
-            let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }
-            let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
-            // Wired as the platform wires itself: through PlatformServices.
-            let configuration = PlatformConfiguration(vault: CredentialVault(current: key), backupDirectory: storage, queuePrefix: prefix)
-            let resources = PlatformResources(
-                configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: logger))
-            let services = try PlatformServices(
-                resources: resources, vault: CredentialVault(current: key), jobMetrics: ServerJobMetrics(factory: MetricsRegistry().factory),
-                tracer: NoOpTracer(), logger: logger)
-            let sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), lifetime: .seconds(60))
-            let domain = services.domain(sessions: sessions, identityCache: nil, throttlingLogins: false)
-            let dependencies = APIDependencies(
-                readiness: AlwaysReady(), version: "test",
-                authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
-            let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool, storage: storage)
-            // Cleaned up whether the body passes or throws.
-            let outcome: Result<Void, any Error>
-            do { outcome = .success(try await body(fixture)) } catch { outcome = .failure(error) }
-            for queue in queues { try? await queue.obliterate(force: true) }
-            await redis.close()
-            try outcome.get()
-        }
-    }
-
-    func headers(_ role: UserRole?) -> HTTPFields {
-        guard let role, let token = tokens[role] else { return [:] }
-        return [.authorization: "Bearer \(token)"]
-    }
-}
-
-func json(_ response: TestResponse) throws -> JSONValue {
-    try JSONValue(jsonText: String(buffer: response.body))
-}
-
 @Suite struct JobsAPITests {
     @Test func authenticationAndRoles() async throws {
         try await APIFixture.run { fixture in
@@ -98,9 +27,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                     let body = try json(response)
                     #expect(body["success"] == false && body["error"]?["code"] == "unauthorized")
                 }
-                try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: [.authorization: "Bearer mm_nope"]) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.unauthorized, .get, "/api/jobs/\(added.id)", headers: [.authorization: "Bearer mm_nope"])
                 try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(response.status == .ok)
                     let body = try json(response)
@@ -108,12 +35,8 @@ func json(_ response: TestResponse) throws -> JSONValue {
                     #expect(body["data"]?["id"] == "job-a" && body["data"]?["queue"] == "backup-queue" && body["data"]?["state"] == "waiting")
                     #expect(body["data"]?["attemptsAllowed"] == 1)
                 }
-                try await client.execute(uri: "/api/jobs/\(added.id)", method: .delete, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
-                try await client.execute(uri: "/api/jobs/\(added.id)", method: .delete, headers: fixture.headers(.operator)) { response throws in
-                    #expect(response.status == .ok)
-                }
+                try await client.expect(.forbidden, .delete, "/api/jobs/\(added.id)", headers: fixture.headers(.viewer))
+                try await client.expect(.ok, .delete, "/api/jobs/\(added.id)", headers: fixture.headers(.operator))
                 try await client.execute(uri: "/api/jobs/\(added.id)", method: .get, headers: fixture.headers(.admin)) { response throws in
                     #expect(response.status == .notFound)
                     #expect(try json(response)["error"]?["code"] == "not_found")
@@ -133,9 +56,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                     #expect(response.status == .conflict)
                     #expect(try json(response)["error"]?["code"] == "job_not_failed")
                 }
-                try await client.execute(uri: "/api/jobs/\(waiting.id)/promote", method: .post, headers: fixture.headers(.operator)) { response throws in
-                    #expect(response.status == .conflict)
-                }
+                try await client.expect(.conflict, .post, "/api/jobs/\(waiting.id)/promote", headers: fixture.headers(.operator))
                 try await client.execute(uri: "/api/jobs/\(delayed.id)/promote", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .ok)
                     #expect(try json(response)["data"]?["state"] == "waiting")
@@ -165,9 +86,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 try await client.execute(uri: "/api/jobs/\(failing.id)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["failedReason"] == "sudo needs a password")
                 }
-                try await client.execute(uri: "/api/jobs/\(failing.id)/retry", method: .post, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
+                try await client.expect(.forbidden, .post, "/api/jobs/\(failing.id)/retry", headers: fixture.headers(.viewer))
                 try await client.execute(uri: "/api/jobs/\(failing.id)/retry", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .ok)
                     #expect(try json(response)["data"]?["state"] == "waiting")

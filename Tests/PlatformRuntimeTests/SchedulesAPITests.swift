@@ -29,9 +29,7 @@ import Testing
                     #expect(data?["nextRunAt"] == "2026-12-01T01:30:00Z")
                     return data?["id"]?.stringValue ?? ""
                 }
-                try await client.execute(uri: "/api/schedules/\(scheduleId)/run", method: .post, headers: fixture.headers(.operator)) { response throws in
-                    #expect(response.status == .accepted)
-                }
+                try await client.expect(.accepted, .post, "/api/schedules/\(scheduleId)/run", headers: fixture.headers(.operator))
                 let scheduleUUID: UUID = try #require(UUID(uuidString: scheduleId))
                 let backups = try await domain.backups.list(scheduleId: scheduleUUID)
                 #expect(backups.items.first?.dueAt == noon)
@@ -95,12 +93,8 @@ import Testing
                 try await client.execute(uri: "/api/schedules?serverId=\(serverId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["total"] == 1)
                 }
-                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .delete, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/schedules/\(scheduleId)", method: .get, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.ok, .delete, "/api/schedules/\(scheduleId)", headers: fixture.headers(.admin))
+                try await client.expect(.notFound, .get, "/api/schedules/\(scheduleId)", headers: fixture.headers(.viewer))
             }
         }
     }

@@ -21,9 +21,7 @@ import Testing
                 "credential": "s3cret-value", "tags": ["prod"],
             ]
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.viewer), body: body(good)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
+                try await client.expect(.forbidden, .post, "/api/servers", headers: fixture.headers(.viewer), body: body(good))
                 for (field, bad) in [("authType", "token"), ("host", "bad host;rm"), ("port", 70000)] as [(String, JSONValue)] {
                     var invalid = good.objectValue ?? [:]
                     invalid[field] = bad
@@ -38,9 +36,7 @@ import Testing
                     #expect(response.status == .badRequest)
                     #expect(try json(response)["error"]?["details"]?["fields"] == ["username"])
                 }
-                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: "{not json")) { response throws in
-                    #expect(response.status == .badRequest)
-                }
+                try await client.expect(.badRequest, .post, "/api/servers", headers: fixture.headers(.admin), body: ByteBuffer(string: "{not json"))
                 var serverId = ""
                 try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: body(good)) { response throws in
                     #expect(response.status == .created)
@@ -58,13 +54,9 @@ import Testing
                     #expect(!String(buffer: response.body).contains("s3cret"))
                     #expect(try json(response)["data"]?["host"] == "::1")
                 }
-                try await client.execute(uri: "/api/servers/not-a-uuid", method: .get, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .badRequest)
-                }
+                try await client.expect(.badRequest, .get, "/api/servers/not-a-uuid", headers: fixture.headers(.viewer))
                 let huge = ByteBuffer(string: String(repeating: "x", count: 2 * 1024 * 1024))
-                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: huge) { response throws in
-                    #expect(response.status == .contentTooLarge)
-                }
+                try await client.expect(.contentTooLarge, .post, "/api/servers", headers: fixture.headers(.admin), body: huge)
             }
         }
     }

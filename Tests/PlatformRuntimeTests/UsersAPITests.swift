@@ -34,9 +34,7 @@ import Testing
                     #expect(try json(response)["data"]?["username"] == "user-operator")
                 }
                 let tampered = String(session.dropLast(2)) + (session.hasSuffix("AA") ? "BB" : "AA")
-                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(tampered)"]) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.unauthorized, .get, "/api/auth/me", headers: [.authorization: "Bearer \(tampered)"])
                 // Deactivating the account ends its sessions at once.
                 var operatorId = ""
                 try await client.execute(uri: "/api/users", method: .get, headers: fixture.headers(.admin)) { response throws in
@@ -49,9 +47,7 @@ import Testing
                 ) { response throws in
                     #expect(response.status == .ok)
                 }
-                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(session)"]) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.unauthorized, .get, "/api/auth/me", headers: [.authorization: "Bearer \(session)"])
             }
         }
     }
@@ -61,9 +57,7 @@ import Testing
             let app = try fixture.app()
             try await app.test(.router) { client in
                 let newUser = #"{"username":"carol","password":"long-enough-pw","role":"viewer"}"#
-                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.operator), body: ByteBuffer(string: newUser)) { response throws in
-                    #expect(response.status == .forbidden)
-                }
+                try await client.expect(.forbidden, .post, "/api/users", headers: fixture.headers(.operator), body: ByteBuffer(string: newUser))
                 try await client.execute(
                     uri: "/api/users", method: .post, headers: fixture.headers(.admin),
                     body: ByteBuffer(string: #"{"username":"dave","password":"short","role":"viewer"}"#)
@@ -90,12 +84,8 @@ import Testing
                 try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response throws in
                     #expect(try json(response)["data"]?["username"] == "carol")
                 }
-                try await client.execute(uri: "/api/tokens/\(tokenId)", method: .delete, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response throws in
-                    #expect(response.status == .unauthorized)
-                }
+                try await client.expect(.ok, .delete, "/api/tokens/\(tokenId)", headers: fixture.headers(.admin))
+                try await client.expect(.unauthorized, .get, "/api/auth/me", headers: [.authorization: "Bearer \(token)"])
             }
         }
     }
@@ -141,12 +131,8 @@ import Testing
                     }
                 }
                 // Reads are not limited, and other callers have their own budget.
-                try await client.execute(uri: "/api/metrics/queues", method: .get, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/jobs/nope", method: .delete, headers: fixture.headers(.operator)) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.ok, .get, "/api/metrics/queues", headers: fixture.headers(.admin))
+                try await client.expect(.notFound, .delete, "/api/jobs/nope", headers: fixture.headers(.operator))
             }
         }
     }

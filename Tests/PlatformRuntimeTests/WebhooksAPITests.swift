@@ -67,12 +67,8 @@ import Testing
                         #expect(response.status == .forbidden)
                     }
                 }
-                try await client.execute(uri: "/api/webhooks/\(id)", method: .delete, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .ok)
-                }
-                try await client.execute(uri: "/api/webhooks/\(id)", method: .get, headers: fixture.headers(.admin)) { response throws in
-                    #expect(response.status == .notFound)
-                }
+                try await client.expect(.ok, .delete, "/api/webhooks/\(id)", headers: fixture.headers(.admin))
+                try await client.expect(.notFound, .get, "/api/webhooks/\(id)", headers: fixture.headers(.admin))
             }
             let domain = try #require(fixture.dependencies.domain)
             let actions = try await domain.audit.list(resourceType: "webhook").items.map(\.action)
