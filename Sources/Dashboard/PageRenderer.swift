@@ -83,29 +83,25 @@ struct PageRenderer: Sendable {
     }
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        for (name, value) in Self.securityHeaders { headers[name] = value }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        response(status, [.contentType: "text/html; charset=utf-8"], body: text)
     }
 
     /// 303 to a local path (after a form post, or to the sign-in page).
     func redirect(to path: String, request: Request) -> Response {
-        var headers = HTTPFields()
-        headers[.location] = path
-        headers[.cacheControl] = "no-store"
-        for (name, value) in Self.securityHeaders { headers[name] = value }
-        return Response(status: .seeOther, headers: headers)
+        response(.seeOther, [.location: path])
     }
 
     /// JSON for the dashboard's own small endpoints (the schedule preview).
     func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        response(status, [.contentType: "application/json"], body: text)
+    }
+
+    /// Every dashboard answer: never cached, with the security headers.
+    private func response(_ status: HTTPResponse.Status, _ fields: HTTPFields, body: String? = nil) -> Response {
+        var headers = fields
         headers[.cacheControl] = "no-store"
         for (name, value) in Self.securityHeaders { headers[name] = value }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: body.map { .init(byteBuffer: ByteBuffer(string: $0)) } ?? .init())
     }
 }
 

@@ -3,9 +3,9 @@ import Foundation
 extension PostgresRow {
     /// Decodes a `Decodable` record whose coding keys name the row's columns in snake_case (the
     /// key `serverId` reads the column `server_id`; select `size_bytes AS size` where a column is
-    /// named otherwise). A property reads its column the way `decode(_:as:)` would when its type
-    /// is `PostgresDecodable`, from the column's JSON when the column is `json`/`jsonb`, and
-    /// through its own `init(from:)` otherwise (a `String`-backed enum reads the text). Every key
+    /// named otherwise). A property reads a `json`/`jsonb` column as JSON; any other column the
+    /// way `decode(_:as:)` would when its type is `PostgresDecodable`, and through its own
+    /// `init(from:)` otherwise (a `String`-backed enum reads the text). Every key
     /// must name a column of the result: a missing one throws, as it does for `decode(_:as:)`.
     public func decodeRecord<Record: Decodable>(_ type: Record.Type = Record.self) throws(PostgresError) -> Record {
         do {
@@ -27,17 +27,17 @@ extension PostgresRow {
 
     /// The column at `index` as `Value`, by the rules of `decodeRecord(_:)`.
     func decodeColumn<Value: Decodable>(at index: Int, as type: Value.Type) throws -> Value {
-        if let readable = Value.self as? any PostgresDecodable.Type {
-            return try decodeReadable(at: index, as: readable)
-        }
-        guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL") }
         let columnType = columns.types[index]
         if columnType == PostgresType.json || columnType == PostgresType.jsonb {
+            guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL") }
             do {
                 return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
             } catch {
                 throw PostgresError(.decodingFailed, "column '\(columns.names[index])': JSON does not match \(Value.self): \(error)")
             }
+        }
+        if let readable = Value.self as? any PostgresDecodable.Type {
+            return try decodeReadable(at: index, as: readable)
         }
         do {
             return try Value(from: PostgresColumnDecoder(row: self, index: index))

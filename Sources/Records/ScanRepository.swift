@@ -90,51 +90,24 @@ public struct ScanRepository: JobRecordRepository {
     public func findings(scanId: UUID) async throws(RecordError) -> ScanFindings {
         try await recording {
             try await database.withConnection { db in
-                let services = try await db.query(
-                    """
-                    SELECT name, service_type, status, process_id, ports::text[] AS ports, config_paths, data_paths, log_paths, version,
-                           backup_priority FROM scan_services WHERE scan_id = $1 ORDER BY backup_priority DESC, name
-                    """, [scanId]
-                ).rows.map { row in
-                    ScanFindings.Service(
-                        name: try row.decode("name"), serviceType: try row.decode("service_type"), status: try row.decode("status"),
-                        processId: try row.decodeIfPresent("process_id"), ports: try row.decode("ports", as: [String].self).compactMap { Int($0) },
-                        configPaths: try row.decode("config_paths"), dataPaths: try row.decode("data_paths"), logPaths: try row.decode("log_paths"),
-                        version: try row.decodeIfPresent("version"), backupPriority: try row.decode("backup_priority"))
-                }
-                let filesystems = try await db.query(
-                    "SELECT * FROM scan_filesystems WHERE scan_id = $1 ORDER BY mount_point", [scanId]
-                ).rows.map { row in
-                    ScanFindings.Filesystem(
-                        mountPoint: try row.decode("mount_point"), device: try row.decode("device"), filesystemType: try row.decode("filesystem_type"),
-                        totalBytes: try row.decode("total_bytes"), usedBytes: try row.decode("used_bytes"), availableBytes: try row.decode("available_bytes"),
-                        isSystem: try row.decode("is_system"), backupRecommended: try row.decode("backup_recommended"), exclusions: try row.decode("exclusions"))
-                }
-                let containers = try await db.query(
-                    "SELECT container_id, name, image, state, host_ports::text[] AS host_ports, volumes FROM scan_containers WHERE scan_id = $1 ORDER BY name",
-                    [scanId]
-                ).rows.map { row in
-                    ScanFindings.Container(
-                        containerId: try row.decode("container_id"), name: try row.decode("name"), image: try row.decode("image"),
-                        state: try row.decode("state"), hostPorts: try row.decode("host_ports", as: [String].self).compactMap { Int($0) },
-                        volumes: try row.decode("volumes"))
-                }
-                let packages = try await db.query("SELECT * FROM scan_packages WHERE scan_id = $1 ORDER BY manager", [scanId]).rows.map { row in
-                    ScanFindings.Packages(
-                        manager: try row.decode("manager"), installedCount: try row.decode("installed_count"),
-                        upgradableCount: try row.decode("upgradable_count"), upgradable: try row.decode("upgradable", as: PostgresJSON<[String]>.self).value)
-                }
-                let recommendations = try await db.query(
-                    "SELECT * FROM backup_recommendations WHERE scan_id = $1 ORDER BY id", [scanId]
-                ).rows.map { row in
-                    ScanFindings.Recommendation(
-                        kind: try row.decode("kind"), priority: try row.decode("priority"), title: try row.decode("title"),
-                        description: try row.decode("description"), paths: try row.decode("paths"), exclusions: try row.decode("exclusions"),
-                        estimatedBytes: try row.decodeIfPresent("estimated_bytes"))
+                func read<Finding: Decodable>(_ sql: String) async throws -> [Finding] {
+                    try await db.query(sql, [scanId]).rows.map { try $0.decodeRecord(Finding.self) }
                 }
                 return ScanFindings(
-                    services: services, filesystems: filesystems, containers: containers, packages: packages,
-                    recommendations: recommendations)
+                    services: try await read(
+                        """
+                        SELECT name, service_type, status, process_id, to_json(ports) AS ports, config_paths, data_paths, log_paths,
+                               version, backup_priority
+                        FROM scan_services WHERE scan_id = $1 ORDER BY backup_priority DESC, name
+                        """),
+                    filesystems: try await read("SELECT * FROM scan_filesystems WHERE scan_id = $1 ORDER BY mount_point"),
+                    containers: try await read(
+                        """
+                        SELECT container_id, name, image, state, to_json(host_ports) AS host_ports, volumes
+                        FROM scan_containers WHERE scan_id = $1 ORDER BY name
+                        """),
+                    packages: try await read("SELECT * FROM scan_packages WHERE scan_id = $1 ORDER BY manager"),
+                    recommendations: try await read("SELECT * FROM backup_recommendations WHERE scan_id = $1 ORDER BY id"))
             }
         }
     }

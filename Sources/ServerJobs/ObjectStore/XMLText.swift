@@ -3,24 +3,18 @@ import Foundation
 /// Reads the few elements S3's XML answers carry; no general XML parsing is needed for them.
 enum XMLText {
     /// The text of every `<tag>…</tag>` in `text`, entities decoded.
-    static func all(_ tag: String, in text: String) -> [String] {
-        var found: [String] = []
-        var rest = Substring(text)
-        while let open = rest.range(of: "<\(tag)>"), let close = rest[open.upperBound...].range(of: "</\(tag)>") {
-            found.append(decode(rest[open.upperBound..<close.lowerBound]))
-            rest = rest[close.upperBound...]
-        }
-        return found
-    }
+    static func all(_ tag: String, in text: String) -> [String] { contents(tag, in: text).map(decode) }
 
     static func first(_ tag: String, in text: String) -> String? { all(tag, in: text).first }
 
     /// The raw contents of every `<tag>…</tag>` block (for `<Contents>`, `<Upload>`).
-    static func blocks(_ tag: String, in text: String) -> [String] {
-        var found: [String] = []
+    static func blocks(_ tag: String, in text: String) -> [String] { contents(tag, in: text).map(String.init) }
+
+    private static func contents(_ tag: String, in text: String) -> [Substring] {
+        var found: [Substring] = []
         var rest = Substring(text)
         while let open = rest.range(of: "<\(tag)>"), let close = rest[open.upperBound...].range(of: "</\(tag)>") {
-            found.append(String(rest[open.upperBound..<close.lowerBound]))
+            found.append(rest[open.upperBound..<close.lowerBound])
             rest = rest[close.upperBound...]
         }
         return found
