@@ -28,12 +28,10 @@ package struct BackupScheduler: Service {
     let launcher: ServerJobLauncher
     let audit: any AuditLogStore
     let options: Options
-    let clock: @Sendable () -> Date
     /// Told of skipped occurrences (`schedule.skipped`).
     let notifier: any Notifier
     let logger: Logger
-    /// Failures that repeat every tick while a dependency is down are logged once per interval.
-    let failures: RepeatingErrorLog
+    let duty: PeriodicDuty
 
     package init(
         schedules: any BackupScheduleStore, backups: any BackupStore, launcher: ServerJobLauncher, audit: any AuditLogStore,
@@ -46,14 +44,13 @@ package struct BackupScheduler: Service {
         self.launcher = launcher
         self.audit = audit
         self.options = options
-        self.clock = clock
         self.logger = logger
-        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
+        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
     }
 
     package func run() async throws {
         logger.info("backup scheduler started", metadata: ["interval": "\(options.interval)"])
-        await repeatUntilShutdown(every: options.interval) { await tick(now: clock()) }
+        await duty.run { await tick(now: $0) }
         logger.info("backup scheduler stopped")
     }
 
@@ -64,7 +61,7 @@ package struct BackupScheduler: Service {
         do {
             due = try await schedules.due(at: now, limit: options.batch)
         } catch {
-            failures.failed("could not read due schedules", error: error)
+            duty.failures.failed("could not read due schedules", error: error)
             return 0
         }
         var handled = 0
@@ -74,10 +71,10 @@ package struct BackupScheduler: Service {
                 if try await start(schedule, now: now) { handled += 1 }
             } catch {
                 allStarted = false
-                failures.failed("could not start a scheduled backup", error: error, metadata: ["schedule": "\(schedule.id)"])
+                duty.failures.failed("could not start a scheduled backup", error: error, metadata: ["schedule": "\(schedule.id)"])
             }
         }
-        if allStarted { failures.succeeded("the backup scheduler works again") }
+        if allStarted { duty.failures.succeeded("the backup scheduler works again") }
         return handled
     }
 

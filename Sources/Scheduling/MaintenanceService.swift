@@ -23,18 +23,18 @@ package struct MaintenanceService: Service {
     let options: Options
     let logger: Logger
     /// The same failure in every queue (Redis is down) is one line, not six.
-    let failures: RepeatingErrorLog
+    let duty: PeriodicDuty
 
     package init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
         self.queues = queues
         self.janitor = janitor
         self.options = options
         self.logger = logger
-        self.failures = RepeatingErrorLog(logger: logger, interval: min(options.interval, .seconds(600)))
+        duty = PeriodicDuty(interval: options.interval, clock: { Date() }, logger: logger, failureLogInterval: min(options.interval, .seconds(600)))
     }
 
     package func run() async throws {
-        await repeatUntilShutdown(every: options.interval) { await cleanUp() }
+        await duty.run { _ in await cleanUp() }
     }
 
     /// One pass; returns how many jobs were removed.
@@ -50,14 +50,14 @@ package struct MaintenanceService: Service {
                         if batch.count < 1000 { break }
                     }
                 } catch {
-                    failures.failed("cleaning finished jobs failed", error: error, metadata: ["queue": "\(queue.name)"])
+                    duty.failures.failed("cleaning finished jobs failed", error: error, metadata: ["queue": "\(queue.name)"])
                 }
             }
         }
         do {
             try await janitor.sweep()
         } catch {
-            failures.failed("sweeping the backup directory failed", error: error)
+            duty.failures.failed("sweeping the backup directory failed", error: error)
         }
         if removed > 0 { logger.notice("removed finished jobs past their retention", metadata: ["count": "\(removed)"]) }
         return removed

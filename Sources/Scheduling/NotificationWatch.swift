@@ -32,8 +32,8 @@ package struct NotificationWatch: Service {
     let redis: RedisConnectionPool
     let notifier: any Notifier
     let options: Options
-    let clock: @Sendable () -> Date
     let logger: Logger
+    let duty: PeriodicDuty
 
     package init(
         schedules: BackupScheduleRepository, queues: [Queue], redis: RedisConnectionPool, notifier: any Notifier,
@@ -44,13 +44,12 @@ package struct NotificationWatch: Service {
         self.redis = redis
         self.notifier = notifier
         self.options = options
-        self.clock = clock
         self.logger = logger
+        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
     }
 
     package func run() async throws {
-        await repeatUntilShutdown(every: options.interval) {
-            let now = clock()
+        await duty.run { now in
             await checkOverdueBackups(now: now)
             await checkQueueHealth()
         }

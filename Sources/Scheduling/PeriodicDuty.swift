@@ -1,9 +1,28 @@
+import Foundation
+import JobQueue
+import Logging
 import ServiceLifecycle
 
-/// Runs `body` every `interval` until the service group shuts down (the sleep ends early then).
-func repeatUntilShutdown(every interval: Duration, _ body: () async -> Void) async {
-    while !Task.isCancelled, !Task.isShuttingDownGracefully {
-        await body()
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+/// What the periodic services share: a pass every `interval` until shutdown, the clock each pass
+/// reads (injectable for tests), and a log that reports a failure repeating every pass only once
+/// in a while (`failureLogInterval`, by default four intervals and at least a minute).
+struct PeriodicDuty: Sendable {
+    let interval: Duration
+    let clock: @Sendable () -> Date
+    let failures: RepeatingErrorLog
+
+    init(interval: Duration, clock: @escaping @Sendable () -> Date, logger: Logger, failureLogInterval: Duration? = nil) {
+        self.interval = interval
+        self.clock = clock
+        failures = RepeatingErrorLog(logger: logger, interval: failureLogInterval ?? max(.seconds(60), interval * 4))
+    }
+
+    /// Runs `pass` with the clock's time every `interval` until the service group shuts down (the
+    /// sleep ends early then).
+    func run(_ pass: (Date) async -> Void) async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await pass(clock())
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
     }
 }

@@ -38,10 +38,8 @@ package struct RecordReconciler: Service {
     /// Where the records' jobs are looked for.
     let queues: [Queue]
     let options: Options
-    let clock: @Sendable () -> Date
     let logger: Logger
-    /// Failures that repeat every pass while a dependency is down are logged once per interval.
-    let failures: RepeatingErrorLog
+    let duty: PeriodicDuty
 
     package init(
         ledger: RecordLedger, launcher: ServerJobLauncher, queues: [Queue], options: Options = Options(),
@@ -51,13 +49,12 @@ package struct RecordReconciler: Service {
         self.launcher = launcher
         self.queues = queues
         self.options = options
-        self.clock = clock
         self.logger = logger
-        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
+        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
     }
 
     package func run() async throws {
-        await repeatUntilShutdown(every: options.interval) { _ = await reconcile(now: clock()) }
+        await duty.run { _ = await reconcile(now: $0) }
     }
 
     @discardableResult
@@ -76,9 +73,9 @@ package struct RecordReconciler: Service {
                 report.failed += 1
                 logger.warning("marked a record failed: its job cannot finish it", metadata: ["record": "\(entry.id)", "reason": "\(reason)"])
             }
-            failures.succeeded("reconciling records with jobs works again")
+            duty.failures.succeeded("reconciling records with jobs works again")
         } catch {
-            failures.failed("reconciling records with jobs failed", error: error)
+            duty.failures.failed("reconciling records with jobs failed", error: error)
         }
         return report
     }

@@ -25,9 +25,8 @@ package struct RestoreDrillPlanner: Service {
     let drills: RestoreDrillRepository
     let dispatcher: ServerJobDispatcher
     let options: Options
-    let clock: @Sendable () -> Date
     let logger: Logger
-    let failures: RepeatingErrorLog
+    let duty: PeriodicDuty
 
     package init(
         drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
@@ -36,13 +35,12 @@ package struct RestoreDrillPlanner: Service {
         self.drills = drills
         self.dispatcher = dispatcher
         self.options = options
-        self.clock = clock
         self.logger = logger
-        self.failures = RepeatingErrorLog(logger: logger, interval: max(.seconds(60), options.interval * 4))
+        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
     }
 
     package func run() async throws {
-        await repeatUntilShutdown(every: options.interval) { _ = await plan(now: clock()) }
+        await duty.run { _ = await plan(now: $0) }
     }
 
     /// Starts every drill due at `now`; returns the drills it started.
@@ -57,9 +55,9 @@ package struct RestoreDrillPlanner: Service {
                 logger.info("restore drill queued", metadata: ["drill": "\(drill.id)", "schedule": "\(due.scheduleId)", "backup": "\(due.backupId)"])
             }
             try await requeueStale(now: now)
-            failures.succeeded("planning restore drills works again")
+            duty.failures.succeeded("planning restore drills works again")
         } catch {
-            failures.failed("planning restore drills failed", error: error)
+            duty.failures.failed("planning restore drills failed", error: error)
         }
         return started
     }
