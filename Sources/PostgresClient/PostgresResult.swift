@@ -44,7 +44,8 @@ public final class PostgresColumns: Sendable {
     public let names: [String]
     public let types: [UInt32]
     private let indexByName: [String: Int]
-    /// The same positions by coding key (`server_id` is `serverId`), for `decodeRecord`.
+    /// The same positions by coding key (`server_id` is `serverId`), for `decodeRecord`; -1 for
+    /// a key two columns share.
     private let indexByKey: [String: Int]
 
     init(names: [String], types: [UInt32]) {
@@ -55,7 +56,7 @@ public final class PostgresColumns: Sendable {
         for (position, name) in names.enumerated() where index[name] == nil {
             index[name] = position
             let key = Self.codingKey(forColumn: name)
-            if byKey[key] == nil { byKey[key] = position }
+            byKey[key] = byKey[key] == nil ? position : -1
         }
         self.indexByName = index
         self.indexByKey = byKey
@@ -63,7 +64,11 @@ public final class PostgresColumns: Sendable {
 
     public func index(of name: String) -> Int? { indexByName[name] }
 
+    /// The column a coding key reads: nil when there is none, -1 when two columns share the key.
     func index(ofKey key: String) -> Int? { indexByKey[key] }
+
+    /// The coding keys that name one column each.
+    var keys: [String] { indexByKey.filter { $0.value >= 0 }.map(\.key) }
 
     /// `last_checked_at` is `lastCheckedAt`.
     static func codingKey(forColumn name: String) -> String {

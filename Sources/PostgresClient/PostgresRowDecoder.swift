@@ -22,13 +22,19 @@ extension PostgresRow {
             throw PostgresError(
                 .decodingFailed, "result has no column for '\(key.stringValue)' (columns: \(columns.names.joined(separator: ", ")))")
         }
+        guard index >= 0 else {
+            throw PostgresError(.decodingFailed, "two columns of the result read as '\(key.stringValue)'; rename one with AS")
+        }
         return index
     }
 
     /// The column at `index` as `Value`, by the rules of `decodeRecord(_:)`.
+    func isJSON(_ index: Int) -> Bool {
+        columns.types[index] == PostgresType.json || columns.types[index] == PostgresType.jsonb
+    }
+
     func decodeColumn<Value: Decodable>(at index: Int, as type: Value.Type) throws -> Value {
-        let columnType = columns.types[index]
-        if columnType == PostgresType.json || columnType == PostgresType.jsonb {
+        if isJSON(index) {
             guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL") }
             do {
                 return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
@@ -77,10 +83,9 @@ struct PostgresRowDecoder: Decoder {
 private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let row: PostgresRow
     var codingPath: [any CodingKey] { [] }
-    var allKeys: [Key] { [] }
+    var allKeys: [Key] { row.columns.keys.compactMap { Key(stringValue: $0) } }
 
-    /// Every key names a column; `decodeNil` says whether it is NULL (and throws when it is absent).
-    func contains(_ key: Key) -> Bool { true }
+    func contains(_ key: Key) -> Bool { (row.columns.index(ofKey: key.stringValue) ?? -1) >= 0 }
 
     func decodeNil(forKey key: Key) throws -> Bool {
         row.values[try row.columnIndex(forKey: key)] == nil
@@ -103,13 +108,19 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try readIfPresent(type, key) }
     func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try readIfPresent(type, key) }
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try readIfPresent(type, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try readIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try readIfPresent(type, key) }
 
-    private func read<T: PostgresDecodable>(_ type: T.Type, _ key: Key) throws(PostgresError) -> T {
-        try row.decode(at: try row.columnIndex(forKey: key), as: type)
+    /// A missing column throws here too (the protocol's own `decodeIfPresent` would answer nil).
+    private func read<T: PostgresDecodable & Decodable>(_ type: T.Type, _ key: Key) throws -> T {
+        let index = try row.columnIndex(forKey: key)
+        return try row.isJSON(index) ? row.decodeColumn(at: index, as: type) : row.decode(at: index, as: type)
     }
 
-    private func readIfPresent<T: PostgresDecodable>(_ type: T.Type, _ key: Key) throws(PostgresError) -> T? {
-        try row.decodeIfPresent(at: try row.columnIndex(forKey: key), as: type)
+    private func readIfPresent<T: PostgresDecodable & Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+        let index = try row.columnIndex(forKey: key)
+        guard row.values[index] != nil else { return nil }
+        return try row.isJSON(index) ? row.decodeColumn(at: index, as: type) : row.decode(at: index, as: type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

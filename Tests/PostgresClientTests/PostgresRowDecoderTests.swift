@@ -53,6 +53,23 @@ import Testing
             #expect("\(error)".contains("column"), "\(error)")
         }
     }
+
+    struct Named: Decodable, Equatable {
+        var serverName: String
+        var count: Int?
+    }
+
+    /// Two columns that read as one key are refused rather than one silently winning; a string
+    /// property of a json column reads the JSON string; `allKeys` lists the columns.
+    @Test func ambiguousColumnsAreRefusedAndJSONStringsAreUnquoted() async throws {
+        let twice = try await row("SELECT 'a' AS server_name, 'b' AS \"serverName\", 1 AS count")
+        let error = try #require(throws: PostgresError.self) { try twice.decodeRecord(Named.self) }
+        #expect("\(error)".contains("two columns"), "\(error)")
+        let json = try await row("SELECT to_json('web-1'::text) AS server_name, NULL::int AS count")
+        #expect(try json.decodeRecord(Named.self) == Named(serverName: "web-1"))
+        let keys = try await row("SELECT 'x' AS server_name, 'y' AS last_error")
+        #expect(try keys.decodeRecord([String: String].self) == ["serverName": "x", "lastError": "y"])
+    }
 }
 
 extension UUID {

@@ -23,6 +23,9 @@ struct ListQuery {
 
     var page: Page { Page(limit: pageSize, offset: offset) }
 
+    /// RFC 3986's unreserved characters: a kept value is sent as it is only when made of them.
+    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
     /// A filter's value when `read` accepts it; an accepted one is kept in the page links.
     mutating func filter<Value>(_ name: String, _ read: (String) -> Value?, as text: (Value) -> String) -> Value? {
         guard let value = parameters[name].flatMap(read) else { return nil }
@@ -37,7 +40,7 @@ struct ListQuery {
 
     /// Adds the links to the pages before and after `page` to `data`.
     func addLinks<Item>(for page: PageOf<Item>, to data: inout [String: Any]) {
-        let filters = kept.map { "&\($0.name)=\($0.value)" }.joined()
+        let filters = kept.map { "&\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")" }.joined()
         if offset > 0 { data["previous"] = "\(path)?offset=\(max(0, offset - pageSize))" + filters }
         if let next = page.nextOffset { data["next"] = "\(path)?offset=\(next)" + filters }
     }

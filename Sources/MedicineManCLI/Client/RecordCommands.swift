@@ -21,7 +21,7 @@ struct ClientResource {
 
     /// The id for the API path from what was typed.
     func apiId(_ given: String, client: PlatformClient) async throws(ClientError) -> String {
-        takesNames ? try await ServerName.resolve(given, client: client) : PlatformClient.pathComponent(given)
+        PlatformClient.pathComponent(takesNames ? try await ServerName.resolve(given, client: client) : given)
     }
 }
 
