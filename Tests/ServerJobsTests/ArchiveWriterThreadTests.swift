@@ -49,13 +49,18 @@ import Testing
     @Test func abandoningDropsWhatIsQueuedAndEndsTheThread() throws {
         let gate = DispatchSemaphore(value: 0)
         let calls = Mutex(0)
+        // Only the first write waits (a later one waiting on the spent gate would hang the test, as
+        // it once did on CI), and the gate opens a second later, long after `abandon` dropped the queue.
         let writer = ArchiveWriterThread(depth: 4, batchBytes: 16) { _ in
-            calls.withLock { $0 += 1 }
-            gate.wait()
+            if calls.withLock({
+                $0 += 1; return $0
+            }) == 1 {
+                gate.wait()
+            }
         }
         let chunk = [UInt8](repeating: 2, count: 16)
         for _ in 0..<4 { try chunk.withUnsafeBytes { try writer.submit($0) } }
-        gate.signal()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { gate.signal() }
         writer.abandon()
         #expect(calls.withLock { $0 } <= 2, "queued chunks are dropped, not written")
         #expect(throws: ArchiveWriterThread.Abandoned.self) { try writer.finish() }
