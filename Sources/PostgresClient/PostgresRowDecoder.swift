@@ -28,11 +28,11 @@ extension PostgresRow {
         return index
     }
 
-    /// The column at `index` as `Value`, by the rules of `decodeRecord(_:)`.
     func isJSON(_ index: Int) -> Bool {
         columns.types[index] == PostgresType.json || columns.types[index] == PostgresType.jsonb
     }
 
+    /// The column at `index` as `Value`, by the rules of `decodeRecord(_:)`.
     func decodeColumn<Value: Decodable>(at index: Int, as type: Value.Type) throws -> Value {
         if isJSON(index) {
             guard let text = values[index] else { throw PostgresError(.decodingFailed, "column '\(columns.names[index])' is NULL") }

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPAPI
 import Hummingbird
 import Records
 
@@ -43,14 +42,5 @@ struct ListQuery {
         let filters = kept.map { "&\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")" }.joined()
         if offset > 0 { data["previous"] = "\(path)?offset=\(max(0, offset - pageSize))" + filters }
         if let next = page.nextOffset { data["next"] = "\(path)?offset=\(next)" + filters }
-    }
-}
-
-extension Dashboard {
-    /// Every server (the first 200), for a list page's server picker and its rows' server names.
-    func serverPicker(selected: UUID?) async throws -> (names: [UUID: String], picker: [[String: Any]]) {
-        let servers = try await domain.servers.list(Page(limit: 200)).items
-        let names = Dictionary(servers.map { ($0.id, $0.name) }) { first, _ in first }
-        return (names, servers.map { ["id": $0.id.lowercasedString, "name": $0.name, "selected": $0.id == selected] })
     }
 }
