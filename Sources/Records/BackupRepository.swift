@@ -4,7 +4,7 @@ public import PostgresClient
 
 public struct BackupRepository: JobRecordRepository {
     let database: PostgresPool
-    public var records: RecordTable<Backup> { RecordTable("backups", columns: Backup.columns, hasSchedules: true, database: database, decode: Backup.init(row:)) }
+    public var records: RecordTable<Backup> { RecordTable("backups", hasSchedules: true, database: database) }
 
     public init(database: PostgresPool) {
         self.database = database

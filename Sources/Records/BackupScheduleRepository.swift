@@ -64,20 +64,26 @@ public struct BackupScheduleRepository: Sendable {
         }
     }
 
-    /// Every enabled schedule with its server's name, for metrics and overdue checks.
+    /// Every enabled schedule with its server's name, for metrics and overdue checks (each scrape
+    /// reads it, so it skips the per-schedule look into backups that `enabledWithLastSuccess` makes).
     public func enabledWithServerNames() async throws(RecordError) -> [(server: String, schedule: BackupSchedule)] {
-        try await enabledWithLastSuccess().map { ($0.server, $0.schedule) }
+        try await enabled(lastSuccess: "NULL::timestamptz").map { ($0.server, $0.schedule) }
     }
 
     /// Every enabled schedule with its server's name and when the schedule's last backup completed
     /// (nil: never), for overdue notifications.
     public func enabledWithLastSuccess() async throws(RecordError) -> [(server: String, schedule: BackupSchedule, lastSuccessAt: Date?)] {
+        try await enabled(lastSuccess: "(SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed')")
+    }
+
+    /// The enabled schedules, by server name, with `lastSuccess` (an SQL expression over the
+    /// schedule `b`) as `last_success_at`.
+    private func enabled(lastSuccess: StaticString) async throws(RecordError) -> [(server: String, schedule: BackupSchedule, lastSuccessAt: Date?)] {
         try await recording {
             try await database.query(
                 """
                 SELECT \(BackupSchedule.columns), server_name, last_success_at FROM (
-                    SELECT b.*, s.name AS server_name,
-                           (SELECT max(k.completed_at) FROM backups k WHERE k.schedule_id = b.id AND k.status = 'completed') AS last_success_at
+                    SELECT b.*, s.name AS server_name, \(lastSuccess) AS last_success_at
                     FROM backup_schedules b JOIN servers s ON s.id = b.server_id WHERE b.enabled
                 ) AS schedule ORDER BY server_name, created_at
                 """

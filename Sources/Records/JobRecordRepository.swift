@@ -44,14 +44,12 @@ public struct RecordTable<Record: Sendable & Codable>: Sendable {
     /// Whether the table has a `schedule_id` column (backups).
     let hasSchedules: Bool
 
-    init(
-        _ name: StaticString, columns: String, hasSchedules: Bool = false, database: PostgresPool,
-        decode: @escaping @Sendable (PostgresRow) throws -> Record
-    ) {
+    /// The table `name` of `Record`s, read by their own `columns` and row decoding.
+    init(_ name: StaticString, hasSchedules: Bool = false, database: PostgresPool) where Record: RowRecord {
         lifecycle = RecordLifecycle(table: name, database: database)
-        self.columns = columns
+        columns = Record.columns
         self.hasSchedules = hasSchedules
-        self.decode = decode
+        decode = { try Record(row: $0) }
     }
 
     var database: PostgresPool { lifecycle.database }

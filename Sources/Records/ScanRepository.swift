@@ -4,7 +4,7 @@ public import PostgresClient
 
 public struct ScanRepository: JobRecordRepository {
     let database: PostgresPool
-    public var records: RecordTable<Scan> { RecordTable("scans", columns: Scan.columns, database: database, decode: Scan.init(row:)) }
+    public var records: RecordTable<Scan> { RecordTable("scans", database: database) }
 
     public init(database: PostgresPool) {
         self.database = database

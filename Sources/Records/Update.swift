@@ -47,7 +47,7 @@ public struct Update: Sendable, Codable, Equatable {
 
 public struct UpdateRepository: JobRecordRepository {
     let database: PostgresPool
-    public var records: RecordTable<Update> { RecordTable("updates", columns: Update.columns, database: database, decode: Update.init(row:)) }
+    public var records: RecordTable<Update> { RecordTable("updates", database: database) }
 
     public init(database: PostgresPool) {
         self.database = database
