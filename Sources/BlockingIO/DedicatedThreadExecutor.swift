@@ -43,6 +43,7 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
     }
 
     private func runLoop() {
+        Self.blockBrokenPipeSignal()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping {
@@ -55,5 +56,15 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
             condition.unlock()
             job.runSynchronously(on: asUnownedSerialExecutor())
         }
+    }
+
+    /// A C client writing to a socket its peer has closed gets EPIPE on this thread instead of a
+    /// SIGPIPE that would end the process: hiredis sends with plain write(2), and a Redis that
+    /// restarted or killed the connection must be an error the client reconnects after, not a crash.
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 }
