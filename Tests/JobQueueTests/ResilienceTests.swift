@@ -12,6 +12,7 @@ import Testing
         let port = "6398"
         let state = NSTemporaryDirectory() + "/medicineman-queue-redis"
         try TestEnvironment.services(["start", "redis", state, port])
+        defer { _ = try? TestEnvironment.services(["stop", "redis", state, port]) }
         let redis = RedisConnectionPool(
             configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0"),
             options: .init(maxConnections: 8), logger: queueLogger())
@@ -30,7 +31,6 @@ import Testing
         #expect(try await eventually(timeout: .seconds(15)) { done.values.contains("after") })
         worker.close()
         try await running.value
-        try TestEnvironment.services(["stop", "redis", state, port])
         await redis.close()
     }
 
