@@ -81,21 +81,23 @@ let package = Package(
             dependencies: [Products.dequeModule, Products.nioPosix],
             swiftSettings: swiftSettings
         ),
+        // The codes the library errors carry: one generic type, each error's codes as its static members.
+        .target(name: "ErrorCodes", swiftSettings: swiftSettings),
         .target(
             name: "RedisClient",
-            dependencies: ["CHiredis", "BlockingIO", Products.crypto, Products.logging],
+            dependencies: ["CHiredis", "BlockingIO", "ErrorCodes", Products.crypto, Products.logging],
             // Swift 6.3's cross-module optimization serializes a body of this module that its
             // importers then fail to read back ("circular reference") in release builds.
             swiftSettings: swiftSettings + [.unsafeFlags(["-disable-cmo"], .when(configuration: .release))]
         ),
         .target(
             name: "PostgresClient",
-            dependencies: ["CLibPQ", "BlockingIO", Products.crypto, Products.logging],
+            dependencies: ["CLibPQ", "BlockingIO", "ErrorCodes", Products.crypto, Products.logging],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SSHClient",
-            dependencies: ["CLibSSH2", "BlockingIO", Products.logging, Products.tracing],
+            dependencies: ["CLibSSH2", "BlockingIO", "ErrorCodes", Products.logging, Products.tracing],
             swiftSettings: swiftSettings
         ),
         // A JSON value type with a fast parser, shared by the queues, records and API.
@@ -103,7 +105,7 @@ let package = Package(
         // BullMQ v6 wire-compatible queues, workers and events; no HTTP or domain code.
         .target(
             name: "JobQueue",
-            dependencies: ["RedisClient", "JSONSupport", "BlockingIO", Products.logging, Products.serviceLifecycle, Products.tracing],
+            dependencies: ["RedisClient", "JSONSupport", "BlockingIO", "ErrorCodes", Products.logging, Products.serviceLifecycle, Products.tracing],
             swiftSettings: swiftSettings
         ),
         // The stored archive's formats: chunked AES-256-GCM encryption at rest, the tar manifest; no I/O, no services.
@@ -115,14 +117,14 @@ let package = Package(
         // PostgreSQL records: schema models, repositories, the credential vault, password hashing.
         .target(
             name: "Records",
-            dependencies: ["PostgresClient", "JSONSupport", "BlockingIO", "CLibCrypt", Products.crypto, Products.logging],
+            dependencies: ["PostgresClient", "JSONSupport", "BlockingIO", "ErrorCodes", "CLibCrypt", Products.crypto, Products.logging],
             swiftSettings: swiftSettings
         ),
         // The jobs that reach servers: backup, restore, scan and update over SSH.
         .target(
             name: "ServerJobs",
             dependencies: [
-                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ArchiveFormat", "CFileSync", Products.crypto, Products.logging, Products.coreMetrics, Products.tracing,
+                "SSHClient", "Records", "JobQueue", "RedisClient", "BlockingIO", "ErrorCodes", "ArchiveFormat", "CFileSync", Products.crypto, Products.logging, Products.coreMetrics, Products.tracing,
                 Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1,
             ],
             swiftSettings: swiftSettings
@@ -198,7 +200,7 @@ let package = Package(
         // Helpers shared by the test targets (service settings from scripts/test.sh).
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", Products.logging],
+            dependencies: ["PostgresClient", "RedisClient", Products.logging],
             swiftSettings: swiftSettings
         ),
 

@@ -71,15 +71,6 @@ struct ScheduleBody: Decodable, Sendable {
     }
 }
 
-extension ScheduleDefinition {
-    init(_ schedule: BackupSchedule) {
-        self.init(
-            serverId: schedule.serverId, cron: schedule.cron, timezone: schedule.timezone, paths: schedule.paths,
-            exclusions: schedule.exclusions, compression: schedule.compression, backupType: schedule.backupType,
-            fullEveryDays: schedule.fullEveryDays, retention: schedule.retention, drill: schedule.drill, enabled: schedule.enabled)
-    }
-}
-
 /// A schedule as the API shows it: its fields plus its next three run times.
 struct ScheduleResource: Encodable, Sendable {
     let schedule: BackupSchedule

@@ -57,7 +57,7 @@ struct SchedulesController: Sendable {
         let identity = try context.require(.admin)
         let current = try await find(context)
         let body = try await request.decodeJSON(as: ScheduleBody.self, context: context)
-        let (definition, timing) = try body.definition(over: partial ? ScheduleDefinition(current) : nil)
+        let (definition, timing) = try body.definition(over: partial ? current.definition : nil)
         if definition.serverId != current.serverId { try await domain.requireServer(definition.serverId, field: "serverId") }
         if let host = definition.drill.serverId, host != current.drill.serverId { try await domain.requireServer(host, field: "drill.serverId") }
         let schedule = try await domain.schedules.replace(id: current.id, with: definition, nextRunAt: timing.nextRuns(after: domain.clock(), count: 1).first)

@@ -1,36 +1,8 @@
+public import ErrorCodes
+
 /// A queue operation that could not be done, with the reason.
 public struct JobQueueError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String {
-            case invalidOptions, invalidJSON, jobNotFound, lockMismatch, lockMissing, notInExpectedState
-            case pendingDependencies, jobIsLocked, queueNotPaused, activeJobs, unexpectedReply
-            case schedulerIteration, schedulerSlotTaken
-        }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-
-        /// Options a producer gave that BullMQ would refuse (e.g. an all-digit custom id).
-        public static let invalidOptions = Code(.invalidOptions)
-        public static let invalidJSON = Code(.invalidJSON)
-        public static let jobNotFound = Code(.jobNotFound)
-        /// Another worker owns the job's lock (it was declared stalled and taken over).
-        public static let lockMismatch = Code(.lockMismatch)
-        public static let lockMissing = Code(.lockMissing)
-        public static let notInExpectedState = Code(.notInExpectedState)
-        public static let pendingDependencies = Code(.pendingDependencies)
-        /// The job is active and locked by a worker, so it cannot be removed.
-        public static let jobIsLocked = Code(.jobIsLocked)
-        public static let queueNotPaused = Code(.queueNotPaused)
-        public static let activeJobs = Code(.activeJobs)
-        public static let unexpectedReply = Code(.unexpectedReply)
-        /// The job is a job scheduler's current iteration: removing it would stop the scheduler
-        /// (BullMQ's -8); remove the scheduler instead.
-        public static let schedulerIteration = Code(.schedulerIteration)
-        /// The scheduler's next slot(s) already hold jobs (BullMQ's -10 and -11).
-        public static let schedulerSlotTaken = Code(.schedulerSlotTaken)
-
-        public var description: String { value.rawValue }
-    }
+    public typealias Code = ErrorCode<JobQueueError>
 
     public let code: Code
     public let message: String
@@ -57,4 +29,26 @@ public struct JobQueueError: Error, Sendable, CustomStringConvertible {
         default: return JobQueueError(.unexpectedReply, "\(operation) for job \(jobId) returned code \(code)")
         }
     }
+}
+
+extension JobQueueError.Code {
+    /// Options a producer gave that BullMQ would refuse (e.g. an all-digit custom id).
+    public static let invalidOptions = Self("invalidOptions")
+    public static let invalidJSON = Self("invalidJSON")
+    public static let jobNotFound = Self("jobNotFound")
+    /// Another worker owns the job's lock (it was declared stalled and taken over).
+    public static let lockMismatch = Self("lockMismatch")
+    public static let lockMissing = Self("lockMissing")
+    public static let notInExpectedState = Self("notInExpectedState")
+    public static let pendingDependencies = Self("pendingDependencies")
+    /// The job is active and locked by a worker, so it cannot be removed.
+    public static let jobIsLocked = Self("jobIsLocked")
+    public static let queueNotPaused = Self("queueNotPaused")
+    public static let activeJobs = Self("activeJobs")
+    public static let unexpectedReply = Self("unexpectedReply")
+    /// The job is a job scheduler's current iteration: removing it would stop the scheduler
+    /// (BullMQ's -8); remove the scheduler instead.
+    public static let schedulerIteration = Self("schedulerIteration")
+    /// The scheduler's next slot(s) already hold jobs (BullMQ's -10 and -11).
+    public static let schedulerSlotTaken = Self("schedulerSlotTaken")
 }

@@ -1,25 +1,8 @@
+public import ErrorCodes
+
 /// A failure talking to PostgreSQL, carrying the server's SQLSTATE and diagnostics when it sent them.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidConfiguration, invalidParameter, connectionFailed, connectionLost, serverError, decodingFailed, migrationFailed }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-
-        public static let invalidConfiguration = Code(.invalidConfiguration)
-        /// A parameter cannot be sent as given (a NUL byte in text, which C would cut short).
-        public static let invalidParameter = Code(.invalidParameter)
-        /// Could not connect (refused, bad credentials, unknown database).
-        public static let connectionFailed = Code(.connectionFailed)
-        /// The connection broke during a statement (server restart); the next statement reconnects.
-        public static let connectionLost = Code(.connectionLost)
-        /// The server rejected the statement; see `sqlState`.
-        public static let serverError = Code(.serverError)
-        /// A column could not be decoded into the requested Swift type.
-        public static let decodingFailed = Code(.decodingFailed)
-        public static let migrationFailed = Code(.migrationFailed)
-
-        public var description: String { value.rawValue }
-    }
+    public typealias Code = ErrorCode<PostgresError>
 
     public let code: Code
     public let message: String
@@ -56,4 +39,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         if let detail { text += " — \(detail)" }
         return text
     }
+}
+
+extension PostgresError.Code {
+    public static let invalidConfiguration = Self("invalidConfiguration")
+    /// A parameter cannot be sent as given (a NUL byte in text, which C would cut short).
+    public static let invalidParameter = Self("invalidParameter")
+    /// Could not connect (refused, bad credentials, unknown database).
+    public static let connectionFailed = Self("connectionFailed")
+    /// The connection broke during a statement (server restart); the next statement reconnects.
+    public static let connectionLost = Self("connectionLost")
+    /// The server rejected the statement; see `sqlState`.
+    public static let serverError = Self("serverError")
+    /// A column could not be decoded into the requested Swift type.
+    public static let decodingFailed = Self("decodingFailed")
+    public static let migrationFailed = Self("migrationFailed")
 }

@@ -34,29 +34,26 @@ public struct RestoreDrillPolicy: Sendable, Codable, Equatable {
     public var isEnabled: Bool { everyBackups != nil || everyDays != nil }
 }
 
-public struct BackupSchedule: Sendable, Codable, Equatable {
-    @LowercaseUUID public var id: UUID
-    @LowercaseUUID public var serverId: UUID
-    public var cron: String
-    public var timezone: String
-    public var paths: [String]
-    public var exclusions: [String]
-    public var compression: Compression
-    /// full, or incremental with a full backup every `fullEveryDays` days (or when the chain breaks).
-    public var backupType: BackupType
-    public var fullEveryDays: Int?
-    public var retention: RetentionPolicy
-    public var drill: RestoreDrillPolicy
-    public var enabled: Bool
-    public var lastRunAt: Date?
-    public var nextRunAt: Date?
-    public var lastStatus: String?
-    public var lastError: String?
-    /// Occurrences missed while no scheduler ran; only the latest of each gap ran.
-    public var skippedRuns: Int64
-    public var lastSkippedAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
+/// A schedule: the definition it was created or last replaced with, and what the platform keeps
+/// about its runs. Both read as the schedule's own fields (`schedule.cron`, `schedule.lastRunAt`),
+/// and the API and the row show them as one flat object.
+@dynamicMemberLookup
+public struct BackupSchedule: Sendable, Equatable {
+    public var definition: ScheduleDefinition
+    public var bookkeeping: Bookkeeping
+
+    public struct Bookkeeping: Sendable, Codable, Equatable {
+        @LowercaseUUID public var id: UUID
+        public var lastRunAt: Date?
+        public var nextRunAt: Date?
+        public var lastStatus: String?
+        public var lastError: String?
+        /// Occurrences missed while no scheduler ran; only the latest of each gap ran.
+        public var skippedRuns: Int64 = 0
+        public var lastSkippedAt: Date?
+        public var createdAt: Date
+        public var updatedAt: Date
+    }
 
     static let columns = """
         id, server_id, cron, timezone, paths, exclusions, compression, backup_type, full_every_days,
@@ -67,41 +64,50 @@ public struct BackupSchedule: Sendable, Codable, Equatable {
 
     /// A new schedule as its row starts out (the fast test tier's stores make them).
     public init(id: UUID = UUID(), _ definition: ScheduleDefinition, nextRunAt: Date?, at date: Date = Date()) {
-        self.id = id
-        serverId = definition.serverId
-        cron = definition.cron
-        timezone = definition.timezone
-        paths = definition.paths
-        exclusions = definition.exclusions
-        compression = definition.compression
-        backupType = definition.backupType
-        fullEveryDays = definition.fullEveryDays
-        retention = definition.retention
-        drill = definition.drill
-        enabled = definition.enabled
-        self.nextRunAt = nextRunAt
-        skippedRuns = 0
-        createdAt = date
-        updatedAt = date
+        self.definition = definition
+        bookkeeping = Bookkeeping(id: id, nextRunAt: nextRunAt, createdAt: date, updatedAt: date)
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<ScheduleDefinition, Value>) -> Value {
+        get { definition[keyPath: field] }
+        set { definition[keyPath: field] = newValue }
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<Bookkeeping, Value>) -> Value {
+        get { bookkeeping[keyPath: field] }
+        set { bookkeeping[keyPath: field] = newValue }
     }
 
     /// The metadata a backup of this schedule starts with: the occurrence's, plus what the schedule asks for.
     public func backupMetadata(_ occurrence: JSONValue) -> JSONValue {
         guard case .object(var fields) = occurrence else { return occurrence }
-        fields["requestedType"] = .string(backupType.rawValue)
-        if let days = fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
+        fields["requestedType"] = .string(definition.backupType.rawValue)
+        if let days = definition.fullEveryDays { fields["fullEveryDays"] = .int(Int64(days)) }
         return .object(fields)
     }
 }
 
+extension BackupSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        definition = try ScheduleDefinition(from: decoder)
+        bookkeeping = try Bookkeeping(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try definition.encode(to: encoder)
+        try bookkeeping.encode(to: encoder)
+    }
+}
+
 /// The fields a schedule is created or replaced with.
-public struct ScheduleDefinition: Sendable, Equatable {
-    public var serverId: UUID
+public struct ScheduleDefinition: Sendable, Codable, Equatable {
+    @LowercaseUUID public var serverId: UUID
     public var cron: String
     public var timezone: String
     public var paths: [String]
     public var exclusions: [String]
     public var compression: Compression
+    /// full, or incremental with a full backup every `fullEveryDays` days (or when the chain breaks).
     public var backupType: BackupType
     public var fullEveryDays: Int?
     public var retention: RetentionPolicy

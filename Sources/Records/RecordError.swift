@@ -1,26 +1,10 @@
+public import ErrorCodes
 import Foundation
 public import PostgresClient
 
 /// Why a record could not be read or written, naming the field at fault when there is one.
 public struct RecordError: Error, Sendable, CustomStringConvertible {
-    public struct Kind: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalid, notFound, conflict, unavailable, busy, internalFailure }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-
-        /// A value breaks a rule (format, range, missing).
-        public static let invalid = Kind(.invalid)
-        public static let notFound = Kind(.notFound)
-        /// A unique value is taken, or the row is in a state that forbids the change.
-        public static let conflict = Kind(.conflict)
-        /// The database could not be reached; retrying may help.
-        public static let unavailable = Kind(.unavailable)
-        /// This process is at its limit for the work (e.g. password checks); retrying soon may help.
-        public static let busy = Kind(.busy)
-        public static let internalFailure = Kind(.internalFailure)
-
-        public var description: String { value.rawValue }
-    }
+    public typealias Kind = ErrorCode<RecordError>
 
     public let kind: Kind
     public let field: String?
@@ -82,4 +66,17 @@ func recording<Result>(_ body: () async throws -> Result) async throws(RecordErr
 /// Synchronous variant of `recording` for decoding.
 func recording<Result>(_ body: () throws -> Result) throws(RecordError) -> Result {
     do { return try body() } catch { throw RecordError(error) }
+}
+
+extension RecordError.Kind {
+    /// A value breaks a rule (format, range, missing).
+    public static let invalid = Self("invalid")
+    public static let notFound = Self("notFound")
+    /// A unique value is taken, or the row is in a state that forbids the change.
+    public static let conflict = Self("conflict")
+    /// The database could not be reached; retrying may help.
+    public static let unavailable = Self("unavailable")
+    /// This process is at its limit for the work (e.g. password checks); retrying soon may help.
+    public static let busy = Self("busy")
+    public static let internalFailure = Self("internalFailure")
 }

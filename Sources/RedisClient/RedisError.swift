@@ -1,40 +1,11 @@
+public import ErrorCodes
+
 /// A failure talking to Redis.
 ///
 /// `isRetryable` tells callers whether the same operation may succeed on a new attempt (connection
 /// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
 public struct RedisError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String {
-            case invalidConfiguration, invalidCommand, connectionFailed, connectionLost, timedOut, poolExhausted, interrupted, serverError, protocolError, unexpectedReply, clusterRouting
-        }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-
-        public static let invalidConfiguration = Code(.invalidConfiguration)
-        /// The caller built a command Redis cannot receive (e.g. no words at all).
-        public static let invalidCommand = Code(.invalidCommand)
-        /// Could not connect (refused, unreachable, AUTH/SELECT rejected).
-        public static let connectionFailed = Code(.connectionFailed)
-        /// The connection broke mid-command (server restart, reset); the next command reconnects.
-        public static let connectionLost = Code(.connectionLost)
-        /// No reply within the command timeout.
-        public static let timedOut = Code(.timedOut)
-        /// Every pooled connection stayed in use for the pool's `acquireTimeout`; this process is
-        /// busy, not Redis unreachable.
-        public static let poolExhausted = Code(.poolExhausted)
-        /// A blocking wait was interrupted by shutdown or task cancellation.
-        public static let interrupted = Code(.interrupted)
-        /// Redis answered with an error reply (`-ERR ...`).
-        public static let serverError = Code(.serverError)
-        public static let protocolError = Code(.protocolError)
-        /// The reply had a type or shape the caller did not expect.
-        public static let unexpectedReply = Code(.unexpectedReply)
-        /// A cluster command could not be routed: too many MOVED/ASK redirects, or one to a node
-        /// that is not part of the cluster.
-        public static let clusterRouting = Code(.clusterRouting)
-
-        public var description: String { value.rawValue }
-    }
+    public typealias Code = ErrorCode<RedisError>
 
     public let code: Code
     public let message: String
@@ -57,4 +28,29 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     static let transientReplies = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"]
 
     public var description: String { "Redis \(code): \(message)" }
+}
+
+extension RedisError.Code {
+    public static let invalidConfiguration = Self("invalidConfiguration")
+    /// The caller built a command Redis cannot receive (e.g. no words at all).
+    public static let invalidCommand = Self("invalidCommand")
+    /// Could not connect (refused, unreachable, AUTH/SELECT rejected).
+    public static let connectionFailed = Self("connectionFailed")
+    /// The connection broke mid-command (server restart, reset); the next command reconnects.
+    public static let connectionLost = Self("connectionLost")
+    /// No reply within the command timeout.
+    public static let timedOut = Self("timedOut")
+    /// Every pooled connection stayed in use for the pool's `acquireTimeout`; this process is
+    /// busy, not Redis unreachable.
+    public static let poolExhausted = Self("poolExhausted")
+    /// A blocking wait was interrupted by shutdown or task cancellation.
+    public static let interrupted = Self("interrupted")
+    /// Redis answered with an error reply (`-ERR ...`).
+    public static let serverError = Self("serverError")
+    public static let protocolError = Self("protocolError")
+    /// The reply had a type or shape the caller did not expect.
+    public static let unexpectedReply = Self("unexpectedReply")
+    /// A cluster command could not be routed: too many MOVED/ASK redirects, or one to a node
+    /// that is not part of the cluster.
+    public static let clusterRouting = Self("clusterRouting")
 }

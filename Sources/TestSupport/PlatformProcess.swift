@@ -46,6 +46,32 @@ package final class PlatformProcess: Sendable {
         try await ChildProcess.run(try TestEnvironment.require("MM_TEST_MEDICINEMAN"), arguments, environment: environment)
     }
 
+    /// Starts `medicineman <arguments>`, runs `body` with it, then stops it gracefully and returns
+    /// its exit status; kills it when `body` throws.
+    @discardableResult
+    package static func run(
+        _ arguments: [String] = ["serve"], environment: [String: String], _ body: (PlatformProcess) async throws -> Void
+    ) async throws -> Int32 {
+        let process = try await PlatformProcess(arguments, environment: environment)
+        do {
+            try await body(process)
+        } catch {
+            try? await process.kill()
+            throw error
+        }
+        return try await process.stop()
+    }
+
+    /// Creates a user with the CLI, as an operator would.
+    package static func createUser(_ username: String, role: String, password: String, environment: [String: String]) async throws {
+        _ = try await command(["user", "create", "--username", username, "--password", password, "--role", role], environment: environment)
+    }
+
+    /// Creates an API token for `username` with the CLI and returns it.
+    package static func createToken(for username: String, name: String, environment: [String: String]) async throws -> String {
+        try await command(["token", "create", "--username", username, "--name", name], environment: environment).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// SIGTERM, then waits for the graceful exit.
     @discardableResult
     package func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {

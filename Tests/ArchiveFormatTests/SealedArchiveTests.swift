@@ -8,27 +8,28 @@ import Testing
 
     static func seal(_ plaintext: [UInt8], key: SymmetricKey, chunkSize: Int = chunk, piece: Int = 1000) throws -> [UInt8] {
         var sealer = try ArchiveSealer(dataKey: key, chunkSize: chunkSize)
-        var out: [UInt8] = []
-        var offset = 0
-        while offset < plaintext.count {
-            let end = min(offset + piece, plaintext.count)
-            try plaintext[offset..<end].withUnsafeBytes { try sealer.seal($0) { out.append(contentsOf: $0) } }
-            offset = end
-        }
-        try sealer.finish { out.append(contentsOf: $0) }
-        return out
+        return try feed(plaintext, piece: piece, through: { bytes, emit in try sealer.seal(bytes, emit: emit) }, finish: { try sealer.finish(emit: $0) })
     }
 
     static func open(_ sealed: [UInt8], key: SymmetricKey, piece: Int = 777) throws -> [UInt8] {
         var opener = try ArchiveOpener(dataKey: key)
+        return try feed(sealed, piece: piece, through: { bytes, emit in try opener.open(bytes, emit: emit) }, finish: { try opener.finish(emit: $0) })
+    }
+
+    /// Feeds `input` in pieces of `piece` bytes, as a stream would arrive, and collects the output.
+    static func feed(
+        _ input: [UInt8], piece: Int,
+        through step: (UnsafeRawBufferPointer, (UnsafeRawBufferPointer) -> Void) throws -> Void,
+        finish: ((UnsafeRawBufferPointer) -> Void) throws -> Void
+    ) throws -> [UInt8] {
         var out: [UInt8] = []
         var offset = 0
-        while offset < sealed.count {
-            let end = min(offset + piece, sealed.count)
-            try sealed[offset..<end].withUnsafeBytes { try opener.open($0) { out.append(contentsOf: $0) } }
+        while offset < input.count {
+            let end = min(offset + piece, input.count)
+            try input[offset..<end].withUnsafeBytes { try step($0) { out.append(contentsOf: $0) } }
             offset = end
         }
-        try opener.finish { out.append(contentsOf: $0) }
+        try finish { out.append(contentsOf: $0) }
         return out
     }
 

@@ -27,31 +27,42 @@ import Testing
         return try await add(later)
     }
 
-    @Test func theNewestPayloadAddedWhileActiveRunsOnceTheOwnerFinished() async throws {
-        let fixture = try QueueFixture()
-        let options = JobOptions(deduplication: Self.keepLast)
-        let first = try await fixture.queue.add("sync", data: ["v": 1], options: options)
+    /// Runs a worker that records each job's `v` and holds `first` active until `body` calls its
+    /// `release`; returns the values in the order the jobs ran, once the queue is drained again.
+    private func runHoldingFirst(
+        _ fixture: QueueFixture, first: String, _ body: (_ release: @Sendable () -> Void) async throws -> Void
+    ) async throws -> [JSONValue] {
         let seen = Recorder<JSONValue>()
-        let laterAdded = Gate()
+        let held = Gate()
         let drained = DrainedSignal()
         try await fixture.withWorker(
             drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
             processor: { context in
                 seen.append(context.job.data?["v"] ?? .null)
-                if context.job.id == first.id { try await laterAdded.wait() }
+                if context.job.id == first { try await held.wait() }
                 return nil
             }
         ) { _ async throws in
+            try await body { held.open() }
+            #expect(try await drained.again())  // nothing else was left to run
+        }
+        return seen.values
+    }
+
+    @Test func theNewestPayloadAddedWhileActiveRunsOnceTheOwnerFinished() async throws {
+        let fixture = try QueueFixture()
+        let options = JobOptions(deduplication: Self.keepLast)
+        let first = try await fixture.queue.add("sync", data: ["v": 1], options: options)
+        let seen = try await runHoldingFirst(fixture, first: first.id) { release in
             let ids = try await addWhileActive(fixture, first: first.id, later: [["v": 2], ["v": 3]]) { later in
                 try await later.asyncMap { try await fixture.queue.add("sync", data: $0, options: options) }.map(\.id)
             }
             #expect(ids == [first.id, first.id])
             #expect(try await exists(fixture, "dn:sync"))
-            laterAdded.open()
+            release()
             #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 2 })
-            #expect(try await drained.again())  // nothing else was left to run
         }
-        #expect(seen.values == [1, 3])  // the newest payload, once; the one in between never runs
+        #expect(seen == [1, 3])  // the newest payload, once; the one in between never runs
         #expect(try await !exists(fixture, "dn:sync"))
         #expect(try await !exists(fixture, "de:sync"))
         let deduplicated = try await fixture.events().filter { $0.name == "deduplicated" }
@@ -83,26 +94,15 @@ import Testing
         let python = try PythonBullMQ(fixture)
         let opts: JSONValue = ["deduplication": ["id": "sync", "keepLastIfActive": true]]
         let first = try #require(try await python.add([(name: "sync", data: ["v": 1], opts: opts)]).first)
-        let seen = Recorder<JSONValue>()
-        let laterAdded = Gate()
-        let drained = DrainedSignal()
-        try await fixture.withWorker(
-            drained.options(WorkerOptions(drainDelay: .milliseconds(100))),
-            processor: { context in
-                seen.append(context.job.data?["v"] ?? .null)
-                if context.job.id == first { try await laterAdded.wait() }
-                return nil
-            }
-        ) { _ async throws in
+        let seen = try await runHoldingFirst(fixture, first: first) { release in
             let ids = try await addWhileActive(fixture, first: first, later: [["v": 2], ["v": 3]]) { later in
                 try await python.add(later.map { (name: "sync", data: $0, opts: opts) })
             }
-            laterAdded.open()
+            release()
             #expect(ids == [first, first])
-            #expect(try await eventually { seen.values.count == 2 })
-            #expect(try await drained.again())  // nothing else was left to run
+            #expect(try await eventually { try await fixture.queue.getJobCounts([.completed])[.completed] == 2 })
         }
-        #expect(seen.values == [1, 3])
+        #expect(seen == [1, 3])
         #expect(try await !exists(fixture, "dn:sync"))
         #expect(try await !exists(fixture, "de:sync"))
         try await fixture.close()

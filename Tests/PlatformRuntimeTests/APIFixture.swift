@@ -48,9 +48,7 @@ struct APIFixture: Sendable {
                 let user = try await users.create(username: "user-\(role.rawValue)", password: "password-\(role.rawValue)", role: role)
                 tokens[role] = try await users.createToken(userId: user.id, name: "test").token
             }
-            let redis = RedisConnectionPool(
-                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                options: .init(maxConnections: 8), logger: logger)
+            let redis = try TestEnvironment.redisPool(maxConnections: 8, logger: logger)
             let prefix = TestEnvironment.uniqueName("mmapi")
             let storage = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("mmapi-backups")
             let queues = try ["backup-queue", "scan-queue", "update-queue"].map { try Queue(name: $0, prefix: prefix, redis: redis) }

@@ -11,13 +11,9 @@ import Testing
         let schemathesis = try TestEnvironment.require("MM_TEST_SCHEMATHESIS")
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             let environment = try PlatformProcess.environment(databaseURL: databaseURL)
-            let server = try await PlatformProcess(["api"], environment: environment)
-            do {
-                _ = try await PlatformProcess.command(
-                    ["user", "create", "--username", "fuzzer", "--password", "fuzzer-password", "--role", "admin"],
-                    environment: environment)
-                let token = try await PlatformProcess.command(["token", "create", "--username", "fuzzer", "--name", "schemathesis"], environment: environment)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            try await PlatformProcess.run(["api"], environment: environment) { server in
+                try await PlatformProcess.createUser("fuzzer", role: "admin", password: "fuzzer-password", environment: environment)
+                let token = try await PlatformProcess.createToken(for: "fuzzer", name: "schemathesis", environment: environment)
                 // A fixed seed keeps a failure reproducible; run it by hand without --seed to explore more.
                 let report = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("schemathesis")
                 let run = try ChildProcess(
@@ -31,11 +27,7 @@ import Testing
                 let status = try await run.wait(timeout: .seconds(400))
                 #expect(status == 0, "schemathesis found problems:\n\(run.output.suffix(6000))\nserver log:\n\(server.child.errorOutput.suffix(3000))")
                 #expect(server.child.isRunning, "the server died under fuzzing: \(server.child.errorOutput.suffix(3000))")
-            } catch {
-                try? await server.kill()
-                throw error
             }
-            try await server.stop()
         }
     }
 }

@@ -32,11 +32,8 @@ import Testing
             var curl: ChildProcess?
             var first: ChildProcess?
             do {
-                _ = try await PlatformProcess.command(
-                    ["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
-                    environment: environment)
-                let token = try await PlatformProcess.command(["token", "create", "--username", "watcher", "--name", "tabs"], environment: environment)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                try await PlatformProcess.createUser("watcher", role: "viewer", password: "watcher-password", environment: environment)
+                let token = try await PlatformProcess.createToken(for: "watcher", name: "tabs", environment: environment)
                 let job = try await queue.add("scan:quick", options: JobOptions(jobId: TestEnvironment.uniqueName("watched")))
                 let url = server.baseURL + "/api/jobs/\(job.id)/events"
                 // Warm up: one stream, so the pool and the reader exist before the baseline.

@@ -91,12 +91,10 @@ import Testing
 
     @Test func thePostgresClientRefusesNulInsteadOfCuttingIt() async throws {
         try await TestEnvironment.withMigratedDatabase(logger: .init(label: "test.nul")) { pool in
-            do {
+            let error = try await #require(throws: PostgresError.self, "a NUL parameter was sent") {
                 try await pool.query("SELECT $1::text AS t", ["adm\u{0}in"])
-                Issue.record("a NUL parameter was sent")
-            } catch let error as PostgresError {
-                #expect(error.code == .invalidParameter)
             }
+            #expect(error.code == .invalidParameter)
         }
     }
 }

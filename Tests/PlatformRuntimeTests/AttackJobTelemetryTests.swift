@@ -25,9 +25,7 @@ import Tracing
 
     @Test func forgedTelemetryNeitherStopsAJobNorJoinsATrace() async throws {
         let logger = testLogger("test.telemetry.attack", level: .critical)
-        let redis = RedisConnectionPool(
-            configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-            options: .init(maxConnections: 4), logger: logger)
+        let redis = try TestEnvironment.redisPool(logger: logger)
         let queue = try Queue(name: "forged-queue", prefix: TestEnvironment.uniqueName("mmforged"), redis: redis)
         for (index, options) in Self.forged.enumerated() {
             let added = try await queue.add("job-\(index)", data: ["n": .int(Int64(index))])

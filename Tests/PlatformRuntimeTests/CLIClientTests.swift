@@ -38,26 +38,15 @@ import Testing
         let logger = testLogger("test.cli", level: .critical)
         try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
             let platform = try PlatformProcess.environment(databaseURL: databaseURL)
-            let server = try await PlatformProcess(["serve"], environment: platform)
-            do {
-                try await Self.exercise(server: server, platform: platform)
-            } catch {
-                try? await server.kill()
-                throw error
-            }
-            try await server.stop()
+            try await PlatformProcess.run(environment: platform) { try await Self.exercise(server: $0, platform: platform) }
         }
     }
 
     static func exercise(server: PlatformProcess, platform: [String: String]) async throws {
-        _ = try await PlatformProcess.command(["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"], environment: platform)
-        _ = try await PlatformProcess.command(
-            ["user", "create", "--username", "watcher", "--password", "watcher-password", "--role", "viewer"],
-            environment: platform)
-        let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "cli"], environment: platform)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let viewerToken = try await PlatformProcess.command(["token", "create", "--username", "watcher", "--name", "cli"], environment: platform)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await PlatformProcess.createUser("ops", role: "admin", password: "ops-password-1", environment: platform)
+        try await PlatformProcess.createUser("watcher", role: "viewer", password: "watcher-password", environment: platform)
+        let token = try await PlatformProcess.createToken(for: "ops", name: "cli", environment: platform)
+        let viewerToken = try await PlatformProcess.createToken(for: "watcher", name: "cli", environment: platform)
         let home = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("cli-home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         // No platform settings leak into the client: only HOME and COLUMNS.

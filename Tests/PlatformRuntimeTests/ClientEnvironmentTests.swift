@@ -24,12 +24,10 @@ import Testing
         #expect(throws: RedisError.self) { try RedisConfiguration(environment: ["REDIS_PORT": "six"]) }
     }
 
-    @Test func missingKeyIsAClearStartupError() {
-        do {
+    @Test func missingKeyIsAClearStartupError() throws {
+        let error = try #require(throws: RecordError.self, "a missing key should be refused") {
             _ = try CredentialVault(environment: [:])
-            Issue.record("a missing key should be refused")
-        } catch {
-            #expect(error.message.contains("ENCRYPTION_KEY is not set"))
         }
+        #expect(error.message.contains("ENCRYPTION_KEY is not set"))
     }
 }

@@ -28,9 +28,7 @@ import Testing
             settings["SCHEDULER_INTERVAL_SECONDS"] = "2"
             let server = try await PlatformProcess(["serve"], environment: settings)
             let link = try await setupLink(printedBy: server)
-            _ = try await PlatformProcess.command(
-                ["user", "create", "--username", "viewer1", "--password", "viewer-password-1", "--role", "viewer"],
-                environment: server.environment)
+            try await PlatformProcess.createUser("viewer1", role: "viewer", password: "viewer-password-1", environment: server.environment)
             let source = try sourceDirectory()
             var flow = [
                 "MM_DASHBOARD_URL": server.baseURL, "MM_DASHBOARD_SETUP_LINK": link, "MM_DASHBOARD_SOURCE": source,

@@ -37,9 +37,7 @@ import Tracing
 
     @Test func anAttemptContinuesTheTraceThatAddedTheJob() async throws {
         let logger = testLogger("test.tracing", level: .critical)
-        let redis = RedisConnectionPool(
-            configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-            options: .init(maxConnections: 4), logger: logger)
+        let redis = try TestEnvironment.redisPool(logger: logger)
         let queue = try Queue(name: "trace-queue", prefix: TestEnvironment.uniqueName("mmtrace"), redis: redis)
         let tracer = InMemoryTracer()
         let (jobId, producer) = try await tracer.withAnySpan("POST /api/servers/:id/backup", ofKind: .server) { span in

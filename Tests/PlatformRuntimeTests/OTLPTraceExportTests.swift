@@ -23,15 +23,9 @@ import Testing
                 environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:\(Self.collectorPort)"
                 environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json"
                 environment["OTEL_BSP_SCHEDULE_DELAY"] = "200"
-                let server = try await PlatformProcess(["serve"], environment: environment)
-                do {
-                    try await Self.backUp(server: server, environment: environment)
-                } catch {
-                    try? await server.kill()
-                    throw error
-                }
-                // Graceful stop flushes the last batch of spans.
-                #expect(try await server.stop() == 0)
+                // The graceful stop at the end flushes the last batch of spans.
+                let status = try await PlatformProcess.run(environment: environment) { try await Self.backUp(server: $0, environment: environment) }
+                #expect(status == 0)
             }
         }
 
@@ -52,11 +46,8 @@ import Testing
 
     /// Adds the sshd test host and backs up a small directory, the request carrying our traceparent.
     static func backUp(server: PlatformProcess, environment: [String: String]) async throws {
-        _ = try await PlatformProcess.command(
-            ["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
-            environment: environment)
-        let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "otlp"], environment: environment)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await PlatformProcess.createUser("ops", role: "admin", password: "ops-password-1", environment: environment)
+        let token = try await PlatformProcess.createToken(for: "ops", name: "otlp", environment: environment)
         let key = try String(contentsOfFile: try TestEnvironment.require("MM_TEST_SSH_KEYS") + "/id_ed25519", encoding: .utf8)
         let added = try await call(
             "POST", server.baseURL + "/api/servers", token: token,

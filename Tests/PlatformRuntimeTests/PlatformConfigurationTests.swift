@@ -36,14 +36,12 @@ import Testing
         ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"), ("SSE_MAX_STREAMS", "0"), ("SSE_MAX_STREAMS_PER_USER", "many"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a b"),
     ])
-    func badValuesNameTheVariable(variable: String, value: String) {
-        do {
+    func badValuesNameTheVariable(variable: String, value: String) throws {
+        let error = try #require(throws: ConfigurationError.self, "\(variable)=\(value) should be refused") {
             _ = try PlatformConfiguration(environment: [variable: value])
-            Issue.record("\(variable)=\(value) should be refused")
-        } catch {
-            #expect(error.variable == variable)
-            #expect(!error.message.isEmpty)
         }
+        #expect(error.variable == variable)
+        #expect(!error.message.isEmpty)
     }
 
     @Test func traceExportIsOffUnlessAnEndpointIsSet() throws {
@@ -56,12 +54,10 @@ import Testing
                 "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example/", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_SERVICE_NAME": "mm-eu",
             ]).traceExport)
         #expect(set.tracesURL == "https://otel.example/v1/traces" && set.format == .json && set.serviceName == "mm-eu")
-        do {
+        let error = try #require(throws: ConfigurationError.self, "grpc is not built in and should be refused") {
             _ = try PlatformConfiguration(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
-            Issue.record("grpc is not built in and should be refused")
-        } catch {
-            #expect(error.variable == "OTEL_EXPORTER_OTLP_PROTOCOL")
         }
+        #expect(error.variable == "OTEL_EXPORTER_OTLP_PROTOCOL")
     }
 
     @Test func encryptionKeyIsOptionalForMigrateButValidated() throws {
@@ -70,19 +66,15 @@ import Testing
         let key = String(repeating: "0f", count: 32)
         #expect(try PlatformConfiguration(environment: ["ENCRYPTION_KEY": key]).requireVault().currentKey.id.count == 16)
         for bad in ["short", String(repeating: "x", count: 64)] {
-            do {
+            let error = try #require(throws: ConfigurationError.self, "a malformed key should be refused") {
                 _ = try PlatformConfiguration(environment: ["ENCRYPTION_KEY": bad])
-                Issue.record("a malformed key should be refused")
-            } catch {
-                #expect(error.variable == "ENCRYPTION_KEY")
             }
+            #expect(error.variable == "ENCRYPTION_KEY")
         }
-        do {
+        let error = try #require(throws: ConfigurationError.self, "a malformed previous key should be refused") {
             _ = try PlatformConfiguration(environment: ["ENCRYPTION_KEY": key, "ENCRYPTION_KEY_PREVIOUS": "nope"])
-            Issue.record("a malformed previous key should be refused")
-        } catch {
-            #expect(error.variable == "ENCRYPTION_KEY_PREVIOUS")
         }
+        #expect(error.variable == "ENCRYPTION_KEY_PREVIOUS")
     }
 
     @Test func passwordsStayOutOfDescriptions() throws {

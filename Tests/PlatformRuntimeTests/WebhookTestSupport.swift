@@ -95,9 +95,7 @@ struct WebhookFixture: Sendable {
     static func run(_ body: (WebhookFixture) async throws -> Void) async throws {
         let logger = testLogger("test.webhooks.fixture", level: .critical)
         try await TestEnvironment.withMigratedDatabase(logger: logger) { pool in
-            let redis = RedisConnectionPool(
-                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                options: .init(maxConnections: 8), logger: logger)
+            let redis = try TestEnvironment.redisPool(maxConnections: 8, logger: logger)
             let fixture = WebhookFixture(
                 database: pool, redis: redis, prefix: TestEnvironment.uniqueName("mmhook"),
                 vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))))

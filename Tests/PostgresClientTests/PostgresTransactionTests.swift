@@ -37,23 +37,19 @@ import Testing
         let db = try makeConnection()
         let tables = try await makeTables(db)
         try await db.query("INSERT INTO \(tables.parent) VALUES ($1, $2)", [1, "web-1"])
-        do {
+        let duplicate = try await #require(throws: PostgresError.self, "duplicate name should be refused") {
             try await db.query("INSERT INTO \(tables.parent) VALUES ($1, $2)", [2, "web-1"])
-            Issue.record("duplicate name should be refused")
-        } catch {
-            #expect(error.isUniqueViolation)
-            #expect(!error.isForeignKeyViolation)
-            #expect(error.sqlState == "23505")
-            #expect(error.constraint?.contains("name") == true)
-            #expect(!error.isRetryable)
         }
-        do {
+        #expect(duplicate.isUniqueViolation)
+        #expect(!duplicate.isForeignKeyViolation)
+        #expect(duplicate.sqlState == "23505")
+        #expect(duplicate.constraint?.contains("name") == true)
+        #expect(!duplicate.isRetryable)
+        let orphan = try await #require(throws: PostgresError.self, "a missing parent should be refused") {
             try await db.query("INSERT INTO \(tables.child) VALUES ($1, $2)", [1, 99])
-            Issue.record("a missing parent should be refused")
-        } catch {
-            #expect(error.isForeignKeyViolation)
-            #expect(!error.isUniqueViolation)
         }
+        #expect(orphan.isForeignKeyViolation)
+        #expect(!orphan.isUniqueViolation)
         // The connection is still usable after errors.
         #expect(try await db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
     }
@@ -86,13 +82,11 @@ import Testing
             "medicineman_test", "mmtest",
             try TestEnvironment.require("MM_TEST_PG_PASSWORD"),
         ])
-        do {
+        let error = try await #require(throws: PostgresError.self, "the first statement after a restart should fail") {
             try await db.query("SELECT 1 AS one")
-            Issue.record("the first statement after a restart should fail")
-        } catch {
-            #expect(error.code == .connectionLost)
-            #expect(error.isRetryable)
         }
+        #expect(error.code == .connectionLost)
+        #expect(error.isRetryable)
         #expect(try await db.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
     }
 }

@@ -53,13 +53,11 @@ import Testing
     @Test func decodingTheWrongTypeIsAClearError() async throws {
         let db = try makeConnection()
         let row = try #require(try await db.query("SELECT 'abc'::text AS word").first)
-        do {
+        let error = try #require(throws: PostgresError.self, "decoding text as Int should fail") {
             _ = try row.decode("word", as: Int.self)
-            Issue.record("decoding text as Int should fail")
-        } catch {
-            #expect(error.code == .decodingFailed)
-            #expect(error.message.contains("word"))
         }
+        #expect(error.code == .decodingFailed)
+        #expect(error.message.contains("word"))
         #expect(throws: PostgresError.self) { try row.decode("nope", as: String.self) }
     }
 }

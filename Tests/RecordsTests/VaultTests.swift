@@ -31,27 +31,23 @@ import Testing
         let server = UUID()
         let sealed = try vault.seal("hunter2", serverId: server)
         let other = CredentialVault(current: try EncryptionKey(hex: otherKeyHex))
-        do {
+        let error = try #require(throws: RecordError.self, "another key must not open it") {
             _ = try other.open(sealed, serverId: server)
-            Issue.record("another key must not open it")
-        } catch {
-            // Key ids are public, but they help nobody reading an error and stay out of it.
-            #expect(!error.message.contains(sealed.keyId) && !error.message.contains(other.currentKey.id))
-            #expect(error.message.contains("ENCRYPTION_KEY_PREVIOUS"))
         }
+        // Key ids are public, but they help nobody reading an error and stay out of it.
+        #expect(!error.message.contains(sealed.keyId) && !error.message.contains(other.currentKey.id))
+        #expect(error.message.contains("ENCRYPTION_KEY_PREVIOUS"))
         // Same key id but different bytes (a forged id) still fails to open.
         let forged = SealedCredential(ciphertext: sealed.ciphertext, keyId: other.currentKey.id)
         #expect(throws: RecordError.self) { try other.open(forged, serverId: server) }
     }
 
     @Test(arguments: ["", "abc", String(repeating: "g", count: 64), String(repeating: "a", count: 63)])
-    func malformedKeysAreRefusedClearly(hex: String) {
-        do {
+    func malformedKeysAreRefusedClearly(hex: String) throws {
+        let error = try #require(throws: RecordError.self, "'\(hex)' should be refused") {
             _ = try EncryptionKey(hex: hex)
-            Issue.record("'\(hex)' should be refused")
-        } catch {
-            #expect(error.field == "ENCRYPTION_KEY")
         }
+        #expect(error.field == "ENCRYPTION_KEY")
     }
 
     @Test func rotationKeepsEveryCredentialReadable() async throws {

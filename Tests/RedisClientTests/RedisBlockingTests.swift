@@ -36,12 +36,10 @@ import Testing
         let task = Task { try await redis.blockingCommand(["BZPOPMIN", key, "30"], serverTimeout: .seconds(30)) }
         #expect(try await blocked(name))
         task.cancel()
-        do {
+        let error = try await #require(throws: RedisError.self, "the wait should have been interrupted") {
             _ = try await task.value
-            Issue.record("the wait should have been interrupted")
-        } catch let error as RedisError {
-            #expect(error.code == .interrupted)
         }
+        #expect(error.code == .interrupted)
         #expect(clock.now - started < .seconds(15))  // far below the 30 s the wait asked for
         // The connection comes back for the next command.
         #expect(try await redis.command("PING").string == "PONG")

@@ -51,26 +51,22 @@ import Testing
         var config = try redisConfiguration()
         config.commandTimeout = .milliseconds(200)
         let redis = RedisConnection(configuration: config, logger: testLogger())
-        do {
+        let error = try await #require(throws: RedisError.self, "DEBUG SLEEP 1 should have timed out") {
             try await redis.command("DEBUG", "SLEEP", "1")
-            Issue.record("DEBUG SLEEP 1 should have timed out")
-        } catch {
-            #expect(error.code == .timedOut)
-            #expect(error.isRetryable)
         }
+        #expect(error.code == .timedOut)
+        #expect(error.isRetryable)
         // Once the server is done sleeping, the same connection object serves again.
         #expect(try await eventually(timeout: .seconds(5), every: .milliseconds(100)) { (try? await redis.command("PING").string) == "PONG" })
     }
 
     @Test func refusedConnectionIsRetryable() async throws {
         let redis = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: 1), logger: testLogger())
-        do {
+        let error = try await #require(throws: RedisError.self, "connecting to port 1 should fail") {
             try await redis.command("PING")
-            Issue.record("connecting to port 1 should fail")
-        } catch {
-            #expect(error.code == .connectionFailed)
-            #expect(error.isRetryable)
         }
+        #expect(error.code == .connectionFailed)
+        #expect(error.isRetryable)
     }
 
     @Test func poolServesManyTasksWithFewConnections() async throws {

@@ -10,14 +10,12 @@ extension SpareRedisServerTests {
             let state = try TestEnvironment.require("MM_TEST_REDIS_SPARE_STATE")
             let port = try TestEnvironment.require("MM_TEST_REDIS_SPARE_PORT")
             try TestEnvironment.services(["restart", "redis", state, port])
-            do {
+            let error = try await #require(throws: RedisError.self, "the first command after a restart should fail") {
                 try await redis.command("PING")
-                Issue.record("the first command after a restart should fail")
-            } catch {
-                #expect(error.code == .connectionLost)
-                #expect(error.isRetryable)
-                #expect(error.message.contains("reconnects"))
             }
+            #expect(error.code == .connectionLost)
+            #expect(error.isRetryable)
+            #expect(error.message.contains("reconnects"))
             #expect(try await redis.command("PING").string == "PONG")
         }
     }

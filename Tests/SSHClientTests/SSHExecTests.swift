@@ -85,27 +85,23 @@ import Testing
         let session = try await connectWithDefaultKey()
         let clock = ContinuousClock()
         let start = clock.now
-        do {
+        let error = try await #require(throws: SSHError.self, "sleep 60 should time out") {
             _ = try await session.run("sleep 60", timeout: .seconds(2))
-            Issue.record("sleep 60 should time out")
-        } catch let error as SSHError {
-            #expect(error.code == .commandTimedOut)
-            #expect(error.isRetryable)
         }
+        #expect(error.code == .commandTimedOut)
+        #expect(error.isRetryable)
         #expect(clock.now - start < .seconds(15))
         await session.close()
     }
 
     @Test func idleTimeoutEndsASilentCommand() async throws {
         let session = try await connectWithDefaultKey()
-        do {
+        let error = try await #require(throws: SSHError.self, "a silent command should hit the idle timeout") {
             _ = try await session.perform { session in
                 try session.exec("echo start; sleep 60", options: SSHExecOptions(idleTimeout: .seconds(1))) { _ in }
             }
-            Issue.record("a silent command should hit the idle timeout")
-        } catch let error as SSHError {
-            #expect(error.code == .idleTimedOut)
         }
+        #expect(error.code == .idleTimedOut)
         await session.close()
     }
 

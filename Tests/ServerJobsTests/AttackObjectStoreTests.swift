@@ -34,21 +34,17 @@ import Testing
         let missing = ObjectStore(settings: try testObjectStoreSettings(bucket: uniqueBucket()))
         for failing in [wrong, missing] {
             let storage = BackupStorage(root: try temporaryStorage(), objectStore: failing)
-            do {
+            let error = try await #require(throws: ServerJobError.self, "a backup into a misconfigured store succeeded") {
                 _ = try await BackupRunner(storage: storage, logger: logger).run(request, on: session) { _ in }
-                Issue.record("a backup into a misconfigured store succeeded")
-            } catch {
-                texts += [error.message, "\(error)", String(reflecting: error)]
             }
+            texts += [error.message, "\(error)", String(reflecting: error)]
         }
         try await FlowFixture.run { fixture in
             let janitor = StorageJanitor(storage: BackupStorage(root: try temporaryStorage(), objectStore: wrong), backups: fixture.backups, logger: logger)
-            do {
+            let error = try await #require(throws: (any Error).self, "a sweep with a wrong secret succeeded") {
                 _ = try await janitor.sweep()
-                Issue.record("a sweep with a wrong secret succeeded")
-            } catch {
-                texts += ["\(error)", String(reflecting: error)]
             }
+            texts += ["\(error)", String(reflecting: error)]
         }
         texts += lines.withLock { $0 }
         #expect(!texts.isEmpty)

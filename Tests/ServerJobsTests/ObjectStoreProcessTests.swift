@@ -46,11 +46,8 @@ import Testing
             let apiEnvironment = try environment(directories[1])
             let api = try await PlatformProcess(["api"], environment: apiEnvironment)
             let restoreWorker = try await PlatformProcess(["worker"], environment: try environment(directories[2]))
-            _ = try await PlatformProcess.command(
-                ["user", "create", "--username", "ops", "--password", "ops-password-1", "--role", "admin"],
-                environment: apiEnvironment)
-            let token = try await PlatformProcess.command(["token", "create", "--username", "ops", "--name", "s3"], environment: apiEnvironment)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            try await PlatformProcess.createUser("ops", role: "admin", password: "ops-password-1", environment: apiEnvironment)
+            let token = try await PlatformProcess.createToken(for: "ops", name: "s3", environment: apiEnvironment)
             func call(_ method: String, _ path: String, _ body: String = "{}") async throws -> String {
                 try await ChildProcess.run(
                     "/usr/bin/curl",

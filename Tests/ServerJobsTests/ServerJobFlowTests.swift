@@ -40,9 +40,7 @@ struct FlowFixture: Sendable {
                 vault: vault, backupDirectory: try temporaryStorage(), queuePrefix: TestEnvironment.uniqueName("mmflow"))
             configuration.jobOptions = jobOptions
             configuration.encryptBackups = false  // `withWorkers(encrypt:)` decides
-            let redis = RedisConnectionPool(
-                configuration: try RedisConfiguration(url: TestEnvironment.require("MM_TEST_REDIS_URL")),
-                options: .init(maxConnections: 24), logger: testLogger())
+            let redis = try TestEnvironment.redisPool(maxConnections: 24, logger: testLogger())
             // Cleaned up whether the setup, or the body, passes or throws.
             var queues: [Queue] = []
             let outcome: Result<Void, any Error>

@@ -22,13 +22,11 @@ import Testing
         let session = try await connectTestHost()
         let clock = ContinuousClock()
         let started = clock.now
-        do {
+        let error = try await #require(throws: ServerJobError.self, "apply should need root") {
             _ = try await UpdateRunner().run(.apply, on: session) { _ in }
-            Issue.record("apply should need root")
-        } catch {
-            #expect(error.code == .sudoNeedsPassword)
-            #expect(!error.isRetryable)
         }
+        #expect(error.code == .sudoNeedsPassword)
+        #expect(!error.isRetryable)
         #expect(clock.now - started < .seconds(60))
         await session.close()
     }

@@ -75,6 +75,12 @@ enum LuaLibrary {
           emit(P, limit, "event", "delayed", "jobId", id, "delay", num(due))
         end
 
+        -- Records a job's delay and moves it to delayed, due `delay` ms after `now`.
+        local function delayBy(P, id, now, delay, limit)
+          redis.call("HSET", P .. id, "delay", delay)
+          addDelayed(P, id, now + delay, limit)
+        end
+
         local function jobOptsFlag(P, id, field)
           local opts = redis.call("HGET", P .. id, "opts")
           if not opts then return nil end

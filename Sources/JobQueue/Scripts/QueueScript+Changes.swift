@@ -29,8 +29,7 @@ extension QueueScript {
         local P, id, delay, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
         if redis.call("EXISTS", P .. id) == 0 then return -1 end
         if redis.call("ZREM", P .. "delayed", id) == 0 then return -3 end
-        redis.call("HSET", P .. id, "delay", delay)
-        addDelayed(P, id, now + delay, maxEvents(P))
+        delayBy(P, id, now, delay, maxEvents(P))
         return 0
         """#)
 

@@ -94,9 +94,7 @@ extension QueueScript {
         if stacktrace ~= "" then redis.call("HSET", jobKey, "stacktrace", stacktrace) end
         redis.call("HINCRBY", jobKey, "atm", 1)
         if backoff > 0 then
-          redis.call("HSET", jobKey, "delay", backoff)
-          local due = now + backoff
-          addDelayed(P, id, due, limit)
+          delayBy(P, id, now, backoff, limit)
         else
           promoteDue(P, now, limit)
           local priority = tonumber(redis.call("HGET", jobKey, "priority") or "0") or 0
@@ -117,8 +115,7 @@ extension QueueScript {
         local lock = releaseLock(P, id, token)
         if lock ~= 0 then return lock end
         if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
-        redis.call("HSET", P .. id, "delay", delay)
-        addDelayed(P, id, now + delay, maxEvents(P))
+        delayBy(P, id, now, delay, maxEvents(P))
         return 0
         """#)
 
