@@ -56,6 +56,22 @@ import Testing
         #expect(exists(old) && exists(newest))
     }
 
+    /// A schedule is shown as one flat object; a field name its two halves shared would lose a value.
+    @Test func aSchedulesTwoHalvesNeverShareAField() throws {
+        func keys(_ value: some Encodable) throws -> Set<String> {
+            Set((try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any] ?? [:]).keys)
+        }
+        var full = schedule
+        full.fullEveryDays = 7
+        (full.lastRunAt, full.nextRunAt) = (Date(), Date())
+        full.lastSkippedAt = Date()
+        (full.lastStatus, full.lastError) = ("failed", "disk full")
+        let definition = try keys(full.definition)
+        let bookkeeping = try keys(full.bookkeeping)
+        #expect(definition.isDisjoint(with: bookkeeping))
+        #expect(try keys(full) == definition.union(bookkeeping) && definition.count + bookkeeping.count == 20)
+    }
+
     @Test func retentionThatCannotReadTheTableDeletesNothing() async throws {
         var made: [Backup] = []
         for day in 0..<4 { made.append(try await completedBackup(daysAgo: day)) }

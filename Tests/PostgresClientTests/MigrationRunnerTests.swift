@@ -34,6 +34,7 @@ import Testing
             let error = try await #require(throws: PostgresError.self, "an edited migration should be refused") {
                 try await MigrationRunner(directory: directory, logger: testLogger()).migrate(on: db)
             }
+            #expect(error.code == .migrationFailed)
             let message = "\(error)"
             #expect(message.contains("1_create"))
             #expect(message.contains("changed") || message.contains("edited"))
