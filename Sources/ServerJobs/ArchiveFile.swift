@@ -2,10 +2,11 @@ import CFileSync
 import Foundation
 
 /// The partial archive being written: plain POSIX writes (no buffering beyond one chunk), then a
-/// sync and an atomic rename, or removal on failure. Write-back starts every `writebackEvery`
-/// bytes, so the final fsync does not write the whole archive while the backup waits.
-final class ArchiveFile: @unchecked Sendable {
-    // @unchecked: written by one thread at a time (the stream's writer), then finished by its caller.
+/// sync and close, or removal on failure. Write-back starts every `writebackEvery` bytes, so the
+/// final fsync does not write the whole archive while the backup waits. Not `Sendable`: it is made
+/// and finished on the SSH session's thread and written by the stream's writer thread in between
+/// (the writer's end orders the two); once closed, only its path goes on.
+final class ArchiveFile {
     private var descriptor: Int32
     let path: String
     private var written: Int64 = 0
@@ -52,16 +53,21 @@ final class ArchiveFile: @unchecked Sendable {
         descriptor = -1
     }
 
-    func move(to finalPath: String) throws(ServerJobError) {
-        guard rename(path, finalPath) == 0 else {
-            throw ServerJobError(.storage, "renaming \(path) to \(finalPath) failed: \(String(cString: strerror(errno)))")
+    /// Puts a finished partial in place (atomic within the backup directory).
+    static func rename(_ partialPath: String, to finalPath: String) throws(ServerJobError) {
+        guard Foundation.rename(partialPath, finalPath) == 0 else {
+            throw ServerJobError(.storage, "renaming \(partialPath) to \(finalPath) failed: \(String(cString: strerror(errno)))")
         }
+    }
+
+    static func remove(_ partialPath: String) {
+        unlink(partialPath)
     }
 
     func discard() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
-        unlink(path)
+        Self.remove(path)
     }
 
     deinit {

@@ -1,5 +1,6 @@
 package import Crypto
 package import Foundation
+import BlockingIO
 import JobQueue
 package import Logging
 package import Records
@@ -102,36 +103,54 @@ package struct BackupRunner: Sendable {
         if let store = storage.objectStore {
             return try await runToObjectStore(backup, store: store, session: session, fence: fence, progress: progress)
         }
-        let location = try storage.location(for: backup)
-        let finalPath = location.absolute
-        let partialPath = storage.partialPath(for: finalPath, attempt: attempt)
-        storage.removeOtherPartials(of: finalPath, keeping: partialPath)
-        let file = try ArchiveFile(creating: partialPath)
         let received = ByteCounter()
-        let streamed: Result<StreamedArchive, any Error>
+        var partialPath: String?
         do {
-            streamed = .success(
-                try await Self.reportingProgress(received, to: progress) {
-                    try await session.perform { session in
-                        try Self.stream(backup, on: session, received: { received.add($0) }) { try file.write($0) }
-                    }
-                })
-        } catch {
-            streamed = .failure(error)
-        }
-        do {
-            let archive = try streamed.get()
-            let warning = try Self.judge(archive.result)
-            try file.finish()
+            let stored = try await Self.reportingProgress(received, to: progress) {
+                try await session.perform { [storage] session in
+                    try Self.streamIntoFile(backup, storage: storage, attempt: attempt, on: session) { received.add($0) }
+                }
+            }
+            partialPath = stored.partialPath
             try await fence()
-            try file.move(to: finalPath)
+            try await BlockingWork.run { Result { () throws(ServerJobError) in try ArchiveFile.rename(stored.partialPath, to: stored.location.absolute) } }.get()
             await progress(received.value)
             return BackupOutcome(
-                storedPath: location.relative, localPath: finalPath, size: archive.storedBytes, sha256: archive.sha256,
-                warning: warning, tarSnapshot: archive.tarSnapshot)
+                storedPath: stored.location.relative, localPath: stored.location.absolute, size: stored.archive.storedBytes,
+                sha256: stored.archive.sha256, warning: stored.warning, tarSnapshot: stored.archive.tarSnapshot)
+        } catch {
+            // A partial the stream left closed (the fence or the rename failed); the stream removes its own.
+            if let partialPath { await BlockingWork.run { ArchiveFile.remove(partialPath) } }
+            throw Self.classify(error)
+        }
+    }
+
+    /// An archive streamed into its partial file: synced and closed, to be renamed into place.
+    struct StoredPartial: Sendable {
+        var location: BackupStorage.Location
+        var partialPath: String
+        var archive: StreamedArchive
+        var warning: String?
+    }
+
+    /// Streams `backup` into its attempt's partial file. The file lives on the session's thread
+    /// (made, synced and closed here, written by the stream's writer thread in between) and is
+    /// removed here when anything fails, so no blocking file call runs on the cooperative pool.
+    static func streamIntoFile(
+        _ backup: BackupRequest, storage: BackupStorage, attempt: String, on session: isolated SSHSession, received: (Int) -> Void
+    ) throws -> StoredPartial {
+        let location = try storage.location(for: backup)
+        let partialPath = storage.partialPath(for: location.absolute, attempt: attempt)
+        storage.removeOtherPartials(of: location.absolute, keeping: partialPath)
+        let file = try ArchiveFile(creating: partialPath)
+        do {
+            let archive = try stream(backup, on: session, received: received) { try file.write($0) }
+            let warning = try judge(archive.result)
+            try file.finish()
+            return StoredPartial(location: location, partialPath: partialPath, archive: archive, warning: warning)
         } catch {
             file.discard()
-            throw Self.classify(error)
+            throw error
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 import Records
 @testable import ServerJobs
 import SSHClient
@@ -59,6 +60,22 @@ import Testing
         let outcome = try await BackupRunner(storage: BackupStorage(root: try temporaryStorage()), logger: testLogger()).run(request, on: session) { _ in }
         #expect(outcome.warning?.contains("Permission denied") == true)
         _ = try await session.run("chmod 600 \(ShellArgument.quote(source + "/locked")); rm -rf -- \(ShellArgument.quote(source))")
+        await session.close()
+    }
+
+    /// An attempt that lost its job at the rename leaves no archive and no partial (the synced
+    /// partial is removed after the stream that wrote it has ended).
+    @Test func aFailedAttemptLeavesNoFileBehind() async throws {
+        let session = try await connectTestHost()
+        let storage = try temporaryStorage()
+        let runner = BackupRunner(storage: BackupStorage(root: storage), logger: testLogger())
+        let fenced = BackupRequest(id: UUID(), serverId: UUID(), paths: ["/etc/hostname"], compression: .gzip)
+        let lost = await #expect(throws: ServerJobError.self) {
+            try await runner.run(fenced, on: session, attempt: "1", fence: { throw UnrecoverableError("lost the lock") }) { _ in }
+        }
+        #expect(lost?.code == .cancelled)
+        let left = FileManager.default.enumerator(atPath: storage)?.compactMap { $0 as? String }.filter { !$0.isEmpty } ?? []
+        #expect(try left.allSatisfy { try FileManager.default.attributesOfItem(atPath: storage + "/" + $0)[.type] as? FileAttributeType == .typeDirectory }, "\(left)")
         await session.close()
     }
 
