@@ -1,12 +1,12 @@
 import Foundation
 
 /// What the client needs to know about where it prints.
-package enum Terminal {
+enum Terminal {
     /// Whether standard output is a terminal (live progress) or a pipe/file (plain lines).
-    package static var isInteractive: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var isInteractive: Bool { isatty(STDOUT_FILENO) == 1 }
 
     /// Columns of the terminal, else `COLUMNS`, else 100.
-    package static var width: Int {
+    static var width: Int {
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
