@@ -5,9 +5,7 @@
 # Usage: scripts/bench-api.sh [seconds] [connections]   (prints Markdown for BENCHMARKS.md)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
-cd "$MM_ROOT"
-mm_require_swift
-[ "$(id -u)" = 0 ] && mm_install_packages wrk
+mm_prepare wrk
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-64}
 STATE="$MM_ROOT/.local/bench-api"

@@ -4,9 +4,7 @@
 # Usage: scripts/bench-queue.sh [jobs] [long-run jobs]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
-cd "$MM_ROOT"
-mm_require_swift
-[ "$(id -u)" = 0 ] && mm_install_packages
+mm_prepare
 JOBS=${1:-100000}
 LONG=${2:-1000000}
 STATE="$MM_ROOT/.local/bench"

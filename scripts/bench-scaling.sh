@@ -6,9 +6,7 @@
 # Usage: scripts/bench-scaling.sh [jobs per queue]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
-cd "$MM_ROOT"
-mm_require_swift
-[ "$(id -u)" = 0 ] && mm_install_packages
+mm_prepare
 JOBS=${1:-100000}
 STATE="$MM_ROOT/.local/bench-scaling"
 PORT=${MM_BENCH_REDIS_PORT:-6397}

@@ -7,9 +7,7 @@
 #                                    (e.g. `scripts/run.sh user create --username ada --role admin`), then stops.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
-cd "$MM_ROOT"
-mm_require_swift
-if [ "$(id -u)" = 0 ]; then mm_install_packages; fi
+mm_prepare
 
 STATE="$MM_ROOT/.local/run"
 mkdir -p "$STATE"

@@ -16,6 +16,14 @@ mm_require_swift() {
 }
 
 # Installs the Debian packages the platform and its tests need, when any is missing.
+# The start of a script that builds with Swift: from the repository root, with a toolchain, and
+# (as root) the Debian packages the platform needs plus those named.
+mm_prepare() {
+  cd "$MM_ROOT"
+  mm_require_swift
+  if [ "$(id -u)" = 0 ]; then mm_install_packages "$@"; fi
+}
+
 mm_install_packages() {
   local wanted=(redis-server redis-tools postgresql-15 postgresql-client-15 libhiredis-dev libpq-dev
                 libssh2-1-dev libcrypt-dev openssh-server openssh-client curl ca-certificates zstd python3 python3-venv python3-pip "$@")
