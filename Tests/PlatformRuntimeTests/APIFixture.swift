@@ -87,12 +87,15 @@ func json(_ response: TestResponse) throws -> JSONValue {
 
 extension TestClientProtocol {
     /// Sends a request and expects `status`: the one check most steps of the API tests make.
+    /// Returns the response's JSON (`null` when its body is not JSON) for the next step.
+    @discardableResult
     func expect(
         _ status: HTTPResponse.Status, _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: ByteBuffer? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
+    ) async throws -> JSONValue {
         try await execute(uri: uri, method: method, headers: headers, body: body) { response in
             #expect(response.status == status, sourceLocation: sourceLocation)
+            return (try? json(response)) ?? .null
         }
     }
 }

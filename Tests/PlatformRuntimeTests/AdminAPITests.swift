@@ -44,17 +44,11 @@ import Testing
             let app = try fixture.app()
             let server: JSONValue = ["name": "files-1", "host": "files.example.com", "username": "backup", "authType": "password", "credential": "pw"]
             try await app.test(.router) { client in
-                var serverId = ""
-                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: server.jsonText)) { response throws in
-                    serverId = try json(response)["data"]?["id"]?.stringValue?.lowercased() ?? ""
-                }
-                var backupId = ""
-                try await client.execute(
-                    uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
-                    body: ByteBuffer(string: #"{"paths":["/etc"]}"#)
-                ) { response throws in
-                    backupId = try json(response)["data"]?["recordId"]?.stringValue ?? ""
-                }
+                let created = try await client.expect(.created, .post, "/api/servers", headers: fixture.headers(.admin), body: ByteBuffer(string: server.jsonText))
+                let serverId = created["data"]?["id"]?.stringValue ?? ""
+                let started = try await client.expect(
+                    .accepted, .post, "/api/servers/\(serverId)/backup", headers: fixture.headers(.operator), body: ByteBuffer(string: #"{"paths":["/etc"]}"#))
+                let backupId = started["data"]?["recordId"]?.stringValue ?? ""
                 try await client.execute(uri: "/api/backups/\(backupId)/verify", method: .post, headers: fixture.headers(.operator)) { response throws in
                     #expect(response.status == .conflict)
                     #expect(try json(response)["error"]?["code"] == "backup_not_completed")

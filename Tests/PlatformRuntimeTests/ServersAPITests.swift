@@ -66,10 +66,8 @@ import Testing
             let app = try fixture.app()
             let server: JSONValue = ["name": "db-1", "host": "10.0.0.9", "username": "backup", "authType": "key", "credential": "PEM"]
             try await app.test(.router) { client in
-                var serverId = ""
-                try await client.execute(uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: body(server)) { response throws in
-                    serverId = try json(response)["data"]?["id"]?.stringValue?.lowercased() ?? ""
-                }
+                let created = try await client.expect(.created, .post, "/api/servers", headers: fixture.headers(.admin), body: body(server))
+                let serverId = created["data"]?["id"]?.stringValue ?? ""
                 try await client.execute(
                     uri: "/api/servers/\(serverId)/backup", method: .post, headers: fixture.headers(.operator),
                     body: body(["paths": ["relative/path"]])
