@@ -15,7 +15,6 @@ mm_require_swift() {
   command -v swift >/dev/null 2>&1 || { mm_log "Swift 6.2 or newer is needed: install a toolchain from swift.org and put it on PATH"; exit 1; }
 }
 
-# Installs the Debian packages the platform and its tests need, when any is missing.
 # The start of a script that builds with Swift: from the repository root, with a toolchain, and
 # (as root) the Debian packages the platform needs plus those named.
 mm_prepare() {
@@ -24,6 +23,7 @@ mm_prepare() {
   if [ "$(id -u)" = 0 ]; then mm_install_packages "$@"; fi
 }
 
+# Installs the Debian packages the platform and its tests need, when any is missing.
 mm_install_packages() {
   local wanted=(redis-server redis-tools postgresql-15 postgresql-client-15 libhiredis-dev libpq-dev
                 libssh2-1-dev libcrypt-dev openssh-server openssh-client curl ca-certificates zstd python3 python3-venv python3-pip "$@")

@@ -53,10 +53,17 @@ final class ArchiveFile {
         descriptor = -1
     }
 
-    /// Puts a finished partial in place (atomic within the backup directory).
+    /// Puts a finished partial in place (atomic within the backup directory) and syncs the
+    /// directory, so the name survives a power loss as the file's data does.
     static func rename(_ partialPath: String, to finalPath: String) throws(ServerJobError) {
         guard Foundation.rename(partialPath, finalPath) == 0 else {
             throw ServerJobError(.storage, "renaming \(partialPath) to \(finalPath) failed: \(String(cString: strerror(errno)))")
+        }
+        let directory = open(URL(fileURLWithPath: finalPath).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return }  // the archive is in place; only its durability is best effort
+        defer { close(directory) }
+        guard fsync(directory) == 0 else {
+            throw ServerJobError(.storage, "syncing the directory of \(finalPath) failed: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -4,6 +4,7 @@ import BlockingIO
 import JobQueue
 package import Logging
 package import Records
+import RedisClient
 package import SSHClient
 import Synchronization
 
@@ -106,6 +107,8 @@ package struct BackupRunner: Sendable {
         let received = ByteCounter()
         var partialPath: String?
         do {
+            // Still this job's before removing what other attempts left.
+            try await fence()
             let stored = try await Self.reportingProgress(received, to: progress) {
                 try await session.perform { [storage] session in
                     try Self.streamIntoFile(backup, storage: storage, attempt: attempt, on: session) { received.add($0) }
@@ -113,7 +116,9 @@ package struct BackupRunner: Sendable {
             }
             partialPath = stored.partialPath
             try await fence()
-            try await BlockingWork.run { Result { () throws(ServerJobError) in try ArchiveFile.rename(stored.partialPath, to: stored.location.absolute) } }.get()
+            // Right after the fence, on the session's idle thread (which refuses a cancelled task),
+            // never queued behind other blocking work.
+            try await session.perform { _ in try ArchiveFile.rename(stored.partialPath, to: stored.location.absolute) }
             await progress(received.value)
             return BackupOutcome(
                 storedPath: stored.location.relative, localPath: stored.location.absolute, size: stored.archive.storedBytes,
@@ -141,6 +146,7 @@ package struct BackupRunner: Sendable {
     ) throws -> StoredPartial {
         let location = try storage.location(for: backup)
         let partialPath = storage.partialPath(for: location.absolute, attempt: attempt)
+        if Task.isCancelled { throw CancellationError() }
         storage.removeOtherPartials(of: location.absolute, keeping: partialPath)
         let file = try ArchiveFile(creating: partialPath)
         do {
@@ -164,6 +170,8 @@ package struct BackupRunner: Sendable {
             return ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
         case let error as SSHError: return ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)
         case is CancellationError: return ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
+        case let error as RedisError:  // the fence could not read the job's lock
+            return ServerJobError(.unreachable, "could not check the job's lock before storing the archive: \(error.message)", retryable: error.isRetryable)
         default: return ServerJobError(.storage, "writing the archive failed: \(error)")
         }
     }

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 import JobQueue
 import Logging
@@ -13,7 +14,8 @@ extension ServerJobProcessor {
         } catch {
             throw ServerJobError(.storage, "cannot estimate the backup's size: \(error.message)", retryable: true)
         }
-        let available = try dependencies.storage.availableBytes()
+        let storage = dependencies.storage
+        let available = try await BlockingWork.run { Result { () throws(ServerJobError) in try storage.availableBytes() } }.get()
         let needed = estimate + estimate / 10 + dependencies.reservedFreeBytes
         guard available >= needed else {
             throw ServerJobError(

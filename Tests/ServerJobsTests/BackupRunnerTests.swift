@@ -1,9 +1,11 @@
 import Foundation
 import JobQueue
 import Records
+import RedisClient
 @testable import ServerJobs
 import SSHClient
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite struct BackupRunnerTests {
@@ -63,17 +65,27 @@ import Testing
         await session.close()
     }
 
-    /// An attempt that lost its job at the rename leaves no archive and no partial (the synced
+    /// An attempt that lost its job by the rename leaves no archive and no partial (the synced
     /// partial is removed after the stream that wrote it has ended).
     @Test func aFailedAttemptLeavesNoFileBehind() async throws {
         let session = try await connectTestHost()
         let storage = try temporaryStorage()
         let runner = BackupRunner(storage: BackupStorage(root: storage), logger: testLogger())
         let fenced = BackupRequest(id: UUID(), serverId: UUID(), paths: ["/etc/hostname"], compression: .gzip)
+        // The lock is still held when the stream starts, and lost by the time of the rename.
+        let checks = Atomic(0)
         let lost = await #expect(throws: ServerJobError.self) {
-            try await runner.run(fenced, on: session, attempt: "1", fence: { throw UnrecoverableError("lost the lock") }) { _ in }
+            try await runner.run(
+                fenced, on: session, attempt: "1",
+                fence: { if checks.add(1, ordering: .relaxed).newValue > 1 { throw UnrecoverableError("lost the lock") } }
+            ) { _ in }
         }
-        #expect(lost?.code == .cancelled)
+        #expect(lost?.code == .cancelled && checks.load(ordering: .relaxed) == 2)
+        // A fence that cannot reach Redis is an unreachable dependency, not a storage failure.
+        let unreachable = await #expect(throws: ServerJobError.self) {
+            try await runner.run(fenced, on: session, attempt: "2", fence: { throw RedisError(.connectionLost, "reset") }) { _ in }
+        }
+        #expect(unreachable?.code == .unreachable && unreachable?.isRetryable == true)
         let left = FileManager.default.enumerator(atPath: storage)?.compactMap { $0 as? String }.filter { !$0.isEmpty } ?? []
         #expect(try left.allSatisfy { try FileManager.default.attributesOfItem(atPath: storage + "/" + $0)[.type] as? FileAttributeType == .typeDirectory }, "\(left)")
         await session.close()
