@@ -60,16 +60,9 @@ public struct AuditLogRepository: Sendable {
     }
 
     public func list(_ page: Page = Page(), resourceType: String? = nil, resourceId: String? = nil, userId: UUID? = nil) async throws(RecordError) -> PageOf<AuditEntry> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(AuditEntry.columns), count(*) OVER () AS total FROM audit_log
-                WHERE ($3::text IS NULL OR resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) AND ($5::uuid IS NULL OR user_id = $5)
-                ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, resourceType, resourceId, userId]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: AuditEntry.init(row:))
-        }
+        try await database.page(
+            of: "audit_log", where: "($3::text IS NULL OR resource_type = $3) AND ($4::text IS NULL OR resource_id = $4) AND ($5::uuid IS NULL OR user_id = $5)",
+            orderBy: "created_at DESC, id DESC", page, [resourceType, resourceId, userId])
     }
 }
 

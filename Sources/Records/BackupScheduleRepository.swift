@@ -47,21 +47,11 @@ public struct BackupScheduleRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> BackupSchedule? {
-        try await recording {
-            try await database.query("SELECT \(BackupSchedule.columns) FROM backup_schedules WHERE id = $1", [id]).first.map(BackupSchedule.init(row:))
-        }
+        try await database.find(in: "backup_schedules", id: id)
     }
 
     public func list(_ page: Page = Page(), serverId: UUID? = nil) async throws(RecordError) -> PageOf<BackupSchedule> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(BackupSchedule.columns), count(*) OVER () AS total FROM backup_schedules
-                WHERE $3::uuid IS NULL OR server_id = $3 ORDER BY created_at, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: BackupSchedule.init(row:))
-        }
+        try await database.page(of: "backup_schedules", where: "$3::uuid IS NULL OR server_id = $3", orderBy: "created_at, id", page, [serverId])
     }
 
     /// Every enabled schedule with its server's name, for metrics and overdue checks (each scrape

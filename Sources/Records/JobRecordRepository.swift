@@ -55,26 +55,17 @@ public struct RecordTable<Record: Sendable & Codable>: Sendable {
     var database: PostgresPool { lifecycle.database }
 
     func find(id: UUID) async throws(RecordError) -> Record? {
-        try await recording {
-            try await database.query("SELECT \(columns) FROM \(lifecycle.table) WHERE id = $1", [id]).first.map(decode)
-        }
+        try await database.find(in: lifecycle.table, columns: columns, id: id, decode: decode)
     }
 
     /// `scheduleId` narrows to one schedule's records (backups only: the other tables have none).
     func list(_ page: Page, serverId: UUID?, status: RecordStatus?, scheduleId: UUID? = nil) async throws(RecordError) -> PageOf<Record> {
         if scheduleId != nil, !hasSchedules { throw RecordError(.invalid, field: "scheduleId", "\(lifecycle.table) have no schedules") }
-        var parameters: [(any PostgresEncodable)?] = [page.limit, page.offset, serverId, status?.rawValue]
+        var parameters: [(any PostgresEncodable)?] = [serverId, status?.rawValue]
         if let scheduleId { parameters.append(scheduleId) }
         let ofSchedule = scheduleId == nil ? "" : " AND schedule_id = $5"
-        return try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(columns), count(*) OVER () AS total FROM \(lifecycle.table)
-                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)\(ofSchedule)
-                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, parameters
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: decode)
-        }
+        return try await database.page(
+            of: lifecycle.table, columns: columns, where: "($3::uuid IS NULL OR server_id = $3) AND ($4::text IS NULL OR status = $4)" + ofSchedule,
+            orderBy: "created_at DESC, id", page, parameters, decode: decode)
     }
 }

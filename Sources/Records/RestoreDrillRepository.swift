@@ -38,9 +38,7 @@ public struct RestoreDrillRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> RestoreDrill? {
-        try await recording {
-            try await database.query("SELECT \(RestoreDrill.columns) FROM restore_drills WHERE id = $1", [id]).first.map(RestoreDrill.init(row:))
-        }
+        try await database.find(in: "restore_drills", id: id)
     }
 
     /// Newest first, optionally of one server, backup or schedule, or in one status.
@@ -48,17 +46,13 @@ public struct RestoreDrillRepository: Sendable {
         _ page: Page = Page(), serverId: UUID? = nil, backupId: UUID? = nil, scheduleId: UUID? = nil,
         status: RestoreDrillStatus? = nil
     ) async throws(RecordError) -> PageOf<RestoreDrill> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(RestoreDrill.columns), count(*) OVER () AS total FROM restore_drills
-                WHERE ($3::uuid IS NULL OR server_id = $3) AND ($4::uuid IS NULL OR backup_id = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
-                  AND ($6::text IS NULL OR status = $6)
-                ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, serverId, backupId, scheduleId, status?.rawValue]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: RestoreDrill.init(row:))
-        }
+        try await database.page(
+            of: "restore_drills",
+            where: """
+                ($3::uuid IS NULL OR server_id = $3) AND ($4::uuid IS NULL OR backup_id = $4) AND ($5::uuid IS NULL OR schedule_id = $5)
+                AND ($6::text IS NULL OR status = $6)
+                """,
+            orderBy: "created_at DESC, id", page, [serverId, backupId, scheduleId, status?.rawValue])
     }
 
     /// Its job started it; refused once it finished (a late retry cannot reopen an outcome).

@@ -33,21 +33,11 @@ public struct ServerRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> Server? {
-        try await recording {
-            try await database.query("SELECT \(Server.columns) FROM servers WHERE id = $1", [id]).first.map(Server.init(row:))
-        }
+        try await database.find(in: "servers", id: id)
     }
 
     public func list(_ page: Page = Page(), tag: String? = nil) async throws(RecordError) -> PageOf<Server> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(Server.columns), count(*) OVER () AS total FROM servers
-                WHERE $3::text IS NULL OR $3 = ANY (tags) ORDER BY lower(name) LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, tag]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: Server.init(row:))
-        }
+        try await database.page(of: "servers", where: "$3::text IS NULL OR $3 = ANY (tags)", orderBy: "lower(name)", page, [tag])
     }
 
     /// Changes what is given; a new credential is sealed again.

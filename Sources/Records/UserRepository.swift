@@ -24,9 +24,7 @@ public struct UserRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> User? {
-        try await recording {
-            try await database.query("SELECT \(User.columns) FROM users WHERE id = $1", [id]).first.map(User.init(row:))
-        }
+        try await database.find(in: "users", id: id)
     }
 
     public func find(username: String) async throws(RecordError) -> User? {
@@ -36,12 +34,7 @@ public struct UserRepository: Sendable {
     }
 
     public func list(_ page: Page = Page()) async throws(RecordError) -> PageOf<User> {
-        try await recording {
-            let rows = try await database.query(
-                "SELECT \(User.columns), count(*) OVER () AS total FROM users ORDER BY username LIMIT $1 OFFSET $2", [page.limit, page.offset]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: User.init(row:))
-        }
+        try await database.page(of: "users", orderBy: "username", page)
     }
 
     /// Deactivating the account bumps its session version, which ends its sessions.

@@ -28,23 +28,12 @@ public struct WebhookDeliveryRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> WebhookDelivery? {
-        try await recording {
-            try await database.query("SELECT \(WebhookDelivery.columns) FROM webhook_deliveries WHERE id = $1", [id]).first
-                .map(WebhookDelivery.init(row:))
-        }
+        try await database.find(in: "webhook_deliveries", id: id)
     }
 
     /// A webhook's deliveries, newest first.
     public func list(webhookId: UUID, _ page: Page = Page()) async throws(RecordError) -> PageOf<WebhookDelivery> {
-        try await recording {
-            let rows = try await database.query(
-                """
-                SELECT \(WebhookDelivery.columns), count(*) OVER () AS total FROM webhook_deliveries
-                WHERE webhook_id = $3 ORDER BY created_at DESC, id LIMIT $1 OFFSET $2
-                """, [page.limit, page.offset, webhookId]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: WebhookDelivery.init(row:))
-        }
+        try await database.page(of: "webhook_deliveries", where: "webhook_id = $3", orderBy: "created_at DESC, id", page, [webhookId])
     }
 
     /// Records one attempt's outcome: counts it, keeps the last answer, and sets the status.

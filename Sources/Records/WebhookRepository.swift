@@ -30,19 +30,11 @@ public struct WebhookRepository: Sendable {
     }
 
     public func find(id: UUID) async throws(RecordError) -> Webhook? {
-        try await recording {
-            try await database.query("SELECT \(Webhook.columns) FROM webhooks WHERE id = $1", [id]).first.map(Webhook.init(row:))
-        }
+        try await database.find(in: "webhooks", id: id)
     }
 
     public func list(_ page: Page = Page()) async throws(RecordError) -> PageOf<Webhook> {
-        try await recording {
-            let rows = try await database.query(
-                "SELECT \(Webhook.columns), count(*) OVER () AS total FROM webhooks ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-                [page.limit, page.offset]
-            ).rows
-            return try PageOf(rows: rows, page: page, decode: Webhook.init(row:))
-        }
+        try await database.page(of: "webhooks", orderBy: "created_at DESC, id", page)
     }
 
     /// Changes what is given; the secret stays.
