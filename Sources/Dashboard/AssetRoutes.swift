@@ -4,6 +4,7 @@ import HTTPAPI
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Records
 
 /// The stylesheet, script and icon, read from the binary's resources once at start and served
 /// from memory with an ETag (no CDN, no build step).
@@ -26,7 +27,7 @@ struct AssetRoutes: Sendable {
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
             guard let type = Self.contentTypes[URL(fileURLWithPath: file).pathExtension] else { continue }
             let data = try Data(contentsOf: directory.appendingPathComponent(file))
-            let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.encode(SHA256.hash(data: data).prefix(12))
             assets[file] = Asset(bytes: ByteBuffer(bytes: data), contentType: type, etag: "\"\(digest)\"")
         }
         self.assets = assets

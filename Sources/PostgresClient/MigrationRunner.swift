@@ -60,7 +60,7 @@ public struct MigrationRunner: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw PostgresError(.migrationFailed, "cannot read migration '\(path)'")
             }
-            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let checksum = lowercaseHex(SHA256.hash(data: data))
             migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: String(decoding: data, as: UTF8.self), checksum: checksum))
         }
         return migrations

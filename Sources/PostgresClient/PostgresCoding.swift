@@ -92,16 +92,7 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Equatable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    public var postgresText: String? {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = Array("\\x".utf8)
-        text.reserveCapacity(2 + bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var postgresText: String? { "\\x" + lowercaseHex(bytes) }
 
     public init(postgresText text: String, type: UInt32) throws(PostgresError) {
         let utf8 = Array(text.utf8)
@@ -149,4 +140,17 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, Postgr
             throw PostgresError(.decodingFailed, "JSON does not match \(Value.self): \(error)")
         }
     }
+}
+
+/// Lowercase hexadecimal text of `bytes`: bytea's form here, and the one hex encoder of the package
+/// (Records' `Hex.encode` is this).
+package func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
 }

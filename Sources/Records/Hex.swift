@@ -1,15 +1,9 @@
+import PostgresClient
+
 /// Lowercase hexadecimal text of bytes, and the value of one hex digit.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        lowercaseHex(bytes)
     }
 
     /// 0–15 for an ASCII hex digit (either case); nil for anything else.

@@ -1,6 +1,7 @@
 import ArchiveFormat
 import Crypto
 import Foundation
+import Records
 
 /// What the SSH thread does with each piece of `tar` output: seals it when the archive is
 /// encrypted, hashes exactly the bytes stored, and hands them to storage (a file or an upload).
@@ -29,7 +30,7 @@ struct ArchiveStreamSink {
             self.sealer = nil
             try sealer.finish { try keep($0) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
     private mutating func keep(_ bytes: UnsafeRawBufferPointer) throws {

@@ -58,7 +58,7 @@ extension ArchiveVerifier {
                 damage = error
             }
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(hasher.finalize())
         if let damage { return (digest, .failure(damage)) }
         guard var inspector else { return (digest, .failure(ArchiveFormatError(.malformedTar, "the archive could not be read"))) }
         do { return (digest, .success(try inspector.finish().manifest)) } catch { return (digest, .failure(error)) }

@@ -34,5 +34,5 @@ final class StreamHash: @unchecked Sendable {
     // @unchecked: updated only from the SSH session's thread, read after the command ended.
     private var hasher = SHA256()
     func update(_ chunk: [UInt8]?) { if let chunk { hasher.update(data: chunk) } }
-    func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    func hex() -> String { Hex.encode(hasher.finalize()) }
 }

@@ -121,7 +121,7 @@ package struct RestoreRunner: Sendable {
         let digest = await BlockingWork.run { () -> String? in
             var hasher = SHA256()
             do { while let chunk = try source() { hasher.update(data: chunk) } } catch { return nil }
-            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return Hex.encode(hasher.finalize())
         }
         guard let digest else { throw ServerJobError(.storage, "the archive cannot be read", retryable: false) }
         guard digest == step.sha256 else {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Records
 
 /// A private local copy of a plain archive, made while hashing it: a plain archive has no
 /// per-chunk authentication, so the bytes checked against the row must be the bytes restored —
@@ -45,7 +46,7 @@ struct RestoreSpool: Sendable {
             rmdir(directory)
             throw error as? ServerJobError ?? ServerJobError(.storage, "reading the archive failed: \(error)")
         }
-        return RestoreSpool(path: path, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return RestoreSpool(path: path, sha256: Hex.encode(hasher.finalize()))
     }
 
     func remove() {

@@ -3,6 +3,7 @@ package import Crypto
 package import Foundation
 package import NIOCore
 import NIOHTTP1
+import Records
 
 /// The S3 calls archive storage uses.
 extension ObjectStore {
@@ -45,7 +46,7 @@ extension ObjectStore {
         let checksum = Data(sha256).base64EncodedString()
         let answer = try await send(
             .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadId)],
-            headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: SigV4Signer.hex(sha256), expected: [200],
+            headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: Hex.encode(sha256), expected: [200],
             timeout: .seconds(300))
         if let stored = answer.header("x-amz-checksum-sha256"), stored != checksum {
             throw ServerJobError(
@@ -67,7 +68,7 @@ extension ObjectStore {
         let body = ByteBuffer(string: xml)
         let answer = try await send(
             .POST, key: key, query: [("uploadId", uploadId)], headers: [("content-type", "application/xml")], body: body,
-            payloadHash: SigV4Signer.hex(SHA256.hash(data: Data(xml.utf8))), expected: [200])
+            payloadHash: Hex.encode(SHA256.hash(data: Data(xml.utf8))), expected: [200])
         let text = String(buffer: answer.body)
         if text.contains("<Error>") { throw Self.failure(Answer(status: 500, headers: answer.headers, body: answer.body), what: "POST \(key) (complete)") }
     }
@@ -109,7 +110,7 @@ extension ObjectStore {
         let digest = SHA256.hash(data: bytes)
         _ = try await send(
             .PUT, key: key, headers: [("x-amz-checksum-sha256", Data(digest).base64EncodedString())], body: ByteBuffer(bytes: bytes),
-            payloadHash: SigV4Signer.hex(digest), expected: [200])
+            payloadHash: Hex.encode(digest), expected: [200])
     }
 
     package func delete(_ key: String) async throws(ServerJobError) {

@@ -1,5 +1,6 @@
 import Crypto
 package import Foundation
+import Records
 
 /// AWS Signature Version 4 over headers (the `Authorization` header form), as S3 and its
 /// compatibles expect. Checked against AWS's published examples (`SigV4Tests`).
@@ -39,12 +40,12 @@ package struct SigV4Signer: Sendable {
         let canonicalQuery = sorted.map { $0.name + "=" + $0.value }.joined(separator: "&")
         let canonicalRequest = [method, path, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
+        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, Hex.encode(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
         var key = SymmetricKey(data: Data(("AWS4" + secret.value).utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         return "AWS4-HMAC-SHA256 Credential=\(accessKeyId)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
     }
 
@@ -75,11 +76,4 @@ package struct SigV4Signer: Sendable {
         }
         return encoded
     }
-
-    package static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String { hex(Array(digest)) }
-    static func hex(_ code: HMAC<SHA256>.MAC) -> String { hex(Array(code)) }
 }
