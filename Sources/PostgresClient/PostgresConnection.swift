@@ -88,14 +88,16 @@ public actor PostgresConnection {
         }
     }
 
-    /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
+    /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown. The body is
+    /// synchronous: the whole transaction runs on this connection's thread without a suspension,
+    /// so nothing else can interleave on the connection between its statements.
     @discardableResult
     public func transaction<Result: Sendable>(
-        _ body: @Sendable (isolated PostgresConnection) async throws -> Result
-    ) async throws -> Result {
+        _ body: @Sendable (isolated PostgresConnection) throws -> Result
+    ) throws -> Result {
         try query("BEGIN")
         do {
-            let result = try await body(self)
+            let result = try body(self)
             try query("COMMIT")
             return result
         } catch {

@@ -33,7 +33,7 @@ public final class PostgresPool: Sendable {
     /// rolled back when it throws.
     @discardableResult
     public func withTransaction<Result: Sendable>(
-        _ body: @Sendable (isolated PostgresConnection) async throws -> Result
+        _ body: @Sendable (isolated PostgresConnection) throws -> Result
     ) async throws -> Result {
         try await withConnection { connection in
             try await connection.transaction(body)
