@@ -46,6 +46,9 @@ extension Worker {
         let tracer = options.tracer
         let parent = job.options.telemetry?.context(using: tracer) ?? .current ?? .topLevel
         let operation = "process \(queue.name)"
+        // Its own task so the lock renewal and `close` can cancel this one job through `active`
+        // (a child task can only be cancelled with its whole group); awaited below, so it never
+        // outlives this call.
         let work = Task {
             try await tracer.withAnySpan(operation, context: parent, ofKind: .consumer) { span in
                 span.updateAttributes { attributes in
@@ -62,6 +65,7 @@ extension Worker {
         defer { active.remove(job.id) }
         let limit = job.options.timeout.map { Duration.milliseconds($0) } ?? options.jobTimeout
         let expired = ExpiryFlag()
+        // Cancelled as soon as the work ends.
         let timer = limit.map { limit in
             Task {
                 try await Task.sleep(for: limit)

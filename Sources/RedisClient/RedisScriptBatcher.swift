@@ -37,6 +37,8 @@ public final class RedisScriptBatcher: Sendable {
                 state.flushers += 1
                 return true
             }
+            // A flusher serves every caller's queued scripts, so it is not a child of this caller's
+            // task (whose cancellation would strand the others); each caller awaits its own reply.
             if startFlusher { Task { await self.flush() } }
         }
     }
