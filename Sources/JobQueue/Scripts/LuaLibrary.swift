@@ -159,17 +159,17 @@ enum LuaLibrary {
           return {0, 0, 0, 0}
         end
 
-        -- Checks the lock of an active job: 0 when `token` owns it (then releases it), else -2 or -6.
-        local function releaseLock(P, id, token)
-          if token == "0" then return 0 end
-          local owner = redis.call("GET", P .. id .. ":lock")
-          if owner == token then
+        -- Takes an active job out of `active` for the worker whose `token` holds its lock (then
+        -- released; token "0" holds none): 0, or -2 (no lock), -6 (another's lock), -3 (not active).
+        local function leaveActive(P, id, token)
+          if token ~= "0" then
+            local owner = redis.call("GET", P .. id .. ":lock")
+            if owner ~= token then return owner and -6 or -2 end
             redis.call("DEL", P .. id .. ":lock")
             redis.call("SREM", P .. "stalled", id)
-            return 0
           end
-          if owner then return -6 end
-          return -2
+          if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
+          return 0
         end
 
         -- Stores a job hash (`extra`: more field/value pairs) and queues it by its options: delayed,

@@ -30,9 +30,8 @@ extension QueueScript {
         if redis.call("EXISTS", jobKey) == 0 then return -1 end
         if target == "completed" and redis.call("SCARD", jobKey .. ":dependencies") > 0 then return -4 end
         if target == "completed" and redis.call("ZCARD", jobKey .. ":unsuccessful") > 0 then return -9 end
-        local lock = releaseLock(P, id, token)
-        if lock ~= 0 then return lock end
-        if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
+        local left = leaveActive(P, id, token)
+        if left ~= 0 then return left end
         local limit = maxEvents(P)
         redis.call("XTRIM", P .. "events", "MAXLEN", "~", limit)
         local dedupId = redis.call("HGET", jobKey, "deid")
@@ -86,9 +85,8 @@ extension QueueScript {
         local now, backoff = tonumber(ARGV[6]), tonumber(ARGV[7])
         local jobKey = P .. id
         if redis.call("EXISTS", jobKey) == 0 then return -1 end
-        local lock = releaseLock(P, id, token)
-        if lock ~= 0 then return lock end
-        if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
+        local left = leaveActive(P, id, token)
+        if left ~= 0 then return left end
         local limit = maxEvents(P)
         redis.call("HSET", jobKey, "failedReason", reason)
         if stacktrace ~= "" then redis.call("HSET", jobKey, "stacktrace", stacktrace) end
@@ -112,9 +110,8 @@ extension QueueScript {
         #"""
         local P, id, token, now, delay = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
         if redis.call("EXISTS", P .. id) == 0 then return -1 end
-        local lock = releaseLock(P, id, token)
-        if lock ~= 0 then return lock end
-        if redis.call("LREM", P .. "active", -1, id) == 0 then return -3 end
+        local left = leaveActive(P, id, token)
+        if left ~= 0 then return left end
         delayBy(P, id, now, delay, maxEvents(P))
         return 0
         """#)
