@@ -49,22 +49,10 @@ public actor PostgresConnection {
             throw PostgresError(.invalidParameter, "parameter $\(index + 1) contains a NUL character, which PostgreSQL text cannot hold")
         }
         let connection = try openConnection()
-        let result = Self.withCStrings(texts) { values in
-            PQexecParams(connection, sql, Int32(texts.count), nil, values, nil, nil, 0)
-        }
-        guard let result else {
-            throw lostConnectionError(connection)
-        }
+        let result = try succeeded(
+            Self.withCStrings(texts) { values in PQexecParams(connection, sql, Int32(texts.count), nil, values, nil, nil, 0) }, on: connection)
         defer { PQclear(result) }
-        switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PostgresResult(result)
-        default:
-            if PQstatus(connection) != CONNECTION_OK {
-                throw lostConnectionError(connection)
-            }
-            throw Self.serverError(result)
-        }
+        return PostgresResult(result)
     }
 
     /// Runs a multi-statement SQL script with no parameters (`PQexec`).
@@ -73,17 +61,19 @@ public actor PostgresConnection {
     /// from outside can reach it. Everything else goes through `query(_:_:)`.
     public func executeScript(_ sql: String) throws(PostgresError) {
         let connection = try openConnection()
-        guard let result = PQexec(connection, sql) else {
-            throw lostConnectionError(connection)
-        }
-        defer { PQclear(result) }
+        PQclear(try succeeded(PQexec(connection, sql), on: connection))
+    }
+
+    /// A statement's result when it succeeded (the caller clears it); otherwise clears it and
+    /// throws: `connectionLost` when the connection broke, else the server's error.
+    private func succeeded(_ result: OpaquePointer?, on connection: OpaquePointer) throws(PostgresError) -> OpaquePointer {
+        guard let result else { throw lostConnectionError(connection) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return
+            return result
         default:
-            if PQstatus(connection) != CONNECTION_OK {
-                throw lostConnectionError(connection)
-            }
+            defer { PQclear(result) }
+            if PQstatus(connection) != CONNECTION_OK { throw lostConnectionError(connection) }
             throw Self.serverError(result)
         }
     }
