@@ -29,13 +29,15 @@ import Testing
 
         let busy = try await fixture.queue.add("busy")
         let started = Recorder<Bool>()
+        let removalTried = Gate()
         try await fixture.withWorker(processor: { _ in
             started.append(true)
-            try await Task.sleep(for: .milliseconds(400))
+            try await removalTried.wait()  // active and locked until the removal was refused
             return nil
         }) { _ async throws in
             #expect(try await eventually { !started.values.isEmpty })
             await #expect(throws: JobQueueError.self) { try await fixture.queue.remove(busy.id) }
+            removalTried.open()
             #expect(try await eventually { try await fixture.queue.getJobState(busy.id) == .completed })
         }
         try await fixture.close()
