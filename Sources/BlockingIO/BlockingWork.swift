@@ -15,7 +15,13 @@ public enum BlockingWork {
         return pool
     }()
 
-    public static func run<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+    /// Runs `work` on the pool and returns what it returns, or throws what it throws (typed: a
+    /// closure that throws nothing needs no `try`).
+    public static func run<Success: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Success) async throws(Failure) -> Success {
+        try await outcome { Swift.Result { () throws(Failure) -> Success in try work() } }.get()
+    }
+
+    private static func outcome<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
         do {
             return try await pool.runIfActive(work)
         } catch {

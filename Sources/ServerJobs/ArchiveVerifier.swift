@@ -21,8 +21,7 @@ package enum ArchiveVerifier {
             if let store = try storage.objectStore(for: backup) {
                 source = .object(try await storage.objectReader(of: backup, in: store), key: try storage.objectKey(of: backup, in: store), store: store)
             } else {
-                let resolved = await BlockingWork.run { Swift.Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
-                source = .file(try resolved.get())
+                source = .file(try await BlockingWork.run { () throws(ServerJobError) in try storage.archivePath(of: backup) })
             }
         } catch {
             return Result(verified: false, reason: error.message)

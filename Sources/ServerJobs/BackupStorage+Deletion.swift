@@ -33,7 +33,7 @@ extension BackupStorage {
             logger.warning("not deleting a backup's archive", metadata: ["backup": "\(backup.id)", "reason": "\(error.message)"])
             return .kept(error.message)
         }
-        let resolved = await BlockingWork.run { [self] in Result { () throws(ServerJobError) -> String? in try deletionPath(of: backup) } }
+        let resolved = await BlockingWork.run { [self] in Result { () throws(ServerJobError) in try deletionPath(of: backup) } }
         let path: String
         switch resolved {
         case .success(let found?): path = found

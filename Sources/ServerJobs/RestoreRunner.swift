@@ -49,8 +49,8 @@ package struct RestoreRunner: Sendable {
             if let store = try storage.objectStore(for: backup) {
                 directory = try await Self.extractObject(of: backup, step: step, storage: storage, store: store, on: session)
             } else {
-                let resolved = await BlockingWork.run { [storage] in Result { () throws(ServerJobError) -> String in try storage.archivePath(of: backup) } }
-                directory = try await Self.extract(archive: try resolved.get(), step: step, on: session)
+                let archive = try await BlockingWork.run { [storage] () throws(ServerJobError) in try storage.archivePath(of: backup) }
+                directory = try await Self.extract(archive: archive, step: step, on: session)
             }
         }
         return directory ?? ""
@@ -103,8 +103,7 @@ package struct RestoreRunner: Sendable {
     ) async throws(ServerJobError) -> String {
         // Hashing (and copying) a large archive blocks: on a thread of its own, not the cooperative pool.
         if step.dataKey == nil {
-            let spooled = await BlockingWork.run { Result { () throws(ServerJobError) -> RestoreSpool in try RestoreSpool.make(from: source) } }
-            let spool = try spooled.get()
+            let spool = try await BlockingWork.run { () throws(ServerJobError) in try RestoreSpool.make(from: source) }
             defer { spool.remove() }
             guard spool.sha256 == step.sha256 else {
                 throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)

@@ -15,7 +15,7 @@ extension ServerJobProcessor {
             throw ServerJobError(.storage, "cannot estimate the backup's size: \(error.message)", retryable: true)
         }
         let storage = dependencies.storage
-        let available = try await BlockingWork.run { Result { () throws(ServerJobError) in try storage.availableBytes() } }.get()
+        let available = try await BlockingWork.run { () throws(ServerJobError) in try storage.availableBytes() }
         let needed = estimate + estimate / 10 + dependencies.reservedFreeBytes
         guard available >= needed else {
             throw ServerJobError(
