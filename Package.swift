@@ -141,7 +141,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "Notifications", "SSHClient", "RedisClient", "JSONSupport", Products.hummingbird, Products.nioCore,
+                "JobQueue", "Records", "ServerJobs", "ArchiveFormat", "BlockingIO", "ErrorCodes", "Notifications", "SSHClient", "RedisClient", "JSONSupport", Products.hummingbird, Products.nioCore,
                 Products.logging, Products.jwtKit, Products.hummingbirdCore, Products.nioHTTPTypes, Products.httpTypes, Products.crypto, Products.coreMetrics, Products.prometheus, Products.tracing,
             ],
             resources: [.copy("Resources/openapi.json")],
@@ -159,7 +159,8 @@ let package = Package(
         .target(
             name: "PlatformRuntime",
             dependencies: [
-                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications", "BlockingIO", Products.hummingbird,
+                "RedisClient", "PostgresClient", "SSHClient", "HTTPAPI", "Dashboard", "Records", "JobQueue", "ServerJobs", "Scheduling", "Notifications", "BlockingIO", "ErrorCodes",
+                Products.hummingbird,
                 Products.logging, Products.serviceLifecycle, Products.nioCore, Products.unixSignals, Products.tracing, Products.otel,
             ],
             swiftSettings: swiftSettings
@@ -190,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "MedicineManBench",
             dependencies: [
-                "RedisClient", "PostgresClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO", Products.crypto, Products.hummingbird, Products.nioCore,
+                "RedisClient", "PostgresClient", "JobQueue", "JSONSupport", "ServerJobs", "SSHClient", "Records", "BlockingIO", "ErrorCodes", Products.crypto, Products.hummingbird, Products.nioCore,
                 Products.nioPosix,
                 Products.logging, Products.serviceLifecycle, Products.unixSignals, Products.argumentParser,
             ],
@@ -213,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisClientTests",
-            dependencies: ["RedisClient", "TestSupport"],
+            dependencies: ["RedisClient", "ErrorCodes", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -223,12 +224,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SSHClientTests",
-            dependencies: ["SSHClient", "TestSupport", Products.crypto],
+            dependencies: ["SSHClient", "ErrorCodes", "TestSupport", Products.crypto],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "JSONSupport", "RedisClient", "TestSupport", Products.logging],
+            dependencies: ["JobQueue", "ErrorCodes", "JSONSupport", "RedisClient", "TestSupport", Products.logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -244,7 +245,8 @@ let package = Package(
         .testTarget(
             name: "ServerJobsTests",
             dependencies: [
-                "ServerJobs", "ArchiveFormat", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "TestSupport", "PlatformRuntime", Products.crypto, Products.logging,
+                "ServerJobs", "ArchiveFormat", "Scheduling", "SSHClient", "Records", "JobQueue", "RedisClient", "PostgresClient", "ErrorCodes", "TestSupport", "PlatformRuntime", Products.crypto,
+                Products.logging,
                 Products.coreMetrics, Products.tracing, Products.nioCore,
             ],
             swiftSettings: swiftSettings
@@ -252,7 +254,8 @@ let package = Package(
         .testTarget(
             name: "PlatformRuntimeTests",
             dependencies: [
-                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport", "BlockingIO", "Scheduling", "Notifications",
+                "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "ErrorCodes", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport", "BlockingIO", "Scheduling",
+                "Notifications",
                 "Dashboard", Products.nioCore, Products.hummingbird, Products.hummingbirdTesting, Products.httpTypes, Products.logging, Products.crypto, Products.coreMetrics, Products.tracing,
                 Products.inMemoryTracing,
             ],

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 package import Hummingbird
 package import JobQueue

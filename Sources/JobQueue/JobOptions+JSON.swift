@@ -1,3 +1,5 @@
+public import ErrorCodes
+
 extension JobOptions {
     /// The `opts` JSON object as BullMQ stores it (short keys `de` and `kl`).
     public var json: JSONValue {

@@ -1,19 +1,14 @@
 public import ErrorCodes
 
+/// The domain of a queue operation that could not be done.
+public enum QueueFailure: ErrorDomain {
+    public static let name = "queue"
+}
+
 /// A queue operation that could not be done, with the reason.
-public struct JobQueueError: Error, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<JobQueueError>
+public typealias JobQueueError = CodedError<QueueFailure>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "queue \(code): \(message)" }
-
+extension JobQueueError {
     /// Maps the negative codes the scripts return.
     static func scriptCode(_ code: Int, jobId: String, operation: String) -> JobQueueError {
         switch code {

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 
 /// The arithmetic of job schedulers, shared by `Queue.upsertJobScheduler` and the worker that

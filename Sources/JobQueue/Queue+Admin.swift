@@ -1,3 +1,4 @@
+import ErrorCodes
 import RedisClient
 
 extension Queue {

@@ -1,3 +1,4 @@
+import ErrorCodes
 import RedisClient
 
 /// BullMQ's queue metrics of one kind of finished job (`metrics:completed` / `metrics:failed`),

@@ -1,3 +1,4 @@
+public import ErrorCodes
 import Foundation
 import Logging
 public import RedisClient

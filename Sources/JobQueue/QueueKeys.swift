@@ -1,3 +1,4 @@
+public import ErrorCodes
 public import RedisClient
 
 /// The key names of one queue: `<prefix>:<queue>:<suffix>`.

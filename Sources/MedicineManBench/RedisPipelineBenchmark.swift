@@ -1,5 +1,6 @@
 import BlockingIO
 import ArgumentParser
+import ErrorCodes
 import Foundation
 import Logging
 import RedisClient

@@ -1,4 +1,5 @@
 import BlockingIO
+import ErrorCodes
 package import HTTPAPI
 import PostgresClient
 import RedisClient

@@ -1,3 +1,4 @@
+import ErrorCodes
 import HTTPAPI
 import Logging
 import PostgresClient

@@ -1,3 +1,4 @@
+import ErrorCodes
 package import RedisClient
 
 /// Environment variables are read in PlatformRuntime only; the client takes the values.

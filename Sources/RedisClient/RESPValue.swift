@@ -1,3 +1,5 @@
+public import ErrorCodes
+
 /// A Redis reply (RESP2, as hiredis 0.14 speaks it).
 public enum RESPValue: Sendable, Equatable {
     case simpleString(String)

@@ -1,3 +1,5 @@
+import ErrorCodes
+
 extension RedisClusterRouter {
     /// Sends one command to its slot's node, following redirects; error replies are returned.
     /// `then` (e.g. WAIT) follows on the same connection once the command was not redirected.

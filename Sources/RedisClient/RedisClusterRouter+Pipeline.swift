@@ -1,3 +1,5 @@
+import ErrorCodes
+
 extension RedisClusterRouter {
     /// Commands that must reach one node together: a keyed command with the keyless ones before
     /// it (SCRIPT LOAD ahead of its EVALSHA), or a whole MULTI … EXEC.

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Logging
 import Synchronization
 

@@ -1,3 +1,5 @@
+public import ErrorCodes
+
 /// Which master serves each of the 16384 slots, read from `CLUSTER SLOTS`.
 public struct RedisClusterSlotMap: Sendable, Equatable {
     /// The master of each slot; nil where no node claims the slot.

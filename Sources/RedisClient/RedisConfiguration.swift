@@ -1,3 +1,4 @@
+public import ErrorCodes
 import Foundation
 
 /// Where and how to reach Redis.

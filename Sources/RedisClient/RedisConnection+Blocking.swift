@@ -1,5 +1,6 @@
 import BlockingIO
 import CHiredis
+public import ErrorCodes
 
 extension RedisConnection {
     /// Runs a command that blocks on the server (BZPOPMIN, BLMOVE, XREAD BLOCK) for up to `serverTimeout`.

@@ -1,5 +1,6 @@
 import BlockingIO
 import CHiredis
+public import ErrorCodes
 public import Logging
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 public import BlockingIO
+import ErrorCodes
 public import Logging
 
 /// A bounded set of `RedisConnection`s shared by many tasks (a `ConnectionPool`): callers lease a

@@ -1,33 +1,29 @@
 public import ErrorCodes
 
+/// The domain of a failure talking to Redis.
+public enum RedisFailure: ErrorDomain {
+    public static let name = "Redis"
+}
+
 /// A failure talking to Redis.
 ///
 /// `isRetryable` tells callers whether the same operation may succeed on a new attempt (connection
 /// refused, lost, or timed out) or will fail again (a server error reply, bad configuration).
-public struct RedisError: Error, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<RedisError>
+public typealias RedisError = CodedError<RedisFailure>
 
-    public let code: Code
-    public let message: String
+/// Error replies a server gives while it cannot answer yet.
+private let transientReplies = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"]
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
+extension RedisError {
     /// Connection trouble, and the error replies a server gives while it cannot answer yet
     /// (loading its AOF after a restart, a script running too long, a failover under way).
     public var isRetryable: Bool {
         switch code {
         case .connectionFailed, .connectionLost, .timedOut, .poolExhausted: return true
-        case .serverError: return Self.transientReplies.contains { message.hasPrefix($0) }
+        case .serverError: return transientReplies.contains { message.hasPrefix($0) }
         default: return false
         }
     }
-
-    static let transientReplies = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"]
-
-    public var description: String { "Redis \(code): \(message)" }
 }
 
 extension RedisError.Code {

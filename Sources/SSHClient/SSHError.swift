@@ -1,20 +1,17 @@
 public import ErrorCodes
 
+/// The domain of a failure reaching or using a server over SSH.
+public enum SSHFailure: ErrorDomain {
+    public static let name = "SSH"
+}
+
 /// A failure reaching or using a server over SSH.
 ///
 /// `isRetryable` separates what may pass on a later attempt (refused, timed out, reset,
 /// unreachable) from what will not (bad credentials, a changed host key, a bad key file).
-public struct SSHError: Error, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<SSHError>
+public typealias SSHError = CodedError<SSHFailure>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
+extension SSHError {
     public var isRetryable: Bool {
         switch code {
         case .connectionRefused, .timedOut, .connectionReset, .hostUnreachable, .commandTimedOut, .idleTimedOut, .channelFailed, .notConnected:
@@ -23,8 +20,6 @@ public struct SSHError: Error, Sendable, CustomStringConvertible {
             return false
         }
     }
-
-    public var description: String { "SSH \(code): \(message)" }
 }
 
 extension SSHError.Code {

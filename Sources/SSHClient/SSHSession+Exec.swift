@@ -1,4 +1,5 @@
 import CLibSSH2
+import ErrorCodes
 
 /// Limits for one remote command.
 public struct SSHExecOptions: Sendable {

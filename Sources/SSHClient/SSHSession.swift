@@ -1,5 +1,6 @@
 import BlockingIO
 import CLibSSH2
+public import ErrorCodes
 public import Logging
 public import Tracing
 

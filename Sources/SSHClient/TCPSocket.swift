@@ -1,3 +1,5 @@
+import ErrorCodes
+
 #if canImport(Glibc)
     import BlockingIO
     import Glibc

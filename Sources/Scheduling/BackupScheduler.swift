@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// it: the occurrence's backup id is derived from the schedule and due time (the row and the job
 /// are created once), and moving `next_run_at` is a compare-and-set. After downtime only the
 /// latest missed occurrence runs; the skipped ones are counted on the schedule and audited.
-package struct BackupScheduler: Service {
+package struct BackupScheduler: PeriodicService {
     package struct Options: Sendable {
         /// How often due schedules are looked for.
         package var interval: Duration
@@ -31,7 +31,7 @@ package struct BackupScheduler: Service {
     /// Told of skipped occurrences (`schedule.skipped`).
     let notifier: any Notifier
     let logger: Logger
-    let duty: PeriodicDuty
+    package let duty: PeriodicDuty
 
     package init(
         schedules: any BackupScheduleStore, backups: any BackupStore, launcher: ServerJobLauncher, audit: any AuditLogStore,
@@ -45,13 +45,11 @@ package struct BackupScheduler: Service {
         self.audit = audit
         self.options = options
         self.logger = logger
-        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
+        duty = PeriodicDuty("backup scheduler", interval: options.interval, clock: clock, logger: logger)
     }
 
-    package func run() async throws {
-        logger.info("backup scheduler started", metadata: ["interval": "\(options.interval)"])
-        await duty.run { await tick(now: $0) }
-        logger.info("backup scheduler stopped")
+    package func pass(now: Date) async {
+        await tick(now: now)
     }
 
     /// Starts every schedule due at `now`; returns the occurrences it handled.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import JobQueue
 package import Logging
 import ServiceLifecycle
@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// The cleanup duty, hourly by default: finished jobs older than the retention are removed from
 /// every queue (producers that set no removeOnComplete/removeOnFail included), and the janitor
 /// sweeps the backup directory. Several processes may run it; every step is idempotent.
-package struct MaintenanceService: Service {
+package struct MaintenanceService: PeriodicService {
     package struct Options: Sendable {
         package var interval: Duration
         /// Completed and failed jobs are kept this long.
@@ -23,18 +23,18 @@ package struct MaintenanceService: Service {
     let options: Options
     let logger: Logger
     /// The same failure in every queue (Redis is down) is one line, not six.
-    let duty: PeriodicDuty
+    package let duty: PeriodicDuty
 
     package init(queues: [Queue], janitor: StorageJanitor, options: Options = Options(), logger: Logger) {
         self.queues = queues
         self.janitor = janitor
         self.options = options
         self.logger = logger
-        duty = PeriodicDuty(interval: options.interval, clock: { Date() }, logger: logger, failureLogInterval: min(options.interval, .seconds(600)))
+        duty = PeriodicDuty("maintenance", interval: options.interval, clock: { Date() }, logger: logger, failureLogInterval: min(options.interval, .seconds(600)))
     }
 
-    package func run() async throws {
-        await duty.run { _ in await cleanUp() }
+    package func pass(now: Date) async {
+        await cleanUp()
     }
 
     /// One pass; returns how many jobs were removed.

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// `queue.recovered` (transitions of the health `GET /api/metrics/queues` shows). What was last
 /// announced lives in Redis and is swapped atomically (`SET … GET`), so however many processes
 /// run this duty, each episode and each transition is announced once.
-package struct NotificationWatch: Service {
+package struct NotificationWatch: PeriodicService {
     package struct Options: Sendable {
         package var interval: Duration
         /// Redis key prefix of the announced states.
@@ -33,7 +33,7 @@ package struct NotificationWatch: Service {
     let notifier: any Notifier
     let options: Options
     let logger: Logger
-    let duty: PeriodicDuty
+    package let duty: PeriodicDuty
 
     package init(
         schedules: BackupScheduleRepository, queues: [Queue], redis: RedisConnectionPool, notifier: any Notifier,
@@ -45,14 +45,12 @@ package struct NotificationWatch: Service {
         self.notifier = notifier
         self.options = options
         self.logger = logger
-        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
+        duty = PeriodicDuty("notification watch", interval: options.interval, clock: clock, logger: logger)
     }
 
-    package func run() async throws {
-        await duty.run { now in
-            await checkOverdueBackups(now: now)
-            await checkQueueHealth()
-        }
+    package func pass(now: Date) async {
+        await checkOverdueBackups(now: now)
+        await checkQueueHealth()
     }
 
     /// Announces every schedule that became overdue since it was last announced; returns how many.

@@ -10,7 +10,7 @@ import ServiceLifecycle
 ///   enqueued once it is `enqueueAfter` old;
 /// - a pending or running record whose job is gone or failed for good is marked failed, with why.
 /// Jobs left active by a dead process come back through the workers' stalled check.
-package struct RecordReconciler: Service {
+package struct RecordReconciler: PeriodicService {
     package struct Options: Sendable {
         package var interval: Duration
         /// How old a record without its job must be before it is enqueued (its creator may still
@@ -39,7 +39,7 @@ package struct RecordReconciler: Service {
     let queues: [Queue]
     let options: Options
     let logger: Logger
-    let duty: PeriodicDuty
+    package let duty: PeriodicDuty
 
     package init(
         ledger: RecordLedger, launcher: ServerJobLauncher, queues: [Queue], options: Options = Options(),
@@ -50,11 +50,11 @@ package struct RecordReconciler: Service {
         self.queues = queues
         self.options = options
         self.logger = logger
-        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
+        duty = PeriodicDuty("record reconciler", interval: options.interval, clock: clock, logger: logger)
     }
 
-    package func run() async throws {
-        await duty.run { _ = await reconcile(now: $0) }
+    package func pass(now: Date) async {
+        await reconcile(now: now)
     }
 
     @discardableResult

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// per schedule and backup however many processes run it (a unique row per pair; the job id is
 /// the drill's id). A queued drill whose job never reached Redis is enqueued on a later pass; an
 /// unfinished one whose job failed for good or vanished is marked failed.
-package struct RestoreDrillPlanner: Service {
+package struct RestoreDrillPlanner: PeriodicService {
     package struct Options: Sendable {
         package var interval: Duration
         /// How old an unfinished drill must be before its job is looked for (and enqueued again, or
@@ -26,7 +26,7 @@ package struct RestoreDrillPlanner: Service {
     let dispatcher: ServerJobDispatcher
     let options: Options
     let logger: Logger
-    let duty: PeriodicDuty
+    package let duty: PeriodicDuty
 
     package init(
         drills: RestoreDrillRepository, dispatcher: ServerJobDispatcher, options: Options = Options(),
@@ -36,11 +36,11 @@ package struct RestoreDrillPlanner: Service {
         self.dispatcher = dispatcher
         self.options = options
         self.logger = logger
-        duty = PeriodicDuty(interval: options.interval, clock: clock, logger: logger)
+        duty = PeriodicDuty("restore drill planner", interval: options.interval, clock: clock, logger: logger)
     }
 
-    package func run() async throws {
-        await duty.run { _ = await plan(now: $0) }
+    package func pass(now: Date) async {
+        await plan(now: now)
     }
 
     /// Starts every drill due at `now`; returns the drills it started.

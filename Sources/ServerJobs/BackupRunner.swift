@@ -1,4 +1,5 @@
 package import Crypto
+import ErrorCodes
 package import Foundation
 import BlockingIO
 import JobQueue

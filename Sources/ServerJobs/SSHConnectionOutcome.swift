@@ -1,3 +1,4 @@
+import ErrorCodes
 import SSHClient
 
 /// How an SSH connection attempt ended, in the few classes operators alert on.

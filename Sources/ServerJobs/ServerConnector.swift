@@ -1,3 +1,4 @@
+import ErrorCodes
 package import Logging
 package import Records
 package import SSHClient

@@ -1,3 +1,4 @@
+import ErrorCodes
 package import Foundation
 package import JobQueue
 import Records

@@ -1,3 +1,4 @@
+import ErrorCodes
 package import Foundation
 import JobQueue
 package import Logging

@@ -102,71 +102,68 @@ import Testing
         return nil
     }
 
-    @Test func beyondThePerUserCapAStreamIsRefusedWith429() async throws {
+    /// Runs `body` against an app whose event streams are capped by `limits`, with a job to stream.
+    func withCappedStreams(
+        _ limits: JobEventHub.Limits, job jobId: String,
+        _ body: @Sendable (APIFixture, JobEventHub, any TestClientProtocol, String) async throws -> Void
+    ) async throws {
         try await APIFixture.run { fixture in
-            let job = try await fixture.queues[0].add("backup:manual", options: JobOptions(jobId: "capped-user"))
-            let hub = JobEventHub(limits: .init(perUser: 2, total: 100))
-            let app = try fixture.app {
-                $0.eventStreams = hub
-            }
-            try await app.test(.router) { client in
-                let uri = "/api/jobs/\(job.id)/events"
-                try await withThrowingTaskGroup(of: String.self) { group in
-                    for _ in 0..<2 {
-                        group.addTask {
-                            try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { String(buffer: $0.body) }
-                        }
-                    }
-                    #expect(try await eventually { hub.openStreams == 2 })
-                    try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { response throws in
-                        #expect(response.status == .tooManyRequests)
-                        #expect(response.headers[.retryAfter] != nil)
-                        let body = try json(response)
-                        #expect(body["success"] == false && body["error"]?["code"] == "too_many_streams")
-                        #expect(body["error"]?["details"]?["scope"] == "user")
-                    }
-                    // Another user is not held back by this one's streams.
+            let job = try await fixture.queues[0].add("backup:manual", options: JobOptions(jobId: jobId))
+            let hub = JobEventHub(limits: limits)
+            let app = try fixture.app { $0.eventStreams = hub }
+            try await app.test(.router) { client in try await body(fixture, hub, client, "/api/jobs/\(job.id)/events") }
+        }
+    }
+
+    @Test func beyondThePerUserCapAStreamIsRefusedWith429() async throws {
+        try await withCappedStreams(.init(perUser: 2, total: 100), job: "capped-user") { fixture, hub, client, uri in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<2 {
                     group.addTask {
-                        try await client.execute(uri: uri, method: .get, headers: fixture.headers(.operator)) { String(buffer: $0.body) }
+                        try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { String(buffer: $0.body) }
                     }
-                    #expect(try await eventually { hub.openStreams == 3 })
-                    #expect(hub.refusedStreams == 1)
-                    hub.shutdown()
-                    for try await text in group {
-                        #expect(text.hasPrefix("event: state\n") && text.contains("event: closed\ndata: {\"message\""))
-                    }
+                }
+                #expect(try await eventually { hub.openStreams == 2 })
+                try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { response throws in
+                    #expect(response.status == .tooManyRequests)
+                    #expect(response.headers[.retryAfter] != nil)
+                    let body = try json(response)
+                    #expect(body["success"] == false && body["error"]?["code"] == "too_many_streams")
+                    #expect(body["error"]?["details"]?["scope"] == "user")
+                }
+                // Another user is not held back by this one's streams.
+                group.addTask {
+                    try await client.execute(uri: uri, method: .get, headers: fixture.headers(.operator)) { String(buffer: $0.body) }
+                }
+                #expect(try await eventually { hub.openStreams == 3 })
+                #expect(hub.refusedStreams == 1)
+                hub.shutdown()
+                for try await text in group {
+                    #expect(text.hasPrefix("event: state\n") && text.contains("event: closed\ndata: {\"message\""))
                 }
             }
         }
     }
 
     @Test func beyondTheGlobalCapAStreamIsRefusedWith429() async throws {
-        try await APIFixture.run { fixture in
-            let job = try await fixture.queues[1].add("scan:quick", options: JobOptions(jobId: "capped-server"))
-            let hub = JobEventHub(limits: .init(perUser: 10, total: 3))
-            let app = try fixture.app {
-                $0.eventStreams = hub
-            }
-            try await app.test(.router) { client in
-                let uri = "/api/jobs/\(job.id)/events"
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for role in [UserRole.viewer, .viewer, .operator] {
-                        group.addTask { try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { _ in } }
-                    }
-                    #expect(try await eventually { hub.openStreams == 3 })
-                    for role in [UserRole.admin, .viewer] {
-                        try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { response throws in
-                            #expect(response.status == .tooManyRequests)
-                            #expect(response.headers[.retryAfter] == "15")
-                            #expect(try json(response)["error"]?["details"]?["scope"] == "server")
-                        }
-                    }
-                    #expect(hub.readerCount == 1)
-                    hub.shutdown()
-                    try await group.waitForAll()
+        try await withCappedStreams(.init(perUser: 10, total: 3), job: "capped-server") { fixture, hub, client, uri in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for role in [UserRole.viewer, .viewer, .operator] {
+                    group.addTask { try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { _ in } }
                 }
-                #expect(hub.openStreams == 0 && hub.readerCount == 0)
+                #expect(try await eventually { hub.openStreams == 3 })
+                for role in [UserRole.admin, .viewer] {
+                    try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { response throws in
+                        #expect(response.status == .tooManyRequests)
+                        #expect(response.headers[.retryAfter] == "15")
+                        #expect(try json(response)["error"]?["details"]?["scope"] == "server")
+                    }
+                }
+                #expect(hub.readerCount == 1)
+                hub.shutdown()
+                try await group.waitForAll()
             }
+            #expect(hub.openStreams == 0 && hub.readerCount == 0)
         }
     }
 

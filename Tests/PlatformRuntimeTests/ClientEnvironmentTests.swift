@@ -1,3 +1,4 @@
+import ErrorCodes
 import PlatformRuntime
 import Records
 import RedisClient

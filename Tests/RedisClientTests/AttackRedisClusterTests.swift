@@ -1,3 +1,4 @@
+import ErrorCodes
 @testable import RedisClient
 import TestSupport
 import Testing

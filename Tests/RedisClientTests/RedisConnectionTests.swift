@@ -1,4 +1,5 @@
 import BlockingIO
+import ErrorCodes
 import RedisClient
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Crypto
+import ErrorCodes
 import Foundation
 import SSHClient
 import TestSupport

@@ -9,14 +9,12 @@ import Records
 /// their schedule's period are flagged.
 enum BackupPage {
     @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        var query = ListQuery(request, path: "/backups")
-        let serverId = query.serverId()
-        let status = query.filter("status", RecordStatus.init(rawValue:), as: \.rawValue)
-        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
-        let page = try await dashboard.domain.backups.list(query.page, serverId: serverId, status: status)
+        var list = try await ServerRecordList(dashboard, request, path: "/backups")
+        let status = list.query.filter("status", RecordStatus.init(rawValue:), as: \.rawValue)
+        let page = try await dashboard.domain.backups.list(list.query.page, serverId: list.serverId, status: status)
         let rows: [[String: Any]] = page.items.map { backup in
             var row: [String: Any] = [
-                "id": backup.id.lowercasedString, "server": names[backup.serverId] ?? "—", "kind": backup.kind.rawValue,
+                "id": backup.id.lowercasedString, "server": list.serverName(backup.serverId), "kind": backup.kind.rawValue,
                 "status": backup.status.rawValue, "statusTone": Format.tone(backup.status.rawValue),
                 "verification": backup.verification.rawValue, "verificationTone": Format.tone(backup.verification.rawValue),
                 "size": Format.bytes(backup.size), "created": Format.age(backup.createdAt), "createdFull": Format.time(backup.createdAt),
@@ -40,14 +38,10 @@ enum BackupPage {
         let schedules = try await dashboard.domain.schedules.list(Page(limit: 200))
         let stale = BackupFreshness.warnings(
             schedules: schedules.items, lastSuccess: try await dashboard.domain.backups.lastSuccessPerServer(),
-            serverNames: names)
-        var data: [String: Any] = [
-            "backups": rows, "empty": rows.isEmpty, "total": page.total,
-            "warnings": stale.map { ["server": $0.serverName, "message": $0.message] },
-            "servers": picker,
-            "statuses": ["pending", "running", "completed", "failed"].map { ["name": $0, "selected": $0 == (status?.rawValue ?? "")] as [String: Any] },
-        ]
-        query.addLinks(for: page, to: &data)
+            serverNames: list.serverNames)
+        var data = list.data("backups", rows: rows, of: page)
+        data["warnings"] = stale.map { ["server": $0.serverName, "message": $0.message] }
+        data["statuses"] = ["pending", "running", "completed", "failed"].map { ["name": $0, "selected": $0 == (status?.rawValue ?? "")] as [String: Any] }
         return PageView(template: "backups", title: "Backups", section: "backups", data: data)
     }
 }

@@ -8,13 +8,11 @@ import Records
 /// packages, recommendations) and what changed since the server's previous completed scan.
 enum ScanPages {
     @Sendable static func list(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        var query = ListQuery(request, path: "/scans")
-        let serverId = query.serverId()
-        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
-        let page = try await dashboard.domain.scans.list(query.page, serverId: serverId)
+        let list = try await ServerRecordList(dashboard, request, path: "/scans")
+        let page = try await dashboard.domain.scans.list(list.query.page, serverId: list.serverId)
         let rows: [[String: Any]] = page.items.map { scan in
             var row: [String: Any] = [
-                "id": scan.id.lowercasedString, "server": names[scan.serverId] ?? "—", "type": scan.scanType.rawValue,
+                "id": scan.id.lowercasedString, "server": list.serverName(scan.serverId), "type": scan.scanType.rawValue,
                 "status": scan.status.rawValue, "statusTone": Format.tone(scan.status.rawValue), "created": Format.age(scan.createdAt),
                 "os": scan.summary["os"]?.stringValue ?? "—",
                 "services": scan.summary["services"]?.intValue.map(String.init) ?? "—",
@@ -24,9 +22,7 @@ enum ScanPages {
             row["error"] = scan.error.flatMap { $0.isEmpty ? nil : $0 }
             return row
         }
-        var data: [String: Any] = ["scans": rows, "empty": rows.isEmpty, "total": page.total, "servers": picker]
-        query.addLinks(for: page, to: &data)
-        return PageView(template: "scans", title: "Scans", section: "scans", data: data)
+        return PageView(template: "scans", title: "Scans", section: "scans", data: list.data("scans", rows: rows, of: page))
     }
 
     @Sendable static func detail(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {

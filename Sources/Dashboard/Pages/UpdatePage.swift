@@ -7,15 +7,13 @@ import Records
 /// `/updates`: package checks and upgrades per server, with their package lists and output.
 enum UpdatePage {
     @Sendable static func build(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
-        var query = ListQuery(request, path: "/updates")
-        let serverId = query.serverId()
-        let (names, picker) = try await dashboard.serverPicker(selected: serverId)
-        let page = try await dashboard.domain.updates.list(query.page, serverId: serverId)
+        let list = try await ServerRecordList(dashboard, request, path: "/updates")
+        let page = try await dashboard.domain.updates.list(list.query.page, serverId: list.serverId)
         let rows: [[String: Any]] = page.items.map { update in
             let upgradable = packages(update.upgradable)
             let upgraded = packages(update.upgraded)
             var row: [String: Any] = [
-                "id": update.id.lowercasedString, "server": names[update.serverId] ?? "—", "mode": update.mode.rawValue,
+                "id": update.id.lowercasedString, "server": list.serverName(update.serverId), "mode": update.mode.rawValue,
                 "status": update.status.rawValue, "statusTone": Format.tone(update.status.rawValue), "manager": update.packageManager ?? "—",
                 "upgradableCount": upgradable.count, "upgradedCount": upgraded.count, "created": Format.age(update.createdAt),
                 "completed": Format.time(update.completedAt), "upgradable": upgradable.map { ["name": $0] }, "upgraded": upgraded.map { ["name": $0] },
@@ -26,9 +24,7 @@ enum UpdatePage {
             row["error"] = update.error.flatMap { $0.isEmpty ? nil : $0 }
             return row
         }
-        var data: [String: Any] = ["updates": rows, "empty": rows.isEmpty, "total": page.total, "servers": picker]
-        query.addLinks(for: page, to: &data)
-        return PageView(template: "updates", title: "Updates", section: "updates", data: data)
+        return PageView(template: "updates", title: "Updates", section: "updates", data: list.data("updates", rows: rows, of: page))
     }
 
     /// Package names from a stored list (strings, or objects with a `name`).
