@@ -81,7 +81,8 @@ let package = Package(
             dependencies: [Products.dequeModule, Products.nioPosix],
             swiftSettings: swiftSettings
         ),
-        // The codes the library errors carry: one generic type, each error's codes as its static members.
+        // The library errors' shared parts: one generic code type (each domain's codes are its static
+        // members) and one generic error of a code and a message (RedisError, SSHError, JobQueueError).
         .target(name: "ErrorCodes", swiftSettings: swiftSettings),
         .target(
             name: "RedisClient",

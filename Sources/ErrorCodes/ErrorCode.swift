@@ -1,4 +1,4 @@
-/// One code of the closed set an error type declares as static members of `ErrorCode<ThatError>`
+/// One code of the closed set an error domain declares as static members of `ErrorCode<Domain>`
 /// (`extension RedisError.Code { public static let timedOut = Self("timedOut") }`).
 ///
 /// A struct rather than an enum, so a new code breaks no caller's `switch`; callers still match
