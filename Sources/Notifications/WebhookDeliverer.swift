@@ -100,7 +100,7 @@ package struct WebhookDeliverer: Sendable {
             let response = try await client.execute(request, timeout: requestTimeout)
             code = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+        } catch  where Self.isTimeout(error) {
             return try await failed(
                 delivery, final: final, code: nil,
                 "\(target.host) did not answer within \(settings.requestTimeout)")
@@ -114,6 +114,17 @@ package struct WebhookDeliverer: Sendable {
         try await deliveries.recordAttempt(id: deliveryId, status: .delivered, responseCode: code, error: nil)
         onResult(delivery.event, .delivered)
         return ["deliveryId": .string(deliveryId.lowercasedString), "responseCode": .int(Int64(code))]
+    }
+
+    /// Whether the receiver did not connect or answer in time, however the HTTP client says it: its
+    /// deadline and timeouts, or, when the deadline ends a wait for a connection, the last connect
+    /// failure (NIO's connect timeout).
+    static func isTimeout(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return [.deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout].contains(error)
+        }
+        if case ChannelError.connectTimeout = error { return true }
+        return false
     }
 
     /// Records a failed attempt and hands it back to the queue (which retries unless it was the last).

@@ -25,14 +25,15 @@ final class DrainedSignal: Sendable {
         return options
     }
 
-    /// Whether the worker found nothing to run at least once within `timeout`.
-    func happened(within timeout: Duration = .seconds(10)) async throws -> Bool {
+    /// Whether the worker found nothing to run at least once within `timeout` (an upper bound for
+    /// a loaded machine; it returns as soon as the worker has looked).
+    func happened(within timeout: Duration = .seconds(30)) async throws -> Bool {
         try await eventually(timeout: timeout) { count.withLock { $0 } > 0 }
     }
 
     /// Whether the worker finds nothing to run again, after this call: everything it was going to
     /// run before now has been fetched.
-    func again(within timeout: Duration = .seconds(10)) async throws -> Bool {
+    func again(within timeout: Duration = .seconds(30)) async throws -> Bool {
         let seen = count.withLock { $0 }
         return try await eventually(timeout: timeout) { count.withLock { $0 } > seen }
     }

@@ -101,7 +101,9 @@ import Testing
                     #expect(try await fixture.deliveries.list(webhookId: stuck.webhook.id).items.first?.status == .pending)
                     // The per-request timeout ends it.
                     let ended = try await fixture.waitForDeliveries(of: stuck.webhook.id) { $0.first?.status == .failed }
-                    #expect(ended.first?.status == .failed && ended.first?.error?.contains("did not answer") == true)
+                    #expect(
+                        ended.first?.status == .failed && ended.first?.error?.contains("did not answer") == true,
+                        "\(ended.first?.status.rawValue ?? "none"): \(ended.first?.error ?? "no error")")
                 }
                 #expect(await log.requests.count == 4)
             }
