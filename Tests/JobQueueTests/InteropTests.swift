@@ -30,7 +30,7 @@ import Testing
             }
         ) { _ async throws in
             #expect(
-                try await eventually(timeout: .seconds(15)) {
+                try await eventually(timeout: .seconds(30)) {
                     try await fixture.queue.getJobCounts([.completed, .failed]) == [.completed: 4, .failed: 1]
                 })
         }
@@ -120,7 +120,7 @@ import Testing
         _ = try await child.wait(timeout: .seconds(10))
         if recoveredBy == "swift" {
             try await fixture.withWorker(WorkerOptions(stalledInterval: .milliseconds(300)), processor: { _ in "recovered" }) { _ async throws in
-                #expect(try await eventually(timeout: .seconds(15)) { try await fixture.queue.getJobState(added.id) == .completed })
+                #expect(try await eventually(timeout: .seconds(30)) { try await fixture.queue.getJobState(added.id) == .completed })
             }
         } else {
             #expect(try await PythonBullMQ(fixture).work("echo", count: 1, seconds: 20) == 1)
