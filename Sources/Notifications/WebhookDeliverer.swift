@@ -100,7 +100,7 @@ package struct WebhookDeliverer: Sendable {
             let response = try await client.execute(request, timeout: requestTimeout)
             code = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 64 * 1024)
-        } catch  where Self.isTimeout(error) {
+        } catch let error where Self.isTimeout(error) {
             return try await failed(
                 delivery, final: final, code: nil,
                 "\(target.host) did not answer within \(settings.requestTimeout)")
