@@ -174,7 +174,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "MedicineManCLI",
-            dependencies: ["PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport", Products.logging, Products.argumentParser],
+            dependencies: ["PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport", "BlockingIO", Products.logging, Products.argumentParser],
             swiftSettings: swiftSettings
         ),
         // In-memory record stores, dispatcher, lease and connector: the fast test tier's parts.
@@ -202,7 +202,7 @@ let package = Package(
         // Helpers shared by the test targets (service settings from scripts/test.sh).
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", "RedisClient", Products.logging],
+            dependencies: ["PostgresClient", "RedisClient", "BlockingIO", Products.logging],
             swiftSettings: swiftSettings
         ),
 
@@ -230,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "ErrorCodes", "JSONSupport", "RedisClient", "TestSupport", Products.logging],
+            dependencies: ["JobQueue", "ErrorCodes", "JSONSupport", "RedisClient", "BlockingIO", "TestSupport", Products.logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -56,13 +56,10 @@ public final class ConnectionPool<Connection: Sendable>: Sendable {
     /// Runs `body` with a connection of its own, returned to the pool afterwards.
     public func withConnection<Result: Sendable>(_ body: (Connection) async throws -> Result) async throws -> Result {
         let connection = try await lease()
-        do {
-            let result = try await body(connection)
+        return try await withCleanup {
+            try await body(connection)
+        } cleanup: {
             release(connection)
-            return result
-        } catch {
-            release(connection)
-            throw error
         }
     }
 

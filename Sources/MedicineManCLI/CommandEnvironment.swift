@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 import ArgumentParser
 import Logging
@@ -22,13 +23,10 @@ enum CommandEnvironment {
     static func withDatabase<Result: Sendable>(_ body: @Sendable (PlatformResources) async throws -> Result) async throws -> Result {
         let (configuration, logger) = try load(label: "medicineman.cli")
         let resources = try PlatformResources(configuration: configuration, logger: logger)
-        do {
-            let result = try await body(resources)
+        return try await withCleanup {
+            try await body(resources)
+        } cleanup: {
             await resources.close()
-            return result
-        } catch {
-            await resources.close()
-            throw error
         }
     }
 

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 package import JobQueue
 package import Logging
@@ -27,7 +28,7 @@ package struct WebhookDeliveryService: Service {
     }
 
     package func run() async throws {
-        do {
+        try await withCleanup {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [notifier, interval] in
                     while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -38,10 +39,8 @@ package struct WebhookDeliveryService: Service {
                 try await worker.run()
                 try await group.waitForAll()
             }
-        } catch {
+        } cleanup: {
             await deliverer.shutdown()
-            throw error
         }
-        await deliverer.shutdown()
     }
 }

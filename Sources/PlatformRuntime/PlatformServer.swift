@@ -49,20 +49,15 @@ package struct PlatformServer: Sendable {
     private func run(_ roles: Roles, exporter: (any Service)?) async throws {
         let vault = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
-        do {
-            try await resources.migrate(logger: logger)
-        } catch {
-            await resources.close()
-            throw error
-        }
         let metrics = MetricsRegistry()
         let jobMetrics = ServerJobMetrics(factory: metrics.factory)
-        // Which storage the archives go to (the object store's settings print without the secret).
-        logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
         let services: PlatformServices
         let notifier: WebhookNotifier
         let workers: [any Service]
         do {
+            try await resources.migrate(logger: logger)
+            // Which storage the archives go to (the object store's settings print without the secret).
+            logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
             services = try PlatformServices(resources: resources, vault: vault, jobMetrics: jobMetrics, tracer: tracer, logger: logger)
             notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
             workers = try ServerJobWorkers.make(

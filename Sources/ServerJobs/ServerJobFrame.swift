@@ -1,3 +1,4 @@
+import BlockingIO
 import ErrorCodes
 package import Foundation
 import JobQueue
@@ -59,14 +60,11 @@ package struct ServerJobFrame<Connector: ServerConnecting>: Sendable {
             // Opened only now, with the lease held and the attempt on record.
             let credential = try servers.openForConnecting(found)
             let session = try await connector.connect(server, credential: credential)
-            let result: Result
-            do {
-                result = try await whileHoldingLease(server.id, token: context.token) { try await work(server, session) }
-            } catch {
+            let result = try await withCleanup {
+                try await whileHoldingLease(server.id, token: context.token) { try await work(server, session) }
+            } cleanup: {
                 await session.close()
-                throw error
             }
-            await session.close()
             try await attempts.finish(id: attempt.id, state: .completed, error: nil)
             try? await lease.release(server.id, token: context.token)
             return result

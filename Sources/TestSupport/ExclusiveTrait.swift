@@ -1,3 +1,4 @@
+import BlockingIO
 package import Testing
 
 /// `@Test(.exclusive)`: the test runs while no other exclusive test runs, in any suite or module.
@@ -6,13 +7,11 @@ package import Testing
 package struct ExclusiveTrait: TestTrait, TestScoping {
     package func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         await ExclusiveGate.shared.acquire()
-        do {
+        try await withCleanup {
             try await function()
-        } catch {
+        } cleanup: {
             await ExclusiveGate.shared.release()
-            throw error
         }
-        await ExclusiveGate.shared.release()
     }
 }
 

@@ -40,14 +40,11 @@ extension TestEnvironment {
         try await withScratchDatabase(logger: logger) { configuration in
             let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 6), logger: logger)
             let runner = try MigrationRunner(directory: try require("MM_TEST_ROOT") + "/migrations", logger: logger)
-            do {
+            return try await withCleanup {
                 _ = try await pool.withConnection { try await runner.migrate(on: $0) }
-                let result = try await body(pool)
+                return try await body(pool)
+            } cleanup: {
                 await pool.close()
-                return result
-            } catch {
-                await pool.close()
-                throw error
             }
         }
     }

@@ -1,3 +1,4 @@
+import BlockingIO
 @testable import JobQueue
 import TestSupport
 import Testing
@@ -6,13 +7,10 @@ extension QueueFixture {
     /// Runs `body` with a fresh fixture, whose queue is obliterated afterwards even when `body` throws.
     static func with<Result>(prefix: String = "bull", _ body: (QueueFixture) async throws -> Result) async throws -> Result {
         let fixture = try QueueFixture(prefix: prefix)
-        do {
-            let result = try await body(fixture)
+        return try await withCleanup {
+            try await body(fixture)
+        } cleanup: {
             try await fixture.close()
-            return result
-        } catch {
-            try? await fixture.close()
-            throw error
         }
     }
 

@@ -78,15 +78,11 @@ struct QueueFixture: Sendable {
     ) async throws -> Result {
         let worker = Worker(queue: queue, options: options, logger: queueLogger(), processor: processor)
         let running = Task { try await worker.runUntilClosed() }
-        do {
-            let result = try await body(worker)
+        return try await withCleanup {
+            try await body(worker)
+        } cleanup: {
             worker.close()
             try await running.value
-            return result
-        } catch {
-            worker.close()
-            try? await running.value
-            throw error
         }
     }
 

@@ -1,3 +1,4 @@
+import BlockingIO
 import Foundation
 import Hummingbird
 import JSONSupport
@@ -94,15 +95,12 @@ import Testing
             onServerRunning: { _ in announce.yield() }, logger: logger)
         let serving = Task { try await app.runService(gracefulShutdownSignals: []) }
         for await _ in listening { break }
-        do {
+        try await withCleanup {
             try await body()
-        } catch {
+        } cleanup: {
             serving.cancel()
             _ = try? await serving.value
-            throw error
         }
-        serving.cancel()
-        _ = try? await serving.value
     }
 
     /// The spans of one OTLP export request (`resourceSpans[].scopeSpans[].spans[]`).

@@ -99,15 +99,12 @@ struct WebhookFixture: Sendable {
             let fixture = WebhookFixture(
                 database: pool, redis: redis, prefix: TestEnvironment.uniqueName("mmhook"),
                 vault: CredentialVault(current: try EncryptionKey(hex: String(repeating: "5a", count: 32))))
-            do {
+            try await withCleanup {
                 try await body(fixture)
-            } catch {
+            } cleanup: {
                 try? await fixture.queue().obliterate(force: true)
                 await redis.close()
-                throw error
             }
-            try? await fixture.queue().obliterate(force: true)
-            await redis.close()
         }
     }
 
@@ -130,17 +127,14 @@ struct WebhookFixture: Sendable {
                 drainDelay: .milliseconds(200)),
             logger: logs.logger, processor: { try await deliverer.process($0) })
         let running = Task { try await worker.runUntilClosed() }
-        do {
+        try await withCleanup {
             try await body(notifier)
-        } catch {
+        } cleanup: {
             worker.close()
-            try? await running.value
+            let stopped = await running.result
             await deliverer.shutdown()
-            throw error
+            try stopped.get()
         }
-        worker.close()
-        try await running.value
-        await deliverer.shutdown()
     }
 
     /// Waits (up to `timeout`) until `condition` holds for the webhook's deliveries; returns them.

@@ -106,15 +106,12 @@ struct FlowFixture: Sendable {
                     logger: testLogger(), processor: { try await processor.process($0) }))
         }
         let running = workers.map { worker in Task { try await worker.runUntilClosed() } }
-        do {
+        try await withCleanup {
             try await body()
-        } catch {
+        } cleanup: {
             for worker in workers { worker.close() }
             for task in running { _ = try? await task.value }
-            throw error
         }
-        for worker in workers { worker.close() }
-        for task in running { _ = try? await task.value }
     }
 }
 
