@@ -6,9 +6,8 @@ import RedisClient
 struct AddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add jobs and print their ids.")
 
-    @Option(help: "Redis URL.") var redis = "redis://127.0.0.1:6379/0"
     @Option(help: "Queue name.") var queue: String
-    @Option(help: "Key prefix.") var prefix = "bull"
+    @OptionGroup var redisTarget: QueueTargetOptions
     @Option(help: "How many jobs.") var count = 1
     @Option(help: "Job name.") var name = "job"
     @Option(help: "Job data (JSON).") var data = "{}"
@@ -23,10 +22,10 @@ struct AddCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error.message)")
         }
-        let pool = try BenchRedis.pool(url: redis, connections: 2)
-        let target = try Queue(name: queue, prefix: prefix, redis: pool)
+        let pool = try redisTarget.pool(connections: 2)
+        let jobs = try redisTarget.queue(queue, on: pool)
         for _ in 0..<count {
-            print(try await target.add(name, data: payload, options: options).id)
+            print(try await jobs.add(name, data: payload, options: options).id)
         }
         await pool.close()
     }

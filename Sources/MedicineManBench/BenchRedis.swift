@@ -2,7 +2,7 @@ import BlockingIO
 import Logging
 import RedisClient
 
-/// Options shared by the queue benchmarks.
+/// The Redis pool and logger the benchmarks share.
 struct BenchRedis {
     static func pool(url: String, connections: Int) throws -> RedisConnectionPool {
         RedisConnectionPool(configuration: try RedisConfiguration(url: url), options: .init(maxConnections: connections), logger: logger())

@@ -13,8 +13,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
         abstract: "Fill queues, then process them with N worker processes per queue; prints {jobs, processes, jobs_per_sec, redis_cpu_us_per_job}."
     )
 
-    @Option(help: "Redis URL (redis:// or redis+cluster://).") var redis = "redis://127.0.0.1:6379/0"
-    @Option(help: "Key prefix.") var prefix = "bull"
+    @OptionGroup var redisTarget: QueueTargetOptions
     @Option(help: "How many queues (fresh ones, obliterated afterwards).") var queues = 1
     @Option(help: "Jobs per queue.") var jobs = 100_000
     @Option(help: "Worker processes per queue.") var processes = 1
@@ -30,9 +29,9 @@ struct ScaleBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let pool = try BenchRedis.pool(url: redis, connections: 8)
+        let pool = try redisTarget.pool(connections: 8)
         let runTag = UInt32.random(in: 0...UInt32.max)
-        let targets = try (0..<queues).map { try Queue(name: "scale-\(runTag)-\($0)", prefix: prefix, redis: pool) }
+        let targets = try (0..<queues).map { try redisTarget.queue("scale-\(runTag)-\($0)", on: pool) }
         for target in targets { try await Self.fill(target, jobs: jobs) }
 
         let cpuBefore = try await redisCPUSeconds()
@@ -79,7 +78,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
     private func spawnWorker(queue: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["worker", "--redis", redis, "--queue", queue, "--prefix", prefix, "--concurrency", String(concurrency)]
+        process.arguments = ["worker", "--redis", redisTarget.redis, "--queue", queue, "--prefix", redisTarget.prefix, "--concurrency", String(concurrency)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

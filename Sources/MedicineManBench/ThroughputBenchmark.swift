@@ -11,11 +11,10 @@ struct ThroughputBenchmark: AsyncParsableCommand {
         abstract: "addBulk N no-op jobs, then process them with one worker; prints {jobs, add_per_sec, process_per_sec}."
     )
 
-    @Option(help: "Redis URL.") var redis = "redis://127.0.0.1:6379/0"
     @Option(help: "Jobs to add and process.") var jobs = 100_000
     @Option(help: "Worker concurrency.") var concurrency = 16
     @Option(help: "Jobs per addBulk call.") var batch = 1000
-    @Option(help: "Key prefix.") var prefix = "bull"
+    @OptionGroup var redisTarget: QueueTargetOptions
     @Option(help: "Queue name (default: a fresh one, obliterated afterwards).") var queue: String?
     @Flag(name: .customLong("remove-on-complete"), help: "Delete jobs as they complete (keeps Redis small for long runs).")
     var removeOnComplete = false
@@ -25,9 +24,9 @@ struct ThroughputBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let pool = try BenchRedis.pool(url: redis, connections: concurrency + 4)
+        let pool = try redisTarget.pool(connections: concurrency + 4)
         let name = queue ?? "bench-\(UInt32.random(in: 0...UInt32.max))"
-        let target = try Queue(name: name, prefix: prefix, redis: pool)
+        let target = try redisTarget.queue(name, on: pool)
         let clock = ContinuousClock()
 
         let addStart = clock.now

@@ -13,9 +13,8 @@ struct WorkerCommand: AsyncParsableCommand {
         abstract: "Run a worker with a trivial processor until SIGTERM (or --idle-exit)."
     )
 
-    @Option(help: "Redis URL.") var redis = "redis://127.0.0.1:6379/0"
     @Option(help: "Queue name.") var queue: String
-    @Option(help: "Key prefix.") var prefix = "bull"
+    @OptionGroup var redisTarget: QueueTargetOptions
     @Option(help: "Concurrency.") var concurrency = 1
     @Option(help: "echo | fail | unrecoverable | sleep:MS | progress | record:DIR (appends each job id it starts to DIR/<pid>.ids)") var behavior = "echo"
     @Option(name: .customLong("lock-duration"), help: "Lock duration in ms.") var lockDuration = 30_000
@@ -29,8 +28,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = BenchRedis.logger(.info)
-        let pool = try BenchRedis.pool(url: redis, connections: concurrency + 4)
-        let target = try Queue(name: queue, prefix: prefix, redis: pool)
+        let pool = try redisTarget.pool(connections: concurrency + 4)
+        let target = try redisTarget.queue(queue, on: pool)
         let lastActivity = Mutex(ContinuousClock.now)
         let running = Atomic<Int>(0)
         let options = WorkerOptions(
