@@ -16,7 +16,7 @@ public struct LowercaseUUID: Sendable, Codable, Hashable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(wrappedValue.uuidString.lowercased())
+        try container.encode(wrappedValue.lowercasedString)
     }
 }
 
@@ -36,7 +36,7 @@ public struct LowercaseOptionalUUID: Sendable, Codable, Hashable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        if let wrappedValue { try container.encode(wrappedValue.uuidString.lowercased()) } else { try container.encodeNil() }
+        if let wrappedValue { try container.encode(wrappedValue.lowercasedString) } else { try container.encodeNil() }
     }
 }
 

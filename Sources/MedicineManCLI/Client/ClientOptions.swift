@@ -108,4 +108,10 @@ enum ServerName {
         }
         return id
     }
+
+    /// The id of the server `nameOrId` names, or nil when the option was not given.
+    static func resolveIfGiven(_ nameOrId: String?, client: PlatformClient) async throws(ClientError) -> String? {
+        guard let nameOrId else { return nil }
+        return try await resolve(nameOrId, client: client)
+    }
 }

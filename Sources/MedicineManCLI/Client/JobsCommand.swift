@@ -29,8 +29,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "At most this many (≤ 200).") var limit = 50
 
         func execute(_ client: PlatformClient) async throws(ClientError) {
-            let serverId: String?
-            if let server { serverId = try await ServerName.resolve(server, client: client) } else { serverId = nil }
+            let serverId = try await ServerName.resolveIfGiven(server, client: client)
             let list = try await client.call(
                 .get,
                 "/api/jobs"

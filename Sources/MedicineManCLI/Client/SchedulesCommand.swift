@@ -26,8 +26,7 @@ struct SchedulesCommand: AsyncParsableCommand {
         @Option(help: "Only this server's (name or id).") var server: String?
 
         func execute(_ client: PlatformClient) async throws(ClientError) {
-            let serverId: String?
-            if let server { serverId = try await ServerName.resolve(server, client: client) } else { serverId = nil }
+            let serverId = try await ServerName.resolveIfGiven(server, client: client)
             let page = try await client.call(.get, "/api/schedules" + PlatformClient.query([("serverId", serverId), ("limit", "200")]))
             options.show(page) { SchedulesCommand.table($0.items) }
         }

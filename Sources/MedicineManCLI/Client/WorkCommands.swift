@@ -76,8 +76,7 @@ struct BackupsCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
 
         func execute(_ client: PlatformClient) async throws(ClientError) {
-            let serverId: String?
-            if let server { serverId = try await ServerName.resolve(server, client: client) } else { serverId = nil }
+            let serverId = try await ServerName.resolveIfGiven(server, client: client)
             let page = try await client.call(
                 .get,
                 "/api/backups"
