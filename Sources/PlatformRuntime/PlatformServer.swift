@@ -49,23 +49,41 @@ package struct PlatformServer: Sendable {
     private func run(_ roles: Roles, exporter: (any Service)?) async throws {
         let vault = try configuration.requireVault()
         let resources = try PlatformResources(configuration: configuration, logger: logger)
-        let metrics = MetricsRegistry()
-        let jobMetrics = ServerJobMetrics(factory: metrics.factory)
-        let services: PlatformServices
-        let notifier: WebhookNotifier
-        let workers: [any Service]
+        let running: [any Service]
         do {
-            try await resources.migrate(logger: logger)
-            // Which storage the archives go to (the object store's settings print without the secret).
-            logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
-            services = try PlatformServices(resources: resources, vault: vault, jobMetrics: jobMetrics, tracer: tracer, logger: logger)
-            notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
-            workers = try ServerJobWorkers.make(
-                services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)
+            running = try await assemble(roles, resources: resources, vault: vault, exporter: exporter)
         } catch {
+            // Nothing runs yet, so no service will close them.
             await resources.close()
             throw error
         }
+        // A service that fails (the HTTP port is taken, say) shuts the whole group down in order and
+        // its error ends `run`; one that returns early does too, as an error.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: running.map {
+                    .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+        try await group.run()
+        logger.notice("medicineman stopped cleanly")
+    }
+
+    /// Migrates, then builds the services of `roles` in the order they start (and shut down in reverse).
+    private func assemble(
+        _ roles: Roles, resources: PlatformResources, vault: CredentialVault, exporter: (any Service)?
+    ) async throws -> [any Service] {
+        try await resources.migrate(logger: logger)
+        // Which storage the archives go to (the object store's settings print without the secret).
+        logger.notice("archive storage", metadata: ["storage": "\(configuration.objectStore.map { "\($0)" } ?? "dir \(configuration.backupDirectory)")"])
+        let metrics = MetricsRegistry()
+        let services = try PlatformServices(
+            resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: metrics.factory), tracer: tracer, logger: logger)
+        let notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
+        let workers = try ServerJobWorkers.make(
+            services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)
         // The span exporter first, so it is shut down last and sends the final batch.
         var running: [any Service] = (exporter.map { [$0] } ?? []) + [ResourceCloser(resources: resources)]
         // Where jobs are worked, the scheduler, reconciler, cleanup and notifications run too (exactly-once by design).
@@ -83,18 +101,7 @@ package struct PlatformServer: Sendable {
         } else {
             running.append(try makeProbeApplication(resources: resources, metrics: metrics))
         }
-        // A service that fails (the HTTP port is taken, say) shuts the whole group down in order and
-        // its error ends `run`; one that returns early does too, as an error.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (running + workers).map {
-                    .init(service: $0, successTerminationBehavior: .cancelGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            ))
-        try await group.run()
-        logger.notice("medicineman stopped cleanly")
+        return running + workers
     }
 
     /// The process's live event stream hub, with the configured caps.

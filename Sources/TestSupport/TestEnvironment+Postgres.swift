@@ -17,19 +17,18 @@ extension TestEnvironment {
         _ body: (String) async throws -> Result
     ) async throws -> Result {
         let base = try require("MM_TEST_DATABASE_URL")
+        guard let slash = base.lastIndex(of: "/") else { throw Missing(name: "MM_TEST_DATABASE_URL with a database name") }
         let admin = PostgresConnection(configuration: PostgresConfiguration(url: base), logger: logger)
         let name = uniqueName("mm_scratch")
-        try await admin.query("CREATE DATABASE \(name)")  // the name is ours: letters, digits and _
-        guard let slash = base.lastIndex(of: "/") else { throw Missing(name: "MM_TEST_DATABASE_URL with a database name") }
-        do {
-            let result = try await body(String(base[...slash]) + name)
-            try await admin.query("DROP DATABASE \(name) WITH (FORCE)")
+        return try await withCleanup {
+            try await admin.query("CREATE DATABASE \(name)")  // the name is ours: letters, digits and _
+            return try await withCleanup {
+                try await body(String(base[...slash]) + name)
+            } cleanup: {
+                _ = try await admin.query("DROP DATABASE \(name) WITH (FORCE)")
+            }
+        } cleanup: {
             await admin.close()
-            return result
-        } catch {
-            _ = try? await admin.query("DROP DATABASE \(name) WITH (FORCE)")
-            await admin.close()
-            throw error
         }
     }
 }
