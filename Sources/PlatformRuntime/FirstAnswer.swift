@@ -20,16 +20,23 @@ enum FirstAnswer {
                 continuation = nil
             }
         }
-        return await withCheckedContinuation { continuation in
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        let answer = await withCheckedContinuation { continuation in
             slot.withLock { $0 = continuation }
             let work = Task {
                 do { finish(.success(try await body())) } catch { finish(.failure(error)) }
             }
-            Task {
-                try? await Task.sleep(for: timeout)
-                work.cancel()
-                finish(.failure(TimedOut(timeout: timeout)))
+            timer.withLock {
+                $0 = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    work.cancel()
+                    finish(.failure(TimedOut(timeout: timeout)))
+                }
             }
         }
+        // A body that answered in time must not leave its timer sleeping out the timeout (one per
+        // `/ready` probe and dependency otherwise).
+        timer.withLock { $0?.cancel() }
+        return answer
     }
 }

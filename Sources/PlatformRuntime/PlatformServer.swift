@@ -146,7 +146,7 @@ package struct PlatformServer: Sendable {
         }
         let router = try buildRouter(
             APIDependencies(
-                readiness: DependencyReadiness(resources: resources), version: Self.version,
+                readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version,
                 authenticator: authenticator, queues: queues, domain: domain,
                 metrics: metrics, metricsToken: configuration.metricsToken,
                 writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
@@ -161,11 +161,11 @@ package struct PlatformServer: Sendable {
     /// `/health`, `/ready` and `/metrics` of a process without the API (`medicineman worker`).
     package func makeProbeApplication(resources: PlatformResources, metrics: MetricsRegistry) throws -> some ApplicationProtocol {
         let queues = try ServerJobQueue.all.map { try Queue(name: $0.name, prefix: configuration.queuePrefix, redis: resources.redis) }
-        let authenticator = PlatformAuthenticator(users: UserRepository(database: resources.postgres), sessions: nil)
         return serve(
             buildProbeRouter(
                 APIDependencies(
-                    readiness: DependencyReadiness(resources: resources), version: Self.version, authenticator: authenticator, queues: queues,
+                    readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version, authenticator: NoBearerTokens(),
+                    queues: queues,
                     metrics: metrics, metricsToken: configuration.metricsToken)))
     }
 

@@ -1,0 +1,69 @@
+import HTTPAPI
+import Synchronization
+import Testing
+
+/// `/ready` is anonymous: however many probes arrive, at most one check of the dependencies runs
+/// at a time, and its report answers for `freshFor`.
+@Suite struct SharedReadinessTests {
+    /// Counts its checks; each waits until the test has opened the gate (once open, it stays so:
+    /// a regression that ran a check per caller fails the count instead of hanging).
+    final class GatedReadiness: ReadinessChecking {
+        let checks = Atomic<Int>(0)
+        let gate = Gate()
+
+        func checkReadiness() async -> ReadinessReport {
+            let number = checks.add(1, ordering: .relaxed).newValue
+            await gate.passed()
+            return ReadinessReport(checks: ["redis": .init(ok: true, latencyMs: 1, detail: "check \(number)")])
+        }
+    }
+
+    actor Gate {
+        private var isOpen = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func passed() async {
+            guard !isOpen else { return }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func open() {
+            isOpen = true
+            for waiter in waiting { waiter.resume() }
+            waiting = []
+        }
+    }
+
+    /// A clock the test moves by hand.
+    final class ManualClock: Sendable {
+        let start = ContinuousClock.now
+        let offset = Mutex<Duration>(.zero)
+        var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
+        func advance(_ duration: Duration) { offset.withLock { $0 += duration } }
+    }
+
+    @Test func aFloodOfProbesRunsOneCheckAndSharesItsReport() async throws {
+        let base = GatedReadiness()
+        let clock = ManualClock()
+        let shared = SharedReadiness(base, freshFor: .seconds(1), now: { clock.now })
+        let reports = await withTaskGroup(of: ReadinessReport.self) { group in
+            for _ in 0..<200 { group.addTask { await shared.checkReadiness() } }
+            // The check ends only once it has started; callers that come while it runs wait for
+            // it, those after it get its report. Either way there is one check.
+            while base.checks.load(ordering: .relaxed) == 0 { await Task.yield() }
+            await base.gate.open()
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(base.checks.load(ordering: .relaxed) == 1)
+        #expect(reports.count == 200)
+        #expect(Set(reports.map { $0.checks["redis"]?.detail }) == ["check 1"])
+
+        // Within `freshFor` the report answers without a check; after it, a new check runs.
+        clock.advance(.milliseconds(900))
+        #expect(await shared.checkReadiness().checks["redis"]?.detail == "check 1")
+        #expect(base.checks.load(ordering: .relaxed) == 1)
+        clock.advance(.milliseconds(200))
+        #expect(await shared.checkReadiness().checks["redis"]?.detail == "check 2")
+        #expect(base.checks.load(ordering: .relaxed) == 2)
+    }
+}
