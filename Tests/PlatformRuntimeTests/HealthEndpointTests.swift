@@ -126,6 +126,9 @@ import Testing
                     #expect(!withAPIToken.contains("127.0.0.1") && withAPIToken.contains("\"detail\":\"ok\""), "\(withAPIToken)")
                     let withMetricsToken = try await client.execute(uri: "/ready", method: .get, headers: Self.probeHeaders) { String(buffer: $0.body) }
                     #expect(withMetricsToken.contains("127.0.0.1"), "\(withMetricsToken)")
+                    // The shared report holds the details; an anonymous caller still gets them redacted.
+                    let anonymous = try await client.execute(uri: "/ready", method: .get) { String(buffer: $0.body) }
+                    #expect(!anonymous.contains("127.0.0.1") && anonymous.contains("\"detail\":\"ok\""), "\(anonymous)")
                 }
             } cleanup: {
                 await resources.close()
