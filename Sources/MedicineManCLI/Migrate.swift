@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockingIO
 import Logging
 import PlatformRuntime
 import PostgresClient
@@ -15,18 +16,18 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let (configuration, logger) = try CommandEnvironment.load(label: "medicineman.migrate")
         let resources = try PlatformResources(configuration: configuration, logger: logger)
-        let outcome: Result<Bool, any Error>
+        let isCurrent: Bool
         do {
-            outcome = .success(try await status ? report(resources) : apply(resources))
+            isCurrent = try await withCleanup {
+                try await status ? report(resources) : apply(resources)
+            } cleanup: {
+                await resources.close()
+            }
         } catch {
-            outcome = .failure(error)
-        }
-        await resources.close()
-        if case .failure(let error) = outcome {
             logger.error("migration failed", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
-        if case .success(false) = outcome { throw ExitCode(3) }
+        if !isCurrent { throw ExitCode(3) }
     }
 
     /// Prints the status; returns whether the schema is current.

@@ -1,3 +1,4 @@
+import BlockingIO
 package import ArchiveFormat
 package import Crypto
 package import Foundation
@@ -23,18 +24,12 @@ package struct RestoreDrillRunner: Sendable {
         let label = RestoreTarget.drillLabelPrefix + drillId.lowercasedString
         try await Self.removeLeftovers(on: session)
         let directory = try await RestoreTarget.prepare(target: nil, allowRoot: false, label: label, on: session)
-        let outcome: Result<RestoredTreeCheck, ServerJobError>
-        do {
+        return try await withCleanup { () async throws(ServerJobError) -> RestoredTreeCheck in
             try await RestoreRunner(storage: storage).run(chain, dataKeys: dataKeys, target: directory, exactModes: true, scratch: true, on: session)
-            outcome = .success(try await Self.check(directory, against: expected, on: session))
-        } catch {
-            outcome = .failure(error)
+            return try await Self.check(directory, against: expected, on: session)
+        } cleanup: { () async throws(ServerJobError) in
+            try await Self.remove(directory, on: session)
         }
-        var removal: ServerJobError?
-        do { try await Self.remove(directory, on: session) } catch { removal = error }
-        let check = try outcome.get()
-        if let removal { throw removal }
-        return check
     }
 
     static func check(_ directory: String, against expected: BackupTree, on session: SSHSession) async throws(ServerJobError) -> RestoredTreeCheck {

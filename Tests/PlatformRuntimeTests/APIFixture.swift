@@ -66,12 +66,12 @@ struct APIFixture: Sendable {
                 readiness: AlwaysReady(), version: "test",
                 authenticator: PlatformAuthenticator(users: users, sessions: sessions), queues: queues, domain: domain)
             let fixture = APIFixture(redis: redis, queues: queues, tokens: tokens, dependencies: dependencies, database: pool, storage: storage)
-            // Cleaned up whether the body passes or throws.
-            let outcome: Result<Void, any Error>
-            do { outcome = .success(try await body(fixture)) } catch { outcome = .failure(error) }
-            for queue in queues { try? await queue.obliterate(force: true) }
-            await redis.close()
-            try outcome.get()
+            try await withCleanup {
+                try await body(fixture)
+            } cleanup: {
+                for queue in queues { try? await queue.obliterate(force: true) }
+                await redis.close()
+            }
         }
     }
 

@@ -43,8 +43,7 @@ struct FlowFixture: Sendable {
             let redis = try TestEnvironment.redisPool(maxConnections: 24, logger: testLogger())
             // Cleaned up whether the setup, or the body, passes or throws.
             var queues: [Queue] = []
-            let outcome: Result<Void, any Error>
-            do {
+            try await withCleanup {
                 let resources = PlatformResources(
                     configuration: configuration, redis: redis, postgres: pool, migrations: MigrationRunner(migrations: [], logger: testLogger()))
                 let fixture = FlowFixture(
@@ -52,14 +51,12 @@ struct FlowFixture: Sendable {
                         resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: NOOPMetricsHandler.instance), tracer: NoOpTracer(),
                         logger: testLogger()))
                 queues = fixture.dispatcher.allQueues
-                outcome = .success(try await body(fixture))
-            } catch {
-                outcome = .failure(error)
+                try await body(fixture)
+            } cleanup: {
+                for queue in queues { try? await queue.obliterate(force: true) }
+                await redis.close()
+                try? FileManager.default.removeItem(atPath: configuration.backupDirectory)
             }
-            for queue in queues { try? await queue.obliterate(force: true) }
-            await redis.close()
-            try? FileManager.default.removeItem(atPath: configuration.backupDirectory)
-            try outcome.get()
         }
     }
 
