@@ -59,4 +59,18 @@ package struct APIError: Error, HTTPResponseError, Sendable {
     package static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", "\(what) was not found")
     }
+
+    /// A 429 with `Retry-After`: the caller is over a limit for `seconds` more.
+    static func tooManyRequests(_ code: String, _ message: String, retryAfter seconds: Int) -> APIError {
+        var error = APIError(.tooManyRequests, code: code, "\(message); try again in \(seconds) s")
+        error.retryAfterSeconds = seconds
+        return error
+    }
+
+    /// A 503 `busy` with `Retry-After: 1`: this process is at its limit for the work, not broken.
+    static func busy(_ message: String) -> APIError {
+        var error = APIError(.serviceUnavailable, code: "busy", message)
+        error.retryAfterSeconds = 1
+        return error
+    }
 }

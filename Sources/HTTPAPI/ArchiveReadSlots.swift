@@ -17,9 +17,7 @@ package final class ArchiveReadSlots: Sendable {
     func acquire() throws -> Slot {
         guard inUse.add(1, ordering: .acquiringAndReleasing).newValue <= limit else {
             inUse.subtract(1, ordering: .relaxed)
-            var busy = APIError(.serviceUnavailable, code: "busy", "\(limit) archive reads are running; try again shortly")
-            busy.retryAfterSeconds = 1
-            throw busy
+            throw APIError.busy("\(limit) archive reads are running; try again shortly")
         }
         return Slot(owner: self)
     }

@@ -35,10 +35,7 @@ package struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddlewar
             case .notFound: return APIError(.notFound, code: "not_found", error.message)
             case .conflict: return APIError(.conflict, code: "conflict", error.message, details: details)
             case .unavailable: return APIError(.serviceUnavailable, code: "dependency_unavailable", "the database is unavailable; try again shortly")
-            case .busy:
-                var busy = APIError(.serviceUnavailable, code: "busy", error.message)
-                busy.retryAfterSeconds = 1
-                return busy
+            case .busy: return APIError.busy(error.message)
             default: return APIError(.internalServerError, code: "internal_error", "the request failed on the server")
             }
         case let error as JobQueueError:

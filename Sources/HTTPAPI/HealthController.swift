@@ -16,9 +16,11 @@ package struct HealthController<Context: RequestContext>: Sendable {
     let startedAt: ContinuousClock.Instant
     /// Whether the caller may see each check's detail (hosts, user names); others see only
     /// which dependency is up.
-    let mayReadDetails: @Sendable (Request) async -> Bool
+    let mayReadDetails: @Sendable (Request, Context) async -> Bool
 
-    package init(readiness: any ReadinessChecking, version: String, mayReadDetails: @escaping @Sendable (Request) async -> Bool = { _ in false }) {
+    package init(
+        readiness: any ReadinessChecking, version: String, mayReadDetails: @escaping @Sendable (Request, Context) async -> Bool = { _, _ in false }
+    ) {
         self.readiness = readiness
         self.version = version
         self.startedAt = .now
@@ -30,9 +32,9 @@ package struct HealthController<Context: RequestContext>: Sendable {
             let uptime = ContinuousClock.now - startedAt
             return Health(status: "ok", version: version, uptimeSeconds: Double(uptime.components.seconds))
         }
-        router.get("/ready") { request, _ in
+        router.get("/ready") { request, context in
             let full = await readiness.checkReadiness()
-            let report = await mayReadDetails(request) ? full : full.redacted
+            let report = await mayReadDetails(request, context) ? full : full.redacted
             return EditedResponse(status: report.isReady ? .ok : .serviceUnavailable, response: report)
         }
     }

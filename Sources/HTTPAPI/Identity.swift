@@ -20,21 +20,6 @@ package protocol TokenAuthenticating: Sendable {
     func identity(forBearer token: String) async throws -> Identity?
 }
 
-/// API tokens stored in PostgreSQL.
-package struct APITokenAuthenticator: TokenAuthenticating {
-    let users: UserRepository
-
-    package init(users: UserRepository) {
-        self.users = users
-    }
-
-    package func identity(forBearer token: String) async throws -> Identity? {
-        guard token.hasPrefix("mm_"), token.utf8.count < 200 else { return nil }
-        guard let (user, _) = try await users.user(forToken: token) else { return nil }
-        return Identity(userId: user.id, username: user.username, role: user.role)
-    }
-}
-
 extension APIRequestContext {
     /// The caller, who must hold at least `role`: 401 without a valid token, 403 below the role.
     package func require(_ role: UserRole) throws -> Identity {
@@ -51,24 +36,29 @@ extension APIRequestContext {
 /// Reads `Authorization: Bearer …` and sets the context's identity; an invalid token is a 401
 /// at once, a missing one is left to the route (`require`). Without the header, a dashboard
 /// session cookie may identify the caller (when `browserSessions` is set); a request that changes
-/// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`.
+/// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`. With
+/// `badTokens`, a client network that presents too many invalid tokens gets 429s, not lookups.
 package struct BearerAuthMiddleware: RouterMiddleware {
     package typealias Context = APIRequestContext
     let authenticator: any TokenAuthenticating
     let browserSessions: BrowserSessions?
+    let badTokens: BadTokenLimit?
 
-    package init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil) {
+    package init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil, badTokens: BadTokenLimit? = nil) {
         self.authenticator = authenticator
         self.browserSessions = browserSessions
+        self.badTokens = badTokens
     }
 
     package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
+            try badTokens?.admit(context.clientAddress)
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer",
                 let identity = try await authenticator.identity(forBearer: String(parts[1]))
             else {
+                badTokens?.recordFailure(context.clientAddress)
                 throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
             }
             context.identity = identity

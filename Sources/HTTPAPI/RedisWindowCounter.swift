@@ -1,4 +1,3 @@
-import Hummingbird
 import RedisClient
 
 /// A fixed-window counter in Redis, shared by every instance: one script increments a key and
@@ -20,12 +19,5 @@ struct RedisWindowCounter: Sendable {
         let reply = try await redis.evalScript(Self.script, keys: [RedisArgument(key)], arguments: [RedisArgument(milliseconds)]).array ?? []
         let remaining = reply.last?.int ?? milliseconds
         return (reply.first?.int ?? 0, max(1, (remaining + 999) / 1000))
-    }
-
-    /// A 429 envelope with `Retry-After`.
-    static func tooMany(_ code: String, _ message: String, retryAfter seconds: Int) -> APIError {
-        var error = APIError(.tooManyRequests, code: code, "\(message); try again in \(seconds) s")
-        error.retryAfterSeconds = seconds
-        return error
     }
 }

@@ -98,16 +98,20 @@ enum Base64URL {
     }
 }
 
-/// Accepts API tokens (`mm_…`) and session JWTs.
+/// Accepts API tokens (`mm_…`, stored in PostgreSQL as digests) and session JWTs. A token that
+/// is not cached is looked up in one of `lookups`' slots; a session JWT only once its signature
+/// holds, so a forged one costs no query.
 package struct PlatformAuthenticator: TokenAuthenticating {
     let users: UserRepository
     let sessions: SessionTokens?
     let cache: IdentityCache?
+    let lookups: TokenLookupSlots
 
-    package init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil) {
+    package init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil, lookups: TokenLookupSlots = TokenLookupSlots()) {
         self.users = users
         self.sessions = sessions
         self.cache = cache
+        self.lookups = lookups
     }
 
     package func identity(forBearer token: String) async throws -> Identity? {
@@ -118,10 +122,15 @@ package struct PlatformAuthenticator: TokenAuthenticating {
     }
 
     private func verify(_ token: String) async throws -> Identity? {
-        if token.hasPrefix("mm_") { return try await APITokenAuthenticator(users: users).identity(forBearer: token) }
+        if token.hasPrefix("mm_") {
+            guard UserRepository.isWellFormedToken(token) else { return nil }
+            guard let (user, _) = try await lookups.run({ try await users.user(forToken: token) }) else { return nil }
+            return Identity(userId: user.id, username: user.username, role: user.role)
+        }
         guard let sessions, let session = await sessions.verify(token) else { return nil }
         // A password change or deactivation bumps the version: older sessions end.
-        guard let user = try await users.find(id: session.userId), user.active, user.sessionVersion == session.version else { return nil }
+        guard let user = try await lookups.run({ try await users.find(id: session.userId) }), user.active, user.sessionVersion == session.version
+        else { return nil }
         return Identity(userId: user.id, username: user.username, role: user.role)
     }
 }

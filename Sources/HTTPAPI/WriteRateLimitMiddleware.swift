@@ -23,7 +23,7 @@ package struct WriteRateLimitMiddleware: RouterMiddleware {
         }
         let hits = try await counter.hit("\(prefix):rate:\(identity.userId.lowercasedString)", window: .seconds(60))
         if hits.count > limitPerMinute {
-            throw RedisWindowCounter.tooMany("rate_limited", "more than \(limitPerMinute) writes a minute", retryAfter: hits.retryAfterSeconds)
+            throw APIError.tooManyRequests("rate_limited", "more than \(limitPerMinute) writes a minute", retryAfter: hits.retryAfterSeconds)
         }
         return try await next(request, context)
     }

@@ -58,6 +58,12 @@ extension PlatformConfiguration {
         if let seconds = environment["AUTH_CACHE_SECONDS"], !seconds.isEmpty {
             authCacheLifetime = .seconds(try Self.integer(seconds, variable: "AUTH_CACHE_SECONDS", in: 0...300))
         }
+        if let limit = environment["BAD_TOKEN_LIMIT_PER_MINUTE"], !limit.isEmpty {
+            badTokenLimitPerMinute = try Self.integer(limit, variable: "BAD_TOKEN_LIMIT_PER_MINUTE", in: 0...1_000_000)
+        }
+        if let count = environment["AUTH_LOOKUP_SLOTS"], !count.isEmpty {
+            authLookupSlots = try Self.integer(count, variable: "AUTH_LOOKUP_SLOTS", in: 1...512)
+        }
         if let count = environment["SSE_MAX_STREAMS_PER_USER"], !count.isEmpty {
             maxEventStreamsPerUser = try Self.integer(count, variable: "SSE_MAX_STREAMS_PER_USER", in: 1...100_000)
         }

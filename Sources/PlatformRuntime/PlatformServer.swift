@@ -137,7 +137,8 @@ package struct PlatformServer: Sendable {
             sessions = tokens
             domain = services.domain(sessions: tokens, identityCache: identityCache)
         }
-        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache)
+        let lookups = TokenLookupSlots(limit: configuration.effectiveAuthLookupSlots)
+        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache, lookups: lookups)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
         let browserSessions = sessions.map {
             BrowserSessions(
@@ -150,7 +151,8 @@ package struct PlatformServer: Sendable {
                 authenticator: authenticator, queues: queues, domain: domain,
                 metrics: metrics, metricsToken: configuration.metricsToken,
                 writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
-                eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
+                eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer,
+                badTokens: configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil))
         if let domain, let browserSessions {
             try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
                 .addRoutes(to: router)

@@ -130,7 +130,8 @@ public struct UserRepository: Sendable {
     /// The user a presented token belongs to, when the token is valid (not expired, not revoked,
     /// user active). `last_used_at` is written at most once a minute, so reads stay reads.
     public func user(forToken token: String) async throws(RecordError) -> (User, APIToken)? {
-        try await recording {
+        guard Self.isWellFormedToken(token) else { return nil }
+        return try await recording {
             guard
                 let row = try await database.query(
                     """
@@ -164,6 +165,14 @@ public struct UserRepository: Sendable {
         try await recording {
             try await database.query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id]).affectedRows > 0
         }
+    }
+
+    /// Whether `token` has the shape `createToken` gives (`mm_` and 64 lowercase hex digits): any
+    /// other text is refused without a query.
+    public static func isWellFormedToken(_ token: String) -> Bool {
+        let utf8 = token.utf8
+        return utf8.count == 67 && token.hasPrefix("mm_")
+            && utf8.dropFirst(3).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
     }
 
     static func tokenHash(_ token: String) -> String {

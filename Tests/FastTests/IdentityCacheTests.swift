@@ -1,22 +1,22 @@
 import Foundation
 import HTTPAPI
 import Records
-import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct IdentityCacheTests {
     let alice = Identity(userId: UUID(), username: "alice", role: .operator)
 
     @Test func entriesExpireAndCanBeDropped() {
-        let clock = Mutex(ContinuousClock.now)
-        let cache = IdentityCache(lifetime: .milliseconds(200), now: { clock.withLock { $0 } })
+        let clock = TestClock()
+        let cache = IdentityCache(lifetime: .milliseconds(200), now: { clock.now })
         #expect(cache.identity(for: "mm_a") == nil)
         cache.store(alice, for: "mm_a")
         #expect(cache.identity(for: "mm_a") == alice)
         #expect(cache.identity(for: "mm_b") == nil)
-        clock.withLock { $0 += .milliseconds(199) }
+        clock.advance(.milliseconds(199))
         #expect(cache.identity(for: "mm_a") == alice)
-        clock.withLock { $0 += .milliseconds(2) }
+        clock.advance(.milliseconds(2))
         #expect(cache.identity(for: "mm_a") == nil)
         cache.store(alice, for: "mm_a")
         cache.invalidateAll()

@@ -1,5 +1,6 @@
 import HTTPAPI
 import Synchronization
+import TestSupport
 import Testing
 
 /// `/ready` is anonymous: however many probes arrive, at most one check of the dependencies runs
@@ -34,17 +35,9 @@ import Testing
         }
     }
 
-    /// A clock the test moves by hand.
-    final class ManualClock: Sendable {
-        let start = ContinuousClock.now
-        let offset = Mutex<Duration>(.zero)
-        var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
-        func advance(_ duration: Duration) { offset.withLock { $0 += duration } }
-    }
-
     @Test func aFloodOfProbesRunsOneCheckAndSharesItsReport() async throws {
         let base = GatedReadiness()
-        let clock = ManualClock()
+        let clock = TestClock()
         let shared = SharedReadiness(base, freshFor: .seconds(1), now: { clock.now })
         let reports = await withTaskGroup(of: ReadinessReport.self) { group in
             for _ in 0..<200 { group.addTask { await shared.checkReadiness() } }
