@@ -15,20 +15,8 @@ API_PORT=${MM_BENCH_API_PORT:-3997}
 HELLO_PORT=${MM_BENCH_HELLO_PORT:-3996}
 mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
 
-mm_log "building medicineman and medicineman-bench (release)"
-for product in medicineman medicineman-bench; do
-  swift build -c release --product "$product" >"$STATE/build.log" 2>&1 || { tail -n 30 "$STATE/build.log" >&2; exit 1; }
-done
-BIN="$MM_ROOT/.build/release/medicineman"
-BENCH="$MM_ROOT/.build/release/medicineman-bench"
-
-export DATABASE_URL="postgres://mmbench:$PASSWORD@127.0.0.1:$PG_PORT/medicineman_bench"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" HOST=127.0.0.1 PORT=$API_PORT QUEUE_PREFIX=bull LOG_LEVEL=error
-export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') BACKUP_DIR="$STATE/backups"
-export MIGRATIONS_DIR="$MM_ROOT/migrations"
-"$BIN" migrate >/dev/null
-"$BIN" user create --username bench --password "bench-$PASSWORD" --role viewer >/dev/null 2>&1 || true
-TOKEN=$("$BIN" token create --username bench --name "wrk-$(date +%s%N)")
+mm_bench_build release medicineman medicineman-bench
+mm_bench_api_environment "$API_PORT"
 "$BIN" api >"$STATE/api.log" 2>&1 & pids+=($!)
 "$BENCH" hello --port "$HELLO_PORT" >"$STATE/hello.log" 2>&1 & pids+=($!)
 mm_wait_for "the API" 100 curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/ready"
@@ -36,9 +24,7 @@ mm_wait_for "the hello-world" 100 curl -fsS -o /dev/null "http://127.0.0.1:$HELL
 "$BENCH" add --redis "$REDIS_URL" --queue backup-queue --name backup:manual --data '{"recordId":"bench"}' --opts '{"jobId":"bench-job"}' >/dev/null
 curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs/bench-job"
 
-# wrk's summary → "requests/s | p50 | p99"
-summary() { awk '/Requests\/sec:/ { rate = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { printf "%d | %s | %s", rate, p50, p99 }'; }
-run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | summary; }
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | mm_wrk_summary; }
 mm_log "wrk: hello-world, then GET /api/jobs/:id ($CONNECTIONS connections, ${SECONDS_PER_RUN}s each)"
 hello=$(run_wrk "http://127.0.0.1:$HELLO_PORT/")
 job=$(run_wrk -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs/bench-job")

@@ -18,24 +18,11 @@ PG_PORT=${MM_BENCH_PG_PORT:-5448}
 API_PORT=${MM_BENCH_API_PORT:-3995}
 mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
 
-BUILD=${MM_BENCH_BUILD:-release}  # debug: a quick try of the script itself
-mm_log "building medicineman and medicineman-bench ($BUILD)"
-for product in medicineman medicineman-bench; do
-  swift build -c "$BUILD" --product "$product" >"$STATE/build.log" 2>&1 || { tail -n 30 "$STATE/build.log" >&2; exit 1; }
-done
-BIN="$MM_ROOT/.build/$BUILD/medicineman"
-BENCH="$MM_ROOT/.build/$BUILD/medicineman-bench"
-
+mm_bench_build "${MM_BENCH_BUILD:-release}" medicineman medicineman-bench   # MM_BENCH_BUILD=debug: a quick try of the script itself
 # Each stream is a socket on both sides.
 ulimit -n "$(( STREAMS * 2 + 1024 ))"
-export DATABASE_URL="postgres://mmbench:$PASSWORD@127.0.0.1:$PG_PORT/medicineman_bench"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" HOST=127.0.0.1 PORT=$API_PORT QUEUE_PREFIX=bull LOG_LEVEL=error
-export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') BACKUP_DIR="$STATE/backups"
-export MIGRATIONS_DIR="$MM_ROOT/migrations"
 export SSE_MAX_STREAMS=$(( STREAMS + 10 )) SSE_MAX_STREAMS_PER_USER=$(( STREAMS + 10 ))
-"$BIN" migrate >/dev/null
-"$BIN" user create --username bench --password "bench-$PASSWORD" --role viewer >/dev/null 2>&1 || true
-TOKEN=$("$BIN" token create --username bench --name "sse-$(date +%s%N)")
+mm_bench_api_environment "$API_PORT"
 "$BIN" api >"$STATE/api.log" 2>&1 & api_pid=$!; pids+=($api_pid)
 mm_wait_for "the API" 100 curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/ready"
 

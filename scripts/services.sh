@@ -160,7 +160,7 @@ mm_stop_postgres() { # state_dir
 # Throwaway Redis and PostgreSQL for a benchmark script on loopback. Sets PASSWORD (the database
 # user mmbench's) and the array `pids`; on exit kills those PIDs and stops both servers.
 mm_start_bench_services() { # state_dir redis_port pg_port
-  MM_BENCH_STATE=$1 MM_BENCH_REDIS=$2
+  MM_BENCH_STATE=$1 MM_BENCH_REDIS=$2 MM_BENCH_PG=$3
   mkdir -p "$1"
   pids=()
   trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
@@ -168,6 +168,34 @@ mm_start_bench_services() { # state_dir redis_port pg_port
   PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
   mm_start_redis "$1/redis" "$2" no
   mm_start_postgres "$1/postgres" "$3" medicineman_bench mmbench "$PASSWORD"
+}
+
+# Builds the products named in the configuration named (release; debug to try a script quickly),
+# logging to the benchmark's state directory; sets BIN (medicineman) and BENCH (medicineman-bench).
+mm_bench_build() { # configuration product...
+  local configuration=$1 product; shift
+  mm_log "building $* ($configuration)"
+  for product in "$@"; do
+    swift build -c "$configuration" --product "$product" >"$MM_BENCH_STATE/build.log" 2>&1 || { tail -n 30 "$MM_BENCH_STATE/build.log" >&2; exit 1; }
+  done
+  BIN="$MM_ROOT/.build/$configuration/medicineman" BENCH="$MM_ROOT/.build/$configuration/medicineman-bench"
+}
+
+# wrk's summary on stdin as a Markdown row's cells: "requests/s | p50 | p99".
+mm_wrk_summary() {
+  awk '/Requests\/sec:/ { rate = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { printf "%d | %s | %s", rate, p50, p99 }'
+}
+
+# The environment of a benchmark's `medicineman api` on the services above (a fresh ENCRYPTION_KEY,
+# backups in the state directory), the schema migrated, and a viewer's API token in TOKEN.
+mm_bench_api_environment() { # api_port
+  export DATABASE_URL="postgres://mmbench:$PASSWORD@127.0.0.1:$MM_BENCH_PG/medicineman_bench"
+  export REDIS_URL="redis://127.0.0.1:$MM_BENCH_REDIS/0" HOST=127.0.0.1 PORT=$1 QUEUE_PREFIX=bull LOG_LEVEL=error
+  export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') BACKUP_DIR="$MM_BENCH_STATE/backups"
+  export MIGRATIONS_DIR="$MM_ROOT/migrations"
+  "$BIN" migrate >/dev/null
+  "$BIN" user create --username bench --password "bench-$PASSWORD" --role viewer >/dev/null 2>&1 || true
+  TOKEN=$("$BIN" token create --username bench --name "bench-$(date +%s%N)")
 }
 
 # --- sshd test host -----------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Made-up bearer tokens against the API, on throwaway Redis and PostgreSQL. A victim reads
+# GET /api/servers (one PostgreSQL query, a valid cached token) alone, then while wrk floods the
+# same route with random well-formed tokens (each one a lookup). Run twice: token lookups bounded
+# (AUTH_LOOKUP_SLOTS, by default a quarter of the 10-connection pool) and, as the reference from the
+# same run, unbounded (AUTH_LOOKUP_SLOTS=10: lookups may take every pool connection, as before the
+# bound). BAD_TOKEN_LIMIT_PER_MINUTE=0 stands for a flood from many networks (from one address it
+# would be cut off after 30 tokens).
+# Usage: scripts/bench-bad-tokens.sh [seconds] [flood connections]   (prints Markdown for BENCHMARKS.md)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+mm_prepare wrk
+SECONDS_PER_RUN=${1:-10}
+FLOOD=${2:-64}
+STATE="$MM_ROOT/.local/bench-bad-tokens"
+REDIS_PORT=${MM_BENCH_REDIS_PORT:-6391}
+PG_PORT=${MM_BENCH_PG_PORT:-5449}
+API_PORT=${MM_BENCH_API_PORT:-3993}
+mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
+
+mm_bench_build release medicineman
+export DATABASE_POOL_SIZE=10 BAD_TOKEN_LIMIT_PER_MINUTE=0
+mm_bench_api_environment "$API_PORT"
+
+# A fresh `mm_` + 64 hex digits per request; counts the answers by status.
+cat >"$STATE/made-up.lua" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  math.randomseed(os.time() + math.random(1, 1000000))
+  unauthorized, busy, other = 0, 0, 0
+end
+local hex = "0123456789abcdef"
+function request()
+  local digits = {}
+  for i = 1, 64 do local n = math.random(1, 16); digits[i] = hex:sub(n, n) end
+  return wrk.format("GET", "/api/servers", { ["Authorization"] = "Bearer mm_" .. table.concat(digits) })
+end
+function response(status)
+  if status == 401 then unauthorized = unauthorized + 1 elseif status == 503 then busy = busy + 1 else other = other + 1 end
+end
+function done()
+  local u, b, o = 0, 0, 0
+  for _, t in ipairs(threads) do u = u + t:get("unauthorized"); b = b + t:get("busy"); o = o + t:get("other") end
+  io.write(string.format("statuses: 401=%d 503=%d other=%d\n", u, b, o))
+end
+LUA
+
+victim() { wrk -t1 -c4 -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/servers" | mm_wrk_summary; }
+
+echo "| lookups | victim: GET /api/servers (wrk -t1 -c4 -d${SECONDS_PER_RUN}s) | requests/s | p50 | p99 | flood (wrk -t1 -c$FLOOD, made-up tokens) |"
+echo "|---|---|---:|---:|---:|---|"
+for slots in ${MM_BENCH_SLOT_RUNS:-10 default}; do   # MM_BENCH_SLOT_RUNS="default 10" reverses the order
+  if [ "$slots" = default ]; then unset AUTH_LOOKUP_SLOTS; label="bounded (AUTH_LOOKUP_SLOTS default: 3)"; else export AUTH_LOOKUP_SLOTS=$slots; label="unbounded (AUTH_LOOKUP_SLOTS=10, the whole pool)"; fi
+  "$BIN" api >"$STATE/api-$slots.log" 2>&1 & api=$!; pids+=($api)
+  mm_wait_for "the API" 100 curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/ready"
+  curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/servers"
+  mm_log "$label: the victim alone, then under the flood"
+  echo "| $label | alone | $(victim) | — |"
+  wrk -t1 -c"$FLOOD" -d"$((SECONDS_PER_RUN + 2))s" -s "$STATE/made-up.lua" "http://127.0.0.1:$API_PORT/" >"$STATE/flood-$slots.txt" &
+  flood=$!
+  sleep 1
+  under=$(victim)
+  wait "$flood"
+  rate=$(awk '/Requests\/sec:/ { printf "%d req/s", $2 }' "$STATE/flood-$slots.txt")
+  echo "| $label | under the flood | $under | $rate, $(grep -o 'statuses: .*' "$STATE/flood-$slots.txt" | cut -d' ' -f2-) |"
+  kill "$api"; wait "$api" 2>/dev/null || true
+done
