@@ -23,6 +23,9 @@ package struct Dashboard: Sendable {
     let renderer: PageRenderer
     let assets: AssetRoutes
     let logger: Logger
+    /// Whether an active admin exists. Anonymous pages (sign-in, setup) ask it on every request,
+    /// so it is shared: at most one query at a time, each answer serving for a second.
+    let adminExists: SharedResult<Result<Bool, RecordError>>
 
     package init(
         domain: DomainDependencies, queues: [Queue], sessions: BrowserSessions, redis: RedisConnectionPool,
@@ -37,6 +40,14 @@ package struct Dashboard: Sendable {
         self.renderer = try PageRenderer(version: version)
         self.assets = try AssetRoutes()
         self.logger = logger
+        let users = domain.users
+        self.adminExists = SharedResult {
+            do throws(RecordError) { return .success(try await users.hasActiveAdmin()) } catch { return .failure(error) }
+        }
+    }
+
+    func hasActiveAdmin() async throws(RecordError) -> Bool {
+        try await adminExists.value().get()
     }
 
     package func addRoutes(to router: Router<APIRequestContext>) {
@@ -63,7 +74,7 @@ package struct Dashboard: Sendable {
     /// refuses a role below `least`, and renders errors as pages.
     func page(_ build: @escaping PageBuilder, least: UserRole = .viewer) -> @Sendable (Request, APIRequestContext) async throws -> Response {
         { request, context in
-            guard let current = try await sessions.current(request) else {
+            guard let current = try await sessions.current(request, context: context) else {
                 return renderer.redirect(to: "/login?next=" + SignInRoutes.encodeNext(request.uri.path), request: request)
             }
             let viewer = Viewer(current)

@@ -26,7 +26,7 @@ struct SignInRoutes: Sendable {
 
     @Sendable func showLogin(_ request: Request, context: APIRequestContext) async throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
-        if try await sessions.current(request) != nil { return renderer.redirect(to: next, request: request) }
+        if try await sessions.current(request, context: context) != nil { return renderer.redirect(to: next, request: request) }
         return try await loginPage(request, next: next, error: nil, username: nil, status: .ok)
     }
 
@@ -51,7 +51,7 @@ struct SignInRoutes: Sendable {
     }
 
     @Sendable func logout(_ request: Request, context: APIRequestContext) async throws -> Response {
-        guard let current = try await sessions.current(request) else { return renderer.redirect(to: "/login", request: request) }
+        guard let current = try await sessions.current(request, context: context) else { return renderer.redirect(to: "/login", request: request) }
         let form = try await FormBody(request)
         guard sessions.csrfMatches(current, request: request, formValue: form[BrowserSessions.csrfField]) else {
             return renderer.error(status: .forbidden, message: "The sign-out form was not sent by this dashboard.", viewer: Viewer(current))
@@ -63,7 +63,7 @@ struct SignInRoutes: Sendable {
 
     @Sendable func showSetup(_ request: Request, context: APIRequestContext) async throws -> Response {
         let token = request.uri.queryParameters["token"].map(String.init) ?? ""
-        if try await dashboard.domain.users.hasActiveAdmin() { return setupDone() }
+        if try await dashboard.hasActiveAdmin() { return setupDone() }
         guard try await dashboard.setup.isValid(token) else { return setupInvalid() }
         return try await setupPage(request, token: token, error: nil, username: nil, email: nil, status: .ok)
     }
@@ -75,7 +75,7 @@ struct SignInRoutes: Sendable {
         let username = form["username"] ?? ""
         let email = (form["email"] ?? "").isEmpty ? nil : form["email"]
         let password = form["password"] ?? ""
-        if try await dashboard.domain.users.hasActiveAdmin() { return setupDone() }
+        if try await dashboard.hasActiveAdmin() { return setupDone() }
         let problem: String? =
             if !SetupTokens.looksValid(token) { "This setup link is not valid." } else if username.range(of: "^[A-Za-z0-9._-]{3,64}$", options: .regularExpression) == nil {
                 "The username must be 3 to 64 letters, digits, dots, dashes or underscores."
@@ -101,6 +101,7 @@ struct SignInRoutes: Sendable {
             return try await setupPage(request, token: token, error: error.message, username: username, email: email, status: .badRequest)
         }
         guard let created else { return setupInvalid() }
+        dashboard.adminExists.invalidate()
         var response = renderer.redirect(to: "/", request: request)
         response.setCookie(try await sessions.start(for: created, request: request))
         response.setCookie(clearedNonce(request))
@@ -111,7 +112,7 @@ struct SignInRoutes: Sendable {
 
     private func loginPage(_ request: Request, next: String, error: String?, username: String?, status: HTTPResponse.Status) async throws -> Response {
         let nonce = Self.randomNonce()
-        let noAdmin = try await !dashboard.domain.users.hasActiveAdmin()
+        let noAdmin = try await !dashboard.hasActiveAdmin()
         var data: [String: Any] = ["formToken": sessions.preSessionToken(nonce: nonce), "next": next, "noAdmin": noAdmin]
         data["error"] = error
         data["username"] = username

@@ -26,16 +26,13 @@ package struct APIDependencies: Sendable {
     package var browserSessions: BrowserSessions?
     /// Traces each request; the no-op tracer unless the platform exports traces.
     package var tracer: any Tracer
-    /// Invalid bearer tokens a client network may present a minute; nil: no limit.
-    package var badTokens: BadTokenLimit?
 
     package init(
         readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
         domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
         writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
-        browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer(), badTokens: BadTokenLimit? = nil
+        browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()
     ) {
-        self.badTokens = badTokens
         self.eventStreams = eventStreams
         self.tracer = tracer
         self.readiness = readiness
@@ -61,8 +58,7 @@ package func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRe
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
         .add(
-            middleware: BearerAuthMiddleware(
-                authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions, badTokens: dependencies.badTokens))
+            middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)
@@ -96,11 +92,10 @@ func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependen
     router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
     let authenticator = dependencies.authenticator
     let metricsToken = dependencies.metricsToken
-    let badTokens = dependencies.badTokens
     HealthController<APIRequestContext>(
         readiness: dependencies.readiness, version: dependencies.version,
         mayReadDetails: { request, context in
-            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken, badTokens: badTokens)
+            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken)
         }
     ).addRoutes(to: router)
     let domain = withDomain ? dependencies.domain : nil
@@ -112,23 +107,11 @@ func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependen
 }
 
 /// Whether a request outside `/api` carries a valid bearer token (an API or session token, or
-/// `METRICS_TOKEN`). A client network over its `badTokens` limit is not looked up: it is answered
-/// as a caller without a token.
-func isAuthenticated(
-    _ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?, badTokens: BadTokenLimit?
-) async -> Bool {
+/// `METRICS_TOKEN`). A token that could not be checked (busy, held back, database down) is
+/// answered as no token.
+func isAuthenticated(_ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?) async -> Bool {
     guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return false }
     let token = String(header.dropFirst("bearer ".count))
     if let metricsToken, ConstantTime.equals(token, metricsToken) { return true }
-    guard badTokens?.blockedFor(client) == nil else { return false }
-    do {
-        guard try await authenticator.identity(forBearer: token) != nil else {
-            badTokens?.recordFailure(client)
-            return false
-        }
-        return true
-    } catch {
-        // The lookup failed (busy, database down): that says nothing against the token.
-        return false
-    }
+    return (try? await authenticator.identity(forBearer: token, from: client)) != nil
 }

@@ -49,10 +49,10 @@ package struct BrowserSessions: Sendable {
 
     /// The session of the request's cookie; nil without one, or when it is invalid, expired,
     /// signed out, or not a dashboard session (an API login token has no `sid`).
-    package func current(_ request: Request) async throws -> Current? {
+    package func current(_ request: Request, context: APIRequestContext) async throws -> Current? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.hasPrefix("mm_"),
             let session = await tokens.verify(token), let sessionId = session.sessionId,
-            let identity = try await authenticator.identity(forBearer: token)
+            let identity = try await authenticator.identity(forBearer: token, from: context.clientAddress)
         else { return nil }
         guard try await !isEnded(sessionId) else { return nil }
         var renewed: Cookie?

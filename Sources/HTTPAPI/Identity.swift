@@ -13,11 +13,16 @@ package struct Identity: Sendable, Equatable {
         self.username = username
         self.role = role
     }
+
+    package init(_ user: User) {
+        self.init(userId: user.id, username: user.username, role: user.role)
+    }
 }
 
-/// Turns a presented bearer token into an identity (nil: not a valid token).
+/// Turns a bearer token presented by `client` (its address, for per-network limits) into an
+/// identity (nil: not a valid token).
 package protocol TokenAuthenticating: Sendable {
-    func identity(forBearer token: String) async throws -> Identity?
+    func identity(forBearer token: String, from client: String) async throws -> Identity?
 }
 
 extension APIRequestContext {
@@ -36,33 +41,28 @@ extension APIRequestContext {
 /// Reads `Authorization: Bearer …` and sets the context's identity; an invalid token is a 401
 /// at once, a missing one is left to the route (`require`). Without the header, a dashboard
 /// session cookie may identify the caller (when `browserSessions` is set); a request that changes
-/// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`. With
-/// `badTokens`, a client network that presents too many invalid tokens gets 429s, not lookups.
+/// state must then carry the session's CSRF token, or it is refused with 403 `csrf_failed`.
 package struct BearerAuthMiddleware: RouterMiddleware {
     package typealias Context = APIRequestContext
     let authenticator: any TokenAuthenticating
     let browserSessions: BrowserSessions?
-    let badTokens: BadTokenLimit?
 
-    package init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil, badTokens: BadTokenLimit? = nil) {
+    package init(authenticator: any TokenAuthenticating, browserSessions: BrowserSessions? = nil) {
         self.authenticator = authenticator
         self.browserSessions = browserSessions
-        self.badTokens = badTokens
     }
 
     package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            try badTokens?.admit(context.clientAddress)
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer",
-                let identity = try await authenticator.identity(forBearer: String(parts[1]))
+                let identity = try await authenticator.identity(forBearer: String(parts[1]), from: context.clientAddress)
             else {
-                badTokens?.recordFailure(context.clientAddress)
                 throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
             }
             context.identity = identity
-        } else if let browserSessions, let current = try await browserSessions.current(request) {
+        } else if let browserSessions, let current = try await browserSessions.current(request, context: context) {
             if ![.get, .head].contains(request.method) {
                 guard browserSessions.csrfMatches(current, request: request) else {
                     throw APIError(.forbidden, code: "csrf_failed", "this request needs the session's CSRF token (X-CSRF-Token); reload the page")

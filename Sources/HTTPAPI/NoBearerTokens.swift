@@ -4,5 +4,5 @@
 package struct NoBearerTokens: TokenAuthenticating {
     package init() {}
 
-    package func identity(forBearer token: String) async throws -> Identity? { nil }
+    package func identity(forBearer token: String, from client: String) async throws -> Identity? { nil }
 }

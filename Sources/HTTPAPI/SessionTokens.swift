@@ -98,39 +98,56 @@ enum Base64URL {
     }
 }
 
-/// Accepts API tokens (`mm_…`, stored in PostgreSQL as digests) and session JWTs. A token that
-/// is not cached is looked up in one of `lookups`' slots; a session JWT only once its signature
-/// holds, so a forged one costs no query.
+/// Accepts API tokens (`mm_…`, stored in PostgreSQL as digests) and session JWTs. What a made-up
+/// token can cost is bounded: one of the wrong shape, or a JWT whose signature fails, is refused
+/// without a query; the rest are looked up in one of `lookups`' slots; and with `badTokens`, a
+/// client network whose lookups found nothing too often this minute gets 429s instead (checked
+/// again once the slot is held, so lookups that queued together cannot overshoot it).
 package struct PlatformAuthenticator: TokenAuthenticating {
     let users: UserRepository
     let sessions: SessionTokens?
     let cache: IdentityCache?
     let lookups: TokenLookupSlots
+    let badTokens: BadTokenLimit?
 
-    package init(users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil, lookups: TokenLookupSlots = TokenLookupSlots()) {
+    package init(
+        users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil, lookups: TokenLookupSlots = TokenLookupSlots(),
+        badTokens: BadTokenLimit? = nil
+    ) {
         self.users = users
         self.sessions = sessions
         self.cache = cache
         self.lookups = lookups
+        self.badTokens = badTokens
     }
 
-    package func identity(forBearer token: String) async throws -> Identity? {
+    package func identity(forBearer token: String, from client: String) async throws -> Identity? {
         if let cached = cache?.identity(for: token) { return cached }
-        guard let identity = try await verify(token) else { return nil }
+        guard let identity = try await verify(token, from: client) else { return nil }
         cache?.store(identity, for: token)
         return identity
     }
 
-    private func verify(_ token: String) async throws -> Identity? {
+    private func verify(_ token: String, from client: String) async throws -> Identity? {
         if token.hasPrefix("mm_") {
             guard UserRepository.isWellFormedToken(token) else { return nil }
-            guard let (user, _) = try await lookups.run({ try await users.user(forToken: token) }) else { return nil }
-            return Identity(userId: user.id, username: user.username, role: user.role)
+            return try await lookUp(from: client) { try await users.user(forToken: token).map { Identity($0.0) } }
         }
         guard let sessions, let session = await sessions.verify(token) else { return nil }
-        // A password change or deactivation bumps the version: older sessions end.
-        guard let user = try await lookups.run({ try await users.find(id: session.userId) }), user.active, user.sessionVersion == session.version
-        else { return nil }
-        return Identity(userId: user.id, username: user.username, role: user.role)
+        return try await lookUp(from: client) {
+            // A password change or deactivation bumps the version: older sessions end.
+            guard let user = try await users.find(id: session.userId), user.active, user.sessionVersion == session.version else { return nil }
+            return Identity(user)
+        }
+    }
+
+    private func lookUp(from client: String, _ find: () async throws -> Identity?) async throws -> Identity? {
+        try badTokens?.admit(client)
+        return try await lookups.run {
+            try badTokens?.admit(client)
+            let identity = try await find()
+            if identity == nil { badTokens?.recordFailure(client) }
+            return identity
+        }
     }
 }

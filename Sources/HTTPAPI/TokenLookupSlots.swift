@@ -1,4 +1,5 @@
 import BlockingIO
+import Synchronization
 
 /// The bearer-token checks this process runs against PostgreSQL at once. A token that is not
 /// cached costs a query on the pool that jobs and records use, and anyone can make one up: however
@@ -7,6 +8,11 @@ import BlockingIO
 package struct TokenLookupSlots: Sendable {
     package let limit: Int
     private let slots: ConnectionPool<Void>
+    private let answered = Counter()
+
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
 
     package init(limit: Int = 2, wait: Duration = .seconds(2)) {
         self.limit = max(1, limit)
@@ -18,8 +24,15 @@ package struct TokenLookupSlots: Sendable {
 
     /// Runs one check in a slot of its own.
     package func run<Result: Sendable>(_ check: () async throws -> Result) async throws -> Result {
-        try await slots.withConnection { _ in try await check() }
+        try await slots.withConnection { _ in
+            let result = try await check()
+            answered.value.add(1, ordering: .relaxed)
+            return result
+        }
     }
+
+    /// Checks that ran in a slot and answered (did not throw) so far: the lookups made, for tests.
+    package var checksAnswered: Int { answered.value.load(ordering: .relaxed) }
 
     /// Checks waiting for a slot now.
     package var waiting: Int { slots.waiting }

@@ -48,14 +48,14 @@ package struct PlatformConfiguration: Sendable {
     /// How long a verified bearer token is trusted without asking PostgreSQL again
     /// (`AUTH_CACHE_SECONDS`; 0 checks every request).
     package var authCacheLifetime: Duration = .seconds(5)
-    /// Invalid bearer tokens one client network may present a minute before its bearer requests
-    /// are answered 429 without a lookup (`BAD_TOKEN_LIMIT_PER_MINUTE`; 0: no limit).
+    /// Token lookups that found nothing one client network may cause a minute before its
+    /// uncached tokens are answered 429 without a lookup (`BAD_TOKEN_LIMIT_PER_MINUTE`; 0: no limit).
     package var badTokenLimitPerMinute: Int = 30
     /// Uncached bearer-token lookups run at once (`AUTH_LOOKUP_SLOTS`); nil: a quarter of the
     /// PostgreSQL pool, rounded up, so made-up tokens leave the rest of it to the work.
     package var authLookupSlots: Int?
-    /// What `authLookupSlots` comes to.
-    package var effectiveAuthLookupSlots: Int { authLookupSlots ?? (postgresPoolSize + 3) / 4 }
+    /// What `authLookupSlots` comes to: never more than the pool.
+    package var effectiveAuthLookupSlots: Int { min(authLookupSlots ?? (postgresPoolSize + 3) / 4, postgresPoolSize) }
     /// Replaces every queue's job lock duration (`JOB_LOCK_SECONDS`); for tests and tuning, since
     /// a crashed worker's job is recovered only after its lock expires.
     package var jobLockOverride: Duration?

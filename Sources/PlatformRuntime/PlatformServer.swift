@@ -138,7 +138,8 @@ package struct PlatformServer: Sendable {
             domain = services.domain(sessions: tokens, identityCache: identityCache)
         }
         let lookups = TokenLookupSlots(limit: configuration.effectiveAuthLookupSlots)
-        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache, lookups: lookups)
+        let badTokens = configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil
+        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache, lookups: lookups, badTokens: badTokens)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
         let browserSessions = sessions.map {
             BrowserSessions(
@@ -151,8 +152,7 @@ package struct PlatformServer: Sendable {
                 authenticator: authenticator, queues: queues, domain: domain,
                 metrics: metrics, metricsToken: configuration.metricsToken,
                 writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
-                eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer,
-                badTokens: configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil))
+                eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
         if let domain, let browserSessions {
             try Dashboard(domain: domain, queues: queues, sessions: browserSessions, redis: resources.redis, version: Self.version, logger: self.logger)
                 .addRoutes(to: router)

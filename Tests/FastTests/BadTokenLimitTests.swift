@@ -39,6 +39,10 @@ import Testing
     @Test func networkKeys() {
         #expect(ClientNetwork.key("198.51.100.4") == "198.51.100.4")
         #expect(ClientNetwork.key("::ffff:198.51.100.4") == "198.51.100.4")
+        #expect(ClientNetwork.key("64:ff9b::198.51.100.4") == "198.51.100.4")
+        #expect(ClientNetwork.key("::198.51.100.4") == "198.51.100.4")
+        #expect(ClientNetwork.key("::1") == "0.0.0.1")
+        #expect(ClientNetwork.key("::1") != ClientNetwork.key("::2"))
         #expect(ClientNetwork.key("2001:db8::1") == "2001:db8:0:0::/64")
         #expect(ClientNetwork.key("2001:DB8:0:0:1::1") == ClientNetwork.key("2001:db8::2"))
         #expect(ClientNetwork.key("fe80::1%eth0") == "fe80:0:0:0::/64")
@@ -56,6 +60,25 @@ import Testing
         // 192.0.2.1's window had ended, so it made the room; 192.0.2.2 is still counted.
         #expect(limit.blockedFor("192.0.2.2") != nil)
         #expect(limit.blockedFor("192.0.2.3") != nil)
+    }
+
+    @Test func networksHeldBackAreNeverDroppedToMakeRoom() {
+        let clock = TestClock()
+        let limit = BadTokenLimit(perMinute: 2, capacity: 2, now: { clock.now })
+        limit.recordFailure("192.0.2.1")
+        limit.recordFailure("192.0.2.1")
+        limit.recordFailure("192.0.2.2")
+        // Full: 192.0.2.2, under the limit, makes the room; 192.0.2.1 stays held back.
+        limit.recordFailure("192.0.2.3")
+        #expect(limit.blockedFor("192.0.2.1") != nil)
+        limit.recordFailure("192.0.2.3")
+        #expect(limit.blockedFor("192.0.2.3") != nil)
+        // Full of held-back networks: a new one is not counted, and the table is not swept again
+        // within the second.
+        limit.recordFailure("192.0.2.4")
+        limit.recordFailure("192.0.2.4")
+        #expect(limit.blockedFor("192.0.2.4") == nil)
+        #expect(limit.blockedFor("192.0.2.1") != nil && limit.blockedFor("192.0.2.3") != nil)
     }
 
     @Test func tokensOfTheWrongShapeAreRefusedWithoutALookup() {

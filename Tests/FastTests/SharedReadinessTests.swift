@@ -59,4 +59,27 @@ import Testing
         #expect(await shared.checkReadiness().checks["redis"]?.detail == "check 2")
         #expect(base.checks.load(ordering: .relaxed) == 2)
     }
+
+    @Test func invalidatingDropsTheResultAndARunBegunBefore() async throws {
+        let runs = Atomic<Int>(0)
+        let gate = Gate()
+        let clock = TestClock()
+        let shared = SharedResult<Int>(freshFor: .seconds(60), now: { clock.now }) {
+            let run = runs.add(1, ordering: .relaxed).newValue
+            if run == 2 { await gate.passed() }
+            return run
+        }
+        #expect(await shared.value() == 1)
+        #expect(await shared.value() == 1)
+        shared.invalidate()
+        // Run 2 starts and waits; invalidating again while it runs: its answer goes to its own
+        // callers only, and the next caller gets a run of its own.
+        async let second = shared.value()
+        while runs.load(ordering: .relaxed) < 2 { await Task.yield() }
+        shared.invalidate()
+        #expect(await shared.value() == 3)
+        await gate.open()
+        #expect(await second == 2)
+        #expect(await shared.value() == 3)
+    }
 }

@@ -6,26 +6,12 @@ import JSONSupport
 import Logging
 import PostgresClient
 import Records
-import Synchronization
 import TestSupport
 import Testing
 
 /// Bearer tokens as an attacker makes them up: each one that is not cached costs a PostgreSQL
-/// lookup, so how many a caller gets, and how many run at once, is bounded.
+/// lookup, so how many lookups a network gets, and how many run at once, is bounded.
 @Suite struct AttackBearerTokenTests {
-    /// Counts the tokens that reach the authenticator.
-    final class CountingAuthenticator: TokenAuthenticating {
-        let base: any TokenAuthenticating
-        let calls = Atomic<Int>(0)
-
-        init(_ base: any TokenAuthenticating) { self.base = base }
-
-        func identity(forBearer token: String) async throws -> Identity? {
-            calls.add(1, ordering: .relaxed)
-            return try await base.identity(forBearer: token)
-        }
-    }
-
     /// A report whose detail shows only to a caller with a valid token.
     struct DetailedReady: ReadinessChecking {
         func checkReadiness() async -> ReadinessReport {
@@ -42,14 +28,15 @@ import Testing
 
     @Test func aNetworkThatGuessesTokensIsHeldBackWithoutLookups() async throws {
         try await APIFixture.run { fixture in
-            let counting = CountingAuthenticator(fixture.dependencies.authenticator)
+            let lookups = TokenLookupSlots()
             let app = try fixture.app {
-                $0.authenticator = counting
-                $0.badTokens = BadTokenLimit(perMinute: 5)
+                $0.authenticator = PlatformAuthenticator(
+                    users: UserRepository(database: fixture.database), sessions: nil, cache: IdentityCache(), lookups: lookups,
+                    badTokens: BadTokenLimit(perMinute: 5))
                 $0.readiness = DetailedReady()
             }
             try await app.test(.router) { client in
-                // A valid token before the guessing is served, and sees `/ready`'s details.
+                // Valid tokens before the guessing are served (and cached), and see `/ready`'s details.
                 try await client.expect(.ok, .get, "/api/servers", headers: fixture.headers(.viewer))
                 let detailed = try await client.expect(.ok, .get, "/ready", headers: fixture.headers(.admin))
                 #expect(detailed["checks"]?["postgres"]?["detail"] == "db.internal:5432")
@@ -60,16 +47,42 @@ import Testing
                 #expect(status == .tooManyRequests)
                 #expect(body["error"]?["code"] == "too_many_bad_tokens")
                 #expect((1...60).contains(Int(retryAfter ?? "") ?? 0))
-                // Other junk in the header is held back the same way, with no lookup.
-                try await client.expect(.tooManyRequests, .get, "/api/servers", headers: Self.bearer("mm_' OR 1=1 --"))
-                // It is the network that is held back: a valid token from it waits out the minute too.
-                try await client.expect(.tooManyRequests, .get, "/api/servers", headers: fixture.headers(.viewer))
-                // `/ready` still answers, redacted, without a lookup.
-                let redacted = try await client.expect(.ok, .get, "/ready", headers: fixture.headers(.admin))
+                // Text that is no token at all costs nothing: refused as it was, without a lookup.
+                try await client.expect(.unauthorized, .get, "/api/servers", headers: Self.bearer("mm_' OR 1=1 --"))
+                // A token this network already proved still works; one it has not must wait out the minute.
+                try await client.expect(.ok, .get, "/api/servers", headers: fixture.headers(.viewer))
+                try await client.expect(.tooManyRequests, .get, "/api/servers", headers: fixture.headers(.operator))
+                // `/ready` still answers, redacted, for a token it cannot look up now.
+                let redacted = try await client.expect(.ok, .get, "/ready", headers: fixture.headers(.operator))
                 #expect(redacted["checks"]?["postgres"]?["detail"] == "ok")
             }
-            // The valid token twice and the five guesses; nothing once the network was held back.
-            #expect(counting.calls.load(ordering: .relaxed) == 7)
+            // The two valid tokens and the five guesses; nothing once the network was held back.
+            #expect(lookups.checksAnswered == 7)
+        }
+    }
+
+    /// 60 made-up tokens at once from one network: those that queued for a slot before the limit
+    /// was reached check it again once they hold one, so the network gets its 5 lookups and at
+    /// most one more (the other slot's), not 60.
+    @Test func aBurstFromOneNetworkCannotOvershootItsLimit() async throws {
+        try await APIFixture.run { fixture in
+            let lookups = TokenLookupSlots(limit: 2, wait: .seconds(60))
+            let app = try fixture.app {
+                $0.authenticator = PlatformAuthenticator(
+                    users: UserRepository(database: fixture.database), sessions: nil, lookups: lookups, badTokens: BadTokenLimit(perMinute: 5))
+            }
+            let statuses = try await app.test(.router) { client in
+                try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<60 {
+                        group.addTask { try await client.execute(uri: "/api/servers", method: .get, headers: Self.bearer(Self.madeUp())) { $0.status } }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            let unauthorized = statuses.filter { $0 == .unauthorized }.count
+            #expect((5...6).contains(lookups.checksAnswered), "\(lookups.checksAnswered) lookups")
+            #expect(unauthorized == lookups.checksAnswered)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 60 - unauthorized)
         }
     }
 

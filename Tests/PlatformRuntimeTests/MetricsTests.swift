@@ -42,6 +42,28 @@ import Testing
         }
     }
 
+    /// Without `METRICS_TOKEN` anyone may scrape: scrapes within a second share one read of the
+    /// queues and records instead of each costing Redis and PostgreSQL round trips.
+    @Test func scrapesWithinASecondShareOneReadOfTheQueues() async throws {
+        try await APIFixture.run { fixture in
+            let clock = TestClock()
+            let router = Router(context: APIRequestContext.self)
+            MetricsController(
+                registry: MetricsRegistry(), queues: fixture.queues, readiness: AlwaysReady(), backups: nil, version: "test", token: nil,
+                now: { clock.now }
+            ).addRoutes(to: router)
+            try await Application(router: router).test(.router) { client in
+                let waiting = #"medicineman_queue_jobs{queue="backup-queue",state="waiting"}"#
+                let scrape = { try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) } }
+                #expect(try await scrape().contains(waiting + " 0"))
+                try await fixture.queues[0].add("backup:manual", data: ["recordId": "a"])
+                #expect(try await scrape().contains(waiting + " 0"))
+                clock.advance(.seconds(1))
+                #expect(try await scrape().contains(waiting + " 1"))
+            }
+        }
+    }
+
     @Test func workerEventsBecomeCountersAndHistograms() {
         let registry = MetricsRegistry()
         let metrics = WorkerMetrics(factory: registry.factory, queue: "scan-queue", concurrency: 5)

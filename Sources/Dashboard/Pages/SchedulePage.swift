@@ -70,8 +70,8 @@ enum SchedulePage {
 
     /// `GET /schedules/preview?cron=&timezone=`: the next five runs, or why the cron or zone is wrong (JSON; any signed-in role).
     static func preview(_ dashboard: Dashboard) -> @Sendable (Request, APIRequestContext) async throws -> Response {
-        { request, _ in
-            guard try await dashboard.sessions.current(request) != nil else {
+        { request, context in
+            guard try await dashboard.sessions.current(request, context: context) != nil else {
                 return dashboard.renderer.json(JSONValue.object(["ok": false, "error": "sign in first"]).jsonText, status: .unauthorized)
             }
             let query = request.uri.queryParameters

@@ -7,7 +7,7 @@ extension MetricsController {
     /// enabled schedule, the longest gap the schedule leaves between runs and since when it is
     /// enabled, so an alert can tell "overdue" from "not due yet"; and each server's last restore
     /// drill: when it finished and whether it passed.
-    func renderBackups(into text: inout String) async {
+    static func renderBackups(_ backups: BackupRepository?, schedules: BackupScheduleRepository?, into text: inout String) async {
         if let backups, let latest = try? await backups.latestCompletedPerServer() {
             family(&text, "medicineman_backup_last_success_timestamp_seconds", "gauge", "When the last backup of a server completed.")
             for item in latest { text += "medicineman_backup_last_success_timestamp_seconds{server=\"\(PrometheusText.escape(item.server))\"} \(Int(item.completedAt.timeIntervalSince1970))\n" }

@@ -5,31 +5,31 @@ import NIOCore
 package import Records
 
 /// `GET /metrics`: Prometheus text format. Queue figures are O(1) Redis reads (LLEN/ZCARD and the
-/// oldest waiting job), never scans; counters and histograms come from this process.
+/// oldest waiting job), never scans; counters and histograms come from this process. Without
+/// `METRICS_TOKEN` anyone may scrape, so the figures read from Redis and PostgreSQL are a
+/// `SharedResult`: one read at a time, serving every scrape for a second after it.
 package struct MetricsController: Sendable {
     let registry: MetricsRegistry
-    let queues: [Queue]
     let readiness: any ReadinessChecking
-    let backups: BackupRepository?
-    let schedules: BackupScheduleRepository?
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
     let eventStreams: JobEventHub?
     let startedAt = Date()
+    /// The queue and record figures (`storedFigures`).
+    let figures: SharedResult<String>
 
     package init(
         registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
-        schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil
+        schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.eventStreams = eventStreams
         self.registry = registry
-        self.queues = queues
         self.readiness = readiness
-        self.backups = backups
-        self.schedules = schedules
         self.version = version
         self.token = token
+        self.figures = SharedResult(now: now) { await Self.storedFigures(queues: queues, backups: backups, schedules: schedules) }
     }
 
     package func addRoutes(to router: Router<APIRequestContext>) {
@@ -41,15 +41,39 @@ package struct MetricsController: Sendable {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
         }
         var text = ""
-        family(&text, "medicineman_build_info", "gauge", "Always 1; the version is a label.")
+        Self.family(&text, "medicineman_build_info", "gauge", "Always 1; the version is a label.")
         text += "medicineman_build_info{version=\"\(PrometheusText.escape(version))\"} 1\n"
 
         let report = await readiness.checkReadiness()
-        family(&text, "medicineman_dependency_up", "gauge", "1 when the dependency answered its last probe.")
+        Self.family(&text, "medicineman_dependency_up", "gauge", "1 when the dependency answered its last probe.")
         for name in report.checks.keys.sorted() {
             text += "medicineman_dependency_up{dependency=\"\(PrometheusText.escape(name))\"} \(report.checks[name]?.ok == true ? 1 : 0)\n"
         }
 
+        text += await figures.value()
+
+        if let eventStreams {
+            Self.family(&text, "medicineman_event_streams_open", "gauge", "Live job event streams (GET /api/jobs/:id/events) open now.")
+            text += "medicineman_event_streams_open \(eventStreams.openStreams)\n"
+            Self.family(&text, "medicineman_event_stream_readers", "gauge", "Queue event stream readers (one Redis connection each) running now.")
+            text += "medicineman_event_stream_readers \(eventStreams.readerCount)\n"
+            Self.family(&text, "medicineman_event_streams_refused_total", "counter", "Event streams refused by the per-user or global cap.")
+            text += "medicineman_event_streams_refused_total \(eventStreams.refusedStreams)\n"
+        }
+        registry.render(into: &text)
+        ProcessMetrics.render(into: &text, startedAt: startedAt)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The queues' figures from Redis, then the servers' backup figures from PostgreSQL.
+    static func storedFigures(queues: [Queue], backups: BackupRepository?, schedules: BackupScheduleRepository?) async -> String {
+        var text = ""
+        await renderQueues(queues, into: &text)
+        await renderBackups(backups, schedules: schedules, into: &text)
+        return text
+    }
+
+    static func renderQueues(_ queues: [Queue], into text: inout String) async {
         family(&text, "medicineman_queue_jobs", "gauge", "Jobs per queue and state.")
         var oldest: [(String, Double)] = []
         var paused: [(String, Bool)] = []
@@ -72,23 +96,9 @@ package struct MetricsController: Sendable {
             family(&text, "medicineman_queue_workers", "gauge", "Worker connections (ours and BullMQ's) serving the queue.")
             for (queue, count) in zip(queues, workers) { text += "medicineman_queue_workers{queue=\"\(queue.name)\"} \(count)\n" }
         }
-
-        if let eventStreams {
-            family(&text, "medicineman_event_streams_open", "gauge", "Live job event streams (GET /api/jobs/:id/events) open now.")
-            text += "medicineman_event_streams_open \(eventStreams.openStreams)\n"
-            family(&text, "medicineman_event_stream_readers", "gauge", "Queue event stream readers (one Redis connection each) running now.")
-            text += "medicineman_event_stream_readers \(eventStreams.readerCount)\n"
-            family(&text, "medicineman_event_streams_refused_total", "counter", "Event streams refused by the per-user or global cap.")
-            text += "medicineman_event_streams_refused_total \(eventStreams.refusedStreams)\n"
-        }
-        await renderBackups(into: &text)
-
-        registry.render(into: &text)
-        ProcessMetrics.render(into: &text, startedAt: startedAt)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func family(_ text: inout String, _ name: String, _ type: String, _ help: String) {
+    static func family(_ text: inout String, _ name: String, _ type: String, _ help: String) {
         text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
     }
 }
