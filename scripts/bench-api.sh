@@ -8,12 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 mm_prepare wrk
 SECONDS_PER_RUN=${1:-10}
 CONNECTIONS=${2:-64}
-STATE="$MM_ROOT/.local/bench-api"
-REDIS_PORT=${MM_BENCH_REDIS_PORT:-6398}
-PG_PORT=${MM_BENCH_PG_PORT:-5447}
 API_PORT=${MM_BENCH_API_PORT:-3997}
 HELLO_PORT=${MM_BENCH_HELLO_PORT:-3996}
-mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
+mm_start_bench_services api 6398 5447   # sets STATE, REDIS_PORT, PG_PORT, PASSWORD; stops them, and the PIDs in `pids`, on exit
 
 mm_bench_build release medicineman medicineman-bench
 mm_bench_api_environment "$API_PORT"

@@ -12,11 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 mm_prepare wrk
 SECONDS_PER_RUN=${1:-10}
 FLOOD=${2:-64}
-STATE="$MM_ROOT/.local/bench-bad-tokens"
-REDIS_PORT=${MM_BENCH_REDIS_PORT:-6391}
-PG_PORT=${MM_BENCH_PG_PORT:-5449}
 API_PORT=${MM_BENCH_API_PORT:-3993}
-mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
+mm_start_bench_services bad-tokens 6391 5449   # sets STATE, REDIS_PORT, PG_PORT, PASSWORD; stops them, and the PIDs in `pids`, on exit
 
 mm_bench_build release medicineman
 export DATABASE_POOL_SIZE=10 BAD_TOKEN_LIMIT_PER_MINUTE=0

@@ -12,11 +12,8 @@ mm_require_swift
 STREAMS=${1:-1000}
 JOBS=${2:-10}
 EVENTS=${3:-100}
-STATE="$MM_ROOT/.local/bench-events"
-REDIS_PORT=${MM_BENCH_REDIS_PORT:-6393}
-PG_PORT=${MM_BENCH_PG_PORT:-5448}
 API_PORT=${MM_BENCH_API_PORT:-3995}
-mm_start_bench_services "$STATE" "$REDIS_PORT" "$PG_PORT"   # sets PASSWORD; stops them, and the PIDs in `pids`, on exit
+mm_start_bench_services events 6393 5448   # sets STATE, REDIS_PORT, PG_PORT, PASSWORD; stops them, and the PIDs in `pids`, on exit
 
 mm_bench_build "${MM_BENCH_BUILD:-release}" medicineman medicineman-bench   # MM_BENCH_BUILD=debug: a quick try of the script itself
 # Each stream is a socket on both sides.

@@ -157,17 +157,20 @@ mm_stop_postgres() { # state_dir
 }
 
 # --- Benchmarks -----------------------------------------------------------------------------------
-# Throwaway Redis and PostgreSQL for a benchmark script on loopback. Sets PASSWORD (the database
-# user mmbench's) and the array `pids`; on exit kills those PIDs and stops both servers.
-mm_start_bench_services() { # state_dir redis_port pg_port
-  MM_BENCH_STATE=$1 MM_BENCH_REDIS=$2 MM_BENCH_PG=$3
-  mkdir -p "$1"
+# Throwaway Redis and PostgreSQL for the benchmark script `name` on loopback, in
+# .local/bench-<name>, on the ports given unless MM_BENCH_REDIS_PORT / MM_BENCH_PG_PORT say
+# otherwise. Sets STATE, REDIS_PORT, PG_PORT, PASSWORD (the database user mmbench's) and the array
+# `pids`; on exit kills those PIDs and stops both servers.
+mm_start_bench_services() { # name redis_port pg_port
+  STATE="$MM_ROOT/.local/bench-$1" REDIS_PORT=${MM_BENCH_REDIS_PORT:-$2} PG_PORT=${MM_BENCH_PG_PORT:-$3}
+  MM_BENCH_STATE=$STATE MM_BENCH_REDIS=$REDIS_PORT MM_BENCH_PG=$PG_PORT
+  mkdir -p "$STATE"
   pids=()
   trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
         mm_stop_redis "$MM_BENCH_STATE/redis" "$MM_BENCH_REDIS"; mm_stop_postgres "$MM_BENCH_STATE/postgres"' EXIT
   PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  mm_start_redis "$1/redis" "$2" no
-  mm_start_postgres "$1/postgres" "$3" medicineman_bench mmbench "$PASSWORD"
+  mm_start_redis "$STATE/redis" "$REDIS_PORT" no
+  mm_start_postgres "$STATE/postgres" "$PG_PORT" medicineman_bench mmbench "$PASSWORD"
 }
 
 # Builds the products named in the configuration named (release; debug to try a script quickly),
