@@ -5,14 +5,10 @@ import Synchronization
 /// cached costs a query on the pool that jobs and records use, and anyone can make one up: however
 /// many arrive, from however many addresses, they hold at most `limit` of its connections. Beyond,
 /// a check waits in line (cancellably) for up to `wait`, then the answer is 503 `busy`.
-package struct TokenLookupSlots: Sendable {
+package final class TokenLookupSlots: Sendable {
     package let limit: Int
     private let slots: ConnectionPool<Void>
-    private let answered = Counter()
-
-    final class Counter: Sendable {
-        let value = Atomic<Int>(0)
-    }
+    private let answered = Atomic<Int>(0)
 
     package init(limit: Int = 2, wait: Duration = .seconds(2)) {
         self.limit = max(1, limit)
@@ -26,13 +22,13 @@ package struct TokenLookupSlots: Sendable {
     package func run<Result: Sendable>(_ check: () async throws -> Result) async throws -> Result {
         try await slots.withConnection { _ in
             let result = try await check()
-            answered.value.add(1, ordering: .relaxed)
+            answered.add(1, ordering: .relaxed)
             return result
         }
     }
 
     /// Checks that ran in a slot and answered (did not throw) so far: the lookups made, for tests.
-    package var checksAnswered: Int { answered.value.load(ordering: .relaxed) }
+    package var checksAnswered: Int { answered.load(ordering: .relaxed) }
 
     /// Checks waiting for a slot now.
     package var waiting: Int { slots.waiting }
