@@ -99,26 +99,30 @@ enum Base64URL {
 }
 
 /// Accepts API tokens (`mm_…`, stored in PostgreSQL as digests) and session JWTs. What a made-up
-/// token can cost is bounded: one of the wrong shape, or a JWT whose signature fails, is refused
-/// without a query; the rest are looked up in one of `lookups`' slots; and with `badTokens`, a
-/// client network whose lookups found nothing too often this minute gets 429s instead (checked
-/// again once the slot is held, so lookups that queued together cannot overshoot it).
+/// token can cost is bounded: one of the wrong shape, a JWT whose signature fails, or (with
+/// `known`) an `mm_` token whose digest no live token has, is refused without a lookup of its own;
+/// the rest are looked up in one of `lookups`' slots; and with `badTokens`, a client network whose
+/// lookups found nothing too often this minute (revoked or expired tokens, ended sessions) gets
+/// 429s instead (checked again once the slot is held, so lookups that queued together cannot
+/// overshoot it).
 package struct PlatformAuthenticator: TokenAuthenticating {
     let users: UserRepository
     let sessions: SessionTokens?
     let cache: IdentityCache?
     let lookups: TokenLookupSlots
     let badTokens: BadTokenLimit?
+    let known: KnownTokenDigests?
 
     package init(
         users: UserRepository, sessions: SessionTokens?, cache: IdentityCache? = nil, lookups: TokenLookupSlots = TokenLookupSlots(),
-        badTokens: BadTokenLimit? = nil
+        badTokens: BadTokenLimit? = nil, known: KnownTokenDigests? = nil
     ) {
         self.users = users
         self.sessions = sessions
         self.cache = cache
         self.lookups = lookups
         self.badTokens = badTokens
+        self.known = known
     }
 
     package func identity(forBearer token: String, from client: String) async throws -> Identity? {
@@ -131,6 +135,9 @@ package struct PlatformAuthenticator: TokenAuthenticating {
     private func verify(_ token: String, from client: String) async throws -> Identity? {
         if token.hasPrefix("mm_") {
             guard UserRepository.isWellFormedToken(token) else { return nil }
+            // A network held back is told so at once, before it waits for a reload of the digests.
+            try badTokens?.admit(client)
+            if let known, await !known.mayBeLive(UserRepository.tokenDigest(token)) { return nil }
             return try await lookUp(from: client) { try await users.user(forToken: token).map { Identity($0.0) } }
         }
         guard let sessions, let session = await sessions.verify(token) else { return nil }

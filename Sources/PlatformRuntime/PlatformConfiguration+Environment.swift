@@ -64,6 +64,9 @@ extension PlatformConfiguration {
         if let count = environment["AUTH_LOOKUP_SLOTS"], !count.isEmpty {
             authLookupSlots = try Self.integer(count, variable: "AUTH_LOOKUP_SLOTS", in: 1...512)
         }
+        if let held = environment["AUTH_TOKEN_DIGESTS"], !held.isEmpty {
+            holdsTokenDigests = try Self.boolean(held, variable: "AUTH_TOKEN_DIGESTS")
+        }
         if let count = environment["SSE_MAX_STREAMS_PER_USER"], !count.isEmpty {
             maxEventStreamsPerUser = try Self.integer(count, variable: "SSE_MAX_STREAMS_PER_USER", in: 1...100_000)
         }

@@ -56,6 +56,9 @@ package struct PlatformConfiguration: Sendable {
     package var authLookupSlots: Int?
     /// What `authLookupSlots` comes to: never more than the pool.
     package var effectiveAuthLookupSlots: Int { min(authLookupSlots ?? (postgresPoolSize + 3) / 4, postgresPoolSize) }
+    /// Whether the API holds the digests of the live API tokens in memory, so a made-up `mm_` token
+    /// is refused without a lookup (`AUTH_TOKEN_DIGESTS`; off: each costs one, bounded as above).
+    package var holdsTokenDigests = true
     /// Replaces every queue's job lock duration (`JOB_LOCK_SECONDS`); for tests and tuning, since
     /// a crashed worker's job is recovered only after its lock expires.
     package var jobLockOverride: Duration?

@@ -139,7 +139,9 @@ package struct PlatformServer: Sendable {
         }
         let lookups = TokenLookupSlots(limit: configuration.effectiveAuthLookupSlots)
         let badTokens = configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil
-        let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: identityCache, lookups: lookups, badTokens: badTokens)
+        let authenticator = PlatformAuthenticator(
+            users: users, sessions: sessions, cache: identityCache, lookups: lookups, badTokens: badTokens,
+            known: configuration.holdsTokenDigests ? KnownTokenDigests(source: users, logger: logger) : nil)
         // The dashboard's cookie sessions use the login JWTs and their secret (none without ENCRYPTION_KEY).
         let browserSessions = sessions.map {
             BrowserSessions(

@@ -1,4 +1,3 @@
-import Crypto
 public import Foundation
 public import PostgresClient
 
@@ -120,7 +119,7 @@ public struct UserRepository: Sendable {
                 """
                 INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, expires_at)
                 VALUES ($1, $2, $3, $4, $5) RETURNING \(APIToken.columns)
-                """, [userId, name, Self.tokenHash(token), String(token.prefix(11)), expiresAt]
+                """, [userId, name, Self.tokenDigest(token), String(token.prefix(11)), expiresAt]
             ).first
             return try APIToken(row: try row.orNotFound("token"))
         }
@@ -140,7 +139,7 @@ public struct UserRepository: Sendable {
                               u.updated_at, u.session_version
                     FROM api_tokens t JOIN users u ON u.id = t.user_id
                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
-                    """, [Self.tokenHash(token)]
+                    """, [Self.tokenDigest(token)]
                 ).first
             else { return nil }
             var record = try APIToken(row: row)
@@ -173,10 +172,6 @@ public struct UserRepository: Sendable {
         let utf8 = token.utf8
         return utf8.count == 67 && token.hasPrefix("mm_")
             && utf8.dropFirst(3).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
-    }
-
-    static func tokenHash(_ token: String) -> String {
-        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 }
 

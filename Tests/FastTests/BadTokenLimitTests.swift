@@ -95,7 +95,7 @@ import Testing
         let running = Atomic<Int>(0)
         let most = Atomic<Int>(0)
         let started = Atomic<Int>(0)
-        let gate = SharedReadinessTests.Gate()
+        let gate = Gate()
 
         func check() async -> Bool {
             let now = running.add(1, ordering: .relaxed).newValue

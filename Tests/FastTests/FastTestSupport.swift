@@ -37,3 +37,24 @@ actor FinalFailures {
     private(set) var messages: [String] = []
     func record(_ message: String) { messages.append(message) }
 }
+
+/// Holds those who pass it until the test opens it; once open, it stays so (a regression that
+/// ran more than expected fails a count instead of hanging).
+actor Gate {
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// How many wait at the gate now.
+    var held: Int { waiting.count }
+
+    func passed() async {
+        guard !isOpen else { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiting { waiter.resume() }
+        waiting = []
+    }
+}

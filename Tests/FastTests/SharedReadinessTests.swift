@@ -19,22 +19,6 @@ import Testing
         }
     }
 
-    actor Gate {
-        private var isOpen = false
-        private var waiting: [CheckedContinuation<Void, Never>] = []
-
-        func passed() async {
-            guard !isOpen else { return }
-            await withCheckedContinuation { waiting.append($0) }
-        }
-
-        func open() {
-            isOpen = true
-            for waiter in waiting { waiter.resume() }
-            waiting = []
-        }
-    }
-
     @Test func aFloodOfProbesRunsOneCheckAndSharesItsReport() async throws {
         let base = GatedReadiness()
         let clock = TestClock()

@@ -9,8 +9,10 @@ import Records
 import TestSupport
 import Testing
 
-/// Bearer tokens as an attacker makes them up: each one that is not cached costs a PostgreSQL
-/// lookup, so how many lookups a network gets, and how many run at once, is bounded.
+/// Bearer tokens as an attacker makes them up. The digests of the live tokens, held in memory,
+/// refuse them without a lookup each; behind that, the tokens that do cost a PostgreSQL lookup
+/// (revoked or expired ones, or all of them without the digests, as the first tests run it) are
+/// bounded: how many lookups a network gets, and how many run at once.
 @Suite struct AttackBearerTokenTests {
     /// A report whose detail shows only to a caller with a valid token.
     struct DetailedReady: ReadinessChecking {
@@ -116,6 +118,66 @@ import Testing
                 #expect((1...2).contains(connections ?? 0), "\(connections ?? 0) connections looked tokens up")
             } cleanup: {
                 await lookupPool.close()
+            }
+        }
+    }
+
+    /// 300 made-up tokens at once from 300 networks (beyond any per-network limit): the digests
+    /// of the live tokens refuse them from memory, so not one costs a lookup, and the reloads that
+    /// confirm the misses are shared. A token made after the digests were read (as by another
+    /// process) works on its first use; a revoked one is looked up, and counted, until the next
+    /// full read drops it.
+    @Test func madeUpTokensFromManyNetworksCostNoLookups() async throws {
+        try await APIFixture.run { fixture in
+            let users = UserRepository(database: fixture.database)
+            let lookups = TokenLookupSlots()
+            let known = KnownTokenDigests(source: users, spacing: .milliseconds(500))
+            let authenticator = PlatformAuthenticator(
+                users: users, sessions: nil, lookups: lookups, badTokens: BadTokenLimit(perMinute: 5), known: known)
+            let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<300 {
+                    let network = "2001:db8:\(String(index, radix: 16))::1"
+                    group.addTask { try await authenticator.identity(forBearer: Self.madeUp(), from: network) == nil }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(refused == 300)
+            #expect(lookups.checksAnswered == 0)
+            // One reload a miss would be 300; arrivals within a reload's spacing share the next.
+            #expect(known.reloads <= 10, "\(known.reloads) reloads for 300 misses")
+
+            let viewerToken = try #require(fixture.tokens[.viewer])
+            let viewer = try #require(try await users.user(forToken: viewerToken)).0
+            let fresh = try await users.createToken(userId: viewer.id, name: "made-elsewhere").token
+            #expect(try await authenticator.identity(forBearer: fresh, from: "192.0.2.1")?.username == viewer.username)
+            #expect(lookups.checksAnswered == 1)
+
+            let tokenId = try #require(try await users.tokens(userId: viewer.id).first { $0.name == "made-elsewhere" }).id
+            #expect(try await users.revokeToken(id: tokenId))
+            #expect(try await authenticator.identity(forBearer: fresh, from: "192.0.2.1") == nil)
+            #expect(lookups.checksAnswered == 2, "held until the next full read, so looked up")
+        }
+    }
+
+    /// The platform's own API process: 100 made-up tokens from one address are all 401s, none a
+    /// 429 (they cost no lookup, so the per-network limit of lookups that found nothing never
+    /// fills), and a token the CLI made afterwards, in another process, works on its first use.
+    @Test func theAPIProcessRefusesMadeUpTokensFromMemory() async throws {
+        let logger = testLogger("test.tokens", level: .critical)
+        try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
+            var environment = try PlatformProcess.environment(databaseURL: databaseURL)
+            environment["BAD_TOKEN_LIMIT_PER_MINUTE"] = "5"
+            try await PlatformProcess.run(["api"], environment: environment) { server in
+                try await PlatformProcess.createUser("guessed", role: "viewer", password: "guessed-password", environment: environment)
+                let url = server.baseURL + "/api/servers"
+                var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}\\n", "-H", "Authorization: Bearer \(Self.madeUp())", url]
+                for _ in 1..<100 { arguments += ["--next", "-s", "-o", "/dev/null", "-w", "%{http_code}\\n", "-H", "Authorization: Bearer \(Self.madeUp())", url] }
+                let statuses = try await ChildProcess.run("/usr/bin/curl", arguments, timeout: .seconds(60)).split(separator: "\n")
+                #expect(statuses.count == 100 && statuses.allSatisfy { $0 == "401" }, "\(Set(statuses))")
+                let token = try await PlatformProcess.createToken(for: "guessed", name: "cli", environment: environment)
+                let status = try await ChildProcess.run(
+                    "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)", url], timeout: .seconds(10))
+                #expect(status == "200")
             }
         }
     }
