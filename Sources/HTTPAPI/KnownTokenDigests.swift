@@ -20,7 +20,8 @@ extension UserRepository: TokenDigestSource {}
 /// reloads begin at least `spacing` apart, so a flood of made-up tokens costs one small query per
 /// `spacing` at most. A reload reads the tokens made since the previous read, by the source's
 /// clock, less `overlap` (for inserts that commit late); every `fullEvery`, and whenever the
-/// source's clock went back, it reads them all, dropping revoked and expired ones. When a reload
+/// source's clock moved other than this process's, it reads them all, dropping revoked and
+/// expired ones. When a reload
 /// fails, or takes more than `maxWait`, or `maxWaiters` already wait, `mayBeLive` says yes: the
 /// caller looks the token up as it would without this set (in its bounded slots), so an
 /// unreadable source of truth never refuses a valid token.
@@ -44,8 +45,9 @@ package final class KnownTokenDigests: Sendable {
 
     private struct State {
         var digests: Set<String> = []
-        /// The source's time of the latest read: the next one reads from it, less the overlap.
-        var lastReadAt: Date?
+        /// The source's time of the latest read (the next one reads from it, less the overlap),
+        /// and this process's when that read began.
+        var lastRead: (at: Date, startedAt: ContinuousClock.Instant)?
         var lastFullRead: ContinuousClock.Instant?
         var lastStart: ContinuousClock.Instant?
         var lastFailureLogged: ContinuousClock.Instant?
@@ -123,7 +125,7 @@ package final class KnownTokenDigests: Sendable {
                 let startedAt = now()
                 state.lastStart = startedAt
                 let full = state.lastFullRead.map { startedAt - $0 >= fullEvery } ?? true
-                return (startedAt, full ? nil : state.lastReadAt?.addingTimeInterval(-overlap))
+                return (startedAt, full ? nil : state.lastRead?.at.addingTimeInterval(-overlap))
             }
             let outcome = await readExpiringOverdueWaiters(since: since)
             reloadCount.add(1, ordering: .relaxed)
@@ -133,15 +135,15 @@ package final class KnownTokenDigests: Sendable {
             let fresh = since == nil ? read.map { Set($0.digests) } : nil
             let (answered, goOn) = state.withLock { state in
                 if let read {
-                    if since != nil, let last = state.lastReadAt, read.readAt < last {
-                        // The source's clock went back: tokens made since may sort before the
-                        // window. Read them all before answering anyone.
+                    if since != nil, let last = state.lastRead, clockStepped(from: last, to: (read.readAt, startedAt)) {
+                        // Tokens made while the source's clock was off may sort before the
+                        // window: read them all before answering anyone.
                         state.lastFullRead = nil
                         return ([Waiter](), true)
                     }
                     if let fresh { state.digests = fresh } else { state.digests.formUnion(read.digests) }
                     if fresh != nil { state.lastFullRead = startedAt }
-                    state.lastReadAt = read.readAt
+                    state.lastRead = (read.readAt, startedAt)
                 }
                 let answered = state.waiters.filter { $0.value.askedAt <= startedAt }
                 for id in answered.keys { state.waiters[id] = nil }
@@ -178,6 +180,15 @@ package final class KnownTokenDigests: Sendable {
             group.cancelAll()
             return read ?? .failure(CancellationError())
         }
+    }
+
+    /// Whether the source's clock moved other than this process's between two reads, by more than
+    /// half the overlap (stepped back, or forward after a step back, or another server's clock).
+    private func clockStepped(from last: (at: Date, startedAt: ContinuousClock.Instant), to read: (at: Date, startedAt: ContinuousClock.Instant)) -> Bool {
+        let passed = read.startedAt - last.startedAt
+        let sourcePassed = read.at.timeIntervalSince(last.at)
+        let seconds = Double(passed.components.seconds) + Double(passed.components.attoseconds) / 1e18
+        return abs(sourcePassed - seconds) > overlap / 2
     }
 
     private func answer(_ waiters: [Waiter], _ confirmed: Bool) {

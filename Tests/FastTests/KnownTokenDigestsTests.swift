@@ -82,23 +82,35 @@ import Testing
     }
 
     /// When the database's clock goes back past the overlap, tokens made since would sort before
-    /// the next window: the set reads them all before it answers.
-    @Test func aClockThatWentBackMakesAFullRead() async throws {
+    /// the next window: the set reads them all before it answers. So too when the database's time
+    /// passed other than this process's (a failover to a server whose clock is behind): a token
+    /// made there may be dated before the window.
+    @Test func aClockThatSteppedMakesAFullRead() async throws {
         let source = MemoryDigests()
-        let known = KnownTokenDigests(source: source, spacing: .zero, overlap: 300)
+        let clock = TestClock()
+        let known = KnownTokenDigests(source: source, spacing: .zero, fullEvery: .seconds(86_400), overlap: 300, now: { clock.now })
         #expect(await !known.mayBeLive(Self.digest()))
         source.databaseNow.withLock { $0 -= 3_600 }
-        let made = Self.digest()
-        source.add(made)
-        #expect(await known.mayBeLive(made))
+        let madeBack = Self.digest()
+        source.add(madeBack)
+        #expect(await known.mayBeLive(madeBack))
         #expect(source.reads.withLock { $0.map { $0 == nil } } == [true, false, true])
+
+        let lastRead = source.clock
+        let madeAfterFailover = Self.digest()
+        source.add(madeAfterFailover, createdAt: lastRead - 600)
+        clock.advance(.seconds(3_600))
+        source.databaseNow.withLock { $0 = lastRead + 600 }
+        #expect(await known.mayBeLive(madeAfterFailover))
+        #expect(source.reads.withLock { $0.map { $0 == nil } } == [true, false, true, false, true])
     }
 
     /// 50 misses that arrive while a reload runs share the one reload after it, and get its
     /// answer, not the running one's: the token they ask for was made after that one began.
     @Test func missesThatArriveTogetherShareTheNextReload() async throws {
         let source = MemoryDigests()
-        let known = KnownTokenDigests(source: source, spacing: .zero)
+        // A long wait: on a busy machine the held read must not release `first` before the gate opens.
+        let known = KnownTokenDigests(source: source, spacing: .zero, maxWait: .seconds(60))
         source.holding.store(true, ordering: .relaxed)
         async let first = known.mayBeLive(Self.digest())
         #expect(try await eventually { await source.gate.held == 1 })
