@@ -1,6 +1,7 @@
 package import Foundation
 package import Logging
 package import Records
+import BlockingIO
 import Synchronization
 
 /// Where `KnownTokenDigests` reads the digests of the tokens that may be presented now.
@@ -21,10 +22,9 @@ extension UserRepository: TokenDigestSource {}
 /// `spacing` at most. A reload reads the tokens made since the previous read, by the source's
 /// clock, less `overlap` (for inserts that commit late); every `fullEvery`, and whenever the
 /// source's clock moved other than this process's, it reads them all, dropping revoked and
-/// expired ones. When a reload
-/// fails, or takes more than `maxWait`, or `maxWaiters` already wait, `mayBeLive` says yes: the
-/// caller looks the token up as it would without this set (in its bounded slots), so an
-/// unreadable source of truth never refuses a valid token.
+/// expired ones. When a reload fails, or takes more than `maxWait`, or `maxWaiters` already wait,
+/// `mayBeLive` says yes: the caller looks the token up as it would without this set (in its
+/// bounded slots), so an unreadable source of truth never refuses a valid token.
 package final class KnownTokenDigests: Sendable {
     let source: any TokenDigestSource
     let spacing: Duration
@@ -80,7 +80,7 @@ package final class KnownTokenDigests: Sendable {
         return state.withLock { $0.digests.contains(digest) }
     }
 
-    /// Reloads that ran so far (for tests and benchmarks).
+    /// Reloads that ran so far (for tests).
     package var reloads: Int { reloadCount.load(ordering: .relaxed) }
 
     /// Callers waiting for a reload now.
@@ -185,10 +185,7 @@ package final class KnownTokenDigests: Sendable {
     /// Whether the source's clock moved other than this process's between two reads, by more than
     /// half the overlap (stepped back, or forward after a step back, or another server's clock).
     private func clockStepped(from last: (at: Date, startedAt: ContinuousClock.Instant), to read: (at: Date, startedAt: ContinuousClock.Instant)) -> Bool {
-        let passed = read.startedAt - last.startedAt
-        let sourcePassed = read.at.timeIntervalSince(last.at)
-        let seconds = Double(passed.components.seconds) + Double(passed.components.attoseconds) / 1e18
-        return abs(sourcePassed - seconds) > overlap / 2
+        abs(read.at.timeIntervalSince(last.at) - (read.startedAt - last.startedAt).inSeconds) > overlap / 2
     }
 
     private func answer(_ waiters: [Waiter], _ confirmed: Bool) {

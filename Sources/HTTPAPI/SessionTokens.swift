@@ -141,6 +141,7 @@ package struct PlatformAuthenticator: TokenAuthenticating {
             return try await lookUp(from: client) { try await users.user(forToken: token).map { Identity($0.0) } }
         }
         guard let sessions, let session = await sessions.verify(token) else { return nil }
+        try badTokens?.admit(client)
         return try await lookUp(from: client) {
             // A password change or deactivation bumps the version: older sessions end.
             guard let user = try await users.find(id: session.userId), user.active, user.sessionVersion == session.version else { return nil }
@@ -148,9 +149,10 @@ package struct PlatformAuthenticator: TokenAuthenticating {
         }
     }
 
+    /// Runs `find` in a lookup slot; the caller has admitted `client` already, and it is admitted
+    /// again once the slot is held.
     private func lookUp(from client: String, _ find: () async throws -> Identity?) async throws -> Identity? {
-        try badTokens?.admit(client)
-        return try await lookups.run {
+        try await lookups.run {
             try badTokens?.admit(client)
             let identity = try await find()
             if identity == nil { badTokens?.recordFailure(client) }

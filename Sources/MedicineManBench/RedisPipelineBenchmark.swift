@@ -78,8 +78,6 @@ struct RedisPipelineBenchmark: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(batches * pipeline) / seconds
+        return Double(batches * pipeline) / (clock.now - start).inSeconds
     }
 }
