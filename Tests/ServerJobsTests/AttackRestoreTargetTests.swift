@@ -8,9 +8,8 @@ import Testing
 
 /// Restore targets another local user (or a careless request) could abuse: a pre-created or
 /// symlinked directory, a directory of someone else, spellings of `/`, names tar would unescape.
-/// Against the sshd test host, as the unprivileged `mmtest`. Serialized: one test moves the
-/// user's `~/.medicineman-restore` aside for a moment.
-@Suite(.serialized) struct AttackRestoreTargetTests {
+/// Against the sshd test host, as the unprivileged `mmtest`.
+@Suite struct AttackRestoreTargetTests {
     struct Archive {
         var path: String
         var sha256: String
@@ -60,12 +59,19 @@ import Testing
         }
         #expect(try await session.run("stat -c '%a %U' -- \"$HOME/.medicineman-restore\"").stdout == "700 \(user)\n")
         _ = try await session.run("rm -rf -- \(ShellArgument.quote(first)) \(ShellArgument.quote(second))")
+        await session.close()
+    }
 
-        // A symlink planted in place of the private base directory is refused, not followed.
+    /// Moves the user's `~/.medicineman-restore` aside, which every restore of other suites uses:
+    /// scripts/test.sh runs it in the one-at-a-time tier.
+    @Test func aSymlinkPlantedAsTheBaseDirectoryIsRefused() async throws {
+        let session = try await connectTestHost()
+        let archive = try await makeArchive()
         let tag = TestEnvironment.uniqueName("rbase")
         let elsewhere = "/tmp/\(tag)"
         _ = try await session.run(
-            "mkdir \(ShellArgument.quote(elsewhere)) && mv \"$HOME/.medicineman-restore\" \"$HOME/\(tag)-saved\" && ln -s \(ShellArgument.quote(elsewhere)) \"$HOME/.medicineman-restore\"")
+            "mkdir -p -m 700 \"$HOME/.medicineman-restore\" && mkdir \(ShellArgument.quote(elsewhere)) && mv \"$HOME/.medicineman-restore\" \"$HOME/\(tag)-saved\" && ln -s \(ShellArgument.quote(elsewhere)) \"$HOME/.medicineman-restore\""
+        )
         do {
             let used = try await restore(archive, into: nil, on: session)
             Issue.record("restored through a planted symlink into \(used)")
