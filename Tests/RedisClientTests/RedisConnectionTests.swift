@@ -48,19 +48,6 @@ import Testing
         try await redis.command(["DEL", key])
     }
 
-    @Test func commandTimeoutIsRetryable() async throws {
-        var config = try redisConfiguration()
-        config.commandTimeout = .milliseconds(200)
-        let redis = RedisConnection(configuration: config, logger: testLogger())
-        let error = try await #require(throws: RedisError.self, "DEBUG SLEEP 1 should have timed out") {
-            try await redis.command("DEBUG", "SLEEP", "1")
-        }
-        #expect(error.code == .timedOut)
-        #expect(error.isRetryable)
-        // Once the server is done sleeping, the same connection object serves again.
-        #expect(try await eventually(timeout: .seconds(5), every: .milliseconds(100)) { (try? await redis.command("PING").string) == "PONG" })
-    }
-
     @Test func refusedConnectionIsRetryable() async throws {
         let redis = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: 1), logger: testLogger())
         let error = try await #require(throws: RedisError.self, "connecting to port 1 should fail") {

@@ -19,5 +19,19 @@ extension SpareRedisServerTests {
             #expect(error.message.contains("reconnects"))
             #expect(try await redis.command("PING").string == "PONG")
         }
+
+        /// `DEBUG SLEEP` stops the whole server for a second: not the Redis other suites share.
+        @Test func commandTimeoutIsRetryable() async throws {
+            var config = try redisConfiguration("MM_TEST_REDIS_SPARE_URL")
+            config.commandTimeout = .milliseconds(200)
+            let redis = RedisConnection(configuration: config, logger: testLogger())
+            let error = try await #require(throws: RedisError.self, "DEBUG SLEEP 1 should have timed out") {
+                try await redis.command("DEBUG", "SLEEP", "1")
+            }
+            #expect(error.code == .timedOut)
+            #expect(error.isRetryable)
+            // Once the server is done sleeping, the same connection object serves again.
+            #expect(try await eventually(timeout: .seconds(5), every: .milliseconds(100)) { (try? await redis.command("PING").string) == "PONG" })
+        }
     }
 }

@@ -2,7 +2,7 @@ import RedisClient
 import TestSupport
 import Testing
 
-/// Tests that flush scripts or restart the server use the spare Redis, one at a time.
+/// Tests that flush scripts, stop or restart the server use the spare Redis, one at a time.
 @Suite(.serialized) enum SpareRedisServerTests {}
 
 extension SpareRedisServerTests {
