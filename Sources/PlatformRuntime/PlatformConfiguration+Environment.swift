@@ -73,6 +73,12 @@ extension PlatformConfiguration {
         if let count = environment["SSE_MAX_STREAMS"], !count.isEmpty {
             maxEventStreams = try Self.integer(count, variable: "SSE_MAX_STREAMS", in: 1...1_000_000)
         }
+        if let days = environment["AUDIT_RETENTION_DAYS"], !days.isEmpty {
+            auditRetentionDays = try Self.retentionDays(days, variable: "AUDIT_RETENTION_DAYS")
+        }
+        if let days = environment["HISTORY_RETENTION_DAYS"], !days.isEmpty {
+            historyRetentionDays = try Self.retentionDays(days, variable: "HISTORY_RETENTION_DAYS")
+        }
         if let prefix = environment["QUEUE_PREFIX"], !prefix.isEmpty {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix
@@ -163,6 +169,12 @@ extension PlatformConfiguration {
                 .first { error.message.hasPrefix($0) } ?? "BACKUP_STORAGE"
             throw ConfigurationError(variable: variable, error.message)
         }
+    }
+
+    /// Days in 0...36500; 0 keeps forever (nil).
+    private static func retentionDays(_ text: String, variable: String) throws(ConfigurationError) -> Int? {
+        let days = try integer(text, variable: variable, in: 0...36_500)
+        return days == 0 ? nil : days
     }
 
     private static func integer(_ text: String, variable: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {

@@ -83,6 +83,19 @@ package struct PlatformConfiguration: Sendable {
     /// Seal new archives at rest (`ENCRYPT_BACKUPS`); nil leaves it to the `encrypt_backups`
     /// platform setting, which migration 0014 turns on for new installs.
     package var encryptBackups: Bool?
+    /// Days audit entries are kept (`AUDIT_RETENTION_DAYS`; nil, set as 0: forever).
+    package var auditRetentionDays: Int? = 365
+    /// Days finished job attempts and settled webhook deliveries are kept
+    /// (`HISTORY_RETENTION_DAYS`; nil, set as 0: forever).
+    package var historyRetentionDays: Int? = 90
+    /// What the cleanup duty removes from PostgreSQL, and after how many days.
+    package var historyRetention: [HistoryPruner.History: Int] {
+        var days: [HistoryPruner.History: Int] = [:]
+        days[.auditLog] = auditRetentionDays
+        days[.jobAttempts] = historyRetentionDays
+        days[.webhookDeliveries] = historyRetentionDays
+        return days
+    }
     /// Attempts, backoff and retention of every job the platform enqueues.
     package var jobOptions: JobOptions = ServerJobQueue.defaultJobOptions
     /// Live job event streams one user may hold open (`SSE_MAX_STREAMS_PER_USER`).

@@ -54,7 +54,8 @@ enum ServerJobWorkers {
             MaintenanceService(
                 queues: queues,
                 janitor: StorageJanitor(storage: services.storage, backups: services.backups, logger: logger),
-                logger: logger),
+                history: HistoryPruner(database: services.resources.postgres),
+                options: .init(historyRetentionDays: services.configuration.historyRetention), logger: logger),
         ]
     }
 

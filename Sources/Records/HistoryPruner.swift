@@ -1,0 +1,47 @@
+public import PostgresClient
+
+/// Removes history past its retention, a batch at a time: audit entries, finished job attempts
+/// and settled webhook deliveries. Ages are measured by PostgreSQL's clock, so a process whose
+/// clock runs ahead removes nothing early; rows another process is already removing are skipped,
+/// so any number of processes may prune at once.
+public struct HistoryPruner: Sendable {
+    /// A table of history, and which of its rows may go once old enough.
+    public enum History: String, Sendable, CaseIterable {
+        case auditLog = "audit_log"
+        /// Attempts still running are kept, however old.
+        case jobAttempts = "job_attempts"
+        /// Deliveries still pending or retrying are kept, however old.
+        case webhookDeliveries = "webhook_deliveries"
+
+        /// The rows older than `$1` days that may be removed, oldest first.
+        var expiredRows: String {
+            switch self {
+            case .auditLog:
+                "SELECT id FROM audit_log WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at"
+            case .jobAttempts:
+                "SELECT id FROM job_attempts WHERE state <> 'running' AND started_at < now() - make_interval(days => $1) ORDER BY started_at"
+            case .webhookDeliveries:
+                """
+                SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'refused')
+                AND created_at < now() - make_interval(days => $1) ORDER BY created_at
+                """
+            }
+        }
+    }
+
+    let database: PostgresPool
+
+    public init(database: PostgresPool) {
+        self.database = database
+    }
+
+    /// Deletes at most `limit` rows of `history` older than `days` days; how many it deleted.
+    public func prune(_ history: History, olderThanDays days: Int, limit: Int) async throws(RecordError) -> Int {
+        guard days > 0, limit > 0 else { throw RecordError(.invalid, field: "days", "retention and batch must be positive") }
+        return try await recording {
+            try await database.query(
+                "DELETE FROM \(history.rawValue) WHERE id IN (\(history.expiredRows) LIMIT $2 FOR UPDATE SKIP LOCKED)", [days, limit]
+            ).affectedRows
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import JSONSupport
+import PostgresClient
+@testable import Records
+import Testing
+
+/// History past its retention leaves in batches; what is young, running or still being delivered
+/// stays, whatever its age.
+@Suite struct HistoryPrunerTests {
+    /// Moves a row's time `days` into the past by PostgreSQL's clock.
+    static func age(_ fixture: RecordsFixture, _ table: String, column: String, id: any PostgresEncodable, days: Int) async throws {
+        try await fixture.database.query("UPDATE \(table) SET \(column) = now() - make_interval(days => $1) WHERE id = $2", [days, id])
+    }
+
+    static func count(_ fixture: RecordsFixture, _ table: String) async throws -> Int {
+        try await fixture.database.query("SELECT count(*) AS n FROM \(table)").rows[0].decode("n", as: Int.self)
+    }
+
+    @Test func oldAuditEntriesLeaveInBatchesAndYoungOnesStay() async throws {
+        try await RecordsFixture.run { fixture in
+            var old: [Int64] = []
+            for index in 0..<5 {
+                let entry = try await fixture.audit.record(
+                    userId: nil, actor: "guess\(index)", action: "auth.login", resourceType: "auth", outcome: .failure, clientAddress: "203.0.113.\(index)")
+                old.append(entry.id)
+                try await Self.age(fixture, "audit_log", column: "created_at", id: entry.id, days: 400)
+            }
+            let young = try await fixture.audit.record(userId: nil, actor: "admin", action: "auth.login", resourceType: "auth", outcome: .success)
+            try await Self.age(fixture, "audit_log", column: "created_at", id: young.id, days: 300)
+            let pruner = HistoryPruner(database: fixture.database)
+            #expect(try await pruner.prune(.auditLog, olderThanDays: 365, limit: 3) == 3)
+            #expect(try await pruner.prune(.auditLog, olderThanDays: 365, limit: 3) == 2)
+            #expect(try await pruner.prune(.auditLog, olderThanDays: 365, limit: 3) == 0)
+            #expect(try await fixture.audit.list().items.map(\.id) == [young.id])
+        }
+    }
+
+    @Test func runningAttemptsAndUnsettledDeliveriesStayHoweverOld() async throws {
+        try await RecordsFixture.run { fixture in
+            let finished = try await fixture.attempts.start(queue: "scan-queue", jobId: "j1", jobName: "scan", attempt: 1, worker: "w")
+            try await fixture.attempts.finish(id: finished.id, state: .completed)
+            let running = try await fixture.attempts.start(queue: "scan-queue", jobId: "j2", jobName: "scan", attempt: 1, worker: "w")
+            for attempt in [finished, running] {
+                try await Self.age(fixture, "job_attempts", column: "started_at", id: attempt.id, days: 200)
+            }
+            let pruner = HistoryPruner(database: fixture.database)
+            #expect(try await pruner.prune(.jobAttempts, olderThanDays: 90, limit: 100) == 1)
+            #expect(try await fixture.attempts.attempts(queue: "scan-queue", jobId: "j2").map(\.id) == [running.id])
+
+            let webhook = try await WebhookRepository(database: fixture.database, vault: fixture.vault)
+                .create(url: "https://hooks.example.com/a", events: ["backup.failed"], format: .json, enabled: true).webhook
+            let deliveries = WebhookDeliveryRepository(database: fixture.database)
+            var kept: [UUID] = []
+            for status in [WebhookDelivery.Status.delivered, .failed, .refused, .retrying, .pending] {
+                let delivery = try await deliveries.create(webhookId: webhook.id, event: "backup.failed", payload: .object([:]))
+                if status != .pending { _ = try await deliveries.recordAttempt(id: delivery.id, status: status, responseCode: nil, error: nil) }
+                try await Self.age(fixture, "webhook_deliveries", column: "created_at", id: delivery.id, days: 200)
+                if status == .retrying || status == .pending { kept.append(delivery.id) }
+            }
+            #expect(try await pruner.prune(.webhookDeliveries, olderThanDays: 90, limit: 100) == 3)
+            #expect(Set(try await deliveries.list(webhookId: webhook.id).items.map(\.id)) == Set(kept))
+            #expect(try await Self.count(fixture, "webhooks") == 1)
+        }
+    }
+
+    @Test func aRetentionOrBatchBelowOneIsRefused() async throws {
+        try await RecordsFixture.run { fixture in
+            _ = try await fixture.audit.record(userId: nil, actor: "admin", action: "auth.login", resourceType: "auth", outcome: .success)
+            let pruner = HistoryPruner(database: fixture.database)
+            for (days, limit) in [(0, 10), (-1, 10), (30, 0)] {
+                let error = await recordError { _ = try await pruner.prune(.auditLog, olderThanDays: days, limit: limit) }
+                #expect(error?.kind == .invalid, "days \(days), limit \(limit)")
+            }
+            #expect(try await Self.count(fixture, "audit_log") == 1)
+        }
+    }
+}
