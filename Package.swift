@@ -169,12 +169,15 @@ let package = Package(
         // The command-line client: talks to a running platform over the HTTP API.
         .target(
             name: "APIClient",
-            dependencies: ["JSONSupport", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1],
+            dependencies: ["JSONSupport", "ErrorCodes", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "MedicineManCLI",
-            dependencies: ["PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport", "BlockingIO", Products.logging, Products.argumentParser],
+            dependencies: [
+                "PlatformRuntime", "PostgresClient", "Records", "ServerJobs", "APIClient", "JSONSupport", "BlockingIO", "ErrorCodes", Products.logging,
+                Products.argumentParser,
+            ],
             swiftSettings: swiftSettings
         ),
         // In-memory record stores, dispatcher, lease and connector: the fast test tier's parts.
@@ -210,7 +213,10 @@ let package = Package(
         // validation over in-memory stores; no service needed, runs in seconds (`scripts/test.sh --fast`).
         .testTarget(
             name: "FastTests",
-            dependencies: ["InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport", "BlockingIO", "TestSupport", Products.logging],
+            dependencies: [
+                "InMemoryStores", "Scheduling", "ServerJobs", "HTTPAPI", "Records", "JobQueue", "JSONSupport", "BlockingIO", "ErrorCodes", "APIClient", "TestSupport",
+                Products.logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import ErrorCodes
+
 /// Rows as aligned columns that fit a terminal's width: the widest columns give way first, and
 /// a cut value ends in "…".
 package struct TextTable: Sendable {
@@ -28,8 +30,10 @@ package struct TextTable: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// A cell on one line, with what a terminal would act on (escape sequences from a remote
+    /// host or another producer) shown as escapes.
     static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 }).withVisibleControls()
     }
 
     static func fit(_ text: String, _ width: Int, last: Bool) -> String {

@@ -30,9 +30,10 @@ struct JobEventStream: Sendable {
         do {
             if let channel { try await channel.pipeline.addHandler(watcher, position: .first).get() }
             state = try await queue.getJobState(jobId)
-            let progress = try await queue.getJob(jobId)?.progress
+            let job = try await queue.getJob(jobId)
             var object: [String: JSONValue] = ["jobId": .string(jobId), "queue": .string(queue.name), "state": .string(state.rawValue)]
-            if let progress { object["progress"] = progress }
+            if let progress = job?.progress { object["progress"] = progress }
+            if state == .failed, let reason = job?.failedReason { object["failedReason"] = .string(reason) }
             snapshot = object
         } catch {
             Self.stopWatching(channel, watcher)

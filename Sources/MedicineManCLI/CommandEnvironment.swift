@@ -10,7 +10,7 @@ enum CommandEnvironment {
     static func load(label: String) throws -> (PlatformConfiguration, Logger) {
         let configuration = try PlatformConfiguration(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = VisibleControlsLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = configuration.logLevel
             return handler
         }

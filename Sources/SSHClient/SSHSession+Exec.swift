@@ -41,7 +41,9 @@ public struct SSHExecResult: Sendable {
         self.stdinByteCount = stdinByteCount
     }
 
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    /// Stderr as text for messages and logs: the server is outside, so what a terminal would act
+    /// on (escape sequences) is shown as escapes; line breaks stay.
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self).withVisibleControls(keepingLineBreaks: true) }
     public var stderrTruncated: Bool { stderrByteCount > stderr.count }
     public var succeeded: Bool { exitStatus == 0 }
 }
@@ -49,6 +51,7 @@ public struct SSHExecResult: Sendable {
 /// A command's whole output, for short commands (probes, checks).
 public struct SSHCommandOutput: Sendable {
     public var stdout: String
+    /// As `SSHExecResult.stderrText`: escape sequences shown, line breaks kept.
     public var stderr: String
     public var exitStatus: Int32?
     public var stdoutTruncated: Bool

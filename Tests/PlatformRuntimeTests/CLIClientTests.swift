@@ -1,6 +1,8 @@
 import Foundation
+import JobQueue
 import JSONSupport
 import Logging
+import RedisClient
 import TestSupport
 import Testing
 
@@ -155,5 +157,44 @@ import Testing
         // Deleting works; the server goes last.
         #expect(try await cli(["backups", "delete", backupId], bare).status == 0)
         #expect(try await cli(["servers", "remove", "web"], bare).status == 0)
+    }
+
+    /// What a terminal would act on, apart from line breaks: C0, DEL, C1 and reordering marks.
+    static func actsOnATerminal(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            scalar != "\n" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{202E}")
+        }
+    }
+
+    /// A job name another BullMQ producer chose: an OSC window title, a screen clear, an 8-bit
+    /// CSI and a right-to-left override. The platform's worker fails the job ("unknown job name
+    /// '…'"), so the name reaches every field the client prints.
+    @Test(.exclusive) func aHostileJobCannotDriveTheOperatorsTerminal() async throws {
+        let logger = testLogger("test.cli.escapes", level: .critical)
+        try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
+            let platform = try PlatformProcess.environment(databaseURL: databaseURL)
+            try await PlatformProcess.run(environment: platform) { server in
+                try await PlatformProcess.createUser("ops", role: "admin", password: "ops-password-1", environment: platform)
+                let token = try await PlatformProcess.createToken(for: "ops", name: "cli", environment: platform)
+                let redis = try TestEnvironment.redisPool(logger: logger)
+                let queue = try Queue(name: "scan-queue", prefix: try #require(platform["QUEUE_PREFIX"]), redis: redis)
+                let hostile = "scan:\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt.exe"
+                let job = try await queue.add(hostile, data: ["recordId": "x"])
+                #expect(try await eventually(timeout: .seconds(60)) { try await queue.getJobState(job.id) == .failed })
+                await redis.close()
+
+                let client = ["HOME": NSTemporaryDirectory(), "COLUMNS": "400", "MEDICINEMAN_URL": server.baseURL, "MEDICINEMAN_TOKEN": token]
+                for arguments in [["jobs", "list", "--queue", "scan-queue"], ["jobs", "show", job.id], ["jobs", "watch", job.id]] {
+                    let shown = try await Self.cli(arguments, client)
+                    #expect(shown.status == (arguments[1] == "watch" ? 1 : 0), "\(arguments): \(shown.error)")
+                    #expect(!Self.actsOnATerminal(shown.output) && !Self.actsOnATerminal(shown.error), "\(arguments): \(shown.output.debugDescription)")
+                    #expect(shown.output.contains(#"scan:\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}txt.exe"#), "\(arguments): \(shown.output)")
+                }
+                // The JSON output escapes C0 as JSON does, and stays JSON.
+                let json = try await Self.cli(["jobs", "show", job.id, "--output", "json"], client)
+                #expect(try JSONValue(jsonText: json.output)["name"]?.stringValue == hostile)
+                #expect(!Self.actsOnATerminal(server.child.errorOutput), "the server's log: \(server.child.errorOutput.suffix(2000).debugDescription)")
+            }
+        }
     }
 }

@@ -20,6 +20,15 @@ import Testing
         await session.close()
     }
 
+    /// The server is outside: an escape sequence in its stderr reaches no message or log as one.
+    @Test func stderrShowsEscapeSequencesAndKeepsLineBreaks() async throws {
+        let session = try await connectWithDefaultKey()
+        let failed = try await session.run(#"printf 'tar: x\033]0;owned\007\n\tgone\r\n' >&2; exit 2"#)
+        #expect(failed.stderr == "tar: x\\u{1B}]0;owned\\u{7}\n\tgone\\u{D}\n", "\(failed.stderr.debugDescription)")
+        #expect(failed.stdout.isEmpty && failed.exitStatus == 2)
+        await session.close()
+    }
+
     @Test func stderrIsBounded() async throws {
         let session = try await connectWithDefaultKey()
         let result = try await session.perform { session in

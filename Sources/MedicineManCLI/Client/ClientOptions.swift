@@ -37,7 +37,7 @@ struct ClientOptions: ParsableArguments {
     func show(_ data: JSONValue, line: String) {
         switch output {
         case .json: print(data.prettyJSON)
-        case .table: print(line)
+        case .table: Terminal.say(line)
         }
     }
 }
@@ -55,7 +55,7 @@ extension ClientCommand {
         } catch  where error.code == "job_failed" {
             throw ExitCode(1)  // the follower printed the outcome
         } catch {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Terminal.complain("error: \(error.description)")
             throw ExitCode(2)
         }
     }

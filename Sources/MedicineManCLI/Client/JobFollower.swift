@@ -1,5 +1,6 @@
 import APIClient
 import ArgumentParser
+import ErrorCodes
 import Foundation
 import JSONSupport
 
@@ -63,7 +64,7 @@ struct JobFollower {
             case "state":
                 switch data?["state"]?.stringValue {
                 case "completed"?: return .completed(nil)
-                case "failed"?: return .failed("the job had already failed")
+                case "failed"?: return .failed("it had already failed: " + (data?["failedReason"]?.stringValue ?? "no reason recorded"))
                 case let state?: line.phase = state
                 case nil: break
                 }
@@ -99,7 +100,7 @@ struct JobFollower {
     }
 
     private func draw(_ view: ViewState) {
-        let text = view.line.render(width: Terminal.width - 1)
+        let text = view.line.render(width: Terminal.width - 1).withVisibleControls()
         if interactive {
             FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
         } else {
@@ -113,10 +114,10 @@ struct JobFollower {
         switch outcome {
         case .completed:
             let size = view.line.bytes.map { ", " + ProgressLine.size(Double($0)) } ?? ""
-            print("completed: job \(jobId) in \(elapsed)\(size)")
+            Terminal.say("completed: job \(jobId) in \(elapsed)\(size)")
             return true
         case .failed(let reason):
-            print("failed: job \(jobId) after \(elapsed): \(reason)")
+            Terminal.say("failed: job \(jobId) after \(elapsed): \(reason)")
             return false
         }
     }

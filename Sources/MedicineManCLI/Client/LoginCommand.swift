@@ -24,7 +24,7 @@ struct LoginCommand: ClientCommand {
             guard let token = session["token"]?.stringValue else { throw ClientError("the platform answered no token") }
             let expires = session["expiresAt"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
             try Self.save(ClientCredentials(url: client.baseURL, token: token, expiresAt: expires), to: path)
-            print("logged in to \(client.baseURL) as \(username) until \(session.cell("expiresAt")); saved in \(path)")
+            Terminal.say("logged in to \(client.baseURL) as \(username) until \(session.cell("expiresAt")); saved in \(path)")
             return
         }
         let me = try await client.call(.get, "/api/auth/me")
@@ -32,7 +32,7 @@ struct LoginCommand: ClientCommand {
             throw ClientError("give --token (or MEDICINEMAN_TOKEN), or --username to sign in with a password")
         }
         try Self.save(ClientCredentials(url: client.baseURL, token: token), to: path)
-        print("logged in to \(client.baseURL) as \(me.cell("username")) (\(me.cell("role"))); saved in \(path)")
+        Terminal.say("logged in to \(client.baseURL) as \(me.cell("username")) (\(me.cell("role"))); saved in \(path)")
     }
 
     static func save(_ credentials: ClientCredentials, to path: String) throws(ClientError) {

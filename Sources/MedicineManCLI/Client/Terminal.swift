@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 
 /// What the client needs to know about where it prints.
@@ -10,5 +11,16 @@ enum Terminal {
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
+    }
+
+    /// Prints a line for people, with what a terminal would act on in the platform's data (a
+    /// failure reason from a remote host, progress from another producer) shown as escapes.
+    static func say(_ text: String) {
+        print(text.withVisibleControls(keepingLineBreaks: true))
+    }
+
+    /// `say`, on standard error.
+    static func complain(_ text: String) {
+        FileHandle.standardError.write(Data((text.withVisibleControls(keepingLineBreaks: true) + "\n").utf8))
     }
 }

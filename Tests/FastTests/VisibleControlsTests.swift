@@ -1,0 +1,34 @@
+import APIClient
+import ErrorCodes
+import Testing
+
+/// Text from outside shows what a terminal would act on as escapes, and nothing else changes.
+@Suite struct VisibleControlsTests {
+    @Test(arguments: [
+        ("\u{1B}]0;owned\u{07}", #"\u{1B}]0;owned\u{7}"#),
+        ("\u{9B}31mred", #"\u{9B}31mred"#),
+        ("cr\rover", #"cr\u{D}over"#),
+        ("nul\u{0}del\u{7F}", #"nul\u{0}del\u{7F}"#),
+        ("txt\u{202E}exe.pdf", #"txt\u{202E}exe.pdf"#),
+        ("line\u{2028}sep", #"line\u{2028}sep"#),
+        ("two\nlines\tand a tab", #"two\u{A}lines\u{9}and a tab"#),
+    ])
+    func whatATerminalActsOnIsShown(raw: String, shown: String) {
+        #expect(raw.withVisibleControls() == shown)
+    }
+
+    @Test func lineBreaksAndTabsMayStayAndPlainTextIsUntouched() {
+        #expect("tar: a\n\tb\u{1B}[2J".withVisibleControls(keepingLineBreaks: true) == "tar: a\n\tb\\u{1B}[2J")
+        for plain in ["", "plain ascii", "grüße, 日本語, emoji 🛟, e\u{301}", #"already \u{1B} escaped"#] {
+            #expect(plain.withVisibleControls() == plain)
+        }
+    }
+
+    @Test func aTableCellStaysOnOneLineWithItsEscapesShown() {
+        let table = TextTable(headers: ["NAME", "REASON"], rows: [["scan:\u{1B}]0;owned\u{07}", "first\nsecond\u{9B}2J"]])
+        let rendered = table.render(width: 200)
+        #expect(rendered.split(separator: "\n").count == 3)
+        #expect(rendered.contains(#"scan:\u{1B}]0;owned\u{7}"#) && rendered.contains(#"first second\u{9B}2J"#))
+        #expect(!rendered.unicodeScalars.contains { $0 != "\n" && ($0.value < 0x20 || (0x7F...0x9F).contains($0.value)) })
+    }
+}
