@@ -10,7 +10,8 @@ public struct HistoryPruner: Sendable {
         case auditLog = "audit_log"
         /// Attempts still running are kept, however old.
         case jobAttempts = "job_attempts"
-        /// Deliveries still pending or retrying are kept, however old.
+        /// Aged from when they settled (their last change); deliveries still pending or retrying
+        /// are kept, however old.
         case webhookDeliveries = "webhook_deliveries"
 
         /// The rows older than `$1` days that may be removed, oldest first.
@@ -23,7 +24,7 @@ public struct HistoryPruner: Sendable {
             case .webhookDeliveries:
                 """
                 SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'refused')
-                AND created_at < now() - make_interval(days => $1) ORDER BY created_at
+                AND updated_at < now() - make_interval(days => $1) ORDER BY updated_at
                 """
             }
         }

@@ -86,13 +86,17 @@ package struct MaintenanceService: PeriodicService {
         var removed: [HistoryPruner.History: Int] = [:]
         for (kind, days) in options.historyRetentionDays.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             do {
-                for _ in 0..<options.historyBatches where !Task.isCancelled {
+                // A statement under way finishes; on shutdown no further one starts.
+                for _ in 0..<options.historyBatches where !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let count = try await history.prune(kind, olderThanDays: days, limit: options.historyBatch)
                     removed[kind, default: 0] += count
                     if count < options.historyBatch { break }
                 }
             } catch {
-                duty.failures.failed("removing history past its retention failed", error: error, metadata: ["table": "\(kind.rawValue)"])
+                // A cancelled statement (the process stops) is no failure to report.
+                if !Task.isCancelled {
+                    duty.failures.failed("removing history past its retention failed", error: error, metadata: ["table": "\(kind.rawValue)"])
+                }
             }
         }
         let counts = removed.filter { $0.value > 0 }

@@ -178,7 +178,7 @@ import Testing
                 let token = try await PlatformProcess.createToken(for: "ops", name: "cli", environment: platform)
                 let redis = try TestEnvironment.redisPool(logger: logger)
                 let queue = try Queue(name: "scan-queue", prefix: try #require(platform["QUEUE_PREFIX"]), redis: redis)
-                let hostile = "scan:\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt.exe"
+                let hostile = "scan:\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt.exe\ncompleted: job 1"
                 let job = try await queue.add(hostile, data: ["recordId": "x"])
                 #expect(try await eventually(timeout: .seconds(60)) { try await queue.getJobState(job.id) == .failed })
                 await redis.close()
@@ -189,10 +189,12 @@ import Testing
                     #expect(shown.status == (arguments[1] == "watch" ? 1 : 0), "\(arguments): \(shown.error)")
                     #expect(!Self.actsOnATerminal(shown.output) && !Self.actsOnATerminal(shown.error), "\(arguments): \(shown.output.debugDescription)")
                     #expect(shown.output.contains(#"scan:\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}txt.exe"#), "\(arguments): \(shown.output)")
+                    #expect(!shown.output.split(separator: "\n").contains { $0.hasPrefix("completed:") }, "a forged line: \(shown.output)")
                 }
-                // The JSON output escapes C0 as JSON does, and stays JSON.
+                // The JSON output shows them as `\uXXXX` and is the same JSON.
                 let json = try await Self.cli(["jobs", "show", job.id, "--output", "json"], client)
                 #expect(try JSONValue(jsonText: json.output)["name"]?.stringValue == hostile)
+                #expect(!Self.actsOnATerminal(json.output), "\(json.output.debugDescription)")
                 #expect(!Self.actsOnATerminal(server.child.errorOutput), "the server's log: \(server.child.errorOutput.suffix(2000).debugDescription)")
             }
         }

@@ -34,4 +34,18 @@ import Testing
         #expect(line.contains(#"u{D}b"#) && line.contains(#"u{9B}c"#) && !line.unicodeScalars.contains { (0x80...0x9F).contains($0.value) }, "\(line)")
         #expect(line.contains("attempt=3"))
     }
+
+    struct RemoteFailure: Error, CustomStringConvertible {
+        var description: String { "tar: \u{1B}]0;owned\u{07}\ndone" }
+    }
+
+    /// The stream handler would print an entry's error as it is: it goes in as escaped metadata.
+    @Test func anEntrysErrorIsShownEscaped() throws {
+        let lines = Lines()
+        let logger = Logger(label: "test") { _ in VisibleControlsLogHandler(CapturingLogHandler { lines.append($0) }) }
+        logger.warning("backup failed", error: RemoteFailure())
+        let line = try #require(lines.all.first)
+        #expect(line.contains(#"error.message=tar: \u{1B}]0;owned\u{7}\u{A}done"#), "\(line)")
+        #expect(line.contains("error.type=") && !line.contains("\n") && !line.contains("\u{1B}"))
+    }
 }

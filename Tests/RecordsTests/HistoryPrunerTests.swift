@@ -54,9 +54,14 @@ import Testing
             for status in [WebhookDelivery.Status.delivered, .failed, .refused, .retrying, .pending] {
                 let delivery = try await deliveries.create(webhookId: webhook.id, event: "backup.failed", payload: .object([:]))
                 if status != .pending { _ = try await deliveries.recordAttempt(id: delivery.id, status: status, responseCode: nil, error: nil) }
-                try await Self.age(fixture, "webhook_deliveries", column: "created_at", id: delivery.id, days: 200)
+                try await Self.age(fixture, "webhook_deliveries", column: "updated_at", id: delivery.id, days: 200)
                 if status == .retrying || status == .pending { kept.append(delivery.id) }
             }
+            // Made long ago, but retried until it settled yesterday: it stays.
+            let lateSettled = try await deliveries.create(webhookId: webhook.id, event: "backup.failed", payload: .object([:]))
+            try await Self.age(fixture, "webhook_deliveries", column: "created_at", id: lateSettled.id, days: 200)
+            _ = try await deliveries.recordAttempt(id: lateSettled.id, status: .failed, responseCode: 500, error: "gave up")
+            kept.append(lateSettled.id)
             #expect(try await pruner.prune(.webhookDeliveries, olderThanDays: 90, limit: 100) == 3)
             #expect(Set(try await deliveries.list(webhookId: webhook.id).items.map(\.id)) == Set(kept))
             #expect(try await Self.count(fixture, "webhooks") == 1)

@@ -1,5 +1,6 @@
 import APIClient
 import ArgumentParser
+import ErrorCodes
 import Foundation
 import JSONSupport
 
@@ -69,8 +70,11 @@ extension TextTable {
 }
 
 extension JSONValue {
-    /// Indented JSON with sorted keys, for `--output json`.
-    var prettyJSON: String {
+    /// Indented JSON with sorted keys, for `--output json`, with what a terminal would act on in
+    /// the data (DEL, C1, reordering marks, which encoders leave raw) as `\uXXXX` escapes.
+    var prettyJSON: String { indentedJSON.withVisibleControlsInJSON() }
+
+    private var indentedJSON: String {
         guard let data = jsonText.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
             let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         else { return jsonText }

@@ -65,7 +65,7 @@ struct JobFollower {
                 switch data?["state"]?.stringValue {
                 case "completed"?: return .completed(nil)
                 case "failed"?: return .failed("it had already failed: " + (data?["failedReason"]?.stringValue ?? "no reason recorded"))
-                case let state?: line.phase = state
+                case let state?: line.phase = state.withVisibleControls()
                 case nil: break
                 }
                 if let progress = data?["progress"] { applyProgress(progress, now: now) }
@@ -76,7 +76,7 @@ struct JobFollower {
             case "failed":
                 // A failed attempt that will be retried is followed by `delayed`/`waiting`; the
                 // stream's end tells which (the caller asks the job then).
-                line.phase = "failed: " + (data?["failedReason"]?.stringValue ?? "")
+                line.phase = "failed: " + (data?["failedReason"]?.stringValue ?? "").withVisibleControls()
             case "active", "waiting", "delayed", "stalled":
                 line.phase = event.name
             default:
@@ -86,7 +86,8 @@ struct JobFollower {
         }
 
         mutating func applyProgress(_ progress: JSONValue, now: ContinuousClock.Instant) {
-            if let phase = progress["phase"]?.stringValue { line.phase = phase }
+            // Escaped here, before the line is cut to the terminal's width.
+            if let phase = progress["phase"]?.stringValue { line.phase = phase.withVisibleControls() }
             if let percent = progress["percent"]?.doubleValue ?? (progress.doubleValue) { line.percent = percent }
             if let bytes = progress["bytes"]?.intValue.map(Int64.init) {
                 if let last = lastSample, bytes > last.bytes {
@@ -100,7 +101,7 @@ struct JobFollower {
     }
 
     private func draw(_ view: ViewState) {
-        let text = view.line.render(width: Terminal.width - 1).withVisibleControls()
+        let text = view.line.render(width: Terminal.width - 1)
         if interactive {
             FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
         } else {

@@ -14,13 +14,14 @@ enum Terminal {
     }
 
     /// Prints a line for people, with what a terminal would act on in the platform's data (a
-    /// failure reason from a remote host, progress from another producer) shown as escapes.
+    /// failure reason from a remote host, progress from another producer) shown as escapes; line
+    /// breaks too, so data cannot forge a second line ("completed: …").
     static func say(_ text: String) {
-        print(text.withVisibleControls(keepingLineBreaks: true))
+        print(text.withVisibleControls())
     }
 
     /// `say`, on standard error.
     static func complain(_ text: String) {
-        FileHandle.standardError.write(Data((text.withVisibleControls(keepingLineBreaks: true) + "\n").utf8))
+        FileHandle.standardError.write(Data((text.withVisibleControls() + "\n").utf8))
     }
 }
