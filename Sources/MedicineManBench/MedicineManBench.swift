@@ -8,7 +8,7 @@ struct MedicineManBench: AsyncParsableCommand {
         abstract: "Measure the platform's building blocks against real services.",
         subcommands: [
             RedisPipelineBenchmark.self, ThroughputBenchmark.self, ScaleBenchmark.self, WorkerCommand.self, AddCommand.self, BackupBenchmark.self, IncrementalBenchmark.self,
-            ManifestListingBenchmark.self, HelloServer.self, EventStreamBenchmark.self, RowDecodingBenchmark.self,
+            ManifestListingBenchmark.self, HelloServer.self, EventStreamBenchmark.self, RowDecodingBenchmark.self, HistoryPruneBenchmark.self,
         ]
     )
 }
