@@ -23,6 +23,12 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         let configuration = PostgresConfiguration(url: database)
         let connection = PostgresConnection(configuration: configuration, logger: logger)
         _ = try await MigrationRunner(directory: migrations, logger: logger).migrate(on: connection)
+        // It empties the audit log: never in a database that is in use.
+        let inUse = try await connection.query("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM servers) AS n").rows.first?.decode("n", as: Int.self)
+        guard inUse == 0 else {
+            await connection.close()
+            throw ValidationError("the database has users or servers: give a scratch database (this benchmark empties its audit log)")
+        }
         let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 2), logger: logger)
         let pruner = HistoryPruner(database: pool)
 
