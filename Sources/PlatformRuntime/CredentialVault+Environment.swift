@@ -4,11 +4,12 @@ package import Records
 extension CredentialVault {
     /// Reads `ENCRYPTION_KEY` and, optionally, `ENCRYPTION_KEY_PREVIOUS` (comma-separated).
     package init(environment: [String: String]) throws(RecordError) {
-        guard let hex = environment["ENCRYPTION_KEY"], !hex.isEmpty else {
+        let variables = EnvironmentVariables(environment)
+        guard let hex = variables["ENCRYPTION_KEY"] else {
             throw RecordError(.invalid, field: "ENCRYPTION_KEY", "ENCRYPTION_KEY is not set: give 64 hex characters (e.g. `openssl rand -hex 32`); scripts/run.sh generates one")
         }
         var previous: [EncryptionKey] = []
-        for part in (environment["ENCRYPTION_KEY_PREVIOUS"] ?? "").split(separator: ",") {
+        for part in (variables["ENCRYPTION_KEY_PREVIOUS"] ?? "").split(separator: ",") {
             previous.append(try EncryptionKey(hex: String(part), variable: "ENCRYPTION_KEY_PREVIOUS"))
         }
         self.init(current: try EncryptionKey(hex: hex), previous: previous)

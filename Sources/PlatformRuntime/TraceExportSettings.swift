@@ -25,17 +25,18 @@ package struct TraceExportSettings: Sendable, Equatable {
 
     /// nil when `OTEL_EXPORTER_OTLP_ENDPOINT` is unset or empty: export is off.
     init?(environment: [String: String]) throws(ConfigurationError) {
-        guard let endpoint = environment["OTEL_EXPORTER_OTLP_ENDPOINT"], !endpoint.isEmpty else { return nil }
+        let variables = EnvironmentVariables(environment)
+        guard let endpoint = variables["OTEL_EXPORTER_OTLP_ENDPOINT"] else { return nil }
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), !endpoint.contains(where: { $0.isWhitespace }) else {
             throw ConfigurationError(variable: "OTEL_EXPORTER_OTLP_ENDPOINT", "expected an http:// or https:// address, got '\(endpoint)'")
         }
         self.init(endpoint: endpoint)
-        if let name = environment["OTEL_EXPORTER_OTLP_PROTOCOL"], !name.isEmpty {
+        if let name = variables["OTEL_EXPORTER_OTLP_PROTOCOL"] {
             guard let format = WireFormat(rawValue: name) else {
                 throw ConfigurationError(variable: "OTEL_EXPORTER_OTLP_PROTOCOL", "expected http/protobuf or http/json (grpc is not built in), got '\(name)'")
             }
             self.format = format
         }
-        if let name = environment["OTEL_SERVICE_NAME"], !name.isEmpty { serviceName = name }
+        serviceName = variables["OTEL_SERVICE_NAME"] ?? serviceName
     }
 }
