@@ -22,13 +22,17 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         let logger = Logger(label: "bench.history")
         let configuration = PostgresConfiguration(url: database)
         let connection = PostgresConnection(configuration: configuration, logger: logger)
-        _ = try await MigrationRunner(directory: migrations, logger: logger).migrate(on: connection)
-        // It empties the audit log: never in a database that is in use.
-        let inUse = try await connection.query("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM servers) AS n").rows.first?.decode("n", as: Int.self)
+        // It migrates the database and empties its audit log: never one that is in use, checked
+        // before anything is written.
+        let migrated = try await connection.query("SELECT to_regclass('public.users') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self)
+        let inUse =
+            migrated == true
+            ? try await connection.query("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM servers) AS n").rows.first?.decode("n", as: Int.self) : 0
         guard inUse == 0 else {
             await connection.close()
             throw ValidationError("the database has users or servers: give a scratch database (this benchmark empties its audit log)")
         }
+        _ = try await MigrationRunner(directory: migrations, logger: logger).migrate(on: connection)
         let pool = PostgresPool(configuration: configuration, options: .init(maxConnections: 2), logger: logger)
         let pruner = HistoryPruner(database: pool)
 
