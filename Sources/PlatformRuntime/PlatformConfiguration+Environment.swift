@@ -46,9 +46,15 @@ extension PlatformConfiguration {
         holdsTokenDigests = try variables.boolean("AUTH_TOKEN_DIGESTS") ?? holdsTokenDigests
         maxEventStreamsPerUser = try variables.integer("SSE_MAX_STREAMS_PER_USER", in: 1...100_000) ?? maxEventStreamsPerUser
         maxEventStreams = try variables.integer("SSE_MAX_STREAMS", in: 1...1_000_000) ?? maxEventStreams
-        // 0 keeps a kind of history forever.
-        if let days = try variables.integer("AUDIT_RETENTION_DAYS", in: 0...36_500) { auditRetentionDays = days == 0 ? nil : days }
-        if let days = try variables.integer("HISTORY_RETENTION_DAYS", in: 0...36_500) { historyRetentionDays = days == 0 ? nil : days }
+        // Days a kind of history is kept: 0 is forever, unset the default.
+        func retention(_ name: String, _ current: Int?) throws(ConfigurationError) -> Int? {
+            guard let days = try variables.integer(name, in: 0...36_500) else { return current }
+            return days == 0 ? nil : days
+        }
+        auditRetentionDays = try retention("AUDIT_RETENTION_DAYS", auditRetentionDays)
+        historyRetentionDays = try retention("HISTORY_RETENTION_DAYS", historyRetentionDays)
+        scanRetentionDays = try retention("SCAN_RETENTION_DAYS", scanRetentionDays)
+        updateRetentionDays = try retention("UPDATE_RETENTION_DAYS", updateRetentionDays)
         if let prefix = variables["QUEUE_PREFIX"] {
             guard !prefix.contains(" ") else { throw ConfigurationError(variable: "QUEUE_PREFIX", "must not contain spaces") }
             queuePrefix = prefix

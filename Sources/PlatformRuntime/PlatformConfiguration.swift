@@ -88,12 +88,20 @@ package struct PlatformConfiguration: Sendable {
     /// Days finished job attempts and settled webhook deliveries are kept
     /// (`HISTORY_RETENTION_DAYS`; nil, set as 0: forever).
     package var historyRetentionDays: Int? = 90
+    /// Days finished scans are kept (`SCAN_RETENTION_DAYS`; nil, set as 0: forever); each
+    /// server's latest completed scan stays however old.
+    package var scanRetentionDays: Int? = 90
+    /// Days finished updates are kept (`UPDATE_RETENTION_DAYS`; nil, set as 0: forever); each
+    /// server's latest completed update stays however old.
+    package var updateRetentionDays: Int? = 365
     /// What the cleanup duty removes from PostgreSQL, and after how many days.
     package var historyRetention: [HistoryPruner.History: Int] {
         var days: [HistoryPruner.History: Int] = [:]
         days[.auditLog] = auditRetentionDays
         days[.jobAttempts] = historyRetentionDays
         days[.webhookDeliveries] = historyRetentionDays
+        days[.scans] = scanRetentionDays
+        days[.updates] = updateRetentionDays
         return days
     }
     /// Attempts, backoff and retention of every job the platform enqueues.

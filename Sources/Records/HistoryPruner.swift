@@ -1,7 +1,7 @@
 public import PostgresClient
 
-/// Removes history past its retention, a batch at a time: audit entries, finished job attempts
-/// and settled webhook deliveries. Ages are measured by PostgreSQL's clock, so a process whose
+/// Removes history past its retention, a batch at a time: audit entries, finished job attempts,
+/// settled webhook deliveries, and finished scans and updates. Ages are measured by PostgreSQL's clock, so a process whose
 /// clock runs ahead removes nothing early; rows another process is already removing are skipped,
 /// so any number of processes may prune at once.
 public struct HistoryPruner: Sendable {
@@ -13,6 +13,25 @@ public struct HistoryPruner: Sendable {
         /// Aged from when they settled (their last change); deliveries still pending or retrying
         /// are kept, however old.
         case webhookDeliveries = "webhook_deliveries"
+        /// Finished scans, their findings with them. A completed scan goes once its server has a
+        /// newer completed one, a failed scan once its server has any newer scan: each server's
+        /// latest inventory (what the next scan is compared with) and its latest scan stay
+        /// however old, and a host that only ever fails leaves one failure, not a year of them.
+        case scans
+        /// Finished updates, kept as scans are: each server's latest completed check or upgrade,
+        /// and its latest update, stay.
+        case updates
+
+        /// How many rows a row of this kind stands for when batches are sized: a scan carries its
+        /// findings (17 rows for a quick scan) and an update up to 256 KiB of log, so a statement
+        /// removes a tenth as many of them; 500 scans hold about as long as 5,000 audit entries
+        /// (BENCHMARKS.md).
+        public var weight: Int {
+            switch self {
+            case .scans, .updates: 10
+            case .auditLog, .jobAttempts, .webhookDeliveries: 1
+            }
+        }
 
         /// The rows older than `$1` days that may be removed, oldest first.
         var expiredRows: String {
@@ -25,6 +44,15 @@ public struct HistoryPruner: Sendable {
                 """
                 SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'refused')
                 AND updated_at < now() - make_interval(days => $1) ORDER BY updated_at
+                """
+            case .scans, .updates:
+                // Two EXISTS, not one with an OR inside: that made PostgreSQL hash-join the whole
+                // table for every batch (35 ms to choose 500 rows instead of 2; BENCHMARKS.md).
+                """
+                SELECT id FROM \(rawValue) AS old WHERE status IN ('completed', 'failed') AND created_at < now() - make_interval(days => $1)
+                AND (EXISTS (SELECT FROM \(rawValue) AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at AND newer.status = 'completed')
+                     OR old.status = 'failed' AND EXISTS (SELECT FROM \(rawValue) AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at))
+                ORDER BY created_at
                 """
             }
         }

@@ -16,8 +16,9 @@ package struct MaintenanceService: PeriodicService {
         package var finishedJobRetention: Duration
         /// Days each kind of history is kept; a kind not named is kept forever.
         package var historyRetentionDays: [HistoryPruner.History: Int]
-        /// Rows one statement removes; a pass removes at most `historyBatches` of them per kind,
-        /// so a large backlog leaves over several passes instead of holding the database.
+        /// Rows one statement removes (divided by the kind's `weight`: 500 scans); a pass runs at
+        /// most `historyBatches` statements per kind, so a large backlog leaves over several
+        /// passes instead of holding the database.
         package var historyBatch = 5000
         package var historyBatches = 40
 
@@ -85,12 +86,13 @@ package struct MaintenanceService: PeriodicService {
         guard let history else { return [:] }
         var removed: [HistoryPruner.History: Int] = [:]
         for (kind, days) in options.historyRetentionDays.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let limit = max(1, options.historyBatch / kind.weight)
             do {
                 // A statement under way finishes; on shutdown no further one starts.
                 for _ in 0..<options.historyBatches where !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    let count = try await history.prune(kind, olderThanDays: days, limit: options.historyBatch)
+                    let count = try await history.prune(kind, olderThanDays: days, limit: limit)
                     removed[kind, default: 0] += count
-                    if count < options.historyBatch { break }
+                    if count < limit { break }
                 }
             } catch {
                 // A cancelled statement (the process stops) is no failure to report.

@@ -25,6 +25,7 @@ import Testing
             "LOG_LEVEL": "DEBUG", "STARTUP_TIMEOUT_SECONDS": "5", "REDIS_POOL_SIZE": "4", "DATABASE_POOL_SIZE": "3",
             "SSE_MAX_STREAMS_PER_USER": "5", "SSE_MAX_STREAMS": "50", "BAD_TOKEN_LIMIT_PER_MINUTE": "0",
             "AUTH_LOOKUP_SLOTS": "5", "AUTH_TOKEN_DIGESTS": "false", "AUDIT_RETENTION_DAYS": "0", "HISTORY_RETENTION_DAYS": "30",
+            "SCAN_RETENTION_DAYS": "0", "UPDATE_RETENTION_DAYS": "730",
         ])
         #expect(configuration.http.host == "0.0.0.0" && configuration.http.port == 8080)
         #expect(configuration.redis.host == "redis.internal" && configuration.redis.port == 6380 && configuration.redis.database == 2)
@@ -36,8 +37,11 @@ import Testing
         #expect(configuration.maxEventStreamsPerUser == 5 && configuration.maxEventStreams == 50)
         #expect(configuration.badTokenLimitPerMinute == 0 && configuration.effectiveAuthLookupSlots == 3, "never more than the pool")
         #expect(!configuration.holdsTokenDigests)
-        #expect(configuration.historyRetention == [.jobAttempts: 30, .webhookDeliveries: 30], "0 keeps the audit log forever")
-        #expect(try PlatformConfiguration(environment: [:]).historyRetention == [.auditLog: 365, .jobAttempts: 90, .webhookDeliveries: 90])
+        #expect(configuration.historyRetention == [.jobAttempts: 30, .webhookDeliveries: 30, .updates: 730], "0 keeps audit log and scans forever")
+        #expect(
+            try PlatformConfiguration(environment: [:]).historyRetention == [
+                .auditLog: 365, .jobAttempts: 90, .webhookDeliveries: 90, .scans: 90, .updates: 365,
+            ])
     }
 
     @Test(arguments: [
@@ -45,6 +49,7 @@ import Testing
         ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"), ("SSE_MAX_STREAMS", "0"), ("SSE_MAX_STREAMS_PER_USER", "many"),
         ("BAD_TOKEN_LIMIT_PER_MINUTE", "-1"), ("AUTH_LOOKUP_SLOTS", "0"), ("AUTH_TOKEN_DIGESTS", "maybe"),
         ("AUDIT_RETENTION_DAYS", "-1"), ("AUDIT_RETENTION_DAYS", "40000"), ("HISTORY_RETENTION_DAYS", "90d"),
+        ("SCAN_RETENTION_DAYS", " 90"), ("UPDATE_RETENTION_DAYS", "1e3"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a b"),
     ])
     func badValuesNameTheVariable(variable: String, value: String) throws {

@@ -68,6 +68,71 @@ import Testing
         }
     }
 
+    /// A scan in `state`, made `days` ago (a completed one with a finding).
+    static func scan(_ fixture: RecordsFixture, _ server: Server, _ state: RecordStatus, daysAgo days: Int) async throws -> UUID {
+        let scan = try await fixture.scans.create(serverId: server.id, scanType: .quick)
+        switch state {
+        case .completed:
+            _ = try await fixture.scans.complete(id: scan.id, summary: [:], findings: ScanFindings(services: [.init(name: "sshd")]))
+        case .failed: try await fixture.scans.markFailed(id: scan.id, error: "unreachable")
+        case .running: try await fixture.scans.markRunning(id: scan.id, jobId: nil)
+        case .pending: break
+        }
+        try await age(fixture, "scans", column: "created_at", id: scan.id, days: days)
+        return scan.id
+    }
+
+    @Test func oldScansGoOnceSupersededAndEachServerKeepsItsLatestInventoryAndLatestScan() async throws {
+        try await RecordsFixture.run { fixture in
+            let web = try await fixture.makeServer("web-1")
+            let lone = try await fixture.makeServer("db-1", host: "10.0.0.6")
+            let gone = try await fixture.makeServer("old-1", host: "10.0.0.7")
+            let superseded = try await Self.scan(fixture, web, .completed, daysAgo: 300)
+            let failedBefore = try await Self.scan(fixture, web, .failed, daysAgo: 250)
+            let latest = try await Self.scan(fixture, web, .completed, daysAgo: 200)
+            let failedSince = try await Self.scan(fixture, web, .failed, daysAgo: 150)
+            let failedLast = try await Self.scan(fixture, web, .failed, daysAgo: 120)
+            let onlyOne = try await Self.scan(fixture, lone, .completed, daysAgo: 400)
+            // A host that only ever fails keeps its latest failure, not every one.
+            _ = try await Self.scan(fixture, gone, .failed, daysAgo: 400)
+            let lastFailure = try await Self.scan(fixture, gone, .failed, daysAgo: 300)
+            let pruner = HistoryPruner(database: fixture.database)
+
+            #expect(try await pruner.prune(.scans, olderThanDays: 90, limit: 100) == 4)
+            #expect(Set(try await fixture.scans.list(serverId: web.id).items.map(\.id)) == [latest, failedLast])
+            #expect(try await fixture.scans.list(serverId: lone.id).items.map(\.id) == [onlyOne], "a server's only inventory stays however old")
+            #expect(try await fixture.scans.list(serverId: gone.id).items.map(\.id) == [lastFailure])
+            #expect(try await Self.count(fixture, "scan_services") == 2, "the findings went with their scan")
+            for id in [superseded, failedBefore, failedSince] { #expect(try await fixture.scans.find(id: id) == nil) }
+
+            // A new inventory supersedes the old one and the failure before it; a running scan stays.
+            let running = try await Self.scan(fixture, web, .running, daysAgo: 100)
+            let fresh = try await Self.scan(fixture, web, .completed, daysAgo: 1)
+            #expect(try await pruner.prune(.scans, olderThanDays: 90, limit: 100) == 2)
+            #expect(Set(try await fixture.scans.list(serverId: web.id).items.map(\.id)) == [running, fresh])
+        }
+    }
+
+    @Test func oldUpdatesGoOnceSupersededLikeScans() async throws {
+        try await RecordsFixture.run { fixture in
+            let server = try await fixture.makeServer()
+            var ids: [UUID] = []
+            for (days, completes) in [(500, true), (450, true), (400, false)] {
+                let update = try await fixture.updates.create(serverId: server.id, mode: .check)
+                if completes {
+                    _ = try await fixture.updates.complete(
+                        id: update.id, packageManager: "apt", upgradable: .array([]), upgraded: .array([]), rebootRequired: false, log: "")
+                } else {
+                    try await fixture.updates.markFailed(id: update.id, error: "dpkg lock held")
+                }
+                try await Self.age(fixture, "updates", column: "created_at", id: update.id, days: days)
+                ids.append(update.id)
+            }
+            #expect(try await HistoryPruner(database: fixture.database).prune(.updates, olderThanDays: 365, limit: 100) == 1)
+            #expect(Set(try await fixture.updates.list(serverId: server.id).items.map(\.id)) == Set(ids.dropFirst()))
+        }
+    }
+
     @Test func aRetentionOrBatchBelowOneIsRefused() async throws {
         try await RecordsFixture.run { fixture in
             _ = try await fixture.audit.record(userId: nil, actor: "admin", action: "auth.login", resourceType: "auth", outcome: .success)

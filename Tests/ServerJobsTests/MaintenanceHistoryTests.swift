@@ -1,4 +1,5 @@
 import Foundation
+import JSONSupport
 import PlatformRuntime
 import PostgresClient
 import Records
@@ -42,10 +43,33 @@ import Testing
             try await fixture.database.query("UPDATE job_attempts SET started_at = now() - interval '91 days' WHERE id = $1", [attempt.id])
             let duty = maintenance(fixture)
             // Three batches of two a pass: the seventh old entry waits for the next pass.
-            #expect(await duty.pruneHistory() == [.auditLog: 6, .jobAttempts: 1, .webhookDeliveries: 0])
-            #expect(await duty.pruneHistory() == [.auditLog: 1, .jobAttempts: 0, .webhookDeliveries: 0])
+            #expect(await duty.pruneHistory() == [.auditLog: 6, .jobAttempts: 1, .webhookDeliveries: 0, .scans: 0, .updates: 0])
+            #expect(await duty.pruneHistory() == [.auditLog: 1, .jobAttempts: 0, .webhookDeliveries: 0, .scans: 0, .updates: 0])
             #expect(try await count(fixture, "audit_log") == 2)
             #expect(try await count(fixture, "job_attempts") == 0)
+        }
+    }
+
+    @Test func scansLeaveATenthAsManyAStatementAndTheLatestInventoryStays() async throws {
+        try await FlowFixture.run { fixture in
+            let server = try await fixture.servers.create(
+                NewServer(name: "inventory", host: "10.0.0.9", username: "backup", authType: .password, credential: "pw"))
+            // Eight scans, one a month from 300 days ago: the newest is 90 days old, the rest superseded.
+            for month in 0..<8 {
+                let scan = try await fixture.scans.create(serverId: server.id, scanType: .quick)
+                _ = try await fixture.scans.complete(id: scan.id, summary: [:], findings: ScanFindings())
+                try await fixture.database.query("UPDATE scans SET created_at = now() - make_interval(days => $1) WHERE id = $2", [300 - 30 * month, scan.id])
+            }
+            var options = MaintenanceService.Options(historyRetentionDays: [.scans: 30])
+            options.historyBatch = 20
+            options.historyBatches = 3
+            let duty = MaintenanceService(
+                queues: [], janitor: StorageJanitor(storage: BackupStorage(root: fixture.storage), backups: fixture.backups, logger: testLogger()),
+                history: HistoryPruner(database: fixture.database), options: options, logger: testLogger())
+            // Statements of two scans (20 / 10), three a pass.
+            #expect(await duty.pruneHistory() == [.scans: 6])
+            #expect(await duty.pruneHistory() == [.scans: 1])
+            #expect(try await fixture.scans.list(serverId: server.id).items.count == 1)
         }
     }
 
