@@ -100,7 +100,7 @@ extension ServerJobProcessor {
         let scans = dependencies.scans
         guard let record = try await scans.find(id: id) else { throw UnrecoverableError("scan \(id) has no record; nothing to do") }
         if record.status == .completed { return ["scanId": .string(id.lowercasedString), "alreadyCompleted": true] }
-        let (stored, findings) = try await withServer(
+        let (stored, findings, previous) = try await withServer(
             record.serverId, context: context,
             onFinalFailure: { try await scans.markFailed(id: id, error: $0) }
         ) { _, session in
@@ -109,9 +109,12 @@ extension ServerJobProcessor {
                 try? await context.updateProgress(["phase": "scan", "percent": .int(Int64(percent))])
             }
             try await requireLock(context)
-            return (try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings), outcome.findings)
+            // Read while this scan is not yet complete: the previous one is then the server's
+            // latest inventory, which retention never removes; once this one completes, it may.
+            let previous = await previousInventory(before: record)
+            return (try await scans.complete(id: id, summary: outcome.summary, findings: outcome.findings), outcome.findings, previous)
         }
-        await announceScanCompleted(stored, findings: findings)
+        await announceScanCompleted(stored, findings: findings, previous: previous)
         return ["scanId": .string(id.lowercasedString), "durationMs": .int(stored.durationMs ?? 0)]
     }
 

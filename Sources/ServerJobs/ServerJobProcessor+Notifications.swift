@@ -22,13 +22,19 @@ extension ServerJobProcessor {
         await dependencies.notifier.notify(NotificationEvent(.backupFailed, summary: "Backup of \(server) failed: \(error)", data: .object(data)))
     }
 
+    /// The server's last completed scan before `scan`, and its findings (nil when there is none,
+    /// or it cannot be read: then every finding counts as new).
+    func previousInventory(before scan: Scan) async -> (scan: Scan, findings: ScanFindings)? {
+        guard let previous = try? await dependencies.scans.previousCompleted(before: scan),
+            let findings = try? await dependencies.scans.findings(scanId: previous.id)
+        else { return nil }
+        return (previous, findings)
+    }
+
     /// `scan.completed` with what this scan found that the server's previous completed scan did not.
-    func announceScanCompleted(_ scan: Scan, findings: ScanFindings) async {
+    func announceScanCompleted(_ scan: Scan, findings: ScanFindings, previous: (scan: Scan, findings: ScanFindings)?) async {
         let server = await serverName(scan.serverId)
-        let previous = try? await dependencies.scans.previousCompleted(before: scan)
-        var previousFindings: ScanFindings?
-        if let previous { previousFindings = try? await dependencies.scans.findings(scanId: previous.id) }
-        let fresh = findings.newLines(since: previousFindings)
+        let fresh = findings.newLines(since: previous?.findings)
         let shown = Array(fresh.prefix(100))
         let summary =
             fresh.isEmpty
@@ -40,7 +46,7 @@ extension ServerJobProcessor {
                 data: [
                     "scanId": .string(scan.id.lowercasedString), "serverId": .string(scan.serverId.lowercasedString),
                     "server": .string(server), "scanType": .string(scan.scanType.rawValue),
-                    "previousScanId": previous.map { .string($0.id.lowercasedString) } ?? .null,
+                    "previousScanId": previous.map { .string($0.scan.id.lowercasedString) } ?? .null,
                     "newFindingCount": .int(Int64(fresh.count)), "newFindings": .array(shown.map { .string($0) }),
                 ]))
     }
