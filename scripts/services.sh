@@ -210,6 +210,10 @@ mm_start_sshd() { # state_dir port user password
   chmod 755 "$dir" "$dir/keys"
   [ -f "$dir/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N "" -f "$dir/ssh_host_ed25519_key"
   id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+  # Source trees a killed test run left behind (a test removes its own when it ends).
+  local home
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [ -z "$home" ] || find "$home" -mindepth 1 -maxdepth 1 -type d -name 'flow_*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
   echo "$user:$password" | chpasswd
   [ -f "$dir/keys/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -C mm-ed25519 -f "$dir/keys/id_ed25519"
   [ -f "$dir/keys/id_rsa" ] || ssh-keygen -q -t rsa -b 3072 -N "" -C mm-rsa -f "$dir/keys/id_rsa"

@@ -11,7 +11,7 @@ import TestSupport
 import Testing
 
 /// What a careless operator or a hostile store could do to the object-store backend.
-@Suite struct AttackObjectStoreTests {
+@Suite(.removesSourceTrees) struct AttackObjectStoreTests {
     @Test func theSecretKeyAppearsInNoLogErrorOrDescription() async throws {
         let secret = try TestEnvironment.require("MM_TEST_S3_SECRET_ACCESS_KEY")
         let lines = Mutex<[String]>([])

@@ -9,7 +9,7 @@ import Testing
 /// Restore targets another local user (or a careless request) could abuse: a pre-created or
 /// symlinked directory, a directory of someone else, spellings of `/`, names tar would unescape.
 /// Against the sshd test host, as the unprivileged `mmtest`.
-@Suite struct AttackRestoreTargetTests {
+@Suite(.removesSourceTrees) struct AttackRestoreTargetTests {
     struct Archive {
         var path: String
         var sha256: String

@@ -10,7 +10,7 @@ import Testing
 /// Browsing a backup's files, streaming one out of a stored archive and restoring only named
 /// files, through real backups of the sshd test host (sealed and plain links in one chain) and
 /// the S3 store.
-@Suite(.serialized) struct BackupBrowseTests {
+@Suite(.serialized, .removesSourceTrees) struct BackupBrowseTests {
     static func download(_ path: String, of backup: Backup, sha256: String?, storage: BackupStorage, fixture: FlowFixture) async throws -> [UInt8] {
         let key = backup.isEncrypted ? try await fixture.archiveKeys().dataKey(for: backup, in: fixture.backups) : nil
         let stream = try await storage.streamMember(path, sha256: sha256, of: backup, dataKey: key)

@@ -10,7 +10,7 @@ import TestSupport
 import Testing
 
 /// Encryption at rest and incremental chains, through the workers, against the sshd test host.
-@Suite(.serialized) struct BackupChainTests {
+@Suite(.serialized, .removesSourceTrees) struct BackupChainTests {
     /// Runs a shell command on the test host; its output.
     static func remote(_ command: String) async throws -> SSHCommandOutput {
         let session = try await connectTestHost()
@@ -168,7 +168,7 @@ import Testing
 }
 
 /// Someone with write access to the storage and the database, but not the key.
-@Suite(.serialized) struct AttackSealedBackupTests {
+@Suite(.serialized, .removesSourceTrees) struct AttackSealedBackupTests {
     @Test(arguments: ["flip", "drop", "truncate"])
     func tamperedSealedArchiveFailsVerificationAndRestore(kind: String) async throws {
         try await FlowFixture.run { fixture in

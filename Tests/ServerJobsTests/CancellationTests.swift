@@ -13,7 +13,7 @@ import Testing
 /// A backup whose job is cancelled — its lock taken over, or its worker stopping past the grace
 /// period — ends at once: SSH closed, partial archive removed, lease released, attempt recorded
 /// as cancelled, nothing written as its outcome.
-@Suite(.serialized) struct CancellationTests {
+@Suite(.serialized, .removesSourceTrees) struct CancellationTests {
     /// A backup worker with a short lock, for the fixture's queues.
     static func backupWorker(_ fixture: FlowFixture, grace: Duration = .seconds(30)) throws -> Worker {
         let dependencies = fixture.processorDependencies()

@@ -8,7 +8,7 @@ import Testing
 
 /// A `medicineman serve` killed with SIGKILL in the middle of a backup; after a restart the
 /// backup completes by a retry and nothing is left behind.
-@Suite struct CrashRecoveryTests {
+@Suite(.removesSourceTrees) struct CrashRecoveryTests {
     func partialFiles(under root: String) -> [String] {
         let walker = FileManager.default.enumerator(atPath: root)
         var found: [String] = []

@@ -22,7 +22,7 @@ final class RecordingNotifier: Notifier {
 
 /// The processor reports outcomes where it writes them: completed and failed backups, completed
 /// scans with what is new since the server's previous scan, failed updates.
-@Suite struct NotificationEventTests {
+@Suite(.removesSourceTrees) struct NotificationEventTests {
     @Test func backupsReportCompletionAndFailure() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("notify-web")

@@ -10,7 +10,7 @@ import Testing
 
 /// Archives in an S3-protocol store (moto, started by scripts/test.sh): made by one process's
 /// storage, verified, restored and deleted through another's with a different `BACKUP_DIR`.
-@Suite struct ObjectStoreBackupTests {
+@Suite(.removesSourceTrees) struct ObjectStoreBackupTests {
     @Test func aBackupUploadedByOneStorageIsVerifiedRestoredAndDeletedByAnother() async throws {
         let store = try await testObjectStore()
         let workerDirectory = try temporaryStorage()

@@ -9,7 +9,7 @@ import Testing
 
 /// Separate `medicineman` processes sharing one bucket, each with a `BACKUP_DIR` of its own: a
 /// worker backs up, and an API process (with another worker) verifies, restores and deletes.
-@Suite struct ObjectStoreProcessTests {
+@Suite(.removesSourceTrees) struct ObjectStoreProcessTests {
     @Test(.exclusive) func aBackupMadeByOneWorkerIsVerifiedRestoredAndDeletedThroughAnotherProcess() async throws {
         let store = try await testObjectStore(prefix: "fleet/")
         try await FlowFixture.run { fixture in

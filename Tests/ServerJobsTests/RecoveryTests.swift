@@ -6,7 +6,7 @@ import Scheduling
 import TestSupport
 import Testing
 
-@Suite struct RecoveryTests {
+@Suite(.removesSourceTrees) struct RecoveryTests {
     func reconciler(_ fixture: FlowFixture) -> RecordReconciler {
         RecordReconciler(ledger: RecordLedger(database: fixture.database), launcher: fixture.launcher, queues: fixture.dispatcher.allQueues, logger: testLogger())
     }

@@ -13,7 +13,7 @@ import Testing
 
 /// Restore drills through the workers, against the sshd test host: a chain restores into a
 /// private scratch directory, is compared with its file list, and the scratch is removed.
-@Suite(.serialized) struct RestoreDrillTests {
+@Suite(.serialized, .removesSourceTrees) struct RestoreDrillTests {
     static func remote(_ command: String) async throws -> SSHCommandOutput { try await BackupChainTests.remote(command) }
 
     /// Queues a drill of `backup` and runs the workers until it finished; the drill's row.

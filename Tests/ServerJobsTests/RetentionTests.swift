@@ -6,7 +6,7 @@ import Scheduling
 import TestSupport
 import Testing
 
-@Suite struct RetentionTests {
+@Suite(.removesSourceTrees) struct RetentionTests {
     @Test func keepLastThreeLeavesThreeBackupsRowsAndFilesAfterFiveRuns() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("retention")

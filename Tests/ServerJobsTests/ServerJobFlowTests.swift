@@ -117,7 +117,7 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
     try await eventually(timeout: timeout, every: .milliseconds(50), condition)
 }
 
-@Suite struct ServerJobFlowTests {
+@Suite(.removesSourceTrees) struct ServerJobFlowTests {
     @Test func backupJobCompletesVerifiesAndPinsTheHostKey() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("flow-web")

@@ -23,13 +23,3 @@ func temporaryStorage() throws -> String {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
-
-/// A directory on the test host with `megabytes` of random data, to back up.
-func sourceTree(_ megabytes: Int = 1) async throws -> String {
-    let session = try await connectTestHost()
-    let home = try await session.run("printf %s \"$HOME\"").stdout
-    let path = "\(home)/\(TestEnvironment.uniqueName("flow"))"
-    _ = try await session.run("mkdir -p \(ShellArgument.quote(path)) && head -c \(megabytes * 1_048_576) /dev/urandom > \(ShellArgument.quote(path + "/data"))")
-    await session.close()
-    return path
-}
