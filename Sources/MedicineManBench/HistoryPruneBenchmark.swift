@@ -23,9 +23,9 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
 
     @Option(help: "A PostgreSQL URL whose database may be migrated and filled (a scratch database).") var database: String
     @Option(help: "The numbered SQL migrations.") var migrations = "migrations"
-    @Option(help: "audit: failed logins (as many young ones stay); scans: superseded scans with 17 findings each.") var kind = Kind.audit
+    @Option(help: "audit: failed logins (as many young ones stay); scans: superseded scans with 17 findings each, a tenth of them failed.") var kind = Kind.audit
     @Option(help: "Rows past the retention.") var rows = 200_000
-    @Option(help: "Rows one statement removes (the cleanup duty's is 5,000).") var batch = 5000
+    @Option(help: "Rows one statement removes (the cleanup duty's is 5,000 audit entries, 500 scans).") var batch = 5000
 
     func run() async throws {
         let logger = Logger(label: "bench.history")
@@ -33,7 +33,7 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         let connection = PostgresConnection(configuration: configuration, logger: logger)
         // It migrates the database and empties its audit log and scans: never one that is in use,
         // checked before anything is written.
-        let migrated = try await connection.query("SELECT to_regclass('public.users') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self)
+        let migrated = try await connection.query("SELECT to_regclass('users') IS NOT NULL AS present").rows.first?.decode("present", as: Bool.self)
         let inUse =
             migrated == true
             ? try await connection.query(
@@ -70,7 +70,7 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         await pool.close()
         await connection.close()
 
-        print("\(kind.rawValue): old rows \(rows) (young ones kept: \(left) left), batch \(batch)")
+        print("\(kind.rawValue): removed \(removed) in batches and \(reference) in one DELETE (\(left) kept), batch \(batch)")
         print(String(format: "one DELETE (reference): %.0f ms, %.0f rows/s; the one statement holds every row for all of it", unbatched * 1000, Double(reference) / unbatched))
         print(String(format: "HistoryPruner batches:  %.0f ms, %.0f rows/s; longest statement %.1f ms", batched * 1000, Double(removed) / batched, longest * 1000))
     }
@@ -82,8 +82,9 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         case .scans:
             """
             DELETE FROM scans AS old WHERE status IN ('completed', 'failed') AND created_at < now() - interval '90 days'
-            AND (EXISTS (SELECT FROM scans AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at AND newer.status = 'completed')
-                 OR old.status = 'failed' AND EXISTS (SELECT FROM scans AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at))
+            AND EXISTS (SELECT FROM scans AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at)
+            AND (old.status = 'failed' OR EXISTS (SELECT FROM scans AS later WHERE later.server_id = old.server_id
+                 AND later.status = 'completed' AND later.completed_at > old.completed_at))
             """
         }
     }
@@ -108,32 +109,41 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         try await connection.query("VACUUM ANALYZE audit_log")
     }
 
-    /// Empties the scans, then gives 100 servers `rows` completed scans between 400 and 100 days
-    /// old and one of today each (which stays), every scan with 8 services, 4 filesystems, a
-    /// package summary and 4 recommendations.
+    /// Empties the scans, then gives 100 servers `rows` scans between 400 and 100 days old, every
+    /// tenth failed, and one of today each (which stays); a 101st server, a host that only fails
+    /// since, has one completed scan 400 days old (which stays) and `rows / 10` failed ones after
+    /// it (all but the latest go). Each completed scan has 8 services, 4 filesystems, a package
+    /// summary and 4 recommendations.
     func seedScans(_ connection: PostgresConnection) async throws {
         try await connection.query("TRUNCATE scans CASCADE")
         try await connection.query("DELETE FROM servers WHERE name LIKE $1", [Self.serverPrefix + "%"])
         try await connection.query(
             """
             INSERT INTO servers (name, host, username, auth_type, credential_ciphertext, credential_key_id)
-            SELECT $1 || n, '10.0.0.' || n, 'backup', 'password', 'none', '0000000000000000' FROM generate_series(1, 100) AS n
+            SELECT $1 || n, '10.0.0.' || n, 'backup', 'password', 'none', '0000000000000000' FROM generate_series(1, 101) AS n
             """, [Self.serverPrefix])
         try await connection.query(
             """
-            WITH hosts AS (SELECT id, row_number() OVER (ORDER BY name) - 1 AS k FROM servers WHERE name LIKE $2)
-            INSERT INTO scans (server_id, scan_type, status, created_at)
-            SELECT hosts.id, 'quick', 'completed', now() - interval '400 days' + (n * interval '300 days') / $1::int
-            FROM generate_series(1, $1::int) AS n JOIN hosts ON hosts.k = n % 100
-            UNION ALL SELECT id, 'quick', 'completed', now() - interval '1 hour' FROM hosts
-            """, [rows, Self.serverPrefix + "%"])
+            WITH hosts AS (SELECT id, row_number() OVER (ORDER BY name) - 1 AS k FROM servers WHERE name LIKE $2 AND name <> $3),
+                 failing AS (SELECT id FROM servers WHERE name = $3),
+                 made AS (
+                     SELECT hosts.id AS server_id, CASE WHEN n % 10 = 0 THEN 'failed' ELSE 'completed' END AS status,
+                            now() - interval '400 days' + (n * interval '300 days') / $1::int AS at
+                     FROM generate_series(1, $1::int) AS n JOIN hosts ON hosts.k = n % 100
+                     UNION ALL SELECT id, 'completed', now() - interval '1 hour' FROM hosts
+                     UNION ALL SELECT id, 'completed', now() - interval '400 days' FROM failing
+                     UNION ALL SELECT failing.id, 'failed', now() - interval '399 days' + (n * interval '299 days') / ($1::int / 10)
+                     FROM failing, generate_series(1, $1::int / 10) AS n)
+            INSERT INTO scans (server_id, scan_type, status, created_at, completed_at) SELECT server_id, 'quick', status, at, at FROM made
+            """, [rows, Self.serverPrefix + "%", Self.serverPrefix + "101"])
         for (table, count, columns, values) in [
             ("scan_services", 8, "name", "'service-' || k"),
             ("scan_filesystems", 4, "mount_point, device, filesystem_type, total_bytes, used_bytes, available_bytes", "'/mnt/' || k, '/dev/sd' || k, 'ext4', 1e12, 4e11, 6e11"),
             ("scan_packages", 1, "manager", "'apt'"),
             ("backup_recommendations", 4, "kind, priority, title", "'filesystem', 'medium', 'Back up /mnt/' || k"),
         ] {
-            try await connection.query("INSERT INTO \(table) (scan_id, \(columns)) SELECT id, \(values) FROM scans, generate_series(1, \(count)) AS k")
+            try await connection.query(
+                "INSERT INTO \(table) (scan_id, \(columns)) SELECT id, \(values) FROM scans, generate_series(1, \(count)) AS k WHERE status = 'completed'")
         }
         try await connection.query("VACUUM ANALYZE servers, scans, scan_services, scan_filesystems, scan_packages, backup_recommendations")
     }

@@ -13,13 +13,13 @@ public struct HistoryPruner: Sendable {
         /// Aged from when they settled (their last change); deliveries still pending or retrying
         /// are kept, however old.
         case webhookDeliveries = "webhook_deliveries"
-        /// Finished scans, their findings with them. A completed scan goes once its server has a
-        /// newer completed one, a failed scan once its server has any newer scan: each server's
-        /// latest inventory (what the next scan is compared with) and its latest scan stay
-        /// however old, and a host that only ever fails leaves one failure, not a year of them.
+        /// Finished scans, their findings with them. A scan goes once its server has a newer one
+        /// and, if it completed, a completed one that completed later: each server's latest
+        /// inventory (what the next scan is compared with) and its latest scan stay however old,
+        /// and a host that only ever fails keeps its latest failure, not a year of them.
         case scans
-        /// Finished updates, kept as scans are: each server's latest completed check or upgrade,
-        /// and its latest update, stay.
+        /// Finished updates, kept as scans are, a completed one superseded only by one of the same
+        /// mode: each server's latest completed check and upgrade, and its latest update, stay.
         case updates
 
         /// How many rows a row of this kind stands for when batches are sized: a scan carries its
@@ -46,12 +46,14 @@ public struct HistoryPruner: Sendable {
                 AND updated_at < now() - make_interval(days => $1) ORDER BY updated_at
                 """
             case .scans, .updates:
-                // Two EXISTS, not one with an OR inside: that made PostgreSQL hash-join the whole
+                // `later` by completion, as `ScanRepository.latestCompleted` orders them. Each case
+                // its own EXISTS: one EXISTS with an OR inside made PostgreSQL hash-join the whole
                 // table for every batch (35 ms to choose 500 rows instead of 2; BENCHMARKS.md).
                 """
                 SELECT id FROM \(rawValue) AS old WHERE status IN ('completed', 'failed') AND created_at < now() - make_interval(days => $1)
-                AND (EXISTS (SELECT FROM \(rawValue) AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at AND newer.status = 'completed')
-                     OR old.status = 'failed' AND EXISTS (SELECT FROM \(rawValue) AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at))
+                AND EXISTS (SELECT FROM \(rawValue) AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at)
+                AND (old.status = 'failed' OR EXISTS (SELECT FROM \(rawValue) AS later WHERE later.server_id = old.server_id
+                     AND later.status = 'completed' AND later.completed_at > old.completed_at\(self == .updates ? " AND later.mode = old.mode" : "")))
                 ORDER BY created_at
                 """
             }

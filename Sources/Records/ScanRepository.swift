@@ -124,6 +124,19 @@ public struct ScanRepository: JobRecordRepository {
         }
     }
 
+    /// The server's scan that completed last, other than `scan` (read before `scan` completes,
+    /// it is the one retention keeps: `HistoryPruner` orders by completion too).
+    public func latestCompleted(before scan: Scan) async throws(RecordError) -> Scan? {
+        try await recording {
+            try await database.query(
+                """
+                SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2
+                ORDER BY completed_at DESC, id LIMIT 1
+                """, [scan.serverId, scan.id]
+            ).first.map(Scan.init(row:))
+        }
+    }
+
     public func delete(id: UUID) async throws(RecordError) -> Bool {
         try await records.lifecycle.delete(id: id)
     }

@@ -68,8 +68,23 @@ import Testing
         }
     }
 
-    /// A scan in `state`, made `days` ago (a completed one with a finding).
-    static func scan(_ fixture: RecordsFixture, _ server: Server, _ state: RecordStatus, daysAgo days: Int) async throws -> UUID {
+    /// Moves a scan's or update's creation (and start) `created` days into the past, and its
+    /// completion, if it has one, to a minute after `completed` (default: `created`) days ago.
+    static func backdate(_ fixture: RecordsFixture, _ table: String, id: UUID, created: Int, completed: Int? = nil) async throws {
+        try await fixture.database.query(
+            """
+            UPDATE \(table) SET created_at = now() - make_interval(days => $1),
+                started_at = CASE WHEN started_at IS NULL THEN NULL ELSE now() - make_interval(days => $1) END,
+                completed_at = CASE WHEN completed_at IS NULL THEN NULL ELSE now() - make_interval(days => $2) + interval '1 minute' END
+            WHERE id = $3
+            """, [created, completed ?? created, id])
+    }
+
+    /// A scan in `state`, made `days` ago (a completed one with a finding, completed then or
+    /// `completedDaysAgo`).
+    static func scan(
+        _ fixture: RecordsFixture, _ server: Server, _ state: RecordStatus, daysAgo days: Int, completedDaysAgo: Int? = nil
+    ) async throws -> UUID {
         let scan = try await fixture.scans.create(serverId: server.id, scanType: .quick)
         switch state {
         case .completed:
@@ -78,7 +93,7 @@ import Testing
         case .running: try await fixture.scans.markRunning(id: scan.id, jobId: nil)
         case .pending: break
         }
-        try await age(fixture, "scans", column: "created_at", id: scan.id, days: days)
+        try await backdate(fixture, "scans", id: scan.id, created: days, completed: completedDaysAgo)
         return scan.id
     }
 
@@ -113,23 +128,38 @@ import Testing
         }
     }
 
-    @Test func oldUpdatesGoOnceSupersededLikeScans() async throws {
+    /// Postponed (another job held the server) or retried, the older scan completed last: it is
+    /// the inventory the next scan is compared with, so it stays, and so does the newer one.
+    @Test func theScanThatCompletedLastStaysWhateverOrderTheyWereMadeIn() async throws {
+        try await RecordsFixture.run { fixture in
+            let server = try await fixture.makeServer()
+            let completedLast = try await Self.scan(fixture, server, .completed, daysAgo: 300, completedDaysAgo: 100)
+            let madeLast = try await Self.scan(fixture, server, .completed, daysAgo: 250)
+            #expect(try await HistoryPruner(database: fixture.database).prune(.scans, olderThanDays: 90, limit: 100) == 0)
+            let probe = try await fixture.scans.create(serverId: server.id, scanType: .quick)
+            #expect(try await fixture.scans.latestCompleted(before: probe)?.id == completedLast)
+            #expect(try await fixture.scans.find(id: madeLast) != nil, "the server's newest scan")
+        }
+    }
+
+    @Test func oldUpdatesGoOnceSupersededAndAnUpgradeIsNotSupersededByACheck() async throws {
         try await RecordsFixture.run { fixture in
             let server = try await fixture.makeServer()
             var ids: [UUID] = []
-            for (days, completes) in [(500, true), (450, true), (400, false)] {
-                let update = try await fixture.updates.create(serverId: server.id, mode: .check)
+            for (days, mode, completes) in [(500, UpdateMode.apply, true), (450, .check, true), (420, .check, true), (400, .check, false)] {
+                let update = try await fixture.updates.create(serverId: server.id, mode: mode)
                 if completes {
                     _ = try await fixture.updates.complete(
                         id: update.id, packageManager: "apt", upgradable: .array([]), upgraded: .array([]), rebootRequired: false, log: "")
                 } else {
                     try await fixture.updates.markFailed(id: update.id, error: "dpkg lock held")
                 }
-                try await Self.age(fixture, "updates", column: "created_at", id: update.id, days: days)
+                try await Self.backdate(fixture, "updates", id: update.id, created: days)
                 ids.append(update.id)
             }
+            // The upgrade, the latest check and the failure after it stay; the earlier check goes.
             #expect(try await HistoryPruner(database: fixture.database).prune(.updates, olderThanDays: 365, limit: 100) == 1)
-            #expect(Set(try await fixture.updates.list(serverId: server.id).items.map(\.id)) == Set(ids.dropFirst()))
+            #expect(Set(try await fixture.updates.list(serverId: server.id).items.map(\.id)) == [ids[0], ids[2], ids[3]])
         }
     }
 
