@@ -18,6 +18,9 @@ package struct APIDependencies: Sendable {
     package var metrics: MetricsRegistry
     /// When set, `/metrics` needs this bearer token (`METRICS_TOKEN`).
     package var metricsToken: String?
+    /// Counts the bearer tokens `/metrics` and `/ready` are shown that prove nothing (guesses at
+    /// `METRICS_TOKEN` among them); the API's token lookups share it. Nil: no limit.
+    package var badTokens: BadTokenLimit?
     /// Per-caller write limit shared through Redis; nil: no limit.
     package var writeRateLimit: WriteRateLimitMiddleware?
     /// The live job event streams; one per process, shared by every request.
@@ -30,7 +33,7 @@ package struct APIDependencies: Sendable {
     package init(
         readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
         domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-        writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
+        badTokens: BadTokenLimit? = nil, writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
         browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()
     ) {
         self.eventStreams = eventStreams
@@ -42,6 +45,7 @@ package struct APIDependencies: Sendable {
         self.domain = domain
         self.metrics = metrics
         self.metricsToken = metricsToken
+        self.badTokens = badTokens
         self.writeRateLimit = writeRateLimit
         self.browserSessions = browserSessions
     }
@@ -91,26 +95,34 @@ func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependen
     router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
     let authenticator = dependencies.authenticator
     let metricsToken = dependencies.metricsToken
+    let badTokens = dependencies.badTokens
     HealthController<APIRequestContext>(
         readiness: dependencies.readiness, version: dependencies.version,
         mayReadDetails: { request, context in
-            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken)
+            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken, badTokens: badTokens)
         }
     ).addRoutes(to: router)
     let domain = withDomain ? dependencies.domain : nil
     MetricsController(
         registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
         backups: domain?.backups, schedules: domain?.schedules, version: dependencies.version,
-        token: metricsToken, eventStreams: withDomain ? dependencies.eventStreams : nil
+        token: metricsToken, guesses: badTokens, eventStreams: withDomain ? dependencies.eventStreams : nil
     ).addRoutes(to: router)
 }
 
 /// Whether a request outside `/api` carries a valid bearer token (an API or session token, or
 /// `METRICS_TOKEN`). A token that could not be checked (busy, held back, database down) is
-/// answered as no token.
-func isAuthenticated(_ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?) async -> Bool {
+/// answered as no token. One that proves nothing counts against the caller's network in
+/// `badTokens`, and a network past its limit is not checked at all until its minute ends, so
+/// `METRICS_TOKEN` cannot be found by trying.
+func isAuthenticated(
+    _ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?, badTokens: BadTokenLimit?
+) async -> Bool {
     guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return false }
+    if badTokens?.blockedFor(client) != nil { return false }
     let token = String(header.dropFirst("bearer ".count))
     if let metricsToken, ConstantTime.equals(token, metricsToken) { return true }
-    return (try? await authenticator.identity(forBearer: token, from: client)) != nil
+    if (try? await authenticator.identity(forBearer: token, from: client)) != nil { return true }
+    badTokens?.recordFailure(client)
+    return false
 }

@@ -138,7 +138,7 @@ package struct PlatformServer: Sendable {
             domain = services.domain(sessions: tokens, identityCache: identityCache)
         }
         let lookups = TokenLookupSlots(limit: configuration.effectiveAuthLookupSlots)
-        let badTokens = configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil
+        let badTokens = newBadTokenLimit()
         let authenticator = PlatformAuthenticator(
             users: users, sessions: sessions, cache: identityCache, lookups: lookups, badTokens: badTokens,
             known: configuration.holdsTokenDigests ? KnownTokenDigests(source: users, logger: logger) : nil)
@@ -152,7 +152,7 @@ package struct PlatformServer: Sendable {
             APIDependencies(
                 readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version,
                 authenticator: authenticator, queues: queues, domain: domain,
-                metrics: metrics, metricsToken: configuration.metricsToken,
+                metrics: metrics, metricsToken: configuration.metricsToken, badTokens: badTokens,
                 writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
                 eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
         if let domain, let browserSessions {
@@ -170,7 +170,13 @@ package struct PlatformServer: Sendable {
                 APIDependencies(
                     readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version, authenticator: NoBearerTokens(),
                     queues: queues,
-                    metrics: metrics, metricsToken: configuration.metricsToken)))
+                    metrics: metrics, metricsToken: configuration.metricsToken,
+                    badTokens: newBadTokenLimit())))
+    }
+
+    /// This process's count of bearer tokens that prove nothing (`BAD_TOKEN_LIMIT_PER_MINUTE`; 0: none).
+    private func newBadTokenLimit() -> BadTokenLimit? {
+        configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil
     }
 
     /// The HTTP server around a router: listening address, idle and read timeouts.

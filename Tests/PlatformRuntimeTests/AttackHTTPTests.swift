@@ -102,6 +102,32 @@ import Testing
         }
     }
 
+    /// Guesses at `METRICS_TOKEN`, on `/metrics` or `/ready`, count against the caller's network:
+    /// past the limit even the right token is answered 429 (and `/ready` shows no details) until
+    /// the minute ends, so a short token cannot be found by trying. A scrape with no token at all
+    /// is a misconfiguration, not a guess.
+    @Test func guessesAtTheMetricsTokenAreLimited() async throws {
+        try await APIFixture.run { fixture in
+            let app = try fixture.app {
+                $0.readiness = DetailedReadiness()
+                $0.metricsToken = "scrape-token-0123456789"
+                $0.badTokens = BadTokenLimit(perMinute: 3)
+            }
+            let right: HTTPFields = [.authorization: "Bearer scrape-token-0123456789"]
+            try await app.test(.router) { client throws in
+                for _ in 0..<5 { #expect(try await client.execute(uri: "/metrics", method: .get) { $0.status } == .unauthorized) }
+                #expect(try await client.execute(uri: "/metrics", method: .get, headers: right) { $0.status } == .ok)
+                for (index, uri) in ["/metrics", "/ready", "/metrics"].enumerated() {
+                    _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer scrape-token-guess-\(index)"]) { $0.status }
+                }
+                let held = try await client.execute(uri: "/metrics", method: .get, headers: right) { ($0.status, $0.headers[.retryAfter]) }
+                #expect(held.0 == .tooManyRequests && held.1.flatMap { Int($0) }.map { (1...60).contains($0) } == true)
+                let ready = try await client.execute(uri: "/ready", method: .get, headers: right) { String(buffer: $0.body) }
+                #expect(!ready.contains("db.internal"))
+            }
+        }
+    }
+
     @Test func unknownRoutesAndUnreadablePathsAnswerTheEnvelope() async throws {
         try await APIFixture.run { fixture in
             let app = try fixture.app()

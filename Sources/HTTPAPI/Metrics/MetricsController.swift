@@ -14,6 +14,9 @@ package struct MetricsController: Sendable {
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
+    /// Wrong tokens count against the scraper's network; past the limit it is answered 429
+    /// without a comparison until its minute ends.
+    let guesses: BadTokenLimit?
     let eventStreams: JobEventHub?
     let startedAt = Date()
     /// The queue and record figures (`storedFigures`).
@@ -21,7 +24,8 @@ package struct MetricsController: Sendable {
 
     package init(
         registry: MetricsRegistry, queues: [Queue], readiness: any ReadinessChecking, backups: BackupRepository?,
-        schedules: BackupScheduleRepository? = nil, version: String, token: String?, eventStreams: JobEventHub? = nil,
+        schedules: BackupScheduleRepository? = nil, version: String, token: String?, guesses: BadTokenLimit? = nil,
+        eventStreams: JobEventHub? = nil,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.eventStreams = eventStreams
@@ -29,6 +33,7 @@ package struct MetricsController: Sendable {
         self.readiness = readiness
         self.version = version
         self.token = token
+        self.guesses = guesses
         self.figures = SharedResult(now: now) { await Self.storedFigures(queues: queues, backups: backups, schedules: schedules) }
     }
 
@@ -37,8 +42,17 @@ package struct MetricsController: Sendable {
     }
 
     @Sendable func render(_ request: Request, context: APIRequestContext) async throws -> Response {
-        if let token, !ConstantTime.equals(request.headers[.authorization] ?? "", "Bearer \(token)") {
-            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+        if let token {
+            if let seconds = guesses?.blockedFor(context.clientAddress) {
+                return Response(
+                    status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"],
+                    body: .init(byteBuffer: ByteBuffer(string: "too many invalid bearer tokens from this address\n")))
+            }
+            guard let presented = request.headers[.authorization], ConstantTime.equals(presented, "Bearer \(token)") else {
+                // A scrape without a token is a misconfiguration, not a guess.
+                if request.headers[.authorization] != nil { guesses?.recordFailure(context.clientAddress) }
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+            }
         }
         var text = ""
         Self.family(&text, "medicineman_build_info", "gauge", "Always 1; the version is a label.")
