@@ -29,8 +29,10 @@ enum FirstAnswer {
             timer.withLock {
                 $0 = Task {
                     guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    work.cancel()
+                    // The answer first: cancelled, the body may throw at once, and its
+                    // CancellationError must not become the answer instead.
                     finish(.failure(TimedOut(timeout: timeout)))
+                    work.cancel()
                 }
             }
         }
