@@ -18,9 +18,10 @@ package struct APIDependencies: Sendable {
     package var metrics: MetricsRegistry
     /// When set, `/metrics` needs this bearer token (`METRICS_TOKEN`).
     package var metricsToken: String?
-    /// Counts the bearer tokens `/metrics` and `/ready` are shown that prove nothing (guesses at
-    /// `METRICS_TOKEN` among them); the API's token lookups share it. Nil: no limit.
-    package var badTokens: BadTokenLimit?
+    /// Guesses at `METRICS_TOKEN` per client network: bearer tokens `/metrics` and `/ready` are
+    /// shown that are neither it nor a user's. A count of its own, not the API's, so guessing
+    /// holds back only the guessing network's scrapes, never its users' API tokens. Nil: no limit.
+    package var metricsTokenGuesses: BadTokenLimit?
     /// Per-caller write limit shared through Redis; nil: no limit.
     package var writeRateLimit: WriteRateLimitMiddleware?
     /// The live job event streams; one per process, shared by every request.
@@ -33,7 +34,7 @@ package struct APIDependencies: Sendable {
     package init(
         readiness: any ReadinessChecking, version: String, authenticator: any TokenAuthenticating, queues: [Queue],
         domain: DomainDependencies? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil,
-        badTokens: BadTokenLimit? = nil, writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
+        metricsTokenGuesses: BadTokenLimit? = nil, writeRateLimit: WriteRateLimitMiddleware? = nil, eventStreams: JobEventHub = JobEventHub(),
         browserSessions: BrowserSessions? = nil, tracer: any Tracer = NoOpTracer()
     ) {
         self.eventStreams = eventStreams
@@ -45,7 +46,7 @@ package struct APIDependencies: Sendable {
         self.domain = domain
         self.metrics = metrics
         self.metricsToken = metricsToken
-        self.badTokens = badTokens
+        self.metricsTokenGuesses = metricsTokenGuesses
         self.writeRateLimit = writeRateLimit
         self.browserSessions = browserSessions
     }
@@ -95,34 +96,42 @@ func addProbes(to router: Router<APIRequestContext>, _ dependencies: APIDependen
     router.add(middleware: ErrorEnvelopeMiddleware<APIRequestContext>())
     let authenticator = dependencies.authenticator
     let metricsToken = dependencies.metricsToken
-    let badTokens = dependencies.badTokens
+    let guesses = dependencies.metricsTokenGuesses
     HealthController<APIRequestContext>(
         readiness: dependencies.readiness, version: dependencies.version,
         mayReadDetails: { request, context in
-            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken, badTokens: badTokens)
+            await isAuthenticated(request, client: context.clientAddress, authenticator: authenticator, metricsToken: metricsToken, guesses: guesses)
         }
     ).addRoutes(to: router)
     let domain = withDomain ? dependencies.domain : nil
     MetricsController(
         registry: dependencies.metrics, queues: dependencies.queues, readiness: dependencies.readiness,
         backups: domain?.backups, schedules: domain?.schedules, version: dependencies.version,
-        token: metricsToken, guesses: badTokens, eventStreams: withDomain ? dependencies.eventStreams : nil
+        token: metricsToken, guesses: guesses, eventStreams: withDomain ? dependencies.eventStreams : nil
     ).addRoutes(to: router)
+}
+
+/// The token of an `Authorization: Bearer …` header (the scheme in any case), if there is one.
+func bearerToken(in request: Request) -> String? {
+    guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+    return String(header.dropFirst("bearer ".count))
 }
 
 /// Whether a request outside `/api` carries a valid bearer token (an API or session token, or
 /// `METRICS_TOKEN`). A token that could not be checked (busy, held back, database down) is
-/// answered as no token. One that proves nothing counts against the caller's network in
-/// `badTokens`, and a network past its limit is not checked at all until its minute ends, so
-/// `METRICS_TOKEN` cannot be found by trying.
+/// answered as no token and counted as nothing. One that is neither counts as a guess at
+/// `METRICS_TOKEN` in `guesses`, and a network past that limit has no token compared with it
+/// until its minute ends (its users' tokens still are).
 func isAuthenticated(
-    _ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?, badTokens: BadTokenLimit?
+    _ request: Request, client: String, authenticator: any TokenAuthenticating, metricsToken: String?, guesses: BadTokenLimit?
 ) async -> Bool {
-    guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return false }
-    if badTokens?.blockedFor(client) != nil { return false }
-    let token = String(header.dropFirst("bearer ".count))
-    if let metricsToken, ConstantTime.equals(token, metricsToken) { return true }
-    if (try? await authenticator.identity(forBearer: token, from: client)) != nil { return true }
-    badTokens?.recordFailure(client)
+    guard let token = bearerToken(in: request) else { return false }
+    if let metricsToken, guesses?.blockedFor(client) == nil, ConstantTime.equals(token, metricsToken) { return true }
+    do {
+        if try await authenticator.identity(forBearer: token, from: client) != nil { return true }
+    } catch {
+        return false
+    }
+    if metricsToken != nil { guesses?.recordFailure(client) }
     return false
 }

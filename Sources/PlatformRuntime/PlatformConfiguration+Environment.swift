@@ -36,7 +36,14 @@ extension PlatformConfiguration {
         postgresPoolSize = try variables.integer("DATABASE_POOL_SIZE", in: 1...512) ?? postgresPoolSize
         backupDirectory = variables["BACKUP_DIR"] ?? backupDirectory
         objectStore = try Self.objectStoreSettings(environment)
-        metricsToken = variables["METRICS_TOKEN"] ?? metricsToken
+        if let token = variables["METRICS_TOKEN"] {
+            // Long enough that no number of networks guessing finds it; what a header can carry.
+            guard token.utf8.count >= 32, token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ConfigurationError(
+                    variable: "METRICS_TOKEN", "must be at least 32 visible ASCII characters without spaces (e.g. openssl rand -hex 32)")
+            }
+            metricsToken = token
+        }
         writeLimitPerMinute = try variables.integer("WRITE_LIMIT_PER_MINUTE", in: 1...100_000) ?? writeLimitPerMinute
         jobLockOverride = try variables.seconds("JOB_LOCK_SECONDS", in: 2...86_400) ?? jobLockOverride
         schedulerInterval = try variables.seconds("SCHEDULER_INTERVAL_SECONDS", in: 1...3600) ?? schedulerInterval

@@ -152,7 +152,7 @@ package struct PlatformServer: Sendable {
             APIDependencies(
                 readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version,
                 authenticator: authenticator, queues: queues, domain: domain,
-                metrics: metrics, metricsToken: configuration.metricsToken, badTokens: badTokens,
+                metrics: metrics, metricsToken: configuration.metricsToken, metricsTokenGuesses: newBadTokenLimit(),
                 writeRateLimit: WriteRateLimitMiddleware(redis: resources.redis, limitPerMinute: configuration.writeLimitPerMinute),
                 eventStreams: eventStreams ?? makeEventStreams(), browserSessions: browserSessions, tracer: tracer))
         if let domain, let browserSessions {
@@ -171,10 +171,11 @@ package struct PlatformServer: Sendable {
                     readiness: SharedReadiness(DependencyReadiness(resources: resources)), version: Self.version, authenticator: NoBearerTokens(),
                     queues: queues,
                     metrics: metrics, metricsToken: configuration.metricsToken,
-                    badTokens: newBadTokenLimit())))
+                    metricsTokenGuesses: newBadTokenLimit())))
     }
 
-    /// This process's count of bearer tokens that prove nothing (`BAD_TOKEN_LIMIT_PER_MINUTE`; 0: none).
+    /// A count of bearer tokens that prove nothing, per client network (`BAD_TOKEN_LIMIT_PER_MINUTE`;
+    /// 0: none): one for the API's lookups, one for guesses at `METRICS_TOKEN`.
     private func newBadTokenLimit() -> BadTokenLimit? {
         configuration.badTokenLimitPerMinute > 0 ? BadTokenLimit(perMinute: configuration.badTokenLimitPerMinute) : nil
     }

@@ -131,7 +131,7 @@ public struct ScanRepository: JobRecordRepository {
             try await database.query(
                 """
                 SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2
-                ORDER BY completed_at DESC, id LIMIT 1
+                ORDER BY completed_at DESC NULLS LAST, id LIMIT 1
                 """, [scan.serverId, scan.id]
             ).first.map(Scan.init(row:))
         }

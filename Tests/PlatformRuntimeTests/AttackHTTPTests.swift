@@ -103,19 +103,22 @@ import Testing
     }
 
     /// Guesses at `METRICS_TOKEN`, on `/metrics` or `/ready`, count against the caller's network:
-    /// past the limit even the right token is answered 429 (and `/ready` shows no details) until
-    /// the minute ends, so a short token cannot be found by trying. A scrape with no token at all
-    /// is a misconfiguration, not a guess.
-    @Test func guessesAtTheMetricsTokenAreLimited() async throws {
+    /// past the limit even the right token is answered 429 (and `/ready` shows it no details) until
+    /// the minute ends, so the token cannot be found by trying; the network's users' tokens still
+    /// work, on `/api` and `/ready`. A scrape with no bearer token is a misconfiguration, not a
+    /// guess; the scheme's case does not matter.
+    @Test func guessesAtTheMetricsTokenAreLimitedWithoutLockingOutUsers() async throws {
         try await APIFixture.run { fixture in
             let app = try fixture.app {
                 $0.readiness = DetailedReadiness()
                 $0.metricsToken = "scrape-token-0123456789"
-                $0.badTokens = BadTokenLimit(perMinute: 3)
+                $0.metricsTokenGuesses = BadTokenLimit(perMinute: 3)
             }
-            let right: HTTPFields = [.authorization: "Bearer scrape-token-0123456789"]
+            let right: HTTPFields = [.authorization: "bearer scrape-token-0123456789"]
             try await app.test(.router) { client throws in
-                for _ in 0..<5 { #expect(try await client.execute(uri: "/metrics", method: .get) { $0.status } == .unauthorized) }
+                for headers in [[:], [.authorization: "Basic c2NyYXBlOnRva2Vu"]] as [HTTPFields] {
+                    for _ in 0..<4 { #expect(try await client.execute(uri: "/metrics", method: .get, headers: headers) { $0.status } == .unauthorized) }
+                }
                 #expect(try await client.execute(uri: "/metrics", method: .get, headers: right) { $0.status } == .ok)
                 for (index, uri) in ["/metrics", "/ready", "/metrics"].enumerated() {
                     _ = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer scrape-token-guess-\(index)"]) { $0.status }
@@ -124,6 +127,10 @@ import Testing
                 #expect(held.0 == .tooManyRequests && held.1.flatMap { Int($0) }.map { (1...60).contains($0) } == true)
                 let ready = try await client.execute(uri: "/ready", method: .get, headers: right) { String(buffer: $0.body) }
                 #expect(!ready.contains("db.internal"))
+                // The users behind the same address are not held back.
+                let asUser = try await client.execute(uri: "/ready", method: .get, headers: fixture.headers(.viewer)) { String(buffer: $0.body) }
+                #expect(asUser.contains("db.internal"))
+                try await client.expect(.ok, .get, "/api/servers", headers: fixture.headers(.viewer))
             }
         }
     }

@@ -50,6 +50,8 @@ import Testing
         ("BAD_TOKEN_LIMIT_PER_MINUTE", "-1"), ("AUTH_LOOKUP_SLOTS", "0"), ("AUTH_TOKEN_DIGESTS", "maybe"),
         ("AUDIT_RETENTION_DAYS", "-1"), ("AUDIT_RETENTION_DAYS", "40000"), ("HISTORY_RETENTION_DAYS", "90d"),
         ("SCAN_RETENTION_DAYS", " 90"), ("UPDATE_RETENTION_DAYS", "1e3"),
+        ("METRICS_TOKEN", "short-token"), ("METRICS_TOKEN", "a token with spaces in it, long enough though"),
+        ("METRICS_TOKEN", "0123456789abcdef0123456789abcdef\u{7F}"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a b"),
     ])
     func badValuesNameTheVariable(variable: String, value: String) throws {

@@ -14,8 +14,8 @@ package struct MetricsController: Sendable {
     let version: String
     /// When set, scrapes need `Authorization: Bearer <token>`.
     let token: String?
-    /// Wrong tokens count against the scraper's network; past the limit it is answered 429
-    /// without a comparison until its minute ends.
+    /// Wrong bearer tokens count against the scraper's network; past the limit it is answered
+    /// 429 without a comparison until its minute ends.
     let guesses: BadTokenLimit?
     let eventStreams: JobEventHub?
     let startedAt = Date()
@@ -46,11 +46,12 @@ package struct MetricsController: Sendable {
             if let seconds = guesses?.blockedFor(context.clientAddress) {
                 return Response(
                     status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"],
-                    body: .init(byteBuffer: ByteBuffer(string: "too many invalid bearer tokens from this address\n")))
+                    body: .init(byteBuffer: ByteBuffer(string: "too many wrong bearer tokens from this address\n")))
             }
-            guard let presented = request.headers[.authorization], ConstantTime.equals(presented, "Bearer \(token)") else {
-                // A scrape without a token is a misconfiguration, not a guess.
-                if request.headers[.authorization] != nil { guesses?.recordFailure(context.clientAddress) }
+            let presented = bearerToken(in: request)
+            guard let presented, ConstantTime.equals(presented, token) else {
+                // A scrape without a bearer token is a misconfiguration, not a guess.
+                if presented != nil { guesses?.recordFailure(context.clientAddress) }
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
             }
         }
