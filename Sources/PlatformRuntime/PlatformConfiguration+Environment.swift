@@ -40,7 +40,7 @@ extension PlatformConfiguration {
             // Long enough that no number of networks guessing finds it; what a header can carry.
             guard token.utf8.count >= 32, token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
                 throw ConfigurationError(
-                    variable: "METRICS_TOKEN", "must be at least 32 visible ASCII characters without spaces (e.g. openssl rand -hex 32)")
+                    variable: "METRICS_TOKEN", "must be at least 32 visible ASCII characters without spaces (e.g. openssl rand -hex 24)")
             }
             metricsToken = token
         }

@@ -92,7 +92,7 @@ package struct PlatformConfiguration: Sendable {
     /// server's latest completed scan stays however old.
     package var scanRetentionDays: Int? = 90
     /// Days finished updates are kept (`UPDATE_RETENTION_DAYS`; nil, set as 0: forever); each
-    /// server's latest completed update stays however old.
+    /// server's latest completed check and upgrade stay however old.
     package var updateRetentionDays: Int? = 365
     /// What the cleanup duty removes from PostgreSQL, and after how many days.
     package var historyRetention: [HistoryPruner.History: Int] {
