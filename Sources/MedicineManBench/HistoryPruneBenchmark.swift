@@ -63,7 +63,7 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
 
         try await seed(connection)
         let single = ContinuousClock.now
-        let reference = try await connection.query(referenceDelete).affectedRows
+        let reference = try await connection.query(referenceDelete, [days]).affectedRows
         let unbatched = (ContinuousClock.now - single).inSeconds
         let left = try await connection.query("SELECT count(*) AS n FROM \(table)").rows.first?.decode("n", as: Int.self) ?? -1
         try await connection.query("DELETE FROM servers WHERE name LIKE $1", [Self.serverPrefix + "%"])
@@ -75,17 +75,12 @@ struct HistoryPruneBenchmark: AsyncParsableCommand {
         print(String(format: "HistoryPruner batches:  %.0f ms, %.0f rows/s; longest statement %.1f ms", batched * 1000, Double(removed) / batched, longest * 1000))
     }
 
-    /// The reference: the same rows the pruner removes, in one statement.
+    /// The reference: the same rows the pruner removes, in one statement (`$1`: the days). For
+    /// scans the selection is the pruner's own, so the two cannot drift apart.
     var referenceDelete: String {
         switch kind {
-        case .audit: "DELETE FROM audit_log WHERE created_at < now() - interval '365 days'"
-        case .scans:
-            """
-            DELETE FROM scans AS old WHERE status IN ('completed', 'failed') AND created_at < now() - interval '90 days'
-            AND EXISTS (SELECT FROM scans AS newer WHERE newer.server_id = old.server_id AND newer.created_at > old.created_at)
-            AND (old.status = 'failed' OR EXISTS (SELECT FROM scans AS later WHERE later.server_id = old.server_id
-                 AND later.status = 'completed' AND later.completed_at > old.completed_at))
-            """
+        case .audit: "DELETE FROM audit_log WHERE created_at < now() - make_interval(days => $1)"
+        case .scans: "DELETE FROM scans WHERE id IN (\(HistoryPruner.History.scans.expiredRows))"
         }
     }
 

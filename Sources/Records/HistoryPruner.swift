@@ -1,9 +1,9 @@
 public import PostgresClient
 
 /// Removes history past its retention, a batch at a time: audit entries, finished job attempts,
-/// settled webhook deliveries, and finished scans and updates. Ages are measured by PostgreSQL's clock, so a process whose
-/// clock runs ahead removes nothing early; rows another process is already removing are skipped,
-/// so any number of processes may prune at once.
+/// settled webhook deliveries, and finished scans and updates. Ages are measured by PostgreSQL's
+/// clock, so a process whose clock runs ahead removes nothing early; rows another process is
+/// already removing are skipped, so any number of processes may prune at once.
 public struct HistoryPruner: Sendable {
     /// A table of history, and which of its rows may go once old enough.
     public enum History: String, Sendable, CaseIterable {
@@ -34,7 +34,7 @@ public struct HistoryPruner: Sendable {
         }
 
         /// The rows older than `$1` days that may be removed, oldest first.
-        var expiredRows: String {
+        package var expiredRows: String {
             switch self {
             case .auditLog:
                 "SELECT id FROM audit_log WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at"
@@ -46,7 +46,7 @@ public struct HistoryPruner: Sendable {
                 AND updated_at < now() - make_interval(days => $1) ORDER BY updated_at
                 """
             case .scans, .updates:
-                // `later` by completion, as `ScanRepository.latestCompleted` orders them. Each case
+                // `later` by completion, as `ScanRepository.previousCompleted` orders them. Each case
                 // its own EXISTS: one EXISTS with an OR inside made PostgreSQL hash-join the whole
                 // table for every batch (35 ms to choose 500 rows instead of 2; BENCHMARKS.md).
                 """

@@ -112,27 +112,19 @@ public struct ScanRepository: JobRecordRepository {
         }
     }
 
-    /// The server's last scan that completed before `scan` did (what "new findings" compare with).
+    /// The server's last completed scan other than `scan`: for a completed `scan`, the last that
+    /// completed before it did (what its "new findings" compare with); for one not completed yet,
+    /// the last of all, the one retention keeps (`HistoryPruner` orders by completion too).
     public func previousCompleted(before scan: Scan) async throws(RecordError) -> Scan? {
-        try await recording {
-            try await database.query(
-                """
-                SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2 AND completed_at <= $3
-                ORDER BY completed_at DESC, id LIMIT 1
-                """, [scan.serverId, scan.id, scan.completedAt ?? Date()]
-            ).first.map(Scan.init(row:))
-        }
-    }
-
-    /// The server's scan that completed last, other than `scan` (read before `scan` completes,
-    /// it is the one retention keeps: `HistoryPruner` orders by completion too).
-    public func latestCompleted(before scan: Scan) async throws(RecordError) -> Scan? {
-        try await recording {
+        // A failed scan being retried still holds its failure's time: no bound for it.
+        let bound = scan.status == .completed ? scan.completedAt : nil
+        return try await recording {
             try await database.query(
                 """
                 SELECT \(Scan.columns) FROM scans WHERE server_id = $1 AND status = 'completed' AND id <> $2
+                AND ($3::timestamptz IS NULL OR completed_at <= $3)
                 ORDER BY completed_at DESC NULLS LAST, id LIMIT 1
-                """, [scan.serverId, scan.id]
+                """, [scan.serverId, scan.id, bound]
             ).first.map(Scan.init(row:))
         }
     }

@@ -25,7 +25,7 @@ extension ServerJobProcessor {
     /// The server's last completed scan other than `scan`, and its findings (nil when there is
     /// none, or it cannot be read: then every finding counts as new).
     func previousInventory(before scan: Scan) async -> (scan: Scan, findings: ScanFindings)? {
-        guard let previous = try? await dependencies.scans.latestCompleted(before: scan),
+        guard let previous = try? await dependencies.scans.previousCompleted(before: scan),
             let findings = try? await dependencies.scans.findings(scanId: previous.id)
         else { return nil }
         return (previous, findings)

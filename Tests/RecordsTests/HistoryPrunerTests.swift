@@ -137,7 +137,7 @@ import Testing
             let madeLast = try await Self.scan(fixture, server, .completed, daysAgo: 250)
             #expect(try await HistoryPruner(database: fixture.database).prune(.scans, olderThanDays: 90, limit: 100) == 0)
             let probe = try await fixture.scans.create(serverId: server.id, scanType: .quick)
-            #expect(try await fixture.scans.latestCompleted(before: probe)?.id == completedLast)
+            #expect(try await fixture.scans.previousCompleted(before: probe)?.id == completedLast)
             #expect(try await fixture.scans.find(id: madeLast) != nil, "the server's newest scan")
         }
     }
