@@ -22,6 +22,18 @@ extension StringProtocol {
         }
     }
 
+    /// The first `maxLength` characters of text `withVisibleControls` has escaped, less an escape
+    /// the cut would leave unfinished: `\u{1B}` cut to `\u{1` reads as neither the character nor
+    /// its escape.
+    public func visiblePrefix(_ maxLength: Int) -> SubSequence {
+        let clipped = prefix(Swift.max(0, maxLength))
+        // An escape is at most `\u{FFFF}`: the cut can fall inside one only in its last 7 characters.
+        guard clipped.endIndex < endIndex, let slash = clipped.suffix(7).lastIndex(of: "\\") else { return clipped }
+        let escape = self[slash...].prefix(8)
+        guard escape.hasPrefix("\\u{"), let close = escape.firstIndex(of: "}"), close >= clipped.endIndex else { return clipped }
+        return self[..<slash]
+    }
+
     private func escapingControls(keepingLineBreaks: Bool, _ escape: (Unicode.Scalar) -> String) -> String {
         guard unicodeScalars.contains(where: { Self.acts(on: $0, keepingLineBreaks: keepingLineBreaks) }) else { return String(self) }
         var visible = ""

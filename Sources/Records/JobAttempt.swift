@@ -1,4 +1,5 @@
 public import Foundation
+import ErrorCodes
 public import PostgresClient
 
 /// One attempt of one job, on record whatever happened to it.
@@ -59,7 +60,7 @@ public struct JobAttemptRepository: Sendable {
         _ = try await recording {
             try await database.query(
                 "UPDATE job_attempts SET state = $2, error = $3, finished_at = greatest(now(), started_at) WHERE id = $1",
-                [id, state.rawValue, error.map { String($0.prefix(4000)) }])
+                [id, state.rawValue, error.map { String($0.visiblePrefix(4000)) }])
         }
     }
 

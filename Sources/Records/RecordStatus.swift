@@ -1,4 +1,5 @@
 import Foundation
+import ErrorCodes
 import PostgresClient
 
 /// Where a backup, scan or update record stands; it follows its job.
@@ -36,7 +37,7 @@ struct RecordLifecycle: Sendable {
                 UPDATE \(table) SET status = 'failed', error = $2, updated_at = now(),
                     completed_at = greatest(now(), coalesce(started_at, now()))
                 WHERE id = $1 AND status <> 'completed'
-                """, [id, String(error.prefix(4000))])
+                """, [id, String(error.visiblePrefix(4000))])
         }
     }
 

@@ -201,13 +201,13 @@ package struct BackupRunner: Sendable {
         switch result.exitStatus {
         case 0:
             // --ignore-failed-read keeps going past unreadable files; they are worth a warning.
-            return stderr.isEmpty ? nil : "tar skipped what it could not read: \(stderr.prefix(500))"
-        case 1: return "tar: some files changed while they were read: \(stderr.prefix(500))"
+            return stderr.isEmpty ? nil : "tar skipped what it could not read: \(stderr.visiblePrefix(500))"
+        case 1: return "tar: some files changed while they were read: \(stderr.visiblePrefix(500))"
         case let status?:
             let denied = stderr.contains("Permission denied")
-            throw ServerJobError(.remoteCommand, "tar exited with status \(status): \(stderr.prefix(1000))", retryable: !denied && status != 2)
+            throw ServerJobError(.remoteCommand, "tar exited with status \(status): \(stderr.visiblePrefix(1000))", retryable: !denied && status != 2)
         case nil:
-            throw ServerJobError(.remoteCommand, "tar ended without an exit status (signal \(result.exitSignal ?? "?")): \(stderr.prefix(500))", retryable: true)
+            throw ServerJobError(.remoteCommand, "tar ended without an exit status (signal \(result.exitSignal ?? "?")): \(stderr.visiblePrefix(500))", retryable: true)
         }
     }
 }

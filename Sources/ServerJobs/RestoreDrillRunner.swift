@@ -1,4 +1,5 @@
 import BlockingIO
+import ErrorCodes
 package import ArchiveFormat
 package import Crypto
 package import Foundation
@@ -45,7 +46,7 @@ package struct RestoreDrillRunner: Sendable {
                 let result = try session.exec(command, options: options) { bytes in try listing.consume(bytes) }
                 guard result.exitStatus == 0 else {
                     throw ServerJobError(
-                        .remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))",
+                        .remoteCommand, "listing the restored tree failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.visiblePrefix(1000))",
                         retryable: false)
                 }
                 return try listing.finish()
@@ -65,7 +66,7 @@ package struct RestoreDrillRunner: Sendable {
     private static func runCleanup(_ command: String, what: String, on session: SSHSession) async throws(ServerJobError) {
         let output = try await RestoreTarget.run(command, timeout: .seconds(600), doing: "removing \(what)", on: session)
         guard output.exitStatus == 0 else {
-            throw ServerJobError(.remoteCommand, "removing \(what) failed: \(output.stderr.prefix(1000))", retryable: false)
+            throw ServerJobError(.remoteCommand, "removing \(what) failed: \(output.stderr.visiblePrefix(1000))", retryable: false)
         }
     }
 }

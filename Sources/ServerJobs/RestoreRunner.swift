@@ -1,5 +1,6 @@
 import ArchiveFormat
 import BlockingIO
+import ErrorCodes
 package import Crypto
 package import Foundation
 package import Records
@@ -153,10 +154,10 @@ package struct RestoreRunner: Sendable {
             throw ServerJobError.from(error, doing: "the restore stream", otherwise: .storage)
         }
         if let status = result.exitStatus, RestoreTarget.refusals.contains(status) {
-            throw ServerJobError(.invalidRequest, "restore target refused: \(result.stderrText.prefix(1000))", retryable: false)
+            throw ServerJobError(.invalidRequest, "restore target refused: \(result.stderrText.visiblePrefix(1000))", retryable: false)
         }
         guard result.exitStatus == 0 else {
-            throw ServerJobError(.remoteCommand, "restore failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.prefix(1000))", retryable: false)
+            throw ServerJobError(.remoteCommand, "restore failed with status \(result.exitStatus.map(String.init) ?? "?"): \(result.stderrText.visiblePrefix(1000))", retryable: false)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import Records
 import SSHClient
@@ -148,14 +149,14 @@ enum RestoreTarget {
         let stderr = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         if let status = output.exitStatus, refusals.contains(status) {
             throw ServerJobError(
-                .invalidRequest, "restore target refused: \(stderr.replacingOccurrences(of: "medicineman: ", with: "").prefix(1000))",
+                .invalidRequest, "restore target refused: \(stderr.replacingOccurrences(of: "medicineman: ", with: "").visiblePrefix(1000))",
                 retryable: false)
         }
         guard output.exitStatus == 0,
             let line = output.stdout.split(separator: "\n").last(where: { $0.hasPrefix(marker) })
         else {
             throw ServerJobError(
-                .remoteCommand, "preparing the restore target failed with status \(output.exitStatus.map(String.init) ?? "?"): \(stderr.prefix(1000))",
+                .remoteCommand, "preparing the restore target failed with status \(output.exitStatus.map(String.init) ?? "?"): \(stderr.visiblePrefix(1000))",
                 retryable: false)
         }
         let directory = String(line.dropFirst(marker.count))

@@ -1,3 +1,4 @@
+import ErrorCodes
 import SSHClient
 
 /// Moves GNU tar's `--listed-incremental` state to and from the server around one backup: the
@@ -27,7 +28,7 @@ enum TarSnapshotTransfer {
         guard result.exitStatus == 0, text.hasPrefix("/"), text.contains("/medicineman-snapshot."),
             !text.unicodeScalars.contains(where: { $0 == "\0" || $0 == "\n" || $0 == "'" })
         else {
-            throw ServerJobError(.storage, "the server could not hold the incremental snapshot (mktemp or write failed: \(result.stderrText.prefix(200)))")
+            throw ServerJobError(.storage, "the server could not hold the incremental snapshot (mktemp or write failed: \(result.stderrText.visiblePrefix(200)))")
         }
         return text
     }
@@ -46,7 +47,7 @@ enum TarSnapshotTransfer {
             snapshot.append(contentsOf: chunk)
         }
         guard result.exitStatus == 0 else {
-            throw ServerJobError(.storage, "the incremental snapshot could not be read back: \(result.stderrText.prefix(200))")
+            throw ServerJobError(.storage, "the incremental snapshot could not be read back: \(result.stderrText.visiblePrefix(200))")
         }
         return tooLarge ? nil : snapshot
     }

@@ -42,4 +42,17 @@ import Testing
         let after = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: String]
         #expect(before == after && before != nil)
     }
+
+    @Test func aPrefixNeverCutsAnEscapeInHalf() {
+        let shown = "ab\u{1B}]0;x\u{7}".withVisibleControls()  // ab\u{1B}]0;x\u{7}
+        #expect(shown.visiblePrefix(2) == "ab")
+        for cut in 3...7 { #expect(shown.visiblePrefix(cut) == "ab", "cut at \(cut)") }
+        #expect(shown.visiblePrefix(8) == #"ab\u{1B}"#)
+        #expect(shown.visiblePrefix(12) == #"ab\u{1B}]0;x"#)
+        #expect(shown.visiblePrefix(16) == #"ab\u{1B}]0;x"#)
+        #expect(shown.visiblePrefix(17) == shown && shown.visiblePrefix(100) == shown)
+        #expect(#"a literal \ and \u{ without end"#.visiblePrefix(12) == #"a literal \ "#)
+        #expect(#"C:\users\u{41}"#.visiblePrefix(9) == #"C:\users"#)
+        #expect("".visiblePrefix(5) == "" && "abc".visiblePrefix(-1) == "")
+    }
 }
