@@ -52,7 +52,7 @@ package struct BrowserSessions: Sendable {
     package func current(_ request: Request, context: APIRequestContext) async throws -> Current? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.hasPrefix("mm_"),
             let session = await tokens.verify(token), let sessionId = session.sessionId,
-            let identity = try await authenticator.identity(forBearer: token, from: context.clientAddress)
+            let identity = try await authenticator.identity(forSessionCookie: token, from: context.clientAddress)
         else { return nil }
         guard try await !isEnded(sessionId) else { return nil }
         var renewed: Cookie?

@@ -19,10 +19,13 @@ package struct Identity: Sendable, Equatable {
     }
 }
 
-/// Turns a bearer token presented by `client` (its address, for per-network limits) into an
-/// identity (nil: not a valid token).
+/// Turns a token presented by `client` (its address, for per-network limits) into an identity
+/// (nil: not a valid token). A dashboard session's token is valid only in its cookie, where
+/// signing out can end it; as a bearer token it is nothing.
 package protocol TokenAuthenticating: Sendable {
     func identity(forBearer token: String, from client: String) async throws -> Identity?
+    /// The identity of a dashboard session cookie's token; the caller checks that the session has not ended.
+    func identity(forSessionCookie token: String, from client: String) async throws -> Identity?
 }
 
 extension APIRequestContext {

@@ -5,4 +5,6 @@ package struct NoBearerTokens: TokenAuthenticating {
     package init() {}
 
     package func identity(forBearer token: String, from client: String) async throws -> Identity? { nil }
+
+    package func identity(forSessionCookie token: String, from client: String) async throws -> Identity? { nil }
 }

@@ -126,21 +126,32 @@ package struct PlatformAuthenticator: TokenAuthenticating {
     }
 
     package func identity(forBearer token: String, from client: String) async throws -> Identity? {
-        if let cached = cache?.identity(for: token) { return cached }
-        guard let identity = try await verify(token, from: client) else { return nil }
-        cache?.store(identity, for: token)
+        try await identity(token, in: .bearer, from: client)
+    }
+
+    package func identity(forSessionCookie token: String, from client: String) async throws -> Identity? {
+        try await identity(token, in: .sessionCookie, from: client)
+    }
+
+    private func identity(_ token: String, in carrier: IdentityCache.Carrier, from client: String) async throws -> Identity? {
+        if let cached = cache?.identity(for: token, in: carrier) { return cached }
+        let mark = cache?.mark()
+        guard let identity = try await verify(token, in: carrier, from: client) else { return nil }
+        cache?.store(identity, for: token, in: carrier, since: mark)
         return identity
     }
 
-    private func verify(_ token: String, from client: String) async throws -> Identity? {
+    private func verify(_ token: String, in carrier: IdentityCache.Carrier, from client: String) async throws -> Identity? {
         if token.hasPrefix("mm_") {
-            guard UserRepository.isWellFormedToken(token) else { return nil }
+            guard carrier == .bearer, UserRepository.isWellFormedToken(token) else { return nil }
             // A network held back is told so at once, before it waits for a reload of the digests.
             try badTokens?.admit(client)
             if let known, await !known.mayBeLive(UserRepository.tokenDigest(token)) { return nil }
             return try await lookUp(from: client) { try await users.user(forToken: token).map { Identity($0.0) } }
         }
-        guard let sessions, let session = await sessions.verify(token) else { return nil }
+        // A dashboard session's token (it has a session id) counts only in its cookie, where
+        // signing out ends it; an API login's only as a bearer token.
+        guard let sessions, let session = await sessions.verify(token), (session.sessionId != nil) == (carrier == .sessionCookie) else { return nil }
         try badTokens?.admit(client)
         return try await lookUp(from: client) {
             // A password change or deactivation bumps the version: older sessions end.

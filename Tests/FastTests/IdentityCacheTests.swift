@@ -34,4 +34,21 @@ import Testing
         for index in 0..<10 { cache.store(alice, for: "mm_\(index)") }
         #expect((0..<10).filter { cache.identity(for: "mm_\($0)") != nil }.count <= 3)
     }
+
+    @Test func aLookupThatBeganBeforeAChangeStoresNothing() {
+        let cache = IdentityCache(lifetime: .seconds(60))
+        let mark = cache.mark()
+        cache.invalidateAll()  // a token was revoked while the lookup read the user
+        cache.store(alice, for: "mm_a", since: mark)
+        #expect(cache.identity(for: "mm_a") == nil)
+        cache.store(alice, for: "mm_a", since: cache.mark())
+        #expect(cache.identity(for: "mm_a") == alice)
+    }
+
+    @Test func aCookiesTokenAndTheSameBearerTokenNeverShareAnEntry() {
+        let cache = IdentityCache(lifetime: .seconds(60))
+        cache.store(alice, for: "eyJ.session", in: .sessionCookie)
+        #expect(cache.identity(for: "eyJ.session", in: .bearer) == nil)
+        #expect(cache.identity(for: "eyJ.session", in: .sessionCookie) == alice)
+    }
 }

@@ -182,6 +182,12 @@ import Testing
             var browser = BrowserClient(client)
             try await browser.signIn("user-operator", "password-operator")
             let kept = browser.cookies
+            // The session's token is good only in its cookie: as a bearer token (which skips the
+            // CSRF check and which signing out could not end) it is nothing.
+            let sessionToken = try #require(kept[BrowserSessions.cookieName])
+            let asBearer = try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(sessionToken)"])
+            #expect(asBearer.status == .unauthorized)
+            #expect(try await browser.send("/api/auth/me").status == .ok, "while its cookie still works")
             let forged = try await browser.send("/logout", .post, headers: Self.form, body: "")
             #expect(forged.status == .forbidden, "sign-out needs the token too")
             let out = try await browser.send("/logout", .post, headers: Self.form, body: "csrf=\(browser.csrf)")
@@ -189,6 +195,8 @@ import Testing
             browser.cookies = kept  // a copied cookie is worth nothing now
             #expect(try await browser.send("/").status == .seeOther)
             #expect(try await browser.send("/api/auth/me").status == .unauthorized)
+            let replayed = try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(sessionToken)"])
+            #expect(replayed.status == .unauthorized)
         }
     }
 
