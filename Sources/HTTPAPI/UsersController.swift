@@ -74,11 +74,10 @@ struct UsersController: Sendable {
         if id == identity.userId, (role.map { $0 != .admin } ?? false) || body.active == false {
             throw APIError(.conflict, code: "self_lockout", "you cannot demote or deactivate your own account; ask another admin")
         }
-        if let password = body.password {
-            guard password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
-            try await users.setPassword(id: id, password: password)
+        if let password = body.password, password.count < 8 {
+            throw APIError.validation("password", "password must be at least 8 characters")
         }
-        let user = try await users.update(id: id, role: role, active: body.active, email: body.email.map { Optional($0) })
+        let user = try await users.update(id: id, role: role, active: body.active, email: body.email.map { Optional($0) }, password: body.password)
         var changes: [String: JSONValue] = [:]
         if let role { changes["role"] = .string(role.rawValue) }
         if let active = body.active { changes["active"] = .bool(active) }

@@ -39,10 +39,15 @@ public struct PasswordHasher: Sendable {
         return hashed
     }
 
+    /// Whether `password` could match any hash: not empty, at most bcrypt's 72 bytes, no NUL.
+    public static func canMatch(_ password: String) -> Bool {
+        !password.isEmpty && password.utf8.count <= 72 && !password.utf8.contains(0)
+    }
+
     /// Whether `password` matches `hash`; compares in constant time. An empty password, or one
     /// with a NUL (C would cut it short), never matches. Throws `busy` when the pool is full.
     public func verify(_ password: String, hash: String) async throws(RecordError) -> Bool {
-        guard hash.hasPrefix("$2"), !password.isEmpty, password.utf8.count <= 72, !password.utf8.contains(0) else { return false }
+        guard hash.hasPrefix("$2"), Self.canMatch(password) else { return false }
         let computed: String?
         do { computed = try await pool.run { Self.crypt(password, setting: hash) } } catch { throw Self.busy }
         guard let computed else { return false }

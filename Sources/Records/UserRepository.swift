@@ -36,31 +36,24 @@ public struct UserRepository: Sendable {
         try await database.page(of: "users", orderBy: "username", page)
     }
 
-    /// Deactivating the account bumps its session version, which ends its sessions.
-    public func update(id: UUID, role: UserRole? = nil, active: Bool? = nil, email: String?? = nil) async throws(RecordError) -> User {
-        try await recording {
+    /// Changes what is given in one statement, so a change that fails (an email the schema
+    /// refuses, say) leaves the password as it was too. A new password, or deactivating the
+    /// account, bumps its session version, which ends its sessions.
+    public func update(
+        id: UUID, role: UserRole? = nil, active: Bool? = nil, email: String?? = nil, password: String? = nil
+    ) async throws(RecordError) -> User {
+        let hash: String? = if let password { try await hasher.hash(password) } else { nil }
+        return try await recording {
             let row = try await database.query(
                 """
                 UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
-                    email = CASE WHEN $4 THEN $5 ELSE email END, updated_at = now(),
-                    session_version = session_version + CASE WHEN $3 = false AND active THEN 1 ELSE 0 END
+                    email = CASE WHEN $4 THEN $5 ELSE email END, password_hash = coalesce($6, password_hash), updated_at = now(),
+                    session_version = session_version + CASE WHEN ($3 = false AND active) OR $6 IS NOT NULL THEN 1 ELSE 0 END
                 WHERE id = $1 RETURNING \(User.columns)
-                """, [id, role?.rawValue, active, email != nil, email ?? nil]
+                """, [id, role?.rawValue, active, email != nil, email ?? nil, hash]
             ).first
             return try User(row: try row.orNotFound("user"))
         }
-    }
-
-    /// Sets a new password and ends every session issued before.
-    public func setPassword(id: UUID, password: String) async throws(RecordError) {
-        let hash = try await hasher.hash(password)
-        let changed = try await recording {
-            try await database.query(
-                "UPDATE users SET password_hash = $2, session_version = session_version + 1, updated_at = now() WHERE id = $1",
-                [id, hash]
-            ).affectedRows
-        }
-        if changed == 0 { throw RecordError(.notFound, field: "id", "no user has this id") }
     }
 
     /// Checks a password; returns the user on success and nil for every failure alike (unknown
@@ -69,6 +62,9 @@ public struct UserRepository: Sendable {
     /// `lockFor`; failures while locked neither count nor extend the lock, and the count starts
     /// again once a lock has ended.
     public func authenticate(username: String, password: String, maxFailures: Int = 5, lockFor: Duration = .seconds(900)) async throws(RecordError) -> User? {
+        // Answered alike for every username, before any lookup: a password no hash can match would
+        // otherwise skip bcrypt and tell known usernames (which count a failure) from unknown ones.
+        guard PasswordHasher.canMatch(password) else { return nil }
         let stored = try await recording {
             try await database.query(
                 "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]

@@ -71,6 +71,17 @@ import Testing
                     #expect(!String(buffer: response.body).contains("long-enough-pw"))
                     carol = try json(response)["data"]?["id"]?.stringValue ?? ""
                 }
+                // A change that fails changes nothing: not the password either.
+                let login = { (password: String) in
+                    ByteBuffer(string: #"{"username":"carol","password":"\#(password)"}"#)
+                }
+                try await client.expect(
+                    .badRequest, .patch, "/api/users/\(carol)", headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"password":"a-new-password","email":"not an email"}"#))
+                try await client.expect(.ok, .post, "/api/auth/login", body: login("long-enough-pw"))
+                try await client.expect(.ok, .patch, "/api/users/\(carol)", headers: fixture.headers(.admin), body: ByteBuffer(string: #"{"password":"a-new-password"}"#))
+                try await client.expect(.unauthorized, .post, "/api/auth/login", body: login("long-enough-pw"))
+                try await client.expect(.ok, .post, "/api/auth/login", body: login("a-new-password"))
                 var token = ""
                 var tokenId = ""
                 try await client.execute(

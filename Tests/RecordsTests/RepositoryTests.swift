@@ -13,6 +13,11 @@ import Testing
             #expect(try await fixture.users.authenticate(username: "alice", password: "correct horse")?.id == user.id)
             #expect(try await fixture.users.authenticate(username: "alice", password: "wrong") == nil)
             #expect(try await fixture.users.authenticate(username: "nobody", password: "x") == nil)
+            // A password no hash can match is refused before the lookup: it counts no failure (so it
+            // locks no one) and, skipping bcrypt for every username alike, tells none apart.
+            for _ in 0..<10 { #expect(try await fixture.users.authenticate(username: "alice", password: String(repeating: "x", count: 73)) == nil) }
+            let failures = try await fixture.database.query("SELECT failed_logins FROM users").first?.decode("failed_logins", as: Int.self)
+            #expect(failures == 1, "only the one wrong password above counts")
             for _ in 0..<4 { _ = try await fixture.users.authenticate(username: "alice", password: "wrong", maxFailures: 5) }
             // Locked: even the right password is refused, with the same answer as a wrong one.
             #expect(try await fixture.users.authenticate(username: "alice", password: "correct horse") == nil)
