@@ -16,29 +16,18 @@ struct CreateServerRequest: Decodable, Sendable {
     var description: String?
 
     func validated() throws -> NewServer {
-        guard let auth = ServerAuthType(rawValue: authType) else { throw APIError.validation("authType", "authType must be \"key\" or \"password\"") }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw APIError.validation("name", "name must be 1 to 100 characters") }
-        guard HostAddress.isValid(host) else { throw APIError.validation("host", "host must be a hostname, IPv4 or IPv6 address") }
-        let port = self.port ?? 22
-        guard (1...65535).contains(port) else { throw APIError.validation("port", "port must be 1 to 65535") }
-        guard !username.isEmpty, username.count <= 32 else { throw APIError.validation("username", "username must be 1 to 32 characters") }
-        guard !credential.isEmpty, credential.utf8.count <= 16_384 else {
-            throw APIError.validation("credential", "credential (password or private key) must be 1 to 16384 bytes")
-        }
         if let fingerprint = hostKeyFingerprint, !HostKeyFingerprint.isValid(fingerprint) {
             throw APIError.validation("hostKeyFingerprint", "hostKeyFingerprint must look like SHA256:<43 base64 characters>")
         }
-        let tags = self.tags ?? []
-        guard tags.count <= 20, tags.allSatisfy({ !$0.isEmpty && $0.count <= 50 }) else {
-            throw APIError.validation("tags", "up to 20 tags of 1 to 50 characters")
-        }
         return NewServer(
-            name: name, host: host, port: port, username: username, authType: auth, credential: credential,
-            hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize), tags: tags, description: description ?? "")
+            name: try ServerFieldRules.name(name), host: try ServerFieldRules.host(host), port: try ServerFieldRules.port(port ?? 22),
+            username: try ServerFieldRules.username(username), authType: try ServerFieldRules.authType(authType),
+            credential: try ServerFieldRules.credential(credential), hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize),
+            tags: try ServerFieldRules.tags(tags ?? []), description: description ?? "")
     }
 }
 
-/// `PATCH /api/servers/:id` body: every field optional.
+/// `PATCH /api/servers/:id` body: every field optional, each held to the rules of `POST`.
 struct UpdateServerRequest: Decodable, Sendable {
     var name: String?
     var host: String?
@@ -48,6 +37,61 @@ struct UpdateServerRequest: Decodable, Sendable {
     var credential: String?
     var tags: [String]?
     var description: String?
+
+    /// The body with every field given checked, and the auth type read.
+    func validated() throws -> (request: Self, authType: ServerAuthType?) {
+        var checked = self
+        checked.name = try name.map(ServerFieldRules.name)
+        checked.host = try host.map(ServerFieldRules.host)
+        checked.port = try port.map(ServerFieldRules.port)
+        checked.username = try username.map(ServerFieldRules.username)
+        checked.credential = try credential.map(ServerFieldRules.credential)
+        checked.tags = try tags.map(ServerFieldRules.tags)
+        return (checked, try authType.map(ServerFieldRules.authType))
+    }
+}
+
+/// What a server's fields must be, alike when it is created and when it is changed; each rule
+/// returns the value or throws the validation error that names the field.
+enum ServerFieldRules {
+    static func name(_ name: String) throws -> String {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw APIError.validation("name", "name must be 1 to 100 characters") }
+        return name
+    }
+
+    static func host(_ host: String) throws -> String {
+        guard HostAddress.isValid(host) else { throw APIError.validation("host", "host must be a hostname, IPv4 or IPv6 address") }
+        return host
+    }
+
+    static func port(_ port: Int) throws -> Int {
+        guard (1...65535).contains(port) else { throw APIError.validation("port", "port must be 1 to 65535") }
+        return port
+    }
+
+    static func username(_ username: String) throws -> String {
+        guard !username.isEmpty, username.count <= 32 else { throw APIError.validation("username", "username must be 1 to 32 characters") }
+        return username
+    }
+
+    static func authType(_ text: String) throws -> ServerAuthType {
+        guard let value = ServerAuthType(rawValue: text) else { throw APIError.validation("authType", "authType must be \"key\" or \"password\"") }
+        return value
+    }
+
+    static func credential(_ credential: String) throws -> String {
+        guard !credential.isEmpty, credential.utf8.count <= 16_384 else {
+            throw APIError.validation("credential", "credential (password or private key) must be 1 to 16384 bytes")
+        }
+        return credential
+    }
+
+    static func tags(_ tags: [String]) throws -> [String] {
+        guard tags.count <= 20, tags.allSatisfy({ !$0.isEmpty && $0.count <= 50 }) else {
+            throw APIError.validation("tags", "up to 20 tags of 1 to 50 characters")
+        }
+        return tags
+    }
 }
 
 /// `POST /api/servers/:id/backup` body.

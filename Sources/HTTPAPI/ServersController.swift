@@ -46,13 +46,7 @@ struct ServersController: Sendable {
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Server> {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
-        let body = try await request.decodeJSON(as: UpdateServerRequest.self, context: context)
-        if let host = body.host, !HostAddress.isValid(host) { throw APIError.validation("host", "host must be a hostname, IPv4 or IPv6 address") }
-        if let port = body.port, !(1...65535).contains(port) { throw APIError.validation("port", "port must be 1 to 65535") }
-        let authType = try body.authType.map { text in
-            guard let value = ServerAuthType(rawValue: text) else { throw APIError.validation("authType", "authType must be \"key\" or \"password\"") }
-            return value
-        }
+        let (body, authType) = try await request.decodeJSON(as: UpdateServerRequest.self, context: context).validated()
         let updated = try await domain.servers.update(
             id: id, name: body.name, host: body.host, port: body.port, username: body.username, authType: authType,
             credential: body.credential, tags: body.tags, description: body.description)

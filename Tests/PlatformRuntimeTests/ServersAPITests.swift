@@ -55,6 +55,18 @@ import Testing
                     #expect(try json(response)["data"]?["host"] == "::1")
                 }
                 try await client.expect(.badRequest, .get, "/api/servers/not-a-uuid", headers: fixture.headers(.viewer))
+                // A change is held to the rules of a new server, field by field.
+                let changes: [(String, JSONValue)] = [
+                    ("name", "   "), ("tags", [""]), ("tags", .array((0..<21).map { .string("t\($0)") })), ("username", ""),
+                    ("credential", .string(String(repeating: "k", count: 16_385))), ("port", 0), ("authType", "token"), ("host", "-oProxyCommand=x"),
+                ]
+                for (field, bad) in changes {
+                    let change = try await client.expect(
+                        .badRequest, .patch, "/api/servers/\(serverId)", headers: fixture.headers(.admin), body: body([field: bad]))
+                    #expect(change["error"]?["details"]?["fields"] == [.string(field)])
+                }
+                let renamed = try await client.expect(.ok, .patch, "/api/servers/\(serverId)", headers: fixture.headers(.admin), body: body(["tags": ["db"]]))
+                #expect(renamed["data"]?["tags"] == ["db"] && renamed["data"]?["name"] == "web-1")
                 let huge = ByteBuffer(string: String(repeating: "x", count: 2 * 1024 * 1024))
                 try await client.expect(.contentTooLarge, .post, "/api/servers", headers: fixture.headers(.admin), body: huge)
             }
