@@ -64,7 +64,7 @@ package func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRe
     let api = router.group("api")
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
-    JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams).addRoutes(to: api)
+    JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams, audit: dependencies.domain?.audit).addRoutes(to: api)
     QueuesController(queues: dependencies.queues, audit: dependencies.domain?.audit).addRoutes(to: api)
     if let domain = dependencies.domain {
         ServersController(domain: domain).addRoutes(to: api)

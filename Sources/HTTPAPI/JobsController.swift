@@ -3,7 +3,7 @@ import Foundation
 package import Hummingbird
 package import JobQueue
 import JSONSupport
-import Records
+package import Records
 import RedisClient
 
 /// `/api/jobs` and `/api/metrics/queues`: read, retry, promote and remove jobs of the platform's queues.
@@ -13,10 +13,13 @@ package struct JobsController: Sendable {
     let lookups: RedisScriptBatcher?
     /// The process's live event streams.
     let eventStreams: JobEventHub
+    /// Where retries, promotions and removals are recorded.
+    let audit: AuditLogRepository?
 
-    package init(queues: [Queue], eventStreams: JobEventHub = JobEventHub()) {
+    package init(queues: [Queue], eventStreams: JobEventHub = JobEventHub(), audit: AuditLogRepository? = nil) {
         self.queues = queues
         self.eventStreams = eventStreams
+        self.audit = audit
         lookups = queues.first.map { RedisScriptBatcher(pool: $0.redis) }
     }
 
@@ -31,6 +34,9 @@ package struct JobsController: Sendable {
         group.get("metrics/queues", use: metrics)
     }
 
+    /// How many job ids one listing may read in all, over the queues and states it lists.
+    package static let listingBudget = 12_000
+
     package static let listableStates: [String: JobState] = [
         "waiting": .waiting, "wait": .waiting, "active": .active, "completed": .completed, "failed": .failed,
         "delayed": .delayed, "prioritized": .prioritized, "paused": .paused, "waiting-children": .waitingChildren,
@@ -40,7 +46,7 @@ package struct JobsController: Sendable {
         _ = try context.require(.viewer)
         let parameters = request.uri.queryParameters
         let limit = try Self.integer(parameters["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
-        let offset = try Self.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...1_000_000)
+        let offset = try Self.integer(parameters["offset"].map(String.init), name: "offset", default: 0, range: 0...Self.listingBudget)
         let list = try await jobs(
             queue: parameters["queue"].map(String.init), state: parameters["state"].map(String.init),
             name: parameters["name"].map(String.init), serverId: parameters["serverId"].map(String.init),
@@ -68,22 +74,43 @@ package struct JobsController: Sendable {
             states = [parsed]
         }
         if let serverFilter, UUID(uuidString: serverFilter) == nil { throw APIError.validation("serverId", "serverId must be a UUID") }
-        var matches: [JobResource] = []
+        // Each queue and state listed is read to offset + limit before the merge; the reads are bounded in all.
+        let depth = Self.listingBudget / (selected.count * states.count)
+        guard offset + limit <= depth else {
+            throw APIError.validation(
+                "offset",
+                "offset + limit must be at most \(depth) for this listing (\(selected.count) queue(s) × \(states.count) state(s)); "
+                    + "name one queue and one state to page deeper")
+        }
+        // First the ids and what sorting and filtering need, then the page's jobs in full.
+        let fields = ["timestamp", "name"] + (serverFilter == nil ? [] : ["data"])
+        var candidates: [(queue: Queue, state: JobState, id: String, timestamp: Int)] = []
         var total = 0
         for queue in selected {
             let counts = try await queue.getJobCounts(states)
             total += counts.values.reduce(0, +)
             for state in states {
-                // Bounded read: at most offset + limit per state and queue.
-                for job in try await queue.getJobs([state], start: 0, end: offset + limit - 1) {
-                    if let nameFilter, job.name != nameFilter { continue }
-                    if let serverFilter, job.data?["serverId"]?.stringValue?.lowercased() != serverFilter.lowercased() { continue }
-                    matches.append(JobResource(job, state: state))
+                let ids = try await queue.getJobIds(state, start: 0, end: offset + limit - 1)
+                for (id, values) in zip(ids, try await queue.jobFields(fields, of: ids)) {
+                    guard let timestamp = values[0].flatMap({ Int($0) }) else { continue }  // gone meanwhile
+                    if let nameFilter, values[1] != nameFilter { continue }
+                    if let serverFilter {
+                        let serverId = values[2].flatMap { try? JSONValue(jsonText: $0) }?["serverId"]?.stringValue
+                        guard serverId?.lowercased() == serverFilter.lowercased() else { continue }
+                    }
+                    candidates.append((queue, state, id, timestamp))
                 }
             }
         }
-        matches.sort { ($0.timestamp, $0.id) > ($1.timestamp, $1.id) }
-        let page = Array(matches.dropFirst(offset).prefix(limit))
+        candidates.sort { ($0.timestamp, $0.id) > ($1.timestamp, $1.id) }
+        let shown = Array(candidates.dropFirst(offset).prefix(limit))
+        var read: [String: Job] = [:]  // by queue and id, one pipeline a queue
+        for queue in selected {
+            let ids = shown.filter { $0.queue.name == queue.name }.map(\.id)
+            for job in try await queue.jobs(withIds: ids) { read[queue.name + "\n" + job.id] = job }
+        }
+        // A job removed between the reads is left out.
+        let page = shown.compactMap { candidate in read[candidate.queue.name + "\n" + candidate.id].map { JobResource($0, state: candidate.state) } }
         return JobList(jobs: page, count: page.count, total: total, limit: limit, offset: offset)
     }
 
@@ -100,7 +127,7 @@ package struct JobsController: Sendable {
     }
 
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
-        _ = try context.require(.operator)
+        let identity = try context.require(.operator)
         let (queue, job, state) = try await find(try context.parameters.require("id"))
         if state == .active {
             throw APIError(.conflict, code: "job_active", "job \(job.id) is running; it can be removed once it has finished")
@@ -112,29 +139,40 @@ package struct JobsController: Sendable {
                 .conflict, code: "job_scheduler_iteration",
                 "job \(job.id) is the next run of a job scheduler; change or delete its schedule instead")
         }
+        try await audit?.record(identity, "job.remove", resource: job.id, Self.auditDetails(queue, job, state))
         return APISuccess("job \(job.id) removed", ["id": .string(job.id)])
     }
 
     @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
-        _ = try context.require(.operator)
+        let identity = try context.require(.operator)
         let (queue, job, state) = try await find(try context.parameters.require("id"))
         guard state == .failed else {
             throw APIError(.conflict, code: "job_not_failed", "only failed jobs can be retried; job \(job.id) has not failed")
         }
         try await queue.retryJob(job.id, resetAttempts: true)
+        try await audit?.record(identity, "job.retry", resource: job.id, Self.auditDetails(queue, job, state))
         let (_, updated, newState) = try await find(job.id)
         return APISuccess("job \(job.id) queued again", JobResource(updated, state: newState))
     }
 
     @Sendable func promote(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JobResource> {
-        _ = try context.require(.operator)
+        let identity = try context.require(.operator)
         let (queue, job, state) = try await find(try context.parameters.require("id"))
         guard state == .delayed else {
             throw APIError(.conflict, code: "job_not_delayed", "only delayed jobs can be promoted; job \(job.id) is not delayed")
         }
         try await queue.promote(job.id)
+        try await audit?.record(identity, "job.promote", resource: job.id, Self.auditDetails(queue, job, state))
         let (_, updated, newState) = try await find(job.id)
         return APISuccess("job \(job.id) promoted", JobResource(updated, state: newState))
+    }
+
+    /// What an audit entry says of the job: its queue, name, state before, and server when it has one.
+    static func auditDetails(_ queue: Queue, _ job: Job, _ state: JobState) -> JSONValue {
+        var details: [String: JSONValue] = ["queue": .string(queue.name), "name": .string(job.name), "state": .string(state.rawValue)]
+        // Jobs from other producers carry what they like: only a server id of the right shape is kept.
+        if let text = job.data?["serverId"]?.stringValue, let serverId = UUID(uuidString: text) { details["serverId"] = .string(serverId.lowercasedString) }
+        return .object(details)
     }
 
     @Sendable func stats(_ request: Request, context: APIRequestContext) async throws -> APISuccess<[QueueMetrics]> {

@@ -133,36 +133,6 @@ public struct Queue: Sendable {
         return counts
     }
 
-    /// Jobs in the given states, newest first unless `ascending`; `start`/`end` index the
-    /// combined list like Redis ranges (inclusive, -1 is the last).
-    public func getJobs(_ states: [JobState], start: Int = 0, end: Int = -1, ascending: Bool = false) async throws -> [Job] {
-        var ids: [String] = []
-        for state in states {
-            let key = RedisArgument(keys.key(state == .waiting ? "wait" : state.rawValue))
-            let reply: RESPValue
-            switch state {
-            case .waiting, .active, .paused:
-                reply = try await redis.command(["LRANGE", key, 0, -1])
-                let listed = reply.array?.compactMap(\.string) ?? []
-                ids += ascending ? listed.reversed() : listed  // LPUSH puts the newest on the left
-            case .unknown:
-                continue
-            default:
-                reply = try await redis.command([ascending ? "ZRANGE" : "ZREVRANGE", key, 0, -1])
-                ids += reply.array?.compactMap(\.string) ?? []
-            }
-        }
-        let lower = max(0, start < 0 ? ids.count + start : start)
-        let upper = min(ids.count - 1, end < 0 ? ids.count + end : end)
-        guard lower <= upper else { return [] }
-        let window = Array(ids[lower...upper])
-        let replies = try await redis.pipeline(window.map { ["HGETALL", RedisArgument(keys.job($0))] })
-        return zip(window, replies).compactMap { id, reply in
-            let flat = reply.array?.compactMap(\.string) ?? []
-            return flat.isEmpty ? nil : Job(id: id, queueName: name, flatFields: flat)
-        }
-    }
-
     public func childrenValues(of id: String) async throws -> [String: JSONValue] {
         try await hashFields(keys.job(id) + ":processed").mapValues { (try? JSONValue(jsonText: $0)) ?? .string($0) }
     }

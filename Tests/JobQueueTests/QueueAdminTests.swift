@@ -80,6 +80,25 @@ import Testing
         try await fixture.close()
     }
 
+    @Test func listingsReadOnlyTheirRangeInEitherOrder() async throws {
+        let fixture = try QueueFixture()
+        for index in 0..<6 { try await fixture.queue.add("w\(index)") }
+        for index in 0..<4 { try await fixture.queue.add("d\(index)", options: JobOptions(delay: 60_000 + index * 1000)) }
+        let names = { (jobs: [Job]) in jobs.map(\.name) }
+        #expect(names(try await fixture.queue.getJobs([.waiting], start: 1, end: 2)) == ["w4", "w3"])
+        #expect(names(try await fixture.queue.getJobs([.waiting], start: 1, end: 2, ascending: true)) == ["w1", "w2"])
+        #expect(names(try await fixture.queue.getJobs([.waiting], start: -2, end: -1, ascending: true)) == ["w4", "w5"])
+        #expect(names(try await fixture.queue.getJobs([.delayed], start: 0, end: 1)) == ["d3", "d2"])
+        // The combined list: each state's part, then the next state's.
+        #expect(names(try await fixture.queue.getJobs([.waiting, .delayed], start: 5, end: 7)) == ["w0", "d3", "d2"])
+        #expect(names(try await fixture.queue.getJobs([.waiting, .delayed], start: -2)) == ["d1", "d0"])
+        #expect(try await fixture.queue.getJobIds(.waiting, start: 10, end: 20).isEmpty)
+        let fields = try await fixture.queue.jobFields(["name", "nope"], of: try await fixture.queue.getJobIds(.waiting, start: 0, end: 0) + ["missing"])
+        #expect(fields.count == 2 && fields[0] == ["w5", nil] && fields[1] == [nil, nil])
+        try await fixture.queue.obliterate()
+        await fixture.redis.close()
+    }
+
     @Test func obliterateLeavesNoKeys() async throws {
         let fixture = try QueueFixture()
         for index in 0..<20 { try await fixture.queue.add("j\(index)", options: JobOptions(delay: index % 2 == 0 ? 0 : 10_000)) }

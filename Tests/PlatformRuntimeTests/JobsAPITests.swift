@@ -91,7 +91,19 @@ import Tracing
                     #expect(response.status == .ok)
                     #expect(try json(response)["data"]?["state"] == "waiting")
                 }
+                try await client.expect(.ok, .delete, "/api/jobs/\(delayed.id)", headers: fixture.headers(.operator))  // waiting since promoted
             }
+            // Each change is on record: who, what, and the job's state before.
+            let audited = try await fixture.database.query(
+                "SELECT action, resource_id, actor, details->>'state' AS state FROM audit_log WHERE resource_type = 'job' ORDER BY id"
+            ).rows.map { row in
+                try ["action", "resource_id", "actor", "state"].map { try row.decode($0, as: String.self) }
+            }
+            #expect(
+                audited == [
+                    ["job.promote", delayed.id, "user-operator", "delayed"], ["job.retry", failing.id, "user-operator", "failed"],
+                    ["job.remove", delayed.id, "user-operator", "waiting"],
+                ])
         }
     }
 
@@ -114,7 +126,21 @@ import Tracing
                 try await client.execute(uri: "/api/jobs?name=scan:full", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(try json(response)["data"]?["count"] == 1)
                 }
-                for (query, field) in [("state=bogus", "state"), ("limit=500", "limit"), ("queue=nope", "queue"), ("serverId=x", "serverId")] {
+                // Pages: newest first, each job once; the same page whatever the filter's path.
+                var paged: [String] = []
+                for offset in [0, 2, 4] {
+                    let page = try await client.expect(.ok, .get, "/api/jobs?queue=backup-queue&limit=2&offset=\(offset)", headers: fixture.headers(.viewer))
+                    guard case .array(let jobs)? = page["data"]?["jobs"] else { Issue.record("expected jobs"); continue }
+                    paged += jobs.compactMap { $0["data"]?["recordId"]?.stringValue }
+                }
+                #expect(paged == ["r4", "r3", "r2", "r1", "r0"])
+                // A deep page of every queue and state would read too much; one queue's one state may go deep.
+                let deep = try await client.expect(.badRequest, .get, "/api/jobs?offset=700", headers: fixture.headers(.viewer))
+                #expect(deep["error"]?["details"]?["fields"] == ["offset"])
+                #expect(deep["message"]?.stringValue?.contains("at most 666") == true)
+                let oneState = try await client.expect(.ok, .get, "/api/jobs?queue=backup-queue&state=waiting&offset=11000", headers: fixture.headers(.viewer))
+                #expect(oneState["data"]?["count"] == 0 && oneState["data"]?["total"] == 5)
+                for (query, field) in [("state=bogus", "state"), ("limit=500", "limit"), ("queue=nope", "queue"), ("serverId=x", "serverId"), ("offset=12001", "offset")] {
                     try await client.execute(uri: "/api/jobs?\(query)", method: .get, headers: fixture.headers(.viewer)) { response throws in
                         #expect(response.status == .badRequest)
                         #expect(try json(response)["error"]?["details"]?["fields"] == [.string(field)])

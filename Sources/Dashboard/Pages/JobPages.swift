@@ -14,7 +14,7 @@ enum JobPages {
     @Sendable static func list(_ dashboard: Dashboard, _ request: Request, _ context: APIRequestContext, _ viewer: Viewer) async throws -> PageView {
         let query = request.uri.queryParameters
         func filter(_ name: String) -> String? { query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
-        let offset = max(0, min(Int(filter("offset") ?? "") ?? 0, 1_000_000))
+        let offset = max(0, min(Int(filter("offset") ?? "") ?? 0, JobsController.listingBudget))
         let (queue, state, name, serverId) = (filter("queue"), filter("state"), filter("name"), filter("serverId"))
         let list = try await dashboard.jobs.jobs(queue: queue, state: state, name: name, serverId: serverId, limit: pageSize, offset: offset)
         let servers = try await dashboard.domain.servers.list(Page(limit: 200)).items
