@@ -5,12 +5,29 @@ package import Records
 /// Which of a schedule's completed backups to keep: the newest `keepLast`, plus the newest backup
 /// of each of the latest `daily` days, `weekly` ISO weeks and `monthly` months that have one
 /// (calendar in the schedule's time zone). The union is kept; a policy with no counts keeps all.
+///
+/// A backup that failed verification takes no place: otherwise a server that sends garbage for
+/// `keepLast` runs would push out every good backup it had. It stays, for the record, while it is
+/// newer than the oldest backup kept (and takes places as before when no backup is good).
 package enum RetentionPlan {
     package static func kept(_ backups: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {
-        let newestFirst = backups.sorted { ($0.completedAt ?? $0.createdAt) > ($1.completedAt ?? $1.createdAt) }
+        let byDate = backups.sorted { ($0.completedAt ?? $0.createdAt) > ($1.completedAt ?? $1.createdAt) }
         guard policy.keepLast != nil || policy.daily != nil || policy.weekly != nil || policy.monthly != nil else {
-            return Set(newestFirst.map(\.id))
+            return Set(byDate.map(\.id))
         }
+        let newestFirst = byDate.filter { $0.verification != .failed }
+        // With no good backup at all, the failed ones are all there is to keep.
+        guard !newestFirst.isEmpty else { return slots(byDate, policy: policy, timeZone: timeZone) }
+        var kept = slots(newestFirst, policy: policy, timeZone: timeZone)
+        if let oldestKept = newestFirst.last(where: { kept.contains($0.id) }) {
+            let since = oldestKept.completedAt ?? oldestKept.createdAt
+            kept.formUnion(byDate.filter { $0.verification == .failed && ($0.completedAt ?? $0.createdAt) > since }.map(\.id))
+        }
+        return kept
+    }
+
+    /// The backups the policy's counts keep, of `newestFirst`.
+    private static func slots(_ newestFirst: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone
         var kept = Set(newestFirst.prefix(policy.keepLast ?? 0).map(\.id))

@@ -77,6 +77,27 @@ import Testing
                 == [try byDate("2026-03-10T18:00:00Z"), try byDate("2026-03-10T06:00:00Z")])
     }
 
+    @Test func backupsThatFailedVerificationPushNoGoodOneOut() throws {
+        let server = UUID()
+        let start = Date(timeIntervalSince1970: 1_772_000_000)
+        // Three good daily backups, then seven a compromised server filled with garbage.
+        let backups = (0..<10).map { day in
+            let date = start.addingTimeInterval(Double(day) * 86_400)
+            return Backup(
+                id: UUID(), serverId: server, kind: .scheduled, status: .completed, verification: day < 3 ? .verified : .failed, paths: ["/etc"],
+                completedAt: date, createdAt: date)
+        }
+        let utcZone = try #require(TimeZone(identifier: "UTC"))
+        let kept = RetentionPlan.kept(backups, policy: RetentionPolicy(keepLast: 2), timeZone: utcZone)
+        // The two newest good ones, and the failed ones since the oldest of them (for the record).
+        #expect(kept == Set(backups[1...].map(\.id)))
+        let daily = RetentionPlan.kept(backups, policy: RetentionPolicy(daily: 1), timeZone: utcZone)
+        #expect(daily == Set(backups[2...].map(\.id)))
+        // With no good backup at all, the failed ones take places as any would.
+        let allFailed = Array(backups[3...])
+        #expect(RetentionPlan.kept(allFailed, policy: RetentionPolicy(keepLast: 2), timeZone: utcZone) == Set(allFailed.suffix(2).map(\.id)))
+    }
+
     @Test func aBackupThatCannotFitFailsAtOnceWithAClearMessage() async throws {
         try await FlowFixture.run { fixture in
             let server = try await fixture.makeServer("free-space")
