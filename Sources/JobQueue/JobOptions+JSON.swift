@@ -1,7 +1,7 @@
 public import ErrorCodes
 
 extension JobOptions {
-    /// The `opts` JSON object as BullMQ stores it (short keys `de` and `kl`).
+    /// The `opts` JSON object as BullMQ stores it (short keys `de`, `kl`, `tm` and `omc`).
     public var json: JSONValue {
         var object = extra
         object["delay"] = .int(Int64(delay))
@@ -29,7 +29,9 @@ extension JobOptions {
         if let stackTraceLimit { object["stackTraceLimit"] = .int(Int64(stackTraceLimit)) }
         if let keepLogs { object["kl"] = .int(Int64(keepLogs)) }
         if let onChildFailure { object[onChildFailure.rawValue] = true }
-        if let telemetry { object["telemetry"] = telemetry.json }
+        // BullMQ stores `telemetry` under short keys, as it does `de` and `kl`.
+        if let metadata = telemetry?.metadata { object["tm"] = .string(metadata) }
+        if let omitContext = telemetry?.omitContext { object["omc"] = .bool(omitContext) }
         return .object(object)
     }
 
@@ -37,7 +39,7 @@ extension JobOptions {
         "jobId", "priority", "delay", "attempts", "backoff", "lifo", "removeOnComplete", "removeOnFail",
         "de", "deduplication", "debounce", "timestamp", "timeout", "stackTraceLimit", "kl", "keepLogs",
         "fpof", "cpof", "idof", "rdof", "failParentOnFailure", "continueParentOnFailure", "ignoreDependencyOnFailure",
-        "removeDependencyOnFailure", "telemetry",
+        "removeDependencyOnFailure", "telemetry", "tm", "omc",
     ]
 
     /// Reads options leniently: missing or malformed fields take their defaults, as BullMQ does.
@@ -75,7 +77,10 @@ extension JobOptions {
         where object[policy.rawValue]?.boolValue == true || object[longNames[policy] ?? ""]?.boolValue == true {
             onChildFailure = policy
         }
-        telemetry = object["telemetry"].flatMap(JobTelemetry.init(json:))
+        // The short keys BullMQ stores; the long form of a client that wrote the public shape.
+        telemetry =
+            JobTelemetry(metadata: object["tm"], omitContext: object["omc"])
+            ?? JobTelemetry(metadata: object["telemetry"]?["metadata"], omitContext: object["telemetry"]?["omitContext"])
         extra = object.filter { !Self.knownKeys.contains($0.key) }
     }
 
@@ -92,8 +97,8 @@ extension JobOptions {
                 throw JobQueueError(.invalidOptions, "custom job id '\(jobId)' may contain ':' only as repeat:<id>:<ms>")
             }
         }
-        guard (0...2_097_152).contains(priority) else {
-            throw JobQueueError(.invalidOptions, "priority must be 0...2097152, got \(priority)")
+        guard (0...2_097_151).contains(priority) else {
+            throw JobQueueError(.invalidOptions, "priority must be 0...2097151, got \(priority)")
         }
         guard delay >= 0 else { throw JobQueueError(.invalidOptions, "delay must not be negative, got \(delay)") }
         guard attempts >= 0 else { throw JobQueueError(.invalidOptions, "attempts must not be negative, got \(attempts)") }

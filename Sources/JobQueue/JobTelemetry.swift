@@ -1,6 +1,6 @@
 public import Tracing
 
-/// BullMQ v6's `opts.telemetry`: the producer's trace context, so the worker's span joins the
+/// BullMQ v6's job telemetry (`opts.tm` and `opts.omc` as stored): the producer's trace context, so the worker's span joins the
 /// trace that added the job. `metadata` is the propagation carrier serialized as a JSON object
 /// (with W3C `traceparent`/`tracestate` under OpenTelemetry), as BullMQ's telemetry writes it.
 public struct JobTelemetry: Sendable, Equatable {
@@ -33,22 +33,17 @@ public struct JobTelemetry: Sendable, Equatable {
         return context
     }
 
-    var json: JSONValue {
-        var object: [String: JSONValue] = [:]
-        if let metadata { object["metadata"] = .string(metadata) }
-        if let omitContext { object["omitContext"] = .bool(omitContext) }
-        return .object(object)
-    }
-
-    /// Lenient: some BullMQ telemetry versions store the carrier object itself instead of its text.
-    init?(json: JSONValue) {
-        guard let object = json.objectValue else { return nil }
-        switch object["metadata"] {
-        case .string(let text)?: metadata = text
-        case .object(let carrier)?: metadata = JSONValue.object(carrier).jsonText
-        default: metadata = nil
+    /// Reads the stored form: BullMQ v6 keeps `metadata` as `opts.tm` and `omitContext` as
+    /// `opts.omc`; `metadata` may be the carrier's text or, from some telemetry versions, the
+    /// carrier object itself. Nil when neither is there.
+    init?(metadata: JSONValue?, omitContext: JSONValue?) {
+        switch metadata {
+        case .string(let text)?: self.metadata = text
+        case .object(let carrier)?: self.metadata = JSONValue.object(carrier).jsonText
+        default: self.metadata = nil
         }
-        omitContext = object["omitContext"]?.boolValue
+        self.omitContext = omitContext?.boolValue
+        if self.metadata == nil && self.omitContext == nil { return nil }
     }
 }
 

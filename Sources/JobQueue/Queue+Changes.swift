@@ -19,8 +19,8 @@ extension Queue {
     /// Gives a job a new priority (0: none). A job still waiting moves to its new place; with
     /// `lifo` it goes ahead of the jobs of the same priority.
     public func changePriority(_ id: String, priority: Int, lifo: Bool = false) async throws {
-        guard (0...2_097_152).contains(priority) else {
-            throw JobQueueError(.invalidOptions, "priority must be 0...2097152, got \(priority)")
+        guard (0...2_097_151).contains(priority) else {
+            throw JobQueueError(.invalidOptions, "priority must be 0...2097151, got \(priority)")
         }
         let code =
             try await redis.evalScript(

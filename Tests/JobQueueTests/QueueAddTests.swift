@@ -33,9 +33,11 @@ import Testing
 
     @Test func invalidOptionsAreRefusedWithReasons() async throws {
         let fixture = try QueueFixture()
-        for options in [JobOptions(jobId: "123"), JobOptions(jobId: "a:b"), JobOptions(priority: 3_000_000), JobOptions(delay: -1)] {
+        for options in [JobOptions(jobId: "123"), JobOptions(jobId: "a:b"), JobOptions(priority: 3_000_000), JobOptions(priority: 2_097_152), JobOptions(delay: -1)] {
             await #expect(throws: JobQueueError.self) { try await fixture.queue.add("x", options: options) }
         }
+        // BullMQ's PRIORITY_LIMIT (2^21 - 1): above it `priority * 2^32 + counter` passes 2^53 and the order is lost.
+        #expect(try await fixture.queue.getJobState(try await fixture.queue.add("x", options: JobOptions(priority: 2_097_151)).id) == .prioritized)
         #expect(throws: JobQueueError.self) { try Queue(name: "has:colon", redis: fixture.redis) }
         try await fixture.close()
     }

@@ -92,6 +92,18 @@ import Testing
         try await fixture.close()
     }
 
+    /// As BullMQ's moveStalledJobsToWait: only an iteration of a scheduler that still exists is spared.
+    @Test func anIterationOfARemovedSchedulerStalledTooOftenFails() async throws {
+        let fixture = try QueueFixture()
+        let added = try await fixture.queue.add("orphaned-iteration")
+        try await fixture.redis.command(["HSET", RedisArgument(fixture.queue.keys.job(added.id)), "stc", "1", "rjk", "gone-scheduler"])
+        _ = try await fetchAndAbandon(fixture, lock: 200)
+        let ran = try await fixture.runWorker(WorkerOptions(stalledInterval: .milliseconds(100)), recording: { _ in true }) { _ in try await fixture.queue.getJobState(added.id) == .failed }
+        #expect(ran.values.isEmpty)
+        #expect(try await fixture.queue.getJob(added.id)?.failedReason == "job stalled more than allowable limit")
+        try await fixture.close()
+    }
+
     @Test func globalConcurrencyFromMetaIsHonoured() async throws {
         let fixture = try QueueFixture()
         try await fixture.redis.command(["HSET", fixture.key("meta"), "concurrency", "1"])

@@ -21,6 +21,9 @@ import Tracing
         #"{"telemetry":{"omitContext":"yes","metadata":7}}"#,
         #"{"telemetry":{"metadata":""# + String(repeating: "[", count: 100_000) + #""}}"#,
         #"{"telemetry":null}"#,
+        #"{"tm":"not json at all"}"#,
+        #"{"tm":{"in-memory-trace-id":{"nested":true}},"omc":"yes"}"#,
+        #"{"tm":7,"omc":null,"telemetry":{"metadata":"[1]"}}"#,
     ]
 
     @Test func forgedTelemetryNeitherStopsAJobNorJoinsATrace() async throws {

@@ -151,7 +151,11 @@ extension QueueScript {
         for _, id in ipairs(suspects) do
           if redis.call("EXISTS", P .. id .. ":lock") == 0 and redis.call("LREM", P .. "active", 1, id) > 0 then
             local count = redis.call("HINCRBY", P .. id, "stc", 1)
-            if count > maxStalled and not redis.call("HGET", P .. id, "rjk") then
+            -- An iteration of a scheduler that still exists is never failed; one whose scheduler
+            -- is gone fails like any job (else a job that crashes workers would run for ever).
+            local rjk = redis.call("HGET", P .. id, "rjk")
+            local scheduled = rjk and (redis.call("EXISTS", P .. "repeat:" .. rjk) == 1 or redis.call("ZSCORE", P .. "repeat", rjk))
+            if count > maxStalled and not scheduled then
               redis.call("HSET", P .. id, "defa", "job stalled more than allowable limit")
             end
             redis.call("RPUSH", P .. "wait", id)
