@@ -21,7 +21,7 @@ struct ManifestLineReader {
         let sha = fields[4].count == 1 && fields[4][0] == UInt8(ascii: "-") ? nil : String(decoding: fields[4], as: UTF8.self)
         return TarEntry(
             path: Self.text(fields[5]), kind: kind, mode: mode, size: size, mtime: mtime, linkTarget: Self.text(fields[6]),
-            sha256: sha, children: fieldCount == 8 ? Self.children(fields[7]) : nil)
+            sha256: sha, children: fieldCount >= 8 ? Self.children(fields[7]) : nil, renames: fieldCount == 9 ? Self.renames(fields[8]) : nil)
     }
 
     static func kind(_ field: UnsafeRawBufferPointer) -> TarEntry.Kind? {
@@ -56,6 +56,12 @@ struct ManifestLineReader {
     static func text(_ field: UnsafeRawBufferPointer) -> String {
         let plain = String(decoding: field, as: UTF8.self)
         return field.contains(UInt8(ascii: "\\")) ? ArchiveManifest.unescape(Substring(plain)) : plain
+    }
+
+    /// TAB-separated records (escaped, so a name holds no TAB); empty → none.
+    static func renames(_ field: UnsafeRawBufferPointer) -> [String]? {
+        guard !field.isEmpty else { return nil }
+        return field.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: true).map { text(UnsafeRawBufferPointer(rebasing: $0)) }
     }
 
     /// `/a/b` → ["a", "b"], `/` → [], empty → unknown (names never hold a `/`).

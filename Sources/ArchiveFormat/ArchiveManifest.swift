@@ -5,16 +5,22 @@ import NIOCore
 /// to browse a backup, restore single files and compare two backups.
 ///
 /// Encoding: one line per entry, `kind TAB mode(octal) TAB size TAB mtime TAB sha256|- TAB path
-/// TAB link TAB children`, with `\`, TAB and line breaks in paths escaped; the format line
-/// `mm-manifest 2` first. `children` (a dump directory's names, each after a `/`; empty when
-/// unknown) is new in format 2; format 1 manifests (without it) still read.
+/// TAB link TAB children TAB renames`, with `\`, TAB and line breaks in paths escaped; the format
+/// line `mm-manifest 3` first. `children` (a dump directory's names, each after a `/`; empty when
+/// unknown) is new in format 2, and `renames` (a dump directory's rename records, TAB-separated)
+/// in format 3; manifests of formats 1 and 2 still read, with `recordsRenames` false.
 package struct ArchiveManifest: Sendable, Equatable {
-    static let formatLine = "mm-manifest 2"
+    static let formatLine = "mm-manifest 3"
+    static let formatLineWithoutRenames = "mm-manifest 2"
     static let formatLineWithoutChildren = "mm-manifest 1"
     package private(set) var entries: [TarEntry]
+    /// Whether the dump directories' rename records are known: false for a manifest written
+    /// before they were kept, which says nothing of them either way.
+    package let recordsRenames: Bool
 
-    package init(entries: [TarEntry] = []) {
+    package init(entries: [TarEntry] = [], recordsRenames: Bool = true) {
         self.entries = entries
+        self.recordsRenames = recordsRenames
     }
 
     package mutating func append(_ entry: TarEntry) {
@@ -30,7 +36,7 @@ package struct ArchiveManifest: Sendable, Equatable {
             text += "\(entry.kind.rawValue)\t\(String(entry.mode, radix: 8))\t\(entry.size)\t\(entry.mtime)\t\(sha)\t"
             text += Self.escape(entry.path) + "\t" + Self.escape(entry.linkTarget) + "\t"
             if let children = entry.children { text += children.isEmpty ? "/" : children.map { "/" + Self.escape($0) }.joined() }
-            text += "\n"
+            text += "\t" + (entry.renames ?? []).map(Self.escape).joined(separator: "\t") + "\n"
         }
         var buffer = ByteBuffer(string: text)
         let compressed = try buffer.compress(with: .gzip())
@@ -43,10 +49,11 @@ package struct ArchiveManifest: Sendable, Equatable {
         guard let plain = try? buffer.decompress(with: .gzip(), maxSize: 4 << 30) else {
             throw ArchiveFormatError(.malformedTar, "the manifest is not gzip data")
         }
-        self.entries = try plain.withUnsafeReadableBytes { bytes throws(ArchiveFormatError) -> [TarEntry] in
-            // Line by line, without an array of them; no more members than a tar may hold.
+        (self.entries, self.recordsRenames) = try plain.withUnsafeReadableBytes { bytes throws(ArchiveFormatError) -> ([TarEntry], Bool) in
+            // Line by line, without an array of them; no more members, nor names, than a tar may hold.
             var reader: ManifestLineReader?
             var entries: [TarEntry] = []
+            var childNames = 0
             var start = 0
             while start < bytes.count {
                 let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
@@ -54,20 +61,25 @@ package struct ArchiveManifest: Sendable, Equatable {
                 guard end > start else { continue }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                 guard let lineReader = reader else {
-                    let hasChildren = line.elementsEqual(Self.formatLine.utf8)
-                    guard hasChildren || line.elementsEqual(Self.formatLineWithoutChildren.utf8) else {
+                    let formats = [Self.formatLineWithoutChildren, Self.formatLineWithoutRenames, Self.formatLine]
+                    guard let format = formats.firstIndex(where: { line.elementsEqual($0.utf8) }) else {
                         throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format")
                     }
-                    reader = ManifestLineReader(fieldCount: hasChildren ? 8 : 7)
+                    reader = ManifestLineReader(fieldCount: 7 + format)
                     continue
                 }
                 guard entries.count < TarStreamReader.maxEntries else {
                     throw ArchiveFormatError(.malformedTar, "the manifest lists more than \(TarStreamReader.maxEntries) members")
                 }
-                entries.append(try lineReader.entry(line, number: entries.count + 2))
+                let entry = try lineReader.entry(line, number: entries.count + 2)
+                childNames += entry.children?.count ?? 0
+                guard childNames <= TarStreamReader.maxEntries else {
+                    throw ArchiveFormatError(.malformedTar, "the manifest's dump directories name more than \(TarStreamReader.maxEntries) members")
+                }
+                entries.append(entry)
             }
-            guard reader != nil else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
-            return entries
+            guard let reader else { throw ArchiveFormatError(.unsupported, "the manifest is of an unknown format") }
+            return (entries, reader.fieldCount == 9)
         }
     }
 

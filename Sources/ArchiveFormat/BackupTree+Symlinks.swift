@@ -16,44 +16,84 @@ package struct SymlinkTraversal: Sendable, Equatable {
 }
 
 extension BackupTree {
-    /// The first member of a chain that a restore would write through a symlink left by an
-    /// earlier archive of the chain, or nil. GNU tar guards against links made earlier in the
-    /// same run only, so a crafted incremental could otherwise write `link/x` wherever `link`
-    /// points (another user's files, the restoring user's `~/.ssh`).
+    /// The first member of a chain that a restore would write through a symlink the chain left
+    /// (or name outside the restore's directory), or nil. GNU tar defers only the links whose
+    /// target is absolute or holds `..`, and only within one run: a crafted archive could
+    /// otherwise write `link/x` wherever `link` points (another user's files, the restoring
+    /// user's `~/.ssh`), through a link an earlier archive left or a harmless-looking one made
+    /// earlier in the same archive that leads through it.
     ///
-    /// Judged on what tar leaves on disk, not on what an honest archive would say: a symlink
-    /// stays until a directory member at its path comes earlier in the same archive (tar replaces
-    /// the link with it); nothing is taken as deleted because a member is missing. Paths are
-    /// compared as tar resolves them (no leading `/`, no empty or `.` components) and byte for
-    /// byte; a hard link to a symlink is a symlink. A name that was not valid UTF-8 (decoded with
-    /// U+FFFD) never counts as replacing a link, since two such names may be different files.
+    /// Judged on what tar leaves on disk, member by member, not on what an honest archive would
+    /// say (an honest archive never holds a member below one of its own links):
+    /// - a symlink stays until a member at its path replaces it; nothing is taken as deleted
+    ///   because a member is missing; a hard link to a symlink is a symlink;
+    /// - a member's path, a hard link's target, and the names of a dump directory's rename
+    ///   records (`R`, `T`, `X`, which `--listed-incremental` acts on) are each checked; a record
+    ///   naming an absolute path or `..` is refused, and a renamed directory's links are taken to
+    ///   be at both names;
+    /// - paths are compared as tar resolves them (no leading `/`, no empty or `.` components) and
+    ///   byte for byte; a name that was not valid UTF-8 (decoded with U+FFFD) never counts as
+    ///   replacing a link, since two such names may be different files.
     package static func symlinkTraversal(in chain: [ArchiveManifest]) -> SymlinkTraversal? {
-        var links: [[UInt8]: (path: String, target: String)] = [:]
+        var links: Links = [:]
         for (index, manifest) in chain.enumerated() {
-            var replaced = Set<[UInt8]>()
-            if index > 0 {
-                for entry in manifest.entries {
-                    let path = Self.resolved(entry.path)
-                    var end = path.count
-                    while let slash = path[..<end].lastIndex(of: UInt8(ascii: "/")) {
-                        end = slash
-                        let ancestor = Array(path[..<end])
-                        if let link = links[ancestor], !replaced.contains(ancestor) {
-                            return SymlinkTraversal(archive: index, path: entry.path, symlink: link.path, linkTarget: link.target)
-                        }
-                    }
-                    if entry.kind == .directory, !entry.path.unicodeScalars.contains("\u{FFFD}") { replaced.insert(path) }
-                }
-            }
             for entry in manifest.entries {
                 let path = Self.resolved(entry.path)
+                var named = [(entry.path, path)]
+                if entry.kind == .hardlink { named.append((entry.linkTarget, Self.resolved(entry.linkTarget))) }
+                for (text, resolved) in named {
+                    if let link = linkOnTheWay(to: resolved, in: links) {
+                        return SymlinkTraversal(archive: index, path: text, symlink: link.path, linkTarget: link.target)
+                    }
+                }
+                if let found = renameTraversal(entry.renames ?? [], archive: index, links: &links) { return found }
+                let lossy = entry.path.unicodeScalars.contains("\u{FFFD}")
                 switch entry.kind {
                 case .symlink: links[path] = (entry.path, entry.linkTarget)
                 case .hardlink:
-                    if let target = links[Self.resolved(entry.linkTarget)] { links[path] = (entry.path, target.target) } else { links[path] = nil }
-                default: links[path] = nil
+                    if let target = links[Self.resolved(entry.linkTarget)] { links[path] = (entry.path, target.target) } else if !lossy { links[path] = nil }
+                default: if !lossy { links[path] = nil }
                 }
             }
+        }
+        return nil
+    }
+
+    /// Checks a dump directory's rename records as tar applies them; a renamed directory's links
+    /// are added under its new name (and kept under the old, in case the rename failed).
+    private static func renameTraversal(_ records: [String], archive: Int, links: inout Links) -> SymlinkTraversal? {
+        var renamedFrom: [UInt8]?
+        for record in records {
+            let flag = record.first
+            let name = String(record.dropFirst())
+            let components = name.split(separator: "/", omittingEmptySubsequences: true)
+            guard !name.hasPrefix("/"), !components.contains(".."), !name.isEmpty else {
+                return SymlinkTraversal(archive: archive, path: name, symlink: "", linkTarget: "")
+            }
+            let path = Self.resolved(name)
+            // A temporary directory is made inside `X`'s name, so it may not be a link either.
+            if let link = linkOnTheWay(to: flag == "X" ? path + Array("/tar".utf8) : path, in: links) {
+                return SymlinkTraversal(archive: archive, path: name, symlink: link.path, linkTarget: link.target)
+            }
+            if flag == "R" { renamedFrom = path }
+            if flag == "T", let from = renamedFrom {
+                let moved = links.filter { $0.key == from || $0.key.starts(with: from + [UInt8(ascii: "/")]) }
+                for (key, link) in moved { links[path + key.dropFirst(from.count)] = link }
+                renamedFrom = nil
+            }
+        }
+        return nil
+    }
+
+    /// Symlinks on disk by resolved path: the member that made each, and its target.
+    private typealias Links = [[UInt8]: (path: String, target: String)]
+
+    /// The link on the way to `path` (an ancestor of it), if any.
+    private static func linkOnTheWay(to path: [UInt8], in links: Links) -> (path: String, target: String)? {
+        var end = path.count
+        while let slash = path[..<end].lastIndex(of: UInt8(ascii: "/")) {
+            end = slash
+            if let link = links[Array(path[..<end])] { return link }
         }
         return nil
     }

@@ -16,10 +16,14 @@ package struct TarEntry: Sendable, Equatable {
     /// For a GNU incremental dump directory (`D`): the names the directory held when the archive
     /// was made, so a later archive of a chain says what was deleted. Nil when unknown.
     package var children: [String]?
+    /// For a dump directory: the records GNU tar acts on when it extracts the directory with
+    /// `--listed-incremental`, in order, each its flag and a name: `R` a directory's old name and
+    /// `T` its new one (a rename), `X` a temporary directory for a cycle of renames. Nil: none.
+    package var renames: [String]?
 
     package init(
         path: String, kind: Kind, mode: UInt32, size: Int64, mtime: Int64, linkTarget: String = "", sha256: String? = nil,
-        children: [String]? = nil
+        children: [String]? = nil, renames: [String]? = nil
     ) {
         self.path = path
         self.kind = kind
@@ -29,6 +33,7 @@ package struct TarEntry: Sendable, Equatable {
         self.linkTarget = linkTarget
         self.sha256 = sha256
         self.children = children
+        self.renames = renames
     }
 
     /// Whether the content or metadata differ (what a diff of two backups reports as changed).

@@ -30,8 +30,24 @@ package struct TarStreamReader: Sendable {
     private var pax: [String: String] = [:]
     private var zeroBlocks = 0
     package private(set) var entries = 0
+    /// Names the dump directories so far hold: bounded like members, since each costs memory
+    /// and a small compressed archive could otherwise name billions.
+    private var childNames = 0
+    /// Bytes of dump-directory data so far.
+    private var dumpDirectoryBytes: Int64 = 0
+    /// Dump-directory data an archive may hold in all (an honest one: about the length of every
+    /// name in the tree, once per archive).
+    package static let maxDumpDirectoryBytes: Int64 = 1 << 30
 
-    package init() {}
+    /// Names dump directories may hold in all, and bytes of their data (the defaults: as many
+    /// names as members, and `maxDumpDirectoryBytes`); smaller in tests.
+    let nameLimit: Int
+    let dumpDirectoryByteLimit: Int64
+
+    package init(nameLimit: Int = Self.maxEntries, dumpDirectoryByteLimit: Int64 = Self.maxDumpDirectoryBytes) {
+        self.nameLimit = nameLimit
+        self.dumpDirectoryByteLimit = dumpDirectoryByteLimit
+    }
 
     /// Whether the end-of-archive marker has been read.
     package var isComplete: Bool { zeroBlocks >= 2 }
@@ -102,6 +118,10 @@ package struct TarStreamReader: Sendable {
             let entry = makeEntry(block, size: dataSize)
             let hashed = entry.kind == .file && flag != UInt8(ascii: "S")
             if flag == UInt8(ascii: "D") {
+                guard dataSize <= dumpDirectoryByteLimit - dumpDirectoryBytes else {
+                    throw ArchiveFormatError(.malformedTar, "the archive's dump directories hold more than \(dumpDirectoryByteLimit) bytes of names")
+                }
+                dumpDirectoryBytes += dataSize
                 member = .dumpDirectory(entry, dataSize <= Self.metadataLimit ? [] : nil)
             } else {
                 member = .content(entry, hasher: hashed ? SHA256() : nil)
@@ -161,6 +181,11 @@ package struct TarStreamReader: Sendable {
             try onEntry(entry)
         case .dumpDirectory(var entry, let data):
             entry.children = data.map(Self.dumpDirectoryNames)
+            if let renames = data.map(Self.dumpDirectoryRenames), !renames.isEmpty { entry.renames = renames }
+            childNames += entry.children?.count ?? 0
+            guard childNames <= nameLimit else {
+                throw ArchiveFormatError(.malformedTar, "the archive's dump directories name more than \(nameLimit) members")
+            }
             entries += 1
             try onEntry(entry)
         case .metadata(UInt8(ascii: "L"), let data): longName = TarHeader.text(data[...])
@@ -179,6 +204,15 @@ package struct TarStreamReader: Sendable {
                 record.count > 1
             else { return nil }
             return String(decoding: record.dropFirst(), as: UTF8.self)
+        }
+    }
+
+    /// The records of GNU tar's dump-directory data that are not names: `R`/`T` renames and
+    /// `X` temporary directories, each kept as its flag and name.
+    static func dumpDirectoryRenames(_ data: [UInt8]) -> [String] {
+        data.split(separator: 0, omittingEmptySubsequences: true).compactMap { record in
+            guard let flag = record.first, flag == UInt8(ascii: "R") || flag == UInt8(ascii: "T") || flag == UInt8(ascii: "X") else { return nil }
+            return String(decoding: record, as: UTF8.self)
         }
     }
 

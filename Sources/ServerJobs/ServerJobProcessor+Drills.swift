@@ -83,12 +83,29 @@ extension ServerJobProcessor {
     }
 
     static func refuseSymlinkTraversal(in manifests: [ArchiveManifest], of chain: [Backup]) async throws(ServerJobError) {
+        // A chain replays its dump directories' rename records; a file list from before they
+        // were kept cannot say whether one leads through a link.
+        if chain.count > 1, let index = manifests.indices.first(where: { !manifests[$0].recordsRenames && manifests[$0].entries.contains { $0.children != nil } }),
+            index < chain.count
+        {
+            let id = chain[index].id.lowercasedString
+            throw ServerJobError(
+                .invalidRequest,
+                "backup \(id)'s file list is from an earlier version and does not record renames, which restoring its chain checks; "
+                    + "verify it again first (POST /api/backups/\(id)/verify)", retryable: false)
+        }
         guard let found = await BlockingWork.run({ BackupTree.symlinkTraversal(in: manifests) }), found.archive < chain.count else { return }
+        let id = chain[found.archive].id.lowercasedString
+        guard !found.symlink.isEmpty else {
+            throw ServerJobError(
+                .invalidRequest, "backup \(id) names \(found.path), outside the restore's directory, in its incremental records; refusing to restore the chain",
+                retryable: false)
+        }
         throw ServerJobError(
             .invalidRequest,
             """
-            backup \(chain[found.archive].id.lowercasedString) writes \(found.path) through the symlink \(found.symlink) \
-            (to \(found.linkTarget)) that an earlier backup of its chain left; refusing to restore the chain
+            backup \(id) writes \(found.path) through the symlink \(found.symlink) (to \(found.linkTarget)) \
+            that its chain left; refusing to restore the chain
             """, retryable: false)
     }
 }

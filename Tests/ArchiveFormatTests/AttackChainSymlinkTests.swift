@@ -33,9 +33,36 @@ import Testing
             Self.entry("src/x/f", .file),
         ])
         #expect(BackupTree.symlinkTraversal(in: [full, deleted, remade]) == nil)
-        // Within one archive GNU tar defers symlinks itself; a full backup alone is not checked.
+        // A directory renamed between backups (GNU tar's R and T records), and a link that moved with it and was replaced.
+        let renamed = ArchiveManifest(entries: [
+            Self.entry("src", .directory, children: ["y"]).with(renames: ["Rsrc/x", "Tsrc/y"]), Self.entry("src/y", .directory, children: ["f"]),
+            Self.entry("src/y/f", .file),
+        ])
+        #expect(BackupTree.symlinkTraversal(in: [full, renamed]) == nil)
+    }
+
+    /// The attacker's second review: ways through links made in the same archive, hard-link
+    /// targets and the rename records `--listed-incremental` acts on.
+    @Test func linksMadeOnTheWayHardLinkTargetsAndRenameRecordsAreFollowed() {
+        let full = ArchiveManifest(entries: [Self.entry("x", .symlink, link: "../..")])
+        // A harmless-looking relative link, made at once in the next archive, that leads through the earlier one.
+        let chained = ArchiveManifest(entries: [Self.entry("y", .symlink, link: "x/.ssh"), Self.entry("y/authorized_keys", .file)])
+        #expect(BackupTree.symlinkTraversal(in: [full, chained]) == SymlinkTraversal(archive: 1, path: "y/authorized_keys", symlink: "y", linkTarget: "x/.ssh"))
+        // Within one archive too (an honest archive never holds a member below its own link).
         let single = ArchiveManifest(entries: [Self.entry("src/x", .symlink, link: "/root"), Self.entry("src/x/f", .file)])
-        #expect(BackupTree.symlinkTraversal(in: [single]) == nil)
+        #expect(BackupTree.symlinkTraversal(in: [single])?.symlink == "src/x")
+        // A hard link whose target lies through a link.
+        let hard = ArchiveManifest(entries: [TarEntry(path: "h", kind: .hardlink, mode: 0o600, size: 0, mtime: 0, linkTarget: "x/.ssh/authorized_keys")])
+        #expect(BackupTree.symlinkTraversal(in: [full, hard])?.path == "x/.ssh/authorized_keys")
+        // Renames: into a link's way, from it, a temporary directory outside or through a link.
+        for records in [["Rd/k", "Tx/.ssh/authorized_keys"], ["Rx/.ssh", "Td"], ["X/tmp/evil"], ["Xa/../../b"], ["Xx"], ["R..", "Td"]] {
+            let crafted = ArchiveManifest(entries: [Self.entry("d", .directory, children: []).with(renames: records)])
+            #expect(BackupTree.symlinkTraversal(in: [full, crafted])?.archive == 1, "\(records)")
+        }
+        // A renamed directory takes its links along: what follows under the new name is checked.
+        let inside = ArchiveManifest(entries: [Self.entry("d", .directory, children: ["l"]), Self.entry("d/l", .symlink, link: "/root")])
+        let moved = ArchiveManifest(entries: [Self.entry("e", .directory, children: ["l"]).with(renames: ["Rd", "Te"]), Self.entry("e/l/k", .file)])
+        #expect(BackupTree.symlinkTraversal(in: [inside, moved])?.symlink == "d/l")
     }
 
     /// What tar leaves on disk decides, not what an honest archive would say (the attacker's review).
@@ -58,5 +85,13 @@ import Testing
         // A name that was not UTF-8 never counts as replacing a link.
         let lossy = ArchiveManifest(entries: [Self.entry("a\u{FFFD}", .symlink, link: "/root")])
         #expect(traverses([Self.entry("a\u{FFFD}", .directory), Self.entry("a\u{FFFD}/k", .file)], after: lossy))
+    }
+}
+
+extension TarEntry {
+    func with(renames: [String]) -> TarEntry {
+        var entry = self
+        entry.renames = renames
+        return entry
     }
 }

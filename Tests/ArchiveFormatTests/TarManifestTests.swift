@@ -26,9 +26,14 @@ import Testing
     }
 
     static func tar(_ arguments: [String], in directory: String) throws -> [UInt8] {
+        try run("tar", arguments, in: directory)
+    }
+
+    /// Runs `tool` in `directory`; its standard output.
+    static func run(_ tool: String, _ arguments: [String], in directory: String) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar"] + arguments
+        process.arguments = [tool] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let output = Pipe()
         process.standardOutput = output
@@ -97,6 +102,63 @@ import Testing
         let files = incremental.entries.filter { $0.kind == .file }.map(\.path)
         #expect(files == ["tree/added"])
         #expect(incremental.byPath["tree"]?.kind == .directory)
+    }
+
+    /// GNU tar records a directory renamed between two levels in the parent's dump directory
+    /// (`R` old name, `T` new name); the manifest keeps them, and format 2 manifests say they do not.
+    @Test func renameRecordsAreReadAndKept() throws {
+        let root = NSTemporaryDirectory() + "mm-tar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/tree/a", withIntermediateDirectories: true)
+        try Data("hi".utf8).write(to: URL(fileURLWithPath: root + "/tree/a/f"))
+        _ = try Self.tar(["--listed-incremental=snap", "-cf", "-", "tree"], in: root)
+        try FileManager.default.moveItem(atPath: root + "/tree/a", toPath: root + "/tree/b")
+        let manifest = try Self.read(try Self.tar(["--listed-incremental=snap", "-cf", "-", "tree"], in: root))
+        let parent = try #require(manifest.entries.first { $0.path == "tree" })
+        #expect(parent.renames == ["Rtree/a", "Ttree/b"] && parent.children == ["b"])
+        let decoded = try ArchiveManifest(decoding: try manifest.encoded())
+        #expect(decoded == manifest && decoded.recordsRenames)
+        // A manifest written before renames were kept reads, and says it does not know them.
+        try Data("mm-manifest 2\ndirectory\t755\t0\t0\t-\ttree\t\t/b\n".utf8).write(to: URL(fileURLWithPath: root + "/older"))
+        let legacy = try ArchiveManifest(decoding: try Self.run("gzip", ["-c", "older"], in: root))
+        #expect(!legacy.recordsRenames && legacy.entries.first?.children == ["b"])
+    }
+
+    /// A dump directory's data costs memory name by name: a small compressed archive of many
+    /// `Y` records must not grow the manifest without bound.
+    @Test func dumpDirectoriesFullOfNamesAreBounded() throws {
+        func archive(directories: Int, names: Int) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for index in 0..<directories {
+                let data = Array((0..<names).map { "Yn\($0)\u{0}" }.joined().utf8) + [0]
+                bytes += Self.header(name: "d\(index)/", type: "D", size: data.count) + data
+                bytes += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
+            }
+            return bytes + [UInt8](repeating: 0, count: 1024)
+        }
+        func read(_ bytes: [UInt8], _ reader: TarStreamReader) throws {
+            var reader = reader
+            try bytes.withUnsafeBytes { try reader.consume($0) { _ in } }
+            try reader.finish()
+        }
+        try read(archive(directories: 3, names: 100), TarStreamReader(nameLimit: 300))
+        #expect(throws: ArchiveFormatError.self) { try read(archive(directories: 4, names: 100), TarStreamReader(nameLimit: 300)) }
+        #expect(throws: ArchiveFormatError.self) { try read(archive(directories: 4, names: 100), TarStreamReader(dumpDirectoryByteLimit: 1500)) }
+    }
+
+    /// A ustar header block with a valid checksum.
+    static func header(name: String, type: Character, size: Int) -> [UInt8] {
+        var block = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int) { for (index, byte) in text.utf8.enumerated() { block[offset + index] = byte } }
+        put(name, at: 0)
+        put("0000755", at: 100)
+        put(String(format: "%011o", size), at: 124)
+        put("00000000000", at: 136)
+        put(String(type), at: 156)
+        put("ustar  ", at: 257)
+        for index in 148..<156 { block[index] = UInt8(ascii: " ") }
+        put(String(format: "%06o", block.reduce(0) { $0 + Int($1) }) + "\u{0} ", at: 148)
+        return block
     }
 
     @Test func diffNamesAddedRemovedAndChanged() {

@@ -126,3 +126,33 @@ import Testing
         await session.close()
     }
 }
+
+/// What a chain's file lists cannot vouch for is refused before anything unpacks, with a reason
+/// an operator can act on.
+@Suite struct ChainCheckTests {
+    static func backups(_ count: Int) -> [Backup] {
+        (0..<count).map { _ in Backup(serverId: UUID(), kind: .scheduled, status: .completed, paths: ["/srv"]) }
+    }
+
+    static let directory = TarEntry(path: "srv", kind: .directory, mode: 0o755, size: 0, mtime: 0, children: ["a"])
+
+    @Test func aChainWhoseFileListPredatesRenameRecordsMustBeVerifiedAgain() async throws {
+        let old = ArchiveManifest(entries: [Self.directory], recordsRenames: false)
+        let current = ArchiveManifest(entries: [Self.directory])
+        let chain = Self.backups(2)
+        let error = await #expect(throws: ServerJobError.self) { try await ServerJobProcessor.refuseSymlinkTraversal(in: [current, old], of: chain) }
+        #expect(error?.message.contains("verify it again") == true && error?.message.contains(chain[1].id.lowercasedString) == true)
+        // One backup alone is unpacked without --listed-incremental: nothing to replay.
+        try await ServerJobProcessor.refuseSymlinkTraversal(in: [old], of: Self.backups(1))
+        try await ServerJobProcessor.refuseSymlinkTraversal(in: [current, current], of: chain)
+    }
+
+    @Test func aRenameRecordOutsideTheDirectoryIsNamed() async throws {
+        var crafted = Self.directory
+        crafted.renames = ["X/home/victim"]
+        let error = await #expect(throws: ServerJobError.self) {
+            try await ServerJobProcessor.refuseSymlinkTraversal(in: [ArchiveManifest(entries: [Self.directory]), ArchiveManifest(entries: [crafted])], of: Self.backups(2))
+        }
+        #expect(error?.message.contains("/home/victim, outside the restore's directory") == true, "\(error?.message ?? "")")
+    }
+}
