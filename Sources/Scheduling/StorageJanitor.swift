@@ -84,16 +84,17 @@ package struct StorageJanitor: Sendable {
             }
             let path = root + "/" + relative
             let name = (relative as NSString).lastPathComponent
+            let modified = { (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest }
             if let id = BackupStorage.partialId(ofName: name) {
-                if !running.contains(id) { partials.append(path) }
+                // Old too: a backup that started after `running` was read writes its partial now.
+                if !running.contains(id), modified() < oldest { partials.append(path) }
             } else if let id = BackupStorage.archiveId(ofName: name) {
                 archives += 1
                 if references.ids.contains(id) || references.fileNames.contains(name) {
                     archivesWithRow += 1
                     continue
                 }
-                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest
-                if modified < oldest { orphans.append(path) }
+                if modified() < oldest { orphans.append(path) }
             }
         }
         if references.ids.isEmpty, archives + partials.count > 0 {

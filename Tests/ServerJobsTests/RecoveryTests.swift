@@ -78,14 +78,18 @@ import Testing
             let orphan = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
             let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
             let unrelated = directory + "/notes.txt"
-            for path in [stoppedPartial, runningPartial, orphan, fresh, unrelated, fixture.storage + "/" + keptRelative] { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
-            for old in [orphan, fixture.storage + "/" + keptRelative] {
+            // A partial being written now by a backup that started after the janitor read what runs: young, so kept.
+            let startingPartial = directory + "/." + UUID().uuidString.lowercased() + ".tar.gz.partial"
+            for path in [stoppedPartial, runningPartial, startingPartial, orphan, fresh, unrelated, fixture.storage + "/" + keptRelative] {
+                _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+            }
+            for old in [stoppedPartial, runningPartial, orphan, fixture.storage + "/" + keptRelative] {
                 try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: old)
             }
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
             #expect(report == .init(partials: 1, orphans: 1))
             #expect(!FileManager.default.fileExists(atPath: stoppedPartial) && !FileManager.default.fileExists(atPath: orphan))
-            for kept in [runningPartial, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
+            for kept in [runningPartial, startingPartial, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
         }
     }
 }
