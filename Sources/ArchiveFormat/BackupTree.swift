@@ -68,6 +68,8 @@ package struct BackupTree: Sendable {
 
     static func removeDeleted(from current: inout [String: (entry: TarEntry, source: Int)], by members: [String: TarEntry]) {
         var removed = Set<String>()
+        // Each directory's names as a set, made once: a directory of n names is asked n times.
+        var childSets: [String: Set<String>] = [:]
         for path in current.keys.sorted() {
             guard let slash = path.lastIndex(of: "/") else { continue }
             let parent = String(path[..<slash])
@@ -76,7 +78,15 @@ package struct BackupTree: Sendable {
             if removed.contains(parent) {
                 gone = true
             } else if let directory = members[parent] {
-                if directory.kind != .directory { gone = true } else if let children = directory.children { gone = !children.contains(name) } else { gone = false }
+                if directory.kind != .directory {
+                    gone = true
+                } else if let children = directory.children {
+                    let names = childSets[parent] ?? Set(children)
+                    childSets[parent] = names
+                    gone = !names.contains(name)
+                } else {
+                    gone = false
+                }
             } else {
                 gone = current[parent]?.entry.kind == .directory
             }

@@ -7,24 +7,27 @@ import Synchronization
 package final class ArchiveReadSlots: Sendable {
     private let inUse = Atomic<Int>(0)
     package let limit: Int
+    /// What a slot is for, as the busy answer names it.
+    let what: String
 
-    package init(limit: Int = 8) {
+    package init(limit: Int = 8, what: String = "archive reads") {
         self.limit = max(1, limit)
+        self.what = what
     }
 
     /// A slot held until the returned value is released (it frees itself when it goes away, so a
     /// response never written still gives its slot back).
-    func acquire() throws -> Slot {
+    package func acquire() throws -> Slot {
         guard inUse.add(1, ordering: .acquiringAndReleasing).newValue <= limit else {
             inUse.subtract(1, ordering: .relaxed)
-            throw APIError.busy("\(limit) archive reads are running; try again shortly")
+            throw APIError.busy("\(limit) \(what) are running; try again shortly")
         }
         return Slot(owner: self)
     }
 
     var current: Int { inUse.load(ordering: .relaxed) }
 
-    final class Slot: Sendable {
+    package final class Slot: Sendable {
         private let owner: ArchiveReadSlots
         fileprivate init(owner: ArchiveReadSlots) { self.owner = owner }
         deinit { owner.inUse.subtract(1, ordering: .acquiringAndReleasing) }

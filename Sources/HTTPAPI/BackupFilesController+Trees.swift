@@ -18,6 +18,8 @@ extension BackupFilesController {
     /// `backup`'s files as its chain (full first) composes them, and that chain; 409 when a
     /// link has no manifest yet.
     func tree(of backup: Backup) async throws -> (tree: BackupTree, chain: [Backup]) {
+        let slot = try domain.treeBuilds.acquire()
+        defer { withExtendedLifetime(slot) {} }
         let chain = try await domain.backups.chain(endingAt: backup.id)
         var manifests: [ArchiveManifest] = []
         for link in chain {

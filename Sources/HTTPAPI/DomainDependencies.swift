@@ -27,6 +27,9 @@ package struct DomainDependencies: Sendable {
     package var archiveKeys: ArchiveKeys?
     /// Bounds the archive reads (verify, download) this process runs at once.
     package var archiveReads = ArchiveReadSlots()
+    /// Bounds the file lists composed at once (browse, diff, selective restore): each holds a
+    /// chain's manifests and its tree in memory, and any viewer may ask.
+    package var treeBuilds = ArchiveReadSlots(limit: 2, what: "file-list reads")
     /// The time schedules' next runs and "run now" occurrences are counted from; tests fix it.
     package var clock: @Sendable () -> Date = { Date() }
 

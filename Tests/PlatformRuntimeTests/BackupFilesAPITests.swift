@@ -202,6 +202,14 @@ func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
                         #expect(response.status == .badRequest, "\(body.prefix(60))")
                     }
                 }
+                // File lists composed at once are bounded: past the slots, 503 busy, not a pile of trees in memory.
+                let domain = try #require(browse.api.dependencies.domain)
+                var held: [ArchiveReadSlots.Slot]? = try (0..<domain.treeBuilds.limit).map { _ in try domain.treeBuilds.acquire() }
+                let busy = try await client.expect(.serviceUnavailable, .get, "/api/backups/\(id)/files", headers: browse.api.headers(.viewer))
+                #expect(busy["error"]?["code"] == "busy" && busy["message"]?.stringValue?.contains("file-list reads") == true)
+                #expect(held?.count == 2)
+                held = nil  // given back
+                try await client.expect(.ok, .get, "/api/backups/\(id)/files", headers: browse.api.headers(.viewer))
             }
         }
     }
