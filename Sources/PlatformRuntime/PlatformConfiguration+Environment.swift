@@ -47,6 +47,7 @@ extension PlatformConfiguration {
         writeLimitPerMinute = try variables.integer("WRITE_LIMIT_PER_MINUTE", in: 1...100_000) ?? writeLimitPerMinute
         jobLockOverride = try variables.seconds("JOB_LOCK_SECONDS", in: 2...86_400) ?? jobLockOverride
         schedulerInterval = try variables.seconds("SCHEDULER_INTERVAL_SECONDS", in: 1...3600) ?? schedulerInterval
+        backupTimeout = try variables.integer("BACKUP_TIMEOUT_HOURS", in: 1...720).map { .seconds($0 * 3600) } ?? backupTimeout
         authCacheLifetime = try variables.seconds("AUTH_CACHE_SECONDS", in: 0...300) ?? authCacheLifetime
         badTokenLimitPerMinute = try variables.integer("BAD_TOKEN_LIMIT_PER_MINUTE", in: 0...1_000_000) ?? badTokenLimitPerMinute
         authLookupSlots = try variables.integer("AUTH_LOOKUP_SLOTS", in: 1...512) ?? authLookupSlots

@@ -62,6 +62,9 @@ package struct PlatformConfiguration: Sendable {
     /// Replaces every queue's job lock duration (`JOB_LOCK_SECONDS`); for tests and tuning, since
     /// a crashed worker's job is recovered only after its lock expires.
     package var jobLockOverride: Duration?
+    /// Longest a backup's transfer may run (`BACKUP_TIMEOUT_HOURS`): a server that sends a byte
+    /// now and then must not hold a backup slot for ever.
+    package var backupTimeout: Duration = .seconds(24 * 3600)
     /// How often due schedules are looked for and records reconciled with jobs (`SCHEDULER_INTERVAL_SECONDS`).
     package var schedulerInterval: Duration = .seconds(15)
     /// On SIGTERM, running jobs may finish for this long; then they are cancelled (their SSH

@@ -72,6 +72,6 @@ package struct PlatformServices: Sendable {
     package func processorDependencies(lease: ServerLease, notifier: any Notifier) -> ServerJobProcessor.Dependencies {
         ServerJobProcessor.Dependencies(
             servers: servers, backups: backups, scans: scans, updates: updates, attempts: attempts, lease: lease, storage: storage,
-            connector: connector, schedules: schedules, notifier: notifier, archiveKeys: archiveKeys)
+            connector: connector, schedules: schedules, notifier: notifier, archiveKeys: archiveKeys, backupTimeout: configuration.backupTimeout)
     }
 }

@@ -21,8 +21,8 @@ extension BackupRunner {
         let received = ByteCounter()
         do {
             let archive = try await Self.reportingProgress(received, to: progress) {
-                try await session.perform { session in
-                    let streamed = try Self.stream(backup, on: session, received: { received.add($0) }) { try upload.write($0) }
+                try await session.perform { [timeout] session in
+                    let streamed = try Self.stream(backup, timeout: timeout, on: session, received: { received.add($0) }) { try upload.write($0) }
                     if (streamed.result.exitStatus ?? 2) <= 1 { try upload.flush() }
                     return streamed
                 }

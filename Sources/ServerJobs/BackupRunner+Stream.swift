@@ -14,7 +14,7 @@ extension BackupRunner {
     /// sealed when the request carries a data key, with the incremental snapshot uploaded first
     /// and read back after when it carries one. Every storage backend streams through here.
     static func stream(
-        _ backup: BackupRequest, on session: isolated SSHSession, received: (Int) -> Void,
+        _ backup: BackupRequest, timeout: Duration, on session: isolated SSHSession, received: (Int) -> Void,
         store: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws -> StreamedArchive {
         let snapshotPath = try backup.tarSnapshot.map { try TarSnapshotTransfer.upload($0, on: session) }
@@ -27,7 +27,7 @@ extension BackupRunner {
             let writer = ArchiveWriterThread { chunk in try sink.sink.write(chunk) }
             let result: SSHExecResult
             do {
-                result = try session.exec(command, options: SSHExecOptions(idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
+                result = try session.exec(command, options: SSHExecOptions(timeout: timeout, idleTimeout: .seconds(300), maxStderrBytes: 16 * 1024)) { chunk in
                     try writer.submit(chunk)
                     received(chunk.count)
                 }

@@ -62,10 +62,16 @@ package struct BackupRequest: Sendable, Equatable {
 package struct BackupRunner: Sendable {
     let storage: BackupStorage
     let logger: Logger
+    /// Space the archive must leave free on the backup volume while it streams.
+    let reservedFreeBytes: Int64
+    /// Longest the transfer may run (`BACKUP_TIMEOUT_HOURS`).
+    let timeout: Duration
 
-    package init(storage: BackupStorage, logger: Logger) {
+    package init(storage: BackupStorage, logger: Logger, reservedFreeBytes: Int64 = 64 << 20, timeout: Duration = .seconds(24 * 3600)) {
         self.storage = storage
         self.logger = logger
+        self.reservedFreeBytes = reservedFreeBytes
+        self.timeout = timeout
     }
 
     /// The remote command: a fixed template, every path and pattern quoted.
@@ -111,8 +117,9 @@ package struct BackupRunner: Sendable {
             // Still this job's before removing what other attempts left.
             try await fence()
             let stored = try await Self.reportingProgress(received, to: progress) {
-                try await session.perform { [storage] session in
-                    try Self.streamIntoFile(backup, storage: storage, attempt: attempt, on: session) { received.add($0) }
+                try await session.perform { [storage, reservedFreeBytes, timeout] session in
+                    let watch = FreeSpaceWatch(storage: storage, reserve: reservedFreeBytes)
+                    return try Self.streamIntoFile(backup, storage: storage, watch: watch, timeout: timeout, attempt: attempt, on: session) { received.add($0) }
                 }
             }
             partialPath = stored.partialPath
@@ -143,7 +150,8 @@ package struct BackupRunner: Sendable {
     /// (made, synced and closed here, written by the stream's writer thread in between) and is
     /// removed here when anything fails, so no blocking file call runs on the cooperative pool.
     static func streamIntoFile(
-        _ backup: BackupRequest, storage: BackupStorage, attempt: String, on session: isolated SSHSession, received: (Int) -> Void
+        _ backup: BackupRequest, storage: BackupStorage, watch: FreeSpaceWatch, timeout: Duration, attempt: String, on session: isolated SSHSession,
+        received: (Int) -> Void
     ) throws -> StoredPartial {
         let location = try storage.location(for: backup)
         let partialPath = storage.partialPath(for: location.absolute, attempt: attempt)
@@ -151,7 +159,11 @@ package struct BackupRunner: Sendable {
         storage.removeOtherPartials(of: location.absolute, keeping: partialPath)
         let file = try ArchiveFile(creating: partialPath)
         do {
-            let archive = try stream(backup, on: session, received: received) { try file.write($0) }
+            var watch = watch
+            let archive = try stream(backup, timeout: timeout, on: session, received: received) { bytes in
+                try file.write(bytes)
+                try watch.wrote(bytes.count)
+            }
             let warning = try judge(archive.result)
             try file.finish()
             return StoredPartial(location: location, partialPath: partialPath, archive: archive, warning: warning)
@@ -167,6 +179,8 @@ package struct BackupRunner: Sendable {
         case let error as ServerJobError: return error
         case let error as UnrecoverableError:  // the fence: this attempt lost its job
             return ServerJobError(.cancelled, error.message, retryable: false)
+        case let error as SSHError where error.code == .commandTimedOut:  // the backup's own limit: a retry would run as long
+            return ServerJobError(.unreachable, "the backup ran longer than BACKUP_TIMEOUT_HOURS allows and was stopped: \(error.message)", retryable: false)
         case let error as SSHError where error.code == .cancelled:
             return ServerJobError(.cancelled, "the backup was cancelled; its partial archive was removed", retryable: false)
         case let error as SSHError: return ServerJobError(.unreachable, "the backup stream broke: \(error.message)", retryable: error.isRetryable)

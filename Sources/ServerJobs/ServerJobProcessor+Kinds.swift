@@ -9,7 +9,8 @@ extension ServerJobProcessor {
         let backups = dependencies.backups
         guard let record = try await backups.find(id: id) else { throw UnrecoverableError("backup \(id) has no record; nothing to do") }
         if record.status == .completed { return ["backupId": .string(id.lowercasedString), "alreadyCompleted": true] }
-        let runner = BackupRunner(storage: dependencies.storage, logger: logger)
+        let runner = BackupRunner(
+            storage: dependencies.storage, logger: logger, reservedFreeBytes: dependencies.reservedFreeBytes, timeout: dependencies.backupTimeout)
         do {
             try await requireFreeSpace(for: record)
         } catch  where error.isRetryable {

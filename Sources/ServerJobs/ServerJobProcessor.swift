@@ -30,13 +30,17 @@ package struct ServerJobProcessor: Sendable {
         /// Seals new archives' data keys and opens stored ones; nil stores archives plain and
         /// cannot read sealed ones.
         package var archiveKeys: ArchiveKeys?
+        /// Longest a backup's transfer may run.
+        package var backupTimeout: Duration
 
         package init(
             servers: ServerRepository, backups: BackupRepository, scans: ScanRepository, updates: UpdateRepository,
             attempts: JobAttemptRepository, lease: ServerLease, storage: BackupStorage, connector: ServerConnector,
             busyRetryDelay: Duration = .seconds(5), schedules: BackupScheduleRepository? = nil,
-            reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier(), archiveKeys: ArchiveKeys? = nil
+            reservedFreeBytes: Int64 = 64 << 20, notifier: any Notifier = SilentNotifier(), archiveKeys: ArchiveKeys? = nil,
+            backupTimeout: Duration = .seconds(24 * 3600)
         ) {
+            self.backupTimeout = backupTimeout
             self.notifier = notifier
             self.archiveKeys = archiveKeys
             self.schedules = schedules

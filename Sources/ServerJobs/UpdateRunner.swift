@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JSONSupport
 package import Records
@@ -16,6 +17,9 @@ package struct UpdateOutcome: Sendable {
 /// root, so a password prompt is an immediate, clear failure instead of a hang.
 package struct UpdateRunner: Sendable {
     package init() {}
+
+    /// Longest an upgrade may run, in hours.
+    static let applyTimeoutHours = 6
 
     package func run(_ mode: UpdateMode, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws(ServerJobError) -> UpdateOutcome {
         try await ServerJobError.mapping(doing: "the update") { try await update(mode, on: session, progress: progress) }
@@ -48,12 +52,19 @@ package struct UpdateRunner: Sendable {
         default:
             command = sudo + manager + " -y -q upgrade"
         }
-        let result = try await session.perform { session in
-            var tail = LogTail(limit: Update.maximumLogLength)
-            let result = try session.exec(command + " 2>&1", options: SSHExecOptions(idleTimeout: .seconds(900))) { chunk in
-                tail.append(chunk)
+        let result: (SSHExecResult, LogTail)
+        do {
+            result = try await session.perform { session in
+                var tail = LogTail(limit: Update.maximumLogLength)
+                // The queue runs one update at a time: one that never ends would hold every server's.
+                let options = SSHExecOptions(timeout: .seconds(Self.applyTimeoutHours * 3600), idleTimeout: .seconds(900))
+                let result = try session.exec(command + " 2>&1", options: options) { chunk in tail.append(chunk) }
+                return (result, tail)
             }
-            return (result, tail)
+        } catch let error as SSHError where error.code == .commandTimedOut {
+            throw ServerJobError(
+                .remoteCommand, "\(manager) ran longer than \(Self.applyTimeoutHours) hours and was stopped; check the server's package state (dpkg --audit)",
+                retryable: false)
         }
         let log = result.1
         if log.text.contains("a password is required") || log.text.contains("sudo: a terminal is required") {

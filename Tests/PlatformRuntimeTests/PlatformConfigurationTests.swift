@@ -25,8 +25,9 @@ import Testing
             "LOG_LEVEL": "DEBUG", "STARTUP_TIMEOUT_SECONDS": "5", "REDIS_POOL_SIZE": "4", "DATABASE_POOL_SIZE": "3",
             "SSE_MAX_STREAMS_PER_USER": "5", "SSE_MAX_STREAMS": "50", "BAD_TOKEN_LIMIT_PER_MINUTE": "0",
             "AUTH_LOOKUP_SLOTS": "5", "AUTH_TOKEN_DIGESTS": "false", "AUDIT_RETENTION_DAYS": "0", "HISTORY_RETENTION_DAYS": "30",
-            "SCAN_RETENTION_DAYS": "0", "UPDATE_RETENTION_DAYS": "730",
+            "SCAN_RETENTION_DAYS": "0", "UPDATE_RETENTION_DAYS": "730", "BACKUP_TIMEOUT_HOURS": "48",
         ])
+        #expect(configuration.backupTimeout == .seconds(48 * 3600))
         #expect(configuration.http.host == "0.0.0.0" && configuration.http.port == 8080)
         #expect(configuration.redis.host == "redis.internal" && configuration.redis.port == 6380 && configuration.redis.database == 2)
         #expect(configuration.postgres.url == "postgres://u:p@db.internal:5433/mm")
@@ -49,7 +50,7 @@ import Testing
         ("DATABASE_URL", "mysql://x"), ("REDIS_POOL_SIZE", "0"), ("SSE_MAX_STREAMS", "0"), ("SSE_MAX_STREAMS_PER_USER", "many"),
         ("BAD_TOKEN_LIMIT_PER_MINUTE", "-1"), ("AUTH_LOOKUP_SLOTS", "0"), ("AUTH_TOKEN_DIGESTS", "maybe"),
         ("AUDIT_RETENTION_DAYS", "-1"), ("AUDIT_RETENTION_DAYS", "40000"), ("HISTORY_RETENTION_DAYS", "90d"),
-        ("SCAN_RETENTION_DAYS", " 90"), ("UPDATE_RETENTION_DAYS", "1e3"),
+        ("SCAN_RETENTION_DAYS", " 90"), ("UPDATE_RETENTION_DAYS", "1e3"), ("BACKUP_TIMEOUT_HOURS", "0"), ("BACKUP_TIMEOUT_HOURS", "721"),
         ("METRICS_TOKEN", "short-token"), ("METRICS_TOKEN", "a token with spaces in it, long enough though"),
         ("METRICS_TOKEN", "0123456789abcdef0123456789abcdef\u{7F}"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a b"),

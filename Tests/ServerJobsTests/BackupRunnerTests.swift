@@ -92,6 +92,19 @@ import Testing
         await session.close()
     }
 
+    /// A transfer past its limit (a server sending a byte now and then) stops, for good, and leaves nothing.
+    @Test func aBackupPastItsTimeLimitStopsAndIsNotRetried() async throws {
+        let session = try await connectTestHost()
+        let storage = try temporaryStorage()
+        let runner = BackupRunner(storage: BackupStorage(root: storage), logger: testLogger(), timeout: .milliseconds(300))
+        let slow = BackupRequest(id: UUID(), serverId: UUID(), paths: ["/usr/share"], compression: .gzip)
+        let stopped = await #expect(throws: ServerJobError.self) { try await runner.run(slow, on: session) { _ in } }
+        #expect(stopped?.isRetryable == false && stopped?.message.contains("BACKUP_TIMEOUT_HOURS") == true, "\(stopped?.message ?? "")")
+        let left = FileManager.default.enumerator(atPath: storage)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".partial") || $0.hasSuffix(".gz") } ?? []
+        #expect(left.isEmpty, "\(left)")
+        await session.close()
+    }
+
     @Test func tarExitOneCompletesWithAWarning() throws {
         let warning = try BackupRunner.judge(SSHExecResult(exitStatus: 1, stderr: Array("tar: /x: file changed as we read it\n".utf8)))
         #expect(warning?.contains("file changed") == true)
@@ -138,4 +151,17 @@ final class Recorder: @unchecked Sendable {
     private var highest = 0
     func observe(_ value: Int) { lock.withLock { highest = max(highest, value) } }
     var maximum: Int { lock.withLock { highest } }
+}
+
+/// The backup volume's free space is read again as an archive grows.
+@Suite struct FreeSpaceWatchTests {
+    @Test func anArchiveStopsBeforeTheVolumeFills() throws {
+        let storage = BackupStorage(root: NSTemporaryDirectory())
+        var roomy = FreeSpaceWatch(storage: storage, reserve: 1, interval: 10)
+        for _ in 0..<5 { try roomy.wrote(7) }
+        var full = FreeSpaceWatch(storage: storage, reserve: .max, interval: 10)
+        try full.wrote(9)  // not read yet
+        let error = #expect(throws: ServerJobError.self) { try full.wrote(1) }
+        #expect(error?.code == .storage && error?.isRetryable == false && error?.message.contains("stopped before the volume filled") == true)
+    }
 }

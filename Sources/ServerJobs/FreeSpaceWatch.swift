@@ -1,0 +1,31 @@
+/// The backup volume's free space, read again as an archive grows (every `interval` bytes): a
+/// server that sends without end, or a larger backup than the last, stops before the volume
+/// fills (PostgreSQL and the other backups may share it). An object store has no such limit.
+struct FreeSpaceWatch {
+    let storage: BackupStorage
+    let reserve: Int64
+    let interval: Int
+    private var sinceCheck = 0
+
+    init(storage: BackupStorage, reserve: Int64, interval: Int = 64 << 20) {
+        self.storage = storage
+        self.reserve = reserve
+        self.interval = interval
+    }
+
+    mutating func wrote(_ count: Int) throws(ServerJobError) {
+        sinceCheck += count
+        guard sinceCheck >= interval else { return }
+        sinceCheck = 0
+        let available = try storage.availableBytes()
+        guard available >= reserve else {
+            throw ServerJobError(
+                .storage,
+                """
+                the backup directory \(storage.root) is down to \(ServerJobProcessor.megabytes(available)) free, below the \
+                \(ServerJobProcessor.megabytes(reserve)) a backup leaves: this backup stopped before the volume filled; free space \
+                there or set BACKUP_DIR to a larger volume
+                """, retryable: false)
+        }
+    }
+}
