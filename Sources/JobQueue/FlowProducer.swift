@@ -41,21 +41,28 @@ public struct FlowProducer: Sendable {
 
     public func add(_ root: FlowNode) async throws -> FlowResult {
         var calls: [(keys: [RedisArgument], arguments: [RedisArgument])] = []
-        let result = try plan(root, parent: nil, into: &calls)
+        var parents: [(keys: [RedisArgument], arguments: [RedisArgument])] = []
+        let result = try plan(root, parent: nil, into: &calls, parents: &parents)
         let script = QueueScript.addJob
-        var commands: [[RedisArgument]] = [["SCRIPT", "LOAD", RedisArgument(script.source)], ["MULTI"]]
+        let release = QueueScript.releaseParentIfReady
+        var commands: [[RedisArgument]] = [["SCRIPT", "LOAD", RedisArgument(script.source)], ["SCRIPT", "LOAD", RedisArgument(release.source)], ["MULTI"]]
         commands += calls.map { ["EVALSHA", RedisArgument(script.sha1), RedisArgument($0.keys.count)] + $0.keys + $0.arguments }
+        // Deepest first: a middle node released goes on; its own parent still waits for it.
+        commands += parents.reversed().map { ["EVALSHA", RedisArgument(release.sha1), RedisArgument($0.keys.count)] + $0.keys + $0.arguments }
         commands.append(["EXEC"])
         let replies = try await redis.pipeline(commands)
         if let failure = replies.lazy.compactMap(\.errorMessage).first {
             throw RedisError(.serverError, "the flow was not added: \(failure)")
         }
-        for reply in replies.last?.array ?? [] { _ = try Queue.addResult(reply) }
+        for reply in (replies.last?.array ?? []).prefix(calls.count) { _ = try Queue.addResult(reply) }
         return result
     }
 
     /// Lists the add calls parent first (the children link to a parent that already exists).
-    private func plan(_ node: FlowNode, parent: ParentReference?, into calls: inout [(keys: [RedisArgument], arguments: [RedisArgument])]) throws -> FlowResult {
+    private func plan(
+        _ node: FlowNode, parent: ParentReference?, into calls: inout [(keys: [RedisArgument], arguments: [RedisArgument])],
+        parents: inout [(keys: [RedisArgument], arguments: [RedisArgument])]
+    ) throws -> FlowResult {
         let queue = try Queue(name: node.queueName, prefix: prefix, redis: redis, clock: clock)
         var options = node.options
         let id = options.jobId ?? Self.newId()
@@ -65,10 +72,13 @@ public struct FlowProducer: Sendable {
         }
         calls.append((queue.keys.scriptKeys, try queue.addCall(node.name, data: node.data, options: options, parent: parent.map(\.link), hasChildren: !node.children.isEmpty).argv(for: queue.keys)))
         var link = ParentReference(id: id, queueKey: queue.keys.queueKey, jobKey: queue.keys.job(id))
+        if !node.children.isEmpty {
+            parents.append((queue.keys.scriptKeys, [RedisArgument(queue.keys.base), RedisArgument(id), RedisArgument(clock.nowMilliseconds())]))
+        }
         var children: [FlowResult] = []
         for child in node.children {
             link.policy = child.options.onChildFailure
-            children.append(try plan(child, parent: link, into: &calls))
+            children.append(try plan(child, parent: link, into: &calls, parents: &parents))
         }
         return FlowResult(queueName: node.queueName, id: id, children: children)
     }

@@ -43,6 +43,23 @@ import Testing
         try await parents.close()
     }
 
+    /// Children that already exist as completed jobs (custom ids) count as done: a flow made only
+    /// of them runs its parent at once; one with a new child too waits for that child.
+    @Test func aParentWhoseChildrenAlreadyCompletedIsNotLeftWaiting() async throws {
+        try await QueueFixture.with { fixture in
+            for id in ["done-a", "done-b"] { try await fixture.queue.add("child", options: JobOptions(jobId: id)) }
+            try await fixture.withWorker(processor: { _ in "ok" }) { _ async throws in
+                #expect(try await eventually { try await fixture.queue.getJobCounts([.completed]) == [.completed: 2] })
+            }
+            let again = try await fixture.addFlow(children: [fixture.node("child", options: JobOptions(jobId: "done-a"))])
+            #expect(try await fixture.queue.getJobState(again.id) == .waiting, "nothing left to wait for")
+            let processed = try await fixture.redis.command(["HGET", RedisArgument(fixture.queue.keys.job(again.id) + ":processed"), RedisArgument(fixture.queue.keys.job("done-a"))])
+            #expect(processed.string == "\"ok\"")
+            let mixed = try await fixture.addFlow(children: [fixture.node("child", options: JobOptions(jobId: "done-b")), fixture.node("new-child")])
+            #expect(try await fixture.queue.getJobState(mixed.id) == .waitingChildren, "the new child still runs first")
+        }
+    }
+
     @Test func failingChildFailsTheParentWhenAsked() async throws {
         try await QueueFixture.with { parents in
             let flow = try await parents.addFlow(children: [parents.node("bad-child", options: JobOptions(onChildFailure: .failParent))])
@@ -54,6 +71,13 @@ import Testing
             #expect(parentRan.values.isEmpty)
             let childKey = parents.queue.keys.job(flow.children[0].id)
             #expect(try await parents.queue.getJob(flow.id)?.failedReason == "child \(childKey) failed")
+            // The child, retried, fails again: the parent has failed already and keeps its reason;
+            // nothing is left on it that would fail a later retry of the parent at once.
+            try await parents.queue.retryJob(flow.children[0].id)
+            try await parents.work(until: flow.children[0].id, is: .failed, failing: "bad-child")
+            let deferred = try await parents.redis.command(["HGET", RedisArgument(parents.queue.keys.job(flow.id)), "defa"])
+            #expect(deferred.string == nil)
+            #expect(try await parents.queue.getJobState(flow.id) == .failed)
         }
     }
 

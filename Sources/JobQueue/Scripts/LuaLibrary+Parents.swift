@@ -21,23 +21,40 @@ extension LuaLibrary {
           return parent
         end
 
-        -- Moves a parent out of waiting-children once it may run (or must fail).
+        -- Puts a parent taken out of `prev` where it runs next: prioritized or wait.
+        local function moveParentToWait(parent, prev)
+          local base, id = parent.base, parent.id
+          local priority = tonumber(redis.call("HGET", base .. id, "priority") or "0") or 0
+          if priority > 0 then enqueue(base, id, priority, false) else redis.call("RPUSH", base .. "wait", id) end
+          markReady(base)
+          emit(base, maxEvents(base), "event", "waiting", "jobId", id, "prev", prev)
+        end
+
+        -- Moves a parent out of waiting-children once it may run (after its delay, if it has one).
         local function releaseParent(parent, now)
           local base, id = parent.base, parent.id
           if redis.call("ZREM", base .. "waiting-children", id) == 0 then return end
-          local fields = redis.call("HMGET", base .. id, "delay", "priority")
-          local delay, priority = tonumber(fields[1] or "0") or 0, tonumber(fields[2] or "0") or 0
-          local limit = maxEvents(base)
+          local delay = tonumber(redis.call("HGET", base .. id, "delay") or "0") or 0
           if delay > 0 then
-            addDelayed(base, id, now + delay, limit)
-            return
-          elseif priority > 0 then
-            enqueue(base, id, priority, false)
+            addDelayed(base, id, now + delay, maxEvents(base))
           else
-            redis.call("RPUSH", base .. "wait", id)
+            moveParentToWait(parent, "waiting-children")
           end
-          markReady(base)
-          emit(base, limit, "event", "waiting", "jobId", id, "prev", "waiting-children")
+        end
+
+        -- A child that must fail its parent (`fpof`): a parent still waiting (for children, or out
+        -- its delay) moves to wait at once to fail there; one already failed keeps its reason.
+        local function failParentFor(parent, childKey, now)
+          local reason = "child " .. childKey .. " failed"
+          if redis.call("ZREM", parent.base .. "waiting-children", parent.id) == 1 then
+            redis.call("HSET", parent.key, "defa", reason)
+            moveParentToWait(parent, "waiting-children")
+          elseif redis.call("ZREM", parent.base .. "delayed", parent.id) == 1 then
+            redis.call("HSET", parent.key, "delay", 0, "defa", reason)
+            moveParentToWait(parent, "delayed")
+          elseif not redis.call("ZSCORE", parent.base .. "failed", parent.id) then
+            redis.call("HSET", parent.key, "defa", reason)
+          end
         end
 
         -- Applies a finished child's outcome to its parent, as BullMQ does.
@@ -50,17 +67,18 @@ extension LuaLibrary {
             redis.call("SREM", dependencies, childKey)
             redis.call("HSET", parent.key .. ":processed", childKey, value)
             if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
+          elseif not (parent.fpof or parent.cpof or parent.idof or parent.rdof) then
+            return  -- no policy: the parent keeps waiting for the child (a retry may yet complete it)
+          -- A failure counts once, while the child is still a dependency (as BullMQ's guards).
+          elseif redis.call("SREM", dependencies, childKey) == 0 then
+            return
           elseif parent.fpof then
-            redis.call("SREM", dependencies, childKey)
             redis.call("ZADD", parent.key .. ":unsuccessful", now, childKey)
-            redis.call("HSET", parent.key, "defa", "child " .. childKey .. " failed")
-            releaseParent(parent, now)
+            failParentFor(parent, childKey, now)
           elseif parent.cpof then
-            redis.call("SREM", dependencies, childKey)
             redis.call("HSET", parent.key .. ":failed", childKey, value)
             releaseParent(parent, now)
           elseif parent.idof or parent.rdof then
-            redis.call("SREM", dependencies, childKey)
             if parent.idof then redis.call("HSET", parent.key .. ":failed", childKey, value) end
             if redis.call("SCARD", dependencies) == 0 then releaseParent(parent, now) end
           end

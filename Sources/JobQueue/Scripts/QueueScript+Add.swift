@@ -78,6 +78,18 @@ extension QueueScript {
             return addOne(P, ARGV, 2, maxEvents(P), not isPausedOrMaxed(P))
             """#)
 
+    /// Ends a flow's add: a parent whose every child already existed as a completed job (each
+    /// added to its `:processed` on the way) leaves waiting-children now, as BullMQ's
+    /// `updateParentDepsIfNeeded` does; run after all of the flow's jobs, so a parent never runs
+    /// before children added later in the same flow. ARGV: P, parent id, now.
+    static let releaseParentIfReady = make(
+        "releaseParentIfReady",
+        #"""
+        local P, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+        if redis.call("SCARD", P .. id .. ":dependencies") == 0 then releaseParent({base = P, id = id}, now) end
+        return 0
+        """#)
+
     /// Adds many jobs in one call (addBulk). ARGV: P, then 16 arguments per job.
     /// Returns one {id, outcome} per job.
     static let addJobs = make(
