@@ -8,11 +8,11 @@ extension StorageJanitor {
     /// compared with the rows; nothing is deleted when the rows do not look like this prefix's
     /// (none at all, or none for any object here). Orphans are objects of ours (`<prefix>` plus a
     /// four-part archive name) with no row, once `orphanAge` old; stale uploads are multipart
-    /// uploads of backups not running, started before that too. Keys deleted are made again from
+    /// uploads of backups not running, started `partialAge` ago or more. Keys deleted are made again from
     /// the parsed name, never taken from the listing as they are.
     func sweepObjects(
         in store: ObjectStore, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
-        olderThan oldest: Date
+        olderThan oldest: Cutoffs
     ) async throws -> Report {
         let prefix = store.settings.prefix
         let objects = try await store.list(prefix: prefix)
@@ -25,13 +25,13 @@ extension StorageJanitor {
             archives += 1
             if references.ids.contains(name.backupId) || references.fileNames.contains(name.fileName) {
                 archivesWithRow += 1
-            } else if object.lastModified < oldest {
+            } else if object.lastModified < oldest.orphans {
                 orphans.append(prefix + name.relative)
             }
         }
         let stale = uploads.filter { upload in
             guard let name = BackupStorage.archiveName(ofKey: upload.key, prefix: prefix) else { return false }
-            return !running.contains(name.backupId) && upload.initiated < oldest
+            return !running.contains(name.backupId) && upload.initiated < oldest.partials
         }
         let place = "\(store.settings.bucket)/\(prefix)"
         var report = Report()

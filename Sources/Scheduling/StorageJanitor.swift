@@ -5,8 +5,10 @@ package import Records
 package import ServerJobs
 
 /// Removes what interrupted or deleted backups leave in the backup directory: partial files of
-/// backups that are not running, and archives no backup row names (once `orphanAge` old, so an
-/// archive renamed a moment before its row is written is safe).
+/// backups that are not running (once `partialAge` old, an hour), and archives no backup row
+/// names (once `orphanAge` old, a week: an archive renamed a moment before its row is written is
+/// safe, and so, for a week, are the newest backups when PostgreSQL was restored from a dump
+/// older than they are; each sweep warns of the archives it keeps that way).
 ///
 /// Archives are known by the backup id in their file name, never by comparing paths, so how
 /// `BACKUP_DIR` is spelled does not matter. PostgreSQL is the source of truth: when it cannot be
@@ -16,13 +18,22 @@ package struct StorageJanitor: Sendable {
     let storage: BackupStorage
     let backups: any BackupStore
     let orphanAge: Duration
+    let partialAge: Duration
     let logger: Logger
 
-    package init(storage: BackupStorage, backups: any BackupStore, orphanAge: Duration = .seconds(3600), logger: Logger) {
+    /// `partialAge` is an hour, or `orphanAge` when that is shorter.
+    package init(storage: BackupStorage, backups: any BackupStore, orphanAge: Duration = .seconds(7 * 86_400), partialAge: Duration? = nil, logger: Logger) {
         self.storage = storage
         self.backups = backups
         self.orphanAge = orphanAge
+        self.partialAge = partialAge ?? min(orphanAge, .seconds(3600))
         self.logger = logger
+    }
+
+    /// The times before which a partial file, and an archive without a row, may go.
+    struct Cutoffs: Sendable {
+        var partials: Date
+        var orphans: Date
     }
 
     package struct Report: Sendable, Equatable {
@@ -46,7 +57,8 @@ package struct StorageJanitor: Sendable {
     package func sweep(now: Date = Date()) async throws -> Report {
         let running = Set(try await backups.running().map(\.id))
         let references = try await backups.archiveReferences()
-        let oldest = now.addingTimeInterval(-Double(orphanAge.components.seconds))
+        let oldest = Cutoffs(
+            partials: now.addingTimeInterval(-Double(partialAge.components.seconds)), orphans: now.addingTimeInterval(-Double(orphanAge.components.seconds)))
         // With an object store, its prefix is swept first; the directory after it still holds the
         // archives of rows from before the switch (`storage = dir`), under the same rules.
         var objects: Report?
@@ -69,13 +81,14 @@ package struct StorageJanitor: Sendable {
 
     private static func walk(
         storage: BackupStorage, running: Set<UUID>, references: (ids: Set<UUID>, fileNames: Set<String>),
-        olderThan oldest: Date, logger: Logger
+        olderThan oldest: Cutoffs, logger: Logger
     ) -> Report {
         guard let root = storage.existingCanonicalRoot(), let walker = FileManager.default.enumerator(atPath: root) else { return Report() }
         var partials: [String] = []
         var orphans: [String] = []
         var archives = 0
         var archivesWithRow = 0
+        var kept: [String] = []  // archives without a row, not old enough to go
         while let relative = walker.nextObject() as? String {
             // A symlink is never followed nor deleted: it could lead out of the directory.
             if walker.fileAttributes?[.type] as? FileAttributeType == .typeSymbolicLink {
@@ -84,18 +97,23 @@ package struct StorageJanitor: Sendable {
             }
             let path = root + "/" + relative
             let name = (relative as NSString).lastPathComponent
-            let modified = { (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? oldest }
+            let modified = { (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantFuture }  // unreadable: kept
             if let id = BackupStorage.partialId(ofName: name) {
                 // Old too: a backup that started after `running` was read writes its partial now.
-                if !running.contains(id), modified() < oldest { partials.append(path) }
+                if !running.contains(id), modified() < oldest.partials { partials.append(path) }
             } else if let id = BackupStorage.archiveId(ofName: name) {
                 archives += 1
                 if references.ids.contains(id) || references.fileNames.contains(name) {
                     archivesWithRow += 1
                     continue
                 }
-                if modified() < oldest { orphans.append(path) }
+                if modified() < oldest.orphans { orphans.append(path) } else { kept.append(relative) }
             }
+        }
+        if !kept.isEmpty {
+            logger.warning(
+                "archives without a backup row are kept until they are old enough to delete (was PostgreSQL restored from an older dump?)",
+                metadata: ["count": "\(kept.count)", "first": "\(kept.sorted()[0])", "directory": "\(root)"])
         }
         if references.ids.isEmpty, archives + partials.count > 0 {
             return Report(

@@ -32,7 +32,7 @@ extension FlowFixture {
 }
 
 /// Sets a file's modification time into the past, so no age guard is what saves it.
-func age(_ path: String, hours: Double = 3) throws {
+func age(_ path: String, hours: Double = 8 * 24) throws {
     try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-hours * 3600)], ofItemAtPath: path)
 }
 

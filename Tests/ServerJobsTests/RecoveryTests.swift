@@ -76,20 +76,23 @@ import Testing
             let stoppedPartial = directory + "/." + stopped.id.uuidString.lowercased() + ".tar.gz.partial"
             let runningPartial = directory + "/." + running.id.uuidString.lowercased() + ".tar.gz.partial"
             let orphan = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
+            // A day old, without a row: the newest backups after PostgreSQL came back from an older dump. Kept for a week.
+            let dayOld = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
             let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
             let unrelated = directory + "/notes.txt"
             // A partial being written now by a backup that started after the janitor read what runs: young, so kept.
             let startingPartial = directory + "/." + UUID().uuidString.lowercased() + ".tar.gz.partial"
-            for path in [stoppedPartial, runningPartial, startingPartial, orphan, fresh, unrelated, fixture.storage + "/" + keptRelative] {
+            for path in [stoppedPartial, runningPartial, startingPartial, orphan, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative] {
                 _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
             }
             for old in [stoppedPartial, runningPartial, orphan, fixture.storage + "/" + keptRelative] {
-                try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: old)
+                try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)], ofItemAtPath: old)
             }
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-86_400)], ofItemAtPath: dayOld)
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
             #expect(report == .init(partials: 1, orphans: 1))
             #expect(!FileManager.default.fileExists(atPath: stoppedPartial) && !FileManager.default.fileExists(atPath: orphan))
-            for kept in [runningPartial, startingPartial, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
+            for kept in [runningPartial, startingPartial, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
         }
     }
 }
