@@ -44,17 +44,40 @@ public struct UserRepository: Sendable {
     ) async throws(RecordError) -> User {
         let hash: String? = if let password { try await hasher.hash(password) } else { nil }
         return try await recording {
-            let row = try await database.query(
-                """
-                UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
-                    email = CASE WHEN $4 THEN $5 ELSE email END, password_hash = coalesce($6, password_hash), updated_at = now(),
-                    session_version = session_version + CASE WHEN ($3 = false AND active) OR $6 IS NOT NULL THEN 1 ELSE 0 END
-                WHERE id = $1 RETURNING \(User.columns)
-                """, [id, role?.rawValue, active, email != nil, email ?? nil, hash]
-            ).first
-            return try User(row: try row.orNotFound("user"))
+            try await database.withTransaction { db in
+                try Self.keepingAnAdmin(db) {
+                    let row = try db.query(
+                        """
+                        UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
+                            email = CASE WHEN $4 THEN $5 ELSE email END, password_hash = coalesce($6, password_hash), updated_at = now(),
+                            session_version = session_version + CASE WHEN ($3 = false AND active) OR $6 IS NOT NULL THEN 1 ELSE 0 END
+                        WHERE id = $1 RETURNING \(User.columns)
+                        """, [id, role?.rawValue, active, email != nil, email ?? nil, hash]
+                    ).first
+                    return try User(row: try row.orNotFound("user"))
+                }
+            }
         }
     }
+
+    /// Runs `change` so that it cannot take away the last active admin: changes that could are
+    /// serialised by a transaction-scoped advisory lock (two admins demoting each other at once
+    /// would otherwise both see the other still there), and one that leaves none where there was
+    /// one is rolled back with a conflict.
+    static func keepingAnAdmin<Result>(_ db: isolated PostgresConnection, _ change: () throws -> Result) throws -> Result {
+        try db.query("SELECT pg_advisory_xact_lock($1)", [Self.adminsLock])
+        let count = "SELECT count(*)::bigint AS admins FROM users WHERE role = 'admin' AND active"
+        let before = try db.query(count).first?.decode("admins", as: Int64.self) ?? 0
+        let result = try change()
+        let after = try db.query(count).first?.decode("admins", as: Int64.self) ?? 0
+        if before > 0, after == 0 {
+            throw RecordError(.conflict, field: "role", "this would leave no active admin; make another user admin first")
+        }
+        return result
+    }
+
+    /// The advisory lock of changes to who is an admin ("MMADMINS").
+    static let adminsLock: Int64 = 0x4D4D_4144_4D49_4E53
 
     /// Checks a password; returns the user on success and nil for every failure alike (unknown
     /// user, wrong password, inactive or locked account), after the same bcrypt work, so answers
@@ -100,7 +123,11 @@ public struct UserRepository: Sendable {
     }
 
     public func delete(id: UUID) async throws(RecordError) -> Bool {
-        try await recording { try await database.query("DELETE FROM users WHERE id = $1", [id]).affectedRows > 0 }
+        try await recording {
+            try await database.withTransaction { db in
+                try Self.keepingAnAdmin(db) { try db.query("DELETE FROM users WHERE id = $1", [id]).affectedRows > 0 }
+            }
+        }
     }
 
     // MARK: - Tokens

@@ -31,6 +31,35 @@ import Testing
         }
     }
 
+    /// Two admins demoting each other at once, or deleting the last one, never leaves none.
+    @Test func theLastActiveAdminStays() async throws {
+        try await RecordsFixture.run { fixture in
+            let viewer = try await fixture.users.create(username: "watcher", password: "pw-watcher", role: .viewer)
+            _ = try await fixture.users.update(id: viewer.id, email: "w@example.com")  // no admin yet: nothing to keep
+            let first = try await fixture.users.create(username: "admin-a", password: "pw-admin-a", role: .admin)
+            let second = try await fixture.users.create(username: "admin-b", password: "pw-admin-b", role: .admin)
+            for _ in 0..<5 {
+                async let demoteFirst: Result<User, RecordError> = Self.outcome { () async throws(RecordError) in try await fixture.users.update(id: first.id, role: .viewer) }
+                async let demoteSecond: Result<User, RecordError> = Self.outcome { () async throws(RecordError) in try await fixture.users.update(id: second.id, active: false) }
+                let outcomes = await [demoteFirst, demoteSecond]
+                let refused = outcomes.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+                #expect(refused.count == 1 && refused.first?.kind == .conflict, "\(outcomes)")
+                let admins = try await fixture.database.query("SELECT count(*)::bigint AS n FROM users WHERE role = 'admin' AND active").first?.decode("n", as: Int64.self)
+                #expect(admins == 1)
+                _ = try await fixture.users.update(id: first.id, role: .admin, active: true)
+                _ = try await fixture.users.update(id: second.id, role: .admin, active: true)
+            }
+            #expect(try await fixture.users.delete(id: second.id))
+            let last = await recordError { _ = try await fixture.users.delete(id: first.id) }
+            #expect(last?.kind == .conflict && last?.message.contains("no active admin") == true)
+            #expect(try await fixture.users.find(id: first.id)?.role == .admin)
+        }
+    }
+
+    static func outcome(_ body: () async throws(RecordError) -> User) async -> Result<User, RecordError> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
     @Test func tokensAreStoredHashedAndCanBeRevoked() async throws {
         try await RecordsFixture.run { fixture in
             let user = try await fixture.users.create(username: "robot", password: "pw-robot", role: .viewer)
