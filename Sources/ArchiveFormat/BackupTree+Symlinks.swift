@@ -1,4 +1,6 @@
-/// A chain whose later archive writes through a symlink an earlier archive left.
+/// A chain whose later archive writes through a symlink an earlier archive left. With no
+/// `symlink`, `path` is named outside the restore's directory; with no `path` either, the
+/// archive's rename records were not kept (a directory too large, a name not UTF-8).
 package struct SymlinkTraversal: Sendable, Equatable {
     /// The archive of the chain (0 is the full backup) holding the member.
     package var archive: Int
@@ -40,7 +42,13 @@ extension BackupTree {
             for entry in manifest.entries {
                 let path = Self.resolved(entry.path)
                 var named = [(entry.path, path)]
-                if entry.kind == .hardlink { named.append((entry.linkTarget, Self.resolved(entry.linkTarget))) }
+                if entry.kind == .hardlink {
+                    // Tar defers a hard link whose target holds `..` and makes it through whatever is there then.
+                    if entry.linkTarget.split(separator: "/").contains("..") {
+                        return SymlinkTraversal(archive: index, path: entry.linkTarget, symlink: "", linkTarget: "")
+                    }
+                    named.append((entry.linkTarget, Self.resolved(entry.linkTarget)))
+                }
                 for (text, resolved) in named {
                     if let link = linkOnTheWay(to: resolved, in: links) {
                         return SymlinkTraversal(archive: index, path: text, symlink: link.path, linkTarget: link.target)
@@ -63,23 +71,35 @@ extension BackupTree {
     /// are added under its new name (and kept under the old, in case the rename failed).
     private static func renameTraversal(_ records: [String], archive: Int, links: inout Links) -> SymlinkTraversal? {
         var renamedFrom: [UInt8]?
+        var temporary: [UInt8]?
         for record in records {
-            let flag = record.first
-            let name = String(record.dropFirst())
+            // The flag is the record's first byte (a mark after it must not hide it).
+            let bytes = Array(record.utf8)
+            let flag = bytes.first
+            let name = String(decoding: bytes.dropFirst(), as: UTF8.self)
+            guard record != TarStreamReader.unknownRenames else {
+                return SymlinkTraversal(archive: archive, path: "", symlink: "", linkTarget: "")  // unknown: see `SymlinkTraversal`
+            }
             let components = name.split(separator: "/", omittingEmptySubsequences: true)
-            guard !name.hasPrefix("/"), !components.contains(".."), !name.isEmpty else {
+            guard !name.hasPrefix("/"), !components.contains(".."), !name.isEmpty || (flag != UInt8(ascii: "X") && temporary != nil) else {
                 return SymlinkTraversal(archive: archive, path: name, symlink: "", linkTarget: "")
             }
-            let path = Self.resolved(name)
+            // An empty name in a cycle of renames is the temporary directory `X` named: a key no
+            // member can spell.
+            let path = name.isEmpty ? (temporary ?? []) : Self.resolved(name)
             // A temporary directory is made inside `X`'s name, so it may not be a link either.
-            if let link = linkOnTheWay(to: flag == "X" ? path + Array("/tar".utf8) : path, in: links) {
+            if !name.isEmpty, let link = linkOnTheWay(to: flag == UInt8(ascii: "X") ? path + Array("/tar".utf8) : path, in: links) {
                 return SymlinkTraversal(archive: archive, path: name, symlink: link.path, linkTarget: link.target)
             }
-            if flag == "R" { renamedFrom = path }
-            if flag == "T", let from = renamedFrom {
+            switch flag {
+            case UInt8(ascii: "X"): temporary = path + [0]
+            case UInt8(ascii: "R"): renamedFrom = path
+            case UInt8(ascii: "T"):
+                guard let from = renamedFrom else { break }
                 let moved = links.filter { $0.key == from || $0.key.starts(with: from + [UInt8(ascii: "/")]) }
                 for (key, link) in moved { links[path + key.dropFirst(from.count)] = link }
                 renamedFrom = nil
+            default: break
             }
         }
         return nil

@@ -8,7 +8,7 @@
 /// the parent was a directory of the tree and the archive does not have it (that directory was
 /// deleted, or replaced by something else). Paths at the top of the backup (no parent
 /// directory in the tree) stay. A dump directory whose names are unknown (a format 1 manifest,
-/// or a listing above `TarStreamReader.metadataLimit`) removes nothing.
+/// or a listing above `TarStreamReader.dumpDirectoryKeepLimit`) removes nothing.
 package struct BackupTree: Sendable {
     /// Sorted by path.
     package let entries: [TarEntry]

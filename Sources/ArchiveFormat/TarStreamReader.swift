@@ -7,9 +7,18 @@ import Crypto
 package struct TarStreamReader: Sendable {
     /// Bounds the long-name and pax data kept in memory.
     static let metadataLimit = 1 << 20
-    /// Longer names are cut in the manifest (Linux's PATH_MAX is 4096), so a crafted archive
-    /// cannot grow the manifest by megabytes per entry.
-    static let maxPathBytes = 4096
+    /// A dump directory's data kept to read its names and rename records; a larger one (a
+    /// directory of about a million names) is listed as unknown, and its chain is not restored.
+    static let dumpDirectoryKeepLimit = 16 << 20
+    /// Longer names are refused (Linux's PATH_MAX is 4096, and tar could not make them), so a
+    /// crafted archive cannot grow the manifest by megabytes per entry.
+    static let maxPathBytes = 4095
+    /// Rename records an archive may hold (an honest one: the directories renamed since the last).
+    package static let maxRenames = 10_000
+    /// Member types this reader does not read as GNU tar extracts them: a global pax header
+    /// (applies to every later member), Solaris extended headers, volume labels, multi-volume
+    /// continuations and old GNU long names. An archive holding one is refused.
+    static let refusedTypes: Set<UInt8> = Set("gXVMN".utf8)
     /// Members a manifest holds at most; beyond, the archive is refused as malformed.
     package static let maxEntries = 20_000_000
 
@@ -27,7 +36,7 @@ package struct TarStreamReader: Sendable {
     private var padding = 0
     private var longName: String?
     private var longLink: String?
-    private var pax: [String: String] = [:]
+    private var pax: [String: [UInt8]] = [:]
     private var zeroBlocks = 0
     package private(set) var entries = 0
     /// Names the dump directories so far hold: bounded like members, since each costs memory
@@ -35,6 +44,8 @@ package struct TarStreamReader: Sendable {
     private var childNames = 0
     /// Bytes of dump-directory data so far.
     private var dumpDirectoryBytes: Int64 = 0
+    /// Rename records so far.
+    private var renameRecords = 0
     /// Dump-directory data an archive may hold in all (an honest one: about the length of every
     /// name in the tree, once per archive).
     package static let maxDumpDirectoryBytes: Int64 = 1 << 30
@@ -106,23 +117,36 @@ package struct TarStreamReader: Sendable {
             throw ArchiveFormatError(.malformedTar, "tar header \(entries + 1) is corrupt (checksum or size)")
         }
         let flag = block.typeFlag
-        let dataSize = pax["size"].flatMap { Int64($0) } ?? size
+        guard !Self.refusedTypes.contains(flag) else {
+            throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) is of type '\(Character(Unicode.Scalar(flag)))', which is not read here")
+        }
+        let dataSize = paxText("size").flatMap { Int64($0) } ?? size
         guard dataSize >= 0 else { throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) has a negative size") }
         guard entries < Self.maxEntries else { throw ArchiveFormatError(.malformedTar, "the archive has more than \(Self.maxEntries) members") }
         remaining = flag == UInt8(ascii: "5") || flag == UInt8(ascii: "1") || flag == UInt8(ascii: "2") ? 0 : dataSize
-        if flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") || flag == UInt8(ascii: "x") || flag == UInt8(ascii: "g") {
+        if flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") || flag == UInt8(ascii: "x") {
             guard size <= Self.metadataLimit else { throw ArchiveFormatError(.malformedTar, "a tar extended header of \(size) bytes is too large") }
             remaining = size
             member = .metadata(flag, [])
         } else {
-            let entry = makeEntry(block, size: dataSize)
+            // The dump directory of a POSIX-format incremental is a pax record of a plain directory.
+            let paxDumpDirectory = pax["GNU.dumpdir"]
+            let entry = try makeEntry(block, size: dataSize)
             let hashed = entry.kind == .file && flag != UInt8(ascii: "S")
-            if flag == UInt8(ascii: "D") {
-                guard dataSize <= dumpDirectoryByteLimit - dumpDirectoryBytes else {
+            if flag == UInt8(ascii: "D") || paxDumpDirectory != nil {
+                guard entry.kind == .directory else {
+                    throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) carries a dump directory but is not a directory")
+                }
+                let bytes = flag == UInt8(ascii: "D") ? dataSize : Int64(paxDumpDirectory?.count ?? 0)
+                guard bytes <= dumpDirectoryByteLimit - dumpDirectoryBytes else {
                     throw ArchiveFormatError(.malformedTar, "the archive's dump directories hold more than \(dumpDirectoryByteLimit) bytes of names")
                 }
-                dumpDirectoryBytes += dataSize
-                member = .dumpDirectory(entry, dataSize <= Self.metadataLimit ? [] : nil)
+                dumpDirectoryBytes += bytes
+                if flag == UInt8(ascii: "D") {
+                    member = .dumpDirectory(entry, dataSize <= Self.dumpDirectoryKeepLimit ? [] : nil)
+                } else {
+                    member = .dumpDirectory(entry, paxDumpDirectory)
+                }
             } else {
                 member = .content(entry, hasher: hashed ? SHA256() : nil)
             }
@@ -131,7 +155,12 @@ package struct TarStreamReader: Sendable {
         if remaining == 0 { try endMember(onEntry) }
     }
 
-    private mutating func makeEntry(_ block: TarHeader, size: Int64) -> TarEntry {
+    /// A pax record's value as text (only for keys whose values are text).
+    private func paxText(_ key: String) -> String? {
+        pax[key].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private mutating func makeEntry(_ block: TarHeader, size: Int64) throws -> TarEntry {
         let kind: TarEntry.Kind
         switch block.typeFlag {
         case 0, UInt8(ascii: "0"), UInt8(ascii: "7"), UInt8(ascii: "S"): kind = .file
@@ -140,16 +169,27 @@ package struct TarStreamReader: Sendable {
         case UInt8(ascii: "1"): kind = .hardlink
         default: kind = .other
         }
-        var path = String((pax["path"] ?? longName ?? block.path).prefix(Self.maxPathBytes))
+        var path = try Self.name(pax["path"], or: longName ?? block.path)
         if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
-        let mtime = pax["mtime"].flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
+        let mtime = paxText("mtime").flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
         let entry = TarEntry(
             path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
-            linkTarget: String((pax["linkpath"] ?? longLink ?? block.linkName).prefix(Self.maxPathBytes)))
+            linkTarget: try Self.name(pax["linkpath"], or: longLink ?? block.linkName))
         longName = nil
         longLink = nil
         pax = [:]
         return entry
+    }
+
+    /// A member's name or link: the pax value when there is one, else `fallback`. Refused when tar
+    /// would read it otherwise (a NUL inside a pax value cuts it there) or could not make it.
+    private static func name(_ paxValue: [UInt8]?, or fallback: String) throws(ArchiveFormatError) -> String {
+        if let paxValue, paxValue.contains(0) { throw ArchiveFormatError(.malformedTar, "a pax name holds a NUL byte") }
+        let name = paxValue.map { String(decoding: $0, as: UTF8.self) } ?? fallback
+        guard name.utf8.count <= maxPathBytes else {
+            throw ArchiveFormatError(.malformedTar, "a member name is longer than \(maxPathBytes) bytes")
+        }
+        return name
     }
 
     private mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
@@ -181,8 +221,14 @@ package struct TarStreamReader: Sendable {
             try onEntry(entry)
         case .dumpDirectory(var entry, let data):
             entry.children = data.map(Self.dumpDirectoryNames)
-            if let renames = data.map(Self.dumpDirectoryRenames), !renames.isEmpty { entry.renames = renames }
-            childNames += entry.children?.count ?? 0
+            // Unknown when the data was too large to keep: such a chain is not restored.
+            let renames = data.map(Self.dumpDirectoryRenames) ?? [Self.unknownRenames]
+            if !renames.isEmpty { entry.renames = renames }
+            renameRecords += renames.count
+            guard renameRecords <= Self.maxRenames else {
+                throw ArchiveFormatError(.malformedTar, "the archive's dump directories hold more than \(Self.maxRenames) rename records")
+            }
+            childNames += (entry.children?.count ?? 0) + renames.count
             guard childNames <= nameLimit else {
                 throw ArchiveFormatError(.malformedTar, "the archive's dump directories name more than \(nameLimit) members")
             }
@@ -190,7 +236,7 @@ package struct TarStreamReader: Sendable {
             try onEntry(entry)
         case .metadata(UInt8(ascii: "L"), let data): longName = TarHeader.text(data[...])
         case .metadata(UInt8(ascii: "K"), let data): longLink = TarHeader.text(data[...])
-        case .metadata(UInt8(ascii: "x"), let data): pax = Self.paxRecords(data)
+        case .metadata(UInt8(ascii: "x"), let data): pax = try Self.paxRecords(data)
         default: break
         }
     }
@@ -207,31 +253,37 @@ package struct TarStreamReader: Sendable {
         }
     }
 
+    /// The rename records of a dump directory whose data was not kept, or with a name that is
+    /// not UTF-8 (a manifest holds text): a chain holding one is not restored.
+    package static let unknownRenames = "?"
+
     /// The records of GNU tar's dump-directory data that are not names: `R`/`T` renames and
-    /// `X` temporary directories, each kept as its flag and name.
+    /// `X` temporary directories, each kept as its flag byte and name.
     static func dumpDirectoryRenames(_ data: [UInt8]) -> [String] {
         data.split(separator: 0, omittingEmptySubsequences: true).compactMap { record in
             guard let flag = record.first, flag == UInt8(ascii: "R") || flag == UInt8(ascii: "T") || flag == UInt8(ascii: "X") else { return nil }
-            return String(decoding: record, as: UTF8.self)
+            guard let name = String(validating: record.dropFirst(), as: UTF8.self) else { return unknownRenames }
+            return String(Character(Unicode.Scalar(flag))) + name
         }
     }
 
-    /// `"<length> <key>=<value>\n"` records.
-    static func paxRecords(_ data: [UInt8]) -> [String: String] {
-        var records: [String: String] = [:]
+    /// `"<length> <key>=<value>\n"` records, read strictly: a record GNU tar would read another
+    /// way (blanks around the length, no newline at its end, no `=`) refuses the archive.
+    static func paxRecords(_ data: [UInt8]) throws(ArchiveFormatError) -> [String: [UInt8]] {
+        var records: [String: [UInt8]] = [:]
         var index = 0
         while index < data.count {
-            // The length counts its own digits, the space and the newline: anything shorter, or
-            // running past the data, ends the records (never a trap on a crafted header).
-            guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")), space - index <= 20,
-                let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
-                length >= space - index + 2, length <= data.count - index
-            else { break }
-            let record = data[(space + 1)..<(index + length - 1)]
-            if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
-                records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] =
-                    String(decoding: record[(equals + 1)...], as: UTF8.self)
-            }
+            var digits = index
+            while digits < data.count, digits - index < 20, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(data[digits]) { digits += 1 }
+            guard digits > index, digits < data.count, data[digits] == UInt8(ascii: " "),
+                let length = Int(String(decoding: data[index..<digits], as: UTF8.self)),
+                length >= digits - index + 4, length <= data.count - index, data[index + length - 1] == UInt8(ascii: "\n")
+            else { throw ArchiveFormatError(.malformedTar, "a pax extended header record is malformed") }
+            let record = data[(digits + 1)..<(index + length - 1)]
+            guard let equals = record.firstIndex(of: UInt8(ascii: "=")), equals > record.startIndex,
+                record[record.startIndex] != UInt8(ascii: " "), record[record.startIndex] != UInt8(ascii: "\t")
+            else { throw ArchiveFormatError(.malformedTar, "a pax extended header record is malformed") }
+            records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] = Array(record[(equals + 1)...])
             index += length
         }
         return records

@@ -6,8 +6,9 @@ package import Records
 /// of each of the latest `daily` days, `weekly` ISO weeks and `monthly` months that have one
 /// (calendar in the schedule's time zone). The union is kept; a policy with no counts keeps all.
 ///
-/// A backup that failed verification takes no place: otherwise a server that sends garbage for
-/// `keepLast` runs would push out every good backup it had. It stays, for the record, while it is
+/// A backup that failed verification takes no place: otherwise a server whose archives stop
+/// reading for `keepLast` runs would push out every good backup it had (verification proves an
+/// archive reads, not what it holds). It stays, for the record, while it is
 /// newer than the oldest backup kept (and takes places as before when no backup is good).
 package enum RetentionPlan {
     package static func kept(_ backups: [Backup], policy: RetentionPolicy, timeZone: TimeZone) -> Set<UUID> {

@@ -1,4 +1,4 @@
-/// The backup volume's free space, read again as an archive grows (every `interval` bytes): a
+/// The backup volume's free space, read again as an archive grows (every `interval` bytes, 16 MiB): a
 /// server that sends without end, or a larger backup than the last, stops before the volume
 /// fills (PostgreSQL and the other backups may share it). An object store has no such limit.
 struct FreeSpaceWatch {
@@ -7,7 +7,7 @@ struct FreeSpaceWatch {
     let interval: Int
     private var sinceCheck = 0
 
-    init(storage: BackupStorage, reserve: Int64, interval: Int = 64 << 20) {
+    init(storage: BackupStorage, reserve: Int64, interval: Int = 16 << 20) {
         self.storage = storage
         self.reserve = reserve
         self.interval = interval
@@ -18,7 +18,9 @@ struct FreeSpaceWatch {
         guard sinceCheck >= interval else { return }
         sinceCheck = 0
         let available = try storage.availableBytes()
-        guard available >= reserve else {
+        // The reserve must still hold after the next interval's writes.
+        let needed = reserve > Int64.max - Int64(interval) ? Int64.max : reserve + Int64(interval)
+        guard available >= needed else {
             throw ServerJobError(
                 .storage,
                 """

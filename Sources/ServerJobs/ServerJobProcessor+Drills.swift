@@ -96,6 +96,12 @@ extension ServerJobProcessor {
         }
         guard let found = await BlockingWork.run({ BackupTree.symlinkTraversal(in: manifests) }), found.archive < chain.count else { return }
         let id = chain[found.archive].id.lowercasedString
+        if found.symlink.isEmpty, found.path.isEmpty {
+            throw ServerJobError(
+                .invalidRequest,
+                "backup \(id) has a directory whose rename records could not be kept (too many names, or a name not UTF-8); refusing to restore the chain",
+                retryable: false)
+        }
         guard !found.symlink.isEmpty else {
             throw ServerJobError(
                 .invalidRequest, "backup \(id) names \(found.path), outside the restore's directory, in its incremental records; refusing to restore the chain",

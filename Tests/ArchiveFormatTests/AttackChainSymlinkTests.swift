@@ -39,6 +39,19 @@ import Testing
             Self.entry("src/y/f", .file),
         ])
         #expect(BackupTree.symlinkTraversal(in: [full, renamed]) == nil)
+        // Two directories that swapped names: a cycle through a temporary directory (`X`, then empty names).
+        let pair = ArchiveManifest(entries: [
+            Self.entry("t", .directory, children: ["a", "b"]), Self.entry("t/a", .directory, children: ["l"]), Self.entry("t/a/l", .symlink, link: "/root"),
+            Self.entry("t/b", .directory, children: []),
+        ])
+        let swapped = ArchiveManifest(entries: [
+            Self.entry("t", .directory, children: ["a", "b"]).with(renames: ["Xt", "Rt/a", "T", "Rt/b", "Tt/a", "R", "Tt/b"]),
+            Self.entry("t/a", .directory, children: []), Self.entry("t/b", .directory, children: ["l"]),
+        ])
+        #expect(BackupTree.symlinkTraversal(in: [pair, swapped]) == nil)
+        // The link went along with its directory: a member below it under the new name is found.
+        let below = ArchiveManifest(entries: swapped.entries + [Self.entry("t/b/l/k", .file)])
+        #expect(BackupTree.symlinkTraversal(in: [pair, below])?.symlink == "t/a/l")
     }
 
     /// The attacker's second review: ways through links made in the same archive, hard-link
@@ -59,6 +72,21 @@ import Testing
             let crafted = ArchiveManifest(entries: [Self.entry("d", .directory, children: []).with(renames: records)])
             #expect(BackupTree.symlinkTraversal(in: [full, crafted])?.archive == 1, "\(records)")
         }
+        // A hard link whose target climbs with `..` (tar defers it and makes it through whatever is there).
+        let climbing = ArchiveManifest(entries: [TarEntry(path: "h", kind: .hardlink, mode: 0o600, size: 0, mtime: 0, linkTarget: "a/../x/k")])
+        #expect(BackupTree.symlinkTraversal(in: [full, climbing])?.symlink == "")
+        // A combining mark after the flag does not hide a rename (the flag is the record's first byte).
+        let marked = ArchiveManifest(entries: [Self.entry("\u{301}x", .symlink, link: "/home/victim/.ssh")])
+        let hidden = ArchiveManifest(entries: [
+            Self.entry("d", .directory, children: []).with(renames: ["R\u{301}x", "Ty"]), Self.entry("y/authorized_keys", .file),
+        ])
+        #expect(BackupTree.symlinkTraversal(in: [marked, hidden])?.symlink == "\u{301}x")
+        // Records that were not kept: nothing can be said, so the chain is refused.
+        let unknown = ArchiveManifest(entries: [Self.entry("d", .directory).with(renames: [TarStreamReader.unknownRenames])])
+        #expect(BackupTree.symlinkTraversal(in: [full, unknown]) == SymlinkTraversal(archive: 1, path: "", symlink: "", linkTarget: ""))
+        // An empty name outside a cycle of renames (no `X` before it).
+        let empty = ArchiveManifest(entries: [Self.entry("d", .directory).with(renames: ["Rd", "T"])])
+        #expect(BackupTree.symlinkTraversal(in: [full, empty])?.archive == 1)
         // A renamed directory takes its links along: what follows under the new name is checked.
         let inside = ArchiveManifest(entries: [Self.entry("d", .directory, children: ["l"]), Self.entry("d/l", .symlink, link: "/root")])
         let moved = ArchiveManifest(entries: [Self.entry("e", .directory, children: ["l"]).with(renames: ["Rd", "Te"]), Self.entry("e/l/k", .file)])

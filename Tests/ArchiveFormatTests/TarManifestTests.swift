@@ -146,6 +146,42 @@ import Testing
         #expect(throws: ArchiveFormatError.self) { try read(archive(directories: 4, names: 100), TarStreamReader(dumpDirectoryByteLimit: 1500)) }
     }
 
+    /// Member types GNU tar reads in ways this reader does not (a global header applies to every
+    /// later member, a volume label makes nothing) refuse the archive, as does a name too long to make.
+    @Test func membersNotReadAsTarReadsThemAreRefused() throws {
+        func archive(_ members: [[UInt8]]) -> [UInt8] { members.joined() + [UInt8](repeating: 0, count: 1024) }
+        func read(_ bytes: [UInt8]) throws {
+            var reader = TarStreamReader()
+            try bytes.withUnsafeBytes { try reader.consume($0) { _ in } }
+            try reader.finish()
+        }
+        try read(archive([Self.header(name: "plain/", type: "5", size: 0)]))
+        for type in ["g", "X", "V", "M", "N"] as [Character] {
+            let data = Array("19 path=evil/x/y/z\n".utf8)
+            let member = Self.header(name: "evil", type: type, size: data.count) + data + [UInt8](repeating: 0, count: 512 - data.count)
+            #expect(throws: ArchiveFormatError.self, "\(type)") { try read(archive([member])) }
+        }
+        let long = Array("L".utf8)  // a GNU long name of 4,096 bytes
+        let name = [UInt8](repeating: UInt8(ascii: "a"), count: 4096) + [0]
+        let longName = Self.header(name: "././@LongLink", type: "L", size: name.count) + name + [UInt8](repeating: 0, count: (512 - name.count % 512) % 512)
+        #expect(long.count == 1)
+        #expect(throws: ArchiveFormatError.self) { try read(archive([longName, Self.header(name: "x", type: "0", size: 0)])) }
+    }
+
+    /// A POSIX-format incremental keeps each dump directory in a `GNU.dumpdir` pax record of a plain
+    /// directory: its names and renames are read as from a `D` member.
+    @Test func posixIncrementalsKeepTheirDumpDirectories() throws {
+        let root = NSTemporaryDirectory() + "mm-tar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/tree/a", withIntermediateDirectories: true)
+        try Data("hi".utf8).write(to: URL(fileURLWithPath: root + "/tree/a/f"))
+        _ = try Self.tar(["--format=posix", "--listed-incremental=snap", "-cf", "-", "tree"], in: root)
+        try FileManager.default.moveItem(atPath: root + "/tree/a", toPath: root + "/tree/b")
+        let manifest = try Self.read(try Self.tar(["--format=posix", "--listed-incremental=snap", "-cf", "-", "tree"], in: root))
+        let parent = try #require(manifest.entries.first { $0.path == "tree" })
+        #expect(parent.renames == ["Rtree/a", "Ttree/b"] && parent.children == ["b"])
+    }
+
     /// A ustar header block with a valid checksum.
     static func header(name: String, type: Character, size: Int) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)

@@ -71,4 +71,19 @@ import Testing
         // Either refused or read; the point is that the process survives.
         _ = try? Self.inspect(archive, .none).manifest.get()
     }
+
+    /// A pax record GNU tar would read another way than a strict reading (blanks around the length,
+    /// a missing newline, a NUL that cuts a name short) refuses the archive: the manifest must name
+    /// what tar will make.
+    @Test(arguments: [
+        "13  path=evil\n", " 12 path=evil\n", "+12 path=evil\n", "12\tpath=evil\n", "12 path=evil!", "17 path=ok\u{0}/evil\n", "8 =evil\n",
+    ])
+    func paxRecordsTarWouldReadOtherwiseAreRefused(record: String) throws {
+        #expect(throws: (any Error).self, "\(record.debugDescription)") { try Self.inspect(Self.paxArchive(Array(record.utf8)), .none).manifest.get() }
+    }
+
+    @Test func aWellFormedPaxPathNamesTheMember() throws {
+        let manifest = try Self.inspect(Self.paxArchive(Array("20 path=src/renamed\n".utf8)), .none).manifest.get()
+        #expect(manifest.entries.map(\.path) == ["src/renamed"])
+    }
 }

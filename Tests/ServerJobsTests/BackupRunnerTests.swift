@@ -157,7 +157,7 @@ final class Recorder: @unchecked Sendable {
 @Suite struct FreeSpaceWatchTests {
     @Test func anArchiveStopsBeforeTheVolumeFills() throws {
         let storage = BackupStorage(root: NSTemporaryDirectory())
-        var roomy = FreeSpaceWatch(storage: storage, reserve: 1, interval: 10)
+        var roomy = FreeSpaceWatch(storage: storage, reserve: 1, interval: 10)  // a temporary directory has more than 11 bytes
         for _ in 0..<5 { try roomy.wrote(7) }
         var full = FreeSpaceWatch(storage: storage, reserve: .max, interval: 10)
         try full.wrote(9)  // not read yet
