@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmarks with wrk, in one run on throwaway Redis and PostgreSQL:
 #   GET /api/jobs/:id through the whole stack (bearer token, Redis) next to a Hummingbird
-#   hello-world built the same way; then /metrics with 100,000 finished jobs in Redis.
+#   hello-world built the same way; then the job list and /metrics with 100,000 finished jobs in Redis.
 # Usage: scripts/bench-api.sh [seconds] [connections]   (prints Markdown for BENCHMARKS.md)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
@@ -33,6 +33,13 @@ echo "| GET /api/jobs/:id (bearer API token, Redis) | $job |"
 mm_log "filling scan-queue with 100,000 completed jobs"
 "$BENCH" throughput --redis "$REDIS_URL" --queue scan-queue --jobs 100000 --concurrency 16 >/dev/null
 completed=$(redis-cli -p "$REDIS_PORT" ZCARD bull:scan-queue:completed)
+# The job list merges every queue and state, newest first: it reads each state's first
+# offset + limit ids and their timestamps, then only the page in full.
+list=$(run_wrk -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$API_PORT/api/jobs?limit=50")
+echo
+echo "| endpoint, $completed completed jobs in scan-queue (wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s) | requests/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+echo "| GET /api/jobs?limit=50 (all queues and states) | $list |"
 times=$(for _ in $(seq 1 200); do curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$API_PORT/metrics"; done)
 echo
 echo "| /metrics with $completed completed jobs in scan-queue (200 sequential curl scrapes) | median | p99 | max |"

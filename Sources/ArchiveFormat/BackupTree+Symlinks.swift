@@ -41,10 +41,15 @@ extension BackupTree {
         for (index, manifest) in chain.enumerated() {
             for entry in manifest.entries {
                 let path = Self.resolved(entry.path)
+                // A name ending in `.` (`link/.`) is resolved by tar through its last real component:
+                // a directory or dump directory there would act on the link's target.
+                if Self.endsInDot(entry.path) {
+                    return SymlinkTraversal(archive: index, path: entry.path, symlink: "", linkTarget: "")
+                }
                 var named = [(entry.path, path)]
                 if entry.kind == .hardlink {
                     // Tar defers a hard link whose target holds `..` and makes it through whatever is there then.
-                    if entry.linkTarget.split(separator: "/").contains("..") {
+                    if Self.components(entry.linkTarget).contains(where: { $0.elementsEqual("..".utf8) }) || Self.endsInDot(entry.linkTarget) {
                         return SymlinkTraversal(archive: index, path: entry.linkTarget, symlink: "", linkTarget: "")
                     }
                     named.append((entry.linkTarget, Self.resolved(entry.linkTarget)))
@@ -54,7 +59,9 @@ extension BackupTree {
                         return SymlinkTraversal(archive: index, path: text, symlink: link.path, linkTarget: link.target)
                     }
                 }
-                if let found = renameTraversal(entry.renames ?? [], archive: index, links: &links) { return found }
+                // Records that were not kept matter only where they are replayed: in a chain.
+                let records = chain.count > 1 ? entry.renames ?? [] : (entry.renames ?? []).filter { $0 != TarStreamReader.unknownRenames }
+                if let found = renameTraversal(records, archive: index, links: &links) { return found }
                 let lossy = entry.path.unicodeScalars.contains("\u{FFFD}")
                 switch entry.kind {
                 case .symlink: links[path] = (entry.path, entry.linkTarget)
@@ -80,8 +87,10 @@ extension BackupTree {
             guard record != TarStreamReader.unknownRenames else {
                 return SymlinkTraversal(archive: archive, path: "", symlink: "", linkTarget: "")  // unknown: see `SymlinkTraversal`
             }
-            let components = name.split(separator: "/", omittingEmptySubsequences: true)
-            guard !name.hasPrefix("/"), !components.contains(".."), !name.isEmpty || (flag != UInt8(ascii: "X") && temporary != nil) else {
+            let components = Self.components(name)
+            guard !name.hasPrefix("/"), !components.contains(where: { $0.elementsEqual("..".utf8) }), !Self.endsInDot(name),
+                !name.isEmpty || (flag != UInt8(ascii: "X") && temporary != nil)
+            else {
                 return SymlinkTraversal(archive: archive, path: name, symlink: "", linkTarget: "")
             }
             // An empty name in a cycle of renames is the temporary directory `X` named: a key no
@@ -96,9 +105,12 @@ extension BackupTree {
             case UInt8(ascii: "R"): renamedFrom = path
             case UInt8(ascii: "T"):
                 guard let from = renamedFrom else { break }
-                let moved = links.filter { $0.key == from || $0.key.starts(with: from + [UInt8(ascii: "/")]) }
+                let below = from + [UInt8(ascii: "/")]
+                let moved = links.filter { $0.key == from || $0.key.starts(with: below) }
                 for (key, link) in moved { links[path + key.dropFirst(from.count)] = link }
                 renamedFrom = nil
+                // Links copied under new names grow with every rename: past a bound, nothing can be said.
+                guard links.count <= Self.maxTrackedLinks else { return SymlinkTraversal(archive: archive, path: "", symlink: "", linkTarget: "") }
             default: break
             }
         }
@@ -107,6 +119,21 @@ extension BackupTree {
 
     /// Symlinks on disk by resolved path: the member that made each, and its target.
     private typealias Links = [[UInt8]: (path: String, target: String)]
+
+    /// Links the check follows at most (renames copy them under new names).
+    static let maxTrackedLinks = 2_000_000
+
+    /// A name's components, split at `/` bytes (never at grapheme boundaries, which a combining
+    /// mark after a `/` would move).
+    static func components(_ name: String) -> [ArraySlice<UInt8>] {
+        Array(name.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+    }
+
+    /// Whether the name's last component is `.` (and the name more than `.` itself).
+    static func endsInDot(_ name: String) -> Bool {
+        let parts = components(name)
+        return parts.count > 1 && parts.last?.elementsEqual(".".utf8) == true
+    }
 
     /// The link on the way to `path` (an ancestor of it), if any.
     private static func linkOnTheWay(to path: [UInt8], in links: Links) -> (path: String, target: String)? {

@@ -2,8 +2,9 @@ import Crypto
 
 /// Reads a tar stream as it arrives and reports each member with its metadata and, for regular
 /// files, the SHA-256 of its content: the archive's manifest, built without a temporary file.
-/// Understands POSIX ustar, pax extended headers and GNU long names, dump directories and sparse
-/// members; every header's checksum is checked.
+/// Understands POSIX ustar, pax extended headers and GNU long names and dump directories; every
+/// header's checksum is checked. What GNU tar would read another way is refused, since the
+/// chain check trusts the manifest to name what tar makes.
 package struct TarStreamReader: Sendable {
     /// Bounds the long-name and pax data kept in memory.
     static let metadataLimit = 1 << 20
@@ -13,12 +14,14 @@ package struct TarStreamReader: Sendable {
     /// Longer names are refused (Linux's PATH_MAX is 4096, and tar could not make them), so a
     /// crafted archive cannot grow the manifest by megabytes per entry.
     static let maxPathBytes = 4095
-    /// Rename records an archive may hold (an honest one: the directories renamed since the last).
+    /// Rename records an archive's manifest keeps (an honest one: the directories renamed since
+    /// the last); past them its records are unknown.
     package static let maxRenames = 10_000
     /// Member types this reader does not read as GNU tar extracts them: a global pax header
     /// (applies to every later member), Solaris extended headers, volume labels, multi-volume
-    /// continuations and old GNU long names. An archive holding one is refused.
-    static let refusedTypes: Set<UInt8> = Set("gXVMN".utf8)
+    /// continuations, old GNU long names and sparse members (our `tar --format=gnu` without
+    /// `--sparse` writes none). An archive holding one is refused.
+    static let refusedTypes: Set<UInt8> = Set("gXVMNS".utf8)
     /// Members a manifest holds at most; beyond, the archive is refused as malformed.
     package static let maxEntries = 20_000_000
 
@@ -120,10 +123,17 @@ package struct TarStreamReader: Sendable {
         guard !Self.refusedTypes.contains(flag) else {
             throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) is of type '\(Character(Unicode.Scalar(flag)))', which is not read here")
         }
+        if let text = paxText("size"), !(text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } && (1...18).contains(text.utf8.count)) {
+            throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) has a pax size that is not a plain number")
+        }
         let dataSize = paxText("size").flatMap { Int64($0) } ?? size
         guard dataSize >= 0 else { throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) has a negative size") }
         guard entries < Self.maxEntries else { throw ArchiveFormatError(.malformedTar, "the archive has more than \(Self.maxEntries) members") }
-        remaining = flag == UInt8(ascii: "5") || flag == UInt8(ascii: "1") || flag == UInt8(ascii: "2") ? 0 : dataSize
+        // Links, devices, directories and FIFOs carry no data: tar would read any as headers.
+        guard dataSize == 0 || !(UInt8(ascii: "1")...UInt8(ascii: "6")).contains(flag) else {
+            throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) is a link, device or directory with data")
+        }
+        remaining = dataSize
         if flag == UInt8(ascii: "L") || flag == UInt8(ascii: "K") || flag == UInt8(ascii: "x") {
             guard size <= Self.metadataLimit else { throw ArchiveFormatError(.malformedTar, "a tar extended header of \(size) bytes is too large") }
             remaining = size
@@ -131,6 +141,9 @@ package struct TarStreamReader: Sendable {
         } else {
             // The dump directory of a POSIX-format incremental is a pax record of a plain directory.
             let paxDumpDirectory = pax["GNU.dumpdir"]
+            guard flag != UInt8(ascii: "D") || paxDumpDirectory == nil else {
+                throw ArchiveFormatError(.malformedTar, "tar member \(entries + 1) has two dump directories")
+            }
             let entry = try makeEntry(block, size: dataSize)
             let hashed = entry.kind == .file && flag != UInt8(ascii: "S")
             if flag == UInt8(ascii: "D") || paxDumpDirectory != nil {
@@ -169,27 +182,27 @@ package struct TarStreamReader: Sendable {
         case UInt8(ascii: "1"): kind = .hardlink
         default: kind = .other
         }
-        var path = try Self.name(pax["path"], or: longName ?? block.path)
+        var (path, pathCut) = try Self.name(pax["path"], or: longName ?? block.path)
         if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
         let mtime = paxText("mtime").flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
-        let entry = TarEntry(
-            path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime,
-            linkTarget: try Self.name(pax["linkpath"], or: longLink ?? block.linkName))
+        let (link, linkCut) = try Self.name(pax["linkpath"], or: longLink ?? block.linkName)
+        var entry = TarEntry(path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime, linkTarget: link)
+        // A name cut short is not the one tar makes: a chain holding one is not restored.
+        if pathCut || linkCut { entry.renames = [Self.unknownRenames] }
         longName = nil
         longLink = nil
         pax = [:]
         return entry
     }
 
-    /// A member's name or link: the pax value when there is one, else `fallback`. Refused when tar
-    /// would read it otherwise (a NUL inside a pax value cuts it there) or could not make it.
-    private static func name(_ paxValue: [UInt8]?, or fallback: String) throws(ArchiveFormatError) -> String {
+    /// A member's name or link: the pax value when there is one, else `fallback`; cut to
+    /// `maxPathBytes` (and said so) when longer. Refused when tar would read it otherwise (a NUL
+    /// inside a pax value cuts it there).
+    private static func name(_ paxValue: [UInt8]?, or fallback: String) throws(ArchiveFormatError) -> (String, cut: Bool) {
         if let paxValue, paxValue.contains(0) { throw ArchiveFormatError(.malformedTar, "a pax name holds a NUL byte") }
         let name = paxValue.map { String(decoding: $0, as: UTF8.self) } ?? fallback
-        guard name.utf8.count <= maxPathBytes else {
-            throw ArchiveFormatError(.malformedTar, "a member name is longer than \(maxPathBytes) bytes")
-        }
-        return name
+        guard name.utf8.count > maxPathBytes else { return (name, false) }
+        return (String(decoding: name.utf8.prefix(maxPathBytes), as: UTF8.self), true)
     }
 
     private mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
@@ -221,13 +234,12 @@ package struct TarStreamReader: Sendable {
             try onEntry(entry)
         case .dumpDirectory(var entry, let data):
             entry.children = data.map(Self.dumpDirectoryNames)
-            // Unknown when the data was too large to keep: such a chain is not restored.
-            let renames = data.map(Self.dumpDirectoryRenames) ?? [Self.unknownRenames]
-            if !renames.isEmpty { entry.renames = renames }
+            // Unknown when the data was too large to keep, or past the archive's share of renames:
+            // such a chain is not restored (a user renaming many directories does not fail the backup).
+            var renames = data.map(Self.dumpDirectoryRenames) ?? [Self.unknownRenames]
             renameRecords += renames.count
-            guard renameRecords <= Self.maxRenames else {
-                throw ArchiveFormatError(.malformedTar, "the archive's dump directories hold more than \(Self.maxRenames) rename records")
-            }
+            if renameRecords > Self.maxRenames { renames = [Self.unknownRenames] }
+            if !renames.isEmpty { entry.renames = (entry.renames ?? []) + renames }
             childNames += (entry.children?.count ?? 0) + renames.count
             guard childNames <= nameLimit else {
                 throw ArchiveFormatError(.malformedTar, "the archive's dump directories name more than \(nameLimit) members")
@@ -281,9 +293,13 @@ package struct TarStreamReader: Sendable {
             else { throw ArchiveFormatError(.malformedTar, "a pax extended header record is malformed") }
             let record = data[(digits + 1)..<(index + length - 1)]
             guard let equals = record.firstIndex(of: UInt8(ascii: "=")), equals > record.startIndex,
-                record[record.startIndex] != UInt8(ascii: " "), record[record.startIndex] != UInt8(ascii: "\t")
+                record[record.startIndex] != UInt8(ascii: " "), record[record.startIndex] != UInt8(ascii: "\t"),
+                !record[record.startIndex..<equals].contains(0)
             else { throw ArchiveFormatError(.malformedTar, "a pax extended header record is malformed") }
-            records[String(decoding: record[record.startIndex..<equals], as: UTF8.self)] = Array(record[(equals + 1)...])
+            let key = String(decoding: record[record.startIndex..<equals], as: UTF8.self)
+            // Sparse records rename a member and move its data (tar's sparse map); ours writes none.
+            guard !key.hasPrefix("GNU.sparse") else { throw ArchiveFormatError(.malformedTar, "a pax header holds sparse-file records (\(key))") }
+            records[key] = Array(record[(equals + 1)...])
             index += length
         }
         return records

@@ -65,13 +65,16 @@ public struct UserRepository: Sendable {
     /// would otherwise both see the other still there), and one that leaves none where there was
     /// one is rolled back with a conflict.
     static func keepingAnAdmin<Result>(_ db: isolated PostgresConnection, _ change: () throws -> Result) throws -> Result {
+        // Read committed whatever the server's default: the counts must see what committed while
+        // this transaction waited for the lock.
+        try db.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         try db.query("SELECT pg_advisory_xact_lock($1)", [Self.adminsLock])
         let count = "SELECT count(*)::bigint AS admins FROM users WHERE role = 'admin' AND active"
         let before = try db.query(count).first?.decode("admins", as: Int64.self) ?? 0
         let result = try change()
         let after = try db.query(count).first?.decode("admins", as: Int64.self) ?? 0
         if before > 0, after == 0 {
-            throw RecordError(.conflict, field: "role", "this would leave no active admin; make another user admin first")
+            throw RecordError(.conflict, field: nil, "this would leave no active admin; make another user admin first")
         }
         return result
     }

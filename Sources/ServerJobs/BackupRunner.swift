@@ -79,7 +79,9 @@ package struct BackupRunner: Sendable {
         guard !paths.isEmpty else { throw ServerJobError(.invalidRequest, "a backup needs at least one path") }
         for path in paths { try ShellArgument.validatePath(path, field: "path") }
         for pattern in exclusions { try ShellArgument.validateText(pattern, field: "exclusion") }
-        var words = ["tar", "--create", "--file=-", "--ignore-failed-read"]
+        // The server's TAR_OPTIONS would change the format (sparse members, global headers) the
+        // file list is read from: GNU format, as the reader expects, whatever it says.
+        var words = ["env", "-u", "TAR_OPTIONS", "tar", "--format=gnu", "--create", "--file=-", "--ignore-failed-read"]
         if let listedIncremental { words.append(ShellArgument.quote("--listed-incremental=" + listedIncremental)) }
         switch compression {
         case .gzip: words.append("--gzip")

@@ -90,7 +90,7 @@ enum RestoreTarget {
             if [ "$o" = open ]; then
               find . -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
             fi
-            exec tar --extract --file=- --no-same-owner "$@"
+            exec env -u TAR_OPTIONS tar --extract --file=- --no-same-owner "$@"
             """#
 
     static func command(_ script: String, _ arguments: [String]) -> String {

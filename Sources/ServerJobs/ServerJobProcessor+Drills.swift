@@ -99,12 +99,12 @@ extension ServerJobProcessor {
         if found.symlink.isEmpty, found.path.isEmpty {
             throw ServerJobError(
                 .invalidRequest,
-                "backup \(id) has a directory whose rename records could not be kept (too many names, or a name not UTF-8); refusing to restore the chain",
+                "backup \(id) holds records its file list could not keep (a directory of too many names, too many renames, or a name too long or not UTF-8); refusing to restore the chain",
                 retryable: false)
         }
         guard !found.symlink.isEmpty else {
             throw ServerJobError(
-                .invalidRequest, "backup \(id) names \(found.path), outside the restore's directory, in its incremental records; refusing to restore the chain",
+                .invalidRequest, "backup \(id) names \(found.path), which tar would resolve outside the restore's directory or through a link; refusing to restore the chain",
                 retryable: false)
         }
         throw ServerJobError(

@@ -84,6 +84,15 @@ import Testing
         // Records that were not kept: nothing can be said, so the chain is refused.
         let unknown = ArchiveManifest(entries: [Self.entry("d", .directory).with(renames: [TarStreamReader.unknownRenames])])
         #expect(BackupTree.symlinkTraversal(in: [full, unknown]) == SymlinkTraversal(archive: 1, path: "", symlink: "", linkTarget: ""))
+        // ... but one archive alone is not replayed with --listed-incremental.
+        #expect(BackupTree.symlinkTraversal(in: [unknown]) == nil)
+        // A name ending in `.`: tar resolves it through the link (a dump directory there would purge the link's target).
+        for path in ["x/.", "x/./."] {
+            #expect(BackupTree.symlinkTraversal(in: [full, ArchiveManifest(entries: [Self.entry(path, .directory, children: [])])])?.archive == 1, "\(path)")
+        }
+        // `..` found by bytes: a mark that joins the `/` before it in one grapheme does not hide it.
+        let joined = ArchiveManifest(entries: [Self.entry("d", .directory).with(renames: ["Ra\u{600}/../x", "Td"])])
+        #expect(BackupTree.symlinkTraversal(in: [full, joined])?.archive == 1)
         // An empty name outside a cycle of renames (no `X` before it).
         let empty = ArchiveManifest(entries: [Self.entry("d", .directory).with(renames: ["Rd", "T"])])
         #expect(BackupTree.symlinkTraversal(in: [full, empty])?.archive == 1)
