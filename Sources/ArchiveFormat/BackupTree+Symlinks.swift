@@ -41,10 +41,11 @@ extension BackupTree {
         for (index, manifest) in chain.enumerated() {
             for entry in manifest.entries {
                 let path = Self.resolved(entry.path)
-                // A name ending in `.` (`link/.`) is resolved by tar through its last real component:
-                // a directory or dump directory there would act on the link's target.
-                if Self.endsInDot(entry.path) {
-                    return SymlinkTraversal(archive: index, path: entry.path, symlink: "", linkTarget: "")
+                // A name ending in `.` (`link/.`, as tar writes a backup path given as `/srv/.`) is
+                // resolved by tar through its last real component: where that is a link, a directory
+                // or dump directory there would act on the link's target.
+                if Self.endsInDot(entry.path), let link = links[path] {
+                    return SymlinkTraversal(archive: index, path: entry.path, symlink: link.path, linkTarget: link.target)
                 }
                 var named = [(entry.path, path)]
                 if entry.kind == .hardlink {

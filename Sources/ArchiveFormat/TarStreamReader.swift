@@ -37,8 +37,9 @@ package struct TarStreamReader: Sendable {
     private var member: Member?
     private var remaining: Int64 = 0
     private var padding = 0
-    private var longName: String?
-    private var longLink: String?
+    /// GNU long names, as bytes up to their NUL.
+    private var longName: [UInt8]?
+    private var longLink: [UInt8]?
     private var pax: [String: [UInt8]] = [:]
     private var zeroBlocks = 0
     package private(set) var entries = 0
@@ -182,10 +183,10 @@ package struct TarStreamReader: Sendable {
         case UInt8(ascii: "1"): kind = .hardlink
         default: kind = .other
         }
-        var (path, pathCut) = try Self.name(pax["path"], or: longName ?? block.path)
+        var (path, pathCut) = try Self.name(pax["path"], long: longName, or: block.path)
         if kind == .directory, path.hasSuffix("/"), path.count > 1 { path.removeLast() }
         let mtime = paxText("mtime").flatMap { Double($0) }.flatMap { Int64(exactly: $0.rounded(.down)) } ?? block.mtime
-        let (link, linkCut) = try Self.name(pax["linkpath"], or: longLink ?? block.linkName)
+        let (link, linkCut) = try Self.name(pax["linkpath"], long: longLink, or: block.linkName)
         var entry = TarEntry(path: path, kind: kind, mode: block.mode, size: kind == .file ? size : 0, mtime: mtime, linkTarget: link)
         // A name cut short is not the one tar makes: a chain holding one is not restored.
         if pathCut || linkCut { entry.renames = [Self.unknownRenames] }
@@ -195,14 +196,17 @@ package struct TarStreamReader: Sendable {
         return entry
     }
 
-    /// A member's name or link: the pax value when there is one, else `fallback`; cut to
+    /// A member's name or link: the pax value when there is one, else the GNU long name, else the
+    /// header's; cut to
     /// `maxPathBytes` (and said so) when longer. Refused when tar would read it otherwise (a NUL
     /// inside a pax value cuts it there).
-    private static func name(_ paxValue: [UInt8]?, or fallback: String) throws(ArchiveFormatError) -> (String, cut: Bool) {
+    /// Measured in the archive's bytes (a name that is not UTF-8 grows when decoded).
+    private static func name(_ paxValue: [UInt8]?, long: [UInt8]?, or header: String) throws(ArchiveFormatError) -> (String, cut: Bool) {
         if let paxValue, paxValue.contains(0) { throw ArchiveFormatError(.malformedTar, "a pax name holds a NUL byte") }
-        let name = paxValue.map { String(decoding: $0, as: UTF8.self) } ?? fallback
-        guard name.utf8.count > maxPathBytes else { return (name, false) }
-        return (String(decoding: name.utf8.prefix(maxPathBytes), as: UTF8.self), true)
+        // A header's own fields hold at most 256 bytes.
+        guard let raw = paxValue ?? long else { return (header, false) }
+        guard raw.count > maxPathBytes else { return (String(decoding: raw, as: UTF8.self), false) }
+        return (String(decoding: raw.prefix(maxPathBytes), as: UTF8.self), true)
     }
 
     private mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onContent: (TarEntry, UnsafeRawBufferPointer) throws -> Void) throws {
@@ -246,8 +250,8 @@ package struct TarStreamReader: Sendable {
             }
             entries += 1
             try onEntry(entry)
-        case .metadata(UInt8(ascii: "L"), let data): longName = TarHeader.text(data[...])
-        case .metadata(UInt8(ascii: "K"), let data): longLink = TarHeader.text(data[...])
+        case .metadata(UInt8(ascii: "L"), let data): longName = Array(data.prefix { $0 != 0 })
+        case .metadata(UInt8(ascii: "K"), let data): longLink = Array(data.prefix { $0 != 0 })
         case .metadata(UInt8(ascii: "x"), let data): pax = try Self.paxRecords(data)
         default: break
         }

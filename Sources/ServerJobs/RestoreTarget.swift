@@ -90,7 +90,9 @@ enum RestoreTarget {
             if [ "$o" = open ]; then
               find . -xdev -type d ! -perm -u=rwx -exec chmod u+rwx -- {} \; || fail 95 "cannot open the directories in $d to the next archive"
             fi
-            exec env -u TAR_OPTIONS tar --extract --file=- --no-same-owner "$@"
+            # The file list was checked as GNU tar reads names without options and in bytes: no
+            # TAR_OPTIONS, and the C locale (another would convert pax names to its charset).
+            exec env -u TAR_OPTIONS LC_ALL=C tar --extract --file=- --no-same-owner "$@"
             """#
 
     static func command(_ script: String, _ arguments: [String]) -> String {

@@ -39,6 +39,9 @@ import Testing
             Self.entry("src/y/f", .file),
         ])
         #expect(BackupTree.symlinkTraversal(in: [full, renamed]) == nil)
+        // A backup path given as `/srv/.`: tar names the member `srv/.`, harmless where `srv` is no link.
+        let dotted = ArchiveManifest(entries: [Self.entry("srv/.", .directory, children: ["f"]), Self.entry("srv/./f", .file)])
+        #expect(BackupTree.symlinkTraversal(in: [dotted, dotted]) == nil)
         // Two directories that swapped names: a cycle through a temporary directory (`X`, then empty names).
         let pair = ArchiveManifest(entries: [
             Self.entry("t", .directory, children: ["a", "b"]), Self.entry("t/a", .directory, children: ["l"]), Self.entry("t/a/l", .symlink, link: "/root"),
