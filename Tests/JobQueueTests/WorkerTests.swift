@@ -25,6 +25,19 @@ import Testing
         try await fixture.close()
     }
 
+    /// As BullMQ's moveToFinished: the last waiting job finishing while a delayed one is pending
+    /// is no `drained` (the worker is told when the delayed job is due instead).
+    @Test func aQueueWithADelayedJobPendingIsNotDrained() async throws {
+        let fixture = try QueueFixture()
+        try await fixture.queue.add("later", options: JobOptions(delay: 60_000))
+        let now = try await fixture.queue.add("now")
+        try await fixture.withWorker(processor: { _ in nil }) { _ async throws in
+            #expect(try await eventually { try await fixture.queue.getJobState(now.id) == .completed })
+        }
+        #expect(!(try await fixture.events().map(\.name).contains("drained")))
+        try await fixture.close()
+    }
+
     @Test func orderIsLifoThenFifoThenPriority() async throws {
         let fixture = try QueueFixture()
         try await fixture.queue.pause()

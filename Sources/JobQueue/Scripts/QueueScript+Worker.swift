@@ -68,7 +68,9 @@ extension QueueScript {
 
         if fetch then
           local next = fetchNext(P, nextToken, lockDuration, now, limiterMax, limiterDuration, limit, workerName)
-          if next[2] ~= 0 or next[3] ~= 0 then return next end
+          -- As BullMQ: a job, the limiter, a delayed job to wait for, or a paused or maxed queue is
+          -- the answer, and the queue is not drained.
+          if next[2] ~= 0 or next[3] ~= 0 or next[4] ~= 0 or isPausedOrMaxed(P) then return next end
         end
         if redis.call("LLEN", P .. "wait") == 0 and redis.call("LLEN", P .. "active") == 0 and redis.call("ZCARD", P .. "prioritized") == 0 then
           redis.call("XADD", P .. "events", "*", "event", "drained")
