@@ -50,7 +50,7 @@ extension BackupTree {
                 var named = [(entry.path, path)]
                 if entry.kind == .hardlink {
                     // Tar defers a hard link whose target holds `..` and makes it through whatever is there then.
-                    if Self.components(entry.linkTarget).contains(where: { $0.elementsEqual("..".utf8) }) || Self.endsInDot(entry.linkTarget) {
+                    if Self.climbs(entry.linkTarget) || Self.endsInDot(entry.linkTarget) {
                         return SymlinkTraversal(archive: index, path: entry.linkTarget, symlink: "", linkTarget: "")
                     }
                     named.append((entry.linkTarget, Self.resolved(entry.linkTarget)))
@@ -88,8 +88,7 @@ extension BackupTree {
             guard record != TarStreamReader.unknownRenames else {
                 return SymlinkTraversal(archive: archive, path: "", symlink: "", linkTarget: "")  // unknown: see `SymlinkTraversal`
             }
-            let components = Self.components(name)
-            guard !name.hasPrefix("/"), !components.contains(where: { $0.elementsEqual("..".utf8) }), !Self.endsInDot(name),
+            guard !name.hasPrefix("/"), !Self.climbs(name), !Self.endsInDot(name),
                 !name.isEmpty || (flag != UInt8(ascii: "X") && temporary != nil)
             else {
                 return SymlinkTraversal(archive: archive, path: name, symlink: "", linkTarget: "")
@@ -128,6 +127,11 @@ extension BackupTree {
     /// mark after a `/` would move).
     static func components(_ name: String) -> [ArraySlice<UInt8>] {
         Array(name.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+    }
+
+    /// Whether the name has a `..` component.
+    static func climbs(_ name: String) -> Bool {
+        components(name).contains { $0.elementsEqual("..".utf8) }
     }
 
     /// Whether the name's last component is `.` (and the name more than `.` itself).
