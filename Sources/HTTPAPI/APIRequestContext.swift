@@ -7,6 +7,8 @@ package struct APIRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuthMiddleware` when the request carried a valid token.
     package var identity: Identity?
+    /// Asks again whether `identity`'s credential holds (set with it; nil in tests that set an identity).
+    package var credentialCheck: CredentialCheck?
     /// The peer's IP address, for per-client limits (behind a proxy: the proxy's).
     package let clientAddress: String
     /// The client's connection (live event streams watch it for the client going away).

@@ -41,6 +41,8 @@ package struct BrowserSessions: Sendable {
     package struct Current: Sendable {
         package var identity: Identity
         package var sessionId: String
+        /// The user's session version the token was issued under (a password change or deactivation bumps it).
+        package var sessionVersion: Int
         /// What forms and fetches that change state must send back.
         package var csrfToken: String
         /// A renewed session cookie to send with the response, when the token was getting old.
@@ -62,8 +64,17 @@ package struct BrowserSessions: Sendable {
             renewed = cookie(try await tokens.issue(for: user, sessionId: sessionId).token, request: request)
         }
         return Current(
-            identity: identity, sessionId: sessionId, csrfToken: csrfToken(userId: identity.userId, sessionId: sessionId),
+            identity: identity, sessionId: sessionId, sessionVersion: session.version, csrfToken: csrfToken(userId: identity.userId, sessionId: sessionId),
             renewedCookie: renewed)
+    }
+
+    /// Whether a session is still signed in: not signed out, its user active and of the same
+    /// session version. Unlike `current`, the token's own expiry does not count, so a stream the
+    /// session opened outlives the token it was opened with (the browser's cookie is renewed by
+    /// the pages it loads, not by the stream).
+    package func isSignedIn(_ current: Current) async throws -> Bool {
+        guard try await !isEnded(current.sessionId), let user = try await users.find(id: current.identity.userId) else { return false }
+        return user.active && user.sessionVersion == current.sessionVersion
     }
 
     /// Starts a session for a user who just signed in: the cookie to set.

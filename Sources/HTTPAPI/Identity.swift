@@ -26,6 +26,10 @@ package protocol TokenAuthenticating: Sendable {
     func identity(forBearer token: String, from client: String) async throws -> Identity?
     /// The identity of a dashboard session cookie's token; the caller checks that the session has not ended.
     func identity(forSessionCookie token: String, from client: String) async throws -> Identity?
+    /// The identity of a bearer token that was valid when a long-lived response began, asked
+    /// again while it runs: without the per-network admission, so a network held back for others'
+    /// bad tokens cannot make the check fail and keep a revoked token's stream open.
+    func identity(rechecking token: String) async throws -> Identity?
 }
 
 extension APIRequestContext {
@@ -65,6 +69,8 @@ package struct BearerAuthMiddleware: RouterMiddleware {
                 throw APIError(.unauthorized, code: "unauthorized", "the bearer token is invalid, expired or revoked")
             }
             context.identity = identity
+            let (authenticator, token) = (authenticator, String(parts[1]))
+            context.credentialCheck = CredentialCheck { try await authenticator.identity(rechecking: token)?.userId == identity.userId }
         } else if let browserSessions, let current = try await browserSessions.current(request, context: context) {
             if ![.get, .head].contains(request.method) {
                 guard browserSessions.csrfMatches(current, request: request) else {
@@ -72,6 +78,7 @@ package struct BearerAuthMiddleware: RouterMiddleware {
                 }
             }
             context.identity = current.identity
+            context.credentialCheck = CredentialCheck { try await browserSessions.isSignedIn(current) }
             var response = try await next(request, context)
             if let renewed = current.renewedCookie { response.setCookie(renewed) }
             return response

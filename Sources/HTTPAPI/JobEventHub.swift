@@ -22,16 +22,19 @@ package final class JobEventHub: Sendable {
         package var maximumDuration: Duration
         /// Items a stream may fall behind before it is dropped.
         package var buffer: Int
+        /// How often a stream asks whether its opener's credential still holds (checked at a keep-alive).
+        package var credentialRecheck: Duration
 
         package init(
             perUser: Int = 20, total: Int = 1000, keepAlive: Duration = .seconds(15),
-            maximumDuration: Duration = .seconds(3600), buffer: Int = 256
+            maximumDuration: Duration = .seconds(3600), buffer: Int = 256, credentialRecheck: Duration = .seconds(60)
         ) {
             self.perUser = max(1, perUser)
             self.total = max(1, total)
             self.keepAlive = keepAlive
             self.maximumDuration = maximumDuration
             self.buffer = max(1, buffer)
+            self.credentialRecheck = credentialRecheck
         }
     }
 
@@ -73,9 +76,11 @@ package final class JobEventHub: Sendable {
 
     /// Opens a stream of `jobId`'s events for `userId`: 429 beyond a cap, 503 while shutting down.
     /// Once this returns, every later event of the job reaches the stream; release it when done.
-    func subscribe(queue: Queue, jobId: String, userId: UUID) async throws -> JobEventSubscription {
+    /// With `credentialCheck`, the stream ends once the credential it was opened with stops holding.
+    func subscribe(queue: Queue, jobId: String, userId: UUID, credentialCheck: CredentialCheck? = nil) async throws -> JobEventSubscription {
         let queueKey = queue.keys.key("events")
-        let subscription = JobEventSubscription(jobId: jobId, userId: userId, queueKey: queueKey, buffer: limits.buffer)
+        let subscription = JobEventSubscription(
+            jobId: jobId, userId: userId, queueKey: queueKey, credentialCheck: credentialCheck, buffer: limits.buffer)
         let limits = self.limits
         let logger = self.logger
         let (reader, isNew) = try state.withLock { state throws(APIError) -> (QueueEventReader, Bool) in
@@ -185,10 +190,13 @@ package final class JobEventHub: Sendable {
         release(subscription, .lagged)
     }
 
-    /// A stream's keep-alives, and its end after the longest allowed duration.
+    /// A stream's keep-alives, its end after the longest allowed duration, and the credential
+    /// check every `credentialRecheck`.
     private func tick(_ subscription: JobEventSubscription) async {
         let clock = ContinuousClock()
         let deadline = clock.now + limits.maximumDuration
+        var nextCheck = clock.now + limits.credentialRecheck
+        var undecided = 0
         while true {
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else {
@@ -204,6 +212,35 @@ package final class JobEventHub: Sendable {
                 drop(subscription)
                 return
             }
+            if let check = subscription.credentialCheck, clock.now >= nextCheck {
+                nextCheck = clock.now + limits.credentialRecheck
+                switch await credentialHolds(check, for: subscription) {
+                case true?: undecided = 0
+                case nil where undecided < Self.undecidedChecksAllowed: undecided += 1
+                case false?, nil:
+                    release(subscription, .signedOut)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Checks in a row that could not be made before a stream ends anyway.
+    static let undecidedChecksAllowed = 4
+
+    /// Whether the stream's credential still holds; nil when the check could not be made (the
+    /// database unreachable, lookups busy). A few such checks keep the stream, as ending every
+    /// stream at once would only bring their clients back together; more end it.
+    private func credentialHolds(_ check: CredentialCheck, for subscription: JobEventSubscription) async -> Bool? {
+        do {
+            return try await check.stillHolds()
+        } catch is CancellationError {
+            return true
+        } catch {
+            logger.notice(
+                "could not check an event stream's credential",
+                metadata: ["job": "\(subscription.jobId)", "error": "\(String(describing: error))"])
+            return nil
         }
     }
 

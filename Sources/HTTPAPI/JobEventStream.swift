@@ -16,12 +16,14 @@ struct JobEventStream: Sendable {
     let jobId: String
     let hub: JobEventHub
     let userId: UUID
+    /// Asks whether the caller's credential still holds, so the stream ends when it stops.
+    let credentialCheck: CredentialCheck?
     /// The client's connection, watched for its closing; nil where there is none (tests).
     let channel: (any Channel)?
 
     func response() async throws -> Response {
         // Subscribe before the snapshot, so nothing falls between them.
-        let subscription = try await hub.subscribe(queue: queue, jobId: jobId, userId: userId)
+        let subscription = try await hub.subscribe(queue: queue, jobId: jobId, userId: userId, credentialCheck: credentialCheck)
         let hub = self.hub
         let watcher = ClientDisconnectHandler { hub.release(subscription, .clientGone) }
         let channel = self.channel
@@ -70,6 +72,9 @@ struct JobEventStream: Sendable {
         switch end {
         case .lagged?: return event("closed", ["reason": "lagged", "message": "the stream fell too far behind and was dropped; reconnect to resume"])
         case .shutdown?: return event("closed", ["reason": "shutdown", "message": "the server is shutting down; reconnect shortly"])
+        case .signedOut?:
+            return event(
+                "closed", ["reason": "signed_out", "message": "the token or session this stream was opened with was revoked, expired or signed out; sign in again"])
         default: return nil
         }
     }

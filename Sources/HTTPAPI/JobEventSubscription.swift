@@ -25,12 +25,16 @@ final class JobEventSubscription: Sendable {
         case shutdown
         /// Setting the stream up failed.
         case failed
+        /// The credential it was opened with no longer holds (revoked, expired, user deactivated, signed out).
+        case signedOut
     }
 
     let jobId: String
     let userId: UUID
     /// The queue's event stream key (one reader per key).
     let queueKey: String
+    /// Asks whether the opener's credential still holds; nil: never asked.
+    let credentialCheck: CredentialCheck?
     let items: AsyncStream<Item>
     private let continuation: AsyncStream<Item>.Continuation
     private let state = Mutex(State())
@@ -40,10 +44,11 @@ final class JobEventSubscription: Sendable {
         var ticker: Task<Void, Never>?
     }
 
-    init(jobId: String, userId: UUID, queueKey: String, buffer: Int) {
+    init(jobId: String, userId: UUID, queueKey: String, credentialCheck: CredentialCheck?, buffer: Int) {
         self.jobId = jobId
         self.userId = userId
         self.queueKey = queueKey
+        self.credentialCheck = credentialCheck
         (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingNewest(max(1, buffer)))
     }
 

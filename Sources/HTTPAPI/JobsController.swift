@@ -123,7 +123,9 @@ package struct JobsController: Sendable {
     @Sendable func events(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try context.require(.viewer)
         let (queue, job, _) = try await find(try context.parameters.require("id"))
-        return try await JobEventStream(queue: queue, jobId: job.id, hub: eventStreams, userId: identity.userId, channel: context.channel).response()
+        return try await JobEventStream(
+            queue: queue, jobId: job.id, hub: eventStreams, userId: identity.userId, credentialCheck: context.credentialCheck, channel: context.channel
+        ).response()
     }
 
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {

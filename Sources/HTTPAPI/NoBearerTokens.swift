@@ -7,4 +7,6 @@ package struct NoBearerTokens: TokenAuthenticating {
     package func identity(forBearer token: String, from client: String) async throws -> Identity? { nil }
 
     package func identity(forSessionCookie token: String, from client: String) async throws -> Identity? { nil }
+
+    package func identity(rechecking token: String) async throws -> Identity? { nil }
 }

@@ -133,7 +133,12 @@ package struct PlatformAuthenticator: TokenAuthenticating {
         try await identity(token, in: .sessionCookie, from: client)
     }
 
-    private func identity(_ token: String, in carrier: IdentityCache.Carrier, from client: String) async throws -> Identity? {
+    package func identity(rechecking token: String) async throws -> Identity? {
+        try await identity(token, in: .bearer, from: nil)
+    }
+
+    /// `client` is the network to admit and charge for failed lookups; nil for a recheck.
+    private func identity(_ token: String, in carrier: IdentityCache.Carrier, from client: String?) async throws -> Identity? {
         if let cached = cache?.identity(for: token, in: carrier) { return cached }
         let mark = cache?.mark()
         guard let identity = try await verify(token, in: carrier, from: client) else { return nil }
@@ -141,18 +146,18 @@ package struct PlatformAuthenticator: TokenAuthenticating {
         return identity
     }
 
-    private func verify(_ token: String, in carrier: IdentityCache.Carrier, from client: String) async throws -> Identity? {
+    private func verify(_ token: String, in carrier: IdentityCache.Carrier, from client: String?) async throws -> Identity? {
         if token.hasPrefix("mm_") {
             guard carrier == .bearer, UserRepository.isWellFormedToken(token) else { return nil }
             // A network held back is told so at once, before it waits for a reload of the digests.
-            try badTokens?.admit(client)
+            try admit(client)
             if let known, await !known.mayBeLive(UserRepository.tokenDigest(token)) { return nil }
             return try await lookUp(from: client) { try await users.user(forToken: token).map { Identity($0.0) } }
         }
         // A dashboard session's token (it has a session id) counts only in its cookie, where
         // signing out ends it; an API login's only as a bearer token.
         guard let sessions, let session = await sessions.verify(token), (session.sessionId != nil) == (carrier == .sessionCookie) else { return nil }
-        try badTokens?.admit(client)
+        try admit(client)
         return try await lookUp(from: client) {
             // A password change or deactivation bumps the version: older sessions end.
             guard let user = try await users.find(id: session.userId), user.active, user.sessionVersion == session.version else { return nil }
@@ -162,12 +167,16 @@ package struct PlatformAuthenticator: TokenAuthenticating {
 
     /// Runs `find` in a lookup slot; the caller has admitted `client` already, and it is admitted
     /// again once the slot is held.
-    private func lookUp(from client: String, _ find: () async throws -> Identity?) async throws -> Identity? {
+    private func lookUp(from client: String?, _ find: () async throws -> Identity?) async throws -> Identity? {
         try await lookups.run {
-            try badTokens?.admit(client)
+            try admit(client)
             let identity = try await find()
-            if identity == nil { badTokens?.recordFailure(client) }
+            if identity == nil, let client { badTokens?.recordFailure(client) }
             return identity
         }
+    }
+
+    private func admit(_ client: String?) throws {
+        if let client { try badTokens?.admit(client) }
     }
 }

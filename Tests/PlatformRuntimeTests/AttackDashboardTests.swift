@@ -8,6 +8,7 @@ import JobQueue
 import JSONSupport
 import PostgresClient
 import Records
+import TestSupport
 import Testing
 
 /// What a hostile page, a careless operator or a curious viewer would try against the dashboard:
@@ -198,6 +199,25 @@ import Testing
             #expect(try await browser.send("/api/auth/me").status == .unauthorized)
             let replayed = try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "Bearer \(sessionToken)"])
             #expect(replayed.status == .unauthorized)
+        }
+    }
+
+    @Test func signingOutEndsTheSessionsLiveStreams() async throws {
+        let hub = JobEventHub(limits: .init(keepAlive: .milliseconds(100), credentialRecheck: .milliseconds(100)))
+        try await DashboardFixture.run(changing: { $0.eventStreams = hub }) { fixture, client in
+            let job = try await fixture.api.queues[0].add("backup:manual", options: JobOptions(jobId: "signed-out-stream"))
+            var browser = BrowserClient(client)
+            try await browser.signIn("user-operator", "password-operator")
+            let cookies = browser.cookieHeader
+            let stream = Task { try await client.execute(uri: "/api/jobs/\(job.id)/events", method: .get, headers: cookies) { String(buffer: $0.body) } }
+            #expect(try await eventually { hub.openStreams == 1 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(hub.openStreams == 1, "a signed-in session's stream stays open past its checks")
+            let out = try await browser.send("/logout", .post, headers: Self.form, body: "csrf=\(browser.csrf)")
+            #expect(out.status == .seeOther)
+            let text = try await stream.value
+            #expect(text.hasPrefix("event: state\n") && text.contains("\"reason\":\"signed_out\""), "got: \(text.prefix(400))")
+            #expect(hub.openStreams == 0)
         }
     }
 

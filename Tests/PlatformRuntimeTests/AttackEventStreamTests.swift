@@ -228,4 +228,33 @@ import Testing
             }
         }
     }
+
+    /// A stream asks now and then whether the token it was opened with still holds: a deactivated
+    /// user's stream and a revoked token's end with a `closed` event, not when their hour is up.
+    @Test func aDeactivatedUserOrRevokedTokenEndsItsStreams() async throws {
+        let limits = JobEventHub.Limits(keepAlive: .milliseconds(100), credentialRecheck: .milliseconds(100))
+        try await withCappedStreams(limits, job: "revoked-stream") { fixture, hub, client, uri in
+            let users = try #require(fixture.dependencies.domain?.users)
+            let viewer = try #require(try await users.find(username: "user-viewer"))
+            let operatorUser = try #require(try await users.find(username: "user-operator"))
+            let admin = try #require(try await users.find(username: "user-admin"))
+            try await withThrowingTaskGroup(of: (UserRole, String).self) { group in
+                for role in [UserRole.viewer, .operator, .admin] {
+                    group.addTask { (role, try await client.execute(uri: uri, method: .get, headers: fixture.headers(role)) { String(buffer: $0.body) }) }
+                }
+                #expect(try await eventually { hub.openStreams == 3 })
+                _ = try await users.update(id: viewer.id, active: false)
+                let first = try #require(try await group.next())
+                #expect(first.0 == .viewer && first.1.contains("event: closed\n") && first.1.contains("\"reason\":\"signed_out\""), "got: \(first)")
+                let token = try #require(try await users.tokens(userId: operatorUser.id).first)
+                #expect(try await users.revokeToken(id: token.id))
+                let second = try #require(try await group.next())
+                #expect(second.0 == .operator && second.1.contains("\"reason\":\"signed_out\""), "got: \(second)")
+                #expect(hub.openStreams == 1 && hub.openStreams(of: admin.id) == 1, "a stream whose token holds stays open")
+                hub.shutdown()
+                let last = try #require(try await group.next())
+                #expect(last.0 == .admin && last.1.contains("\"reason\":\"shutdown\""))
+            }
+        }
+    }
 }

@@ -17,7 +17,10 @@ struct DashboardFixture: Sendable {
     /// `METHOD /path` of every route the router serves.
     let routes: Set<String>
 
-    static func run(_ body: @escaping @Sendable (DashboardFixture, any TestClientProtocol) async throws -> Void) async throws {
+    static func run(
+        changing change: @escaping @Sendable (inout APIDependencies) -> Void = { _ in },
+        _ body: @escaping @Sendable (DashboardFixture, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await APIFixture.run { api in
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
             guard let domain = api.dependencies.domain, let tokens = domain.sessions else { throw DashboardTestError("no domain in the API fixture") }
@@ -26,6 +29,7 @@ struct DashboardFixture: Sendable {
                 secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), redis: api.redis)
             var dependencies = api.dependencies
             dependencies.browserSessions = sessions
+            change(&dependencies)
             let router = try buildRouter(dependencies)
             try Dashboard(domain: domain, queues: api.queues, sessions: sessions, redis: api.redis, version: "test", logger: .init(label: "test"))
                 .addRoutes(to: router)

@@ -299,6 +299,13 @@
     source.addEventListener('completed', function (event) { finish('completed', JSON.parse(event.data)); });
     source.addEventListener('failed', function (event) { finish('failed', JSON.parse(event.data)); });
     source.addEventListener('retries-exhausted', function (event) { finish('failed', JSON.parse(event.data)); });
+    // Signed out (here or elsewhere) or deactivated: reconnecting would only be refused.
+    source.addEventListener('closed', function (event) {
+      if (JSON.parse(event.data).reason !== 'signed_out') return;
+      finished = true;
+      source.close();
+      toast('Live progress stopped: your session ended. Sign in again to follow this job.', 'bad');
+    });
     source.onerror = function () {
       if (finished) return;
       // A job not enqueued yet answers 404, which ends an EventSource for good: try again a few times.
