@@ -18,9 +18,16 @@ enum JobScheduling {
         let cron: CronExpression
         do { cron = try CronExpression(pattern) } catch { throw JobQueueError(.invalidOptions, error.description) }
         let zone = try timeZone(schedule.timeZone)
-        let after = Date(timeIntervalSince1970: Double(max(milliseconds, (schedule.startDate ?? 0) - 1)) / 1000)
-        return cron.next(after: after, in: zone).map { Int(($0.timeIntervalSince1970 * 1000).rounded()) }
+        // Times come from Redis (any producer's): a negative start counts as none, and a run past
+        // year 9999 as no run at all.
+        let floor = max(milliseconds, max(schedule.startDate ?? 0, 0) - 1)
+        guard floor < Self.latestRun else { return nil }
+        let after = Date(timeIntervalSince1970: Double(floor) / 1000)
+        return cron.next(after: after, in: zone).flatMap { Int(exactly: ($0.timeIntervalSince1970 * 1000).rounded()) }.flatMap { $0 < Self.latestRun ? $0 : nil }
     }
+
+    /// 10000-01-01T00:00:00Z in milliseconds: no schedule runs at or after it.
+    static let latestRun = 253_402_300_800_000
 
     static func timeZone(_ identifier: String?) throws(JobQueueError) -> TimeZone {
         guard let identifier else { return TimeZone(identifier: "UTC") ?? .current }

@@ -31,13 +31,17 @@ extension Worker {
         switch backoff.type {
         case "fixed": return Self.jittered(backoff.delay, jitter: backoff.jitter)
         case "exponential":
-            let delay = Double(backoff.delay) * Double(1 << min(retry - 1, 40))
+            // The delay comes from the job's options (any producer's): held within what a score can say.
+            let delay = min(max(Double(backoff.delay) * Double(1 << min(retry - 1, 40)), 0), Self.latestDelay)
             return Self.jittered(Int(delay.rounded()), jitter: backoff.jitter)
         default:
             guard let strategy = options.backoffStrategies[backoff.type] else { throw UnknownBackoffStrategy(type: backoff.type) }
             return strategy(retry, error, job).map { max(0, $0) }
         }
     }
+
+    /// The longest backoff: 2^53 − 1 ms, the largest whole number a BullMQ (JavaScript) worker reads exactly.
+    static let latestDelay = 9_007_199_254_740_991.0
 
     /// BullMQ's jitter: a random delay in [delay·(1−jitter), delay).
     static func jittered(_ delay: Int, jitter: Double?) -> Int {

@@ -67,12 +67,20 @@ package struct RecordReconciler: PeriodicService {
                 report.enqueued += 1
                 logger.warning("enqueued a record whose job never reached Redis", metadata: ["record": "\(entry.id)", "table": "\(entry.table.rawValue)"])
             }
+            var stuck: (any Error)?
             for entry in try await ledger.enqueuedUnfinished() {
                 guard let reason = try await Self.failureReason(of: entry, queues: queues) else { continue }
-                try await ledger.markFailed(entry, error: reason)
+                // One record that cannot be written must not hold back the ones after it.
+                do {
+                    try await ledger.markFailed(entry, error: reason)
+                } catch {
+                    stuck = stuck ?? error
+                    continue
+                }
                 report.failed += 1
                 logger.warning("marked a record failed: its job cannot finish it", metadata: ["record": "\(entry.id)", "reason": "\(reason)"])
             }
+            if let stuck { throw stuck }
             duty.failures.succeeded("reconciling records with jobs works again")
         } catch {
             duty.failures.failed("reconciling records with jobs failed", error: error)

@@ -1,8 +1,26 @@
+import ErrorCodes
 import Foundation
 
 /// Parsers for the scan's fixed commands. Each takes the command's stdout; none needs a remote
-/// pipe, so the commands stay simple and their output is checked here.
+/// pipe, so the commands stay simple and their output is checked here. The host may be hostile:
+/// every text kept is escaped and clipped (`field`), every list is capped, every number checked.
 enum ScanProbes {
+    /// Bytes of one probe's output read at the most: far above what a real host prints.
+    static let outputLimit = 1 << 20
+    /// Characters of one remote text kept (names, versions, mount points).
+    static let fieldLimit = 256
+    static let maxFilesystems = 256
+    static let maxContainers = 1000
+    /// Ports or volumes of one container kept.
+    static let maxPerContainer = 64
+    static let maxUpgradable = 10_000
+
+    /// Remote text as it may be stored and shown: control and invisible characters escaped
+    /// (a NUL would not even reach PostgreSQL), at most `fieldLimit` characters.
+    static func field(_ text: some StringProtocol) -> String {
+        String(text.withVisibleControls().visiblePrefix(fieldLimit))
+    }
+
     /// `/etc/os-release`: KEY=value lines, values optionally quoted.
     static func osRelease(_ text: String) -> [String: String] {
         var values: [String: String] = [:]
@@ -12,7 +30,7 @@ enum ScanProbes {
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())
             }
-            values[String(line[..<equals])] = value
+            values[String(line[..<equals])] = field(value)
         }
         return values
     }
@@ -30,17 +48,27 @@ enum ScanProbes {
     static func filesystems(_ text: String) -> [Filesystem] {
         text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count == 6, let total = Int64(fields[2]), let used = Int64(fields[3]), let available = Int64(fields[4]) else { return nil }
+            guard fields.count == 6, let total = Int64(fields[2]), let used = Int64(fields[3]), let available = Int64(fields[4]),
+                total >= 0, used >= 0, available >= 0
+            else { return nil }
             return Filesystem(
-                device: String(fields[0]), type: String(fields[1]), total: total, used: used, available: available,
-                mountPoint: String(fields[5]))
-        }
+                device: field(fields[0]), type: field(fields[1]), total: total, used: used, available: available,
+                mountPoint: field(fields[5]))
+        }.prefix(maxFilesystems).map { $0 }
+    }
+
+    /// `/proc/uptime`'s first field in whole seconds; nil unless a finite number a clock could reach.
+    static func uptimeSeconds(_ text: String) -> Int64? {
+        guard let seconds = text.split(separator: " ").first.flatMap({ Double($0) }), seconds.isFinite, seconds >= 0 else { return nil }
+        return Int64(exactly: seconds.rounded(.down))
     }
 
     /// `/proc/meminfo` MemTotal in bytes.
     static func memoryBytes(_ text: String) -> Int64? {
         for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
-            return line.split(separator: " ").compactMap { Int64($0) }.first.map { $0 * 1024 }
+            guard let kibibytes = line.split(separator: " ").compactMap({ Int64($0) }).first, kibibytes >= 0 else { return nil }
+            let (bytes, overflow) = kibibytes.multipliedReportingOverflow(by: 1024)
+            return overflow ? nil : bytes
         }
         return nil
     }
@@ -50,7 +78,7 @@ enum ScanProbes {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             guard fields.count == 2, let pid = Int(fields[0]) else { return nil }
-            return (pid, String(fields[1]).trimmingCharacters(in: .whitespaces))
+            return (pid, field(String(fields[1]).trimmingCharacters(in: .whitespaces)))
         }
     }
 
@@ -68,7 +96,7 @@ enum ScanProbes {
     /// `systemctl list-units --type=service --state=running --no-legend --plain`: unit names.
     static func runningUnits(_ text: String) -> [String] {
         text.split(separator: "\n").compactMap { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).first.map { String($0) }
+            line.split(separator: " ", omittingEmptySubsequences: true).first.map { field($0) }
         }.filter { $0.hasSuffix(".service") }
     }
 
@@ -92,29 +120,31 @@ enum ScanProbes {
                 guard let arrow = binding.range(of: "->") else { return nil }
                 let host = binding[..<arrow.lowerBound]
                 guard let colon = host.lastIndex(of: ":") else { return nil }
-                return Int(host[host.index(after: colon)...])
+                return Int(host[host.index(after: colon)...]).flatMap { (0...65535).contains($0) ? $0 : nil }
             }
             let mounts = (object["Mounts"] as? String ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let text = { (key: String) in field(object[key] as? String ?? "") }
             return Container(
-                id: object["ID"] as? String ?? "", name: object["Names"] as? String ?? "", image: object["Image"] as? String ?? "",
-                state: object["State"] as? String ?? "", hostPorts: Array(Set(ports)).sorted(), volumes: mounts.filter { !$0.isEmpty })
-        }
+                id: text("ID"), name: text("Names"), image: text("Image"), state: text("State"),
+                hostPorts: Array(Array(Set(ports)).sorted().prefix(maxPerContainer)),
+                volumes: mounts.filter { !$0.isEmpty }.prefix(maxPerContainer).map { field($0) })
+        }.prefix(maxContainers).map { $0 }
     }
 
     /// `apt-get -s upgrade`: the packages an upgrade would install ("Inst name …" lines).
     static func aptUpgradable(_ text: String) -> [String] {
         text.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("Inst ") else { return nil }
-            return line.split(separator: " ").dropFirst().first.map(String.init)
-        }
+            return line.split(separator: " ").dropFirst().first.map { field($0) }
+        }.prefix(maxUpgradable).map { $0 }
     }
 
     /// `apt list --upgradable`: "name/suite version arch [upgradable from: old]" lines.
     static func aptListUpgradable(_ text: String) -> [String] {
         text.split(separator: "\n").compactMap { line in
             guard line.contains("[upgradable from:"), let slash = line.firstIndex(of: "/") else { return nil }
-            return String(line[..<slash])
-        }
+            return field(line[..<slash])
+        }.prefix(maxUpgradable).map { $0 }
     }
 
     /// `dnf -q check-update` / `yum -q check-update`: "name.arch version repo" lines.
@@ -122,7 +152,7 @@ enum ScanProbes {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count == 3, let name = fields.first, name.contains(".") else { return nil }
-            return String(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
-        }
+            return field(name[..<(name.lastIndex(of: ".") ?? name.endIndex)])
+        }.prefix(maxUpgradable).map { $0 }
     }
 }

@@ -22,6 +22,7 @@ package struct ScanRunner: Sendable {
 
     private func scan(_ type: ScanType, on session: SSHSession, progress: @escaping @Sendable (Int) async -> Void) async throws -> ScanOutcome {
         var unavailable: [String] = []
+        var truncated: [String] = []
         // systemctl only counts where systemd is running (containers often have the binary alone).
         let tools = Set(
             try await session.run(
@@ -33,8 +34,12 @@ package struct ScanRunner: Sendable {
                 if !unavailable.contains(tool) { unavailable.append(tool) }
                 return nil
             }
-            let result = try await session.run(command, timeout: .seconds(30))
-            return result.exitStatus == 0 ? result.stdout : nil
+            let result = try await session.run(command, timeout: .seconds(30), maxOutputBytes: ScanProbes.outputLimit)
+            guard result.exitStatus == 0 else { return nil }
+            guard result.stdoutTruncated else { return result.stdout }
+            // Cut short: the last line may be a fragment of a longer one.
+            truncated.append(String(command.prefix(while: { $0 != " " })))
+            return String(result.stdout[..<(result.stdout.lastIndex(of: "\n") ?? result.stdout.startIndex)])
         }
 
         var summary: [String: JSONValue] = [:]
@@ -42,11 +47,9 @@ package struct ScanRunner: Sendable {
         summary["os"] = .string(os["PRETTY_NAME"] ?? os["NAME"] ?? "unknown")
         summary["osId"] = .string(os["ID"] ?? "unknown")
         if let version = os["VERSION_ID"] { summary["osVersion"] = .string(version) }
-        summary["kernel"] = .string((try await output("uname -srm") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
-        summary["hostname"] = .string((try await output("hostname") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
-        if let uptime = try await output("cat /proc/uptime")?.split(separator: " ").first.flatMap({ Double($0) }) {
-            summary["uptimeSeconds"] = .int(Int64(uptime))
-        }
+        summary["kernel"] = .string(ScanProbes.field((try await output("uname -srm") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        summary["hostname"] = .string(ScanProbes.field((try await output("hostname") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        if let uptime = ScanProbes.uptimeSeconds(try await output("cat /proc/uptime") ?? "") { summary["uptimeSeconds"] = .int(uptime) }
         if let cpus = try await output("nproc").flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) { summary["cpus"] = .int(Int64(cpus)) }
         if let memory = ScanProbes.memoryBytes(try await output("cat /proc/meminfo") ?? "") { summary["memoryBytes"] = .int(memory) }
         await progress(25)
@@ -92,6 +95,7 @@ package struct ScanRunner: Sendable {
         summary["filesystems"] = .int(Int64(findings.filesystems.count))
         summary["containers"] = .int(Int64(findings.containers.count))
         summary["unavailableProbes"] = .array(unavailable.sorted().map { .string($0) })
+        if !truncated.isEmpty { summary["truncatedProbes"] = .array(truncated.map { .string($0) }) }
         await progress(100)
         return ScanOutcome(summary: .object(summary), findings: findings)
     }
@@ -108,8 +112,8 @@ package struct ScanRunner: Sendable {
             var version: String?
             if let command = known.versionCommand {
                 // Daemons live in sbin, which is not on an ordinary user's PATH.
-                let result = try await session.run("PATH=\"$PATH:/usr/sbin:/sbin\" " + command + " 2>&1", timeout: .seconds(10))
-                version = result.stdout.split(separator: "\n").first.map { String($0.prefix(120)) }
+                let result = try await session.run("PATH=\"$PATH:/usr/sbin:/sbin\" " + command + " 2>&1", timeout: .seconds(10), maxOutputBytes: 4096)
+                version = result.stdout.split(separator: "\n").first.map { ScanProbes.field($0.prefix(120)) }
             }
             found.append(
                 ScanFindings.Service(

@@ -86,9 +86,9 @@ package struct UpdateRunner: Sendable {
 
     private func listUpgradable(_ manager: String, on session: SSHSession) async throws -> [String] {
         if manager == "apt-get" {
-            return ScanProbes.aptListUpgradable(try await session.run("apt list --upgradable", timeout: .seconds(120)).stdout)
+            return ScanProbes.aptListUpgradable(try await session.run("apt list --upgradable", timeout: .seconds(120), maxOutputBytes: ScanProbes.outputLimit).stdout)
         }
-        let result = try await session.run(manager + " -q check-update", timeout: .seconds(300))
+        let result = try await session.run(manager + " -q check-update", timeout: .seconds(300), maxOutputBytes: ScanProbes.outputLimit)
         return ScanProbes.dnfUpgradable(result.stdout)
     }
 
@@ -105,7 +105,8 @@ package struct UpdateRunner: Sendable {
     }
 }
 
-/// The last `limit` bytes of a command's output.
+/// The last `limit` bytes of a command's output, as text with its control characters escaped
+/// (the host's output goes to a record, an error and a log; a NUL would not even reach PostgreSQL).
 struct LogTail: Sendable {
     let limit: Int
     private(set) var bytes: [UInt8] = []
@@ -117,5 +118,5 @@ struct LogTail: Sendable {
         if bytes.count > limit * 2 { bytes.removeFirst(bytes.count - limit) }
     }
 
-    var text: String { String(decoding: bytes.suffix(limit), as: UTF8.self) }
+    var text: String { String(decoding: bytes.suffix(limit), as: UTF8.self).withVisibleControls(keepingLineBreaks: true) }
 }

@@ -63,6 +63,9 @@ import Testing
         #expect(Format.duration(42) == "42 s" && Format.duration(600) == "10 min" && Format.duration(7200) == "2 h" && Format.duration(3 * 86_400) == "3 d")
         #expect(Format.percent(["phase": "verify", "percent": 95]) == 95 && Format.percent(["phase": "transfer", "bytes": 10]) == nil)
         #expect(Format.tone("completed") == "ok" && Format.tone("failed") == "bad" && Format.tone("active") == "info")
+        // A hostile host's df may report any sizes; the page's percentage stays 0 to 100.
+        #expect(ScanPages.percent(25, of: 100) == 25 && ScanPages.percent(1, of: 0) == 0 && ScanPages.percent(-5, of: 10) == 0)
+        #expect(ScanPages.percent(.max, of: 1) == 100 && ScanPages.percent(1, of: .max) == 0)
         let bars = OverviewPage.bars(completed: [0, 2, 4], failed: [0, 2, 0])
         #expect(bars.count == 3 && bars[2]["okHeight"] as? String == "44.0" && bars[1]["badHeight"] as? String == "22.0")
     }

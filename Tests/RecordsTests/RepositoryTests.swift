@@ -135,6 +135,21 @@ import Testing
         }
     }
 
+    /// A failure's text often carries a hostile host's output: a NUL (which PostgreSQL refuses)
+    /// or an escape must not stop the record from settling, or reach a terminal as itself.
+    @Test func failureTextsWithControlCharactersAreStoredEscaped() async throws {
+        try await RecordsFixture.run { fixture in
+            let server = try await fixture.makeServer()
+            let update = try await fixture.updates.create(serverId: server.id, mode: .apply)
+            try await fixture.updates.markFailed(id: update.id, error: "apt-get exited with status 100: E:\u{0} lock\u{1B}[2J\nnext line")
+            let failed = try #require(try await fixture.updates.find(id: update.id))
+            #expect(failed.status == .failed && failed.error == "apt-get exited with status 100: E:\\u{0} lock\\u{1B}[2J\nnext line")
+            let attempt = try await fixture.attempts.start(queue: "update-queue", jobId: "nul-attempt", jobName: "update:server", attempt: 1, worker: "w1")
+            try await fixture.attempts.finish(id: attempt.id, state: .failed, error: "bad\u{0}byte")
+            #expect(try await fixture.attempts.attempts(queue: "update-queue", jobId: "nul-attempt").first?.error == "bad\\u{0}byte")
+        }
+    }
+
     @Test func schedulesScansUpdatesAndAuditRoundTrip() async throws {
         try await RecordsFixture.run { fixture in
             let server = try await fixture.makeServer()

@@ -47,7 +47,7 @@ enum ScanPages {
                 [
                     "mount": fs.mountPoint, "device": fs.device, "type": fs.filesystemType, "size": Format.bytes(fs.totalBytes),
                     "used": Format.bytes(fs.usedBytes), "free": Format.bytes(fs.availableBytes),
-                    "usedPercent": fs.totalBytes > 0 ? Int(Double(fs.usedBytes) / Double(fs.totalBytes) * 100) : 0,
+                    "usedPercent": Self.percent(fs.usedBytes, of: fs.totalBytes),
                 ]
             },
             "containers": findings.containers.map {
@@ -79,6 +79,13 @@ enum ScanPages {
     }
 
     /// The summary's host facts, in reading order.
+    /// `used` as a whole percentage of `total`, 0 to 100 whatever a host reported (a scan row may
+    /// hold sizes no disk has: the ratio must not trap on its way to an Int).
+    static func percent(_ used: Int64, of total: Int64) -> Int {
+        guard total > 0, used > 0 else { return 0 }
+        return Int(min(100, (Double(used) / Double(total) * 100).rounded(.down)))
+    }
+
     static func facts(_ summary: JSONValue) -> [[String: String]] {
         var facts: [[String: String]] = []
         func add(_ label: String, _ value: String?) { if let value, !value.isEmpty { facts.append(["label": label, "value": value]) } }
