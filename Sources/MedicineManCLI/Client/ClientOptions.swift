@@ -9,7 +9,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The platform's URL (default: MEDICINEMAN_URL, the saved login, or http://127.0.0.1:3000).")
     var url: String?
 
-    @Option(help: "An API or session token (default: MEDICINEMAN_TOKEN or the saved login).")
+    @Option(help: "An API or session token (default: MEDICINEMAN_TOKEN or the saved login, for its own URL only). A token here shows in ps: prefer MEDICINEMAN_TOKEN.")
     var token: String?
 
     @Option(help: "table or json (json prints the API's data).")
@@ -22,8 +22,17 @@ struct ClientOptions: ParsableArguments {
     func client() -> PlatformClient {
         let saved = ClientCredentials.load(from: ClientCredentials.path(environment: environment))
         let base = url ?? environment["MEDICINEMAN_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.url ?? "http://127.0.0.1:3000"
-        let bearer = token ?? environment["MEDICINEMAN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.token
+        let bearer = token ?? environment["MEDICINEMAN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.token(for: base)
+        if bearer != nil, let plain = ClientOptions.plainRemoteHost(base) {
+            Terminal.complain("warning: the token goes to \(plain) over plain http; anyone on the way can read it (use https)")
+        }
         return PlatformClient(baseURL: base, token: bearer)
+    }
+
+    /// The host of an http (not https) URL that is not this machine; nil otherwise.
+    static func plainRemoteHost(_ url: String) -> String? {
+        guard let parts = URLComponents(string: url), parts.scheme?.lowercased() == "http", let host = parts.host?.lowercased() else { return nil }
+        return ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") ? nil : host.withVisibleControls()
     }
 
     /// Prints `data` as JSON, or the table made from it.

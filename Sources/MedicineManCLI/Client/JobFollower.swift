@@ -127,8 +127,9 @@ struct JobFollower {
     static func stopFollowingOnInterrupt(jobId: String) -> any DispatchSourceSignal {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let shown = jobId.withVisibleControls()  // the server's text, on a terminal
         source.setEventHandler {
-            FileHandle.standardError.write(Data("\nstopped following; job \(jobId) goes on (`medicineman jobs watch \(jobId)`)\n".utf8))
+            FileHandle.standardError.write(Data("\nstopped following; job \(shown) goes on (`medicineman jobs watch \(shown)`)\n".utf8))
             exit(130)
         }
         source.resume()
