@@ -34,7 +34,9 @@ struct SetupTokens: Sendable {
                 return nil
             }
             let result = try await body()
-            _ = try await redis.command(["DEL", RedisArgument(Self.key(token)), RedisArgument(lock)])
+            // Two commands: the keys hash to different slots of a Redis Cluster (one DEL would be CROSSSLOT).
+            _ = try await redis.command(["DEL", RedisArgument(Self.key(token))])
+            _ = try await redis.command(["DEL", RedisArgument(lock)])
             return result
         } catch {
             _ = try? await redis.command(["DEL", RedisArgument(lock)])

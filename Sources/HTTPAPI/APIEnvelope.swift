@@ -49,6 +49,7 @@ package struct APIError: Error, HTTPResponseError, Sendable {
             from: request, context: context)
         response.status = status
         if let retryAfterSeconds { response.headers[.retryAfter] = String(retryAfterSeconds) }
+        NoStoreMiddleware.mark(&response.headers)
         return response
     }
 

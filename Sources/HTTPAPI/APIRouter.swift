@@ -62,6 +62,7 @@ package func buildRouter(_ dependencies: APIDependencies) throws -> Router<APIRe
     addProbes(to: router, dependencies, withDomain: true)
     try OpenAPIController<APIRequestContext>().addRoutes(to: router)
     let api = router.group("api")
+        .add(middleware: NoStoreMiddleware())
         .add(middleware: BearerAuthMiddleware(authenticator: dependencies.authenticator, browserSessions: dependencies.browserSessions))
     if let limit = dependencies.writeRateLimit { api.add(middleware: limit) }
     JobsController(queues: dependencies.queues, eventStreams: dependencies.eventStreams, audit: dependencies.domain?.audit).addRoutes(to: api)

@@ -77,7 +77,14 @@ package struct WebhookDeliverer: Sendable {
         } catch {
             return try await failed(delivery, final: final, code: nil, "\(error)")
         }
-        let secret = try await webhooks.secret(for: webhookId)
+        let secret: WebhookSecret
+        do {
+            secret = try await webhooks.secret(for: webhookId)
+        } catch {
+            // Recorded like any failed attempt, so the last one settles the row (a secret sealed
+            // under a key since dropped from ENCRYPTION_KEY_PREVIOUS would otherwise leave it pending for ever).
+            return try await failed(delivery, final: final, code: nil, "the webhook's signing secret cannot be opened: \(error)")
+        }
         let body = WebhookBody.render(delivery, format: webhook.format)
         let timestamp = Int(Date().timeIntervalSince1970)
         // For plain http the request goes to the address just checked, with the name in `Host`. For
@@ -99,7 +106,9 @@ package struct WebhookDeliverer: Sendable {
         do {
             let response = try await client.execute(request, timeout: requestTimeout)
             code = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            // The client's deadline ends with the answer's head; the body (not needed) is read only
+            // until the timeout, so a receiver that drips it cannot hold a delivery slot for days.
+            await Self.drain(response.body, within: settings.requestTimeout)
         } catch let error where Self.isTimeout(error) {
             return try await failed(
                 delivery, final: final, code: nil,
@@ -114,6 +123,17 @@ package struct WebhookDeliverer: Sendable {
         try await deliveries.recordAttempt(id: deliveryId, status: .delivered, responseCode: code, error: nil)
         onResult(delivery.event, .delivered)
         return ["deliveryId": .string(deliveryId.lowercasedString), "responseCode": .int(Int64(code))]
+    }
+
+    /// Reads and drops an answer's body for at most `limit` (64 KiB of it at the most); cancelled,
+    /// the read ends the request, which closes the connection.
+    static func drain(_ body: HTTPClientResponse.Body, within limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await body.collect(upTo: 64 * 1024) }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Whether the receiver did not connect or answer in time, however the HTTP client says it: its

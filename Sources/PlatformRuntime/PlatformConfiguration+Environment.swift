@@ -81,13 +81,14 @@ extension PlatformConfiguration {
         httpReadTimeout = try variables.seconds("HTTP_READ_TIMEOUT_SECONDS", in: 1...3600) ?? httpReadTimeout
         webhookAllowPrivate = try variables.boolean("WEBHOOK_ALLOW_PRIVATE") ?? webhookAllowPrivate
         encryptBackups = try variables.boolean("ENCRYPT_BACKUPS") ?? encryptBackups
-        secureCookies = try variables.boolean("SECURE_COOKIES") ?? secureCookies
         if let url = variables["PUBLIC_URL"] {
             guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.contains(where: { $0.isWhitespace }) else {
                 throw ConfigurationError(variable: "PUBLIC_URL", "expected an http:// or https:// address, got '\(url)'")
             }
             publicURL = String(url.reversed().drop { $0 == "/" }.reversed())
         }
+        // Served over https: cookies are Secure unless told otherwise, whatever the proxy sends.
+        secureCookies = try variables.boolean("SECURE_COOKIES") ?? (publicURL?.hasPrefix("https://") == true || secureCookies)
         traceExport = try TraceExportSettings(environment: environment)
         if variables["ENCRYPTION_KEY"] != nil {
             do {

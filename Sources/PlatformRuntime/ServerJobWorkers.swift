@@ -74,7 +74,7 @@ enum ServerJobWorkers {
         let deliverer = WebhookDeliverer(
             webhooks: services.webhooks, deliveries: services.deliveries, settings: settings,
             onResult: { webhookMetrics.recordDelivery(event: $0, result: $1) }, logger: logger)
-        let recorder = WorkerMetrics(factory: metrics.factory, queue: NotifyQueue.name, concurrency: settings.concurrency)
+        let recorder = WorkerMetrics(factory: metrics.factory, queue: NotifyQueue.name, concurrency: settings.concurrency, knownNames: [NotifyQueue.jobName])
         let queues = services.dispatcher.allQueues
         return [
             WebhookDeliveryService(

@@ -18,6 +18,7 @@ extension StorageJanitor {
         let objects = try await store.list(prefix: prefix)
         let uploads = try await store.pendingUploads(prefix: prefix)
         var orphans: [String] = []
+        var kept: [String] = []
         var archives = 0
         var archivesWithRow = 0
         for object in objects {
@@ -27,6 +28,8 @@ extension StorageJanitor {
                 archivesWithRow += 1
             } else if object.lastModified < oldest.orphans {
                 orphans.append(prefix + name.relative)
+            } else {
+                kept.append(prefix + name.relative)
             }
         }
         let stale = uploads.filter { upload in
@@ -34,6 +37,7 @@ extension StorageJanitor {
             return !running.contains(name.backupId) && upload.initiated < oldest.partials
         }
         let place = "\(store.settings.bucket)/\(prefix)"
+        Self.warnOfKept(kept, in: place, logger: logger)
         var report = Report()
         if references.ids.isEmpty, archives + stale.count > 0 {
             report.heldBack =

@@ -110,11 +110,7 @@ package struct StorageJanitor: Sendable {
                 if modified() < oldest.orphans { orphans.append(path) } else { kept.append(relative) }
             }
         }
-        if !kept.isEmpty {
-            logger.warning(
-                "archives without a backup row are kept until they are old enough to delete (was PostgreSQL restored from an older dump?)",
-                metadata: ["count": "\(kept.count)", "first": "\(kept.sorted()[0])", "directory": "\(root)"])
-        }
+        warnOfKept(kept, in: root, logger: logger)
         if references.ids.isEmpty, archives + partials.count > 0 {
             return Report(
                 heldBack: "the backups table has no rows, yet \(root) holds \(archives) archive(s) and \(partials.count) partial file(s): "
@@ -134,4 +130,15 @@ package struct StorageJanitor: Sendable {
 
 extension String {
     fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension StorageJanitor {
+    /// Archives without a row that are not old enough to delete yet: said on every sweep, so an
+    /// operator who restored PostgreSQL from an older dump hears of them before they go.
+    static func warnOfKept(_ kept: [String], in place: String, logger: Logger) {
+        guard let first = kept.min() else { return }
+        logger.warning(
+            "archives without a backup row are kept until they are old enough to delete (was PostgreSQL restored from an older dump?)",
+            metadata: ["count": "\(kept.count)", "first": "\(first)", "place": "\(place)"])
+    }
 }

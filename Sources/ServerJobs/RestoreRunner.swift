@@ -110,8 +110,7 @@ package struct RestoreRunner: Sendable {
                 throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
             }
             let directory = try await step.directory(on: session)
-            guard let copy = FileHandle(forReadingAtPath: spool.path) else { throw ServerJobError(.storage, "the restore's private copy vanished") }
-            defer { try? copy.close() }
+            let copy = FileHandle(fileDescriptor: spool.readDescriptor, closeOnDealloc: false)
             try await unpack(into: directory, step: step, on: session) {
                 guard let data = try copy.read(upToCount: 256 * 1024), !data.isEmpty else { return nil }
                 return Array(data)

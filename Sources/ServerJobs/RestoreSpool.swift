@@ -5,10 +5,19 @@ import Records
 /// A private local copy of a plain archive, made while hashing it: a plain archive has no
 /// per-chunk authentication, so the bytes checked against the row must be the bytes restored —
 /// whoever can write the storage could otherwise swap the archive between the check and the
-/// restore. Sealed archives need no copy: every chunk authenticates as it streams.
+/// restore. Sealed archives need no copy: every chunk authenticates as it streams. The copy has
+/// no name once made (read through a descriptor opened before its unlinking), so a worker that
+/// dies mid-restore leaves no plain copy of the archive behind.
 struct RestoreSpool: Sendable {
-    let path: String
+    /// Reads the copy from its start; `remove()` closes it, and the kernel frees the file.
+    let readDescriptor: Int32
     let sha256: String
+
+    /// Free space the copy leaves in the temporary directory's volume, read again every 16 MiB:
+    /// a large archive (an object store's, on a worker with little disk) fails the restore
+    /// instead of filling the volume the worker and its logs share.
+    static let reservedFreeBytes: Int64 = 256 << 20
+    static let checkEvery = 16 << 20
 
     /// Copies what `next` yields into a fresh 0600 file in a 0700 directory of our own.
     static func make(from next: () throws -> [UInt8]?) throws(ServerJobError) -> RestoreSpool {
@@ -22,14 +31,24 @@ struct RestoreSpool: Sendable {
         }
         let path = directory + "/archive"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
+        let reader = descriptor >= 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1
+        let failure = String(cString: strerror(errno))
+        unlink(path)
+        guard descriptor >= 0, reader >= 0 else {
+            if descriptor >= 0 { close(descriptor) }
             rmdir(directory)
-            throw ServerJobError(.storage, "cannot make the restore's private copy: \(String(cString: strerror(errno)))", retryable: false)
+            throw ServerJobError(.storage, "cannot make the restore's private copy: \(failure)", retryable: false)
         }
         defer { close(descriptor) }
         var hasher = SHA256()
+        var sinceCheck = checkEvery
         do {
             while let chunk = try next() {
+                if sinceCheck >= checkEvery {
+                    sinceCheck = 0
+                    try checkFreeSpace(in: directory)
+                }
+                sinceCheck += chunk.count
                 hasher.update(data: chunk)
                 try chunk.withUnsafeBytes { bytes in
                     var offset = 0
@@ -42,15 +61,28 @@ struct RestoreSpool: Sendable {
                 }
             }
         } catch {
-            unlink(path)
+            close(reader)
             rmdir(directory)
             throw error as? ServerJobError ?? ServerJobError(.storage, "reading the archive failed: \(error)")
         }
-        return RestoreSpool(path: path, sha256: Hex.encode(hasher.finalize()))
+        rmdir(directory)
+        return RestoreSpool(readDescriptor: reader, sha256: Hex.encode(hasher.finalize()))
+    }
+
+    private static func checkFreeSpace(in directory: String) throws(ServerJobError) {
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory)
+        let available = (attributes?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
+        guard available >= reservedFreeBytes + Int64(checkEvery) else {
+            throw ServerJobError(
+                .storage,
+                """
+                the restore's private copy stopped: \(directory) is down to \(ServerJobProcessor.megabytes(available)) free, below the \
+                \(ServerJobProcessor.megabytes(reservedFreeBytes)) it leaves; free space there or point TMPDIR at a larger volume
+                """, retryable: false)
+        }
     }
 
     func remove() {
-        unlink(path)
-        rmdir((path as NSString).deletingLastPathComponent)
+        close(readDescriptor)
     }
 }

@@ -7,13 +7,19 @@ import Synchronization
 package final class WorkerMetrics: Sendable {
     let factory: any MetricsFactory
     let queue: String
+    /// Job names kept as label values; any other (a foreign producer's) counts as `other`, so
+    /// made-up names cannot grow the label set without bound.
+    let knownNames: Set<String>
     private let activeJobs: Meter
     private let stalledJobs: Counter
     private let started = Mutex<[String: (name: String, at: ContinuousClock.Instant)]>([:])
 
-    package init(factory: any MetricsFactory, queue: String, concurrency: Int) {
+    package init(
+        factory: any MetricsFactory, queue: String, concurrency: Int, knownNames: Set<String> = Set(ServerJobName.allCases.map(\.rawValue))
+    ) {
         self.factory = factory
         self.queue = queue
+        self.knownNames = knownNames
         Gauge(label: "medicineman_worker_concurrency", dimensions: [("queue", queue)], factory: factory).record(concurrency)
         activeJobs = Meter(label: "medicineman_worker_active_jobs", dimensions: [("queue", queue)], factory: factory)
         stalledJobs = Counter(label: "medicineman_stalled_jobs_total", dimensions: [("queue", queue)], factory: factory)
@@ -21,7 +27,8 @@ package final class WorkerMetrics: Sendable {
 
     package func record(_ event: WorkerEvent) {
         switch event {
-        case .active(let jobId, let name, let waited):
+        case .active(let jobId, let jobName, let waited):
+            let name = knownNames.contains(jobName) ? jobName : "other"
             started.withLock { $0[jobId] = (name, .now) }
             activeJobs.increment()
             if let waited { timer("medicineman_job_wait_duration_seconds", name).recordNanoseconds(waited.nanoseconds) }

@@ -48,6 +48,23 @@ import Testing
         }
     }
 
+    /// API answers hold records and tokens: no cache keeps them, and no browser runs them as a page.
+    @Test func apiAnswersAreNeverCachedOrSniffed() async throws {
+        try await APIFixture.run { fixture in
+            try await fixture.app().test(.router) { client in
+                for (uri, headers, status) in [
+                    ("/api/auth/me", fixture.headers(.viewer), HTTPResponse.Status.ok), ("/api/auth/me", [:], .unauthorized),
+                    ("/api/jobs/not%20an%20id", fixture.headers(.viewer), .badRequest),
+                ] {
+                    try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                        #expect(response.status == status, "\(uri)")
+                        #expect(response.headers[.cacheControl] == "no-store" && response.headers[.xContentTypeOptions] == "nosniff", "\(uri)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func malformedEncryptionKeysAreConfigurationErrors() {
         for bad in [
             String(repeating: "+0", count: 32), String(repeating: "é", count: 64), String(repeating: "é", count: 32),

@@ -77,6 +77,11 @@ import Testing
         jobMetrics.recordSSHConnection(.hostKeyMismatch)
         metrics.record(.failed(jobId: "2", reason: "x", willRetry: true))
         metrics.record(.stalled(jobIds: ["3", "4"]))
+        // A foreign producer's made-up names share one label value.
+        for index in 0..<50 {
+            metrics.record(.active(jobId: "f\(index)", name: "made-up-\(index)", waited: nil))
+            metrics.record(.failed(jobId: "f\(index)", reason: "unknown job", willRetry: false))
+        }
         var text = ""
         registry.render(into: &text)
         #expect(text.contains(#"medicineman_jobs_finished_total{queue="scan-queue",name="scan:full",result="completed"} 1"#))
@@ -91,5 +96,7 @@ import Testing
         #expect(text.contains(#"medicineman_ssh_connections_total{outcome="host_key_mismatch"} 1"#))
         #expect(text.contains(#"medicineman_ssh_connections_total{outcome="refused"} 0"#))
         #expect(text.contains(#"medicineman_jobs_enqueued_total{queue="backup-queue",name="backup:manual"} 0"#))
+        #expect(text.contains(#"medicineman_jobs_finished_total{queue="scan-queue",name="other",result="failed"} 50"#))
+        #expect(!text.contains("made-up"))
     }
 }

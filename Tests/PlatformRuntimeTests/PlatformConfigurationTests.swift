@@ -18,6 +18,14 @@ import Testing
         #expect(configuration.holdsTokenDigests)
     }
 
+    @Test func anHTTPSPublicURLMakesCookiesSecureUnlessToldOtherwise() throws {
+        #expect(try !PlatformConfiguration(environment: [:]).secureCookies)
+        #expect(try !PlatformConfiguration(environment: ["PUBLIC_URL": "http://mm.internal:3000"]).secureCookies)
+        #expect(try PlatformConfiguration(environment: ["PUBLIC_URL": "https://mm.example.com/"]).secureCookies)
+        #expect(try !PlatformConfiguration(environment: ["PUBLIC_URL": "https://mm.example.com", "SECURE_COOKIES": "false"]).secureCookies)
+        #expect(try PlatformConfiguration(environment: ["PUBLIC_URL": "http://mm.internal", "SECURE_COOKIES": "true"]).secureCookies)
+    }
+
     @Test func readsEveryVariable() throws {
         let configuration = try PlatformConfiguration(environment: [
             "HOST": "0.0.0.0", "PORT": "8080", "REDIS_URL": "redis://:secret@redis.internal:6380/2",

@@ -40,7 +40,8 @@ actor ReceivedRequests {
 }
 
 /// Runs `body` with an HTTP receiver on 127.0.0.1: `POST /hook` records and answers from the
-/// script; `POST /redirect` answers 302 towards `/hook`.
+/// script; `POST /redirect` answers 302 towards `/hook`; `POST /drip` answers 200 and never
+/// finishes its body.
 func withReceiver(script: [Int] = [], _ body: @Sendable (_ port: Int, _ log: ReceivedRequests) async throws -> Void) async throws {
     let log = ReceivedRequests(script: script)
     let router = Router()
@@ -54,6 +55,18 @@ func withReceiver(script: [Int] = [], _ body: @Sendable (_ port: Int, _ log: Rec
     }
     router.post("/redirect") { _, _ -> Response in
         Response(status: .found, headers: [.location: "/hook"])
+    }
+    // Answers 200 at once, then drips its body a byte every 200 ms for ever.
+    router.post("/drip") { request, _ -> Response in
+        _ = try await request.body.collect(upTo: 1 << 20)
+        return Response(
+            status: .ok,
+            body: ResponseBody { writer in
+                while true {
+                    try await writer.write(ByteBuffer(string: "."))
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            })
     }
     try await Application(router: router).test(.live) { client in
         try await body(try #require(client.port), log)
