@@ -264,7 +264,7 @@ let package = Package(
                 "PlatformRuntime", "HTTPAPI", "RedisClient", "PostgresClient", "ErrorCodes", "Records", "JobQueue", "JSONSupport", "ServerJobs", "TestSupport", "BlockingIO", "Scheduling",
                 "Notifications",
                 "Dashboard", Products.nioCore, Products.hummingbird, Products.hummingbirdTesting, Products.httpTypes, Products.logging, Products.crypto, Products.coreMetrics, Products.tracing,
-                Products.inMemoryTracing,
+                Products.inMemoryTracing, Products.asyncHTTPClient, Products.nioHTTP1,
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+package import AsyncHTTPClient
 import BlockingIO
 import Foundation
 package import JobQueue
@@ -16,7 +16,8 @@ package struct WebhookDeliverer: Sendable {
     let deliveries: WebhookDeliveryRepository
     let addressGuard: WebhookAddressGuard
     let settings: WebhookDeliverySettings
-    let client: HTTPClient
+    /// Each delivery's client starts from this (`client(pinning:to:)`).
+    let configuration: HTTPClient.Configuration
     let requestTimeout: TimeAmount
     /// Told of each attempt's result, by event (for metrics).
     let onResult: @Sendable (String, WebhookDeliveryResult) -> Void
@@ -35,13 +36,16 @@ package struct WebhookDeliverer: Sendable {
         let timeout = TimeAmount.nanoseconds(settings.requestTimeout.wholeNanoseconds)
         // No redirects: a 3xx is the receiver's answer (a redirect could lead past the address check).
         requestTimeout = timeout
-        let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
     }
 
-    /// Closes the HTTP client's connections; call once the worker has stopped.
-    package func shutdown() async {
-        try? await client.shutdown()
+    /// A client for one delivery that connects to `address`, the one just checked, whatever the
+    /// name resolves to by then: no DNS-rebinding window between the check and the connection.
+    /// The request still names the host (`Host`, and for https SNI and the certificate check).
+    package func client(pinning target: WebhookTarget, to address: IPAddress) -> HTTPClient {
+        var configuration = self.configuration
+        if target.literalAddress == nil { configuration.dnsOverride = [target.host: address.description] }
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     package func process(_ context: JobContext) async throws -> JSONValue {
@@ -87,14 +91,8 @@ package struct WebhookDeliverer: Sendable {
         }
         let body = WebhookBody.render(delivery, format: webhook.format)
         let timestamp = Int(Date().timeIntervalSince1970)
-        // For plain http the request goes to the address just checked, with the name in `Host`. For
-        // https the client resolves the name again (TLS needs it for SNI and the certificate), which
-        // leaves a DNS-rebinding window between the check and the connection: a name whose records
-        // flip to a private address in between would be reached. Pinning the address there needs a
-        // resolver hook the HTTP client does not offer.
-        var request = HTTPClientRequest(url: target.url(connectingTo: target.scheme == .http ? address : nil))
+        var request = HTTPClientRequest(url: target.url)
         request.method = .POST
-        if target.scheme == .http { request.headers.add(name: "Host", value: target.hostHeader) }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "MedicineMan-Webhook/1")
         request.headers.add(name: WebhookSignature.eventHeader, value: delivery.event)
@@ -103,12 +101,17 @@ package struct WebhookDeliverer: Sendable {
         request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
         request.body = .bytes(ByteBuffer(bytes: body))
         let code: Int
+        let client = client(pinning: target, to: address)
         do {
-            let response = try await client.execute(request, timeout: requestTimeout)
-            code = Int(response.status.code)
-            // The client's deadline ends with the answer's head; the body (not needed) is read only
-            // until the timeout, so a receiver that drips it cannot hold a delivery slot for days.
-            await Self.drain(response.body, within: settings.requestTimeout)
+            code = try await withCleanup {
+                let response = try await client.execute(request, timeout: requestTimeout)
+                // The client's deadline ends with the answer's head; the body (not needed) is read
+                // only until the timeout, so a receiver that drips it cannot hold a delivery for days.
+                await Self.drain(response.body, within: settings.requestTimeout)
+                return Int(response.status.code)
+            } cleanup: {
+                try? await client.shutdown()
+            }
         } catch let error where Self.isTimeout(error) {
             return try await failed(
                 delivery, final: final, code: nil,

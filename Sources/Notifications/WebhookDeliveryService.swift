@@ -1,14 +1,12 @@
-import BlockingIO
 import Foundation
 package import JobQueue
 package import Logging
 import ServiceLifecycle
 
 /// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of
-/// deliveries whose job never reached Redis. Closes the HTTP client once the worker has drained.
+/// deliveries whose job never reached Redis. Each delivery opens and closes its own HTTP client.
 package struct WebhookDeliveryService: Service {
     let worker: Worker
-    let deliverer: WebhookDeliverer
     let notifier: WebhookNotifier
     let interval: Duration
 
@@ -17,7 +15,6 @@ package struct WebhookDeliveryService: Service {
         onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger
     ) {
         self.notifier = notifier
-        self.deliverer = deliverer
         self.interval = interval
         worker = Worker(
             queue: notifier.queue,
@@ -28,19 +25,15 @@ package struct WebhookDeliveryService: Service {
     }
 
     package func run() async throws {
-        try await withCleanup {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { [notifier, interval] in
-                    while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                        await notifier.enqueueStranded()
-                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-                    }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [notifier, interval] in
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    await notifier.enqueueStranded()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 }
-                try await worker.run()
-                try await group.waitForAll()
             }
-        } cleanup: {
-            await deliverer.shutdown()
+            try await worker.run()
+            try await group.waitForAll()
         }
     }
 }

@@ -60,17 +60,10 @@ package struct WebhookTarget: Sendable, Equatable {
     /// Whether the host is refused before any lookup (a literal address in a restricted range).
     package func literalRestriction() -> String? { literalAddress?.restriction }
 
-    /// `Host` header value: the host, and the port when it is not the scheme's default.
-    package var hostHeader: String {
-        var name = host
-        if case .v6? = literalAddress { name = "[\(host)]" }
-        return port == (scheme == .https ? 443 : 80) ? name : "\(name):\(port)"
-    }
-
-    /// The URL the client is given: the checked `address` instead of the name when given.
-    package func url(connectingTo address: IPAddress? = nil) -> String {
+    /// The URL the client is given (it connects to the checked address: `WebhookDeliverer.client(pinning:to:)`).
+    package var url: String {
         let hostPart: String
-        switch address ?? literalAddress {
+        switch literalAddress {
         case .v6(let bytes)?: hostPart = "[\(IPAddress.v6(bytes).description)]"
         case .v4(let bytes)?: hostPart = IPAddress.v4(bytes).description
         case nil: hostPart = host

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import BlockingIO
 import Foundation
 import HTTPAPI
 import Hummingbird
@@ -5,6 +7,7 @@ import HummingbirdTesting
 import JobQueue
 import JSONSupport
 import NIOCore
+import NIOHTTP1
 import Notifications
 import PostgresClient
 import Records
@@ -79,6 +82,30 @@ import Testing
             var text = ""
             fixture.metrics.render(into: &text)
             #expect(text.contains(#"medicineman_webhook_deliveries_total{event="backup.failed",result="refused"} 3"#))
+        }
+    }
+
+    /// DNS rebinding: the address checked is the address connected to. A name that resolves
+    /// elsewhere by the time of the request (here: not at all) still reaches the checked address,
+    /// and the request still names the host.
+    @Test func aDeliveryConnectsToTheAddressItCheckedNotWhereTheNameLeadsLater() async throws {
+        try await WebhookFixture.run { fixture in
+            try await withReceiver { port, log in
+                let deliverer = WebhookDeliverer(
+                    webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
+                let target = try WebhookTarget(parsing: "http://rebound.invalid:\(port)/hook")
+                let client = deliverer.client(pinning: target, to: .v4([127, 0, 0, 1]))
+                var request = HTTPClientRequest(url: target.url)
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: "{}"))
+                let status = try await withCleanup {
+                    try await client.execute(request, timeout: .seconds(5)).status.code
+                } cleanup: {
+                    try await client.shutdown()
+                }
+                #expect(status == 200)
+                #expect(await log.requests.first?.headers["host"] == "rebound.invalid:\(port)")
+            }
         }
     }
 

@@ -144,9 +144,7 @@ struct WebhookFixture: Sendable {
             try await body(notifier)
         } cleanup: {
             worker.close()
-            let stopped = await running.result
-            await deliverer.shutdown()
-            try stopped.get()
+            try await running.value
         }
     }
 
