@@ -1,31 +1,19 @@
-import BlockingIO
 import Crypto
 import Foundation
 import Records
 import SSHClient
-import Synchronization
 
 extension RestoreRunner {
-    /// Restores from the object store through ranged reads (`restore(from:)`: a plain archive via a
-    /// private copy, a sealed one streamed twice, hashed then authenticated).
+    /// Restores from the object store through ranged reads, read once into a private copy
+    /// (`restore(from:rewind:)`): the object may be deleted once read, never half way through.
     static func extractObject(
         of backup: Backup, step: RestoreStep, storage: BackupStorage, store: ObjectStore,
         on session: SSHSession
     ) async throws(ServerJobError) -> String {
         if let target = step.target { try ShellArgument.validatePath(target, field: "target") }
-        let first = try await storage.objectReader(of: backup, in: store)
-        let second = Mutex<ObjectRangeReader?>(nil)
-        defer {
-            first.cancel()
-            second.withLock { $0?.cancel() }
-        }
-        return try await restore(
-            from: { try first.next() },
-            reopen: { () throws(ServerJobError) in
-                let reader = try await storage.objectReader(of: backup, in: store)
-                second.withLock { $0 = reader }
-                return { try reader.next() }
-            }, step: step, on: session)
+        let reader = try await storage.objectReader(of: backup, in: store)
+        defer { reader.cancel() }
+        return try await restore(from: { try reader.next() }, rewind: nil, step: step, on: session)
     }
 }
 

@@ -89,32 +89,34 @@ package struct RestoreRunner: Sendable {
         defer { try? handle.close() }
         return try await restore(
             from: source,
-            reopen: { () throws(ServerJobError) in
+            rewind: { () throws(ServerJobError) in
                 do { try handle.seek(toOffset: 0) } catch { throw ServerJobError(.storage, "the archive \(localPath) cannot be read again") }
-                return source
             }, step: step, on: session)
     }
 
-    /// Checks the stored bytes against the row, then unpacks them: a plain archive from a private
-    /// copy made while hashing (`RestoreSpool`), a sealed one straight from storage (a second
-    /// read, each chunk authenticated on the way, so a swapped archive cannot unpack).
+    /// Checks the stored bytes against the row, then unpacks them. From a private copy made while
+    /// hashing (`RestoreSpool`) unless the archive is sealed and `rewind` can read the same file
+    /// again: a plain archive has no per-chunk authentication (a swap between check and restore
+    /// would unpack), and a second read from an object store could find the object deleted half
+    /// way (the target left half restored). A sealed local file is read twice instead, each chunk
+    /// authenticated on the way; its open handle outlives a deletion.
     static func restore(
-        from source: @escaping @Sendable () throws -> [UInt8]?, reopen: (@Sendable () async throws(ServerJobError) -> @Sendable () throws -> [UInt8]?)? = nil,
+        from source: @escaping @Sendable () throws -> [UInt8]?, rewind: (@Sendable () throws(ServerJobError) -> Void)?,
         step: RestoreStep, on session: SSHSession
     ) async throws(ServerJobError) -> String {
+        let mismatch = ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         // Hashing (and copying) a large archive blocks: on a thread of its own, not the cooperative pool.
-        if step.dataKey == nil {
+        guard step.dataKey != nil, let rewind else {
             let spool = try await BlockingWork.run { () throws(ServerJobError) in try RestoreSpool.make(from: source) }
             defer { spool.remove() }
-            guard spool.sha256 == step.sha256 else {
-                throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
-            }
+            guard spool.sha256 == step.sha256 else { throw mismatch }
             let directory = try await step.directory(on: session)
             let copy = FileHandle(fileDescriptor: spool.readDescriptor, closeOnDealloc: false)
-            try await unpack(into: directory, step: step, on: session) {
+            let reader = try ChunkReader(dataKey: step.dataKey) {
                 guard let data = try copy.read(upToCount: 256 * 1024), !data.isEmpty else { return nil }
                 return Array(data)
             }
+            try await unpack(into: directory, step: step, on: session) { try reader.next() }
             return directory
         }
         let digest = await BlockingWork.run { () -> String? in
@@ -123,12 +125,10 @@ package struct RestoreRunner: Sendable {
             return Hex.encode(hasher.finalize())
         }
         guard let digest else { throw ServerJobError(.storage, "the archive cannot be read", retryable: false) }
-        guard digest == step.sha256 else {
-            throw ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
-        }
+        guard digest == step.sha256 else { throw mismatch }
         let directory = try await step.directory(on: session)
-        let again = try await reopen?() ?? source
-        let reader = try ChunkReader(dataKey: step.dataKey, source: again)
+        try rewind()
+        let reader = try ChunkReader(dataKey: step.dataKey, source: source)
         try await unpack(into: directory, step: step, on: session) { try reader.next() }
         return directory
     }
