@@ -22,6 +22,11 @@ extension StorageJanitor {
         var archives = 0
         var archivesWithRow = 0
         for object in objects {
+            if let name = BackupStorage.archiveName(ofManifestKey: object.key, prefix: prefix) {
+                let referenced = references.ids.contains(name.backupId) || references.fileNames.contains(name.fileName)
+                if !referenced, object.lastModified < oldest.orphans { orphans.append(BackupStorage.manifestPath(ofArchive: prefix + name.relative)) }
+                continue
+            }
             guard let name = BackupStorage.archiveName(ofKey: object.key, prefix: prefix) else { continue }
             archives += 1
             if references.ids.contains(name.backupId) || references.fileNames.contains(name.fileName) {

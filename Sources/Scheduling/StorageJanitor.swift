@@ -108,6 +108,11 @@ package struct StorageJanitor: Sendable {
                     continue
                 }
                 if modified() < oldest.orphans { orphans.append(path) } else { kept.append(relative) }
+            } else if let archive = BackupStorage.archiveName(ofManifest: name), let id = BackupStorage.archiveId(ofName: archive) {
+                // A manifest outlives its archive when removing it failed, or a verification
+                // finished after the backup was deleted: it goes with the archive's rules.
+                if references.ids.contains(id) || references.fileNames.contains(archive) { continue }
+                if modified() < oldest.orphans { orphans.append(path) }
             }
         }
         warnOfKept(kept, in: root, logger: logger)

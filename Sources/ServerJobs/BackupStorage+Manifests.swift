@@ -13,7 +13,17 @@ extension BackupStorage {
         case object(String, ObjectStore)
     }
 
-    static func manifestPath(ofArchive archive: String) -> String { archive + ".manifest.gz" }
+    package static func manifestPath(ofArchive archive: String) -> String { archive + ".manifest.gz" }
+
+    /// The archive name a manifest's name ends in (`<archive>.manifest.gz`), nil for other names.
+    package static func archiveName(ofManifest name: String) -> String? {
+        name.hasSuffix(".manifest.gz") ? String(name.dropLast(".manifest.gz".count)) : nil
+    }
+
+    /// The archive of a manifest's key under `prefix`, parsed as `archiveName(ofKey:prefix:)` parses archives'.
+    package static func archiveName(ofManifestKey key: String, prefix: String) -> ArchiveName? {
+        archiveName(ofManifest: key).flatMap { archiveName(ofKey: $0, prefix: prefix) }
+    }
     /// Compressed manifests beyond this are not read (a 20M-member archive stays well under it).
     static let maxManifestBytes = 256 << 20
 

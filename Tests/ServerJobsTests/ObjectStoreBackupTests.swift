@@ -130,6 +130,9 @@ import Testing
             let kept = try await fixture.completedBackupInStore(server: server, store: store)
             let orphan = store.settings.prefix + "\(server.id.uuidString.lowercased())/2026/01/\(UUID().uuidString.lowercased()).tar.gz"
             try await store.put(orphan, Array("orphan".utf8))
+            // Manifests follow their archive: the orphan's goes, the kept one's stays.
+            try await store.put(orphan + ".manifest.gz", Array("m".utf8))
+            try await store.put(kept.key + ".manifest.gz", Array("m".utf8))
             let foreign = store.settings.prefix + "notes/readme.txt"  // not a name we give: never touched
             try await store.put(foreign, Array("keep".utf8))
             let staleKey = store.settings.prefix + "\(server.id.uuidString.lowercased())/2026/01/\(UUID().uuidString.lowercased()).tar.gz"
@@ -141,8 +144,10 @@ import Testing
             #expect(young.orphans == 0 && young.heldBack == nil, "\(young)")
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, orphanAge: .zero, logger: testLogger())
                 .sweep(now: Date().addingTimeInterval(5))
-            #expect(report.orphans == 1 && young.partials + report.partials == 1 && report.heldBack == nil, "\(report)")
+            #expect(report.orphans == 2 && young.partials + report.partials == 1 && report.heldBack == nil, "\(report)")
             #expect(try await store.size(of: orphan) == nil)
+            #expect(try await store.size(of: orphan + ".manifest.gz") == nil)
+            #expect(try await store.size(of: kept.key + ".manifest.gz") != nil)
             #expect(try await store.size(of: kept.key) != nil, "a referenced archive is never removed")
             #expect(try await store.size(of: foreign) != nil)
             #expect(try await store.pendingUploads(prefix: store.settings.prefix).isEmpty)

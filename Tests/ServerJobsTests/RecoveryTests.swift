@@ -80,19 +80,22 @@ import Testing
             let dayOld = directory + "/" + UUID().uuidString.lowercased() + ".tar.gz"
             let fresh = directory + "/" + UUID().uuidString.lowercased() + ".tar.zst"
             let unrelated = directory + "/notes.txt"
+            // Manifests go with their archive's rules: the orphan's (left when removing it failed), not the kept one's.
+            let orphanManifest = orphan + ".manifest.gz"
+            let keptManifest = fixture.storage + "/" + keptRelative + ".manifest.gz"
             // A partial being written now by a backup that started after the janitor read what runs: young, so kept.
             let startingPartial = directory + "/." + UUID().uuidString.lowercased() + ".tar.gz.partial"
-            for path in [stoppedPartial, runningPartial, startingPartial, orphan, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative] {
+            for path in [stoppedPartial, runningPartial, startingPartial, orphan, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative, orphanManifest, keptManifest] {
                 _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
             }
-            for old in [stoppedPartial, runningPartial, orphan, fixture.storage + "/" + keptRelative] {
+            for old in [stoppedPartial, runningPartial, orphan, fixture.storage + "/" + keptRelative, orphanManifest, keptManifest] {
                 try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)], ofItemAtPath: old)
             }
             try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-86_400)], ofItemAtPath: dayOld)
             let report = try await StorageJanitor(storage: storage, backups: fixture.backups, logger: testLogger()).sweep()
-            #expect(report == .init(partials: 1, orphans: 1))
-            #expect(!FileManager.default.fileExists(atPath: stoppedPartial) && !FileManager.default.fileExists(atPath: orphan))
-            for kept in [runningPartial, startingPartial, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative] { #expect(FileManager.default.fileExists(atPath: kept)) }
+            #expect(report == .init(partials: 1, orphans: 2))
+            for gone in [stoppedPartial, orphan, orphanManifest] { #expect(!FileManager.default.fileExists(atPath: gone)) }
+            for kept in [runningPartial, startingPartial, dayOld, fresh, unrelated, fixture.storage + "/" + keptRelative, keptManifest] { #expect(FileManager.default.fileExists(atPath: kept)) }
         }
     }
 }
