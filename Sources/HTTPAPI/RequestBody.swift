@@ -110,7 +110,9 @@ enum BodyInspector {
             if label.hasPrefix("_") { label.removeFirst() }
             let childMirror = Mirror(reflecting: child.value)
             if childMirror.displayStyle == .optional {
-                result[label] = childMirror.children.first?.value
+                // `.some`: assigning a nil `Any?` would remove the key, and an unset field would
+                // vanish from the list of accepted ones.
+                result[label] = .some(childMirror.children.first?.value)
             } else {
                 result[label] = .some(child.value)
             }

@@ -16,13 +16,10 @@ struct CreateServerRequest: Decodable, Sendable {
     var description: String?
 
     func validated() throws -> NewServer {
-        if let fingerprint = hostKeyFingerprint, !HostKeyFingerprint.isValid(fingerprint) {
-            throw APIError.validation("hostKeyFingerprint", "hostKeyFingerprint must look like SHA256:<43 base64 characters>")
-        }
-        return NewServer(
+        NewServer(
             name: try ServerFieldRules.name(name), host: try ServerFieldRules.host(host), port: try ServerFieldRules.port(port ?? 22),
             username: try ServerFieldRules.username(username), authType: try ServerFieldRules.authType(authType),
-            credential: try ServerFieldRules.credential(credential), hostKeyFingerprint: hostKeyFingerprint.map(HostKeyFingerprint.normalize),
+            credential: try ServerFieldRules.credential(credential), hostKeyFingerprint: try hostKeyFingerprint.map(ServerFieldRules.hostKeyFingerprint),
             tags: try ServerFieldRules.tags(tags ?? []), description: description ?? "")
     }
 }
@@ -37,6 +34,8 @@ struct UpdateServerRequest: Decodable, Sendable {
     var credential: String?
     var tags: [String]?
     var description: String?
+    /// Pins this key (after a reinstall, or for a password server's first contact).
+    var hostKeyFingerprint: String?
 
     /// The body with every field given checked, and the auth type read.
     func validated() throws -> (request: Self, authType: ServerAuthType?) {
@@ -47,6 +46,7 @@ struct UpdateServerRequest: Decodable, Sendable {
         checked.username = try username.map(ServerFieldRules.username)
         checked.credential = try credential.map(ServerFieldRules.credential)
         checked.tags = try tags.map(ServerFieldRules.tags)
+        checked.hostKeyFingerprint = try hostKeyFingerprint.map(ServerFieldRules.hostKeyFingerprint)
         return (checked, try authType.map(ServerFieldRules.authType))
     }
 }
@@ -72,6 +72,14 @@ enum ServerFieldRules {
     static func username(_ username: String) throws -> String {
         guard !username.isEmpty, username.count <= 32 else { throw APIError.validation("username", "username must be 1 to 32 characters") }
         return username
+    }
+
+    /// As `ssh-keygen -lf` prints it; normalised.
+    static func hostKeyFingerprint(_ text: String) throws -> String {
+        guard HostKeyFingerprint.isValid(text) else {
+            throw APIError.validation("hostKeyFingerprint", "hostKeyFingerprint must look like SHA256:<43 base64 characters>")
+        }
+        return HostKeyFingerprint.normalize(text)
     }
 
     static func authType(_ text: String) throws -> ServerAuthType {
@@ -146,7 +154,7 @@ struct JobAccepted: Encodable, Sendable {
 /// What `POST /api/servers/:id/test` answers.
 struct ConnectionTestResult: Encodable, Sendable {
     var reachable: Bool
-    /// ok, auth_failed, host_key_mismatch, timeout, refused, unreachable or other.
+    /// ok, auth_failed, host_key_mismatch, host_key_not_pinned, timeout, refused, unreachable or other.
     var outcome: String
     /// Why the connection failed, for a person to act on.
     var message: String?

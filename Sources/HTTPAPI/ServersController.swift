@@ -49,8 +49,10 @@ struct ServersController: Sendable {
         let (body, authType) = try await request.decodeJSON(as: UpdateServerRequest.self, context: context).validated()
         let updated = try await domain.servers.update(
             id: id, name: body.name, host: body.host, port: body.port, username: body.username, authType: authType,
-            credential: body.credential, tags: body.tags, description: body.description)
-        try await domain.audit.record(identity, "server.update", resource: id.lowercasedString, ["credentialChanged": .bool(body.credential != nil)])
+            credential: body.credential, tags: body.tags, description: body.description, hostKeyFingerprint: body.hostKeyFingerprint)
+        var details: [String: JSONValue] = ["credentialChanged": .bool(body.credential != nil)]
+        if let pinned = body.hostKeyFingerprint { details["hostKeyPinned"] = .string(pinned) }
+        try await domain.audit.record(identity, "server.update", resource: id.lowercasedString, .object(details))
         return APISuccess("server \(updated.name) updated", updated)
     }
 
@@ -79,7 +81,7 @@ struct ServersController: Sendable {
             return APISuccess(
                 "could not connect to \(server.name)",
                 ConnectionTestResult(
-                    reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: nil, pinned: false))
+                    reachable: false, outcome: outcome.rawValue, message: error.message, hostKeyFingerprint: error.presentedHostKey, pinned: false))
         }
         let fingerprint = await session.hostKeyFingerprint
         await session.close()

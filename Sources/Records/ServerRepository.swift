@@ -44,7 +44,7 @@ public struct ServerRepository: Sendable {
     public func update(
         id: UUID, name: String? = nil, host: String? = nil, port: Int? = nil, username: String? = nil,
         authType: ServerAuthType? = nil, credential: String? = nil, tags: [String]? = nil,
-        description: String? = nil
+        description: String? = nil, hostKeyFingerprint: String? = nil
     ) async throws(RecordError) -> Server {
         if let host { try HostAddress.validate(host) }
         let sealed = try credential.map { plaintext throws(RecordError) in
@@ -58,12 +58,13 @@ public struct ServerRepository: Sendable {
                     username = coalesce($5, username), auth_type = coalesce($6, auth_type),
                     credential_ciphertext = coalesce($7, credential_ciphertext), credential_key_id = coalesce($8, credential_key_id),
                     tags = coalesce($9, tags), description = coalesce($10, description),
-                    -- a new address or login invalidates the pinned key and the last check
-                    host_key_fingerprint = CASE WHEN $3 IS NOT NULL AND $3 <> host THEN NULL ELSE host_key_fingerprint END,
+                    -- a key given is pinned; otherwise a new address invalidates the pinned key
+                    host_key_fingerprint = CASE WHEN $11::text IS NOT NULL THEN $11::text
+                        WHEN $3 IS NOT NULL AND $3 <> host THEN NULL ELSE host_key_fingerprint END,
                     updated_at = now()
                 WHERE id = $1 RETURNING \(Server.columns)
                 """,
-                [id, name, host, port, username, authType?.rawValue, sealed?.ciphertext, sealed?.keyId, tags, description]
+                [id, name, host, port, username, authType?.rawValue, sealed?.ciphertext, sealed?.keyId, tags, description, hostKeyFingerprint]
             ).first
             return try Server(row: try row.orNotFound("server"))
         }

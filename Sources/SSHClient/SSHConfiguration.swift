@@ -51,7 +51,10 @@ public enum SSHAuthentication: Sendable, CustomStringConvertible {
 public enum HostKeyPolicy: Sendable, Equatable {
     /// Only the key with this SHA-256 fingerprint (`SHA256:` + unpadded base64, as `ssh-keygen -lf` prints).
     case pinned(String)
-    /// First contact: accept the key and report its fingerprint so the caller can pin it.
+    /// First contact: accept the key and report its fingerprint so the caller can pin it. Only
+    /// with key authentication: a password is never sent to a key nobody checked (whoever
+    /// intercepts the first connection would receive it), so with one this fails
+    /// `hostKeyNotPinned`, naming the key presented.
     case trustOnFirstUse
 }
 

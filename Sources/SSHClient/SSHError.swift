@@ -32,6 +32,9 @@ extension SSHError.Code {
     public static let authenticationFailed = Self("authenticationFailed")
     /// The server's key is not the pinned one: possibly an attack; never retried.
     public static let hostKeyMismatch = Self("hostKeyMismatch")
+    /// No key is pinned and the session would send a password: refused, never retried (the
+    /// message names the key the server presented, for someone to check and pin).
+    public static let hostKeyNotPinned = Self("hostKeyNotPinned")
     public static let invalidPrivateKey = Self("invalidPrivateKey")
     /// The remote command ran longer than its timeout and was abandoned.
     public static let commandTimedOut = Self("commandTimedOut")

@@ -161,6 +161,12 @@ public actor SSHSession {
                 "host key of \(label) is \(fingerprint), but \(HostKeyFingerprint.normalize(expected)) is pinned; the server was reinstalled or someone is intercepting the connection. Re-pin only after checking the server"
             )
         }
+        if case .trustOnFirstUse = configuration.hostKey, case .password = configuration.authentication {
+            throw SSHError(
+                .hostKeyNotPinned,
+                "\(label) presented the host key \(fingerprint), and none is pinned: a password is sent only to a checked host key. Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server, then pin it"
+            )
+        }
     }
 
     private func authenticate(_ session: OpaquePointer, label: String, deadline: ContinuousClock.Instant) throws(SSHError) {

@@ -40,15 +40,14 @@ package struct ServerConnector: Sendable {
         let configuration = SSHConfiguration(
             host: server.host, port: server.port, username: server.username, authentication: authentication,
             hostKey: server.hostKeyFingerprint.map { .pinned($0) } ?? .trustOnFirstUse, connectTimeout: connectTimeout)
-        let session: SSHSession
+        let session = SSHSession(configuration: configuration, logger: logger, tracer: tracer)
         do {
-            let opened = SSHSession(configuration: configuration, logger: logger, tracer: tracer)
-            try await opened.connect()
-            session = opened
+            try await session.connect()
         } catch {
             onOutcome(SSHConnectionOutcome(error))
             var classified = Self.classify(error, server: server)
             classified.connectionOutcome = SSHConnectionOutcome(error)
+            if error.code == .hostKeyNotPinned { classified.presentedHostKey = await session.hostKeyFingerprint }
             throw classified
         }
         onOutcome(.ok)
@@ -69,6 +68,10 @@ package struct ServerConnector: Sendable {
             return ServerJobError(.authentication, "\(place) rejected the credentials: \(error.message)", retryable: false)
         case .hostKeyMismatch:
             return ServerJobError(.hostKey, "\(place) presented a different host key than the pinned one: \(error.message)", retryable: false)
+        case .hostKeyNotPinned:
+            return ServerJobError(
+                .hostKey, "\(place) was not sent its password: \(error.message) as this server's hostKeyFingerprint (PATCH /api/servers/:id)",
+                retryable: false)
         default:
             return ServerJobError(.unreachable, "cannot reach \(place): \(error.message)", retryable: error.isRetryable)
         }

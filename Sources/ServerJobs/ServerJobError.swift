@@ -9,6 +9,8 @@ package struct ServerJobError: Error, Sendable, CustomStringConvertible {
     package let isRetryable: Bool
     /// How the SSH connection attempt ended, when the error comes from one.
     package var connectionOutcome: SSHConnectionOutcome?
+    /// The host key a server presented when none was pinned and a password would have been sent.
+    package var presentedHostKey: String?
 
     package init(_ code: Code, _ message: String, retryable: Bool? = nil) {
         self.code = code

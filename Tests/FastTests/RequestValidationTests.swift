@@ -89,5 +89,12 @@ import Testing
         let known = CreateServerRequest(name: "web-1", host: "192.0.2.10", username: "backup", authType: "key", credential: "PEM", tags: ["a"])
         #expect(rejectedField { try BodyInspector.checkFields(["name": "web-1", "isAdmin": true], against: known) } == "isAdmin")
         #expect(rejectedField { try BodyInspector.checkFields(["name": "web-1", "tags": ["a"]], against: known) } == nil)
+        // The refusal lists what the route takes, even when the body set none of it.
+        do {
+            try BodyInspector.checkFields(["isAdmin": true], against: UpdateServerRequest())
+            Issue.record("an unknown field was accepted")
+        } catch {
+            #expect((error as? APIError)?.message.hasSuffix("accepted: authType, credential, description, host, hostKeyFingerprint, name, port, tags, username") == true, "\(error)")
+        }
     }
 }

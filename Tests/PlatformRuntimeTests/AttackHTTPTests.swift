@@ -167,6 +167,39 @@ import Testing
         }
     }
 
+    /// A password server added without its host key: the connection test sends no password and
+    /// names the key the server presented; pinned (after checking it), the same test connects.
+    @Test func aPasswordServerWithoutAPinnedKeyGetsNoPasswordUntilAnAdminPinsIt() async throws {
+        try await APIFixture.run { fixture in
+            let fingerprint = try TestEnvironment.require("MM_TEST_SSH_FINGERPRINT")
+            try await fixture.app().test(.router) { client throws in
+                let server: JSONValue = [
+                    "name": "password-first-contact", "host": .string(try TestEnvironment.require("MM_TEST_SSH_HOST")),
+                    "port": .int(Int64(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22),
+                    "username": .string(try TestEnvironment.require("MM_TEST_SSH_USER")), "authType": "password",
+                    "credential": .string(try TestEnvironment.require("MM_TEST_SSH_PASSWORD")),
+                ]
+                let id = try await client.execute(
+                    uri: "/api/servers", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: server.jsonText)
+                ) { try json($0)["data"]?["id"]?.stringValue ?? "" }
+                try await client.execute(uri: "/api/servers/\(id)/test", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    let data = try json(response)["data"]
+                    #expect(data?["reachable"] == false && data?["outcome"] == "host_key_not_pinned", "\(String(describing: data))")
+                    #expect(data?["hostKeyFingerprint"]?.stringValue == fingerprint)
+                }
+                let pinned = try await client.execute(
+                    uri: "/api/servers/\(id)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: JSONValue.object(["hostKeyFingerprint": .string(fingerprint)]).jsonText))
+                #expect(pinned.status == .ok, "\(String(buffer: pinned.body))")
+                #expect(try json(pinned)["data"]?["hostKeyFingerprint"]?.stringValue == fingerprint)
+                try await client.execute(uri: "/api/servers/\(id)/test", method: .post, headers: fixture.headers(.operator)) { response throws in
+                    let data = try json(response)["data"]
+                    #expect(data?["reachable"] == true, "\(String(describing: data))")
+                }
+            }
+        }
+    }
+
     @Test func testingAnUnreachableServerIsAnAnswerNotAFailure() async throws {
         try await APIFixture.run { fixture in
             let app = try fixture.app()

@@ -55,6 +55,16 @@ import Testing
         await session.close()
     }
 
+    /// Whoever intercepts a first connection must not receive the password: without a pinned key
+    /// it is not sent, and the error names the key presented, for someone to check and pin.
+    @Test func aPasswordIsNeverSentToAnUnpinnedHostKey() async throws {
+        let password = try TestEnvironment.require("MM_TEST_SSH_PASSWORD")
+        let configuration = try sshConfiguration(.password(password), hostKey: .trustOnFirstUse)
+        let error = try #require(await connectionError(configuration), "an unpinned key must stop a password login")
+        #expect(error.code == .hostKeyNotPinned && !error.isRetryable)
+        #expect(error.message.contains(try TestEnvironment.require("MM_TEST_SSH_FINGERPRINT")) && !error.message.contains(password))
+    }
+
     @Test func hostKeyMismatchIsItsOwnNonRetryableError() async throws {
         let wrong = HostKeyFingerprint.format(sha256: [UInt8](repeating: 7, count: 32))
         let configuration = try sshConfiguration(try testKey("id_ed25519"), hostKey: .pinned(wrong))

@@ -467,8 +467,11 @@ def main():
         if setup.returncode != 0:
             raise RuntimeError(f"cannot prepare the hosts' data: {setup.stderr}")
         for index, port in enumerate([platform.ssh_ports[0], platform.proxy.port]):
+            # A password goes only to a pinned host key (the proxy forwards to sshd-1).
+            fingerprint = services("fingerprint", "sshd", platform.dir(f"sshd-{index}")).stdout.strip()
             server = api.call("POST", "/api/servers", {"name": f"chaos-{index}", "host": "127.0.0.1", "port": port, "username": "mmtest",
-                                                       "authType": "password", "credential": platform.ssh_password})
+                                                       "authType": "password", "credential": platform.ssh_password,
+                                                       "hostKeyFingerprint": fingerprint})
             chaos.server_ids.append(server["id"])
         api.call("POST", "/api/schedules", {"serverId": chaos.server_ids[0], "cron": "* * * * *", "paths": ["/home/mmtest/chaos/small"],
                                              "retention": {"keepLast": 3}})
