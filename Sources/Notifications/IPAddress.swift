@@ -75,6 +75,10 @@ package enum IPAddress: Sendable, Hashable, CustomStringConvertible {
             if b[0] == 0x00, b[1] == 0x64, b[2] == 0xff, b[3] == 0x9b, b[4...11].allSatisfy({ $0 == 0 }) {
                 return Self.v4(Array(b[12...])).restriction.map { "NAT64, \($0)" }
             }
+            // Local-use NAT64 (RFC 8215) and SIIT's IPv4-translated form carry an IPv4 address
+            // a translator on the network would reach: private, whatever the IPv4 is.
+            if b[0] == 0x00, b[1] == 0x64, b[2] == 0xff, b[3] == 0x9b, b[4] == 0x00, b[5] == 0x01 { return "local-use NAT64 (64:ff9b:1::/48)" }
+            if b.prefix(8).allSatisfy({ $0 == 0 }), b[8] == 0xff, b[9] == 0xff, b[10] == 0, b[11] == 0 { return "IPv4-translated (::ffff:0:0:0/96)" }
             if b[0] == 0x20, b[1] == 0x02 { return Self.v4(Array(b[2...5])).restriction.map { "6to4, \($0)" } }
             if b[0] == 0x01, b[1] == 0x00, b[2...7].allSatisfy({ $0 == 0 }) { return "discard-only (100::/64)" }
             if b[0] & 0xfe == 0xfc { return "unique local (fc00::/7)" }

@@ -1,7 +1,9 @@
 """An S3 endpoint that lies, for the attack tests: it accepts any signature, reports a wrong
-SHA-256 for every uploaded part, and answers ranged reads with fewer bytes than asked (the
-Content-Length agrees, so only a client that counts notices). Usage: lying_s3.py PORT"""
+SHA-256 for every uploaded part, answers ranged reads with fewer bytes than asked (the
+Content-Length agrees, so only a client that counts notices), and pages its listings in a
+cycle (token a leads to b, b back to a). Usage: lying_s3.py PORT"""
 import sys
+from urllib.parse import parse_qs, urlparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WRONG = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -48,6 +50,14 @@ class Liar(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
+        query = parse_qs(urlparse(self.path).query)
+        if "list-type" in query:
+            token = query.get("continuation-token", [""])[0]
+            following = "b" if token == "a" else "a"
+            page = (f"<ListBucketResult><Contents><Key>medicineman/{token or 'first'}</Key><Size>1</Size></Contents>"
+                    f"<IsTruncated>true</IsTruncated><NextContinuationToken>{following}</NextContinuationToken></ListBucketResult>")
+            self.answer(200, page.encode())
+            return
         self.answer(206, b"x" * 10, headers=[("Content-Range", f"bytes 0-9/{SIZE}")])
 
 

@@ -22,7 +22,7 @@ import Testing
         "http://127.0.0.1/hook", "http://127.8.9.10:8080/hook", "http://10.0.0.1/hook", "http://172.16.0.1/", "http://192.168.1.1/",
         "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/", "http://0.0.0.0:3000/", "http://224.0.0.1/",
         "http://255.255.255.255/", "http://[::1]:3000/", "http://[::]/", "http://[fe80::1]/", "http://[fd00::1]/", "http://[ff02::1]/",
-        "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/", "http://[::ffff:10.0.0.1]/", "http://[64:ff9b::7f00:1]/",
+        "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/", "http://[::ffff:10.0.0.1]/", "http://[64:ff9b::7f00:1]/", "http://[64:ff9b:1::808:808]/", "http://[::ffff:0:808:808]/",
         "http://[2002:7f00:1::1]/", "http://[::127.0.0.1]/",
         // Numeric hosts that resolvers read as 127.0.0.1.
         "http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://017700000001/", "http://0177.0.0.1/",

@@ -150,6 +150,9 @@ import Testing
         #expect(wrongChecksum?.message.contains("SHA-256") == true, "\(wrongChecksum?.message ?? "")")
         let short = await #expect(throws: ServerJobError.self) { _ = try await store.read("medicineman/x", offset: 0, length: 100) }
         #expect(short?.message.contains("truncated") == true, "\(short?.message ?? "")")
+        // A listing whose page tokens go round in a cycle ends with an error, not with memory exhausted.
+        let endless = await #expect(throws: ServerJobError.self) { _ = try await store.list(prefix: "medicineman/") }
+        #expect(endless?.message.contains("does not end") == true, "\(endless?.message ?? "")")
         // A backup into it fails cleanly (the upload is aborted), and a verify says why.
         let session = try await connectTestHost()
         let request = BackupRequest(id: UUID(), serverId: UUID(), paths: ["/etc/hostname"], compression: .gzip)

@@ -124,6 +124,7 @@ extension ObjectStore {
     package func list(prefix: String) async throws(ServerJobError) -> [ListedObject] {
         var objects: [ListedObject] = []
         var token: String?
+        var seen = Set<String>()
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
             if let token { query.append(("continuation-token", token)) }
@@ -137,8 +138,9 @@ extension ObjectStore {
                         lastModified: XMLText.first("LastModified", in: block).flatMap(Self.date) ?? Date()))
             }
             let next = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
-            // A store that repeats its token, or pages past any bucket we could use, ends the listing with an error.
-            guard next == nil || (next != token && objects.count <= Self.listingLimit) else {
+            // A store that repeats a token (at once or in a cycle), or pages past any bucket we could
+            // use, ends the listing with an error.
+            guard next.map({ seen.insert($0).inserted }) ?? true, objects.count <= Self.listingLimit else {
                 throw ServerJobError(.storage, "the object store's listing of \(prefix) does not end (a repeated page token, or over \(Self.listingLimit) objects)")
             }
             token = next
@@ -150,6 +152,7 @@ extension ObjectStore {
     package func pendingUploads(prefix: String) async throws(ServerJobError) -> [PendingUpload] {
         var uploads: [PendingUpload] = []
         var markers: (key: String, uploadId: String)?
+        var seen = Set<String>()
         repeat {
             var query = [("uploads", ""), ("prefix", prefix)]
             if let markers { query += [("key-marker", markers.key), ("upload-id-marker", markers.uploadId)] }
@@ -162,7 +165,7 @@ extension ObjectStore {
             if XMLText.first("IsTruncated", in: text) == "true", let key = XMLText.first("NextKeyMarker", in: text),
                 let uploadId = XMLText.first("NextUploadIdMarker", in: text)
             {
-                guard markers.map({ $0.key != key || $0.uploadId != uploadId }) ?? true, uploads.count <= Self.listingLimit else {
+                guard seen.insert(key + "\u{0}" + uploadId).inserted, uploads.count <= Self.listingLimit else {
                     throw ServerJobError(.storage, "the object store's list of pending uploads under \(prefix) does not end")
                 }
                 markers = (key, uploadId)
