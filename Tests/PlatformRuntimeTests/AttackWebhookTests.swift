@@ -111,16 +111,10 @@ import Testing
 
     @Test func redirectsAreNotFollowed() async throws {
         try await WebhookFixture.run { fixture in
-            try await withReceiver { port, log in
-                let created = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/redirect")
-                var settings = WebhookFixture.testSettings
-                settings.attempts = 1
-                try await fixture.withWorker(settings) { notifier in
-                    await notifier.notify(testEvent())
-                    let items = try await fixture.waitForDeliveries(of: created.webhook.id) { $0.first?.status == .failed }
-                    #expect(items.first?.status == .failed && items.first?.responseCode == 302)
-                    #expect(items.first?.error?.contains("redirect") == true)
-                }
+            try await fixture.deliveringOnce(to: "/redirect") { created, log in
+                let items = try await fixture.waitForDeliveries(of: created.webhook.id) { $0.first?.status == .failed }
+                #expect(items.first?.status == .failed && items.first?.responseCode == 302)
+                #expect(items.first?.error?.contains("redirect") == true)
                 #expect(await log.requests.isEmpty)  // /hook, where the redirect pointed, saw nothing
             }
         }

@@ -82,17 +82,10 @@ import Testing
 
     @Test func aReceiverThatDripsItsAnswerCannotHoldADeliveryPastTheTimeout() async throws {
         try await WebhookFixture.run { fixture in
-            try await withReceiver { port, _ in
-                let dripping = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/drip")
-                var settings = WebhookFixture.testSettings
-                settings.attempts = 1
-                settings.requestTimeout = .seconds(2)
-                try await fixture.withWorker(settings) { notifier in
-                    await notifier.notify(testEvent())
-                    // Its 200 counts; the body it never finishes is dropped at the timeout.
-                    let settled = try await fixture.waitForDeliveries(of: dripping.webhook.id, timeout: .seconds(20)) { $0.first?.status == .delivered }
-                    #expect(settled.first?.status == .delivered && settled.first?.responseCode == 200, "\(settled.first?.status.rawValue ?? "none")")
-                }
+            try await fixture.deliveringOnce(to: "/drip", requestTimeout: .seconds(2)) { dripping, _ in
+                // Its 200 counts; the body it never finishes is dropped at the timeout.
+                let settled = try await fixture.waitForDeliveries(of: dripping.webhook.id, timeout: .seconds(20)) { $0.first?.status == .delivered }
+                #expect(settled.first?.status == .delivered && settled.first?.responseCode == 200, "\(settled.first?.status.rawValue ?? "none")")
             }
         }
     }

@@ -127,6 +127,23 @@ struct WebhookFixture: Sendable {
         try WebhookNotifier(webhooks: webhooks, deliveries: deliveries, redis: redis, prefix: prefix, settings: settings, logger: logs.logger)
     }
 
+    /// One test event sent, with a single attempt, to a webhook on the receiver's `path`; `body`
+    /// runs while the worker delivers it (the receiver's log is what `/hook` saw).
+    func deliveringOnce(
+        to path: String, requestTimeout: Duration? = nil, _ body: @Sendable (CreatedWebhook, ReceivedRequests) async throws -> Void
+    ) async throws {
+        try await withReceiver { port, log in
+            let created = try await insertWebhook(url: "http://127.0.0.1:\(port)\(path)")
+            var settings = Self.testSettings
+            settings.attempts = 1
+            if let requestTimeout { settings.requestTimeout = requestTimeout }
+            try await withWorker(settings) { notifier in
+                await notifier.notify(testEvent())
+                try await body(created, log)
+            }
+        }
+    }
+
     /// Runs `body` while a notify-queue worker delivers with `settings`.
     func withWorker(_ settings: WebhookDeliverySettings = testSettings, _ body: (WebhookNotifier) async throws -> Void) async throws {
         let notifier = try notifier(settings)
