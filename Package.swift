@@ -134,7 +134,8 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: [
-                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1, Products.crypto, Products.logging,
+                "Records", "JobQueue", "ServerJobs", "RedisClient", "BlockingIO", "JSONSupport", Products.asyncHTTPClient, Products.nioCore, Products.nioHTTP1, Products.nioPosix, Products.crypto,
+                Products.logging,
                 Products.coreMetrics,
             ],
             swiftSettings: swiftSettings

@@ -35,7 +35,11 @@ struct ServersController: Sendable {
         let body = try await request.decodeJSON(as: CreateServerRequest.self, context: context)
         let server = try await domain.servers.create(try body.validated())
         try await domain.audit.record(identity, "server.create", resource: server.id.lowercasedString, ["name": .string(server.name)])
-        return EditedResponse(status: .created, response: APISuccess("server \(server.name) created", server))
+        let message =
+            server.authType == .password && server.hostKeyFingerprint == nil
+            ? "server \(server.name) created; it gets no password until its host key is pinned: test the connection, check the key it shows on the server, then PATCH hostKeyFingerprint"
+            : "server \(server.name) created"
+        return EditedResponse(status: .created, response: APISuccess(message, server))
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> APISuccess<Server> {

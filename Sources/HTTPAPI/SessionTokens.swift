@@ -59,15 +59,16 @@ package struct SessionTokens: Sendable {
         return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }
 
-    /// The session of a valid token; nil for anything else.
-    package func verify(_ token: String, now: Date = Date()) async -> Session? {
+    /// The session of a valid token; nil for anything else. `ignoringExpiry` asks whether a token
+    /// that was valid is still genuine and of its user (a stream it opened may outlive it).
+    package func verify(_ token: String, now: Date = Date(), ignoringExpiry: Bool = false) async -> Session? {
         guard token.utf8.count < 2048, Self.algorithm(of: token) == "HS256",
             let claims = try? await keys().verify(token, as: Claims.self)
         else { return nil }
         let issuedAt = claims.iat.value.timeIntervalSince1970
         let expiresAt = claims.exp.value.timeIntervalSince1970
         let nowSeconds = now.timeIntervalSince1970
-        guard expiresAt > nowSeconds, issuedAt <= nowSeconds + Self.skew,
+        guard ignoringExpiry || expiresAt > nowSeconds, issuedAt <= nowSeconds + Self.skew,
             expiresAt - issuedAt <= Double(lifetime.components.seconds),
             (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
             let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1
@@ -156,7 +157,11 @@ package struct PlatformAuthenticator: TokenAuthenticating {
         }
         // A dashboard session's token (it has a session id) counts only in its cookie, where
         // signing out ends it; an API login's only as a bearer token.
-        guard let sessions, let session = await sessions.verify(token), (session.sessionId != nil) == (carrier == .sessionCookie) else { return nil }
+        // A recheck (no client) asks whether the user and session still hold, not whether the token
+        // has expired since: a login token's stream lives its hour, as a session cookie's does.
+        guard let sessions, let session = await sessions.verify(token, ignoringExpiry: client == nil),
+            (session.sessionId != nil) == (carrier == .sessionCookie)
+        else { return nil }
         try admit(client)
         return try await lookUp(from: client) {
             // A password change or deactivation bumps the version: older sessions end.

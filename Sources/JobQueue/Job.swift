@@ -40,14 +40,14 @@ public struct Job: Sendable, Equatable {
         priority = fields["priority"].flatMap { Int($0) } ?? 0
         processedOn = fields["processedOn"].flatMap { Int($0) }
         finishedOn = fields["finishedOn"].flatMap { Int($0) }
-        attemptsStarted = fields["ats"].flatMap { Int($0) } ?? 0
-        attemptsMade = (fields["atm"] ?? fields["attemptsMade"]).flatMap { Int($0) } ?? 0
+        attemptsStarted = Self.counter(fields["ats"])
+        attemptsMade = Self.counter(fields["atm"] ?? fields["attemptsMade"])
         progress = fields["progress"].flatMap { try? JSONValue(jsonText: $0) }
         returnValue = fields["returnvalue"].map { (try? JSONValue(jsonText: $0)) ?? .string($0) }
         failedReason = fields["failedReason"]
         let traces = fields["stacktrace"].flatMap { try? JSONValue(jsonText: $0) }
         if case .array(let lines)? = traces { stacktrace = lines.compactMap(\.stringValue) } else { stacktrace = [] }
-        stalledCounter = fields["stc"].flatMap { Int($0) } ?? 0
+        stalledCounter = Self.counter(fields["stc"])
         deferredFailure = fields["defa"]
         parentKey = fields["parentKey"]
         schedulerId = fields["rjk"]
@@ -81,5 +81,12 @@ extension Job {
     public var firstWait: Duration? {
         guard attemptsMade == 0, attemptsStarted <= 1, let processedOn else { return nil }
         return .milliseconds(max(0, processedOn - timestamp - delay))
+    }
+}
+
+extension Job {
+    /// A count any producer may have written: 0 to 2^31-1, so adding one to it never traps.
+    static func counter(_ text: String?) -> Int {
+        text.flatMap { Int($0) }.map { min(max($0, 0), Int(Int32.max)) } ?? 0
     }
 }

@@ -52,7 +52,7 @@ public struct JobSchedulerRecord: Sendable, Equatable {
             endDate: fields["endDate"].flatMap { Int($0) }, offset: fields["offset"].flatMap { Int($0) })
         data = fields["data"].flatMap { try? JSONValue(jsonText: $0) } ?? .object([:])
         options = JobOptions(json: fields["opts"].flatMap { try? JSONValue(jsonText: $0) } ?? .object([:]))
-        iterationCount = fields["ic"].flatMap { Int($0) } ?? 0
+        iterationCount = Job.counter(fields["ic"])
         self.next = next
     }
 }

@@ -29,7 +29,7 @@ extension Worker {
         guard retry < job.options.maxAttempts else { return nil }
         guard let backoff = job.options.backoff else { return 0 }
         switch backoff.type {
-        case "fixed": return Self.jittered(backoff.delay, jitter: backoff.jitter)
+        case "fixed": return Self.jittered(min(max(backoff.delay, 0), Int(Self.latestDelay)), jitter: backoff.jitter)
         case "exponential":
             // The delay comes from the job's options (any producer's): held within what a score can say.
             let delay = min(max(Double(backoff.delay) * Double(1 << min(retry - 1, 40)), 0), Self.latestDelay)

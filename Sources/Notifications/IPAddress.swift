@@ -47,6 +47,10 @@ package enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Why a webhook may not call this address (loopback, private, link-local, …), or nil when it
     /// is a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible,
     /// NAT64, 6to4) are judged by that address.
+    package var isV4: Bool {
+        if case .v4 = self { return true } else { return false }
+    }
+
     package var restriction: String? {
         switch self {
         case .v4(let b):

@@ -17,11 +17,12 @@ package struct WebhookAddressGuard: Sendable {
         throw WebhookRefusal(address: address, restriction: restriction)
     }
 
-    /// At delivery: the address to connect to, after every resolved address passed.
-    package func checkedAddress(of target: WebhookTarget) async throws -> IPAddress {
+    /// At delivery: the addresses to connect to, in the order to try them, after every resolved
+    /// address passed.
+    package func checkedAddresses(of target: WebhookTarget) async throws -> [IPAddress] {
         if let literal = target.literalAddress {
             try checkLiteral(target)
-            return literal
+            return [literal]
         }
         let addresses = try await resolver.addresses(of: target.host)
         if !allowPrivate {
@@ -29,11 +30,11 @@ package struct WebhookAddressGuard: Sendable {
                 if let restriction = address.restriction { throw WebhookRefusal(address: address, restriction: restriction) }
             }
         }
-        // Prefer IPv4, as most receivers listen there; any address passed the check.
-        guard let chosen = addresses.first(where: { if case .v4 = $0 { return true } else { return false } }) ?? addresses.first else {
-            throw HostResolutionError(message: "\(target.host) has no address")
-        }
-        return chosen
+        // IPv4 first, as most receivers listen there; each once.
+        var seen = Set<IPAddress>()
+        let ordered = (addresses.filter(\.isV4) + addresses.filter { !$0.isV4 }).filter { seen.insert($0).inserted }
+        guard !ordered.isEmpty else { throw HostResolutionError(message: "\(target.host) has no address") }
+        return ordered
     }
 }
 

@@ -5,6 +5,7 @@ package import JobQueue
 package import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 package import Records
 
 /// The `notify-queue` processor: loads the delivery and its webhook, checks where the URL leads
@@ -65,10 +66,10 @@ package struct WebhookDeliverer: Sendable {
         }
         let final = context.job.attemptsMade + 1 >= context.job.options.maxAttempts
         let target: WebhookTarget
-        let address: IPAddress
+        let addresses: [IPAddress]
         do {
             target = try WebhookTarget(parsing: webhook.url)
-            address = try await addressGuard.checkedAddress(of: target)
+            addresses = try await addressGuard.checkedAddresses(of: target)
         } catch let refusal as WebhookRefusal {
             try await deliveries.recordAttempt(id: deliveryId, status: .refused, responseCode: nil, error: refusal.description)
             onResult(delivery.event, .refused)
@@ -101,17 +102,8 @@ package struct WebhookDeliverer: Sendable {
         request.headers.add(name: WebhookSignature.signatureHeader, value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
         request.body = .bytes(ByteBuffer(bytes: body))
         let code: Int
-        let client = client(pinning: target, to: address)
         do {
-            code = try await withCleanup {
-                let response = try await client.execute(request, timeout: requestTimeout)
-                // The client's deadline ends with the answer's head; the body (not needed) is read
-                // only until the timeout, so a receiver that drips it cannot hold a delivery for days.
-                await Self.drain(response.body, within: settings.requestTimeout)
-                return Int(response.status.code)
-            } cleanup: {
-                try? await client.shutdown()
-            }
+            code = try await send(request, to: target, at: addresses)
         } catch let error where Self.isTimeout(error) {
             return try await failed(
                 delivery, final: final, code: nil,
@@ -126,6 +118,43 @@ package struct WebhookDeliverer: Sendable {
         try await deliveries.recordAttempt(id: deliveryId, status: .delivered, responseCode: code, error: nil)
         onResult(delivery.event, .delivered)
         return ["deliveryId": .string(deliveryId.lowercasedString), "responseCode": .int(Int64(code))]
+    }
+
+    /// Addresses of one name tried in one attempt, at the most.
+    static let addressesTried = 3
+
+    /// Sends `request` to the first of `addresses` (all checked) that takes the connection, as a
+    /// client resolving the name itself would: the next is tried only when one cannot be
+    /// connected to at all; the first answer's status counts.
+    package func send(_ request: HTTPClientRequest, to target: WebhookTarget, at addresses: [IPAddress]) async throws -> Int {
+        var failure: (any Error)?
+        for address in addresses.prefix(Self.addressesTried) {
+            let client = client(pinning: target, to: address)
+            do {
+                return try await withCleanup {
+                    let response = try await client.execute(request, timeout: requestTimeout)
+                    // The client's deadline ends with the answer's head; the body (not needed) is read
+                    // only until the timeout, so a receiver that drips it cannot hold a delivery for days.
+                    await Self.drain(response.body, within: settings.requestTimeout)
+                    return Int(response.status.code)
+                } cleanup: {
+                    try? await client.shutdown()
+                }
+            } catch  where Self.couldNotConnect(error) {
+                failure = error
+            }
+        }
+        throw failure ?? HostResolutionError(message: "\(target.host) has no address")
+    }
+
+    /// Whether the connection itself failed (refused, unreachable, no answer to the connect), so
+    /// another address of the name may serve.
+    static func couldNotConnect(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return [.connectTimeout, .getConnectionFromPoolTimeout].contains(error) }
+        if case ChannelError.connectTimeout = error { return true }
+        if error is NIOConnectionError { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ETIMEDOUT].contains(error.errnoCode) }
+        return false
     }
 
     /// Reads and drops an answer's body for at most `limit` (64 KiB of it at the most); cancelled,

@@ -58,9 +58,12 @@ public struct ServerRepository: Sendable {
                     username = coalesce($5, username), auth_type = coalesce($6, auth_type),
                     credential_ciphertext = coalesce($7, credential_ciphertext), credential_key_id = coalesce($8, credential_key_id),
                     tags = coalesce($9, tags), description = coalesce($10, description),
-                    -- a key given is pinned; otherwise a new address invalidates the pinned key
+                    -- a key given is pinned; otherwise a new address invalidates the pinned key, and so
+                    -- does turning a key login into a password one (its key may have been pinned on
+                    -- first contact, unchecked: a password goes only to a key someone gave)
                     host_key_fingerprint = CASE WHEN $11::text IS NOT NULL THEN $11::text
-                        WHEN $3 IS NOT NULL AND $3 <> host THEN NULL ELSE host_key_fingerprint END,
+                        WHEN $3 IS NOT NULL AND $3 <> host THEN NULL
+                        WHEN $6 = 'password' AND auth_type <> 'password' THEN NULL ELSE host_key_fingerprint END,
                     updated_at = now()
                 WHERE id = $1 RETURNING \(Server.columns)
                 """,

@@ -43,7 +43,7 @@ package struct RestoreRunner: Sendable {
                 throw ServerJobError(.invalidRequest, "backup \(backup.id) is encrypted and this process has no key that opens it", retryable: false)
             }
             let step = RestoreStep(
-                sha256: sha256, compression: backup.compression, dataKey: dataKeys[backup.id],
+                sha256: sha256, size: backup.size, compression: backup.compression, dataKey: dataKeys[backup.id],
                 incremental: selection == nil && chain.count > 1, members: selection?[index], target: directory ?? target, prepared: directory != nil,
                 allowRoot: allowRoot, label: last.id.lowercasedString, exactModes: exactModes,
                 ownsDirectory: target == nil || scratch)
@@ -107,7 +107,7 @@ package struct RestoreRunner: Sendable {
         let mismatch = ServerJobError(.storage, "the archive's SHA-256 no longer matches the record; refusing to restore it", retryable: false)
         // Hashing (and copying) a large archive blocks: on a thread of its own, not the cooperative pool.
         guard step.dataKey != nil, let rewind else {
-            let spool = try await BlockingWork.run { () throws(ServerJobError) in try RestoreSpool.make(from: source) }
+            let spool = try await BlockingWork.run { () throws(ServerJobError) in try RestoreSpool.make(from: source, expectedBytes: step.size) }
             defer { spool.remove() }
             guard spool.sha256 == step.sha256 else { throw mismatch }
             let directory = try await step.directory(on: session)
@@ -164,6 +164,8 @@ package struct RestoreRunner: Sendable {
 /// One archive of a restore: how to check, open and unpack it, and where.
 struct RestoreStep: Sendable {
     var sha256: String
+    /// The archive's size on record, when known: a private copy checks room for it first.
+    var size: Int64? = nil
     var compression: Compression
     var dataKey: SymmetricKey?
     /// Replays an archive of a chain (`--listed-incremental`), so deletions are applied too.

@@ -19,8 +19,9 @@ struct RestoreSpool: Sendable {
     static let reservedFreeBytes: Int64 = 256 << 20
     static let checkEvery = 16 << 20
 
-    /// Copies what `next` yields into a fresh 0600 file in a 0700 directory of our own.
-    static func make(from next: () throws -> [UInt8]?) throws(ServerJobError) -> RestoreSpool {
+    /// Copies what `next` yields into a fresh 0600 file in a 0700 directory of our own; with
+    /// `expectedBytes`, only when the volume has room for them and the reserve, before any write.
+    static func make(from next: () throws -> [UInt8]?, expectedBytes: Int64? = nil) throws(ServerJobError) -> RestoreSpool {
         var template = Array((NSTemporaryDirectory() + "/medicineman-restore-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> String? in
             guard let base = buffer.baseAddress, let result = mkdtemp(base) else { return nil }
@@ -41,12 +42,13 @@ struct RestoreSpool: Sendable {
         }
         defer { close(descriptor) }
         var hasher = SHA256()
-        var sinceCheck = checkEvery
+        var sinceCheck = 0
         do {
+            try checkFreeSpace(in: directory, beyond: max(Int64(checkEvery), expectedBytes ?? 0))
             while let chunk = try next() {
                 if sinceCheck >= checkEvery {
                     sinceCheck = 0
-                    try checkFreeSpace(in: directory)
+                    try checkFreeSpace(in: directory, beyond: Int64(checkEvery))
                 }
                 sinceCheck += chunk.count
                 hasher.update(data: chunk)
@@ -69,15 +71,21 @@ struct RestoreSpool: Sendable {
         return RestoreSpool(readDescriptor: reader, sha256: Hex.encode(hasher.finalize()))
     }
 
-    private static func checkFreeSpace(in directory: String) throws(ServerJobError) {
-        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory)
-        let available = (attributes?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
-        guard available >= reservedFreeBytes + Int64(checkEvery) else {
+    /// Throws unless the volume holds `bytes` more and still the reserve.
+    private static func checkFreeSpace(in directory: String, beyond bytes: Int64) throws(ServerJobError) {
+        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
+            let available = (attributes[.systemFreeSize] as? NSNumber)?.int64Value
+        else {
+            throw ServerJobError(.storage, "cannot read the free space of \(directory) for the restore's private copy", retryable: true)
+        }
+        let needed = bytes > Int64.max - reservedFreeBytes ? Int64.max : reservedFreeBytes + bytes
+        guard available >= needed else {
             throw ServerJobError(
                 .storage,
                 """
-                the restore's private copy stopped: \(directory) is down to \(ServerJobProcessor.megabytes(available)) free, below the \
-                \(ServerJobProcessor.megabytes(reservedFreeBytes)) it leaves; free space there or point TMPDIR at a larger volume
+                the restore's private copy stopped: \(directory) has \(ServerJobProcessor.megabytes(available)) free, and the copy needs \
+                \(ServerJobProcessor.megabytes(bytes)) more while leaving \(ServerJobProcessor.megabytes(reservedFreeBytes)); free space there \
+                or point TMPDIR at a larger volume (not a tmpfs: that is memory)
                 """, retryable: false)
         }
     }

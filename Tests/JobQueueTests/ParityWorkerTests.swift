@@ -15,6 +15,16 @@ import Testing
         #expect(throws: JobQueueError.self) { try JobOptions(backoff: .fixed(10, jitter: 1.5)).validate() }
     }
 
+    /// Counts and delays from Redis are any producer's: none traps the worker that reads them.
+    @Test func countsAndDelaysFromRedisCannotTrap() {
+        let job = Job(id: "x", queueName: "q", fields: ["atm": String(Int.max), "ats": "-5", "stc": "99999999999999999999"])
+        #expect(job.attemptsMade == Int(Int32.max) && job.attemptsStarted == 0 && job.stalledCounter == 0)
+        #expect(job.attemptsMade + 1 > job.attemptsMade)
+        let scheduler = JobSchedulerRecord(id: "s", fields: ["ic": String(Int.max), "pattern": "* * * * *"], next: nil)
+        #expect(scheduler.iterationCount == Int(Int32.max))
+        #expect(Worker.jittered(Int(Worker.latestDelay), jitter: 0.000001) <= Int(Worker.latestDelay))
+    }
+
     @Test func jitterFromPythonIsHonouredAndOursReadsBackInPython() async throws {
         let fixture = try QueueFixture()
         let python = try PythonBullMQ(fixture)

@@ -58,7 +58,7 @@ import Testing
         // The guard alone, for addresses no test may send to: it refuses before any connection.
         let strict = WebhookAddressGuard(allowPrivate: false)
         for url in ["http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://localhost:9/"] {
-            await #expect(throws: WebhookRefusal.self, "\(url)") { _ = try await strict.checkedAddress(of: try WebhookTarget(parsing: url)) }
+            await #expect(throws: WebhookRefusal.self, "\(url)") { _ = try await strict.checkedAddresses(of: try WebhookTarget(parsing: url)) }
         }
         try await WebhookFixture.run { fixture in
             try await withReceiver { port, log in
@@ -105,6 +105,25 @@ import Testing
                 }
                 #expect(status == 200)
                 #expect(await log.requests.first?.headers["host"] == "rebound.invalid:\(port)")
+            }
+        }
+    }
+
+    /// A name with several checked addresses: one that refuses the connection gives way to the
+    /// next, as a client resolving the name itself would (pinning must not lose that).
+    @Test func anAddressThatRefusesGivesWayToTheNextCheckedOne() async throws {
+        try await WebhookFixture.run { fixture in
+            try await withReceiver { port, log in
+                let deliverer = WebhookDeliverer(
+                    webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
+                let target = try WebhookTarget(parsing: "http://two-addresses.invalid:\(port)/hook")
+                var request = HTTPClientRequest(url: target.url)
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: "{}"))
+                // The receiver listens on 127.0.0.1 only: 127.0.0.2 refuses.
+                let status = try await deliverer.send(request, to: target, at: [.v4([127, 0, 0, 2]), .v4([127, 0, 0, 1])])
+                #expect(status == 200)
+                #expect(await log.requests.count == 1)
             }
         }
     }

@@ -60,14 +60,17 @@ struct FlowFixture: Sendable {
         }
     }
 
-    func makeServer(_ name: String, password: String? = nil, port: Int? = nil, fingerprint: String? = nil) async throws -> Server {
+    /// A server on the test host; a password server has the host's key pinned (a password goes to
+    /// no other) unless `pinned` is false.
+    func makeServer(_ name: String, password: String? = nil, port: Int? = nil, fingerprint: String? = nil, pinned: Bool = true) async throws -> Server {
         let keys = try TestEnvironment.require("MM_TEST_SSH_KEYS")
+        let pin = try fingerprint ?? (password != nil && pinned ? TestEnvironment.require("MM_TEST_SSH_FINGERPRINT") : nil)
         return try await servers.create(
             NewServer(
                 name: name, host: try TestEnvironment.require("MM_TEST_SSH_HOST"),
                 port: port ?? Int(try TestEnvironment.require("MM_TEST_SSH_PORT")) ?? 22, username: try TestEnvironment.require("MM_TEST_SSH_USER"),
                 authType: password == nil ? .key : .password,
-                credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: fingerprint))
+                credential: try password ?? String(contentsOfFile: keys + "/id_ed25519", encoding: .utf8), hostKeyFingerprint: pin))
     }
 
     /// The platform's processor dependencies, with the suites' short timeouts: a 5 s connect
@@ -147,8 +150,9 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
             let wrongPassword = try await fixture.makeServer("flow-badpw", password: "not-the-password")
             let closedPort = try await fixture.makeServer("flow-closed", port: 1)
             let otherKey = try await fixture.makeServer("flow-mitm", fingerprint: "SHA256:" + String(repeating: "Q", count: 43))
+            let unpinned = try await fixture.makeServer("flow-unpinned", password: "a-password", pinned: false)
             var backups: [(UUID, Int)] = []
-            for (server, expectedAttempts) in [(wrongPassword, 1), (closedPort, 3), (otherKey, 1)] {
+            for (server, expectedAttempts) in [(wrongPassword, 1), (closedPort, 3), (otherKey, 1), (unpinned, 1)] {
                 let backup = try await fixture.backups.create(serverId: server.id, kind: .manual, paths: ["/etc/hostname"])
                 try await fixture.dispatcher.enqueue(.manualBackup, recordId: backup.id)
                 backups.append((backup.id, expectedAttempts))
@@ -167,6 +171,8 @@ func waitFor(timeout: Duration = .seconds(30), _ condition: () async throws -> B
             }
             #expect(try await fixture.backups.find(id: backups[2].0)?.error?.contains("host key") == true)
             #expect(try await fixture.backups.find(id: backups[0].0)?.error?.contains("rejected the credentials") == true)
+            #expect(try await fixture.backups.find(id: backups[3].0)?.error?.contains("was not sent its password") == true)
+            #expect(try await fixture.servers.find(id: unpinned.id)?.hostKeyFingerprint == nil, "nothing pinned without a check")
         }
     }
 

@@ -78,7 +78,6 @@ enum ScanPages {
         return PageView(template: "scan", title: "Scan of \(server?.name ?? "a server")", section: "scans", data: data)
     }
 
-    /// The summary's host facts, in reading order.
     /// `used` as a whole percentage of `total`, 0 to 100 whatever a host reported (a scan row may
     /// hold sizes no disk has: the ratio must not trap on its way to an Int).
     static func percent(_ used: Int64, of total: Int64) -> Int {
@@ -86,6 +85,7 @@ enum ScanPages {
         return Int(min(100, (Double(used) / Double(total) * 100).rounded(.down)))
     }
 
+    /// The summary's host facts, in reading order.
     static func facts(_ summary: JSONValue) -> [[String: String]] {
         var facts: [[String: String]] = []
         func add(_ label: String, _ value: String?) { if let value, !value.isEmpty { facts.append(["label": label, "value": value]) } }

@@ -18,7 +18,8 @@ enum ServerPage {
                 "id": id, "name": server.name, "host": server.host, "port": server.port, "username": server.username,
                 "authType": server.authType.rawValue, "connection": connection, "connectionTone": Format.tone(connection),
                 "checked": Format.age(server.lastCheckedAt), "tags": server.tags.map { ["tag": $0] },
-                "fingerprint": server.hostKeyFingerprint ?? "not pinned yet (pinned on first contact)",
+                "fingerprint": server.hostKeyFingerprint
+                    ?? (server.authType == .password ? "not pinned: a password server needs its key pinned (PATCH hostKeyFingerprint)" : "not pinned yet (pinned on first contact)"),
                 "backupPaths": (backups[server.id]?.paths ?? ["/etc"]).joined(separator: ", "),
             ]
             row["checkError"] = server.lastCheckError.flatMap { $0.isEmpty ? nil : $0 }

@@ -7,7 +7,7 @@ import JSONSupport
 struct ServersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "servers", abstract: "List, add, show, test and remove servers (over the HTTP API).",
-        subcommands: [List.self, Add.self, ShowCommand<ServerRecords>.self, Test.self, RemoveCommand<ServerRecords>.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Add.self, ShowCommand<ServerRecords>.self, Test.self, Pin.self, RemoveCommand<ServerRecords>.self], defaultSubcommand: List.self)
 
     static func table(_ servers: [JSONValue]) -> TextTable {
         TextTable(
@@ -40,7 +40,8 @@ struct ServersCommand: AsyncParsableCommand {
         @Option(help: "SSH user.") var user: String
         @Option(help: "A private key file (OpenSSH format).") var keyFile: String?
         @Flag(help: "Read the SSH password from standard input.") var passwordStdin = false
-        @Option(help: "Pin this host key (SHA256:…); without it the key is pinned on first contact.") var fingerprint: String?
+        @Option(help: "Pin this host key (SHA256:…); without it a key login's key is pinned on first contact, and a password server gets no password until one is pinned (servers pin).")
+        var fingerprint: String?
         @Option(help: "A tag (repeatable).") var tag: [String] = []
         @Option(help: "A description.") var description: String?
 
@@ -82,6 +83,20 @@ struct ServersCommand: AsyncParsableCommand {
                     ? "reachable; host key \(result.cell("hostKeyFingerprint"))\(result["pinned"] == .bool(true) ? " (pinned now)" : "")"
                     : "not reachable (\(result.cell("outcome"))): \(result.cell("message"))")
             if !reachable { throw ClientError(code: "job_failed", "not reachable") }
+        }
+    }
+
+    struct Pin: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pin a server's host key (admin): after checking it on the server (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The server's name or id.") var server: String
+        @Argument(help: "The host key's fingerprint, SHA256:… as ssh-keygen -lf prints it.") var fingerprint: String
+
+        func execute(_ client: PlatformClient) async throws(ClientError) {
+            let id = try await ServerName.resolve(server, client: client)
+            let updated = try await client.call(.patch, "/api/servers/\(id)", body: ["hostKeyFingerprint": .string(fingerprint)])
+            options.show(updated, line: "pinned \(updated.cell("hostKeyFingerprint")) for \(updated.cell("name"))")
         }
     }
 

@@ -92,7 +92,8 @@
     const badge = card && card.querySelector('[data-connection]');
     if (badge) { badge.textContent = data.reachable ? 'online' : 'offline'; badge.className = 'badge tone-' + (data.reachable ? 'ok' : 'bad'); }
     const key = card && card.querySelector('[data-host-key]');
-    if (key && data.hostKeyFingerprint) key.textContent = data.hostKeyFingerprint;
+    // A key presented by an unreachable server is not pinned: the card keeps what is.
+    if (key && data.hostKeyFingerprint && data.reachable) key.textContent = data.hostKeyFingerprint;
     target.hidden = false;
     target.className = 'test-result ' + (data.reachable ? 'ok' : 'bad');
     target.replaceChildren();
@@ -107,7 +108,7 @@
       code.setAttribute('data-fingerprint', '');
       code.textContent = data.hostKeyFingerprint;
       line.append(code);
-      line.append(data.pinned ? ' (pinned now)' : ' (matches the pinned key)');
+      line.append(!data.reachable ? ' (presented, not pinned: check it on the server, then pin it)' : data.pinned ? ' (pinned now)' : ' (matches the pinned key)');
       target.append(line);
     }
   }
