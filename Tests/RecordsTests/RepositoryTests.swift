@@ -96,6 +96,13 @@ import Testing
             let moved = try await fixture.servers.update(id: created.id, host: "db-1.example.com", credential: "new-secret")
             #expect(moved.hostKeyFingerprint == nil)
             #expect(try await fixture.servers.credential(for: created.id).secret == "new-secret")
+            // A key given is pinned; a key login turned into a password one loses a first-contact pin.
+            let given = try await fixture.servers.update(id: created.id, hostKeyFingerprint: fingerprint)
+            #expect(given.hostKeyFingerprint == fingerprint)
+            let password = try await fixture.servers.update(id: created.id, authType: .password, credential: "a-password")
+            #expect(password.hostKeyFingerprint == nil)
+            let pinnedWithIt = try await fixture.servers.update(id: created.id, authType: .password, hostKeyFingerprint: fingerprint)
+            #expect(pinnedWithIt.hostKeyFingerprint == fingerprint, "a password server keeps a key given in the same change")
             #expect(try await fixture.servers.list(tag: "db").items.map(\.name) == ["db-1"])
             #expect(try await fixture.servers.delete(id: created.id))
         }
