@@ -47,7 +47,12 @@ struct UpdateServerRequest: Decodable, Sendable {
         checked.credential = try credential.map(ServerFieldRules.credential)
         checked.tags = try tags.map(ServerFieldRules.tags)
         checked.hostKeyFingerprint = try hostKeyFingerprint.map(ServerFieldRules.hostKeyFingerprint)
-        return (checked, try authType.map(ServerFieldRules.authType))
+        let kind = try authType.map(ServerFieldRules.authType)
+        // A new kind of login needs its own credential: a key's text must never go out as a password.
+        if kind != nil, credential == nil {
+            throw APIError.validation("credential", "changing authType needs the credential of the new kind in the same request")
+        }
+        return (checked, kind)
     }
 }
 

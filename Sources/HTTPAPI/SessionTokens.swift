@@ -59,8 +59,12 @@ package struct SessionTokens: Sendable {
         return (try await keys().sign(claims, header: ["typ": "JWT"]), expires)
     }
 
+    /// How long after its expiry a token may still pass a recheck: the longest a stream it opened lives.
+    package static let recheckGrace: TimeInterval = 3600
+
     /// The session of a valid token; nil for anything else. `ignoringExpiry` asks whether a token
-    /// that was valid is still genuine and of its user (a stream it opened may outlive it).
+    /// that was valid is still genuine and of its user (a stream it opened may outlive it, by
+    /// `recheckGrace` at the most).
     package func verify(_ token: String, now: Date = Date(), ignoringExpiry: Bool = false) async -> Session? {
         guard token.utf8.count < 2048, Self.algorithm(of: token) == "HS256",
             let claims = try? await keys().verify(token, as: Claims.self)
@@ -68,7 +72,7 @@ package struct SessionTokens: Sendable {
         let issuedAt = claims.iat.value.timeIntervalSince1970
         let expiresAt = claims.exp.value.timeIntervalSince1970
         let nowSeconds = now.timeIntervalSince1970
-        guard ignoringExpiry || expiresAt > nowSeconds, issuedAt <= nowSeconds + Self.skew,
+        guard expiresAt + (ignoringExpiry ? Self.recheckGrace : 0) > nowSeconds, issuedAt <= nowSeconds + Self.skew,
             expiresAt - issuedAt <= Double(lifetime.components.seconds),
             (claims.nbf?.value.timeIntervalSince1970 ?? issuedAt) <= nowSeconds + Self.skew,
             let userId = UUID(uuidString: claims.sub.value), claims.ver >= 1
@@ -143,7 +147,8 @@ package struct PlatformAuthenticator: TokenAuthenticating {
         if let cached = cache?.identity(for: token, in: carrier) { return cached }
         let mark = cache?.mark()
         guard let identity = try await verify(token, in: carrier, from: client) else { return nil }
-        cache?.store(identity, for: token, in: carrier, since: mark)
+        // A recheck's answer is not an authentication: cached, an expired token would serve requests.
+        if client != nil { cache?.store(identity, for: token, in: carrier, since: mark) }
         return identity
     }
 

@@ -80,7 +80,10 @@ extension Job {
     /// attempt; nil for retries and for jobs not yet started.
     public var firstWait: Duration? {
         guard attemptsMade == 0, attemptsStarted <= 1, let processedOn else { return nil }
-        return .milliseconds(max(0, processedOn - timestamp - delay))
+        // Times from the job hash are any producer's: a difference that overflows is no wait to report.
+        let (due, dueOverflow) = timestamp.addingReportingOverflow(delay)
+        let (waited, overflow) = processedOn.subtractingReportingOverflow(due)
+        return dueOverflow || overflow ? nil : .milliseconds(max(0, waited))
     }
 }
 

@@ -46,6 +46,8 @@ package struct WebhookDeliverer: Sendable {
     package func client(pinning target: WebhookTarget, to address: IPAddress) -> HTTPClient {
         var configuration = self.configuration
         if target.literalAddress == nil { configuration.dnsOverride = [target.host: address.description] }
+        // A refused address gives way to the next one at once (the client would retry it until the deadline).
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

@@ -86,16 +86,23 @@ public struct ServerRepository: Sendable {
         }
     }
 
-    /// Pins the host key seen on first contact; refuses to replace a different pinned key.
-    public func pinHostKey(id: UUID, fingerprint: String) async throws(RecordError) {
+    /// Pins the host key seen on first contact with `server` as it was read: only while the row is
+    /// still a key login at the same address (an admin may have changed it meanwhile, and a
+    /// password goes only to a key someone gave); refuses to replace a different pinned key.
+    public func pinHostKey(_ server: Server, fingerprint: String) async throws(RecordError) {
         let changed = try await recording {
             try await database.query(
-                "UPDATE servers SET host_key_fingerprint = $2, updated_at = now() WHERE id = $1 AND (host_key_fingerprint IS NULL OR host_key_fingerprint = $2)",
-                [id, fingerprint]
+                """
+                UPDATE servers SET host_key_fingerprint = $2, updated_at = now()
+                WHERE id = $1 AND auth_type = 'key' AND host = $3 AND port = $4
+                    AND (host_key_fingerprint IS NULL OR host_key_fingerprint = $2)
+                """, [server.id, fingerprint, server.host, server.port]
             ).affectedRows
         }
         if changed == 0 {
-            throw RecordError(.conflict, field: "hostKeyFingerprint", "the server is missing or already pinned to a different host key")
+            throw RecordError(
+                .conflict, field: "hostKeyFingerprint",
+                "the server is missing, was changed while connecting, or is already pinned to a different host key")
         }
     }
 

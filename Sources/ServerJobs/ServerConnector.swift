@@ -52,7 +52,7 @@ package struct ServerConnector: Sendable {
         }
         onOutcome(.ok)
         if server.hostKeyFingerprint == nil, let seen = await session.hostKeyFingerprint {
-            do { try await servers.pinHostKey(id: server.id, fingerprint: seen) } catch {
+            do { try await servers.pinHostKey(server, fingerprint: seen) } catch {
                 await session.close()
                 throw ServerJobError(.hostKey, "pinning the host key of \(server.name) failed: \(error.message)", retryable: false)
             }

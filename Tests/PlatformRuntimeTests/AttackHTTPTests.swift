@@ -192,6 +192,11 @@ import Testing
                     body: ByteBuffer(string: JSONValue.object(["hostKeyFingerprint": .string(fingerprint)]).jsonText))
                 #expect(pinned.status == .ok, "\(String(buffer: pinned.body))")
                 #expect(try json(pinned)["data"]?["hostKeyFingerprint"]?.stringValue == fingerprint)
+                // A new kind of login comes with its own credential: the password never goes out as a key, nor a key as a password.
+                let switched = try await client.execute(
+                    uri: "/api/servers/\(id)", method: .patch, headers: fixture.headers(.admin), body: ByteBuffer(string: #"{"authType":"key"}"#))
+                #expect(switched.status == .badRequest)
+                #expect(try json(switched)["error"]?["details"]?["fields"] == ["credential"])
                 try await client.execute(uri: "/api/servers/\(id)/test", method: .post, headers: fixture.headers(.operator)) { response throws in
                     let data = try json(response)["data"]
                     #expect(data?["reachable"] == true, "\(String(describing: data))")

@@ -99,6 +99,24 @@ import Testing
         }
     }
 
+    /// A stream's recheck looks past a login token's expiry (by an hour at the most), and what it
+    /// finds is no authentication: an expired token never serves a request from the cache.
+    @Test func aRecheckNeitherRevivesAnExpiredTokenNorLooksPastAnHour() async throws {
+        try await APIFixture.run { fixture in
+            let key = try EncryptionKey(hex: Self.fixtureKey)
+            let sessions = SessionTokens(secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), lifetime: .seconds(60))
+            let users = UserRepository(database: fixture.database, hasher: PasswordHasher(cost: 4))
+            let user = try #require(try await users.find(username: "user-viewer"))
+            let authenticator = PlatformAuthenticator(users: users, sessions: sessions, cache: IdentityCache(lifetime: .seconds(60)))
+            let expired = try await sessions.issue(for: user, now: Date().addingTimeInterval(-120)).token
+            #expect(try await authenticator.identity(forBearer: expired, from: "192.0.2.1") == nil)
+            #expect(try await authenticator.identity(rechecking: expired)?.userId == user.id, "a stream it opened goes on")
+            #expect(try await authenticator.identity(forBearer: expired, from: "192.0.2.1") == nil, "the recheck cached nothing")
+            let longGone = try await sessions.issue(for: user, now: Date().addingTimeInterval(-2 * 3600)).token
+            #expect(try await authenticator.identity(rechecking: longGone) == nil)
+        }
+    }
+
     @Test func aPasswordChangeEndsEarlierSessions() async throws {
         try await APIFixture.run { fixture in
             let app = try fixture.app()

@@ -90,8 +90,8 @@ import Testing
             let raw = try await fixture.database.query("SELECT credential_ciphertext FROM servers").first?.decode("credential_ciphertext", as: String.self)
             #expect(raw?.contains("BEGIN") == false)
             let fingerprint = "SHA256:" + String(repeating: "A", count: 43)
-            try await fixture.servers.pinHostKey(id: created.id, fingerprint: fingerprint)
-            let repin = await recordError { try await fixture.servers.pinHostKey(id: created.id, fingerprint: "SHA256:" + String(repeating: "B", count: 43)) }
+            try await fixture.servers.pinHostKey(created, fingerprint: fingerprint)
+            let repin = await recordError { try await fixture.servers.pinHostKey(created, fingerprint: "SHA256:" + String(repeating: "B", count: 43)) }
             #expect(repin?.kind == .conflict)
             let moved = try await fixture.servers.update(id: created.id, host: "db-1.example.com", credential: "new-secret")
             #expect(moved.hostKeyFingerprint == nil)
@@ -101,6 +101,8 @@ import Testing
             #expect(given.hostKeyFingerprint == fingerprint)
             let password = try await fixture.servers.update(id: created.id, authType: .password, credential: "a-password")
             #expect(password.hostKeyFingerprint == nil)
+            // A first contact that began while it was a key login pins nothing now.
+            #expect(await recordError { try await fixture.servers.pinHostKey(given, fingerprint: fingerprint) }?.kind == .conflict)
             let pinnedWithIt = try await fixture.servers.update(id: created.id, authType: .password, hostKeyFingerprint: fingerprint)
             #expect(pinnedWithIt.hostKeyFingerprint == fingerprint, "a password server keeps a key given in the same change")
             #expect(try await fixture.servers.list(tag: "db").items.map(\.name) == ["db-1"])
