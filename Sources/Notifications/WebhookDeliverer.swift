@@ -43,7 +43,7 @@ package struct WebhookDeliverer: Sendable {
     /// A client for one delivery that connects to `address`, the one just checked, whatever the
     /// name resolves to by then: no DNS-rebinding window between the check and the connection.
     /// The request still names the host (`Host`, and for https SNI and the certificate check).
-    package func client(pinning target: WebhookTarget, to address: IPAddress) -> HTTPClient {
+    func client(pinning target: WebhookTarget, to address: IPAddress) -> HTTPClient {
         var configuration = self.configuration
         if target.literalAddress == nil { configuration.dnsOverride = [target.host: address.description] }
         // A refused address gives way to the next one at once (the client would retry it until the deadline).

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import BlockingIO
 import Foundation
 import HTTPAPI
 import Hummingbird
@@ -91,22 +90,22 @@ import Testing
     @Test func aDeliveryConnectsToTheAddressItCheckedNotWhereTheNameLeadsLater() async throws {
         try await WebhookFixture.run { fixture in
             try await withReceiver { port, log in
-                let deliverer = WebhookDeliverer(
-                    webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
-                let target = try WebhookTarget(parsing: "http://rebound.invalid:\(port)/hook")
-                let client = deliverer.client(pinning: target, to: .v4([127, 0, 0, 1]))
-                var request = HTTPClientRequest(url: target.url)
-                request.method = .POST
-                request.body = .bytes(ByteBuffer(string: "{}"))
-                let status = try await withCleanup {
-                    try await client.execute(request, timeout: .seconds(5)).status.code
-                } cleanup: {
-                    try await client.shutdown()
-                }
+                let status = try await Self.post(to: "rebound.invalid", port: port, at: [.v4([127, 0, 0, 1])], fixture)
                 #expect(status == 200)
                 #expect(await log.requests.first?.headers["host"] == "rebound.invalid:\(port)")
             }
         }
+    }
+
+    /// POSTs `{}` to `http://<name>:<port>/hook` the way a delivery sends: pinned to `addresses`.
+    static func post(to name: String, port: Int, at addresses: [IPAddress], _ fixture: WebhookFixture) async throws -> Int {
+        let deliverer = WebhookDeliverer(
+            webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
+        let target = try WebhookTarget(parsing: "http://\(name):\(port)/hook")
+        var request = HTTPClientRequest(url: target.url)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: "{}"))
+        return try await deliverer.send(request, to: target, at: addresses)
     }
 
     /// A name with several checked addresses: one that refuses the connection gives way to the
@@ -114,14 +113,8 @@ import Testing
     @Test func anAddressThatRefusesGivesWayToTheNextCheckedOne() async throws {
         try await WebhookFixture.run { fixture in
             try await withReceiver { port, log in
-                let deliverer = WebhookDeliverer(
-                    webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
-                let target = try WebhookTarget(parsing: "http://two-addresses.invalid:\(port)/hook")
-                var request = HTTPClientRequest(url: target.url)
-                request.method = .POST
-                request.body = .bytes(ByteBuffer(string: "{}"))
                 // The receiver listens on 127.0.0.1 only: 127.0.0.2 refuses.
-                let status = try await deliverer.send(request, to: target, at: [.v4([127, 0, 0, 2]), .v4([127, 0, 0, 1])])
+                let status = try await Self.post(to: "two-addresses.invalid", port: port, at: [.v4([127, 0, 0, 2]), .v4([127, 0, 0, 1])], fixture)
                 #expect(status == 200)
                 #expect(await log.requests.count == 1)
             }
