@@ -120,6 +120,8 @@ import Testing
             try await admin.signIn("user-admin", "password-admin")
             let servers = String(buffer: try await admin.send("/servers").body)
             #expect(servers.contains("data-api=\"POST /api/servers\"") && servers.contains("/test\""))
+            // A password server without a pinned key says so, and an admin can pin one from the page.
+            #expect(servers.contains("a password server needs its key pinned") && servers.contains("data-api=\"PATCH /api/servers/"))
         }
     }
 
