@@ -22,6 +22,13 @@ extension StringProtocol {
         }
     }
 
+    /// Text from outside as it may be stored or shown: escaped (`withVisibleControls`), then at
+    /// most `maxLength` characters (`visiblePrefix`). Escaping twice changes nothing, so text
+    /// escaped on its way here comes out the same.
+    public func visibleClip(_ maxLength: Int, keepingLineBreaks: Bool = false) -> String {
+        String(withVisibleControls(keepingLineBreaks: keepingLineBreaks).visiblePrefix(maxLength))
+    }
+
     /// The first `maxLength` characters of text `withVisibleControls` has escaped, less an escape
     /// the cut would leave unfinished: `\u{1B}` cut to `\u{1` reads as neither the character nor
     /// its escape.

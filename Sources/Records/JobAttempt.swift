@@ -60,7 +60,7 @@ public struct JobAttemptRepository: Sendable {
         _ = try await recording {
             try await database.query(
                 "UPDATE job_attempts SET state = $2, error = $3, finished_at = greatest(now(), started_at) WHERE id = $1",
-                [id, state.rawValue, error.map { String($0.withVisibleControls(keepingLineBreaks: true).visiblePrefix(4000)) }])
+                [id, state.rawValue, error.map { $0.visibleClip(4000, keepingLineBreaks: true) }])
         }
     }
 

@@ -37,7 +37,7 @@ struct RecordLifecycle: Sendable {
                 UPDATE \(table) SET status = 'failed', error = $2, updated_at = now(),
                     completed_at = greatest(now(), coalesce(started_at, now()))
                 WHERE id = $1 AND status <> 'completed'
-                """, [id, String(error.withVisibleControls(keepingLineBreaks: true).visiblePrefix(4000))])
+                """, [id, error.visibleClip(4000, keepingLineBreaks: true)])
         }
     }
 

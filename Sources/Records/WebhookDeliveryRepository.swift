@@ -48,7 +48,7 @@ public struct WebhookDeliveryRepository: Sendable {
                     last_attempt_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
                     updated_at = now()
                 WHERE id = $1 AND status <> 'delivered'
-                """, [id, status.rawValue, responseCode, error.map { String($0.withVisibleControls(keepingLineBreaks: true).visiblePrefix(2000)) }]
+                """, [id, status.rawValue, responseCode, error.map { $0.visibleClip(2000, keepingLineBreaks: true) }]
             ).affectedRows == 1
         }
     }
@@ -58,7 +58,7 @@ public struct WebhookDeliveryRepository: Sendable {
         _ = try await recording {
             try await database.query(
                 "UPDATE webhook_deliveries SET status = 'failed', error = $2, updated_at = now() WHERE id = $1 AND status <> 'delivered'",
-                [id, String(error.withVisibleControls(keepingLineBreaks: true).visiblePrefix(2000))])
+                [id, error.visibleClip(2000, keepingLineBreaks: true)])
         }
     }
 

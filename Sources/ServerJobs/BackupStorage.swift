@@ -91,12 +91,16 @@ package struct BackupStorage: Sendable {
     package func availableBytes() throws(ServerJobError) -> Int64 {
         if objectStore != nil { return .max }  // an object store has no free space to read
         let canonical = try canonicalRoot()
-        do {
-            let attributes = try FileManager.default.attributesOfFileSystem(forPath: canonical)
-            return (attributes[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
-        } catch {
-            throw ServerJobError(.storage, "cannot read the free space of \(root): \(error.localizedDescription)", retryable: true)
+        guard let free = Self.freeBytes(at: canonical) else {
+            throw ServerJobError(.storage, "cannot read the free space of \(root)", retryable: true)
         }
+        return free
+    }
+
+    /// Bytes free for us in the volume of `path`; nil when that cannot be read.
+    static func freeBytes(at path: String) -> Int64? {
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: path)
+        return (attributes?[.systemFreeSize] as? NSNumber)?.int64Value
     }
 
     /// `<uuid>.tar`, `.tar.gz` or `.tar.zst`: a name this storage gives archives.

@@ -73,9 +73,7 @@ struct RestoreSpool: Sendable {
 
     /// Throws unless the volume holds `bytes` more and still the reserve.
     private static func checkFreeSpace(in directory: String, beyond bytes: Int64) throws(ServerJobError) {
-        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
-            let available = (attributes[.systemFreeSize] as? NSNumber)?.int64Value
-        else {
+        guard let available = BackupStorage.freeBytes(at: directory) else {
             throw ServerJobError(.storage, "cannot read the free space of \(directory) for the restore's private copy", retryable: true)
         }
         let needed = bytes > Int64.max - reservedFreeBytes ? Int64.max : reservedFreeBytes + bytes

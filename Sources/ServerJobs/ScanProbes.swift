@@ -18,7 +18,7 @@ enum ScanProbes {
     /// Remote text as it may be stored and shown: control and invisible characters escaped
     /// (a NUL would not even reach PostgreSQL), at most `fieldLimit` characters.
     static func field(_ text: some StringProtocol) -> String {
-        String(text.withVisibleControls().visiblePrefix(fieldLimit))
+        text.visibleClip(fieldLimit)
     }
 
     /// `/etc/os-release`: KEY=value lines, values optionally quoted.
