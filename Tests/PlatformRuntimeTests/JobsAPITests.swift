@@ -13,6 +13,7 @@ import Records
 import RedisClient
 import ServerJobs
 import TestSupport
+import Synchronization
 import Testing
 import Tracing
 
@@ -193,28 +194,32 @@ extension JobsAPITests {
             let queue = fixture.queues[1]
             let added = try await queue.add("scan:quick", options: JobOptions(jobId: "sse-1"))
             let app = try fixture.app()
-            let redis = fixture.redis
-            let reader = "medicineman:events:" + queue.keys.base
+            let token = try #require(fixture.tokens[.viewer])
+            let snapshotSent = Mutex(false)
             let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in
-                // Progress once the stream's reader waits on the queue's events (the stream is open).
-                _ = try await eventually { RedisClientList.isBlocked(try await redis.command(["CLIENT", "LIST"]).string ?? "", name: reader, in: "xread") }
+                // Progress only once the stream has sent its snapshot: a job that finished before
+                // the snapshot is rightly answered with its final state alone.
+                _ = try await eventually { snapshotSent.withLock { $0 } }
                 try await context.updateProgress(["phase": "scan", "percent": 50])
                 return ["ok": true]
             }
             let running = Task { try await worker.runUntilClosed() }
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
+                let url = "http://127.0.0.1:\(try #require(client.port))/api/jobs/\(added.id)/events"
+                let stream = try ChildProcess("/usr/bin/curl", ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)", url])
+                #expect(try await eventually { stream.output.hasPrefix("event: state\n") })
+                snapshotSent.withLock { $0 = true }
+                #expect(try await stream.wait(timeout: .seconds(60)) == 0, "the stream ends when the job does")
+                let text = stream.output
+                #expect(text.contains("event: progress\ndata: {\"jobId\":\"sse-1\",\"progress\":{\"percent\":50,\"phase\":\"scan\"}}"), "got: \(text.prefix(600))")
+                #expect(text.contains("event: completed\n"))
+                #expect(text.contains("\"returnValue\":{\"ok\":true}"))
+                // A finished job answers with its state and ends at once.
                 try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "text/event-stream")
                     let text = String(buffer: response.body)
                     #expect(text.hasPrefix("event: state\n"))
-                    #expect(text.contains("event: progress\ndata: {\"jobId\":\"sse-1\",\"progress\":{\"percent\":50,\"phase\":\"scan\"}}"))
-                    #expect(text.contains("event: completed\n"))
-                    #expect(text.contains("\"returnValue\":{\"ok\":true}"))
-                }
-                // A finished job answers with its state and ends at once.
-                try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
-                    let text = String(buffer: response.body)
                     #expect(text.contains("\"state\":\"completed\"") && !text.contains("event: progress"))
                 }
             }
