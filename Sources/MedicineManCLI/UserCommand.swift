@@ -68,9 +68,9 @@ struct CredentialsCommand: AsyncParsableCommand {
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Re-encrypt every server credential and webhook secret under a new key, in one transaction.",
+            abstract: "Re-encrypt every server credential, webhook secret and webhook URL under a new key, in one transaction.",
             discussion: """
-                Opens the credentials and webhook secrets with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
+                Opens the credentials, webhook secrets and webhook URLs with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
                 the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key until every process restarted.
                 """)
 
@@ -82,7 +82,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             let count = try await CommandEnvironment.withDatabase { resources in
                 try await CredentialRotation(database: resources.postgres, vault: try resources.configuration.requireVault()).rotate(to: key)
             }
-            FileHandle.standardError.write(Data("re-encrypted \(count) credential(s) and webhook secret(s) under key \(key.id)\n".utf8))
+            FileHandle.standardError.write(Data("re-encrypted \(count) credential(s), webhook secret(s) and URL(s) under key \(key.id)\n".utf8))
             print(hex)
         }
     }

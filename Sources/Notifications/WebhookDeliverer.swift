@@ -67,10 +67,17 @@ package struct WebhookDeliverer: Sendable {
             return ["skipped": "the webhook is disabled"]
         }
         let final = context.job.attemptsMade + 1 >= context.job.options.maxAttempts
+        let url: String
+        do {
+            url = try await webhooks.url(for: webhookId)
+        } catch {
+            // Like a secret that will not open (below): a failed attempt, so the last one settles the row.
+            return try await failed(delivery, final: final, code: nil, "the webhook's URL cannot be opened: \(error)")
+        }
         let target: WebhookTarget
         let addresses: [IPAddress]
         do {
-            target = try WebhookTarget(parsing: webhook.url)
+            target = try WebhookTarget(parsing: url)
             addresses = try await addressGuard.checkedAddresses(of: target)
         } catch let refusal as WebhookRefusal {
             try await deliveries.recordAttempt(id: deliveryId, status: .refused, responseCode: nil, error: refusal.description)

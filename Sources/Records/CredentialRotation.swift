@@ -1,7 +1,7 @@
 import Foundation
 public import PostgresClient
 
-/// Re-encrypts every server credential, webhook secret and archive data key under a new key, in
+/// Re-encrypts every server credential, webhook secret and URL and archive data key under a new key, in
 /// one transaction: either all of them move to the new key or none does. Archives themselves are
 /// not rewritten: only their sealed data keys change.
 public struct CredentialRotation: Sendable {
@@ -25,10 +25,14 @@ public struct CredentialRotation: Sendable {
                 let webhooks = try Self.reseal(table: "webhooks", column: "secret", in: db) { id, sealed in
                     try target.sealWebhookSecret(try vault.openWebhookSecret(sealed, webhookId: id), webhookId: id)
                 }
+                let urls =
+                    try Self.reseal(table: "webhooks", column: "url", in: db) { id, sealed in
+                        try target.sealWebhookURL(try vault.openWebhookURL(sealed, webhookId: id), webhookId: id)
+                    } + WebhookRepository.sealPlainURLs(in: db, vault: target)
                 let archives = try Self.reseal(table: "backups", column: "data_key", in: db) { id, sealed in
                     try target.sealArchiveKey(try vault.openArchiveKey(sealed, backupId: id), backupId: id)
                 }
-                return servers + webhooks + archives
+                return servers + webhooks + urls + archives
             }
         }
     }

@@ -4,17 +4,22 @@ import PostgresClient
 /// How a delivery's body looks: the event as JSON, or a Slack-compatible `{"text": …}`.
 public enum WebhookFormat: String, Sendable, Codable, CaseIterable { case json, slack }
 
-/// Where notifications of some events go. The signing secret is never part of this type.
+/// Where notifications of some events go. Neither the signing secret nor the URL (often a
+/// credential itself) is part of this type: only the URL's origin, which is all that is shown.
 public struct Webhook: Sendable, Codable, Equatable {
     @LowercaseUUID public var id: UUID
-    public var url: String
+    /// The URL's scheme and authority, e.g. `https://hooks.slack.com`.
+    public var urlOrigin: String
     public var events: [String]
     public var format: WebhookFormat
     public var enabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
-    static let columns = "id, url, events, format, enabled, created_at, updated_at"
+    /// A row not yet sealed (written before migration 0019, sealed at start-up) shows its origin too.
+    static let columns = """
+        id, coalesce(url_origin, substring(url from '^https?://[^/?#]+')) AS url_origin, events, format, enabled, created_at, updated_at
+        """
 }
 
 /// A webhook just created, with its secret (64 hex digits): the only time the secret is shown.

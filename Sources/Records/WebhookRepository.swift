@@ -1,8 +1,9 @@
 public import Foundation
 public import PostgresClient
 
-/// Webhooks and their sealed signing secrets. URLs and events are validated by the caller (the
-/// API); the table's constraints are the last line.
+/// Webhooks with their sealed URLs and signing secrets. URLs and events are validated by the
+/// caller (the API); the repository checks a URL's outline and the table's constraints are the
+/// last line.
 public struct WebhookRepository: Sendable {
     let database: PostgresPool
     let vault: CredentialVault
@@ -12,17 +13,19 @@ public struct WebhookRepository: Sendable {
         self.vault = vault
     }
 
-    /// Creates a webhook with a fresh random secret, sealed before it is stored.
+    /// Creates a webhook with a fresh random secret; the URL and the secret are sealed before they are stored.
     public func create(url: String, events: [String], format: WebhookFormat, enabled: Bool) async throws(RecordError) -> CreatedWebhook {
         let id = UUID()
+        let origin = try Self.requireOrigin(of: url)
+        let sealedURL = try vault.sealWebhookURL(url, webhookId: id)
         let secret = CredentialVault.generateWebhookSecret()
         let sealed = try vault.sealWebhookSecret(secret, webhookId: id)
         let webhook = try await recording {
             let row = try await database.query(
                 """
-                INSERT INTO webhooks (id, url, events, format, enabled, secret_ciphertext, secret_key_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Webhook.columns)
-                """, [id, url, events, format.rawValue, enabled, sealed.ciphertext, sealed.keyId]
+                INSERT INTO webhooks (id, url_origin, url_ciphertext, url_key_id, events, format, enabled, secret_ciphertext, secret_key_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING \(Webhook.columns)
+                """, [id, origin, sealedURL.ciphertext, sealedURL.keyId, events, format.rawValue, enabled, sealed.ciphertext, sealed.keyId]
             ).first
             return try Webhook(row: try row.orNotFound("webhook"))
         }
@@ -37,18 +40,25 @@ public struct WebhookRepository: Sendable {
         try await database.page(of: "webhooks", orderBy: "created_at DESC, id", page)
     }
 
-    /// Changes what is given; the secret stays.
+    /// Changes what is given (a new URL is sealed); the secret stays.
     public func update(
         id: UUID, url: String? = nil, events: [String]? = nil, format: WebhookFormat? = nil,
         enabled: Bool? = nil
     ) async throws(RecordError) -> Webhook {
-        try await recording {
+        var origin: String?
+        var sealedURL: SealedCredential?
+        if let url {
+            origin = try Self.requireOrigin(of: url)
+            sealedURL = try vault.sealWebhookURL(url, webhookId: id)
+        }
+        return try await recording {
             let row = try await database.query(
                 """
-                UPDATE webhooks SET url = coalesce($2, url), events = coalesce($3, events), format = coalesce($4, format),
-                    enabled = coalesce($5, enabled), updated_at = now()
+                UPDATE webhooks SET events = coalesce($2, events), format = coalesce($3, format), enabled = coalesce($4, enabled),
+                    url = CASE WHEN $5::text IS NULL THEN url END, url_origin = coalesce($5, url_origin),
+                    url_ciphertext = coalesce($6, url_ciphertext), url_key_id = coalesce($7, url_key_id), updated_at = now()
                 WHERE id = $1 RETURNING \(Webhook.columns)
-                """, [id, url, events, format?.rawValue, enabled]
+                """, [id, events, format?.rawValue, enabled, origin, sealedURL?.ciphertext, sealedURL?.keyId]
             ).first
             return try Webhook(row: try row.orNotFound("webhook"))
         }
@@ -66,6 +76,65 @@ public struct WebhookRepository: Sendable {
                 "SELECT \(Webhook.columns) FROM webhooks WHERE enabled AND events @> ARRAY[$1::text] ORDER BY created_at, id", [event]
             ).rows.map(Webhook.init(row:))
         }
+    }
+
+    /// The opened URL, for the deliverer only (a row not yet sealed gives its plain URL).
+    public func url(for id: UUID) async throws(RecordError) -> String {
+        let row = try await recording {
+            try await database.query("SELECT url, url_ciphertext, url_key_id FROM webhooks WHERE id = $1", [id]).first
+        }
+        guard let row else { throw RecordError(.notFound, field: "id", "no webhook has this id") }
+        let (plain, sealed) = try recording { () throws -> (String?, SealedCredential?) in
+            guard let ciphertext = try row.decodeIfPresent("url_ciphertext", as: String.self) else { return (try row.decodeIfPresent("url", as: String.self), nil) }
+            return (nil, SealedCredential(ciphertext: ciphertext, keyId: try row.decode("url_key_id")))
+        }
+        if let sealed { return try vault.openWebhookURL(sealed, webhookId: id) }
+        guard let plain else { throw RecordError(.invalid, field: "url", "the webhook has neither a plain nor a sealed URL") }
+        return plain
+    }
+
+    /// Seals the URLs of rows written before they were sealed (migration 0019) and keeps only their
+    /// origin readable, all in one transaction; returns how many. Run at start-up, with the key.
+    public func sealPlainURLs() async throws(RecordError) -> Int {
+        let vault = self.vault
+        return try await recording { try await database.withTransaction { db in try Self.sealPlainURLs(in: db, vault: vault) } }
+    }
+
+    /// `sealPlainURLs()` inside a transaction of the caller's (a key rotation seals them under the new key).
+    static func sealPlainURLs(in db: isolated PostgresConnection, vault: CredentialVault) throws -> Int {
+        let rows = try db.query("SELECT id, url FROM webhooks WHERE url IS NOT NULL ORDER BY id FOR UPDATE").rows
+        var sealed = 0
+        for row in rows {
+            let id: UUID = try row.decode("id")
+            let url: String = try row.decode("url")
+            // An outline no version accepted stays plain (and is still delivered) rather than stop the start.
+            guard let origin = origin(of: url) else { continue }
+            let sealedURL = try vault.sealWebhookURL(url, webhookId: id)
+            try db.query(
+                "UPDATE webhooks SET url = NULL, url_origin = $2, url_ciphertext = $3, url_key_id = $4 WHERE id = $1",
+                [id, origin, sealedURL.ciphertext, sealedURL.keyId])
+            sealed += 1
+        }
+        return sealed
+    }
+
+    /// The scheme and authority of an absolute http(s) URL of 10 to 2,048 characters, lowercased
+    /// and without any `user:password@`; nil for anything else.
+    static func origin(of url: String) -> String? {
+        guard (10...2048).contains(url.utf8.count), let separator = url.range(of: "://") else { return nil }
+        let scheme = url[..<separator.lowerBound]
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let authority = url[separator.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+        guard !hostAndPort.isEmpty, hostAndPort.unicodeScalars.allSatisfy({ (0x21...0x7e).contains($0.value) }) else { return nil }
+        return "\(scheme)://\(hostAndPort.lowercased())"
+    }
+
+    private static func requireOrigin(of url: String) throws(RecordError) -> String {
+        guard let origin = origin(of: url) else {
+            throw RecordError(.invalid, field: "url", "url must be an http:// or https:// URL of 10 to 2048 characters with a host")
+        }
+        return origin
     }
 
     /// The opened signing secret, for the signer only.

@@ -149,6 +149,7 @@ import Testing
                     try await client.execute(uri: uri, method: method, headers: fixture.headers(.admin)) { response throws in
                         let text = String(buffer: response.body)
                         #expect(response.status == .ok && !text.contains(secret) && !text.contains("\"secret\""), "\(uri)")
+                        #expect(!text.contains("pathtoken123"), "\(uri) shows the URL's path")
                     }
                 }
                 try await client.execute(
@@ -161,6 +162,9 @@ import Testing
             }
             let rows = try await fixture.database.query("SELECT secret_ciphertext FROM webhooks").rows.map { try $0.decode("secret_ciphertext", as: String.self) }
             #expect(rows.count == 1 && rows.allSatisfy { !$0.contains(secret) })
+            // Neither is the URL's path stored readable: the row keeps its origin and a ciphertext.
+            let stored = try await fixture.database.query("SELECT row_to_json(webhooks)::text AS row FROM webhooks").rows.map { try $0.decode("row", as: String.self) }
+            #expect(stored.count == 1 && stored.allSatisfy { !$0.contains("pathtoken123") && $0.contains("\"url_origin\":\"https://hooks.example.com\"") })
             // The audit log names the target's host, not its path (a Slack URL's path is a credential).
             let audit = try await fixture.database.query("SELECT details::text AS details FROM audit_log WHERE resource_type = 'webhook'").rows
                 .map { try $0.decode("details", as: String.self) }

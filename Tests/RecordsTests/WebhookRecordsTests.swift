@@ -24,14 +24,79 @@ import Testing
             try await fixture.database.query("DELETE FROM webhooks WHERE id = $1", [second.webhook.id])
 
             _ = try await fixture.makeServer("rotating", credential: "server-secret")
+            // A URL an earlier version stored in the clear is sealed under the new key by the rotation.
+            let legacy = try await insertPlainWebhook(url: "https://chat.example.org/hooks/legacy-token", fixture)
             let newKey = try EncryptionKey(hex: otherKeyHex)
-            #expect(try await CredentialRotation(database: fixture.database, vault: fixture.vault).rotate(to: newKey) == 2)
+            // One server credential, two secrets, a sealed URL and a plain one.
+            #expect(try await CredentialRotation(database: fixture.database, vault: fixture.vault).rotate(to: newKey) == 5)
             let rotated = WebhookRepository(database: fixture.database, vault: CredentialVault(current: newKey))
             #expect(Hex.encode(try await rotated.secret(for: first.webhook.id).bytes) == first.secretHex)
+            #expect(try await rotated.url(for: first.webhook.id) == "https://hooks.example.com/a")
+            #expect(try await rotated.url(for: legacy) == "https://chat.example.org/hooks/legacy-token")
+            let urlKeyIds = try await fixture.database.query("SELECT DISTINCT url_key_id FROM webhooks").rows.map { try $0.decode("url_key_id", as: String.self) }
+            #expect(urlKeyIds == [newKey.id])
             let keyIds = try await fixture.database.query("SELECT DISTINCT secret_key_id FROM webhooks").rows
                 .map { try $0.decode("secret_key_id", as: String.self) }
             #expect(keyIds == [newKey.id])
         }
+    }
+
+    /// A webhook's URL is a credential too (Slack's path): it is sealed like the secret, bound to
+    /// its webhook, and only its origin is readable. Rows stored in the clear by an earlier version
+    /// are sealed at start-up.
+    @Test func urlsAreSealedAndPlainOnesAreSealedOnce() async throws {
+        try await RecordsFixture.run { fixture in
+            let repository = WebhookRepository(database: fixture.database, vault: fixture.vault)
+            let sealed = try await repository.create(url: "https://Hooks.Example.com:8443/services/T0/B0/tok3n?x=1", events: ["backup.failed"], format: .slack, enabled: true)
+            #expect(sealed.webhook.urlOrigin == "https://hooks.example.com:8443")
+            #expect(try await repository.url(for: sealed.webhook.id) == "https://Hooks.Example.com:8443/services/T0/B0/tok3n?x=1")
+            let row = try #require(try await fixture.database.query("SELECT row_to_json(webhooks)::text AS row FROM webhooks").first)
+            #expect(!(try row.decode("row", as: String.self)).contains("tok3n"))
+
+            let legacy = try await insertPlainWebhook(url: "https://chat.example.org/hooks/legacy-token", fixture)
+            #expect(try await repository.find(id: legacy)?.urlOrigin == "https://chat.example.org")
+            #expect(try await repository.url(for: legacy) == "https://chat.example.org/hooks/legacy-token")
+            #expect(try await repository.sealPlainURLs() == 1)
+            #expect(try await repository.sealPlainURLs() == 0, "sealed once")
+            let after = try #require(try await fixture.database.query("SELECT url, url_origin, url_key_id FROM webhooks WHERE id = $1", [legacy]).first)
+            #expect(try after.decodeIfPresent("url", as: String.self) == nil)
+            #expect(try after.decode("url_origin", as: String.self) == "https://chat.example.org")
+            #expect(try after.decode("url_key_id", as: String.self) == fixture.vault.currentKey.id)
+            #expect(try await repository.url(for: legacy) == "https://chat.example.org/hooks/legacy-token")
+
+            // A new URL replaces the sealed one; the origin follows it.
+            let moved = try await repository.update(id: legacy, url: "http://10.0.0.9:8080/new-path")
+            #expect(moved.urlOrigin == "http://10.0.0.9:8080" && moved.events == ["backup.failed"])
+            #expect(try await repository.url(for: legacy) == "http://10.0.0.9:8080/new-path")
+            let renamed = try await repository.update(id: legacy, enabled: false)
+            #expect(renamed.urlOrigin == "http://10.0.0.9:8080")
+            #expect(try await repository.url(for: legacy) == "http://10.0.0.9:8080/new-path")
+
+            // A URL's ciphertext opens neither on another webhook nor as a secret, nor a secret's as a URL.
+            try await fixture.database.query(
+                "UPDATE webhooks SET url_ciphertext = (SELECT url_ciphertext FROM webhooks WHERE id = $1) WHERE id = $2", [sealed.webhook.id, legacy])
+            #expect(await recordError { _ = try await repository.url(for: legacy) }?.field == "url")
+            try await fixture.database.query("UPDATE webhooks SET url_ciphertext = secret_ciphertext WHERE id = $1", [sealed.webhook.id])
+            #expect(await recordError { _ = try await repository.url(for: sealed.webhook.id) }?.field == "url")
+            // Neither both forms nor neither: the table refuses a row that is plain and sealed at once.
+            let both = await recordError {
+                try await fixture.database.query("UPDATE webhooks SET url = 'https://x.example.com/' WHERE id = $1", [legacy])
+            }
+            #expect(both != nil)
+            for bad in ["ftp://x.example.com/a", "https://", "https:///only-a-path", "https://a b.example.com/"] {
+                #expect(await recordError { _ = try await repository.create(url: bad, events: ["backup.failed"], format: .json, enabled: true) }?.field == "url", "\(bad)")
+            }
+        }
+    }
+
+    /// A row as migration 0019 leaves an earlier version's: plain URL, no origin.
+    func insertPlainWebhook(url: String, _ fixture: RecordsFixture) async throws -> UUID {
+        let id = UUID()
+        let secret = try fixture.vault.sealWebhookSecret(CredentialVault.generateWebhookSecret(), webhookId: id)
+        try await fixture.database.query(
+            "INSERT INTO webhooks (id, url, events, secret_ciphertext, secret_key_id) VALUES ($1, $2, $3, $4, $5)",
+            [id, url, ["backup.failed"], secret.ciphertext, secret.keyId])
+        return id
     }
 
     @Test func subscribersAndDeliveries() async throws {

@@ -18,7 +18,7 @@ enum WebhookPage {
         for hook in page.items {
             let deliveries = try await webhooks.deliveries.list(webhookId: hook.id, Page(limit: deliveriesShown)).items
             hooks.append([
-                "id": hook.id.lowercasedString, "target": Self.displayTarget(hook.url), "events": hook.events.map { ["name": $0] },
+                "id": hook.id.lowercasedString, "target": hook.urlOrigin + "/…", "events": hook.events.map { ["name": $0] },
                 "format": hook.format.rawValue, "enabled": hook.enabled, "created": Format.age(hook.createdAt),
                 "deliveries": deliveries.map { delivery -> [String: Any] in
                     var row: [String: Any] = [
@@ -35,11 +35,5 @@ enum WebhookPage {
         return PageView(
             template: "webhooks", title: "Webhooks", section: "webhooks",
             data: ["hooks": hooks, "empty": hooks.isEmpty, "total": page.total])
-    }
-
-    /// Scheme, host and port only: a path or query can itself be a credential (Slack URLs).
-    static func displayTarget(_ url: String) -> String {
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return "—" }
-        return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "") + "/…"
     }
 }
