@@ -52,7 +52,7 @@ package struct BrowserSessions: Sendable {
     /// The session of the request's cookie; nil without one, or when it is invalid, expired,
     /// signed out, or not a dashboard session (an API login token has no `sid`).
     package func current(_ request: Request, context: APIRequestContext) async throws -> Current? {
-        guard let token = request.cookies[Self.cookieName]?.value, !token.hasPrefix("mm_"),
+        guard let token = request.cookies[cookieName(for: request)]?.value, !token.hasPrefix("mm_"),
             let session = await tokens.verify(token), let sessionId = session.sessionId,
             let identity = try await authenticator.identity(forSessionCookie: token, from: context.clientAddress)
         else { return nil }
@@ -90,7 +90,7 @@ package struct BrowserSessions: Sendable {
             "SET", RedisArgument(Self.endedKey(current.sessionId)), "1", "EX",
             RedisArgument(Int(tokens.lifetime.components.seconds) + 60),
         ])
-        return Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .strict)
+        return Cookie(name: cookieName(for: request), value: "", maxAge: 0, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
     /// Whether the request carries this session's CSRF token (header, or a form field the caller read).
@@ -119,13 +119,21 @@ package struct BrowserSessions: Sendable {
     /// The cookie that carries a session token: HttpOnly, SameSite=Strict, whole site, as long as the token lives.
     package func cookie(_ token: String, request: Request) -> Cookie {
         Cookie(
-            name: Self.cookieName, value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
+            name: cookieName(for: request), value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
             secure: isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
     /// Secure when configured, or when the request reached a TLS-terminating proxy first.
     package func isSecure(_ request: Request) -> Bool {
         alwaysSecure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    /// `__Host-name` where cookies are Secure, else `name` (a browser refuses the prefix over plain
+    /// http). Browsers take a `__Host-` cookie only from this host, over TLS, with `Path=/` and no
+    /// `Domain`, so a sibling subdomain cannot plant or overwrite it; and only that name is read,
+    /// so where cookies are Secure a planted plain one is ignored.
+    package func cookieName(_ name: String = Self.cookieName, for request: Request) -> String {
+        isSecure(request) ? "__Host-" + name : name
     }
 
     private func isEnded(_ sessionId: String) async throws -> Bool {

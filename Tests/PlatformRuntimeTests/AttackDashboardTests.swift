@@ -59,14 +59,46 @@ import Testing
             #expect(right.status == .seeOther && right.headers[.location] == "/")
             let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("\(BrowserSessions.cookieName)=") })
             #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/") && !session.contains("Secure"))
+        }
+    }
+
+    /// Behind TLS the cookies are `Secure` and named `__Host-…`, which a browser takes only from
+    /// this host with `Path=/` and no `Domain`: a sibling subdomain that plants a plain-named
+    /// session or form cookie (cookie tossing, e.g. to sign the victim in as the attacker) is ignored.
+    @Test func behindTLSCookiesAreHostOnlyAndPlantedPlainOnesAreIgnored() async throws {
+        try await DashboardFixture.run { _, client in
+            let tls: HTTPFields = [HTTPField.Name("X-Forwarded-Proto")!: "https"]
+            var behindTLSForm = Self.form
+            behindTLSForm[HTTPField.Name("X-Forwarded-Proto")!] = "https"
             var proxied = BrowserClient(client)
-            let proxiedToken = try BrowserClient.hiddenField("csrf", in: String(buffer: try await proxied.send("/login").body))
-            var behindTLS = Self.form
-            behindTLS[HTTPField.Name("X-Forwarded-Proto")!] = "https"
-            let tls = try await proxied.send(
-                "/login", .post, headers: behindTLS,
-                body: "csrf=\(proxiedToken)&username=user-viewer&password=password-viewer")
-            #expect(tls.headers[values: .setCookie].contains { $0.hasPrefix("\(BrowserSessions.cookieName)=") && $0.contains("Secure") })
+            let login = try await proxied.send("/login", headers: tls)
+            let nonce = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("__Host-mm_form_nonce=") })
+            #expect(nonce.contains("Secure") && nonce.contains("Path=/") && !nonce.lowercased().contains("domain="))
+            let proxiedToken = try BrowserClient.hiddenField("csrf", in: String(buffer: login.body))
+            let signedIn = try await proxied.send(
+                "/login", .post, headers: behindTLSForm, body: "csrf=\(proxiedToken)&username=user-viewer&password=password-viewer")
+            #expect(signedIn.status == .seeOther)
+            let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("__Host-\(BrowserSessions.cookieName)=") })
+            #expect(session.contains("Secure") && session.contains("Path=/") && !session.lowercased().contains("domain="))
+            #expect(try await proxied.send("/", headers: tls).status == .ok)
+
+            // The same token under the plain name: taken over plain http, ignored behind TLS.
+            let token = try #require(proxied.cookies["__Host-\(BrowserSessions.cookieName)"])
+            var planted = BrowserClient(client)
+            planted.cookies[BrowserSessions.cookieName] = token
+            #expect(try await planted.send("/", headers: tls).status == .seeOther, "a plain-named session cookie behind TLS")
+            #expect(try await planted.send("/").status == .ok, "the token itself is good")
+
+            // A form nonce planted under the plain name does not vouch for a sign-in behind TLS.
+            var attacker = BrowserClient(client)
+            let attackerPage = try await attacker.send("/login")
+            let attackerToken = try BrowserClient.hiddenField("csrf", in: String(buffer: attackerPage.body))
+            var victim = BrowserClient(client)
+            victim.cookies["mm_form_nonce"] = try #require(attacker.cookies["mm_form_nonce"])
+            let tossed = try await victim.send(
+                "/login", .post, headers: behindTLSForm, body: "csrf=\(attackerToken)&username=user-viewer&password=password-viewer")
+            #expect(tossed.status == .forbidden)
+            #expect(victim.cookies.keys.allSatisfy { !$0.contains(BrowserSessions.cookieName) })
         }
     }
 
