@@ -45,6 +45,14 @@ package struct WebhookDeliverySettings: Sendable {
         self.lockDuration = lockDuration
     }
 
+    /// How long an unsettled delivery may go unchanged before it is settled as failed: twice the
+    /// longest wait between two attempts (23.9 h with the defaults), so a retry still due never is.
+    package var abandonedAfter: Duration {
+        let doublings = max(0, min(attempts - 2, 40))
+        let longestWait = backoff.wholeMilliseconds.multipliedReportingOverflow(by: Int64(1) << doublings)
+        return .milliseconds(longestWait.overflow ? Int64.max / 2 : max(longestWait.partialValue, 60_000)) * 2
+    }
+
     /// Completed deliveries' jobs are kept a day (the deliveries table keeps the record), failed ones 7 days.
     package var jobOptions: JobOptions {
         let milliseconds = Int(backoff.wholeMilliseconds)

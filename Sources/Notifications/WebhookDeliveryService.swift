@@ -4,7 +4,7 @@ package import Logging
 import ServiceLifecycle
 
 /// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of
-/// deliveries whose job never reached Redis. Each delivery opens and closes its own HTTP client.
+/// deliveries whose job never reached Redis and the settling of those no attempt changes any more. Each delivery opens and closes its own HTTP client.
 package struct WebhookDeliveryService: Service {
     let worker: Worker
     let notifier: WebhookNotifier
@@ -29,6 +29,7 @@ package struct WebhookDeliveryService: Service {
             group.addTask { [notifier, interval] in
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     await notifier.enqueueStranded()
+                    await notifier.settleAbandoned()
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 }
             }

@@ -62,4 +62,22 @@ package struct WebhookNotifier: Notifier {
             return 0
         }
     }
+
+    /// Settles deliveries no attempt has changed for `settings.abandonedAfter` (their job ended
+    /// without its outcome recorded, or was removed), so no row stays pending for ever; returns how many.
+    @discardableResult
+    package func settleAbandoned(now: Date = Date()) async -> Int {
+        let age = settings.abandonedAfter
+        let hours = Int(age.components.seconds / 3600)
+        do {
+            let settled = try await deliveries.settleAbandoned(
+                unchangedSince: now.addingTimeInterval(-Double(age.components.seconds)),
+                error: "no attempt changed this delivery for \(hours) h: its job ended without its outcome recorded, or was removed from \(NotifyQueue.name); a later attempt still updates it")
+            if settled > 0 { logger.warning("settled deliveries no attempt changed", metadata: ["count": "\(settled)", "hours": "\(hours)"]) }
+            return settled
+        } catch {
+            logger.error("could not settle abandoned deliveries", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
 }

@@ -62,6 +62,27 @@ public struct WebhookDeliveryRepository: Sendable {
         }
     }
 
+    /// Settles deliveries whose job reached Redis but that no attempt has changed since `cutoff`:
+    /// their job ended without its outcome recorded (the database failed on its last attempt) or was
+    /// removed from Redis. They are marked failed with `error`, at most `limit` a call, so the
+    /// pruner can retire them; a later attempt still updates the row. Returns how many. (The rows
+    /// are picked in a CTE, run once: a `LIMIT` in an `IN` subquery may be rescanned, and was.)
+    public func settleAbandoned(unchangedSince cutoff: Date, error: String, limit: Int = 500) async throws(RecordError) -> Int {
+        try await recording {
+            try await database.query(
+                """
+                WITH picked AS (
+                    SELECT id FROM webhook_deliveries
+                    WHERE status IN ('pending', 'retrying') AND enqueued_at IS NOT NULL AND updated_at < $1
+                    ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+                )
+                UPDATE webhook_deliveries AS delivery SET status = 'failed', error = $3, updated_at = now()
+                FROM picked WHERE delivery.id = picked.id
+                """, [cutoff, limit, error.visibleClip(2000, keepingLineBreaks: true)]
+            ).affectedRows
+        }
+    }
+
     /// Deliveries whose job never reached Redis (the process died between the two writes).
     public func notEnqueued(createdBefore cutoff: Date, limit: Int = 100) async throws(RecordError) -> [WebhookDelivery] {
         try await recording {

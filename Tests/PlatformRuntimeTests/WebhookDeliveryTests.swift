@@ -119,6 +119,26 @@ import Testing
             }
         }
     }
+
+    /// A delivery whose job is gone from Redis (removed, or ended while its outcome could not be
+    /// written) is settled as failed once no attempt has changed it for twice the longest wait
+    /// between attempts, so it does not stay pending for ever out of the pruner's reach.
+    @Test func aDeliveryNoAttemptChangesAnyMoreIsSettled() async throws {
+        #expect(WebhookDeliverySettings().abandonedAfter == .milliseconds(42_000 * 1024 * 2), "23.9 h with the defaults")
+        try await WebhookFixture.run { fixture in
+            let created = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook")
+            let notifier = try fixture.notifier()  // no worker: the job waits
+            await notifier.notify(testEvent())
+            let delivery = try #require(try await fixture.deliveries.list(webhookId: created.webhook.id).items.first)
+            #expect(try await notifier.queue.getJobState(delivery.id.lowercasedString) == .waiting)
+            _ = try await notifier.queue.remove(delivery.id.lowercasedString)
+            let horizon = Double(WebhookFixture.testSettings.abandonedAfter.components.seconds)
+            #expect(await notifier.settleAbandoned(now: Date().addingTimeInterval(horizon - 30)) == 0, "not before the retries could have run")
+            #expect(await notifier.settleAbandoned(now: Date().addingTimeInterval(horizon + 30)) == 1)
+            let settled = try #require(try await fixture.deliveries.find(id: delivery.id))
+            #expect(settled.status == .failed && settled.error?.contains("no attempt changed this delivery") == true)
+        }
+    }
 }
 
 /// The ```python block of README.md's Notifications section.

@@ -99,6 +99,44 @@ import Testing
         return id
     }
 
+    /// A delivery whose last attempt's outcome could not be written (or whose job was removed)
+    /// would stay `retrying` for ever, and the pruner keeps unsettled rows: once no attempt has
+    /// changed it for longer than the retries can wait, it is settled as failed.
+    @Test func deliveriesNoAttemptChangesAreSettled() async throws {
+        try await RecordsFixture.run { fixture in
+            let repository = WebhookRepository(database: fixture.database, vault: fixture.vault)
+            let deliveries = WebhookDeliveryRepository(database: fixture.database)
+            let hook = try await repository.create(url: "https://a.example.com/", events: ["backup.failed"], format: .json, enabled: true)
+            func delivery(enqueued: Bool, status: WebhookDelivery.Status?, age: String) async throws -> UUID {
+                let created = try await deliveries.create(webhookId: hook.webhook.id, event: "backup.failed", payload: ["summary": "x"])
+                if enqueued { try await deliveries.markEnqueued(id: created.id) }
+                if let status { try await deliveries.recordAttempt(id: created.id, status: status, responseCode: 500, error: "answered 500") }
+                try await fixture.database.query("UPDATE webhook_deliveries SET updated_at = now() - $2::interval WHERE id = $1", [created.id, age])
+                return created.id
+            }
+            let abandoned = try await delivery(enqueued: true, status: .retrying, age: "2 days")
+            let neverAttempted = try await delivery(enqueued: true, status: nil, age: "2 days")
+            let recent = try await delivery(enqueued: true, status: .retrying, age: "1 hour")
+            let stranded = try await delivery(enqueued: false, status: nil, age: "2 days")  // re-enqueued instead
+            let delivered = try await delivery(enqueued: true, status: .delivered, age: "2 days")
+            let cutoff = Date().addingTimeInterval(-86_400)
+            let firstCall = try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it", limit: 1)
+            #expect(firstCall == 1, "at most `limit` a call")
+            #expect(try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it") == 1)
+            #expect(try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it") == 0)
+            for id in [abandoned, neverAttempted] {
+                let row = try #require(try await deliveries.find(id: id))
+                #expect(row.status == .failed && row.error == "no attempt changed it")
+            }
+            #expect(try await deliveries.find(id: recent)?.status == .retrying)
+            #expect(try await deliveries.find(id: stranded)?.status == .pending)
+            #expect(try await deliveries.find(id: delivered)?.status == .delivered)
+            // A late attempt still lands.
+            #expect(try await deliveries.recordAttempt(id: abandoned, status: .delivered, responseCode: 204, error: nil))
+            #expect(try await deliveries.find(id: abandoned)?.status == .delivered)
+        }
+    }
+
     @Test func subscribersAndDeliveries() async throws {
         try await RecordsFixture.run { fixture in
             let repository = WebhookRepository(database: fixture.database, vault: fixture.vault)
