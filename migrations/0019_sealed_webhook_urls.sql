@@ -9,6 +9,6 @@ ALTER TABLE webhooks
     ADD COLUMN url_ciphertext text,
     ADD COLUMN url_key_id text CONSTRAINT webhooks__url_key_id__format CHECK (url_key_id ~ '^[0-9a-f]{16}$'),
     ADD CONSTRAINT webhooks__url__plain_or_sealed CHECK (
-        (url IS NOT NULL AND url_ciphertext IS NULL AND url_key_id IS NULL)
+        (url IS NOT NULL AND url_ciphertext IS NULL AND url_key_id IS NULL AND url_origin IS NULL)
         OR (url IS NULL AND url_ciphertext IS NOT NULL AND url_key_id IS NOT NULL AND url_origin IS NOT NULL)
     );

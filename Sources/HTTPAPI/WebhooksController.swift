@@ -76,7 +76,8 @@ struct WebhooksController: Sendable {
 
     /// What the audit log keeps: the target's host (a URL's path may hold a token), the events.
     static func details(_ webhook: Webhook) -> JSONValue {
-        let host = (try? WebhookTarget(parsing: webhook.urlOrigin))?.host ?? "?"
+        // The origin with a path, so a short one (`http://ab`) still parses.
+        let host = (try? WebhookTarget(parsing: webhook.urlOrigin + "/"))?.host ?? "?"
         return [
             "host": .string(host), "events": .array(webhook.events.map { .string($0) }), "format": .string(webhook.format.rawValue),
             "enabled": .bool(webhook.enabled),

@@ -37,7 +37,10 @@ package struct WebhookDeliverer: Sendable {
         let timeout = TimeAmount.nanoseconds(settings.requestTimeout.wholeNanoseconds)
         // No redirects: a 3xx is the receiver's answer (a redirect could lead past the address check).
         requestTimeout = timeout
-        configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
+        // The client's own spans would record the full URL (a Slack URL's path is a credential).
+        configuration.tracing.tracer = nil
+        self.configuration = configuration
     }
 
     /// A client for one delivery that connects to `address`, the one just checked, whatever the

@@ -30,6 +30,7 @@ package struct WebhookDeliveryService: Service {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     await notifier.enqueueStranded()
                     await notifier.settleAbandoned()
+                    await notifier.sealPlainURLs()
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 }
             }

@@ -63,6 +63,26 @@ package struct WebhookNotifier: Notifier {
         }
     }
 
+    /// Seals webhook URLs a process of an earlier version stored in the clear since this one
+    /// started (during a rolling upgrade), so none stays readable in the table.
+    package func sealPlainURLs() async {
+        do {
+            Self.report(try await webhooks.sealPlainURLs(), logger: logger)
+        } catch {
+            logger.error("could not seal webhook URLs stored in the clear", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs what sealing plain URLs did, when it did anything.
+    package static func report(_ sealing: WebhookRepository.PlainURLSealing, logger: Logger) {
+        if sealing.sealed > 0 { logger.notice("sealed webhook URLs stored in the clear", metadata: ["webhooks": "\(sealing.sealed)"]) }
+        if !sealing.unsealable.isEmpty {
+            logger.warning(
+                "webhook URLs left in the clear: they are not http(s) URLs with a host; set a new url or delete the webhook",
+                metadata: ["webhooks": "\(sealing.unsealable.map(\.lowercasedString).joined(separator: ","))"])
+        }
+    }
+
     /// Settles deliveries no attempt has changed for `settings.abandonedAfter` (their job ended
     /// without its outcome recorded, or was removed), so no row stays pending for ever; returns how many.
     @discardableResult

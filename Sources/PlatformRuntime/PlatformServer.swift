@@ -82,8 +82,7 @@ package struct PlatformServer: Sendable {
         let services = try PlatformServices(
             resources: resources, vault: vault, jobMetrics: ServerJobMetrics(factory: metrics.factory), tracer: tracer, logger: logger)
         // Webhook URLs stored before they were sealed (migration 0019) are sealed now, with the key.
-        let sealedURLs = try await services.webhooks.sealPlainURLs()
-        if sealedURLs > 0 { logger.notice("sealed webhook URLs stored in the clear", metadata: ["webhooks": "\(sealedURLs)"]) }
+        WebhookNotifier.report(try await services.webhooks.sealPlainURLs(), logger: logger)
         let notifier = try ServerJobWorkers.notifier(services: services, logger: logger)
         let workers = try ServerJobWorkers.make(
             services: services, queues: roles.workerQueues, metrics: metrics, notifier: notifier, tracer: tracer, logger: logger)

@@ -19,32 +19,39 @@ public struct CredentialRotation: Sendable {
         let vault = self.vault
         return try await recording {
             try await database.withTransaction { db in
-                let servers = try Self.reseal(table: "servers", column: "credential", in: db) { id, sealed in
+                let servers = try Self.reseal(table: "servers", column: "credential", in: db, to: newKey.id) { id, sealed in
                     try target.seal(try vault.open(sealed, serverId: id), serverId: id)
                 }
-                let webhooks = try Self.reseal(table: "webhooks", column: "secret", in: db) { id, sealed in
+                let webhooks = try Self.reseal(table: "webhooks", column: "secret", in: db, to: newKey.id) { id, sealed in
                     try target.sealWebhookSecret(try vault.openWebhookSecret(sealed, webhookId: id), webhookId: id)
                 }
-                let urls =
-                    try Self.reseal(table: "webhooks", column: "url", in: db) { id, sealed in
-                        try target.sealWebhookURL(try vault.openWebhookURL(sealed, webhookId: id), webhookId: id)
-                    } + WebhookRepository.sealPlainURLs(in: db, vault: target)
-                let archives = try Self.reseal(table: "backups", column: "data_key", in: db) { id, sealed in
+                // Plain URLs first: a row another process sealed meanwhile (under the old key) is
+                // then seen, locked and resealed below.
+                let plainURLs = try WebhookRepository.sealPlainURLs(in: db, vault: target).sealed
+                let urls = try Self.reseal(table: "webhooks", column: "url", in: db, to: newKey.id) { id, sealed in
+                    try target.sealWebhookURL(try vault.openWebhookURL(sealed, webhookId: id), webhookId: id)
+                }
+                let archives = try Self.reseal(table: "backups", column: "data_key", in: db, to: newKey.id) { id, sealed in
                     try target.sealArchiveKey(try vault.openArchiveKey(sealed, backupId: id), backupId: id)
                 }
-                return servers + webhooks + urls + archives
+                return servers + webhooks + plainURLs + urls + archives
             }
         }
     }
 
-    /// Opens and seals again every `<column>_ciphertext`/`<column>_key_id` pair of `table`,
-    /// locking the rows; returns how many. `table` and `column` are fixed names, never input.
+    /// Opens and seals again every `<column>_ciphertext`/`<column>_key_id` pair of `table` not yet
+    /// under `keyId`, locking the rows; returns how many. So running the rotation again to
+    /// the same key moves only what processes still on the old key sealed meanwhile. `table` and
+    /// `column` are fixed names, never input.
     private static func reseal(
-        table: String, column: String, in db: isolated PostgresConnection,
+        table: String, column: String, in db: isolated PostgresConnection, to keyId: String,
         _ reseal: (UUID, SealedCredential) throws -> SealedCredential
     ) throws -> Int {
         let rows = try db.query(
-            "SELECT id, \(column)_ciphertext, \(column)_key_id FROM \(table) WHERE \(column)_ciphertext IS NOT NULL ORDER BY id FOR UPDATE"
+            """
+            SELECT id, \(column)_ciphertext, \(column)_key_id FROM \(table)
+            WHERE \(column)_ciphertext IS NOT NULL AND \(column)_key_id <> $1 ORDER BY id FOR UPDATE
+            """, [keyId]
         ).rows
         for row in rows {
             let id: UUID = try row.decode("id")

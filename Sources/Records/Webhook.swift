@@ -16,9 +16,11 @@ public struct Webhook: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    /// A row not yet sealed (written before migration 0019, sealed at start-up) shows its origin too.
+    /// A row not yet sealed (written before migration 0019, sealed by the next process to start)
+    /// shows the origin of its plain URL, as `WebhookRepository.origin(of:)` would cut it.
     static let columns = """
-        id, coalesce(url_origin, substring(url from '^https?://[^/?#]+')) AS url_origin, events, format, enabled, created_at, updated_at
+        id, coalesce(url_origin, lower(regexp_replace(substring(url from '^https?://[^/?#]*'), '^(https?://)[^/?#]*@', '\\1'))) AS url_origin,
+        events, format, enabled, created_at, updated_at
         """
 }
 

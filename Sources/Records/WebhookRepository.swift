@@ -78,51 +78,71 @@ public struct WebhookRepository: Sendable {
         }
     }
 
-    /// The opened URL, for the deliverer only (a row not yet sealed gives its plain URL).
+    /// The opened URL, for the deliverer only (a row not yet sealed gives its plain URL). A sealed
+    /// URL must lead to the origin the row shows: one that does not was not sealed with it.
     public func url(for id: UUID) async throws(RecordError) -> String {
         let row = try await recording {
-            try await database.query("SELECT url, url_ciphertext, url_key_id FROM webhooks WHERE id = $1", [id]).first
+            try await database.query("SELECT url, url_origin, url_ciphertext, url_key_id FROM webhooks WHERE id = $1", [id]).first
         }
         guard let row else { throw RecordError(.notFound, field: "id", "no webhook has this id") }
-        let (plain, sealed) = try recording { () throws -> (String?, SealedCredential?) in
-            guard let ciphertext = try row.decodeIfPresent("url_ciphertext", as: String.self) else { return (try row.decodeIfPresent("url", as: String.self), nil) }
-            return (nil, SealedCredential(ciphertext: ciphertext, keyId: try row.decode("url_key_id")))
+        let (plain, sealed, shownOrigin) = try recording { () throws -> (String?, SealedCredential?, String?) in
+            let origin = try row.decodeIfPresent("url_origin", as: String.self)
+            guard let ciphertext = try row.decodeIfPresent("url_ciphertext", as: String.self) else {
+                return (try row.decodeIfPresent("url", as: String.self), nil, origin)
+            }
+            return (nil, SealedCredential(ciphertext: ciphertext, keyId: try row.decode("url_key_id")), origin)
         }
-        if let sealed { return try vault.openWebhookURL(sealed, webhookId: id) }
+        if let sealed {
+            let opened = try vault.openWebhookURL(sealed, webhookId: id)
+            guard Self.origin(of: opened) == shownOrigin else {
+                throw RecordError(.invalid, field: "url", "the webhook's sealed URL does not lead to the origin it shows: the row was altered")
+            }
+            return opened
+        }
         guard let plain else { throw RecordError(.invalid, field: "url", "the webhook has neither a plain nor a sealed URL") }
         return plain
     }
 
-    /// Seals the URLs of rows written before they were sealed (migration 0019) and keeps only their
-    /// origin readable, all in one transaction; returns how many. Run at start-up, with the key.
-    public func sealPlainURLs() async throws(RecordError) -> Int {
+    /// What sealing plain URLs did: how many it sealed, and the rows whose URL has an outline no
+    /// version accepted (left plain, still delivered, for an operator to fix or delete).
+    public struct PlainURLSealing: Sendable, Equatable {
+        public var sealed = 0
+        public var unsealable: [UUID] = []
+    }
+
+    /// Seals the URLs of rows stored in the clear (by a version before migration 0019) and keeps
+    /// only their origin readable, all in one transaction. Run at start-up and by the notification
+    /// service's passes, with the key.
+    public func sealPlainURLs() async throws(RecordError) -> PlainURLSealing {
         let vault = self.vault
         return try await recording { try await database.withTransaction { db in try Self.sealPlainURLs(in: db, vault: vault) } }
     }
 
     /// `sealPlainURLs()` inside a transaction of the caller's (a key rotation seals them under the new key).
-    static func sealPlainURLs(in db: isolated PostgresConnection, vault: CredentialVault) throws -> Int {
+    static func sealPlainURLs(in db: isolated PostgresConnection, vault: CredentialVault) throws -> PlainURLSealing {
         let rows = try db.query("SELECT id, url FROM webhooks WHERE url IS NOT NULL ORDER BY id FOR UPDATE").rows
-        var sealed = 0
+        var result = PlainURLSealing()
         for row in rows {
             let id: UUID = try row.decode("id")
             let url: String = try row.decode("url")
-            // An outline no version accepted stays plain (and is still delivered) rather than stop the start.
-            guard let origin = origin(of: url) else { continue }
+            guard let origin = origin(of: url) else {
+                result.unsealable.append(id)
+                continue
+            }
             let sealedURL = try vault.sealWebhookURL(url, webhookId: id)
             try db.query(
                 "UPDATE webhooks SET url = NULL, url_origin = $2, url_ciphertext = $3, url_key_id = $4 WHERE id = $1",
                 [id, origin, sealedURL.ciphertext, sealedURL.keyId])
-            sealed += 1
+            result.sealed += 1
         }
-        return sealed
+        return result
     }
 
     /// The scheme and authority of an absolute http(s) URL of 10 to 2,048 characters, lowercased
     /// and without any `user:password@`; nil for anything else.
     static func origin(of url: String) -> String? {
         guard (10...2048).contains(url.utf8.count), let separator = url.range(of: "://") else { return nil }
-        let scheme = url[..<separator.lowerBound]
+        let scheme = url[..<separator.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         let authority = url[separator.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""

@@ -175,7 +175,8 @@ import Testing
     @Test func deliveriesCarryNoSecretInJobsRowsOrLogs() async throws {
         try await WebhookFixture.run { fixture in
             try await withReceiver(script: [500]) { port, _ in
-                let created = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/hook", format: .slack)
+                // The query stands for a URL's credential (Slack's is in the path).
+                let created = try await fixture.insertWebhook(url: "http://127.0.0.1:\(port)/hook?token=url-credential-77", format: .slack)
                 try await fixture.withWorker { notifier in
                     await notifier.notify(testEvent(summary: "Backup failed: <!channel> & <https://evil.example|click>"))
                     let items = try await fixture.waitForDeliveries(of: created.webhook.id) { $0.first?.status == .delivered }
@@ -183,13 +184,64 @@ import Testing
                     let job = try #require(try await fixture.queue().getJob(delivery.id.uuidString.lowercased()))
                     #expect(job.data?.objectValue?.keys.sorted() == ["deliveryId", "webhookId"])
                     #expect(!job.rawData.contains(created.secretHex) && !delivery.payload.jsonText.contains(created.secretHex))
+                    #expect(!job.rawData.contains("url-credential-77") && !(delivery.error ?? "").contains("url-credential-77"))
                     // Slack reads <…> as mentions and links: what a server wrote cannot ping a channel.
                     let text = String(decoding: WebhookBody.render(delivery, format: .slack), as: UTF8.self)
                     #expect(text.contains("&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;") && !text.contains("<!channel>"))
                 }
                 let logs = fixture.logs.all
                 #expect(logs.contains("webhook delivery attempt failed"))  // the logs were captured
-                #expect(!logs.contains(created.secretHex))
+                #expect(!logs.contains(created.secretHex) && !logs.contains("url-credential-77"))
+            }
+        }
+    }
+
+    /// A sealed URL that will not open (copied from another webhook, or sealed under a key since
+    /// dropped) is a failed attempt like any other, so the last one settles the row; an
+    /// unreachable target's error names its host only. Neither shows the URL's credential.
+    @Test func aURLThatWillNotOpenOrCannotBeReachedFailsWithoutShowingIt() async throws {
+        try await WebhookFixture.run { fixture in
+            let unreachable = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook?token=url-credential-88")
+            let swapped = try await fixture.insertWebhook(url: "http://127.0.0.1:9/other?token=url-credential-99")
+            try await fixture.database.query(
+                "UPDATE webhooks SET url_ciphertext = (SELECT url_ciphertext FROM webhooks WHERE id = $1) WHERE id = $2",
+                [unreachable.webhook.id, swapped.webhook.id])
+            var settings = WebhookFixture.testSettings
+            settings.attempts = 1
+            try await fixture.withWorker(settings) { notifier in
+                await notifier.notify(testEvent())
+                for (hook, expected) in [(unreachable, "could not reach 127.0.0.1"), (swapped, "URL cannot be opened")] {
+                    let items = try await fixture.waitForDeliveries(of: hook.webhook.id) { $0.first?.status == .failed }
+                    let error = items.first?.error ?? ""
+                    #expect(items.first?.status == .failed && error.contains(expected), "\(error)")
+                    #expect(!error.contains("url-credential"), "\(error)")
+                }
+            }
+            #expect(!fixture.logs.all.contains("url-credential"))
+        }
+    }
+
+    /// A URL an earlier version stored in the clear (before migration 0019) is still delivered
+    /// until the next start seals it, and the notification service's pass seals it meanwhile.
+    @Test func aPlainURLFromAnEarlierVersionIsDeliveredAndSealed() async throws {
+        try await WebhookFixture.run { fixture in
+            try await withReceiver { port, log in
+                let id = UUID()
+                let secret = try fixture.vault.sealWebhookSecret(CredentialVault.generateWebhookSecret(), webhookId: id)
+                try await fixture.database.query(
+                    "INSERT INTO webhooks (id, url, events, secret_ciphertext, secret_key_id) VALUES ($1, $2, $3, $4, $5)",
+                    [id, "http://127.0.0.1:\(port)/hook?token=legacy-credential", ["backup.failed"], secret.ciphertext, secret.keyId])
+                try await fixture.withWorker { notifier in
+                    await notifier.notify(testEvent())
+                    let items = try await fixture.waitForDeliveries(of: id) { $0.first?.status == .delivered }
+                    #expect(items.first?.status == .delivered)
+                    #expect(await log.requests.count == 1)
+                    await notifier.sealPlainURLs()
+                }
+                let row = try #require(try await fixture.database.query("SELECT row_to_json(webhooks)::text AS row FROM webhooks").first)
+                #expect(!(try row.decode("row", as: String.self)).contains("legacy-credential"))
+                #expect(try await fixture.webhooks.url(for: id) == "http://127.0.0.1:\(port)/hook?token=legacy-credential")
+                #expect(fixture.logs.all.contains("sealed webhook URLs stored in the clear"))
             }
         }
     }

@@ -199,32 +199,37 @@ extension JobsAPITests {
             let worker = Worker(queue: queue, options: WorkerOptions(drainDelay: .milliseconds(100)), logger: Logger(label: "sse")) { context in
                 // Progress only once the stream has sent its snapshot: a job that finished before
                 // the snapshot is rightly answered with its final state alone.
-                _ = try await eventually { snapshotSent.withLock { $0 } }
+                guard try await eventually(timeout: .seconds(60), { snapshotSent.withLock { $0 } }) else {
+                    throw UnrecoverableError("the stream never sent its snapshot")
+                }
                 try await context.updateProgress(["phase": "scan", "percent": 50])
                 return ["ok": true]
             }
             let running = Task { try await worker.runUntilClosed() }
-            try await app.test(.live) { client in
-                let url = "http://127.0.0.1:\(try #require(client.port))/api/jobs/\(added.id)/events"
-                let stream = try ChildProcess("/usr/bin/curl", ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)", url])
-                #expect(try await eventually { stream.output.hasPrefix("event: state\n") })
-                snapshotSent.withLock { $0 = true }
-                #expect(try await stream.wait(timeout: .seconds(60)) == 0, "the stream ends when the job does")
-                let text = stream.output
-                #expect(text.contains("event: progress\ndata: {\"jobId\":\"sse-1\",\"progress\":{\"percent\":50,\"phase\":\"scan\"}}"), "got: \(text.prefix(600))")
-                #expect(text.contains("event: completed\n"))
-                #expect(text.contains("\"returnValue\":{\"ok\":true}"))
-                // A finished job answers with its state and ends at once.
-                try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
-                    #expect(response.status == .ok)
-                    #expect(response.headers[.contentType] == "text/event-stream")
-                    let text = String(buffer: response.body)
-                    #expect(text.hasPrefix("event: state\n"))
-                    #expect(text.contains("\"state\":\"completed\"") && !text.contains("event: progress"))
+            try await withCleanup {
+                try await app.test(.live) { client in
+                    let url = "http://127.0.0.1:\(try #require(client.port))/api/jobs/\(added.id)/events"
+                    let stream = try ChildProcess("/usr/bin/curl", ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)", url])
+                    #expect(try await eventually { stream.output.hasPrefix("event: state\n") })
+                    snapshotSent.withLock { $0 = true }
+                    #expect(try await stream.wait(timeout: .seconds(60)) == 0, "the stream ends when the job does")
+                    let text = stream.output
+                    #expect(text.contains("event: progress\ndata: {\"jobId\":\"sse-1\",\"progress\":{\"percent\":50,\"phase\":\"scan\"}}"), "got: \(text.prefix(600))")
+                    #expect(text.contains("event: completed\n"))
+                    #expect(text.contains("\"returnValue\":{\"ok\":true}"))
+                    // A finished job answers with its state and ends at once.
+                    try await client.execute(uri: "/api/jobs/\(added.id)/events", method: .get, headers: fixture.headers(.viewer)) { response throws in
+                        #expect(response.status == .ok)
+                        #expect(response.headers[.contentType] == "text/event-stream")
+                        let text = String(buffer: response.body)
+                        #expect(text.hasPrefix("event: state\n"))
+                        #expect(text.contains("\"state\":\"completed\"") && !text.contains("event: progress"))
+                    }
                 }
+            } cleanup: {
+                worker.close()
+                try await running.value
             }
-            worker.close()
-            try await running.value
         }
     }
 }

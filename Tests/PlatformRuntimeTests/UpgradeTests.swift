@@ -32,6 +32,7 @@ import Testing
                     let text = try row.decode("row", as: String.self)
                     #expect(!text.contains("clear-token") && text.contains("\"url\":null") && text.contains("\"url_origin\":\"https://hooks.example.com\""))
                     #expect(process.child.errorOutput.contains("sealed webhook URLs stored in the clear"), "\(process.child.errorOutput.suffix(2000))")
+                    #expect(!process.child.errorOutput.contains("clear-token") && !process.child.output.contains("clear-token"))
                     let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), logger: logger)
                     let opened = try await withCleanup {
                         try await WebhookRepository(database: pool, vault: vault).url(for: id)

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONSupport
 import NIOCore
+import PostgresClient
 import Records
 import Testing
 
@@ -50,6 +51,18 @@ import Testing
                     #expect(data?["enabled"] == false && data?["format"] == "json" && data?["urlOrigin"] == "https://hooks.example.com")
                     #expect(data?["url"] == nil && !String(buffer: response.body).contains("tokenpart"))
                 }
+                // A new URL is sealed too: neither the answer nor the audit log shows its path.
+                try await client.execute(
+                    uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
+                    body: ByteBuffer(string: #"{"url":"HTTPS://Chat.Example.net/hooks/newtokenpart"}"#)
+                ) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try json(response)["data"]?["urlOrigin"] == "https://chat.example.net")
+                    #expect(!String(buffer: response.body).contains("newtokenpart"))
+                }
+                let audit = try await fixture.database.query("SELECT details::text AS details FROM audit_log WHERE resource_type = 'webhook'").rows
+                    .map { try $0.decode("details", as: String.self) }
+                #expect(audit.contains { $0.contains("chat.example.net") } && audit.allSatisfy { !$0.contains("tokenpart") })
                 try await client.execute(
                     uri: "/api/webhooks/\(id)", method: .patch, headers: fixture.headers(.admin),
                     body: ByteBuffer(string: #"{"url":"http://10.1.2.3/hook"}"#)
@@ -74,7 +87,7 @@ import Testing
             }
             let domain = try #require(fixture.dependencies.domain)
             let actions = try await domain.audit.list(resourceType: "webhook").items.map(\.action)
-            #expect(actions.sorted() == ["webhook.create", "webhook.delete", "webhook.update"])
+            #expect(actions.sorted() == ["webhook.create", "webhook.delete", "webhook.update", "webhook.update"])
         }
     }
 }

@@ -35,6 +35,13 @@ import Testing
             #expect(try await rotated.url(for: legacy) == "https://chat.example.org/hooks/legacy-token")
             let urlKeyIds = try await fixture.database.query("SELECT DISTINCT url_key_id FROM webhooks").rows.map { try $0.decode("url_key_id", as: String.self) }
             #expect(urlKeyIds == [newKey.id])
+            // A process still on the old key creates a webhook after the rotation; the rotation run
+            // again once every process has the new key moves just that one.
+            let late = try await repository.create(url: "https://hooks.example.com/late", events: ["backup.failed"], format: .json, enabled: true)
+            let bothKeys = CredentialVault(current: newKey, previous: [fixture.vault.currentKey])
+            #expect(try await CredentialRotation(database: fixture.database, vault: bothKeys).rotate(to: newKey) == 2)
+            #expect(try await CredentialRotation(database: fixture.database, vault: bothKeys).rotate(to: newKey) == 0)
+            #expect(try await rotated.url(for: late.webhook.id) == "https://hooks.example.com/late")
             let keyIds = try await fixture.database.query("SELECT DISTINCT secret_key_id FROM webhooks").rows
                 .map { try $0.decode("secret_key_id", as: String.self) }
             #expect(keyIds == [newKey.id])
@@ -56,8 +63,18 @@ import Testing
             let legacy = try await insertPlainWebhook(url: "https://chat.example.org/hooks/legacy-token", fixture)
             #expect(try await repository.find(id: legacy)?.urlOrigin == "https://chat.example.org")
             #expect(try await repository.url(for: legacy) == "https://chat.example.org/hooks/legacy-token")
-            #expect(try await repository.sealPlainURLs() == 1)
-            #expect(try await repository.sealPlainURLs() == 0, "sealed once")
+            // Shown and sealed without the credentials an earlier version's row may hold in its authority.
+            let withUser = try await insertPlainWebhook(url: "https://user:pw@Chat.Example.org:8443/x", fixture)
+            #expect(try await repository.find(id: withUser)?.urlOrigin == "https://chat.example.org:8443")
+            // A row no version accepted stays plain and listed (an operator fixes or deletes it).
+            let odd = try await insertPlainWebhook(url: "https:///no-host", fixture)
+            #expect(try await repository.find(id: odd)?.urlOrigin == "https://")
+            #expect(try await repository.sealPlainURLs() == .init(sealed: 2, unsealable: [odd]))
+            #expect(try await repository.sealPlainURLs() == .init(sealed: 0, unsealable: [odd]), "sealed once")
+            #expect(try await repository.find(id: withUser)?.urlOrigin == "https://chat.example.org:8443")
+            #expect(try await repository.url(for: withUser) == "https://user:pw@Chat.Example.org:8443/x")
+            #expect(try await repository.list().total == 4)
+            _ = try await repository.delete(id: odd)
             let after = try #require(try await fixture.database.query("SELECT url, url_origin, url_key_id FROM webhooks WHERE id = $1", [legacy]).first)
             #expect(try after.decodeIfPresent("url", as: String.self) == nil)
             #expect(try after.decode("url_origin", as: String.self) == "https://chat.example.org")
@@ -72,17 +89,33 @@ import Testing
             #expect(renamed.urlOrigin == "http://10.0.0.9:8080")
             #expect(try await repository.url(for: legacy) == "http://10.0.0.9:8080/new-path")
 
+            // The origin shown is the one sealed with the URL: a row whose shown origin was changed
+            // (to pass a redirected delivery off as the old one) delivers nothing.
+            try await fixture.database.query("UPDATE webhooks SET url_origin = 'https://hooks.example.com' WHERE id = $1", [legacy])
+            #expect(await recordError { _ = try await repository.url(for: legacy) }?.message.contains("altered") == true)
+            try await fixture.database.query("UPDATE webhooks SET url_origin = 'http://10.0.0.9:8080' WHERE id = $1", [legacy])
+            // Nor can a sealed row be turned back into a plain one that still shows the old origin.
+            let downgraded = await recordError {
+                try await fixture.database.query(
+                    "UPDATE webhooks SET url = 'https://evil.example.net/x', url_ciphertext = NULL, url_key_id = NULL WHERE id = $1", [legacy])
+            }
+            #expect(downgraded != nil)
+
             // A URL's ciphertext opens neither on another webhook nor as a secret, nor a secret's as a URL.
             try await fixture.database.query(
                 "UPDATE webhooks SET url_ciphertext = (SELECT url_ciphertext FROM webhooks WHERE id = $1) WHERE id = $2", [sealed.webhook.id, legacy])
             #expect(await recordError { _ = try await repository.url(for: legacy) }?.field == "url")
-            try await fixture.database.query("UPDATE webhooks SET url_ciphertext = secret_ciphertext WHERE id = $1", [sealed.webhook.id])
+            try await fixture.database.query(
+                "UPDATE webhooks SET url_ciphertext = secret_ciphertext, secret_ciphertext = url_ciphertext WHERE id = $1", [sealed.webhook.id])
             #expect(await recordError { _ = try await repository.url(for: sealed.webhook.id) }?.field == "url")
+            #expect(await recordError { _ = try await repository.secret(for: sealed.webhook.id) }?.field == "secret")
             // Neither both forms nor neither: the table refuses a row that is plain and sealed at once.
             let both = await recordError {
                 try await fixture.database.query("UPDATE webhooks SET url = 'https://x.example.com/' WHERE id = $1", [legacy])
             }
             #expect(both != nil)
+            let upper = try await repository.create(url: "HTTPS://Hooks.Example.com/x", events: ["backup.failed"], format: .json, enabled: true)
+            #expect(upper.webhook.urlOrigin == "https://hooks.example.com")
             for bad in ["ftp://x.example.com/a", "https://", "https:///only-a-path", "https://a b.example.com/"] {
                 #expect(await recordError { _ = try await repository.create(url: bad, events: ["backup.failed"], format: .json, enabled: true) }?.field == "url", "\(bad)")
             }
