@@ -71,7 +71,8 @@ struct CredentialsCommand: AsyncParsableCommand {
             abstract: "Re-encrypt every server credential, webhook secret and webhook URL under a new key, in one transaction.",
             discussion: """
                 Opens the credentials, webhook secrets and webhook URLs with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
-                the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key until every process restarted.
+                the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key until every process restarted; \
+                then run it again with --new-key set to the new key, which moves only what was sealed under the old key meanwhile.
                 """)
 
         @Option(name: .customLong("new-key"), help: "The new key (64 hex characters); generated when omitted.") var newKey: String?
