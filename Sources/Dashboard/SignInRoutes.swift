@@ -167,15 +167,15 @@ struct SignInRoutes: Sendable {
     // MARK: - Tokens and cookies
 
     private func formTokenMatches(_ request: Request, _ form: FormBody) -> Bool {
-        sessions.preSessionTokenMatches(form[BrowserSessions.csrfField], nonce: request.cookies[sessions.cookieName(Self.nonceCookie, for: request)]?.value)
+        sessions.preSessionTokenMatches(form[BrowserSessions.csrfField], nonce: sessions.cookieValue(Self.nonceCookie, in: request))
     }
 
     private func nonceCookie(_ nonce: String, request: Request) -> Cookie {
-        Cookie(name: sessions.cookieName(Self.nonceCookie, for: request), value: nonce, maxAge: 3600, path: "/", secure: sessions.isSecure(request), httpOnly: true, sameSite: .strict)
+        sessions.cookie(Self.nonceCookie, value: nonce, maxAge: 3600, for: request)
     }
 
     private func clearedNonce(_ request: Request) -> Cookie {
-        Cookie(name: sessions.cookieName(Self.nonceCookie, for: request), value: "", maxAge: 0, path: "/", secure: sessions.isSecure(request), httpOnly: true, sameSite: .strict)
+        sessions.cookie(Self.nonceCookie, value: "", maxAge: 0, for: request)
     }
 
     static func randomNonce() -> String {

@@ -52,7 +52,7 @@ package struct BrowserSessions: Sendable {
     /// The session of the request's cookie; nil without one, or when it is invalid, expired,
     /// signed out, or not a dashboard session (an API login token has no `sid`).
     package func current(_ request: Request, context: APIRequestContext) async throws -> Current? {
-        guard let token = request.cookies[cookieName(for: request)]?.value, !token.hasPrefix("mm_"),
+        guard let token = cookieValue(Self.cookieName, in: request), !token.hasPrefix("mm_"),
             let session = await tokens.verify(token), let sessionId = session.sessionId,
             let identity = try await authenticator.identity(forSessionCookie: token, from: context.clientAddress)
         else { return nil }
@@ -90,7 +90,7 @@ package struct BrowserSessions: Sendable {
             "SET", RedisArgument(Self.endedKey(current.sessionId)), "1", "EX",
             RedisArgument(Int(tokens.lifetime.components.seconds) + 60),
         ])
-        return Cookie(name: cookieName(for: request), value: "", maxAge: 0, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .strict)
+        return cookie(Self.cookieName, value: "", maxAge: 0, for: request)
     }
 
     /// Whether the request carries this session's CSRF token (header, or a form field the caller read).
@@ -118,23 +118,35 @@ package struct BrowserSessions: Sendable {
 
     /// The cookie that carries a session token: HttpOnly, SameSite=Strict, whole site, as long as the token lives.
     package func cookie(_ token: String, request: Request) -> Cookie {
-        Cookie(
-            name: cookieName(for: request), value: token, maxAge: Int(tokens.lifetime.components.seconds), path: "/",
-            secure: isSecure(request), httpOnly: true, sameSite: .strict)
+        cookie(Self.cookieName, value: token, maxAge: Int(tokens.lifetime.components.seconds), for: request)
     }
 
-    /// Secure when configured, or when the request reached a TLS-terminating proxy first.
-    package func isSecure(_ request: Request) -> Bool {
+    /// Whether the cookie `name` is Secure for this request: when configured, when the request
+    /// reached a TLS-terminating proxy first, or when the browser already holds it as a `__Host-`
+    /// cookie (which it takes and sends only over TLS), even if a route forgot the proxy header.
+    func isSecure(_ request: Request, cookie name: String) -> Bool {
         alwaysSecure || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+            || request.cookies[Self.hostOnly(name)] != nil
     }
 
-    /// `__Host-name` where cookies are Secure, else `name` (a browser refuses the prefix over plain
-    /// http). Browsers take a `__Host-` cookie only from this host, over TLS, with `Path=/` and no
-    /// `Domain`, so a sibling subdomain cannot plant or overwrite it; and only that name is read,
-    /// so where cookies are Secure a planted plain one is ignored.
-    package func cookieName(_ name: String = Self.cookieName, for request: Request) -> String {
-        isSecure(request) ? "__Host-" + name : name
+    /// A dashboard cookie: HttpOnly, SameSite=Strict, whole site. Where it is Secure it is named
+    /// `__Host-name`: browsers take such a cookie only from this host, over TLS, with `Path=/` and
+    /// no `Domain`, so a sibling subdomain cannot plant or overwrite it (a browser refuses the
+    /// prefix over plain http, where the plain name is used).
+    package func cookie(_ name: String, value: String, maxAge: Int, for request: Request) -> Cookie {
+        let secure = isSecure(request, cookie: name)
+        return Cookie(
+            name: secure ? Self.hostOnly(name) : name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true,
+            sameSite: .strict)
     }
+
+    /// The value of the dashboard cookie `name`, under the one name `cookie(_:value:maxAge:for:)`
+    /// gives it for this request: where cookies are Secure, a planted plain one is ignored.
+    package func cookieValue(_ name: String, in request: Request) -> String? {
+        request.cookies[isSecure(request, cookie: name) ? Self.hostOnly(name) : name]?.value
+    }
+
+    static func hostOnly(_ name: String) -> String { "__Host-" + name }
 
     private func isEnded(_ sessionId: String) async throws -> Bool {
         try await redis.command(["EXISTS", RedisArgument(Self.endedKey(sessionId))]).int == 1

@@ -71,13 +71,24 @@ struct CredentialsCommand: AsyncParsableCommand {
             abstract: "Re-encrypt every server credential, webhook secret and webhook URL under a new key, in one transaction.",
             discussion: """
                 Opens the credentials, webhook secrets and webhook URLs with ENCRYPTION_KEY (or ENCRYPTION_KEY_PREVIOUS), seals them under the new key and prints \
-                the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key until every process restarted; \
-                then run it again with --new-key set to the new key, which moves only what was sealed under the old key meanwhile.
+                the new key. Then set ENCRYPTION_KEY to it, and ENCRYPTION_KEY_PREVIOUS to the old key, and restart every process; then run \
+                `rotate-key --finish`, which moves to ENCRYPTION_KEY only what a process still on the old key sealed meanwhile, before dropping \
+                ENCRYPTION_KEY_PREVIOUS.
                 """)
 
         @Option(name: .customLong("new-key"), help: "The new key (64 hex characters); generated when omitted.") var newKey: String?
+        @Flag(help: "Move to ENCRYPTION_KEY whatever is still sealed under a key of ENCRYPTION_KEY_PREVIOUS; prints no key.") var finish = false
 
         func run() async throws {
+            if finish {
+                guard newKey == nil else { throw CommandFailure(description: "--finish moves everything to ENCRYPTION_KEY; give no --new-key") }
+                let (count, keyId) = try await CommandEnvironment.withDatabase { resources in
+                    let vault = try resources.configuration.requireVault()
+                    return (try await CredentialRotation(database: resources.postgres, vault: vault).rotate(to: vault.currentKey), vault.currentKey.id)
+                }
+                FileHandle.standardError.write(Data("moved \(count) credential(s), webhook secret(s) and URL(s) still under an older key to key \(keyId)\n".utf8))
+                return
+            }
             let hex = newKey ?? EncryptionKey.generateHex()
             let key = try EncryptionKey(hex: hex, variable: "--new-key")
             let count = try await CommandEnvironment.withDatabase { resources in

@@ -3,19 +3,23 @@ package import JobQueue
 package import Logging
 import ServiceLifecycle
 
-/// Runs where workers run: the `notify-queue` worker, and every `interval` the pickup of
-/// deliveries whose job never reached Redis and the settling of those no attempt changes any more. Each delivery opens and closes its own HTTP client.
+/// Runs where workers run: the `notify-queue` worker; every `interval` the pickup of deliveries
+/// whose job never reached Redis; every `upkeepInterval` the settling of deliveries no attempt
+/// changes any more and the sealing of URLs an earlier version stored in the clear. Each delivery
+/// opens and closes its own HTTP client.
 package struct WebhookDeliveryService: Service {
     let worker: Worker
     let notifier: WebhookNotifier
     let interval: Duration
+    let upkeepInterval: Duration
 
     package init(
         notifier: WebhookNotifier, deliverer: WebhookDeliverer, settings: WebhookDeliverySettings, interval: Duration = .seconds(15),
-        onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger
+        upkeepInterval: Duration = .seconds(600), onEvent: (@Sendable (WorkerEvent) -> Void)? = nil, logger: Logger
     ) {
         self.notifier = notifier
         self.interval = interval
+        self.upkeepInterval = upkeepInterval
         worker = Worker(
             queue: notifier.queue,
             options: WorkerOptions(
@@ -26,11 +30,16 @@ package struct WebhookDeliveryService: Service {
 
     package func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [notifier, interval] in
+            group.addTask { [notifier, interval, upkeepInterval] in
+                let clock = ContinuousClock()
+                var nextUpkeep = clock.now
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     await notifier.enqueueStranded()
-                    await notifier.settleAbandoned()
-                    await notifier.sealPlainURLs()
+                    if clock.now >= nextUpkeep {
+                        await notifier.settleAbandoned()
+                        await notifier.sealPlainURLs()
+                        nextUpkeep = clock.now + upkeepInterval
+                    }
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 }
             }

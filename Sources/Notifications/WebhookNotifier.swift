@@ -67,7 +67,7 @@ package struct WebhookNotifier: Notifier {
     /// started (during a rolling upgrade), so none stays readable in the table.
     package func sealPlainURLs() async {
         do {
-            Self.report(try await webhooks.sealPlainURLs(), logger: logger)
+            Self.report(try await webhooks.sealPlainURLs(skippingLocked: true), logger: logger)
         } catch {
             logger.error("could not seal webhook URLs stored in the clear", metadata: ["error": "\(error)"])
         }
@@ -75,7 +75,12 @@ package struct WebhookNotifier: Notifier {
 
     /// Logs what sealing plain URLs did, when it did anything.
     package static func report(_ sealing: WebhookRepository.PlainURLSealing, logger: Logger) {
-        if sealing.sealed > 0 { logger.notice("sealed webhook URLs stored in the clear", metadata: ["webhooks": "\(sealing.sealed)"]) }
+        // Ids too: after an upgrade no plain row should appear, so one that does is worth a look.
+        if !sealing.sealed.isEmpty {
+            logger.notice(
+                "sealed webhook URLs stored in the clear",
+                metadata: ["count": "\(sealing.sealed.count)", "webhooks": "\(sealing.sealed.map(\.lowercasedString).joined(separator: ","))"])
+        }
         if !sealing.unsealable.isEmpty {
             logger.warning(
                 "webhook URLs left in the clear: they are not http(s) URLs with a host; set a new url or delete the webhook",
@@ -83,21 +88,44 @@ package struct WebhookNotifier: Notifier {
         }
     }
 
-    /// Settles deliveries no attempt has changed for `settings.abandonedAfter` (their job ended
-    /// without its outcome recorded, or was removed), so no row stays pending for ever; returns how many.
+    /// Settles deliveries no attempt has changed for `settings.abandonedAfter` whose job will not
+    /// run again: gone from notify-queue, or ended without its outcome recorded (the database
+    /// failed on its last attempt). A row whose job still waits (a paused queue, workers down, a
+    /// long backoff) is left. Looks at up to `limit` rows a pass; returns how many it settled.
     @discardableResult
-    package func settleAbandoned(now: Date = Date()) async -> Int {
-        let age = settings.abandonedAfter
-        let hours = Int(age.components.seconds / 3600)
+    package func settleAbandoned(limit: Int = 1000) async -> Int {
+        let seconds = settings.abandonedAfter.components.seconds
+        let unchanged = "no attempt changed this delivery for \(Self.hours(seconds)) h"
+        var settled = 0
+        var checked = 0
+        var cursor: (updatedAt: Date, id: UUID)?
         do {
-            let settled = try await deliveries.settleAbandoned(
-                unchangedSince: now.addingTimeInterval(-Double(age.components.seconds)),
-                error: "no attempt changed this delivery for \(hours) h: its job ended without its outcome recorded, or was removed from \(NotifyQueue.name); a later attempt still updates it")
-            if settled > 0 { logger.warning("settled deliveries no attempt changed", metadata: ["count": "\(settled)", "hours": "\(hours)"]) }
-            return settled
+            while checked < limit {
+                let batch = try await deliveries.unchanged(forSeconds: seconds, after: cursor, limit: min(100, limit - checked))
+                for delivery in batch {
+                    let why: String
+                    switch try await queue.getJobState(delivery.id.lowercasedString) {
+                    case .unknown: why = "its job is gone from \(NotifyQueue.name)"
+                    case .completed, .failed: why = "its job ended without its outcome recorded"
+                    default: continue  // still to run
+                    }
+                    let error = "\(unchanged) and \(why); a later attempt still updates it"
+                    if try await deliveries.settle(id: delivery.id, unchangedForSeconds: seconds, error: error) { settled += 1 }
+                }
+                checked += batch.count
+                guard batch.count == 100, let last = batch.last else { break }
+                cursor = (last.updatedAt, last.id)
+            }
         } catch {
             logger.error("could not settle abandoned deliveries", metadata: ["error": "\(error)"])
-            return 0
         }
+        if settled > 0 { logger.warning("settled deliveries no attempt changed", metadata: ["count": "\(settled)", "hours": "\(Self.hours(seconds))"]) }
+        return settled
+    }
+
+    /// Hours with one decimal, as the README gives them (23.9 h).
+    static func hours(_ seconds: Int64) -> String {
+        let tenths = seconds / 360
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -27,7 +27,7 @@ public struct CredentialRotation: Sendable {
                 }
                 // Plain URLs first: a row another process sealed meanwhile (under the old key) is
                 // then seen, locked and resealed below.
-                let plainURLs = try WebhookRepository.sealPlainURLs(in: db, vault: target).sealed
+                let plainURLs = try WebhookRepository.sealPlainURLs(in: db, vault: target).sealed.count
                 let urls = try Self.reseal(table: "webhooks", column: "url", in: db, to: newKey.id) { id, sealed in
                     try target.sealWebhookURL(try vault.openWebhookURL(sealed, webhookId: id), webhookId: id)
                 }

@@ -21,10 +21,11 @@ public struct WebhookDeliveryRepository: Sendable {
         }
     }
 
-    /// Marks that the delivery's job reached Redis.
+    /// Marks that the delivery's job reached Redis (a change: a row enqueued late is not taken for abandoned).
     public func markEnqueued(id: UUID) async throws(RecordError) {
         _ = try await recording {
-            try await database.query("UPDATE webhook_deliveries SET enqueued_at = coalesce(enqueued_at, now()) WHERE id = $1", [id])
+            try await database.query(
+                "UPDATE webhook_deliveries SET enqueued_at = coalesce(enqueued_at, now()), updated_at = now() WHERE id = $1", [id])
         }
     }
 
@@ -62,24 +63,38 @@ public struct WebhookDeliveryRepository: Sendable {
         }
     }
 
-    /// Settles deliveries whose job reached Redis but that no attempt has changed since `cutoff`:
-    /// their job ended without its outcome recorded (the database failed on its last attempt) or was
-    /// removed from Redis. They are marked failed with `error`, at most `limit` a call, so the
-    /// pruner can retire them; a later attempt still updates the row. Returns how many. (The rows
-    /// are picked in a CTE, run once: a `LIMIT` in an `IN` subquery may be rescanned, and was.)
-    public func settleAbandoned(unchangedSince cutoff: Date, error: String, limit: Int = 500) async throws(RecordError) -> Int {
+    /// Deliveries whose job reached Redis and that nothing has changed for `seconds` (by the
+    /// database's clock), oldest first, after `cursor`: the candidates for `settle`.
+    public func unchanged(
+        forSeconds seconds: Int64, after cursor: (updatedAt: Date, id: UUID)? = nil, limit: Int = 100
+    ) async throws(RecordError)
+        -> [WebhookDelivery]
+    {
         try await recording {
             try await database.query(
                 """
-                WITH picked AS (
-                    SELECT id FROM webhook_deliveries
-                    WHERE status IN ('pending', 'retrying') AND enqueued_at IS NOT NULL AND updated_at < $1
-                    ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
-                )
-                UPDATE webhook_deliveries AS delivery SET status = 'failed', error = $3, updated_at = now()
-                FROM picked WHERE delivery.id = picked.id
-                """, [cutoff, limit, error.visibleClip(2000, keepingLineBreaks: true)]
-            ).affectedRows
+                SELECT \(WebhookDelivery.columns) FROM webhook_deliveries
+                WHERE status IN ('pending', 'retrying') AND enqueued_at IS NOT NULL
+                    AND updated_at < now() - make_interval(secs => $1::double precision)
+                    AND ($2::timestamptz IS NULL OR (updated_at, id) > ($2::timestamptz, $3::uuid))
+                ORDER BY updated_at, id LIMIT $4
+                """, [Double(seconds), cursor?.updatedAt, cursor?.id, limit]
+            ).rows.map(WebhookDelivery.init(row:))
+        }
+    }
+
+    /// Settles a delivery as failed with `error` if it is still unsettled and unchanged for
+    /// `seconds` (an attempt that landed meanwhile wins); so the pruner can retire it. A later
+    /// attempt still updates the row. Returns whether it was settled.
+    public func settle(id: UUID, unchangedForSeconds seconds: Int64, error: String) async throws(RecordError) -> Bool {
+        try await recording {
+            try await database.query(
+                """
+                UPDATE webhook_deliveries SET status = 'failed', error = $3, updated_at = now()
+                WHERE id = $1 AND status IN ('pending', 'retrying') AND enqueued_at IS NOT NULL
+                    AND updated_at < now() - make_interval(secs => $2::double precision)
+                """, [id, Double(seconds), error.visibleClip(2000, keepingLineBreaks: true)]
+            ).affectedRows == 1
         }
     }
 

@@ -103,24 +103,30 @@ public struct WebhookRepository: Sendable {
         return plain
     }
 
-    /// What sealing plain URLs did: how many it sealed, and the rows whose URL has an outline no
+    /// What sealing plain URLs did: the rows it sealed, and those whose URL has an outline no
     /// version accepted (left plain, still delivered, for an operator to fix or delete).
     public struct PlainURLSealing: Sendable, Equatable {
-        public var sealed = 0
+        public var sealed: [UUID] = []
         public var unsealable: [UUID] = []
     }
 
     /// Seals the URLs of rows stored in the clear (by a version before migration 0019) and keeps
     /// only their origin readable, all in one transaction. Run at start-up and by the notification
-    /// service's passes, with the key.
-    public func sealPlainURLs() async throws(RecordError) -> PlainURLSealing {
+    /// service's passes, with the key; `skippingLocked` passes over rows another transaction holds
+    /// (a pass that runs again soon need not wait, or deadlock, on them).
+    public func sealPlainURLs(skippingLocked: Bool = false) async throws(RecordError) -> PlainURLSealing {
         let vault = self.vault
-        return try await recording { try await database.withTransaction { db in try Self.sealPlainURLs(in: db, vault: vault) } }
+        return try await recording {
+            try await database.withTransaction { db in try Self.sealPlainURLs(in: db, vault: vault, skippingLocked: skippingLocked) }
+        }
     }
 
     /// `sealPlainURLs()` inside a transaction of the caller's (a key rotation seals them under the new key).
-    static func sealPlainURLs(in db: isolated PostgresConnection, vault: CredentialVault) throws -> PlainURLSealing {
-        let rows = try db.query("SELECT id, url FROM webhooks WHERE url IS NOT NULL ORDER BY id FOR UPDATE").rows
+    static func sealPlainURLs(in db: isolated PostgresConnection, vault: CredentialVault, skippingLocked: Bool = false) throws -> PlainURLSealing {
+        // NO KEY UPDATE: the id stays, so deliveries being inserted (their foreign key) are not held up.
+        let rows = try db.query(
+            "SELECT id, url FROM webhooks WHERE url IS NOT NULL ORDER BY id FOR NO KEY UPDATE" + (skippingLocked ? " SKIP LOCKED" : "")
+        ).rows
         var result = PlainURLSealing()
         for row in rows {
             let id: UUID = try row.decode("id")
@@ -133,7 +139,7 @@ public struct WebhookRepository: Sendable {
             try db.query(
                 "UPDATE webhooks SET url = NULL, url_origin = $2, url_ciphertext = $3, url_key_id = $4 WHERE id = $1",
                 [id, origin, sealedURL.ciphertext, sealedURL.keyId])
-            result.sealed += 1
+            result.sealed.append(id)
         }
         return result
     }

@@ -99,6 +99,21 @@ import Testing
                 "/login", .post, headers: behindTLSForm, body: "csrf=\(attackerToken)&username=user-viewer&password=password-viewer")
             #expect(tossed.status == .forbidden)
             #expect(victim.cookies.keys.allSatisfy { !$0.contains(BrowserSessions.cookieName) })
+
+            // A route that forgets the proxy header still reads the __Host- cookie the browser
+            // holds (it sends one only over TLS), not a plain one planted beside it.
+            var other = BrowserClient(client)
+            try await other.signIn("user-operator", "password-operator")
+            proxied.cookies[BrowserSessions.cookieName] = try #require(other.cookies[BrowserSessions.cookieName])
+            let me = try await proxied.send("/api/auth/me")
+            #expect(me.status == .ok && String(buffer: me.body).contains("user-viewer") && !String(buffer: me.body).contains("user-operator"))
+            // Signing out behind TLS clears the __Host- cookie (Secure, expired at once).
+            let page = try await proxied.send("/", headers: tls)
+            let csrf = try BrowserClient.meta("csrf-token", in: String(buffer: page.body))
+            let out = try await proxied.send("/logout", .post, headers: behindTLSForm, body: "csrf=\(csrf)")
+            #expect(out.status == .seeOther)
+            let cleared = try #require(out.headers[values: .setCookie].first { $0.hasPrefix("__Host-\(BrowserSessions.cookieName)=;") })
+            #expect(cleared.contains("Max-Age=0") && cleared.contains("Secure") && cleared.contains("Path=/"))
         }
     }
 

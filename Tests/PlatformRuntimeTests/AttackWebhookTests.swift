@@ -210,10 +210,11 @@ import Testing
             settings.attempts = 1
             try await fixture.withWorker(settings) { notifier in
                 await notifier.notify(testEvent())
-                for (hook, expected) in [(unreachable, "could not reach 127.0.0.1"), (swapped, "URL cannot be opened")] {
+                // Port 9 refuses on loopback; a filtered one would time out ("did not answer"): either names the host only.
+                for (hook, expected) in [(unreachable, ["could not reach 127.0.0.1", "127.0.0.1 did not answer"]), (swapped, ["URL cannot be opened"])] {
                     let items = try await fixture.waitForDeliveries(of: hook.webhook.id) { $0.first?.status == .failed }
                     let error = items.first?.error ?? ""
-                    #expect(items.first?.status == .failed && error.contains(expected), "\(error)")
+                    #expect(items.first?.status == .failed && expected.contains { error.contains($0) }, "\(error)")
                     #expect(!error.contains("url-credential"), "\(error)")
                 }
             }

@@ -6,8 +6,8 @@ import Records
 import TestSupport
 import Testing
 
-/// A platform upgraded in place: the new version's start-up brings rows written by an earlier
-/// one to what it now keeps.
+/// A platform upgraded or re-keyed in place: the new version's start-up brings rows written by an
+/// earlier one to what it now keeps, and a key rotation leaves nothing only the old key opens.
 @Suite struct UpgradeTests {
     /// Webhook URLs stored in the clear before migration 0019 are sealed when the upgraded server
     /// starts (the migration alone cannot: it has no key), and only their origin stays readable.
@@ -43,6 +43,47 @@ import Testing
                 }
             } cleanup: {
                 await connection.close()
+            }
+        }
+    }
+
+    /// The rotation as the README tells it: `rotate-key`, restart on the new key with the old one
+    /// as previous, then `rotate-key --finish` moves what a process still on the old key sealed in
+    /// between, so `ENCRYPTION_KEY_PREVIOUS` can go.
+    @Test(.exclusive) func finishingARotationMovesWhatTheOldKeySealedMeanwhile() async throws {
+        let logger = testLogger("test.rotation", level: .critical)
+        try await TestEnvironment.withScratchDatabaseURL(logger: logger) { databaseURL in
+            let environment = try PlatformProcess.environment(databaseURL: databaseURL)
+            _ = try await PlatformProcess.command(["migrate"], environment: environment)
+            let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), logger: logger)
+            try await withCleanup {
+                let oldHex = try #require(environment["ENCRYPTION_KEY"])
+                let oldKey = try EncryptionKey(hex: oldHex)
+                let onOldKey = WebhookRepository(database: pool, vault: CredentialVault(current: oldKey))
+                _ = try await onOldKey.create(url: "https://hooks.example.com/first", events: ["backup.failed"], format: .json, enabled: true)
+                let newHex = try await PlatformProcess.command(["credentials", "rotate-key"], environment: environment)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let newKey = try EncryptionKey(hex: newHex)
+                // A process not yet restarted seals a webhook under the old key.
+                let late = try await onOldKey.create(url: "https://hooks.example.com/late", events: ["backup.failed"], format: .json, enabled: true)
+                var restarted = environment
+                restarted["ENCRYPTION_KEY"] = newHex
+                restarted["ENCRYPTION_KEY_PREVIOUS"] = oldHex
+                let refused = await #expect(throws: ChildProcess.Failure.self) {
+                    _ = try await PlatformProcess.command(["credentials", "rotate-key", "--finish", "--new-key", newHex], environment: restarted)
+                }
+                #expect(refused?.description.contains("give no --new-key") == true)
+                let finish = try ChildProcess(try TestEnvironment.require("MM_TEST_MEDICINEMAN"), ["credentials", "rotate-key", "--finish"], environment: restarted)
+                #expect(try await finish.wait(timeout: .seconds(60)) == 0)
+                #expect(finish.output.isEmpty, "--finish prints no key")
+                #expect(finish.errorOutput.contains("moved 2 credential(s)"), "\(finish.errorOutput)")
+                let keyIds = try await pool.query("SELECT DISTINCT secret_key_id AS id FROM webhooks UNION SELECT DISTINCT url_key_id FROM webhooks").rows
+                    .map { try $0.decode("id", as: String.self) }
+                #expect(keyIds == [newKey.id], "nothing is left that only the old key opens")
+                let onNewKey = WebhookRepository(database: pool, vault: CredentialVault(current: newKey))
+                #expect(try await onNewKey.url(for: late.webhook.id) == "https://hooks.example.com/late")
+            } cleanup: {
+                await pool.close()
             }
         }
     }

@@ -1,9 +1,11 @@
+import BlockingIO
 import Crypto
 import Foundation
 import HTTPAPI
 import JobQueue
 import JSONSupport
 import Notifications
+import PostgresClient
 import Records
 import ServerJobs
 import TestSupport
@@ -120,23 +122,72 @@ import Testing
         }
     }
 
-    /// A delivery whose job is gone from Redis (removed, or ended while its outcome could not be
-    /// written) is settled as failed once no attempt has changed it for twice the longest wait
-    /// between attempts, so it does not stay pending for ever out of the pruner's reach.
-    @Test func aDeliveryNoAttemptChangesAnyMoreIsSettled() async throws {
+    /// A delivery no attempt has changed for twice the longest wait between attempts is settled as
+    /// failed when its job will not run again (gone from Redis, or ended while its outcome could
+    /// not be written), so it does not stay pending for ever out of the pruner's reach; one whose
+    /// job still waits (here in a paused queue) is left for its attempt.
+    @Test func aDeliveryWhoseJobWillNotRunAgainIsSettled() async throws {
         #expect(WebhookDeliverySettings().abandonedAfter == .milliseconds(42_000 * 1024 * 2), "23.9 h with the defaults")
         try await WebhookFixture.run { fixture in
-            let created = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook")
-            let notifier = try fixture.notifier()  // no worker: the job waits
+            let ended = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook", events: ["backup.completed"])
+            var once = WebhookFixture.testSettings
+            once.attempts = 1
+            try await fixture.withWorker(once) { notifier in
+                await notifier.notify(testEvent(.backupCompleted))
+                try await fixture.waitForDeliveries(of: ended.webhook.id) { $0.first?.status == .failed }
+            }
+            let waiting = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook")
+            let removed = try await fixture.insertWebhook(url: "http://127.0.0.1:9/hook")
+            let notifier = try fixture.notifier()
+            try await notifier.queue.pause()
             await notifier.notify(testEvent())
-            let delivery = try #require(try await fixture.deliveries.list(webhookId: created.webhook.id).items.first)
-            #expect(try await notifier.queue.getJobState(delivery.id.lowercasedString) == .waiting)
+            func delivery(_ hook: CreatedWebhook) async throws -> WebhookDelivery {
+                try #require(try await fixture.deliveries.list(webhookId: hook.webhook.id).items.first)
+            }
+            _ = try await notifier.queue.remove(try await delivery(removed).id.lowercasedString)
+            // Its last outcome "could not be written": the row still says retrying.
+            try await fixture.database.query("UPDATE webhook_deliveries SET status = 'retrying' WHERE id = $1", [try await delivery(ended).id])
+            #expect(await notifier.settleAbandoned() == 0, "nothing is old enough yet")
+            try await fixture.database.query("UPDATE webhook_deliveries SET updated_at = now() - interval '10 minutes'")
+            #expect(await notifier.settleAbandoned() == 2)
+            #expect(try await delivery(waiting).status == .pending, "its job still waits")
+            #expect(try await delivery(removed).error?.contains("its job is gone from notify-queue") == true)
+            #expect(try await delivery(ended).error?.contains("its job ended without its outcome recorded") == true)
+            #expect(try await [delivery(removed), delivery(ended)].allSatisfy { $0.status == .failed })
+            #expect(fixture.logs.all.contains("settled deliveries no attempt changed"))
+        }
+    }
+
+    /// The notification service's upkeep runs the settling and the sealing of plain URLs by itself.
+    @Test func theDeliveryServiceSettlesAndSealsOnItsOwn() async throws {
+        try await WebhookFixture.run { fixture in
+            let id = UUID()
+            let secret = try fixture.vault.sealWebhookSecret(CredentialVault.generateWebhookSecret(), webhookId: id)
+            try await fixture.database.query(
+                "INSERT INTO webhooks (id, url, events, secret_ciphertext, secret_key_id) VALUES ($1, $2, $3, $4, $5)",
+                [id, "http://127.0.0.1:9/hook?token=plain-credential", ["backup.completed"], secret.ciphertext, secret.keyId])
+            let notifier = try fixture.notifier()
+            await notifier.notify(testEvent(.backupCompleted))
+            let delivery = try #require(try await fixture.deliveries.list(webhookId: id).items.first)
             _ = try await notifier.queue.remove(delivery.id.lowercasedString)
-            let horizon = Double(WebhookFixture.testSettings.abandonedAfter.components.seconds)
-            #expect(await notifier.settleAbandoned(now: Date().addingTimeInterval(horizon - 30)) == 0, "not before the retries could have run")
-            #expect(await notifier.settleAbandoned(now: Date().addingTimeInterval(horizon + 30)) == 1)
-            let settled = try #require(try await fixture.deliveries.find(id: delivery.id))
-            #expect(settled.status == .failed && settled.error?.contains("no attempt changed this delivery") == true)
+            try await fixture.database.query("UPDATE webhook_deliveries SET updated_at = now() - interval '10 minutes'")
+            let deliverer = WebhookDeliverer(
+                webhooks: fixture.webhooks, deliveries: fixture.deliveries, settings: WebhookFixture.testSettings, logger: fixture.logs.logger)
+            let service = WebhookDeliveryService(
+                notifier: notifier, deliverer: deliverer, settings: WebhookFixture.testSettings, interval: .milliseconds(50),
+                upkeepInterval: .milliseconds(100), logger: fixture.logs.logger)
+            let running = Task { try await service.run() }
+            let (settled, sealed) = try await withCleanup { () async throws -> (Bool, Bool) in
+                let settled = try await eventually { try await fixture.deliveries.find(id: delivery.id)?.status == .failed }
+                let sealed = try await eventually { try await fixture.database.query("SELECT 1 FROM webhooks WHERE url IS NULL").rows.count == 1 }
+                return (settled, sealed)
+            } cleanup: {
+                running.cancel()
+                _ = try? await running.value
+            }
+            #expect(settled && sealed)
+            #expect(try await fixture.webhooks.url(for: id) == "http://127.0.0.1:9/hook?token=plain-credential")
+            #expect(!fixture.logs.all.contains("plain-credential"))
         }
     }
 }

@@ -65,6 +65,9 @@ import Testing
             // A process started with the old key and the new one as ENCRYPTION_KEY_PREVIOUS still reads them.
             let transitional = ServerRepository(database: fixture.database, vault: CredentialVault(current: fixture.vault.currentKey, previous: [newKey]))
             #expect(try await transitional.credential(for: ids[0]).secret == "secret-0")
+            // Run again to the same key (`rotate-key --finish`), it moves nothing already there.
+            let bothKeys = CredentialVault(current: newKey, previous: [fixture.vault.currentKey])
+            #expect(try await CredentialRotation(database: fixture.database, vault: bothKeys).rotate(to: newKey) == 0)
         }
     }
 }

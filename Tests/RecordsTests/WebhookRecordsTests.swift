@@ -69,8 +69,8 @@ import Testing
             // A row no version accepted stays plain and listed (an operator fixes or deletes it).
             let odd = try await insertPlainWebhook(url: "https:///no-host", fixture)
             #expect(try await repository.find(id: odd)?.urlOrigin == "https://")
-            #expect(try await repository.sealPlainURLs() == .init(sealed: 2, unsealable: [odd]))
-            #expect(try await repository.sealPlainURLs() == .init(sealed: 0, unsealable: [odd]), "sealed once")
+            #expect(try await repository.sealPlainURLs() == .init(sealed: [legacy, withUser].sorted { $0.uuidString < $1.uuidString }, unsealable: [odd]))
+            #expect(try await repository.sealPlainURLs(skippingLocked: true) == .init(sealed: [], unsealable: [odd]), "sealed once")
             #expect(try await repository.find(id: withUser)?.urlOrigin == "https://chat.example.org:8443")
             #expect(try await repository.url(for: withUser) == "https://user:pw@Chat.Example.org:8443/x")
             #expect(try await repository.list().total == 4)
@@ -134,7 +134,8 @@ import Testing
 
     /// A delivery whose last attempt's outcome could not be written (or whose job was removed)
     /// would stay `retrying` for ever, and the pruner keeps unsettled rows: once no attempt has
-    /// changed it for longer than the retries can wait, it is settled as failed.
+    /// changed it for longer than the retries can wait, it is a candidate to settle as failed
+    /// (the notifier settles it when its job will not run again).
     @Test func deliveriesNoAttemptChangesAreSettled() async throws {
         try await RecordsFixture.run { fixture in
             let repository = WebhookRepository(database: fixture.database, vault: fixture.vault)
@@ -151,18 +152,32 @@ import Testing
             let neverAttempted = try await delivery(enqueued: true, status: nil, age: "2 days")
             let recent = try await delivery(enqueued: true, status: .retrying, age: "1 hour")
             let stranded = try await delivery(enqueued: false, status: nil, age: "2 days")  // re-enqueued instead
+            // Enqueuing is a change: a row queued late (Redis was away for a day) is not taken for abandoned.
+            let late = try await delivery(enqueued: false, status: nil, age: "2 days")
+            try await deliveries.markEnqueued(id: late)
             let delivered = try await delivery(enqueued: true, status: .delivered, age: "2 days")
-            let cutoff = Date().addingTimeInterval(-86_400)
-            let firstCall = try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it", limit: 1)
-            #expect(firstCall == 1, "at most `limit` a call")
-            #expect(try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it") == 1)
-            #expect(try await deliveries.settleAbandoned(unchangedSince: cutoff, error: "no attempt changed it") == 0)
+            let day: Int64 = 86_400
+            let candidates = try await deliveries.unchanged(forSeconds: day).map(\.id)
+            #expect(Set(candidates) == [abandoned, neverAttempted])
+            // Page by page, oldest first.
+            let first = try #require(try await deliveries.unchanged(forSeconds: day, limit: 1).first)
+            #expect(try await deliveries.unchanged(forSeconds: day, after: (first.updatedAt, first.id)).map(\.id) == candidates.filter { $0 != first.id })
+            for id in [abandoned, neverAttempted] {
+                #expect(try await deliveries.settle(id: id, unchangedForSeconds: day, error: "no attempt changed it"))
+                #expect(try await deliveries.settle(id: id, unchangedForSeconds: day, error: "again") == false, "settled once")
+            }
+            // Only what is unsettled and unchanged for that long.
+            for id in [recent, stranded, delivered, late] {
+                #expect(try await deliveries.settle(id: id, unchangedForSeconds: day, error: "no attempt changed it") == false)
+            }
+            #expect(try await deliveries.unchanged(forSeconds: day).isEmpty)
             for id in [abandoned, neverAttempted] {
                 let row = try #require(try await deliveries.find(id: id))
                 #expect(row.status == .failed && row.error == "no attempt changed it")
             }
             #expect(try await deliveries.find(id: recent)?.status == .retrying)
             #expect(try await deliveries.find(id: stranded)?.status == .pending)
+            #expect(try await deliveries.find(id: late)?.status == .pending)
             #expect(try await deliveries.find(id: delivered)?.status == .delivered)
             // A late attempt still lands.
             #expect(try await deliveries.recordAttempt(id: abandoned, status: .delivered, responseCode: 204, error: nil))
