@@ -58,6 +58,9 @@ struct SignInRoutes: Sendable {
         }
         var response = renderer.redirect(to: "/login", request: request)
         response.setCookie(try await sessions.end(current, request: request))
+        _ = try? await dashboard.domain.audit.record(
+            userId: current.identity.userId, actor: current.identity.username, action: "auth.logout", resourceType: "auth",
+            outcome: .success, clientAddress: context.clientAddress)
         return response
     }
 

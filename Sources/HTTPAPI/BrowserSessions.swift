@@ -60,7 +60,11 @@ package struct BrowserSessions: Sendable {
         var renewed: Cookie?
         // Renewed once a third of its life has passed, so an open dashboard stays signed in.
         let age = Date().timeIntervalSince(session.issuedAt)
-        if age > Double(tokens.lifetime.components.seconds) / 3, let user = try await users.find(id: identity.userId) {
+        // Only a session still of the user's current version: a renewal must not carry a cookie
+        // across a password change or deactivation that a cached identity has not seen yet.
+        if age > Double(tokens.lifetime.components.seconds) / 3, let user = try await users.find(id: identity.userId),
+            user.active, user.sessionVersion == session.version
+        {
             renewed = cookie(try await tokens.issue(for: user, sessionId: sessionId).token, request: request)
         }
         return Current(

@@ -17,8 +17,11 @@ package struct PasswordLogin: Sendable {
     }
 
     /// The user on success; throws `APIError` 401 `invalid_credentials` (or 429/503) otherwise.
+    /// A name no user can have or a password no hash can match is refused before the throttle,
+    /// the database and the audit log: it costs nothing, tells nothing (the shapes are public),
+    /// and cannot flood the log with names of the caller's choosing.
     package func signIn(username: String, password: String, client: String) async throws -> User {
-        guard !username.isEmpty, username.utf8.count <= 64, password.utf8.count <= 1024 else {
+        guard User.isValidUsername(username), PasswordHasher.canMatch(password) else {
             throw APIError(.unauthorized, code: "invalid_credentials", "invalid username or password")
         }
         try await throttle?.admit(client: client, username: username)

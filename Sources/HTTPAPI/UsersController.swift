@@ -56,9 +56,8 @@ struct UsersController: Sendable {
         let identity = try context.require(.admin)
         let body = try await request.decodeJSON(as: CreateUserBody.self, context: context)
         guard let role = UserRole(rawValue: body.role) else { throw APIError.validation("role", "role must be admin, operator or viewer") }
-        guard body.password.count >= 8 else { throw APIError.validation("password", "password must be at least 8 characters") }
         let user = try await users.create(username: body.username, email: body.email, password: body.password, role: role)
-        try await audit.record(identity, "user.create", resource: user.id.lowercasedString, ["role": .string(role.rawValue)])
+        try await audit.record(identity, "user.create", resource: user.id.lowercasedString, ["username": .string(user.username), "role": .string(role.rawValue)])
         return EditedResponse(status: .created, response: APISuccess("user \(user.username) created", user))
     }
 
@@ -74,14 +73,12 @@ struct UsersController: Sendable {
         if id == identity.userId, (role.map { $0 != .admin } ?? false) || body.active == false {
             throw APIError(.conflict, code: "self_lockout", "you cannot demote or deactivate your own account; ask another admin")
         }
-        if let password = body.password, password.count < 8 {
-            throw APIError.validation("password", "password must be at least 8 characters")
-        }
         let user = try await users.update(id: id, role: role, active: body.active, email: body.email.map { Optional($0) }, password: body.password)
         var changes: [String: JSONValue] = [:]
         if let role { changes["role"] = .string(role.rawValue) }
         if let active = body.active { changes["active"] = .bool(active) }
         if body.password != nil { changes["password"] = "changed" }
+        if body.email != nil { changes["email"] = "changed" }
         identityCache?.invalidateAll()
         try await audit.record(identity, "user.update", resource: id.lowercasedString, .object(changes))
         return APISuccess("user \(user.username) updated", user)
@@ -107,18 +104,23 @@ struct UsersController: Sendable {
         let userId = try Paging.uuid(context, "id")
         let body = try await request.decodeJSON(as: TokenBody.self, context: context)
         if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.validation("expiresInDays", "expiresInDays must be 1 to 3650") }
-        guard try await users.find(id: userId) != nil else { throw APIError.notFound("user \(userId)") }
+        guard let owner = try await users.find(id: userId) else { throw APIError.notFound("user \(userId)") }
+        // A deactivated user's tokens are refused; one minted now would come alive with a reactivation nobody linked to it.
+        guard owner.active else { throw APIError(.conflict, code: "user_inactive", "user \(owner.username) is deactivated; activate it first") }
         let created = try await users.createToken(userId: userId, name: body.name, expiresAt: body.expiresInDays.map { Date(timeIntervalSinceNow: Double($0) * 86_400) })
-        try await audit.record(identity, "token.create", resource: created.record.id.lowercasedString, ["name": .string(body.name)])
+        // The owner is named: a token minted for another account must stay traceable if that account goes.
+        try await audit.record(
+            identity, "token.create", resource: created.record.id.lowercasedString,
+            ["name": .string(body.name), "userId": .string(owner.id.lowercasedString), "username": .string(owner.username)])
         return EditedResponse(status: .created, response: APISuccess("token created; it is shown only now", CreatedToken(token: created.token, record: created.record)))
     }
 
     @Sendable func revokeToken(_ request: Request, context: APIRequestContext) async throws -> APISuccess<JSONValue> {
         let identity = try context.require(.admin)
         let id = try Paging.uuid(context, "id")
-        guard try await users.revokeToken(id: id) else { throw APIError.notFound("active token \(id)") }
+        guard let owner = try await users.revokeToken(id: id) else { throw APIError.notFound("active token \(id)") }
         identityCache?.invalidateAll()
-        try await audit.record(identity, "token.revoke", resource: id.lowercasedString)
+        try await audit.record(identity, "token.revoke", resource: id.lowercasedString, ["userId": .string(owner.lowercasedString)])
         return APISuccess("token revoked", ["id": .string(id.lowercasedString)])
     }
 }

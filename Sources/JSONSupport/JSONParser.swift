@@ -1,5 +1,7 @@
 /// A small, strict JSON parser over UTF-8 bytes; it keeps integers exact (`.int`) and is much
-/// faster than `JSONDecoder` for the small documents jobs carry.
+/// faster than `JSONDecoder` for the small documents jobs carry. An object that repeats a key is
+/// refused: parsers disagree on which copy wins (`JSONDecoder` keeps the first, a last-wins
+/// parser the last), so a check made on one reading could be passed by the other.
 struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
@@ -63,7 +65,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure() }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            guard members.updateValue(try parseValue(), forKey: key) == nil else { throw Failure() }
             skipWhitespace()
             guard index < bytes.count else { throw Failure() }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

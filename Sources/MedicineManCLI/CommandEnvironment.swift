@@ -1,8 +1,10 @@
 import BlockingIO
 import Foundation
 import ArgumentParser
+import JSONSupport
 import Logging
 import PlatformRuntime
+import Records
 
 /// Configuration and logging shared by the subcommands.
 enum CommandEnvironment {
@@ -28,6 +30,15 @@ enum CommandEnvironment {
         } cleanup: {
             await resources.close()
         }
+    }
+
+    /// Records what a command changed in the audit log, as the API does for its writes: the actor
+    /// is `cli` with the operating-system user who ran it (no platform user is signed in).
+    static func audit(_ resources: PlatformResources, _ action: String, resource: String, _ details: [String: JSONValue]) async throws {
+        let osUser = ProcessInfo.processInfo.environment["USER"].flatMap { User.isValidUsername($0) ? $0 : nil } ?? "?"
+        _ = try await AuditLogRepository(database: resources.postgres).record(
+            userId: nil, actor: "cli:\(osUser)", action: action, resourceType: String(action.prefix { $0 != "." }),
+            resourceId: resource, outcome: .success, clientAddress: "local", details: .object(details))
     }
 
     /// Reads one line from standard input (a secret that should not appear in the process list).

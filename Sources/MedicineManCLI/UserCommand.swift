@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONSupport
 import Logging
 import PlatformRuntime
 import Records
@@ -24,8 +25,10 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let secret = try password ?? CommandEnvironment.readSecret(prompt: "password")
             let user = try await CommandEnvironment.withDatabase { resources in
-                try await UserRepository(database: resources.postgres).create(
+                let user = try await UserRepository(database: resources.postgres).create(
                     username: username, email: email, password: secret, role: UserRole(rawValue: role) ?? .viewer)
+                try await CommandEnvironment.audit(resources, "user.create", resource: user.id.lowercasedString, ["username": .string(user.username), "role": .string(user.role.rawValue)])
+                return user
             }
             print(user.id.lowercasedString)
         }
@@ -52,8 +55,13 @@ struct TokenCommand: AsyncParsableCommand {
                 guard let user = try await users.find(username: username) else {
                     throw CommandFailure(description: "no user named '\(username)'")
                 }
+                guard user.active else { throw CommandFailure(description: "'\(username)' is deactivated; activate the user first") }
                 let expiry = expiresIn.map { Date(timeIntervalSinceNow: Double($0) * 86_400) }
-                return try await users.createToken(userId: user.id, name: name, expiresAt: expiry).token
+                let created = try await users.createToken(userId: user.id, name: name, expiresAt: expiry)
+                try await CommandEnvironment.audit(
+                    resources, "token.create", resource: created.record.id.lowercasedString,
+                    ["name": .string(name), "userId": .string(user.id.lowercasedString), "username": .string(user.username)])
+                return created.token
             }
             print(token)
         }
@@ -84,7 +92,9 @@ struct CredentialsCommand: AsyncParsableCommand {
                 guard newKey == nil else { throw CommandFailure(description: "--finish moves everything to ENCRYPTION_KEY; give no --new-key") }
                 let (count, keyId) = try await CommandEnvironment.withDatabase { resources in
                     let vault = try resources.configuration.requireVault()
-                    return (try await CredentialRotation(database: resources.postgres, vault: vault).rotate(to: vault.currentKey), vault.currentKey.id)
+                    let count = try await CredentialRotation(database: resources.postgres, vault: vault).rotate(to: vault.currentKey)
+                    try await CommandEnvironment.audit(resources, "credentials.rotate", resource: vault.currentKey.id, ["resealed": .int(Int64(count)), "finish": true])
+                    return (count, vault.currentKey.id)
                 }
                 FileHandle.standardError.write(Data("moved \(count) credential(s), webhook secret(s) and URL(s) still under an older key to key \(keyId)\n".utf8))
                 return
@@ -92,7 +102,9 @@ struct CredentialsCommand: AsyncParsableCommand {
             let hex = newKey ?? EncryptionKey.generateHex()
             let key = try EncryptionKey(hex: hex, variable: "--new-key")
             let count = try await CommandEnvironment.withDatabase { resources in
-                try await CredentialRotation(database: resources.postgres, vault: try resources.configuration.requireVault()).rotate(to: key)
+                let count = try await CredentialRotation(database: resources.postgres, vault: try resources.configuration.requireVault()).rotate(to: key)
+                try await CommandEnvironment.audit(resources, "credentials.rotate", resource: key.id, ["resealed": .int(Int64(count))])
+                return count
             }
             FileHandle.standardError.write(Data("re-encrypted \(count) credential(s), webhook secret(s) and URL(s) under key \(key.id)\n".utf8))
             print(hex)

@@ -23,9 +23,12 @@ public struct PasswordHasher: Sendable {
 
     static let busy = RecordError(.busy, field: nil, "too many password checks at once; try again in a moment")
 
+    /// The fewest characters a new password may have, wherever it is set (API, dashboard, CLI).
+    public static let minimumLength = 8
+
     public func hash(_ password: String) async throws(RecordError) -> String {
-        guard !password.isEmpty, password.utf8.count <= 72 else {
-            throw RecordError(.invalid, field: "password", "a password must be 1 to 72 bytes long (bcrypt reads no more)")
+        guard password.count >= Self.minimumLength, password.utf8.count <= 72 else {
+            throw RecordError(.invalid, field: "password", "password must be at least \(Self.minimumLength) characters and at most 72 bytes (bcrypt reads no more)")
         }
         guard !password.utf8.contains(0) else {
             throw RecordError(.invalid, field: "password", "a password must not contain NUL characters")

@@ -12,6 +12,16 @@ public enum UserRole: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// A person who uses the platform. The password hash never leaves the repository in this type.
 public struct User: Sendable, Codable, Equatable {
+    /// Whether `name` has a username's shape (3 to 64 ASCII letters, digits, dots, dashes or
+    /// underscores; the table's constraint): what has not cannot name anyone.
+    public static func isValidUsername(_ name: String) -> Bool {
+        (3...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+    }
+
     @LowercaseUUID public var id: UUID
     public var username: String
     public var email: String?

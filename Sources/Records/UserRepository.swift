@@ -12,6 +12,9 @@ public struct UserRepository: Sendable {
     }
 
     public func create(username: String, email: String? = nil, password: String, role: UserRole) async throws(RecordError) -> User {
+        guard User.isValidUsername(username) else {
+            throw RecordError(.invalid, field: "username", "username must be 3 to 64 letters, digits, dots, dashes or underscores")
+        }
         let hash = try await hasher.hash(password)
         return try await recording {
             let row = try await database.query(
@@ -38,7 +41,8 @@ public struct UserRepository: Sendable {
 
     /// Changes what is given in one statement, so a change that fails (an email the schema
     /// refuses, say) leaves the password as it was too. A new password, or deactivating the
-    /// account, bumps its session version, which ends its sessions.
+    /// account, bumps its session version, which ends its sessions. A new password or activating
+    /// the account also lifts a sign-in lock (the way back for a user others keep locked out).
     public func update(
         id: UUID, role: UserRole? = nil, active: Bool? = nil, email: String?? = nil, password: String? = nil
     ) async throws(RecordError) -> User {
@@ -50,7 +54,9 @@ public struct UserRepository: Sendable {
                         """
                         UPDATE users SET role = coalesce($2, role), active = coalesce($3, active),
                             email = CASE WHEN $4 THEN $5 ELSE email END, password_hash = coalesce($6, password_hash), updated_at = now(),
-                            session_version = session_version + CASE WHEN ($3 = false AND active) OR $6 IS NOT NULL THEN 1 ELSE 0 END
+                            session_version = session_version + CASE WHEN ($3 = false AND active) OR $6 IS NOT NULL THEN 1 ELSE 0 END,
+                            failed_logins = CASE WHEN $3 OR $6 IS NOT NULL THEN 0 ELSE failed_logins END,
+                            locked_until = CASE WHEN $3 OR $6 IS NOT NULL THEN NULL ELSE locked_until END
                         WHERE id = $1 RETURNING \(User.columns)
                         """, [id, role?.rawValue, active, email != nil, email ?? nil, hash]
                     ).first
@@ -85,32 +91,18 @@ public struct UserRepository: Sendable {
     /// Checks a password; returns the user on success and nil for every failure alike (unknown
     /// user, wrong password, inactive or locked account), after the same bcrypt work, so answers
     /// and timing tell nothing apart. `maxFailures` failures in a row lock the account for
-    /// `lockFor`; failures while locked neither count nor extend the lock, and the count starts
+    /// `lockFor`; attempts while locked neither count nor extend the lock, and the count starts
     /// again once a lock has ended.
+    ///
+    /// Each attempt is counted as a failure in one statement before bcrypt runs, and the count is
+    /// cleared on success: attempts sent at once cannot all pass a lock read before any of them
+    /// failed. An unknown name runs the same statement (touching no row) and the same bcrypt work.
     public func authenticate(username: String, password: String, maxFailures: Int = 5, lockFor: Duration = .seconds(900)) async throws(RecordError) -> User? {
         // Answered alike for every username, before any lookup: a password no hash can match would
         // otherwise skip bcrypt and tell known usernames (which count a failure) from unknown ones.
         guard PasswordHasher.canMatch(password) else { return nil }
-        let stored = try await recording {
-            try await database.query(
-                "SELECT \(User.columns), password_hash FROM users WHERE lower(username) = lower($1)", [username]
-            ).first
-        }
-        guard let stored, let user = try? User(row: stored), let hash = try? stored.decode("password_hash", as: String.self) else {
-            _ = try await hasher.verify(password, hash: hasher.unmatchableHash)
-            return nil
-        }
-        let matches = try await hasher.verify(password, hash: hash)
-        if let locked = user.lockedUntil, locked > Date() { return nil }
-        guard user.active else { return nil }
-        if matches {
-            _ = try await recording {
-                try await database.query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", [user.id])
-            }
-            return user
-        }
         let seconds = Int(lockFor.components.seconds)
-        _ = try await recording {
+        let counted = try await recording {
             try await database.query(
                 """
                 UPDATE users SET
@@ -119,10 +111,21 @@ public struct UserRepository: Sendable {
                         WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2
                             THEN now() + make_interval(secs => $3)
                         ELSE NULL END
-                WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
-                """, [user.id, maxFailures, seconds])
+                WHERE lower(username) = lower($1) AND (locked_until IS NULL OR locked_until <= now())
+                RETURNING \(User.columns), password_hash
+                """, [username, maxFailures, seconds]
+            ).first
         }
-        return nil
+        guard let counted, let user = try? User(row: counted), let hash = try? counted.decode("password_hash", as: String.self) else {
+            // Unknown, or locked (the lock is not extended).
+            _ = try await hasher.verify(password, hash: hasher.unmatchableHash)
+            return nil
+        }
+        guard try await hasher.verify(password, hash: hash), user.active else { return nil }
+        _ = try await recording {
+            try await database.query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", [user.id])
+        }
+        return user
     }
 
     public func delete(id: UUID) async throws(RecordError) -> Bool {
@@ -186,9 +189,11 @@ public struct UserRepository: Sendable {
         }
     }
 
-    public func revokeToken(id: UUID) async throws(RecordError) -> Bool {
+    /// Revokes an active token; returns its owner's id (for the audit log), nil when no active token has this id.
+    public func revokeToken(id: UUID) async throws(RecordError) -> UUID? {
         try await recording {
-            try await database.query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [id]).affectedRows > 0
+            try await database.query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING user_id", [id])
+                .first?.decode("user_id", as: UUID.self)
         }
     }
 

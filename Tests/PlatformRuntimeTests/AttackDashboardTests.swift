@@ -9,6 +9,7 @@ import JSONSupport
 import PostgresClient
 import Records
 import TestSupport
+import Synchronization
 import Testing
 
 /// What a hostile page, a careless operator or a curious viewer would try against the dashboard:
@@ -59,6 +60,44 @@ import Testing
             #expect(right.status == .seeOther && right.headers[.location] == "/")
             let session = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("\(BrowserSessions.cookieName)=") })
             #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/") && !session.contains("Secure"))
+        }
+    }
+
+    /// Says yes to every session cookie that verifies, whatever its version: an identity cache
+    /// that has not yet seen a password change, as one may for its lifetime.
+    struct StaleSessionCache: TokenAuthenticating {
+        let tokens: SessionTokens
+        let role: UserRole
+
+        func identity(forBearer token: String, from client: String) async throws -> Identity? { nil }
+        func identity(rechecking token: String) async throws -> Identity? { nil }
+        func identity(forSessionCookie token: String, from client: String) async throws -> Identity? {
+            guard let session = await tokens.verify(token) else { return nil }
+            return Identity(userId: session.userId, username: "user-operator", role: role)
+        }
+    }
+
+    /// A renewal while a cached identity still vouches for an old cookie must not carry the
+    /// session across a password change: it would sign the user's new version into a stolen
+    /// cookie, which then outlives the change meant to end it.
+    @Test func aRenewalDoesNotCarryASessionAcrossAPasswordChange() async throws {
+        let tokensBox = Mutex<SessionTokens?>(nil)
+        try await DashboardFixture.run(changing: { dependencies in
+            guard let tokens = dependencies.domain?.sessions else { return }
+            tokensBox.withLock { $0 = tokens }
+            dependencies.authenticator = StaleSessionCache(tokens: tokens, role: .operator)
+        }) { fixture, client in
+            let domain = try #require(fixture.api.dependencies.domain)
+            let tokens = try #require(tokensBox.withLock { $0 })
+            let user = try #require(try await domain.users.find(username: "user-operator"))
+            // Two thirds of the fixture's 60-second life gone: the next page renews it.
+            let old = try await tokens.issue(for: user, sessionId: String(repeating: "ab", count: 16), now: Date().addingTimeInterval(-40))
+            let cookie: HTTPFields = [.cookie: "\(BrowserSessions.cookieName)=\(old.token)"]
+            let before = try await client.execute(uri: "/", method: .get, headers: cookie)
+            #expect(before.status == .ok && before.headers[values: .setCookie].contains { $0.hasPrefix("\(BrowserSessions.cookieName)=") })
+            _ = try await domain.users.update(id: user.id, password: "a new password")
+            let after = try await client.execute(uri: "/", method: .get, headers: cookie)
+            #expect(!after.headers[values: .setCookie].contains { $0.hasPrefix("\(BrowserSessions.cookieName)=") }, "no renewal across the change")
         }
     }
 

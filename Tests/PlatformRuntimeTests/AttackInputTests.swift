@@ -58,6 +58,47 @@ import Testing
         }
     }
 
+    /// A key given twice would be read as its first copy by `JSONDecoder` and as its last by the
+    /// control-character check: refused, so no check can be passed by the other copy.
+    @Test func aRepeatedKeyIsRefused() async throws {
+        try await APIFixture.run { fixture in
+            let app = try fixture.app()
+            try await app.test(.router) { client throws in
+                let body = #"{"username":"eve\u001b[2J","username":"eve-3","password":"long-enough-pw","role":"viewer"}"#
+                try await client.execute(uri: "/api/users", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: body)) { response throws in
+                    #expect(response.status == .badRequest)
+                    #expect(try json(response)["error"]?["code"] == "invalid_json")
+                }
+                let users = try await fixture.database.query("SELECT count(*) AS n FROM users WHERE username LIKE 'eve%'")
+                #expect(try users.first?.decode("n", as: Int.self) == 0)
+            }
+        }
+    }
+
+    /// Sign-ins whose name no user can have, or whose password no hash can match, are refused
+    /// before the database and the audit log: an attacker cannot fill the log with names of their
+    /// choosing (escape sequences, right-to-left marks) at no cost of bcrypt.
+    @Test func impossibleSignInsLeaveNoAuditEntry() async throws {
+        try await APIFixture.run { fixture in
+            let app = try fixture.app()
+            try await app.test(.router) { client throws in
+                for (username, password) in [("adm\u{202E}nimda", "whatever-pw"), ("x", "whatever-pw"), ("user-admin", String(repeating: "p", count: 73))] {
+                    let body: JSONValue = ["username": .string(username), "password": .string(password)]
+                    try await client.execute(uri: "/api/auth/login", method: .post, body: ByteBuffer(string: body.jsonText)) { response throws in
+                        #expect(response.status == .unauthorized)
+                        #expect(try json(response)["error"]?["code"] == "invalid_credentials")
+                    }
+                }
+                let failures = try await fixture.database.query("SELECT count(*) AS n FROM audit_log WHERE action = 'auth.login'")
+                #expect(try failures.first?.decode("n", as: Int.self) == 0)
+                // A possible one is still audited.
+                try await client.expect(.unauthorized, .post, "/api/auth/login", body: ByteBuffer(string: #"{"username":"user-admin","password":"wrong-password"}"#))
+                let audited = try await fixture.database.query("SELECT count(*) AS n FROM audit_log WHERE action = 'auth.login'")
+                #expect(try audited.first?.decode("n", as: Int.self) == 1)
+            }
+        }
+    }
+
     @Test func anEmptyPasswordNeverLogsIn() async throws {
         try await APIFixture.run { fixture in
             let app = try fixture.app()

@@ -85,7 +85,7 @@ import Testing
                 #expect(try await Self.login(client, "spray-9", "guess").0 == .tooManyRequests)
                 let retryAfter = try await client.execute(
                     uri: "/api/auth/login", method: .post,
-                    body: ByteBuffer(string: #"{"username":"x","password":"y"}"#)
+                    body: ByteBuffer(string: #"{"username":"spray-10","password":"guess"}"#)
                 ) { $0.headers[.retryAfter] }
                 #expect(Int(retryAfter ?? "") ?? 0 >= 1)
             }

@@ -24,12 +24,12 @@ struct DashboardFixture: Sendable {
         try await APIFixture.run { api in
             let key = try EncryptionKey(hex: String(repeating: "7e", count: 32))
             guard let domain = api.dependencies.domain, let tokens = domain.sessions else { throw DashboardTestError("no domain in the API fixture") }
-            let sessions = BrowserSessions(
-                tokens: tokens, authenticator: api.dependencies.authenticator, users: domain.users,
-                secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), redis: api.redis)
             var dependencies = api.dependencies
-            dependencies.browserSessions = sessions
             change(&dependencies)
+            let sessions = BrowserSessions(
+                tokens: tokens, authenticator: dependencies.authenticator, users: domain.users,
+                secret: SessionTokens.signingSecret(sessionSecret: nil, encryptionKey: key), redis: api.redis)
+            dependencies.browserSessions = sessions
             let router = try buildRouter(dependencies)
             try Dashboard(domain: domain, queues: api.queues, sessions: sessions, redis: api.redis, version: "test", logger: .init(label: "test"))
                 .addRoutes(to: router)

@@ -82,6 +82,11 @@ import Testing
                 #expect(keyIds == [newKey.id], "nothing is left that only the old key opens")
                 let onNewKey = WebhookRepository(database: pool, vault: CredentialVault(current: newKey))
                 #expect(try await onNewKey.url(for: late.webhook.id) == "https://hooks.example.com/late")
+                // Both runs are in the audit log, by the CLI, naming the key by its public id only.
+                let rotations = try await pool.query("SELECT actor, resource_id, details::text AS details FROM audit_log WHERE action = 'credentials.rotate'").rows
+                #expect(rotations.count == 2)
+                #expect(try rotations.allSatisfy { try $0.decode("actor", as: String.self).hasPrefix("cli:") && $0.decode("resource_id", as: String.self) == newKey.id })
+                #expect(try rotations.allSatisfy { try !$0.decode("details", as: String.self).contains(newHex) })
             } cleanup: {
                 await pool.close()
             }

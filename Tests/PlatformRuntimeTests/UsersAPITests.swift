@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONSupport
 import NIOCore
+import PostgresClient
 import Records
 import Testing
 
@@ -97,6 +98,22 @@ import Testing
                 }
                 try await client.expect(.ok, .delete, "/api/tokens/\(tokenId)", headers: fixture.headers(.admin))
                 try await client.expect(.unauthorized, .get, "/api/auth/me", headers: [.authorization: "Bearer \(token)"])
+                // The audit log names whose token it was, so a token minted for another account
+                // stays traceable; and an email change is recorded.
+                try await client.expect(.ok, .patch, "/api/users/\(carol)", headers: fixture.headers(.admin), body: ByteBuffer(string: #"{"email":"c@example.com"}"#))
+                let entries = try await fixture.database.query(
+                    "SELECT action, details::text AS details FROM audit_log WHERE action IN ('token.create', 'token.revoke', 'user.update') ORDER BY id"
+                ).rows.map { (try $0.decode("action", as: String.self), try $0.decode("details", as: String.self)) }
+                #expect(entries.filter { $0.0.hasPrefix("token.") }.count == 2 && entries.filter { $0.0.hasPrefix("token.") }.allSatisfy { $0.1.contains(carol) })
+                #expect(entries.last?.0 == "user.update" && entries.last?.1.contains("\"email\": \"changed\"") == true)
+                // No token is minted for a deactivated user (it would come alive with a reactivation).
+                try await client.expect(.ok, .patch, "/api/users/\(carol)", headers: fixture.headers(.admin), body: ByteBuffer(string: #"{"active":false}"#))
+                try await client.execute(
+                    uri: "/api/users/\(carol)/tokens", method: .post, headers: fixture.headers(.admin), body: ByteBuffer(string: #"{"name":"late"}"#)
+                ) { response throws in
+                    #expect(response.status == .conflict)
+                    #expect(try json(response)["error"]?["code"] == "user_inactive")
+                }
             }
         }
     }

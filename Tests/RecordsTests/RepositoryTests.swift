@@ -28,6 +28,34 @@ import Testing
             #expect(stored?.hasPrefix("$2b$04$") == true)
             let short = await recordError { _ = try await fixture.users.create(username: "x", password: "pw", role: .viewer) }
             #expect(short?.field == "username")
+            // The password rule holds wherever a password is set (API, dashboard, CLI).
+            let weak = await recordError { _ = try await fixture.users.create(username: "bob", password: "1234567", role: .viewer) }
+            #expect(weak?.field == "password")
+            #expect(await recordError { _ = try await fixture.users.update(id: user.id, password: "short") }?.field == "password")
+        }
+    }
+
+    /// Guesses sent at once cannot all read "unlocked" before any of them failed: each counts before
+    /// bcrypt runs, so a burst gets no more tries than the lock allows, and the right password in
+    /// the burst after the lock is refused. A new password (an admin's remedy for a user others
+    /// keep locked out) lifts the lock.
+    @Test func aBurstOfGuessesGetsNoMoreTriesThanTheLock() async throws {
+        try await RecordsFixture.run { fixture in
+            let user = try await fixture.users.create(username: "carol", password: "correct horse", role: .admin)
+            let guesses = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        (try? await fixture.users.authenticate(username: "carol", password: index == 11 ? "correct horse" : "guess-\(index)")) != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            let row = try #require(try await fixture.database.query("SELECT failed_logins, locked_until FROM users").first)
+            #expect(try row.decode("failed_logins", as: Int.self) <= 5, "attempts past the lock are not counted")
+            #expect(try row.decodeIfPresent("locked_until", as: Date.self) != nil || guesses.contains(true))
+            #expect(try await fixture.users.authenticate(username: "carol", password: "correct horse") == nil, "locked")
+            _ = try await fixture.users.update(id: user.id, password: "another horse")
+            #expect(try await fixture.users.authenticate(username: "carol", password: "another horse")?.id == user.id, "a new password lifts the lock")
         }
     }
 
@@ -70,7 +98,7 @@ import Testing
             let found = try #require(try await fixture.users.user(forToken: token))
             #expect(found.0.id == user.id && found.0.username == "robot" && found.1.id == record.id)
             #expect(try await fixture.users.user(forToken: token + "x") == nil)
-            #expect(try await fixture.users.revokeToken(id: record.id))
+            #expect(try await fixture.users.revokeToken(id: record.id) != nil)
             #expect(try await fixture.users.user(forToken: token) == nil)
             let (expired, _) = try await fixture.users.createToken(userId: user.id, name: "old", expiresAt: Date(timeIntervalSinceNow: -60))
             #expect(try await fixture.users.user(forToken: expired) == nil)
