@@ -1,27 +1,26 @@
 import Synchronization
 
-/// The jobs a worker is running: their lock tokens (for renewal) and how to cancel them.
+/// The attempts a worker is running, by lock token (unique per fetch: a job whose lock was lost
+/// and that this same worker took over runs twice, under two tokens): their job ids, for
+/// renewal, and how to cancel them.
 final class ActiveJobs: Sendable {
     struct Entry: Sendable {
-        let token: String
+        let id: String
         let cancel: @Sendable () -> Void
     }
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    func insert(_ id: String, _ entry: Entry) { entries.withLock { $0[id] = entry } }
-    func remove(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+    func insert(token: String, _ entry: Entry) { entries.withLock { $0[token] = entry } }
+    func remove(token: String) { _ = entries.withLock { $0.removeValue(forKey: token) } }
     var count: Int { entries.withLock { $0.count } }
-    var tokens: [(id: String, token: String)] { entries.withLock { $0.map { ($0.key, $0.value.token) } } }
+    var tokens: [(id: String, token: String)] { entries.withLock { $0.map { ($0.value.id, $0.key) } } }
 
-    /// Whether `id` still runs under `token` (a job that just finished is not a lost lock).
-    func isHeld(_ id: String, token: String) -> Bool {
-        entries.withLock { $0[id]?.token == token }
-    }
-
-    func cancel(_ id: String) {
-        let entry = entries.withLock { $0[id] }
+    /// Cancels the attempt running under `token`; returns its job id (nil: it already finished).
+    func cancel(token: String) -> String? {
+        let entry = entries.withLock { $0[token] }
         entry?.cancel()
+        return entry?.id
     }
 
     func cancelAll() {

@@ -87,8 +87,9 @@ extension JobOptions {
     /// Refuses what BullMQ's own producer refuses, with the reason.
     public func validate() throws(JobQueueError) {
         if let jobId {
-            if jobId.isEmpty || jobId.allSatisfy(\.isNumber) {
-                throw JobQueueError(.invalidOptions, "custom job id '\(jobId)' must not be empty or all digits (ids like that are BullMQ's own)")
+            // BullMQ's rule: an id that reads back as the same integer ("42", not "042") is its own kind.
+            if jobId.isEmpty || Int(jobId).map({ String($0) == jobId }) == true {
+                throw JobQueueError(.invalidOptions, "custom job id '\(jobId)' must not be empty or an integer (ids like that are BullMQ's own)")
             }
             if jobId == "0" || jobId.hasPrefix("0:") {
                 throw JobQueueError(.invalidOptions, "custom job id must not be 0 or start with '0:'")
@@ -101,6 +102,10 @@ extension JobOptions {
             throw JobQueueError(.invalidOptions, "priority must be 0...2097151, got \(priority)")
         }
         guard delay >= 0 else { throw JobQueueError(.invalidOptions, "delay must not be negative, got \(delay)") }
+        // Past this the delayed score (due time × 4096) is no longer a number Redis and BullMQ can read back.
+        guard delay <= Int(Worker.latestDelay) else {
+            throw JobQueueError(.invalidOptions, "delay must be at most \(Int(Worker.latestDelay)) ms, got \(delay)")
+        }
         guard attempts >= 0 else { throw JobQueueError(.invalidOptions, "attempts must not be negative, got \(attempts)") }
         if let backoff, backoff.delay < 0 {
             throw JobQueueError(.invalidOptions, "backoff delay must not be negative, got \(backoff.delay)")
@@ -141,13 +146,14 @@ extension JobOptions.KeepJobs {
         }
     }
 
-    /// (keep count: -1 all, 0 none, n newest; keep age seconds: 0 none; limit per pass).
+    /// (keep count: -1 all, 0 none, n newest; keep age seconds: -1 none, 0 everything until now; limit per pass).
     var scriptArguments: (count: Int, age: Int, limit: Int) {
         switch self {
-        case .remove(true): return (0, 0, 1000)
-        case .remove(false): return (-1, 0, 1000)
-        case .count(let count): return (count < 0 ? -1 : count, 0, 1000)
-        case .policy(let age, let count, let limit): return (count ?? -1, age ?? 0, limit ?? 1000)
+        case .remove(true): return (0, -1, 1000)
+        case .remove(false): return (-1, -1, 1000)
+        case .count(let count): return (count < 0 ? -1 : count, -1, 1000)
+        // Age 0 is an age (BullMQ: everything finished until now goes); -1 is none.
+        case .policy(let age, let count, let limit): return (count ?? -1, age.map { max($0, 0) } ?? -1, limit ?? 1000)
         }
     }
 }

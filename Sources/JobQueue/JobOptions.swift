@@ -3,7 +3,7 @@
 /// Unknown keys written by other clients are kept in `extra` so reading and rewriting never
 /// loses them.
 public struct JobOptions: Sendable, Equatable {
-    /// A custom id; adding the same id twice creates one job. Must not be all digits.
+    /// A custom id; adding the same id twice creates one job. Must not be an integer ("42"; "042" is fine), as BullMQ rules.
     public var jobId: String?
     /// 1 (first) ... 2^21; 0 means no priority (plain FIFO, ahead of prioritized jobs).
     public var priority: Int

@@ -15,8 +15,9 @@ extension JobQueueError {
         case -1: return JobQueueError(.jobNotFound, "job \(jobId) does not exist (\(operation))")
         case -2: return JobQueueError(.lockMissing, "Missing lock for job \(jobId). \(operation)")
         case -3: return JobQueueError(.notInExpectedState, "job \(jobId) is not in the state \(operation) expects")
-        case -4: return JobQueueError(.pendingDependencies, "job \(jobId) has pending children (\(operation))")
+        case -4: return JobQueueError(.pendingDependencies, "Job \(jobId) has pending dependencies. \(operation)")
         case -6: return JobQueueError(.lockMismatch, "Lock mismatch for job \(jobId). Cmd \(operation) from active")
+        case -9: return JobQueueError(.failedChildren, "Cannot complete job \(jobId) because it has at least one failed child. \(operation)")
         case -8:
             return JobQueueError(.schedulerIteration, "job \(jobId) is the current iteration of a job scheduler; remove the scheduler instead (\(operation))")
         case -10, -11:
@@ -36,6 +37,7 @@ extension JobQueueError.Code {
     public static let lockMissing = Self("lockMissing")
     public static let notInExpectedState = Self("notInExpectedState")
     public static let pendingDependencies = Self("pendingDependencies")
+    public static let failedChildren = Self("failedChildren")
     /// The job is active and locked by a worker, so it cannot be removed.
     public static let jobIsLocked = Self("jobIsLocked")
     public static let queueNotPaused = Self("queueNotPaused")

@@ -44,7 +44,7 @@ extension Queue {
         ])
         let flat = replies.first?.array?.compactMap(\.string) ?? []
         guard !flat.isEmpty else { return nil }
-        return JobSchedulerRecord(id: id, fields: Job.fieldMap(flat), next: replies.last?.string.flatMap { Double($0) }.map { Int($0) })
+        return JobSchedulerRecord(id: id, fields: Job.fieldMap(flat), next: replies.last?.string.flatMap { Double($0) }.map { Int(clampingScore: $0) })
     }
 
     public func getJobSchedulers() async throws -> [JobSchedulerRecord] {

@@ -36,7 +36,7 @@ extension Worker {
             return Self.jittered(Int(delay.rounded()), jitter: backoff.jitter)
         default:
             guard let strategy = options.backoffStrategies[backoff.type] else { throw UnknownBackoffStrategy(type: backoff.type) }
-            return strategy(retry, error, job).map { max(0, $0) }
+            return strategy(retry, error, job).map { min(max(0, $0), Int(Self.latestDelay)) }
         }
     }
 

@@ -76,7 +76,7 @@ extension Worker {
             }
             // Timed out (nil) or popped {key, member, score}.
             guard let popped = reply.array, popped.count == 3, let score = popped[2].string.flatMap(Double.init) else { return }
-            let due = Int(score)
+            let due = Int(clampingScore: score)
             if due <= queue.clock.nowMilliseconds() { return }
             blockUntil = due
         }

@@ -13,10 +13,10 @@ extension Worker {
             do {
                 let call = ExtendLocksCall(lockMilliseconds: lockMilliseconds, held: held.map { ($0.id, $0.token) })
                 let lost = try await redis.run(call, on: queue.keys).throwingServerError().array?.compactMap(\.string) ?? []
-                let tokens = Dictionary(held.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
-                for id in lost where active.isHeld(id, token: tokens[id] ?? "") {
+                // An attempt that just finished is no lost lock: only those still running are cancelled.
+                for token in lost {
+                    guard let id = active.cancel(token: token) else { continue }
                     logger.warning("lost the lock of a running job; cancelling it", metadata: ["job": "\(id)"])
-                    active.cancel(id)
                     emit(.lockLost(jobId: id))
                 }
             } catch {

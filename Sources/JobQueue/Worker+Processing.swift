@@ -62,8 +62,8 @@ extension Worker {
                 return try await processor(context)
             }
         }
-        active.insert(job.id, .init(token: token, cancel: { work.cancel() }))
-        defer { active.remove(job.id) }
+        active.insert(token: token, .init(id: job.id, cancel: { work.cancel() }))
+        defer { active.remove(token: token) }
         let limit = job.options.timeout.map { Duration.milliseconds($0) } ?? options.jobTimeout
         let expired = ExpiryFlag()
         // Cancelled as soon as the work ends.
@@ -113,6 +113,12 @@ extension Worker {
         case .completed(let value):
             let keep = (job.options.removeOnComplete ?? options.removeOnComplete ?? .remove(false)).scriptArguments
             let finished = await finishScript(job, token: token, target: "completed", value: value.jsonText, stacktrace: "", keep: keep)
+            // A parent cannot complete while children are pending (-4) or failed (-9): the script
+            // left it active and locked. As BullMQ does, the attempt fails instead (retried while
+            // attempts remain); left alone it would stall and run again.
+            if let code = finished?.0.int, let refusal = Self.completionRefusal(code, jobId: job.id) {
+                return await finish(job, token: token, outcome: .failed(reason: refusal.message, error: refusal, retryable: true))
+            }
             emit(.completed(jobId: job.id, returnValue: value))
             return finished.flatMap(fetched)
         case .failed(let attemptReason, let error, let retryable):
@@ -174,6 +180,8 @@ extension Worker {
             do {
                 let reply = try await call().throwingServerError()
                 if let code = reply.int, code < 0 {
+                    // The caller decides what a refused completion becomes.
+                    if Self.completionRefusal(code, jobId: job.id) != nil { return reply }
                     let error = JobQueueError.scriptCode(code, jobId: job.id, operation: operation)
                     if error.code == .lockMismatch || error.code == .lockMissing {
                         logger.warning("job lock was lost; its result was not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
@@ -197,9 +205,16 @@ extension Worker {
         return nil
     }
 
+    /// The error of a completion the finishing script refused because of the job's children.
+    static func completionRefusal(_ code: Int, jobId: String) -> JobQueueError? {
+        guard code == -4 || code == -9 else { return nil }
+        return JobQueueError.scriptCode(code, jobId: jobId, operation: "moveToFinished")
+    }
+
     private func stacktraceJSON(_ job: Job, adding reason: String) -> String {
         let limit = job.options.stackTraceLimit ?? options.stackTraceLimit
-        let lines = (job.stacktrace + [reason]).suffix(max(1, limit))
+        // As BullMQ: a limit of 0 keeps no trace at all.
+        let lines = (job.stacktrace + [reason]).suffix(max(0, limit))
         return JSONValue.array(lines.map { .string($0) }).jsonText
     }
 }

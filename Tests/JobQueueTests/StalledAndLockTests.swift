@@ -27,7 +27,7 @@ import Testing
                 QueueScript.moveToFinished, keys: fixture.queue.keys.scriptKeys,
                 arguments: [
                     RedisArgument(fixture.queue.keys.base), RedisArgument(id), RedisArgument(token), "completed", "null", "", 1,
-                    -1, 0, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
+                    -1, -1, 1000, "0", RedisArgument(JobClock.system.nowMilliseconds()), 5000, 0, 0, "0",
                 ]
             ).int
         }
@@ -38,7 +38,7 @@ import Testing
                 RedisArgument(fixture.queue.keys.base), 5000, RedisArgument(id), "wrong-token",
             ]
         ).array?.compactMap(\.string)
-        #expect(lost == [id])
+        #expect(lost == ["wrong-token"], "the token of the lost lock (a job can run twice in one worker)")
         try await fixture.redis.command(["DEL", RedisArgument(fixture.queue.keys.job(id) + ":lock")])
         #expect(try await finish(token: "crashed:1") == -2)
         try await fixture.close()

@@ -1,8 +1,9 @@
 extension LuaLibrary {
     /// What happens around a finished job: retention of the finished sets and BullMQ's metrics.
     static let finishing = #"""
-        -- Keeps the newest `keepCount` (-1: all) and drops those finished before now - keepAge s; a
-        -- dropped child no longer holds its parent back.
+        -- Keeps the newest `keepCount` (-1: all) and drops those finished before now - keepAge s
+        -- (-1: no age; 0 drops all finished until now, as BullMQ does); a dropped child no longer
+        -- holds its parent back.
         local function applyRetention(P, set, keepCount, keepAge, keepLimit, now)
           local key = P .. set
           local function drop(ids)
@@ -11,7 +12,7 @@ extension LuaLibrary {
               deleteJobKeys(P, id)
             end
           end
-          if keepAge > 0 then
+          if keepAge >= 0 then
             local old = redis.call("ZRANGEBYSCORE", key, 0, num(now - keepAge * 1000), "LIMIT", 0, keepLimit)
             drop(old)
             if #old > 0 then redis.call("ZREM", key, unpack(old)) end

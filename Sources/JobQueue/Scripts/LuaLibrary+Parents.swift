@@ -15,7 +15,8 @@ extension LuaLibrary {
           local raw = redis.call("HGET", P .. id, "parent")
           if not raw then return nil end
           local ok, parent = pcall(cjson.decode, raw)
-          if not ok or type(parent) ~= "table" or not parent.id or not parent.queueKey then return nil end
+          -- Strings only: a malformed field (any client's) must not fail a script after it moved the job.
+          if not ok or type(parent) ~= "table" or type(parent.id) ~= "string" or type(parent.queueKey) ~= "string" then return nil end
           parent.base = parent.queueKey .. ":"
           parent.key = parent.base .. parent.id
           return parent

@@ -9,6 +9,17 @@ enum LuaLibrary {
     static let core = #"""
         local function num(x) return string.format("%.0f", x) end
 
+        -- Adds one to a job's counter (`atm`, `ats`, `stc`). Unlike HINCRBY it cannot fail on a
+        -- value another client left malformed (it counts from 0 again): a script failing here,
+        -- after it moved the job, would leave the job in no list.
+        local function bump(key, field)
+          local value = tonumber(redis.call("HGET", key, field) or "0")
+          if not value or value ~= value or value < 0 or value >= 1e15 then value = 0 end
+          value = math.floor(value) + 1
+          redis.call("HSET", key, field, num(value))
+          return value
+        end
+
         local function stateOf(P, id)
           for _, state in ipairs({"completed", "failed", "delayed", "prioritized"}) do
             if redis.call("ZSCORE", P .. state, id) then return state end
@@ -143,14 +154,14 @@ enum LuaLibrary {
             end
           end
           if id then
-            if maxJobs > 0 and redis.call("HEXISTS", P .. id, "defa") == 0 then
+            if maxJobs > 0 then
               if redis.call("INCR", P .. "limiter") == 1 then redis.call("PEXPIRE", P .. "limiter", math.floor(duration)) end
             end
             if token ~= "0" then redis.call("SET", P .. id .. ":lock", token, "PX", lockDuration) end
             emit(P, limit, "event", "active", "jobId", id, "prev", "waiting")
             redis.call("HSET", P .. id, "processedOn", now)
             if workerName and workerName ~= "" then redis.call("HSET", P .. id, "pb", workerName) end
-            redis.call("HINCRBY", P .. id, "ats", 1)
+            bump(P .. id, "ats")
             redis.call("ZADD", P .. "marker", 0, "0")
             return {redis.call("HGETALL", P .. id), id, 0, 0}
           end

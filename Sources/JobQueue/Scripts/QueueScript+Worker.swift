@@ -13,7 +13,7 @@ extension QueueScript {
 
     /// Finishes an active job. ARGV: P, id, token, target ("completed"|"failed"), value
     /// (returnvalue JSON or failedReason), stacktrace JSON ("" keeps it), attempts allowed,
-    /// keep count (-1 all), keep age s (0 none), keep limit, fetch next (0/1), now, lockDuration,
+    /// keep count (-1 all), keep age s (-1 none), keep limit, fetch next (0/1), now, lockDuration,
     /// limiter max, limiter duration, token for the fetched job, then optionally the worker name
     /// (`pb` of the fetched job) and the metrics' data points (0: no metrics).
     /// Returns 0, a negative code (-1 no job, -2 no lock, -3 not active, -4 pending children,
@@ -38,7 +38,7 @@ extension QueueScript {
         releaseDedupOnFinish(P, id, dedupId)
         if dedupId then requeuePending(P, dedupId, now, limit) end
         notifyParent(P, id, target == "completed", value, now)
-        local made = redis.call("HINCRBY", jobKey, "atm", 1)
+        local made = bump(jobKey, "atm")
 
         if keepCount == 0 then
           detachFromParent(P, id, false)  -- e.g. a failed child without a failure policy
@@ -92,7 +92,7 @@ extension QueueScript {
         local limit = maxEvents(P)
         redis.call("HSET", jobKey, "failedReason", reason)
         if stacktrace ~= "" then redis.call("HSET", jobKey, "stacktrace", stacktrace) end
-        redis.call("HINCRBY", jobKey, "atm", 1)
+        bump(jobKey, "atm")
         if backoff > 0 then
           delayBy(P, id, now, backoff, limit)
         else
@@ -131,7 +131,7 @@ extension QueueScript {
             redis.call("SET", P .. id .. ":lock", token, "PX", duration)
             redis.call("SREM", P .. "stalled", id)
           else
-            table.insert(lost, id)
+            table.insert(lost, token)
           end
         end
         return lost
@@ -152,7 +152,7 @@ extension QueueScript {
         redis.call("DEL", P .. "stalled")
         for _, id in ipairs(suspects) do
           if redis.call("EXISTS", P .. id .. ":lock") == 0 and redis.call("LREM", P .. "active", 1, id) > 0 then
-            local count = redis.call("HINCRBY", P .. id, "stc", 1)
+            local count = bump(P .. id, "stc")
             -- An iteration of a scheduler that still exists is never failed; one whose scheduler
             -- is gone fails like any job (else a job that crashes workers would run for ever).
             local rjk = redis.call("HGET", P .. id, "rjk")

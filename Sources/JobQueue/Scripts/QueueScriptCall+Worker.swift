@@ -83,7 +83,8 @@ struct PostponeCall: QueueScriptCall {
     var arguments: [RedisArgument] { [RedisArgument(jobId), RedisArgument(token), RedisArgument(now), RedisArgument(delayMilliseconds)] }
 }
 
-/// `extendLocks`: renews the locks of the running jobs; answers the ids whose lock is gone.
+/// `extendLocks`: renews the locks of the running jobs; answers the tokens whose lock is gone (a
+/// job taken over by this same worker runs twice here, under two tokens).
 struct ExtendLocksCall: QueueScriptCall {
     static var script: RedisScript { QueueScript.extendLocks }
     var lockMilliseconds: Int
