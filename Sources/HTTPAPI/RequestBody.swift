@@ -28,7 +28,7 @@ extension Request {
     }
 
     private static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, context: APIRequestContext) throws -> Body {
-        guard let document = try? JSONValue(jsonText: String(decoding: data, as: UTF8.self)) else {
+        guard let document = try? JSONValue(jsonText: String(decoding: data, as: UTF8.self), rejectingRepeatedKeys: true) else {
             throw APIError(.badRequest, code: "invalid_json", "the body is not valid JSON (an object may not repeat a key)")
         }
         try BodyInspector.checkText(document)

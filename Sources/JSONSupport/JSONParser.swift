@@ -1,16 +1,16 @@
 /// A small, strict JSON parser over UTF-8 bytes; it keeps integers exact (`.int`) and is much
-/// faster than `JSONDecoder` for the small documents jobs carry. An object that repeats a key is
-/// refused: parsers disagree on which copy wins (`JSONDecoder` keeps the first, a last-wins
-/// parser the last), so a check made on one reading could be passed by the other.
+/// faster than `JSONDecoder` for the small documents jobs carry. A repeated key keeps its last
+/// copy, or is refused when asked (`JSONValue(jsonText:rejectingRepeatedKeys:)` says when).
 struct JSONParser {
     private let bytes: [UInt8]
+    private let rejectingRepeatedKeys: Bool
     private var index = 0
     private var depth = 0
 
     struct Failure: Error {}
 
-    static func parse(_ text: String) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+    static func parse(_ text: String, rejectingRepeatedKeys: Bool = false) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes: Array(text.utf8), rejectingRepeatedKeys: rejectingRepeatedKeys)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -18,7 +18,10 @@ struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    private init(bytes: [UInt8], rejectingRepeatedKeys: Bool) {
+        self.bytes = bytes
+        self.rejectingRepeatedKeys = rejectingRepeatedKeys
+    }
 
     private mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -65,7 +68,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure() }
             index += 1
             skipWhitespace()
-            guard members.updateValue(try parseValue(), forKey: key) == nil else { throw Failure() }
+            guard members.updateValue(try parseValue(), forKey: key) == nil || !rejectingRepeatedKeys else { throw Failure() }
             skipWhitespace()
             guard index < bytes.count else { throw Failure() }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

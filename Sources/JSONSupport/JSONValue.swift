@@ -126,10 +126,13 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 }
 
 extension JSONValue {
-    /// Parses JSON text; fragments (`42`, `"text"`) are allowed, as BullMQ writes them.
-    public init(jsonText: String) throws(JSONError) {
+    /// Parses JSON text; fragments (`42`, `"text"`) are allowed, as BullMQ writes them. An
+    /// object that repeats a key keeps the last copy (as Lua's cjson and JavaScript read it), or,
+    /// `rejectingRepeatedKeys`, is refused: for a request body that `JSONDecoder`, which keeps the
+    /// first copy, also reads, so no check can be passed by the other copy.
+    public init(jsonText: String, rejectingRepeatedKeys: Bool = false) throws(JSONError) {
         do {
-            self = try JSONParser.parse(jsonText)
+            self = try JSONParser.parse(jsonText, rejectingRepeatedKeys: rejectingRepeatedKeys)
         } catch {
             throw JSONError(message: "not valid JSON: \(jsonText.prefix(80))")
         }

@@ -102,7 +102,8 @@ extension JobOptions {
             throw JobQueueError(.invalidOptions, "priority must be 0...2097151, got \(priority)")
         }
         guard delay >= 0 else { throw JobQueueError(.invalidOptions, "delay must not be negative, got \(delay)") }
-        // Past this the delayed score (due time × 4096) is no longer a number Redis and BullMQ can read back.
+        // Past 2^53 − 1 a JavaScript peer no longer reads the delay exactly (and the delayed score,
+        // due time × 4096, soon passes what an integer holds).
         guard delay <= Int(Worker.latestDelay) else {
             throw JobQueueError(.invalidOptions, "delay must be at most \(Int(Worker.latestDelay)) ms, got \(delay)")
         }

@@ -33,12 +33,18 @@ enum CommandEnvironment {
     }
 
     /// Records what a command changed in the audit log, as the API does for its writes: the actor
-    /// is `cli` with the operating-system user who ran it (no platform user is signed in).
-    static func audit(_ resources: PlatformResources, _ action: String, resource: String, _ details: [String: JSONValue]) async throws {
+    /// is `cli` with the operating-system user who ran it (no platform user is signed in). The
+    /// change is done by then, so a failure here is a warning, never an error that would keep the
+    /// command from printing what it made (a new key, a token).
+    static func audit(_ resources: PlatformResources, _ action: String, resource: String, _ details: [String: JSONValue]) async {
         let osUser = ProcessInfo.processInfo.environment["USER"].flatMap { User.isValidUsername($0) ? $0 : nil } ?? "?"
-        _ = try await AuditLogRepository(database: resources.postgres).record(
-            userId: nil, actor: "cli:\(osUser)", action: action, resourceType: String(action.prefix { $0 != "." }),
-            resourceId: resource, outcome: .success, clientAddress: "local", details: .object(details))
+        do {
+            _ = try await AuditLogRepository(database: resources.postgres).record(
+                userId: nil, actor: "cli:\(osUser)", action: action, resourceType: String(action.prefix { $0 != "." }),
+                resourceId: resource, outcome: .success, clientAddress: "local", details: .object(details))
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(action) is done, but its audit entry could not be written: \(error)\n".utf8))
+        }
     }
 
     /// Reads one line from standard input (a secret that should not appear in the process list).

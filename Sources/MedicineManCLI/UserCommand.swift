@@ -27,7 +27,7 @@ struct UserCommand: AsyncParsableCommand {
             let user = try await CommandEnvironment.withDatabase { resources in
                 let user = try await UserRepository(database: resources.postgres).create(
                     username: username, email: email, password: secret, role: UserRole(rawValue: role) ?? .viewer)
-                try await CommandEnvironment.audit(resources, "user.create", resource: user.id.lowercasedString, ["username": .string(user.username), "role": .string(user.role.rawValue)])
+                await CommandEnvironment.audit(resources, "user.create", resource: user.id.lowercasedString, ["username": .string(user.username), "role": .string(user.role.rawValue)])
                 return user
             }
             print(user.id.lowercasedString)
@@ -58,7 +58,7 @@ struct TokenCommand: AsyncParsableCommand {
                 guard user.active else { throw CommandFailure(description: "'\(username)' is deactivated; activate the user first") }
                 let expiry = expiresIn.map { Date(timeIntervalSinceNow: Double($0) * 86_400) }
                 let created = try await users.createToken(userId: user.id, name: name, expiresAt: expiry)
-                try await CommandEnvironment.audit(
+                await CommandEnvironment.audit(
                     resources, "token.create", resource: created.record.id.lowercasedString,
                     ["name": .string(name), "userId": .string(user.id.lowercasedString), "username": .string(user.username)])
                 return created.token
@@ -93,7 +93,7 @@ struct CredentialsCommand: AsyncParsableCommand {
                 let (count, keyId) = try await CommandEnvironment.withDatabase { resources in
                     let vault = try resources.configuration.requireVault()
                     let count = try await CredentialRotation(database: resources.postgres, vault: vault).rotate(to: vault.currentKey)
-                    try await CommandEnvironment.audit(resources, "credentials.rotate", resource: vault.currentKey.id, ["resealed": .int(Int64(count)), "finish": true])
+                    await CommandEnvironment.audit(resources, "credentials.rotate", resource: vault.currentKey.id, ["resealed": .int(Int64(count)), "finish": true])
                     return (count, vault.currentKey.id)
                 }
                 FileHandle.standardError.write(Data("moved \(count) credential(s), webhook secret(s) and URL(s) still under an older key to key \(keyId)\n".utf8))
@@ -103,7 +103,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             let key = try EncryptionKey(hex: hex, variable: "--new-key")
             let count = try await CommandEnvironment.withDatabase { resources in
                 let count = try await CredentialRotation(database: resources.postgres, vault: try resources.configuration.requireVault()).rotate(to: key)
-                try await CommandEnvironment.audit(resources, "credentials.rotate", resource: key.id, ["resealed": .int(Int64(count))])
+                await CommandEnvironment.audit(resources, "credentials.rotate", resource: key.id, ["resealed": .int(Int64(count))])
                 return count
             }
             FileHandle.standardError.write(Data("re-encrypted \(count) credential(s), webhook secret(s) and URL(s) under key \(key.id)\n".utf8))

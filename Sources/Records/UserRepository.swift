@@ -121,11 +121,29 @@ public struct UserRepository: Sendable {
             _ = try await hasher.verify(password, hash: hasher.unmatchableHash)
             return nil
         }
-        guard try await hasher.verify(password, hash: hash), user.active else { return nil }
-        _ = try await recording {
-            try await database.query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", [user.id])
+        let matches: Bool
+        do {
+            matches = try await hasher.verify(password, hash: hash)
+        } catch {
+            // The attempt was never checked (the bcrypt pool is full: 503): it does not count, so a
+            // flood that fills the pool cannot lock out the users whose sign-ins it turns away.
+            _ = try? await recording {
+                try await database.query(
+                    """
+                    UPDATE users SET failed_logins = greatest(failed_logins - 1, 0),
+                        locked_until = CASE WHEN failed_logins - 1 < $2 THEN NULL ELSE locked_until END
+                    WHERE id = $1
+                    """, [user.id, maxFailures])
+            }
+            throw error
         }
-        return user
+        guard matches, user.active else { return nil }
+        let signedIn = try await recording {
+            try await database.query(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1 RETURNING \(User.columns)", [user.id]
+            ).first.map(User.init(row:))
+        }
+        return signedIn ?? user
     }
 
     public func delete(id: UUID) async throws(RecordError) -> Bool {

@@ -66,7 +66,10 @@ import Testing
         let job = try await fixture.queue.add("odd")
         let key = RedisArgument(fixture.queue.keys.job(job.id))
         _ = try await fixture.redis.command(["HSET", key, "parent", #"{"id":true,"queueKey":{"a":1}}"#, "atm", "many", "ats", "1.5e300"])
-        try await fixture.withWorker(processor: { _ in ["ok": true] }) { _ async throws in
+        // Queue-wide settings and counters another client wrote as nonsense.
+        _ = try await fixture.redis.command(["HSET", fixture.key("meta"), "opts.maxLenEvents", "lots", "concurrency", "many"])
+        _ = try await fixture.redis.command(["HSET", fixture.key("metrics:completed"), "count", "x", "prevTS", "yesterday"])
+        try await fixture.withWorker(WorkerOptions(metricsDataPoints: 10), processor: { _ in ["ok": true] }) { _ async throws in
             #expect(try await eventually { try await fixture.queue.getJobState(job.id) == .completed })
         }
         let fields = try await fixture.hash(job.id)

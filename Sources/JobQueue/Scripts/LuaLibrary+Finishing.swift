@@ -31,13 +31,13 @@ extension LuaLibrary {
         -- each further minute that passed.
         local function recordMetrics(P, target, now, maxPoints)
           local key = P .. "metrics:" .. target
-          local before = redis.call("HINCRBY", key, "count", 1) - 1
-          local sampledAt = redis.call("HGET", key, "prevTS")
+          local before = bump(key, "count") - 1
+          local sampledAt = tonumber(redis.call("HGET", key, "prevTS"))
           if not sampledAt then
             redis.call("HSET", key, "prevTS", num(now), "prevCount", 0)
             return
           end
-          local minutes = math.min(math.floor(now / 60000) - math.floor(tonumber(sampledAt) / 60000), maxPoints)
+          local minutes = math.min(math.floor(now / 60000) - math.floor(sampledAt / 60000), maxPoints)
           if minutes <= 0 then return end
           local points = {before - (tonumber(redis.call("HGET", key, "prevCount")) or 0)}
           for i = 2, minutes do points[i] = 0 end

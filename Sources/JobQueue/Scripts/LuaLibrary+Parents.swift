@@ -15,8 +15,11 @@ extension LuaLibrary {
           local raw = redis.call("HGET", P .. id, "parent")
           if not raw then return nil end
           local ok, parent = pcall(cjson.decode, raw)
-          -- Strings only: a malformed field (any client's) must not fail a script after it moved the job.
-          if not ok or type(parent) ~= "table" or type(parent.id) ~= "string" or type(parent.queueKey) ~= "string" then return nil end
+          -- Text (or a number, as a JS caller may give the id) only: a malformed field (any
+          -- client's) must not fail a script after it moved the job.
+          if not ok or type(parent) ~= "table" or type(parent.queueKey) ~= "string" then return nil end
+          if type(parent.id) == "number" then parent.id = num(parent.id) end
+          if type(parent.id) ~= "string" then return nil end
           parent.base = parent.queueKey .. ":"
           parent.key = parent.base .. parent.id
           return parent

@@ -9,15 +9,14 @@ enum LuaLibrary {
     static let core = #"""
         local function num(x) return string.format("%.0f", x) end
 
-        -- Adds one to a job's counter (`atm`, `ats`, `stc`). Unlike HINCRBY it cannot fail on a
-        -- value another client left malformed (it counts from 0 again): a script failing here,
-        -- after it moved the job, would leave the job in no list.
+        -- HINCRBY by one that cannot fail: a value another client left that is not an integer (or
+        -- would overflow) counts from 0 again. A script failing here, after it moved a job, would
+        -- leave the job in no list (Redis does not roll a script back).
         local function bump(key, field)
-          local value = tonumber(redis.call("HGET", key, field) or "0")
-          if not value or value ~= value or value < 0 or value >= 1e15 then value = 0 end
-          value = math.floor(value) + 1
-          redis.call("HSET", key, field, num(value))
-          return value
+          local value = redis.pcall("HINCRBY", key, field, 1)
+          if type(value) == "number" then return value end
+          redis.call("HSET", key, field, 1)
+          return 1
         end
 
         local function stateOf(P, id)
@@ -32,7 +31,7 @@ enum LuaLibrary {
 
         local function maxEvents(P)
           local value = redis.call("HGET", P .. "meta", "opts.maxLenEvents")
-          if value then return tonumber(value) end
+          if value then return tonumber(value) or 10000 end
           redis.call("HSET", P .. "meta", "opts.maxLenEvents", 10000)
           return 10000
         end
@@ -45,9 +44,8 @@ enum LuaLibrary {
         local function isPausedOrMaxed(P)
           local meta = redis.call("HMGET", P .. "meta", "paused", "concurrency")
           if meta[1] then return true end
-          if meta[2] then
-            return redis.call("LLEN", P .. "active") >= tonumber(meta[2])
-          end
+          local cap = tonumber(meta[2])
+          if cap then return redis.call("LLEN", P .. "active") >= cap end
           return false
         end
 
@@ -130,13 +128,13 @@ enum LuaLibrary {
           if not duration or duration <= 0 then duration = tonumber(meta[4]) end
           if not duration or duration <= 0 then maxJobs = 0 end  -- a limit without a window cannot expire
           if maxJobs > 0 then
-            local used = tonumber(redis.call("GET", P .. "limiter") or "0")
+            local used = tonumber(redis.call("GET", P .. "limiter") or "0") or 0
             if used >= maxJobs then
               local ttl = redis.call("PTTL", P .. "limiter")
               if ttl <= 0 then redis.call("DEL", P .. "limiter") else return {0, 0, ttl, 0} end
             end
           end
-          if meta[1] or (meta[2] and redis.call("LLEN", P .. "active") >= tonumber(meta[2])) then
+          if meta[1] or (tonumber(meta[2]) and redis.call("LLEN", P .. "active") >= tonumber(meta[2])) then
             return {0, 0, 0, 0}
           end
           local id = redis.call("RPOPLPUSH", P .. "wait", P .. "active")

@@ -158,7 +158,7 @@ extension QueueScript {
               return ""
             end
             redis.call("ZADD", P .. "repeat", num(next), schedulerId)
-            local count = redis.call("HINCRBY", recordKey, "ic", 1)
+            local count = bump(recordKey, "ic")
             return addIteration(P, schedulerId, next, now, record[1], record[2] or "{}", iterationOpts, count, offset, limit)
             """#)
 

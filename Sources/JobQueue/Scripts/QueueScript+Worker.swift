@@ -17,7 +17,8 @@ extension QueueScript {
     /// limiter max, limiter duration, token for the fetched job, then optionally the worker name
     /// (`pb` of the fetched job) and the metrics' data points (0: no metrics).
     /// Returns 0, a negative code (-1 no job, -2 no lock, -3 not active, -4 pending children,
-    /// -6 lock owned by another token), or the fetch result when `fetch next` took a job.
+    /// -6 lock owned by another token, -9 a failed child), or the fetch result when `fetch next`
+    /// took a job.
     static let moveToFinished = make(
         "moveToFinished",
         #"""
@@ -118,7 +119,7 @@ extension QueueScript {
         return 0
         """#)
 
-    /// Renews locks. ARGV: P, lockDuration ms, then id, token pairs. Returns the ids whose lock
+    /// Renews locks. ARGV: P, lockDuration ms, then id, token pairs. Returns the tokens whose lock
     /// is gone or owned by someone else.
     static let extendLocks = make(
         "extendLocks",
