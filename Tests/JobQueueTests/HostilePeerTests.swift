@@ -18,14 +18,7 @@ import Testing
         _ = try await fixture.redis.command(["ZADD", fixture.key("repeat"), "1e20", "huge"])
         _ = try await fixture.redis.command(["HSET", fixture.key("repeat:huge"), "every", "1000", "name", "huge"])
         #expect(try await fixture.queue.getJobScheduler("huge")?.next == .max)
-        let ran = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                ran.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
+        try await fixture.withRecordingWorker { ran in
             #expect(try await fixture.workerIsBlockedOnTheMarker())
             _ = try await fixture.redis.command(["ZADD", fixture.key("marker"), "inf", "1"])
             let added = try await fixture.queue.add("after")

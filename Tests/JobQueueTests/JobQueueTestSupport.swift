@@ -86,6 +86,23 @@ struct QueueFixture: Sendable {
         }
     }
 
+    /// Runs `body` while a worker (a 100 ms drain delay unless `options` say otherwise) records the
+    /// id of each job it runs, and returns nothing for it; returns what it recorded.
+    @discardableResult
+    func withRecordingWorker(
+        _ options: WorkerOptions = WorkerOptions(drainDelay: .milliseconds(100)), _ body: (Recorder<String>) async throws -> Void
+    ) async throws -> Recorder<String> {
+        let ran = Recorder<String>()
+        try await withWorker(
+            options,
+            processor: { context in
+                ran.append(context.job.id)
+                return nil
+            }
+        ) { _ async throws in try await body(ran) }
+        return ran
+    }
+
     /// Runs a worker whose processor records `record(job)` for each job it runs and returns
     /// nothing, until `done` holds; the recorder keeps what it saw.
     func runWorker<Value: Sendable>(

@@ -39,14 +39,7 @@ import Testing
         let fixture = try QueueFixture()
         let schedule = RepeatOptions(pattern: "* * * * * *", timeZone: "Europe/Berlin", limit: 2)
         try await fixture.queue.upsertJobScheduler("every-second", repeat: schedule, name: "tick")
-        let runs = Recorder<String>()
-        try await fixture.withWorker(
-            WorkerOptions(drainDelay: .milliseconds(100)),
-            processor: { context in
-                runs.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
+        let runs = try await fixture.withRecordingWorker { runs in
             #expect(try await eventually { runs.values.count >= 2 })
             // The limit is reached: no next occurrence was put in delayed or wait.
             let left = try await fixture.queue.getJobCounts([.delayed, .waiting])

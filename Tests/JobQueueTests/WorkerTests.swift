@@ -209,15 +209,8 @@ import Testing
 
     @Test func idleWorkerWakesForNewJobs() async throws {
         let fixture = try QueueFixture()
-        let done = Recorder<String>()
         let drained = DrainedSignal()
-        try await fixture.withWorker(
-            drained.options(WorkerOptions(drainDelay: .seconds(5))),
-            processor: { context in
-                done.append(context.job.id)
-                return nil
-            }
-        ) { _ async throws in
+        try await fixture.withRecordingWorker(drained.options(WorkerOptions(drainDelay: .seconds(5)))) { done in
             // The worker found the queue empty and waits on the marker (for up to 5 s).
             #expect(try await drained.happened())
             #expect(try await fixture.workerIsBlockedOnTheMarker())
