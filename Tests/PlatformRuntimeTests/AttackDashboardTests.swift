@@ -133,7 +133,8 @@ import Testing
             let attackerPage = try await attacker.send("/login")
             let attackerToken = try BrowserClient.hiddenField("csrf", in: String(buffer: attackerPage.body))
             var victim = BrowserClient(client)
-            victim.cookies["mm_form_nonce"] = try #require(attacker.cookies["mm_form_nonce"])
+            let attackerNonce = try #require(attacker.cookies["mm_form_nonce"])
+            victim.cookies["mm_form_nonce"] = attackerNonce
             let tossed = try await victim.send(
                 "/login", .post, headers: behindTLSForm, body: "csrf=\(attackerToken)&username=user-viewer&password=password-viewer")
             #expect(tossed.status == .forbidden)
@@ -143,7 +144,8 @@ import Testing
             // holds (it sends one only over TLS), not a plain one planted beside it.
             var other = BrowserClient(client)
             try await other.signIn("user-operator", "password-operator")
-            proxied.cookies[BrowserSessions.cookieName] = try #require(other.cookies[BrowserSessions.cookieName])
+            let otherSession = try #require(other.cookies[BrowserSessions.cookieName])
+            proxied.cookies[BrowserSessions.cookieName] = otherSession
             let me = try await proxied.send("/api/auth/me")
             #expect(me.status == .ok && String(buffer: me.body).contains("user-viewer") && !String(buffer: me.body).contains("user-operator"))
             // Signing out behind TLS clears the __Host- cookie (Secure, expired at once).
