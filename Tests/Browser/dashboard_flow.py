@@ -14,7 +14,7 @@ import time
 import traceback
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -53,10 +53,19 @@ class Flow:
         self.check_console()
 
     def wait(self, condition, timeout=30, what="the page"):
+        def settled(driver):
+            try:
+                return condition(driver)
+            except WebDriverException as error:
+                # Chromium reports an element replaced while it was being checked (the page
+                # re-rendered) this way rather than as a stale element: not yet, look again.
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
         try:
             # Pages reload after a write: an element may go stale or be missing for a moment.
             return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
-                                 ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+                                 ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(settled)
         except TimeoutException:
             raise AssertionError(f"timed out waiting for {what}") from None
 
