@@ -70,9 +70,12 @@ package struct WebhookDeliverer: Sendable {
             return ["skipped": "the webhook is disabled"]
         }
         let final = context.job.attemptsMade + 1 >= context.job.options.maxAttempts
+        // URL and secret in one read; each is opened where it is needed.
         let url: String
+        let endpoint: WebhookEndpoint
         do {
-            url = try await webhooks.url(for: webhookId)
+            endpoint = try await webhooks.endpoint(for: webhookId)
+            url = try endpoint.url.get()
         } catch {
             // Like a secret that will not open (below): a failed attempt, so the last one settles the row.
             return try await failed(delivery, final: final, code: nil, "the webhook's URL cannot be opened: \(error)")
@@ -96,7 +99,7 @@ package struct WebhookDeliverer: Sendable {
         }
         let secret: WebhookSecret
         do {
-            secret = try await webhooks.secret(for: webhookId)
+            secret = try endpoint.secret.get()
         } catch {
             // Recorded like any failed attempt, so the last one settles the row (a secret sealed
             // under a key since dropped from ENCRYPTION_KEY_PREVIOUS would otherwise leave it pending for ever).

@@ -30,6 +30,12 @@ public struct CreatedWebhook: Sendable {
     public var secretHex: String
 }
 
+/// A webhook's URL and signing secret, each opened or the reason it would not open.
+public struct WebhookEndpoint: Sendable {
+    public let url: Result<String, RecordError>
+    public let secret: Result<WebhookSecret, RecordError>
+}
+
 /// A webhook's opened signing secret, for the signer only. Its description never shows it.
 public struct WebhookSecret: Sendable, CustomStringConvertible {
     public let bytes: [UInt8]

@@ -78,29 +78,43 @@ public struct WebhookRepository: Sendable {
         }
     }
 
-    /// The opened URL, for the deliverer only (a row not yet sealed gives its plain URL). A sealed
-    /// URL must lead to the origin the row shows: one that does not was not sealed with it.
-    public func url(for id: UUID) async throws(RecordError) -> String {
+    /// What a delivery needs of a webhook, read in one query: its URL (a row not yet sealed gives
+    /// its plain one) and its signing secret, each opened on its own, so one that will not open
+    /// fails only the step that needs it. A sealed URL must lead to the origin the row shows: one
+    /// that does not was not sealed with it.
+    public func endpoint(for id: UUID) async throws(RecordError) -> WebhookEndpoint {
         let row = try await recording {
-            try await database.query("SELECT url, url_origin, url_ciphertext, url_key_id FROM webhooks WHERE id = $1", [id]).first
+            try await database.query(
+                "SELECT url, url_origin, url_ciphertext, url_key_id, secret_ciphertext, secret_key_id FROM webhooks WHERE id = $1", [id]
+            ).first
         }
         guard let row else { throw RecordError(.notFound, field: "id", "no webhook has this id") }
-        let (plain, sealed, shownOrigin) = try recording { () throws -> (String?, SealedCredential?, String?) in
+        let (plain, sealedURL, shownOrigin, sealedSecret) = try recording { () throws -> (String?, SealedCredential?, String?, SealedCredential) in
+            let secret = SealedCredential(ciphertext: try row.decode("secret_ciphertext"), keyId: try row.decode("secret_key_id"))
             let origin = try row.decodeIfPresent("url_origin", as: String.self)
             guard let ciphertext = try row.decodeIfPresent("url_ciphertext", as: String.self) else {
-                return (try row.decodeIfPresent("url", as: String.self), nil, origin)
+                return (try row.decodeIfPresent("url", as: String.self), nil, origin, secret)
             }
-            return (nil, SealedCredential(ciphertext: ciphertext, keyId: try row.decode("url_key_id")), origin)
+            return (nil, SealedCredential(ciphertext: ciphertext, keyId: try row.decode("url_key_id")), origin, secret)
         }
-        if let sealed {
-            let opened = try vault.openWebhookURL(sealed, webhookId: id)
-            guard Self.origin(of: opened) == shownOrigin else {
-                throw RecordError(.invalid, field: "url", "the webhook's sealed URL does not lead to the origin it shows: the row was altered")
+        let url = Result { () throws(RecordError) -> String in
+            if let sealedURL {
+                let opened = try vault.openWebhookURL(sealedURL, webhookId: id)
+                guard Self.origin(of: opened) == shownOrigin else {
+                    throw RecordError(.invalid, field: "url", "the webhook's sealed URL does not lead to the origin it shows: the row was altered")
+                }
+                return opened
             }
-            return opened
+            guard let plain else { throw RecordError(.invalid, field: "url", "the webhook has neither a plain nor a sealed URL") }
+            return plain
         }
-        guard let plain else { throw RecordError(.invalid, field: "url", "the webhook has neither a plain nor a sealed URL") }
-        return plain
+        let secret = Result { () throws(RecordError) in WebhookSecret(bytes: try vault.openWebhookSecret(sealedSecret, webhookId: id)) }
+        return WebhookEndpoint(url: url, secret: secret)
+    }
+
+    /// The opened URL (`endpoint(for:)`'s).
+    public func url(for id: UUID) async throws(RecordError) -> String {
+        try await endpoint(for: id).url.get()
     }
 
     /// What sealing plain URLs did: the rows it sealed, and those whose URL has an outline no
@@ -163,15 +177,8 @@ public struct WebhookRepository: Sendable {
         return origin
     }
 
-    /// The opened signing secret, for the signer only.
+    /// The opened signing secret (`endpoint(for:)`'s), for the signer only.
     public func secret(for id: UUID) async throws(RecordError) -> WebhookSecret {
-        let row = try await recording {
-            try await database.query("SELECT secret_ciphertext, secret_key_id FROM webhooks WHERE id = $1", [id]).first
-        }
-        guard let row else { throw RecordError(.notFound, field: "id", "no webhook has this id") }
-        let sealed = try recording {
-            SealedCredential(ciphertext: try row.decode("secret_ciphertext"), keyId: try row.decode("secret_key_id"))
-        }
-        return WebhookSecret(bytes: try vault.openWebhookSecret(sealed, webhookId: id))
+        try await endpoint(for: id).secret.get()
     }
 }
